@@ -1,0 +1,73 @@
+import { z } from 'zod';
+
+/** Values that look filled in but are the guide's or .env.example's placeholders. */
+const PLACEHOLDER = /^(your[-_].*|changeme|change-me|replace[-_]?me|\*+|xxx+|secret|todo)$/i;
+
+const SECRET_NAMES = ['WEBHOOK_SECRET', 'WHOP_API_KEY', 'ENCRYPTION_KEY', 'JWT_SECRET'] as const;
+/** In production these must be present, and not placeholders. */
+const REQUIRED_IN_PRODUCTION = ['DATABASE_URL', ...SECRET_NAMES] as const;
+
+const emptyToUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
+const optionalString = z.preprocess(emptyToUndefined, z.string().optional());
+const optionalUrl = z.preprocess(emptyToUndefined, z.url().optional());
+
+const schema = z.object({
+  NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  HOSTNAME: z.string().min(1).default('0.0.0.0'),
+  DATABASE_URL: z.preprocess(
+    emptyToUndefined,
+    z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL').optional(),
+  ),
+  DATA_DIR: z.string().min(1).default('./data'),
+  REDIS_URL: z.preprocess(emptyToUndefined, z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL').optional()),
+  WEBHOOK_SECRET: optionalString,
+  WHOP_API_KEY: optionalString,
+  WHOP_APP_ID: optionalString,
+  WHOP_API_BASE_URL: z.url().default('https://api.whop.com/api/v1'),
+  ENCRYPTION_KEY: optionalString,
+  JWT_SECRET: optionalString,
+  SENTRY_DSN: optionalUrl,
+  APP_VERSION: z.string().min(1).default('0.1.0'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** web: HTTP only; worker: queue and sweeps only; all: both in one process (npm start). */
+  ROLE: z.enum(['all', 'web', 'worker']).default('all'),
+});
+
+export type Config = z.infer<typeof schema>;
+export type ConfigResult = { ok: true; config: Config } | { ok: false; problems: string[] };
+
+/**
+ * Pure: validates an environment and lists every problem at once, naming each variable.
+ * Secret values never appear in the problems.
+ */
+export function loadConfig(env: Record<string, string | undefined>): ConfigResult {
+  const parsed = schema.safeParse(env);
+  const problems: string[] = [];
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) {
+      const name = issue.path.join('.');
+      const isSecret = (SECRET_NAMES as readonly string[]).includes(name);
+      problems.push(`${name}: ${isSecret ? 'invalid value' : issue.message}`);
+    }
+    return { ok: false, problems };
+  }
+  const config = parsed.data;
+  if (config.NODE_ENV === 'production') {
+    for (const name of REQUIRED_IN_PRODUCTION) {
+      const value = config[name];
+      if (value === undefined) problems.push(`${name}: required in production`);
+      else if (PLACEHOLDER.test(value.trim())) problems.push(`${name}: is a placeholder, set a real value`);
+    }
+    if (config.ENCRYPTION_KEY !== undefined && config.ENCRYPTION_KEY.length < 32)
+      problems.push('ENCRYPTION_KEY: must be at least 32 characters');
+    if (config.JWT_SECRET !== undefined && config.JWT_SECRET.length < 32)
+      problems.push('JWT_SECRET: must be at least 32 characters');
+  }
+  return problems.length > 0 ? { ok: false, problems } : { ok: true, config };
+}
+
+/** One line an operator can act on, naming every variable at fault. */
+export function describeConfigProblems(problems: string[]): string {
+  return `Configuration invalid (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n  - ${problems.join('\n  - ')}`;
+}

@@ -1,0 +1,110 @@
+import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
+import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
+import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
+import type { PgDatabase, PgQueryResultHKT, PgTransaction } from 'drizzle-orm/pg-core';
+import type { ExtractTablesWithRelations } from 'drizzle-orm';
+import pg from 'pg';
+import * as schema from './schema/index.ts';
+
+export type Schema = typeof schema;
+export type AppDb = PgDatabase<PgQueryResultHKT, Schema>;
+export type AppTx = PgTransaction<PgQueryResultHKT, Schema, ExtractTablesWithRelations<Schema>>;
+/** Anything a repository can run queries on: the database or a transaction. */
+export type Queryable = AppDb | AppTx;
+
+/** Plain SQL access shared by the migrator, pg-boss and health checks. */
+export interface SqlRunner {
+  query<T = Record<string, unknown>>(text: string, params?: unknown[]): Promise<{ rows: T[] }>;
+  /** Runs several statements at once (simple query protocol), for migrations. */
+  exec(text: string): Promise<void>;
+}
+
+export interface Database {
+  kind: 'postgres' | 'pglite';
+  db: AppDb;
+  sql: SqlRunner;
+  /** Set on the embedded default only: pg-boss shares this one connection. */
+  pglite?: PGlite;
+  /** Set on PostgreSQL only. */
+  connectionString?: string;
+  /** Runs fn on one session (advisory locks, multi-statement transactions). */
+  withConnection<T>(fn: (sql: SqlRunner) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
+
+export interface OpenDatabaseOptions {
+  /** postgres:// URL; without it the embedded PGlite is used. */
+  databaseUrl?: string | undefined;
+  /** Folder of the embedded database; 'memory://' keeps it in memory (tests). */
+  dataDir?: string;
+  /** Pool size on PostgreSQL. */
+  maxConnections?: number;
+}
+
+export async function openDatabase(options: OpenDatabaseOptions): Promise<Database> {
+  if (options.databaseUrl) return openPostgres(options.databaseUrl, options.maxConnections ?? 10);
+  return openPglite(options.dataDir ?? './data');
+}
+
+function openPostgres(connectionString: string, max: number): Database {
+  const pool = new pg.Pool({ connectionString, max, application_name: 'churn-saver' });
+  // An idle client losing its connection must not crash the process; the next query reconnects.
+  pool.on('error', () => {});
+  return {
+    kind: 'postgres',
+    db: drizzlePg(pool, { schema }) as unknown as AppDb,
+    sql: pgRunner(pool),
+    connectionString,
+    async withConnection(fn) {
+      const client = await pool.connect();
+      try {
+        return await fn(pgRunner(client));
+      } finally {
+        client.release();
+      }
+    },
+    close: () => pool.end(),
+  };
+}
+
+function pgRunner(target: pg.Pool | pg.PoolClient): SqlRunner {
+  return {
+    async query(text, params) {
+      const result = await target.query(text, params as unknown[] | undefined);
+      return { rows: result.rows };
+    },
+    async exec(text) {
+      await target.query(text);
+    },
+  };
+}
+
+async function openPglite(dataDir: string): Promise<Database> {
+  let location = dataDir;
+  if (dataDir !== 'memory://') {
+    const folder = resolve(dataDir, 'pglite');
+    mkdirSync(folder, { recursive: true });
+    location = folder;
+  }
+  const pglite = await PGlite.create(location === 'memory://' ? undefined : join(location));
+  const sql: SqlRunner = {
+    async query(text, params) {
+      const result = await pglite.query(text, params);
+      return { rows: result.rows as never[] };
+    },
+    async exec(text) {
+      await pglite.exec(text);
+    },
+  };
+  return {
+    kind: 'pglite',
+    db: drizzlePglite(pglite, { schema }) as unknown as AppDb,
+    sql,
+    pglite,
+    // PGlite is one session already.
+    withConnection: (fn) => fn(sql),
+    close: () => pglite.close(),
+  };
+}

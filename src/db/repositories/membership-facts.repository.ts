@@ -1,0 +1,35 @@
+import { and, asc, eq } from 'drizzle-orm';
+import type { MembershipFact } from '../../domain/membership-fact.ts';
+import type { Queryable } from '../client.ts';
+import { membershipFacts } from '../schema/membership-facts.ts';
+
+/** Stores a fact once; the same fact from a second delivery is a no-op. Returns whether it was new. */
+export async function insertMembershipFact(q: Queryable, fact: MembershipFact): Promise<boolean> {
+  const rows = await q
+    .insert(membershipFacts)
+    .values({ ...fact })
+    .onConflictDoNothing()
+    .returning({ id: membershipFacts.id });
+  return rows.length > 0;
+}
+
+export async function listMembershipFacts(q: Queryable, companyId: string, whopMembershipId: string): Promise<MembershipFact[]> {
+  const rows = await q
+    .select()
+    .from(membershipFacts)
+    .where(and(eq(membershipFacts.companyId, companyId), eq(membershipFacts.whopMembershipId, whopMembershipId)))
+    .orderBy(asc(membershipFacts.occurredAt), asc(membershipFacts.id));
+  return rows.map((r) => ({
+    kind: r.kind,
+    companyId: r.companyId,
+    whopMembershipId: r.whopMembershipId,
+    whopUserId: r.whopUserId,
+    memberEmail: r.memberEmail,
+    whopPaymentId: r.whopPaymentId,
+    amountCents: r.amountCents,
+    currency: r.currency,
+    reason: r.reason,
+    occurredAt: r.occurredAt,
+    webhookEventId: r.webhookEventId,
+  }));
+}

@@ -1,0 +1,18 @@
+import { bigint, bigserial, pgTable, text, timestamp } from 'drizzle-orm/pg-core';
+import type { FactKind } from '../../domain/membership-fact.ts';
+
+export const membershipFacts = pgTable('membership_facts', {
+  id: bigserial('id', { mode: 'number' }).primaryKey(),
+  companyId: text('company_id').notNull(),
+  whopMembershipId: text('whop_membership_id').notNull(),
+  kind: text('kind').$type<FactKind>().notNull(),
+  whopPaymentId: text('whop_payment_id'),
+  whopUserId: text('whop_user_id'),
+  memberEmail: text('member_email'),
+  amountCents: bigint('amount_cents', { mode: 'number' }),
+  currency: text('currency'),
+  reason: text('reason'),
+  occurredAt: timestamp('occurred_at', { withTimezone: true }).notNull(),
+  webhookEventId: bigint('webhook_event_id', { mode: 'number' }),
+  createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+});

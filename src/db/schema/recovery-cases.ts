@@ -1,0 +1,28 @@
+import { bigint, integer, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import type { CaseStatus, RiskLevel } from '../../domain/recovery-case.ts';
+
+export const recoveryCases = pgTable('recovery_cases', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  companyId: text('company_id').notNull(),
+  whopMembershipId: text('whop_membership_id').notNull(),
+  whopUserId: text('whop_user_id'),
+  memberEmail: text('member_email'),
+  whopPaymentId: text('whop_payment_id'),
+  status: text('status').$type<CaseStatus>().notNull(),
+  failureReason: text('failure_reason'),
+  failureCount: integer('failure_count').notNull().default(0),
+  amountAtRiskCents: bigint('amount_at_risk_cents', { mode: 'number' }).notNull().default(0),
+  recoveredCents: bigint('recovered_cents', { mode: 'number' }).notNull().default(0),
+  currency: text('currency'),
+  riskLevel: text('risk_level').$type<RiskLevel>().notNull().default('medium'),
+  firstFailureAt: timestamp('first_failure_at', { withTimezone: true }).notNull(),
+  lastFailureAt: timestamp('last_failure_at', { withTimezone: true }).notNull(),
+  recoveredAt: timestamp('recovered_at', { withTimezone: true }),
+  closedAt: timestamp('closed_at', { withTimezone: true }),
+  attributionWindowDays: integer('attribution_window_days').notNull(),
+  attributionEndsAt: timestamp('attribution_ends_at', { withTimezone: true }).notNull(),
+  settingsVersion: integer('settings_version').notNull(),
+  nextNudgeAt: timestamp('next_nudge_at', { withTimezone: true }),
+  createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+});

@@ -1,0 +1,201 @@
+import type { FactKind, MembershipFact } from './membership-fact.ts';
+import type { CaseStatus, DerivedCase, LifecyclePolicy, TransitionReason } from './recovery-case.ts';
+import { riskLevelOf } from './risk-level.ts';
+
+const DAY_MS = 86_400_000;
+
+/** Tie-break for facts with the same timestamp: a failure precedes the success that cures it. */
+const KIND_ORDER: Record<FactKind, number> = {
+  payment_failed: 0,
+  membership_deactivated: 1,
+  payment_succeeded: 2,
+  membership_activated: 3,
+  payment_reversed: 4,
+};
+
+/** Facts in the order the fold reads them; exact duplicates (same kind, payment, time) dropped. */
+export function orderFacts(facts: readonly MembershipFact[]): MembershipFact[] {
+  const seen = new Set<string>();
+  const unique: MembershipFact[] = [];
+  for (const fact of facts) {
+    const key = `${fact.kind}|${fact.whopPaymentId ?? ''}|${fact.occurredAt.getTime()}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    unique.push(fact);
+  }
+  return unique.sort(
+    (a, b) =>
+      a.occurredAt.getTime() - b.occurredAt.getTime() ||
+      KIND_ORDER[a.kind] - KIND_ORDER[b.kind] ||
+      (a.whopPaymentId ?? '').localeCompare(b.whopPaymentId ?? ''),
+  );
+}
+
+/**
+ * The recovery cases of one membership of one company, derived from all its facts.
+ * Pure and order-independent: any permutation or duplication of `facts` gives the same result,
+ * which is what makes out-of-order and repeated Whop deliveries safe.
+ * `now` closes open cases whose attribution window has passed.
+ */
+export function deriveCases(facts: readonly MembershipFact[], policy: LifecyclePolicy, now: Date): DerivedCase[] {
+  const ordered = orderFacts(facts);
+  const succeededAt = new Map<string, number>();
+  for (const f of ordered) {
+    if (f.kind === 'payment_succeeded' && f.whopPaymentId !== null && !succeededAt.has(f.whopPaymentId))
+      succeededAt.set(f.whopPaymentId, f.occurredAt.getTime());
+  }
+  const cases: DerivedCase[] = [];
+  for (const fact of ordered) {
+    const current = cases.at(-1);
+    if (current) closeIfWindowPassed(current, fact.occurredAt);
+    // A failure stamped after its own payment succeeded is a stale delivery, not a new failure.
+    if (fact.kind === 'payment_failed' && isAfterOwnSuccess(fact, succeededAt)) continue;
+    const next = decide(current, cases, fact, policy);
+    if (next) cases.push(next);
+  }
+  const last = cases.at(-1);
+  if (last) closeIfWindowPassed(last, now);
+  return cases;
+}
+
+/**
+ * Applies one fact to the latest case (mutating it) or returns a newly opened case.
+ * `cases` holds every earlier case, for reversals of payments attributed long ago.
+ */
+function decide(
+  current: DerivedCase | undefined,
+  cases: readonly DerivedCase[],
+  fact: MembershipFact,
+  policy: LifecyclePolicy,
+): DerivedCase | null {
+  const t = fact.occurredAt;
+  const isOpen = current?.status === 'open';
+  switch (fact.kind) {
+    case 'payment_failed':
+      if (current && isOpen) {
+        current.failureCount += 1;
+        current.failureReason = fact.reason ?? current.failureReason;
+        current.lastFailureAt = t;
+        if (fact.amountCents !== null) current.amountAtRiskCents = fact.amountCents;
+        current.currency = fact.currency ?? current.currency;
+        adoptMember(current, fact);
+        refreshRisk(current, false);
+        transition(current, 'open', 'failure_merged', fact);
+        return null;
+      }
+      return open(fact, policy, 'payment_failed');
+    case 'membership_deactivated':
+      if (current && isOpen) {
+        transition(current, 'open', 'membership_deactivated', fact);
+        return null;
+      }
+      return open(fact, policy, 'membership_deactivated');
+    case 'payment_succeeded':
+      if (!current || !isWithinAttributionWindow(current, t)) return null;
+      if (current.status === 'closed_no_recovery') return null;
+      if (fact.whopPaymentId !== null && current.attributedPayments.some((p) => p.whopPaymentId === fact.whopPaymentId)) return null;
+      current.attributedPayments.push({ whopPaymentId: fact.whopPaymentId ?? `unknown@${t.toISOString()}`, amountCents: fact.amountCents ?? 0, at: t });
+      current.recoveredCents += fact.amountCents ?? 0;
+      current.currency = current.currency ?? fact.currency;
+      if (isOpen) {
+        current.recoveredAt = t;
+        transition(current, 'recovered', 'payment_succeeded', fact);
+      } else {
+        transition(current, 'recovered', 'payment_attributed', fact);
+      }
+      return null;
+    case 'membership_activated':
+      if (current && isOpen && isWithinAttributionWindow(current, t)) {
+        current.recoveredAt = t;
+        transition(current, 'recovered', 'membership_activated', fact);
+      }
+      return null;
+    case 'payment_reversed':
+      reverse(cases, current, fact);
+      return null;
+  }
+}
+
+function isAfterOwnSuccess(fact: MembershipFact, succeededAt: ReadonlyMap<string, number>): boolean {
+  const success = fact.whopPaymentId === null ? undefined : succeededAt.get(fact.whopPaymentId);
+  return success !== undefined && success < fact.occurredAt.getTime();
+}
+
+/** Payments from the first failure up to and including the end of the window are attributed. */
+export function isWithinAttributionWindow(c: Pick<DerivedCase, 'firstFailureAt' | 'attributionEndsAt'>, at: Date): boolean {
+  return at.getTime() >= c.firstFailureAt.getTime() && at.getTime() <= c.attributionEndsAt.getTime();
+}
+
+function open(fact: MembershipFact, policy: LifecyclePolicy, reason: 'payment_failed' | 'membership_deactivated'): DerivedCase {
+  const t = fact.occurredAt;
+  const windowDays = policy.knownWindowDays?.get(t.getTime()) ?? policy.attributionWindowDays;
+  const byDeactivation = reason === 'membership_deactivated';
+  const opened: DerivedCase = {
+    companyId: fact.companyId,
+    whopMembershipId: fact.whopMembershipId,
+    whopUserId: fact.whopUserId,
+    memberEmail: fact.memberEmail,
+    whopPaymentId: byDeactivation ? null : fact.whopPaymentId,
+    status: 'open',
+    failureReason: byDeactivation ? 'membership_deactivated' : fact.reason,
+    failureCount: byDeactivation ? 0 : 1,
+    amountAtRiskCents: fact.amountCents ?? 0,
+    recoveredCents: 0,
+    currency: fact.currency,
+    riskLevel: 'medium',
+    firstFailureAt: t,
+    lastFailureAt: t,
+    recoveredAt: null,
+    closedAt: null,
+    attributionWindowDays: windowDays,
+    attributionEndsAt: new Date(t.getTime() + windowDays * DAY_MS),
+    attributedPayments: [],
+    transitions: [{ from: null, to: 'open', reason, at: t, webhookEventId: fact.webhookEventId }],
+  };
+  refreshRisk(opened, byDeactivation);
+  return opened;
+}
+
+function reverse(cases: readonly DerivedCase[], current: DerivedCase | undefined, fact: MembershipFact): void {
+  const target = cases.find((c) => c.attributedPayments.some((p) => p.whopPaymentId === fact.whopPaymentId));
+  const payment = target?.attributedPayments.find((p) => p.whopPaymentId === fact.whopPaymentId);
+  if (!target || !payment || payment.amountCents <= 0) return;
+  const reversed = Math.min(payment.amountCents, fact.amountCents ?? payment.amountCents);
+  payment.amountCents -= reversed;
+  target.recoveredCents = Math.max(0, target.recoveredCents - reversed);
+  if (target.attributedPayments.some((p) => p.amountCents > 0)) {
+    transition(target, target.status, 'recovery_reduced', fact);
+    return;
+  }
+  // Only the latest case may reopen: a membership has at most one open case.
+  const reopen = target === current && fact.occurredAt.getTime() <= target.attributionEndsAt.getTime();
+  target.recoveredAt = null;
+  if (reopen) {
+    transition(target, 'open', 'recovery_reversed', fact);
+  } else {
+    target.closedAt = fact.occurredAt;
+    transition(target, 'closed_no_recovery', 'recovery_reversed', fact);
+  }
+}
+
+function closeIfWindowPassed(c: DerivedCase, at: Date): void {
+  if (c.status !== 'open' || at.getTime() <= c.attributionEndsAt.getTime()) return;
+  c.closedAt = c.attributionEndsAt;
+  c.transitions.push({ from: 'open', to: 'closed_no_recovery', reason: 'attribution_window_passed', at: c.attributionEndsAt, webhookEventId: null });
+  c.status = 'closed_no_recovery';
+}
+
+function transition(c: DerivedCase, to: CaseStatus, reason: TransitionReason, fact: MembershipFact): void {
+  c.transitions.push({ from: c.status, to, reason, at: fact.occurredAt, webhookEventId: fact.webhookEventId });
+  c.status = to;
+}
+
+function adoptMember(c: DerivedCase, fact: MembershipFact): void {
+  c.whopUserId = c.whopUserId ?? fact.whopUserId;
+  c.memberEmail = fact.memberEmail ?? c.memberEmail;
+}
+
+function refreshRisk(c: DerivedCase, openedByDeactivation: boolean): void {
+  c.riskLevel = riskLevelOf({ failureReason: c.failureReason, failureCount: c.failureCount, openedByDeactivation });
+}
+

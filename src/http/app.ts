@@ -1,0 +1,76 @@
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import helmet from '@fastify/helmet';
+import type { Logger } from 'pino';
+import type { PgBoss } from 'pg-boss';
+import type { Database } from '../db/client.ts';
+import type { Cache } from '../integrations/redis/cache.ts';
+import { createWebhookVerifier } from '../integrations/whop/webhook-verifier.ts';
+import type { Metrics } from '../observability/metrics.ts';
+import type { Clock } from '../services/clock.ts';
+import { registerErrorHandling } from './errors.ts';
+import { healthRoutes } from './routes/health.ts';
+import { webhookRoutes } from './routes/webhooks.ts';
+
+export interface AppDeps {
+  database: Database;
+  boss: PgBoss;
+  cache: Cache;
+  logger: Logger;
+  metrics: Metrics;
+  clock: Clock;
+  webhookSecret: string;
+  version: string;
+  /** Behind the ALB: trust X-Forwarded-For for the client ip. */
+  trustProxy?: boolean;
+}
+
+export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const app = Fastify({
+    // pino's Logger is a FastifyBaseLogger; the cast only widens the instance's logger type.
+    loggerInstance: deps.logger as FastifyBaseLogger,
+    disableRequestLogging: true,
+    trustProxy: deps.trustProxy ?? true,
+    bodyLimit: 256 * 1024,
+    requestIdHeader: 'x-request-id',
+  });
+  registerErrorHandling(app);
+  await app.register(helmet, { contentSecurityPolicy: { directives: { frameAncestors: ["'none'"] } } });
+  registerRequestMetricsAndLogs(app, deps.metrics);
+
+  const { database, boss, clock, metrics, cache } = deps;
+  await app.register(webhookRoutes, { db: database.db, boss, clock, metrics, verify: createWebhookVerifier(deps.webhookSecret) });
+  await app.register(healthRoutes, {
+    metrics,
+    health: { sql: database.sql, databaseKind: database.kind, cache, version: deps.version, now: () => clock.now() },
+  });
+  app.get('/', async (_request, reply) =>
+    reply.send({
+      service: 'churn-saver',
+      version: deps.version,
+      webhook_url: '/api/webhooks/whop',
+      health: '/api/health',
+      metrics: '/api/metrics',
+    }),
+  );
+  return app;
+}
+
+/** The guide's request log fields and http_request_duration_seconds, once per response. */
+function registerRequestMetricsAndLogs(app: FastifyInstance, metrics: Metrics): void {
+  app.addHook('onResponse', async (request, reply) => {
+    const duration = reply.elapsedTime;
+    const route = request.routeOptions.url ?? 'unknown';
+    metrics.httpRequestDuration.observe({ method: request.method, route, status_code: String(reply.statusCode) }, duration / 1000);
+    request.log.info(
+      {
+        method: request.method,
+        url: request.url,
+        statusCode: reply.statusCode,
+        duration: Math.round(duration * 100) / 100,
+        userAgent: request.headers['user-agent'],
+        ip: request.ip,
+      },
+      'request completed',
+    );
+  });
+}

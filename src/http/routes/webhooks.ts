@@ -1,0 +1,54 @@
+import type { FastifyInstance } from 'fastify';
+import type { PgBoss } from 'pg-boss';
+import type { AppDb } from '../../db/client.ts';
+import type { createWebhookVerifier } from '../../integrations/whop/webhook-verifier.ts';
+import type { Metrics } from '../../observability/metrics.ts';
+import type { Clock } from '../../services/clock.ts';
+import { ingestWebhook } from '../../services/ingest-webhook.ts';
+import { errorBody } from '../errors.ts';
+
+export const WEBHOOK_BODY_LIMIT = 1024 * 1024;
+
+export interface WebhookRouteDeps {
+  db: AppDb;
+  boss: PgBoss;
+  clock: Clock;
+  metrics: Metrics;
+  verify: ReturnType<typeof createWebhookVerifier>;
+}
+
+/**
+ * POST /api/webhooks/whop: verify the signature over the raw bytes, store, enqueue, answer.
+ * Over 1 MiB is refused by the body parser (413) before any database work.
+ */
+export async function webhookRoutes(app: FastifyInstance, deps: WebhookRouteDeps): Promise<void> {
+  // The signature covers the exact bytes, so this route reads any content type as a raw string.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'string', bodyLimit: WEBHOOK_BODY_LIMIT }, (_req, body, done) => done(null, body));
+
+  app.post('/api/webhooks/whop', { bodyLimit: WEBHOOK_BODY_LIMIT }, async (request, reply) => {
+    const rawBody = typeof request.body === 'string' ? request.body : '';
+    const verified = deps.verify(rawBody, request.headers);
+    if (!verified.ok) {
+      deps.metrics.webhooksReceived.inc({ type: 'unknown', outcome: 'rejected' });
+      const status = verified.code === 'invalid_signature' ? 401 : 400;
+      return reply.code(status).send(errorBody(verified.code, verified.message));
+    }
+    let result;
+    try {
+      result = await ingestWebhook(deps, { webhookId: verified.webhookId, apiVersion: verified.apiVersion, rawBody, body: verified.body });
+    } catch (error) {
+      // Not stored: 503 makes Whop retry (10 s, 20 s, 40 s).
+      request.log.error({ err: error }, 'webhook could not be stored');
+      deps.metrics.webhooksReceived.inc({ type: 'unknown', outcome: 'failed' });
+      return reply.code(503).header('retry-after', '10').send(errorBody('unavailable', 'the event could not be stored; retry later'));
+    }
+    if (!result.ok) {
+      deps.metrics.webhooksReceived.inc({ type: 'unknown', outcome: 'rejected' });
+      return reply.code(400).send(errorBody('invalid_body', result.message));
+    }
+    deps.metrics.webhooksReceived.inc({ type: result.type, outcome: result.outcome });
+    if (result.outcome === 'duplicate') return reply.code(200).send({ received: true, duplicate: true });
+    return reply.code(200).send({ received: true, id: result.eventId, ignored: result.outcome === 'ignored' });
+  });
+}

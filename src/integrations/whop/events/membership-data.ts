@@ -1,0 +1,53 @@
+import { z } from 'zod';
+import type { FactKind, MembershipFact } from '../../../domain/membership-fact.ts';
+import { firstCompanyId, idRef, isoTimestamp, normalizeCurrency, pickOccurredAt, userRef } from './fields.ts';
+import { mapFailure, type MapResult } from './map-result.ts';
+import type { WebhookEnvelope } from './webhook-envelope.ts';
+
+/** The part of Whop's `Membership` object (reference §1.3) that membership.* events need. */
+export const membershipData = z.looseObject({
+  id: z.string().min(1),
+  company: idRef.nullish(),
+  user: userRef.nullish(),
+  currency: z.string().nullish(),
+  created_at: isoTimestamp,
+  updated_at: isoTimestamp,
+});
+
+export type MembershipData = z.infer<typeof membershipData>;
+
+/**
+ * The fact a membership.* event states. A membership event carries no payment and no amount.
+ * occurredAt prefers `updated_at` (the status change) over the envelope's send time, and uses
+ * `created_at` (when the member first joined) only as a last resort.
+ */
+export function toMembershipFact(
+  envelope: WebhookEnvelope,
+  membership: MembershipData,
+  fact: { kind: Extract<FactKind, 'membership_activated' | 'membership_deactivated'>; reason: string | null },
+  webhookEventId: number | null,
+): MapResult {
+  const companyId = firstCompanyId(membership.company?.id, envelope.company_id);
+  if (!companyId) return mapFailure('no_company', `${envelope.type} ${membership.id}: neither data.company.id nor company_id is set`);
+  const occurredAt = pickOccurredAt([
+    ['data.updated_at', membership.updated_at],
+    ['timestamp', envelope.timestamp],
+    ['data.created_at', membership.created_at],
+  ]);
+  if (!occurredAt.ok) return occurredAt;
+
+  const membershipFact: MembershipFact = {
+    kind: fact.kind,
+    companyId,
+    whopMembershipId: membership.id,
+    whopUserId: membership.user?.id ?? null,
+    memberEmail: membership.user?.email ?? null,
+    whopPaymentId: null,
+    amountCents: null,
+    currency: normalizeCurrency(membership.currency),
+    reason: fact.reason,
+    occurredAt: occurredAt.value,
+    webhookEventId,
+  };
+  return { ok: true, fact: membershipFact };
+}

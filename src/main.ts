@@ -1,0 +1,45 @@
+import { describeConfigProblems, loadConfig } from './config/config.ts';
+import { loadOrCreateDevWebhookSecret } from './config/webhook-secret-file.ts';
+import { createLogger } from './observability/logger.ts';
+import { startRuntime } from './runtime.ts';
+
+// npm start: migrate, serve, work; `--role web|worker` splits them for scale-out.
+const roleFlag = process.argv.indexOf('--role');
+const env = { ...process.env, ...(roleFlag > 0 ? { ROLE: process.argv[roleFlag + 1] } : {}) };
+const loaded = loadConfig(env);
+if (!loaded.ok) {
+  console.error(describeConfigProblems(loaded.problems));
+  process.exit(1);
+}
+const config = loaded.config;
+const logger = createLogger({ level: config.LOG_LEVEL, environment: config.NODE_ENV, version: config.APP_VERSION });
+
+let webhookSecret = config.WEBHOOK_SECRET;
+if (!webhookSecret) {
+  const generated = loadOrCreateDevWebhookSecret(config.DATA_DIR);
+  webhookSecret = generated.secret;
+  if (generated.created)
+    console.log(`Generated a development WEBHOOK_SECRET (shown once, kept in ${generated.path}):\n  ${generated.secret}`);
+}
+
+try {
+  const runtime = await startRuntime({ config, logger, webhookSecret });
+  const where = config.DATABASE_URL ? 'PostgreSQL' : `embedded PGlite in ${config.DATA_DIR}`;
+  if (runtime.url) console.log(`Churn Saver ${config.APP_VERSION} (${config.ROLE}) on ${where}: ${runtime.url}\n  Whop webhook URL: ${runtime.url}/api/webhooks/whop`);
+  else console.log(`Churn Saver ${config.APP_VERSION} worker running on ${where}`);
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.once(signal, () => {
+      logger.info({ signal }, 'shutting down');
+      runtime.stop().then(
+        () => process.exit(0),
+        (error) => {
+          logger.error({ err: error }, 'shutdown failed');
+          process.exit(1);
+        },
+      );
+    });
+  }
+} catch (error) {
+  logger.fatal({ err: error }, 'start-up failed');
+  process.exit(1);
+}

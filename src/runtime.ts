@@ -1,0 +1,73 @@
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import type { PgBoss } from 'pg-boss';
+import type { Config } from './config/config.ts';
+import { openDatabase, type Database } from './db/client.ts';
+import { migrate } from './db/migrate.ts';
+import { buildApp } from './http/app.ts';
+import { createCache, type Cache } from './integrations/redis/cache.ts';
+import { createMetrics, type Metrics } from './observability/metrics.ts';
+import { systemClock, type Clock } from './services/clock.ts';
+import { startQueue } from './worker/queue.ts';
+import { startWorker } from './worker/worker.ts';
+
+export interface RuntimeOptions {
+  config: Config;
+  logger: Logger;
+  webhookSecret: string;
+  clock?: Clock;
+  /** Reuse an open database (tests); otherwise opened from config. */
+  database?: Database;
+}
+
+export interface Runtime {
+  database: Database;
+  boss: PgBoss;
+  cache: Cache;
+  metrics: Metrics;
+  app?: FastifyInstance;
+  /** http://host:port when the web role listens. */
+  url?: string;
+  /** Drains in-flight requests and jobs, then closes connections. Idempotent. */
+  stop(): Promise<void>;
+}
+
+/** Composes the service for one role: migrate, queue, worker, HTTP. npm start and the tests share it. */
+export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
+  const { config, logger } = options;
+  const clock = options.clock ?? systemClock;
+  const ownsDatabase = !options.database;
+  const database = options.database ?? (await openDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR }));
+  const migrated = await database.withConnection((sql) => migrate(sql));
+  if (migrated.applied.length > 0) logger.info({ applied: migrated.applied }, 'database migrated');
+
+  const role = config.ROLE;
+  const runsWorker = role === 'all' || role === 'worker';
+  const runsWeb = role === 'all' || role === 'web';
+  const boss = await startQueue(database, { role: runsWorker ? 'worker' : 'web' });
+  boss.on('error', (error) => logger.error({ err: error }, 'queue error'));
+  const cache = createCache(config.REDIS_URL);
+  const metrics = createMetrics();
+
+  if (runsWorker) await startWorker({ db: database.db, boss, clock, logger, metrics });
+
+  let app: FastifyInstance | undefined;
+  let url: string | undefined;
+  if (runsWeb) {
+    app = await buildApp({ database, boss, cache, logger, metrics, clock, webhookSecret: options.webhookSecret, version: config.APP_VERSION });
+    const address = await app.listen({ port: config.PORT, host: config.HOSTNAME });
+    url = address.replace('0.0.0.0', 'localhost').replace('[::]', 'localhost');
+  }
+
+  let stopping: Promise<void> | undefined;
+  const stop = () =>
+    (stopping ??= (async () => {
+      // Stop taking requests first (in-flight ones finish), then let running jobs finish.
+      await app?.close();
+      await boss.stop({ graceful: true, timeout: 20_000, close: true });
+      await cache.close();
+      if (ownsDatabase) await database.close();
+    })());
+
+  return { database, boss, cache, metrics, app, url, stop };
+}

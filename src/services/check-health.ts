@@ -1,0 +1,69 @@
+import { getHeapStatistics } from 'node:v8';
+import type { SqlRunner } from '../db/client.ts';
+import type { Cache } from '../integrations/redis/cache.ts';
+
+export interface HealthCheck {
+  healthy: boolean;
+  /** Milliseconds the check took. */
+  response_time: number;
+  message: string;
+}
+
+export interface HealthReport {
+  status: 'healthy' | 'unhealthy';
+  timestamp: string;
+  version: string;
+  checks: Record<string, HealthCheck>;
+}
+
+export interface HealthDeps {
+  sql: SqlRunner;
+  databaseKind: 'postgres' | 'pglite';
+  cache: Cache;
+  version: string;
+  now: () => Date;
+  /** Heap above this share of the limit counts as unhealthy. */
+  maxHeapRatio?: number;
+}
+
+const CHECK_TIMEOUT_MS = 2000;
+
+/** The deployment guide's health JSON; each check is bounded so a hung dependency reads as unhealthy. */
+export async function checkHealth(deps: HealthDeps): Promise<HealthReport> {
+  const [database, redis] = await Promise.all([
+    timed(async () => {
+      await deps.sql.query('SELECT 1');
+      return `Database connection successful (${deps.databaseKind === 'pglite' ? 'embedded PGlite' : 'PostgreSQL'})`;
+    }, 'Database connection failed'),
+    deps.cache.kind === 'memory'
+      ? Promise.resolve<HealthCheck>({ healthy: true, response_time: 0, message: 'Redis not configured (in-process cache)' })
+      : timed(async () => {
+          await deps.cache.ping();
+          return 'Redis connection successful';
+        }, 'Redis connection failed'),
+  ]);
+  const checks: Record<string, HealthCheck> = { database, redis, memory: checkMemory(deps.maxHeapRatio ?? 0.95) };
+  const healthy = Object.values(checks).every((c) => c.healthy);
+  return { status: healthy ? 'healthy' : 'unhealthy', timestamp: deps.now().toISOString(), version: deps.version, checks };
+}
+
+async function timed(run: () => Promise<string>, failure: string): Promise<HealthCheck> {
+  const start = performance.now();
+  try {
+    const message = await Promise.race([
+      run(),
+      new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`no answer in ${CHECK_TIMEOUT_MS} ms`)), CHECK_TIMEOUT_MS).unref()),
+    ]);
+    return { healthy: true, response_time: Math.round(performance.now() - start), message };
+  } catch (error) {
+    // The driver's message names the cause (refused, timeout) without credentials.
+    const reason = error instanceof Error ? error.message.replace(/\/\/[^@\s]*@/g, '//***@') : 'unknown error';
+    return { healthy: false, response_time: Math.round(performance.now() - start), message: `${failure}: ${reason}` };
+  }
+}
+
+function checkMemory(maxHeapRatio: number): HealthCheck {
+  const { used_heap_size: used, heap_size_limit: limit } = getHeapStatistics();
+  const mb = (n: number) => Math.round(n / 1048576);
+  return { healthy: used / limit < maxHeapRatio, response_time: 0, message: `heap ${mb(used)} MB of ${mb(limit)} MB, rss ${mb(process.memoryUsage.rss())} MB` };
+}

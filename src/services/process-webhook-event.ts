@@ -1,0 +1,60 @@
+import type { AppDb } from '../db/client.ts';
+import { ensureCompany } from '../db/repositories/companies.repository.ts';
+import { insertMembershipFact } from '../db/repositories/membership-facts.repository.ts';
+import { lockWebhookEvent, markWebhookEvent } from '../db/repositories/webhook-events.repository.ts';
+import type { RiskLevel } from '../domain/recovery-case.ts';
+import { mapWebhookToFact } from '../integrations/whop/events/index.ts';
+import { timeQuery, type Metrics } from '../observability/metrics.ts';
+import type { Clock } from './clock.ts';
+import { reconcileMembershipCases } from './reconcile-membership-cases.ts';
+
+export type ProcessResult =
+  | { ok: true; outcome: 'processed'; type: string; createdCases: { id: string; riskLevel: RiskLevel }[]; caseIds: string[] }
+  | { ok: true; outcome: 'ignored'; type: string; reason: string }
+  | { ok: true; outcome: 'already_done'; type: string }
+  | { ok: false; reason: 'not_found' }
+  | { ok: false; reason: 'invalid_payload'; type: string; message: string };
+
+/**
+ * Turns one stored webhook event into a membership fact and re-derives that membership's cases,
+ * all in one transaction with the event row locked. Safe to run twice: a processed row is skipped,
+ * and facts are unique. A payload we cannot read is marked failed (permanent, visible), not retried.
+ */
+export async function processWebhookEvent(deps: { db: AppDb; clock: Clock; metrics?: Metrics }, eventId: number): Promise<ProcessResult> {
+  return deps.db.transaction(async (tx) => {
+    const event = await lockWebhookEvent(tx, eventId);
+    if (!event) return { ok: false, reason: 'not_found' } as const;
+    if (event.status === 'processed' || event.status === 'ignored') return { ok: true, outcome: 'already_done', type: event.type } as const;
+    const now = deps.clock.now();
+    let body: unknown;
+    try {
+      body = JSON.parse(event.rawBody);
+    } catch {
+      await markWebhookEvent(tx, eventId, { status: 'failed', error: 'raw body is not JSON', at: now });
+      return { ok: false, reason: 'invalid_payload', type: event.type, message: 'raw body is not JSON' } as const;
+    }
+    const mapped = mapWebhookToFact(body, eventId);
+    if (!mapped.ok) {
+      if (mapped.reason === 'unhandled_type') {
+        await markWebhookEvent(tx, eventId, { status: 'ignored', error: null, at: now });
+        return { ok: true, outcome: 'ignored', type: event.type, reason: mapped.detail } as const;
+      }
+      const message = `${mapped.reason}: ${mapped.detail}`;
+      await markWebhookEvent(tx, eventId, { status: 'failed', error: message, at: now });
+      return { ok: false, reason: 'invalid_payload', type: event.type, message } as const;
+    }
+    const { fact } = mapped;
+    await ensureCompany(tx, fact.companyId, companyTitleOf(body));
+    await insertMembershipFact(tx, fact);
+    const reconciled = await timeQuery(deps.metrics, 'reconcile', 'recovery_cases', () =>
+      reconcileMembershipCases(tx, fact.companyId, fact.whopMembershipId, now),
+    );
+    await markWebhookEvent(tx, eventId, { status: 'processed', error: null, companyId: fact.companyId, at: now });
+    return { ok: true, outcome: 'processed', type: event.type, createdCases: reconciled.created, caseIds: reconciled.caseIds } as const;
+  });
+}
+
+function companyTitleOf(body: unknown): string | null {
+  const title = (body as { data?: { company?: { title?: unknown } } })?.data?.company?.title;
+  return typeof title === 'string' ? title : null;
+}

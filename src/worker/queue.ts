@@ -1,0 +1,41 @@
+import { PgBoss, fromDrizzle, fromPglite } from 'pg-boss';
+import { sql } from 'drizzle-orm';
+import type { AppTx, Database } from '../db/client.ts';
+
+/** Every queue this service uses, one place. */
+export const QUEUES = {
+  processWebhookEvent: 'webhook-event-process',
+  requeuePendingWebhooks: 'webhook-events-requeue-pending',
+  closeExpiredCases: 'recovery-cases-close-expired',
+} as const;
+
+export interface WebhookEventJob {
+  eventId: number;
+}
+
+export interface QueueOptions {
+  /** Workers run pg-boss maintenance and cron; web processes only send. */
+  role: 'web' | 'worker';
+}
+
+/**
+ * pg-boss on the same database as the data, so a job can be enqueued in the transaction that
+ * stores what it processes. PGlite shares its single connection through the fromPglite adapter.
+ */
+export async function startQueue(database: Database, options: QueueOptions): Promise<PgBoss> {
+  const isWorker = options.role === 'worker';
+  const boss =
+    database.kind === 'pglite'
+      ? new PgBoss({ db: fromPglite(database.pglite!), backend: 'pglite', supervise: isWorker, schedule: isWorker })
+      : new PgBoss({ connectionString: database.connectionString!, max: 4, supervise: isWorker, schedule: isWorker, application_name: 'churn-saver-queue' });
+  await boss.start();
+  await boss.createQueue(QUEUES.processWebhookEvent, { retryLimit: 5, retryDelay: 5, retryBackoff: true, expireInSeconds: 120 });
+  await boss.createQueue(QUEUES.requeuePendingWebhooks, { retryLimit: 0 });
+  await boss.createQueue(QUEUES.closeExpiredCases, { retryLimit: 0 });
+  return boss;
+}
+
+/** Enqueues inside the caller's transaction: the job exists if and only if the row committed. */
+export async function enqueueInTransaction(boss: PgBoss, tx: AppTx, queue: string, data: object): Promise<void> {
+  await boss.send(queue, data, { db: fromDrizzle(tx as never, sql as never) });
+}

@@ -1,0 +1,56 @@
+import type { Job, PgBoss } from 'pg-boss';
+import type { Logger } from 'pino';
+import type { AppDb } from '../db/client.ts';
+import type { Metrics } from '../observability/metrics.ts';
+import type { Clock } from '../services/clock.ts';
+import { closeExpiredCases } from '../services/close-expired-cases.ts';
+import { processWebhookEvent } from '../services/process-webhook-event.ts';
+import { requeuePendingWebhooks } from '../services/requeue-pending-webhooks.ts';
+import { QUEUES, type WebhookEventJob } from './queue.ts';
+
+/** Every cron this service runs, one list. */
+export const SCHEDULES = [
+  { queue: QUEUES.requeuePendingWebhooks, cron: '* * * * *', why: 're-enqueue webhook rows left pending' },
+  { queue: QUEUES.closeExpiredCases, cron: '*/5 * * * *', why: 'close cases whose attribution window passed' },
+] as const;
+
+export interface WorkerDeps {
+  db: AppDb;
+  boss: PgBoss;
+  clock: Clock;
+  logger: Logger;
+  metrics: Metrics;
+}
+
+/** Registers the job handlers and schedules on a started pg-boss. */
+export async function startWorker(deps: WorkerDeps): Promise<void> {
+  const { boss, logger, metrics } = deps;
+  await boss.work<WebhookEventJob>(
+    QUEUES.processWebhookEvent,
+    { batchSize: 20, localConcurrency: 2, pollingIntervalSeconds: 0.5 },
+    async (jobs: Job<WebhookEventJob>[]) => {
+      for (const job of jobs) {
+        // A throw (database outage, bug) fails the job and pg-boss retries it with backoff.
+        const result = await processWebhookEvent(deps, job.data.eventId);
+        if (result.ok && result.outcome === 'processed') {
+          metrics.webhooksProcessed.inc({ type: result.type, status: 'processed' });
+          for (const c of result.createdCases) metrics.recoveryCasesCreated.inc({ risk_level: c.riskLevel });
+        } else if (result.ok && result.outcome === 'ignored') {
+          metrics.webhooksProcessed.inc({ type: result.type, status: 'ignored' });
+        } else if (!result.ok && result.reason === 'invalid_payload') {
+          metrics.webhooksProcessed.inc({ type: result.type, status: 'failed' });
+          logger.warn({ eventId: job.data.eventId, type: result.type, problem: result.message }, 'webhook event could not be processed');
+        }
+      }
+    },
+  );
+  await boss.work(QUEUES.requeuePendingWebhooks, async () => {
+    const n = await requeuePendingWebhooks(deps);
+    if (n > 0) logger.warn({ requeued: n }, 'requeued webhook events left pending');
+  });
+  await boss.work(QUEUES.closeExpiredCases, async () => {
+    const n = await closeExpiredCases(deps);
+    if (n > 0) logger.info({ memberships: n }, 'closed cases past their attribution window');
+  });
+  for (const s of SCHEDULES) await boss.schedule(s.queue, s.cron);
+}
