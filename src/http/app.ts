@@ -8,6 +8,7 @@ import { createWebhookVerifier } from '../integrations/whop/webhook-verifier.ts'
 import type { Metrics } from '../observability/metrics.ts';
 import type { Clock } from '../services/clock.ts';
 import { registerErrorHandling } from './errors.ts';
+import { RequestLogController } from './request-log-controller.ts';
 import { healthRoutes } from './routes/health.ts';
 import { webhookRoutes } from './routes/webhooks.ts';
 
@@ -28,14 +29,14 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
     // pino's Logger is a FastifyBaseLogger; the cast only widens the instance's logger type.
     loggerInstance: deps.logger as FastifyBaseLogger,
-    disableRequestLogging: true,
+    logController: new RequestLogController(),
     trustProxy: deps.trustProxy ?? true,
     bodyLimit: 256 * 1024,
     requestIdHeader: 'x-request-id',
   });
   registerErrorHandling(app);
   await app.register(helmet, { contentSecurityPolicy: { directives: { frameAncestors: ["'none'"] } } });
-  registerRequestMetricsAndLogs(app, deps.metrics);
+  registerRequestMetrics(app, deps.metrics);
 
   const { database, boss, clock, metrics, cache } = deps;
   await app.register(webhookRoutes, { db: database.db, boss, clock, metrics, verify: createWebhookVerifier(deps.webhookSecret) });
@@ -55,22 +56,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   return app;
 }
 
-/** The guide's request log fields and http_request_duration_seconds, once per response. */
-function registerRequestMetricsAndLogs(app: FastifyInstance, metrics: Metrics): void {
+/** http_request_duration_seconds{method,route,status_code}, once per response. */
+function registerRequestMetrics(app: FastifyInstance, metrics: Metrics): void {
   app.addHook('onResponse', async (request, reply) => {
-    const duration = reply.elapsedTime;
     const route = request.routeOptions.url ?? 'unknown';
-    metrics.httpRequestDuration.observe({ method: request.method, route, status_code: String(reply.statusCode) }, duration / 1000);
-    request.log.info(
-      {
-        method: request.method,
-        url: request.url,
-        statusCode: reply.statusCode,
-        duration: Math.round(duration * 100) / 100,
-        userAgent: request.headers['user-agent'],
-        ip: request.ip,
-      },
-      'request completed',
-    );
+    metrics.httpRequestDuration.observe({ method: request.method, route, status_code: String(reply.statusCode) }, reply.elapsedTime / 1000);
   });
 }

@@ -19,7 +19,7 @@ describe('health and metrics', () => {
   it('GET /api/health answers 200 with the guide’s JSON shape', async () => {
     const response = await fetch(`${service.url}/api/health`);
     expect(response.status).toBe(200);
-    const body = await response.json();
+    const body = (await response.json()) as any;
     expect(body).toMatchObject({ status: 'healthy', version: expect.any(String), timestamp: expect.any(String) });
     expect(new Date(body.timestamp).toString()).not.toBe('Invalid Date');
     for (const name of ['database', 'redis']) {

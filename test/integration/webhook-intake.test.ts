@@ -5,6 +5,9 @@ import { startTestService, waitFor, type TestService } from '../support/test-ser
 import { buildWhopEvent } from '../support/whop-fixtures.ts';
 
 const WEBHOOK = '/api/webhooks/whop';
+/** A payment.failed happening now (the fixture's own dates are long past every window). */
+const failedNow = (data: Record<string, unknown> = {}) =>
+  buildWhopEvent('payment.failed', { data: { last_payment_attempt: new Date().toISOString(), ...data } });
 
 describe('POST /api/webhooks/whop', () => {
   let database: TestDatabase;
@@ -28,7 +31,7 @@ describe('POST /api/webhooks/whop', () => {
 
   it('stores a signed payment.failed, answers 200, and opens one recovery case', async () => {
     const companyId = company();
-    const body = JSON.stringify(buildWhopEvent('payment.failed', { data: { company: { id: companyId }, membership: { id: 'mem_a' }, total: 29.99, currency: 'usd', failure_message: 'Your card has insufficient funds.' } }));
+    const body = JSON.stringify(failedNow({ company: { id: companyId }, membership: { id: 'mem_a' }, total: 29.99, currency: 'usd', failure_message: 'Your card has insufficient funds.' }));
     const headers = signV1(body, service.webhookSecret);
     const response = await service.post(WEBHOOK, body, headers);
     expect(response.status).toBe(200);
@@ -43,7 +46,7 @@ describe('POST /api/webhooks/whop', () => {
 
   it('a duplicate webhook-id answers 200 {duplicate:true} and has no second effect', async () => {
     const companyId = company();
-    const body = JSON.stringify(buildWhopEvent('payment.failed', { data: { company: { id: companyId }, membership: { id: 'mem_dup' } } }));
+    const body = JSON.stringify(failedNow({ company: { id: companyId }, membership: { id: 'mem_dup' } }));
     const headers = signV1(body, service.webhookSecret);
     expect((await service.post(WEBHOOK, body, headers)).status).toBe(200);
     const again = await service.post(WEBHOOK, body, headers);
@@ -118,7 +121,7 @@ describe('POST /api/webhooks/whop', () => {
   });
 
   it('answers 503 when the event cannot be stored, so Whop retries, and accepts the retry once storage is back', async () => {
-    const body = JSON.stringify(buildWhopEvent('payment.failed', { data: { company: { id: company() } } }));
+    const body = JSON.stringify(failedNow({ company: { id: company() } }));
     const headers = signV1(body, service.webhookSecret);
     await database.sql.exec('ALTER TABLE webhook_events RENAME TO webhook_events_away');
     try {
@@ -134,14 +137,14 @@ describe('POST /api/webhooks/whop', () => {
 
   it('accepts a legacy v5 membership.went_valid as membership.activated and recovers the open case', async () => {
     const companyId = company();
-    const failed = JSON.stringify(buildWhopEvent('payment.failed', { data: { company: { id: companyId }, membership: { id: 'mem_v5' } } }));
+    const failed = JSON.stringify(failedNow({ company: { id: companyId }, membership: { id: 'mem_v5' } }));
     expect((await service.post(WEBHOOK, failed, signV1(failed, service.webhookSecret))).status).toBe(200);
     await waitFor(async () => (await casesOf(companyId)).length === 1, 15_000, 'case');
     const legacy = JSON.stringify({
       api_version: 'v5',
       action: 'membership.went_valid',
       company: companyId,
-      data: { id: 'mem_v5', status: 'active', valid: true, user_id: 'user_v5', product_id: 'prod_1', plan_id: 'plan_1', created_at: Math.floor(Date.now() / 1000) },
+      data: { id: 'mem_v5', status: 'active', valid: true, user_id: 'user_v5', product_id: 'prod_1', plan_id: 'plan_1', created_at: Math.ceil(Date.now() / 1000) + 1 },
     });
     const response = await service.post(WEBHOOK, legacy, signV5(legacy, service.webhookSecret));
     expect(response.status).toBe(200);

@@ -131,7 +131,8 @@ export function deepMerge(base: Record<string, unknown>, overrides: WhopEventOve
   for (const [key, value] of Object.entries(overrides)) {
     if (value === undefined) continue;
     const current = out[key];
-    out[key] = isPlainObject(value) && isPlainObject(current) ? deepMerge(current, value) : structuredClone(value);
+    // Merging into {} when the base has no object there still drops the override's undefined keys.
+    out[key] = isPlainObject(value) ? deepMerge(isPlainObject(current) ? current : {}, value) : structuredClone(value);
   }
   return out;
 }

@@ -14,7 +14,7 @@ export const idRef = z.looseObject({ id: z.string().min(1) });
 export const userRef = z.looseObject({ id: z.string().min(1), email: z.string().nullish() });
 
 /** Decimal amount in major currency units (29.99 for $29.99); a string is tolerated. */
-export const decimalAmount = z.union([z.number(), z.string()]).nullish();
+export const decimalAmount = z.union([z.number(), z.string()], { error: 'expected a decimal number or string' }).nullish();
 
 /** ISO 8601 string; parsed later by `pickOccurredAt` so the failure can name the field. */
 export const isoTimestamp = z.string().nullish();

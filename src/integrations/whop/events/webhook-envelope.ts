@@ -4,7 +4,6 @@ import { z } from 'zod';
  * The v1 envelope, identical for every Whop event (reference §1.1):
  * `{ id: "msg_…", api_version: "v1", type, timestamp: ISO send time, data, company_id?: "biz_…" | null }`.
  * Loose: Whop adds fields without notice and an unknown field must never make us reject an event.
- * `data` stays unknown here; each event file parses the part it needs.
  */
 export const webhookEnvelope = z.looseObject({
   id: z.string().nullish(),
@@ -12,7 +11,8 @@ export const webhookEnvelope = z.looseObject({
   type: z.string().min(1),
   /** When Whop sent the message, not when the thing happened: only a last-resort occurredAt. */
   timestamp: z.string().nullish(),
-  data: z.unknown(),
+  /** Checked here only for being an object; each event file parses the part it needs. */
+  data: z.looseObject({}),
   /** Set on app webhooks, which receive every installed company's events. */
   company_id: z.string().nullish(),
 });

@@ -1,0 +1,75 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { newWebhookSecret, signV1 } from '../support/sign-webhook.ts';
+import { spawnService, type SpawnedService } from '../support/spawn-service.ts';
+import { BACKEND, TEST_REDIS_URL, createTestDatabase, type TestDatabase } from '../support/test-database.ts';
+import { waitFor } from '../support/test-service.ts';
+import { buildWhopEvent } from '../support/whop-fixtures.ts';
+
+// PGlite is one process's embedded database; several instances need PostgreSQL.
+describe.runIf(BACKEND === 'postgres')('two web and two worker processes on one PostgreSQL', () => {
+  let database: TestDatabase;
+  const services: SpawnedService[] = [];
+  const secret = newWebhookSecret();
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    // A fresh database with no tables: the four processes race to migrate it.
+    await database.sql.exec('DROP SCHEMA public CASCADE; CREATE SCHEMA public;');
+    const env = { NODE_ENV: 'test', DATABASE_URL: database.url!, REDIS_URL: TEST_REDIS_URL ?? '', WEBHOOK_SECRET: secret, PORT: '0', HOSTNAME: '127.0.0.1', LOG_LEVEL: 'warn' };
+    services.push(...(await Promise.all([
+      spawnService(env, ['--role', 'web']),
+      spawnService(env, ['--role', 'web']),
+      spawnService(env, ['--role', 'worker']),
+      spawnService(env, ['--role', 'worker']),
+    ])));
+  }, 90_000);
+  afterAll(async () => {
+    await Promise.all(services.map((s) => s.stop()));
+    await database?.close();
+  });
+
+  it('every delivery, spread over both web processes with duplicates, is stored once and processed once', async () => {
+    const [webA, webB] = services.filter((s) => s.url);
+    const deliveries: { body: string; headers: Record<string, string> }[] = [];
+    for (let m = 0; m < 60; m++) {
+      const companyId = `biz_multi${m % 6}`;
+      for (let attempt = 0; attempt < (m % 3 === 0 ? 2 : 1); attempt++) {
+        const event = buildWhopEvent('payment.failed', {
+          data: { company: { id: companyId }, membership: { id: `mem_${m}` }, id: `pay_${m}`, last_payment_attempt: new Date(Date.now() - (2 - attempt) * 3_600_000).toISOString() },
+        });
+        const body = JSON.stringify(event);
+        deliveries.push({ body, headers: signV1(body, secret) });
+      }
+    }
+    // Whop retries: every fifth delivery arrives again, at the other web process.
+    const sends = deliveries.flatMap((d, i) => [
+      { url: i % 2 ? webA!.url : webB!.url, ...d },
+      ...(i % 5 === 0 ? [{ url: i % 2 ? webB!.url : webA!.url, ...d }] : []),
+    ]);
+    const statuses = await Promise.all(
+      sends.map(async (s) => (await fetch(`${s.url}/api/webhooks/whop`, { method: 'POST', body: s.body, headers: s.headers })).status),
+    );
+    expect(statuses.every((s) => s === 200)).toBe(true);
+
+    await waitFor(async () => {
+      const { rows } = await database.sql.query<{ n: string }>(`SELECT count(*) AS n FROM webhook_events WHERE status = 'processed'`);
+      return Number(rows[0]!.n) === deliveries.length;
+    }, 30_000, 'all events processed');
+
+    const events = await database.sql.query<{ n: string; max_attempts: number }>(`SELECT count(*) AS n, max(attempts) AS max_attempts FROM webhook_events`);
+    expect(Number(events.rows[0]!.n)).toBe(deliveries.length);
+    expect(events.rows[0]!.max_attempts).toBe(1);
+    const cases = await database.sql.query<{ whop_membership_id: string; failure_count: number; status: string }>(`SELECT whop_membership_id, failure_count, status FROM recovery_cases`);
+    expect(cases.rows).toHaveLength(60);
+    for (const c of cases.rows) {
+      const m = Number(c.whop_membership_id.slice(4));
+      expect(c.failure_count, c.whop_membership_id).toBe(m % 3 === 0 ? 2 : 1);
+      expect(c.status).toBe('open');
+    }
+  });
+
+  it('SIGTERM drains and every process exits 0', async () => {
+    const codes = await Promise.all(services.map((s) => s.stop()));
+    expect(codes).toEqual([0, 0, 0, 0]);
+  });
+});
