@@ -6,6 +6,8 @@ const PLACEHOLDER = /^(your[-_].*|changeme|change-me|replace[-_]?me|\*+|xxx+|sec
 const SECRET_NAMES = ['WEBHOOK_SECRET', 'WHOP_API_KEY', 'ENCRYPTION_KEY', 'JWT_SECRET'] as const;
 /** In production these must be present, and not placeholders. */
 const REQUIRED_IN_PRODUCTION = ['DATABASE_URL', ...SECRET_NAMES] as const;
+/** Keys too short to resist guessing. */
+const MIN_LENGTH: Partial<Record<(typeof REQUIRED_IN_PRODUCTION)[number], number>> = { ENCRYPTION_KEY: 32, JWT_SECRET: 32 };
 
 const emptyToUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
 const optionalString = z.preprocess(emptyToUndefined, z.string().optional());
@@ -58,11 +60,9 @@ export function loadConfig(env: Record<string, string | undefined>): ConfigResul
       const value = config[name];
       if (value === undefined) problems.push(`${name}: required in production`);
       else if (PLACEHOLDER.test(value.trim())) problems.push(`${name}: is a placeholder, set a real value`);
+      else if (MIN_LENGTH[name] !== undefined && value.length < MIN_LENGTH[name])
+        problems.push(`${name}: must be at least ${MIN_LENGTH[name]} characters`);
     }
-    if (config.ENCRYPTION_KEY !== undefined && config.ENCRYPTION_KEY.length < 32)
-      problems.push('ENCRYPTION_KEY: must be at least 32 characters');
-    if (config.JWT_SECRET !== undefined && config.JWT_SECRET.length < 32)
-      problems.push('JWT_SECRET: must be at least 32 characters');
   }
   return problems.length > 0 ? { ok: false, problems } : { ok: true, config };
 }

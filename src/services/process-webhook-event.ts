@@ -3,7 +3,7 @@ import { ensureCompany } from '../db/repositories/companies.repository.ts';
 import { insertMembershipFact } from '../db/repositories/membership-facts.repository.ts';
 import { lockWebhookEvent, markWebhookEvent } from '../db/repositories/webhook-events.repository.ts';
 import type { RiskLevel } from '../domain/recovery-case.ts';
-import { mapWebhookToFact } from '../integrations/whop/events/index.ts';
+import { isLegacyV5, mapWebhookToFact } from '../integrations/whop/events/index.ts';
 import { timeQuery, type Metrics } from '../observability/metrics.ts';
 import type { Clock } from './clock.ts';
 import { reconcileMembershipCases } from './reconcile-membership-cases.ts';
@@ -33,6 +33,9 @@ export async function processWebhookEvent(deps: { db: AppDb; clock: Clock; metri
       await markWebhookEvent(tx, eventId, { status: 'failed', error: 'raw body is not JSON', at: now });
       return { ok: false, reason: 'invalid_payload', type: event.type, message: 'raw body is not JSON' } as const;
     }
+    // Legacy v5 membership bodies carry no event time; when we received it is the closest we have.
+    if (isLegacyV5(body) && (body as { timestamp?: unknown }).timestamp === undefined)
+      (body as { timestamp?: string }).timestamp = event.receivedAt.toISOString();
     const mapped = mapWebhookToFact(body, eventId);
     if (!mapped.ok) {
       if (mapped.reason === 'unhandled_type') {

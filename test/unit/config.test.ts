@@ -1,0 +1,65 @@
+import { describe, expect, it } from 'vitest';
+import { describeConfigProblems, loadConfig } from '../../src/config/config.ts';
+
+const PRODUCTION = {
+  NODE_ENV: 'production',
+  DATABASE_URL: 'postgresql://app:pw@db:5432/churn_saver_prod',
+  WEBHOOK_SECRET: 'ws_4f9a6c2e8b1d7f3a5c9e2b6d8f1a3c5e7b9d2f4a6c8e1b3d5f7a9c2e4b6d8f1a',
+  WHOP_API_KEY: 'apik_live_8d7f6e5c4b3a29181716151413121110',
+  ENCRYPTION_KEY: 'b3f1c8e2a9d4f7b6c5e1a2d3f4b5c6d7e8f9a0b1c2d3e4f5a6b7c8d9e0f1a2b3',
+  JWT_SECRET: 'e4d3c2b1a0f9e8d7c6b5a4f3e2d1c0b9a8f7e6d5c4b3a2f1',
+};
+
+describe('configuration', () => {
+  it('starts with nothing configured in development, with the documented defaults', () => {
+    const result = loadConfig({});
+    expect(result.ok).toBe(true);
+    if (!result.ok) return;
+    expect(result.config).toMatchObject({ NODE_ENV: 'development', PORT: 3000, HOSTNAME: '0.0.0.0', DATA_DIR: './data', WHOP_API_BASE_URL: 'https://api.whop.com/api/v1', ROLE: 'all' });
+    expect(result.config.DATABASE_URL).toBeUndefined();
+    expect(result.config.REDIS_URL).toBeUndefined();
+  });
+
+  it('accepts a complete production environment', () => {
+    expect(loadConfig(PRODUCTION).ok).toBe(true);
+  });
+
+  it('in production, names every missing secret at once', () => {
+    const result = loadConfig({ NODE_ENV: 'production' });
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    for (const name of ['DATABASE_URL', 'WEBHOOK_SECRET', 'WHOP_API_KEY', 'ENCRYPTION_KEY', 'JWT_SECRET'])
+      expect(result.problems.join('\n')).toContain(`${name}: required in production`);
+    expect(describeConfigProblems(result.problems)).toMatch(/^Configuration invalid \(5 problems\)/);
+  });
+
+  it.each([['your-production-jwt-secret'], ['changeme'], ['***']])('in production, a placeholder like %s is refused and named', (placeholder) => {
+    const result = loadConfig({ ...PRODUCTION, JWT_SECRET: placeholder });
+    expect(result.ok).toBe(false);
+    if (!result.ok) expect(result.problems).toEqual(['JWT_SECRET: is a placeholder, set a real value']);
+  });
+
+  it('an empty variable counts as unset', () => {
+    const result = loadConfig({ ...PRODUCTION, WHOP_API_KEY: '  ' });
+    expect(result.ok).toBe(false);
+    if (!result.ok) expect(result.problems).toEqual(['WHOP_API_KEY: required in production']);
+  });
+
+  it.each([
+    [{ PORT: 'eighty' }, 'PORT'],
+    [{ DATABASE_URL: 'mysql://x' }, 'DATABASE_URL'],
+    [{ REDIS_URL: 'http://x' }, 'REDIS_URL'],
+    [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
+    [{ ROLE: 'cron' }, 'ROLE'],
+  ])('a malformed value (%o) is named', (env, name) => {
+    const result = loadConfig(env);
+    expect(result.ok).toBe(false);
+    if (!result.ok) expect(result.problems[0]).toMatch(new RegExp(`^${name}: `));
+  });
+
+  it('never repeats a secret value in its problems', () => {
+    const result = loadConfig({ ...PRODUCTION, ENCRYPTION_KEY: 'short-secret-value' });
+    expect(result.ok).toBe(false);
+    if (!result.ok) expect(result.problems.join('\n')).not.toContain('short-secret-value');
+  });
+});
