@@ -1,10 +1,9 @@
 import type { PgBoss } from 'pg-boss';
 import type { AppDb } from '../db/client.ts';
-import { insertWebhookEvent } from '../db/repositories/webhook-events.repository.ts';
-import { isHandledEventType } from '../integrations/whop/events/index.ts';
-import { normalizeLegacyV5, isLegacyV5 } from '../integrations/whop/events/legacy-v5.ts';
-import { enqueueInTransaction, QUEUES } from '../worker/queue.ts';
+import { insertWebhookEvents, type NewWebhookEvent } from '../db/repositories/webhook-events.repository.ts';
+import { isHandledEventType, isLegacyV5, normalizeLegacyV5 } from '../integrations/whop/events/index.ts';
 import { timeQuery, type Metrics } from '../observability/metrics.ts';
+import { enqueueManyInTransaction, QUEUES } from '../worker/queue.ts';
 import type { Clock } from './clock.ts';
 
 export interface IngestInput {
@@ -19,31 +18,89 @@ export type IngestResult =
   | { ok: true; outcome: 'duplicate'; type: string }
   | { ok: false; reason: 'missing_type' | 'missing_id'; message: string };
 
+export interface IngestDeps {
+  db: AppDb;
+  boss: PgBoss;
+  clock: Clock;
+  metrics?: Metrics;
+}
+
+/** Most deliveries one transaction stores; more wait for the next. */
+const MAX_BATCH = 200;
+
+interface Pending {
+  event: NewWebhookEvent;
+  resolve: (result: IngestResult) => void;
+  reject: (error: unknown) => void;
+}
+
 /**
- * Stores a verified delivery and enqueues its processing in one transaction, so nothing is
- * answered 2xx before the row has committed. Unknown event types are stored as ignored.
- * A delivery whose webhook id was seen before changes nothing.
+ * Store-first intake with group commit. Each delivery's row and its processing job are written in
+ * one transaction, so nothing is answered 2xx before the row has committed and no committed row
+ * lacks its job. Deliveries arriving while a transaction is in flight share the next one: no added
+ * latency when idle, a few transactions for many deliveries during a burst.
+ * A webhook id seen before resolves as a duplicate and changes nothing.
  */
-export async function ingestWebhook(deps: { db: AppDb; boss: PgBoss; clock: Clock; metrics?: Metrics }, input: IngestInput): Promise<IngestResult> {
-  const envelope = readEnvelope(input);
-  if (!envelope.ok) return envelope;
-  const { type, companyId } = envelope;
-  const handled = isHandledEventType(type);
-  const eventId = await timeQuery(deps.metrics, 'insert', 'webhook_events', () => deps.db.transaction(async (tx) => {
-    const id = await insertWebhookEvent(tx, {
+export function createWebhookIntake(deps: IngestDeps) {
+  let queue: Pending[] = [];
+  let flushing = false;
+
+  async function flush(): Promise<void> {
+    flushing = true;
+    while (queue.length > 0) {
+      const batch = queue.slice(0, MAX_BATCH);
+      queue = queue.slice(MAX_BATCH);
+      try {
+        const stored = await storeBatch(deps, batch.map((p) => p.event));
+        for (const p of batch) p.resolve(resultFor(p.event, stored));
+      } catch (error) {
+        // Nothing of the batch committed: every caller answers 503 and Whop retries.
+        for (const p of batch) p.reject(error);
+      }
+    }
+    flushing = false;
+  }
+
+  return function ingestWebhook(input: IngestInput): Promise<IngestResult> {
+    const envelope = readEnvelope(input);
+    if (!envelope.ok) return Promise.resolve(envelope);
+    const event: NewWebhookEvent = {
       webhookId: input.webhookId,
-      companyId,
-      type,
+      companyId: envelope.companyId,
+      type: envelope.type,
       apiVersion: input.apiVersion,
       rawBody: input.rawBody,
-      status: handled ? 'pending' : 'ignored',
+      status: isHandledEventType(envelope.type) ? 'pending' : 'ignored',
       receivedAt: deps.clock.now(),
+    };
+    return new Promise<IngestResult>((resolve, reject) => {
+      queue.push({ event, resolve, reject });
+      if (!flushing) void flush();
     });
-    if (id !== null && handled) await enqueueInTransaction(deps.boss, tx, QUEUES.processWebhookEvent, { eventId: id });
-    return id;
-  }));
-  if (eventId === null) return { ok: true, outcome: 'duplicate', type };
-  return { ok: true, outcome: handled ? 'accepted' : 'ignored', eventId, type };
+  };
+}
+
+/** Inserts a batch and enqueues jobs for the new pending rows, in one transaction. Returns webhook id → row id. */
+async function storeBatch(deps: IngestDeps, events: NewWebhookEvent[]): Promise<Map<string, number>> {
+  return timeQuery(deps.metrics, 'insert', 'webhook_events', () =>
+    deps.db.transaction(async (tx) => {
+      const inserted = await insertWebhookEvents(tx, events);
+      const byWebhookId = new Map(inserted.map((r) => [r.webhookId, r.id]));
+      const jobs = events
+        .filter((e) => e.status === 'pending' && byWebhookId.has(e.webhookId))
+        .map((e) => ({ data: { eventId: byWebhookId.get(e.webhookId)! } }));
+      if (jobs.length > 0) await enqueueManyInTransaction(deps.boss, tx, QUEUES.processWebhookEvent, jobs);
+      return byWebhookId;
+    }),
+  );
+}
+
+/** The first delivery of a webhook id in a batch owns the new row; any other is a duplicate. */
+function resultFor(event: NewWebhookEvent, stored: Map<string, number>): IngestResult {
+  const id = stored.get(event.webhookId);
+  if (id === undefined) return { ok: true, outcome: 'duplicate', type: event.type };
+  stored.delete(event.webhookId);
+  return { ok: true, outcome: event.status === 'pending' ? 'accepted' : 'ignored', eventId: id, type: event.type };
 }
 
 type Envelope = { ok: true; type: string; companyId: string | null } | { ok: false; reason: 'missing_type' | 'missing_id'; message: string };

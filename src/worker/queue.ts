@@ -35,7 +35,7 @@ export async function startQueue(database: Database, options: QueueOptions): Pro
   return boss;
 }
 
-/** Enqueues inside the caller's transaction: the job exists if and only if the row committed. */
-export async function enqueueInTransaction(boss: PgBoss, tx: AppTx, queue: string, data: object): Promise<void> {
-  await boss.send(queue, data, { db: fromDrizzle(tx as never, sql as never) });
+/** Enqueues inside the caller's transaction: the jobs exist if and only if the caller's rows committed. */
+export async function enqueueManyInTransaction(boss: PgBoss, tx: AppTx, queue: string, jobs: { data: object }[]): Promise<void> {
+  await boss.insert(queue, jobs, { db: fromDrizzle(tx as never, sql as never) });
 }

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PgBoss } from 'pg-boss';
 import { closeExpiredCases } from '../../src/services/close-expired-cases.ts';
-import { ingestWebhook } from '../../src/services/ingest-webhook.ts';
+import { createWebhookIntake } from '../../src/services/ingest-webhook.ts';
 import { processWebhookEvent } from '../../src/services/process-webhook-event.ts';
 import { requeuePendingWebhooks } from '../../src/services/requeue-pending-webhooks.ts';
 import { QUEUES, startQueue } from '../../src/worker/queue.ts';
@@ -41,9 +41,11 @@ function bodyOf(step: Step, companyId: string, membershipId: string) {
 describe('recovery case lifecycle, stored', () => {
   let database: TestDatabase;
   let boss: PgBoss;
+  let ingestWebhook: ReturnType<typeof createWebhookIntake>;
   beforeAll(async () => {
     database = await createTestDatabase();
     boss = await startQueue(database, { role: 'web' });
+    ingestWebhook = createWebhookIntake({ db: database.db, boss, clock });
   });
   afterAll(async () => {
     await boss?.stop({ graceful: false, close: true });
@@ -53,7 +55,7 @@ describe('recovery case lifecycle, stored', () => {
   async function deliver(body: object, now: Date, webhookId?: string) {
     clock.current = now;
     const raw = JSON.stringify(body);
-    const ingested = await ingestWebhook({ db: database.db, boss, clock }, { webhookId: webhookId ?? (body as { id: string }).id, apiVersion: 'v1', rawBody: raw, body });
+    const ingested = await ingestWebhook({ webhookId: webhookId ?? (body as { id: string }).id, apiVersion: 'v1', rawBody: raw, body });
     if (!ingested.ok || ingested.outcome !== 'accepted') return ingested;
     return processWebhookEvent({ db: database.db, clock }, ingested.eventId);
   }
@@ -163,7 +165,7 @@ describe('recovery case lifecycle, stored', () => {
   it('processing the same stored event twice changes nothing the second time', async () => {
     clock.current = at(0);
     const body = buildWhopEvent('payment.failed', { data: { company: { id: 'biz_twice' }, membership: { id: 'mem_t' }, last_payment_attempt: iso(0) } });
-    const ingested = await ingestWebhook({ db: database.db, boss, clock }, { webhookId: body.id, apiVersion: 'v1', rawBody: JSON.stringify(body), body });
+    const ingested = await ingestWebhook({ webhookId: body.id, apiVersion: 'v1', rawBody: JSON.stringify(body), body });
     if (!ingested.ok || ingested.outcome !== 'accepted') throw new Error('not accepted');
     const [first, second] = await Promise.all([processWebhookEvent({ db: database.db, clock }, ingested.eventId), processWebhookEvent({ db: database.db, clock }, ingested.eventId)]);
     expect([first, second].map((r) => r.ok && r.outcome).sort()).toEqual(['already_done', 'processed']);
@@ -173,7 +175,7 @@ describe('recovery case lifecycle, stored', () => {
   it('a payload we cannot read is marked failed with the problem, not retried forever', async () => {
     clock.current = at(0);
     const body = { id: 'msg_broken', type: 'payment.failed', data: { company: { id: 'biz_broken' } } };
-    const ingested = await ingestWebhook({ db: database.db, boss, clock }, { webhookId: 'msg_broken', apiVersion: 'v1', rawBody: JSON.stringify(body), body });
+    const ingested = await ingestWebhook({ webhookId: 'msg_broken', apiVersion: 'v1', rawBody: JSON.stringify(body), body });
     if (!ingested.ok || ingested.outcome !== 'accepted') throw new Error('not accepted');
     const result = await processWebhookEvent({ db: database.db, clock }, ingested.eventId);
     expect(result).toMatchObject({ ok: false, reason: 'invalid_payload' });

@@ -12,14 +12,17 @@ export interface NewWebhookEvent {
   receivedAt: Date;
 }
 
-/** Inserts once per webhook id; returns the new row's id, or null for a duplicate delivery. */
-export async function insertWebhookEvent(q: Queryable, event: NewWebhookEvent): Promise<number | null> {
-  const rows = await q
+/**
+ * Inserts a batch, once per webhook id: rows whose webhook id exists already (or repeats within
+ * the batch) are skipped. Returns the new rows' ids by webhook id.
+ */
+export async function insertWebhookEvents(q: Queryable, events: NewWebhookEvent[]): Promise<{ id: number; webhookId: string }[]> {
+  if (events.length === 0) return [];
+  return q
     .insert(webhookEvents)
-    .values({ ...event, processedAt: event.status === 'ignored' ? event.receivedAt : null })
+    .values(events.map((e) => ({ ...e, processedAt: e.status === 'ignored' ? e.receivedAt : null })))
     .onConflictDoNothing({ target: webhookEvents.webhookId })
-    .returning({ id: webhookEvents.id });
-  return rows[0]?.id ?? null;
+    .returning({ id: webhookEvents.id, webhookId: webhookEvents.webhookId });
 }
 
 /** Locks the row for the processing transaction, so two workers never apply it together. */

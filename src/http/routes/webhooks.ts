@@ -4,7 +4,7 @@ import type { AppDb } from '../../db/client.ts';
 import type { createWebhookVerifier } from '../../integrations/whop/webhook-verifier.ts';
 import type { Metrics } from '../../observability/metrics.ts';
 import type { Clock } from '../../services/clock.ts';
-import { ingestWebhook } from '../../services/ingest-webhook.ts';
+import { createWebhookIntake } from '../../services/ingest-webhook.ts';
 import { errorBody } from '../errors.ts';
 
 export const WEBHOOK_BODY_LIMIT = 1024 * 1024;
@@ -26,6 +26,7 @@ export async function webhookRoutes(app: FastifyInstance, deps: WebhookRouteDeps
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'string', bodyLimit: WEBHOOK_BODY_LIMIT }, (_req, body, done) => done(null, body));
 
+  const ingestWebhook = createWebhookIntake(deps);
   app.post('/api/webhooks/whop', { bodyLimit: WEBHOOK_BODY_LIMIT }, async (request, reply) => {
     const rawBody = typeof request.body === 'string' ? request.body : '';
     const verified = deps.verify(rawBody, request.headers);
@@ -36,7 +37,7 @@ export async function webhookRoutes(app: FastifyInstance, deps: WebhookRouteDeps
     }
     let result;
     try {
-      result = await ingestWebhook(deps, { webhookId: verified.webhookId, apiVersion: verified.apiVersion, rawBody, body: verified.body });
+      result = await ingestWebhook({ webhookId: verified.webhookId, apiVersion: verified.apiVersion, rawBody, body: verified.body });
     } catch (error) {
       // Not stored: 503 makes Whop retry (10 s, 20 s, 40 s).
       request.log.error({ err: error }, 'webhook could not be stored');

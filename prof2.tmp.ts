@@ -1,0 +1,15 @@
+import { openDatabase } from './src/db/client.ts';
+import { migrate } from './src/db/migrate.ts';
+import { startQueue } from './src/worker/queue.ts';
+import { rmSync } from 'node:fs';
+rmSync('/tmp/pgl-prof', { recursive: true, force: true });
+let t = performance.now();
+const lap = (what: string) => { const n = performance.now(); console.log(what, (n - t).toFixed(0), 'ms'); t = n; };
+const db = await openDatabase({ dataDir: '/tmp/pgl-prof' }); lap('pglite create');
+await db.withConnection((s) => migrate(s)); lap('migrate');
+const boss = await startQueue(db, { role: 'worker' }); lap('boss start (first)');
+await boss.stop({ graceful: false, close: false }); await db.close(); lap('close');
+const db2 = await openDatabase({ dataDir: '/tmp/pgl-prof' }); lap('pglite reopen');
+await db2.withConnection((s) => migrate(s)); lap('migrate again');
+const boss2 = await startQueue(db2, { role: 'worker' }); lap('boss start (again)');
+await boss2.stop({ graceful: false, close: false }); await db2.close();
