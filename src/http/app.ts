@@ -39,7 +39,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   registerRequestMetrics(app, deps.metrics);
 
   const { database, boss, clock, metrics, cache } = deps;
-  await app.register(webhookRoutes, { db: database.db, boss, clock, metrics, verify: createWebhookVerifier(deps.webhookSecret) });
+  await app.register(webhookRoutes, { db: database.db, boss, clock, metrics, verify: createWebhookVerifier(deps.webhookSecret), maxInFlight: database.kind === 'pglite' ? 1 : 4 });
   await app.register(healthRoutes, {
     metrics,
     health: { sql: database.sql, databaseKind: database.kind, cache, version: deps.version, now: () => clock.now() },

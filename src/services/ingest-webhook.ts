@@ -3,7 +3,7 @@ import type { AppDb } from '../db/client.ts';
 import { insertWebhookEvents, type NewWebhookEvent } from '../db/repositories/webhook-events.repository.ts';
 import { isHandledEventType, isLegacyV5, normalizeLegacyV5 } from '../integrations/whop/events/index.ts';
 import { timeQuery, type Metrics } from '../observability/metrics.ts';
-import { enqueueManyInTransaction, QUEUES } from '../worker/queue.ts';
+import { enqueueInTransaction, QUEUES } from '../worker/queue.ts';
 import type { Clock } from './clock.ts';
 
 export interface IngestInput {
@@ -37,28 +37,47 @@ interface Pending {
 /**
  * Store-first intake with group commit. Each delivery's row and its processing job are written in
  * one transaction, so nothing is answered 2xx before the row has committed and no committed row
- * lacks its job. Deliveries arriving while a transaction is in flight share the next one: no added
- * latency when idle, a few transactions for many deliveries during a burst.
+ * lacks its job. Up to `maxInFlight` transactions run at once; deliveries arriving while all are
+ * busy share the next one: no added latency when idle, few transactions for many deliveries in a burst.
  * A webhook id seen before resolves as a duplicate and changes nothing.
  */
-export function createWebhookIntake(deps: IngestDeps) {
-  let queue: Pending[] = [];
-  let flushing = false;
+export function createWebhookIntake(deps: IngestDeps, options: { maxInFlight?: number } = {}) {
+  // PGlite is one connection: more than one transaction in flight would only queue inside it.
+  const maxInFlight = options.maxInFlight ?? 4;
+  const queue: Pending[] = [];
+  let inFlight = 0;
+  let scheduled = false;
 
-  async function flush(): Promise<void> {
-    flushing = true;
-    while (queue.length > 0) {
-      const batch = queue.slice(0, MAX_BATCH);
-      queue = queue.slice(MAX_BATCH);
-      try {
-        const stored = await storeBatch(deps, batch.map((p) => p.event));
-        for (const p of batch) p.resolve(resultFor(p.event, stored));
-      } catch (error) {
-        // Nothing of the batch committed: every caller answers 503 and Whop retries.
-        for (const p of batch) p.reject(error);
-      }
+  // Deferred to the check phase so requests that arrived meanwhile are parsed and join the batch:
+  // PGlite runs a transaction without yielding to I/O, so without this every batch has one delivery.
+  function schedulePump(): void {
+    if (scheduled) return;
+    scheduled = true;
+    setImmediate(() => {
+      scheduled = false;
+      pump();
+    });
+  }
+
+  function pump(): void {
+    while (inFlight < maxInFlight && queue.length > 0) {
+      const batch = queue.splice(0, MAX_BATCH);
+      inFlight += 1;
+      storeBatch(deps, batch.map((p) => p.event))
+        .then(
+          (stored) => {
+            for (const p of batch) p.resolve(resultFor(p.event, stored));
+          },
+          (error: unknown) => {
+            // Nothing of the batch committed: every caller answers 503 and Whop retries.
+            for (const p of batch) p.reject(error);
+          },
+        )
+        .finally(() => {
+          inFlight -= 1;
+          schedulePump();
+        });
     }
-    flushing = false;
   }
 
   return function ingestWebhook(input: IngestInput): Promise<IngestResult> {
@@ -75,7 +94,7 @@ export function createWebhookIntake(deps: IngestDeps) {
     };
     return new Promise<IngestResult>((resolve, reject) => {
       queue.push({ event, resolve, reject });
-      if (!flushing) void flush();
+      schedulePump();
     });
   };
 }
@@ -86,10 +105,9 @@ async function storeBatch(deps: IngestDeps, events: NewWebhookEvent[]): Promise<
     deps.db.transaction(async (tx) => {
       const inserted = await insertWebhookEvents(tx, events);
       const byWebhookId = new Map(inserted.map((r) => [r.webhookId, r.id]));
-      const jobs = events
-        .filter((e) => e.status === 'pending' && byWebhookId.has(e.webhookId))
-        .map((e) => ({ data: { eventId: byWebhookId.get(e.webhookId)! } }));
-      if (jobs.length > 0) await enqueueManyInTransaction(deps.boss, tx, QUEUES.processWebhookEvent, jobs);
+      const eventIds = events.filter((e) => e.status === 'pending' && byWebhookId.has(e.webhookId)).map((e) => byWebhookId.get(e.webhookId)!);
+      // One job for the whole batch keeps queue writes off the per-delivery cost.
+      if (eventIds.length > 0) await enqueueInTransaction(deps.boss, tx, QUEUES.processWebhookEvent, { eventIds });
       return byWebhookId;
     }),
   );

@@ -6,16 +6,19 @@ import type { Clock } from './clock.ts';
 
 /** How long a row may stay pending before the sweep assumes its job was lost. */
 export const STALE_PENDING_MS = 2 * 60_000;
+const JOB_SIZE = 100;
 
 /**
  * Re-enqueues webhook events left pending (a lost job, a crash between commit and work).
- * A singleton key per event keeps repeated sweeps from stacking jobs; processing is idempotent anyway.
+ * Processing is idempotent, so an event that was only slow gets processed once all the same.
  */
 export async function requeuePendingWebhooks(deps: { db: AppDb; boss: PgBoss; clock: Clock }, batchSize = 1000): Promise<number> {
   const olderThan = new Date(deps.clock.now().getTime() - STALE_PENDING_MS);
   const ids = await listStalePendingEventIds(deps.db, olderThan, batchSize);
-  for (const eventId of ids) {
-    await deps.boss.send(QUEUES.processWebhookEvent, { eventId }, { singletonKey: `event-${eventId}` });
+  for (let i = 0; i < ids.length; i += JOB_SIZE) {
+    const eventIds = ids.slice(i, i + JOB_SIZE);
+    // The same stale set gets one job however many sweeps see it before a worker does.
+    await deps.boss.send(QUEUES.processWebhookEvent, { eventIds }, { singletonKey: `requeue-${eventIds[0]}-${eventIds.at(-1)}` });
   }
   return ids.length;
 }

@@ -9,8 +9,9 @@ export const QUEUES = {
   closeExpiredCases: 'recovery-cases-close-expired',
 } as const;
 
+/** One job per intake transaction: the events it stored, processed one by one. */
 export interface WebhookEventJob {
-  eventId: number;
+  eventIds: number[];
 }
 
 export interface QueueOptions {
@@ -35,7 +36,7 @@ export async function startQueue(database: Database, options: QueueOptions): Pro
   return boss;
 }
 
-/** Enqueues inside the caller's transaction: the jobs exist if and only if the caller's rows committed. */
-export async function enqueueManyInTransaction(boss: PgBoss, tx: AppTx, queue: string, jobs: { data: object }[]): Promise<void> {
-  await boss.insert(queue, jobs, { db: fromDrizzle(tx as never, sql as never) });
+/** Enqueues inside the caller's transaction: the job exists if and only if the caller's rows committed. */
+export async function enqueueInTransaction(boss: PgBoss, tx: AppTx, queue: string, data: object): Promise<void> {
+  await boss.send(queue, data, { db: fromDrizzle(tx as never, sql as never) });
 }

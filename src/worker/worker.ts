@@ -1,11 +1,11 @@
-import type { Job, PgBoss } from 'pg-boss';
+import type { PgBoss } from 'pg-boss';
 import type { Logger } from 'pino';
 import type { AppDb } from '../db/client.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import type { Clock } from '../services/clock.ts';
 import { closeExpiredCases } from '../services/close-expired-cases.ts';
-import { processWebhookEvent } from '../services/process-webhook-event.ts';
 import { requeuePendingWebhooks } from '../services/requeue-pending-webhooks.ts';
+import { processWebhookEventsJob } from './jobs/process-webhook-events.job.ts';
 import { QUEUES, type WebhookEventJob } from './queue.ts';
 
 /** Every cron this service runs, one list. */
@@ -27,22 +27,8 @@ export async function startWorker(deps: WorkerDeps): Promise<void> {
   const { boss, logger, metrics } = deps;
   await boss.work<WebhookEventJob>(
     QUEUES.processWebhookEvent,
-    { batchSize: 20, localConcurrency: 2, pollingIntervalSeconds: 0.5 },
-    async (jobs: Job<WebhookEventJob>[]) => {
-      for (const job of jobs) {
-        // A throw (database outage, bug) fails the job and pg-boss retries it with backoff.
-        const result = await processWebhookEvent(deps, job.data.eventId);
-        if (result.ok && result.outcome === 'processed') {
-          metrics.webhooksProcessed.inc({ type: result.type, status: 'processed' });
-          for (const c of result.createdCases) metrics.recoveryCasesCreated.inc({ risk_level: c.riskLevel });
-        } else if (result.ok && result.outcome === 'ignored') {
-          metrics.webhooksProcessed.inc({ type: result.type, status: 'ignored' });
-        } else if (!result.ok && result.reason === 'invalid_payload') {
-          metrics.webhooksProcessed.inc({ type: result.type, status: 'failed' });
-          logger.warn({ eventId: job.data.eventId, type: result.type, problem: result.message }, 'webhook event could not be processed');
-        }
-      }
-    },
+    { batchSize: 10, localConcurrency: 2, pollingIntervalSeconds: 0.5 },
+    processWebhookEventsJob(deps),
   );
   await boss.work(QUEUES.requeuePendingWebhooks, async () => {
     const n = await requeuePendingWebhooks(deps);

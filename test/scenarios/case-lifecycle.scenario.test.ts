@@ -192,7 +192,7 @@ describe('recovery case lifecycle, stored', () => {
     const { rows } = await database.sql.query<{ id: number }>(`SELECT id FROM webhook_events WHERE webhook_id = 'msg_lost'`);
     clock.current = at(0.5);
     expect(await requeuePendingWebhooks({ db: database.db, boss, clock })).toBeGreaterThanOrEqual(1);
-    const jobs = await boss.fetch<{ eventId: number }>(QUEUES.processWebhookEvent, { batchSize: 100 });
-    expect(jobs.map((j) => Number(j.data.eventId))).toContain(Number(rows[0]!.id));
+    const jobs = await boss.fetch<{ eventIds: number[] }>(QUEUES.processWebhookEvent, { batchSize: 100 });
+    expect(jobs.flatMap((j) => j.data.eventIds.map(Number))).toContain(Number(rows[0]!.id));
   });
 });

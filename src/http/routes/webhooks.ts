@@ -15,6 +15,8 @@ export interface WebhookRouteDeps {
   clock: Clock;
   metrics: Metrics;
   verify: ReturnType<typeof createWebhookVerifier>;
+  /** Intake transactions at once (1 on PGlite, its single connection). */
+  maxInFlight: number;
 }
 
 /**
@@ -26,7 +28,7 @@ export async function webhookRoutes(app: FastifyInstance, deps: WebhookRouteDeps
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'string', bodyLimit: WEBHOOK_BODY_LIMIT }, (_req, body, done) => done(null, body));
 
-  const ingestWebhook = createWebhookIntake(deps);
+  const ingestWebhook = createWebhookIntake(deps, { maxInFlight: deps.maxInFlight });
   app.post('/api/webhooks/whop', { bodyLimit: WEBHOOK_BODY_LIMIT }, async (request, reply) => {
     const rawBody = typeof request.body === 'string' ? request.body : '';
     const verified = deps.verify(rawBody, request.headers);

@@ -1,0 +1,15 @@
+import autocannon from 'autocannon';
+import { spawn } from 'node:child_process';
+import pg from 'pg';
+import { newWebhookSecret, signV1 } from './test/support/sign-webhook.ts';
+import { buildWhopEvent } from './test/support/whop-fixtures.ts';
+const secret = newWebhookSecret();
+const admin = new pg.Client('postgres://postgres@127.0.0.1:5432/test'); await admin.connect(); await admin.query('DROP DATABASE IF EXISTS prof_tmp WITH (FORCE)'); await admin.query('CREATE DATABASE prof_tmp'); await admin.end();
+const env: Record<string,string> = { ...process.env as any, NODE_ENV: 'test', WEBHOOK_SECRET: secret, PORT: '3999', HOSTNAME: '127.0.0.1', LOG_LEVEL: 'warn', ROLE: 'web', ...(process.env.EMB ? { DATA_DIR: '/tmp/prof-emb' } : { DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/prof_tmp' }) };
+const child = spawn(process.execPath, ['--cpu-prof', '--cpu-prof-dir=/tmp/prof', '--import', 'tsx', 'src/main.ts'], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+await new Promise((r) => child.stdout!.on('data', (d) => String(d).includes('http') && r(null)));
+const now = new Date(); let i = 0;
+const ds = Array.from({ length: 40000 }, (_, k) => { const body = JSON.stringify(buildWhopEvent('payment.failed', { data: { id: 'pay_' + k } })); return { body, headers: signV1(body, secret, { at: now }) }; });
+const r = await autocannon({ url: 'http://127.0.0.1:3999/api/webhooks/whop', connections: 32, duration: 8, requests: [{ method: 'POST', setupRequest: (req) => { const d = ds[i++ % ds.length]!; return { ...req, body: d.body, headers: d.headers }; } }] });
+console.log('rate', r['2xx'] / 8);
+child.kill('SIGINT'); await new Promise((r) => child.once('exit', r));
