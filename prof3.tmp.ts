@@ -6,7 +6,7 @@ import { buildWhopEvent } from './test/support/whop-fixtures.ts';
 const secret = newWebhookSecret();
 const admin = new pg.Client('postgres://postgres@127.0.0.1:5432/test'); await admin.connect(); await admin.query('DROP DATABASE IF EXISTS prof_tmp WITH (FORCE)'); await admin.query('CREATE DATABASE prof_tmp'); await admin.end();
 const env: Record<string,string> = { ...process.env as any, NODE_ENV: 'test', WEBHOOK_SECRET: secret, PORT: '3999', HOSTNAME: '127.0.0.1', LOG_LEVEL: 'warn', ROLE: 'web', ...(process.env.EMB ? { DATA_DIR: '/tmp/prof-emb' } : { DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/prof_tmp' }) };
-const child = spawn(process.execPath, ['--cpu-prof', '--cpu-prof-dir=/tmp/prof', '--import', 'tsx', 'src/main.ts'], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], { env, stdio: ['ignore', 'pipe', 'inherit'] });
 await new Promise((r) => child.stdout!.on('data', (d) => String(d).includes('http') && r(null)));
 const now = new Date(); let i = 0;
 const ds = Array.from({ length: 40000 }, (_, k) => { const body = JSON.stringify(buildWhopEvent('payment.failed', { data: { id: 'pay_' + k } })); return { body, headers: signV1(body, secret, { at: now }) }; });

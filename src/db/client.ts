@@ -1,5 +1,6 @@
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { readPgliteTemplate } from './pglite-template.ts';
 import { PGlite } from '@electric-sql/pglite';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
@@ -88,7 +89,9 @@ async function openPglite(dataDir: string): Promise<Database> {
     mkdirSync(folder, { recursive: true });
     location = folder;
   }
-  const pglite = await PGlite.create(location === 'memory://' ? undefined : join(location));
+  const isNew = location !== 'memory://' && !existsSync(join(location, 'PG_VERSION'));
+  const template = isNew ? readPgliteTemplate() : undefined;
+  const pglite = await PGlite.create(location === 'memory://' ? undefined : location, template ? { loadDataDir: template } : {});
   const sql: SqlRunner = {
     async query(text, params) {
       const result = await pglite.query(text, params);
