@@ -168,4 +168,21 @@ describe('POST /api/webhooks/whop', () => {
     expect(text).not.toContain(headers['webhook-signature']!.slice(3));
     expect(text).not.toContain(service.webhookSecret);
   });
+
+  it('a burst of 300 concurrent deliveries (with retries) is stored once each and every one is processed', async () => {
+    const companyId = company();
+    const deliveries = Array.from({ length: 300 }, (_, i) => {
+      const body = JSON.stringify(failedNow({ id: `pay_burst${i}`, company: { id: companyId }, membership: { id: `mem_burst${i % 100}` }, last_payment_attempt: new Date(Date.now() - (300 - i) * 1000).toISOString() }));
+      return { body, headers: signV1(body, service.webhookSecret) };
+    });
+    const withRetries = [...deliveries, ...deliveries.filter((_, i) => i % 10 === 0)];
+    const statuses = await Promise.all(withRetries.map((d) => service.post(WEBHOOK, d.body, d.headers).then((r) => r.status)));
+    expect(statuses.filter((s) => s !== 200)).toEqual([]);
+    const ids = deliveries.map((d) => `'${d.headers['webhook-id']}'`).join(',');
+    expect(await countEvents(`webhook_id IN (${ids})`)).toBe(300);
+    await waitFor(async () => (await countEvents(`webhook_id IN (${ids}) AND status = 'processed'`)) === 300, 30_000, 'burst processed');
+    const cases = await casesOf(companyId);
+    expect(cases).toHaveLength(100);
+    expect(cases.every((c) => c.failure_count === 3)).toBe(true);
+  });
 });
