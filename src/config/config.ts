@@ -3,9 +3,9 @@ import { z } from 'zod';
 /** Values that look filled in but are the guide's or .env.example's placeholders. */
 const PLACEHOLDER = /^(your[-_].*|changeme|change-me|replace[-_]?me|\*+|xxx+|secret|todo)$/i;
 
-const SECRET_NAMES = ['WEBHOOK_SECRET', 'WHOP_API_KEY', 'ENCRYPTION_KEY', 'JWT_SECRET'] as const;
+const SECRET_NAMES = ['WEBHOOK_SECRET', 'WHOP_API_KEY', 'ENCRYPTION_KEY', 'JWT_SECRET', 'SMTP_PASS'] as const;
 /** In production these must be present, and not placeholders. */
-const REQUIRED_IN_PRODUCTION = ['DATABASE_URL', ...SECRET_NAMES] as const;
+const REQUIRED_IN_PRODUCTION = ['DATABASE_URL', 'WEBHOOK_SECRET', 'WHOP_API_KEY', 'ENCRYPTION_KEY', 'JWT_SECRET'] as const;
 /** Keys too short to resist guessing. */
 const MIN_LENGTH: Partial<Record<(typeof REQUIRED_IN_PRODUCTION)[number], number>> = { ENCRYPTION_KEY: 32, JWT_SECRET: 32 };
 
@@ -30,6 +30,16 @@ const schema = z.object({
   ENCRYPTION_KEY: optionalString,
   JWT_SECRET: optionalString,
   SENTRY_DSN: optionalUrl,
+  /** Public base URL of this service, for links in messages (unsubscribe); defaults to http://localhost:PORT. */
+  PUBLIC_URL: optionalUrl,
+  SMTP_HOST: optionalString,
+  SMTP_PORT: z.coerce.number().int().min(1).max(65535).default(587),
+  SMTP_USER: optionalString,
+  SMTP_PASS: optionalString,
+  SMTP_FROM: z.preprocess(emptyToUndefined, z.string().min(3).optional()),
+  SMTP_SECURE: z.preprocess((v) => (typeof v === 'string' ? v.trim().toLowerCase() : v), z.enum(['true', 'false', '1', '0', '']).default('false')).transform((v) => v === 'true' || v === '1'),
+  /** How often a worker looks for due nudges. */
+  NUDGE_INTERVAL_SECONDS: z.coerce.number().min(0.1).max(3600).default(5),
   APP_VERSION: z.string().min(1).default('0.1.0'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** web: HTTP only; worker: queue and sweeps only; all: both in one process (npm start). */
@@ -64,6 +74,7 @@ export function loadConfig(env: Record<string, string | undefined>): ConfigResul
         problems.push(`${name}: must be at least ${MIN_LENGTH[name]} characters`);
     }
   }
+  if (config.SMTP_HOST && !config.SMTP_FROM) problems.push('SMTP_FROM: required when SMTP_HOST is set (the sender address)');
   return problems.length > 0 ? { ok: false, problems } : { ok: true, config };
 }
 

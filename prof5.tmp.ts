@@ -1,0 +1,21 @@
+import { openDatabase } from './src/db/client.ts';
+import { migrate } from './src/db/migrate.ts';
+import { startQueue } from './src/worker/queue.ts';
+import { createWebhookIntake } from './src/services/ingest-webhook.ts';
+import { processWebhookEvent } from './src/services/process-webhook-event.ts';
+import { systemClock } from './src/services/clock.ts';
+import { buildWhopEvent } from './test/support/whop-fixtures.ts';
+import pg from 'pg';
+const pgMode = !process.env.EMB;
+if (pgMode) { const admin = new pg.Client('postgres://postgres@127.0.0.1:5432/test'); await admin.connect(); await admin.query('DROP DATABASE IF EXISTS prof_tmp WITH (FORCE)'); await admin.query('CREATE DATABASE prof_tmp'); await admin.end(); }
+const db = await openDatabase(pgMode ? { databaseUrl: 'postgres://postgres@127.0.0.1:5432/prof_tmp' } : { dataDir: 'memory://' });
+await db.withConnection((s) => migrate(s));
+const boss = await startQueue(db, { role: 'web' });
+const ingest = createWebhookIntake({ db: db.db, boss, clock: systemClock }, { maxInFlight: 1 });
+const now = new Date().toISOString();
+const res = await Promise.all(Array.from({ length: 500 }, (_, i) => { const b = buildWhopEvent('payment.failed', { data: { id: 'pay_' + i, membership: { id: 'mem_' + i }, last_payment_attempt: now } }); return ingest({ webhookId: b.id, apiVersion: 'v1', rawBody: JSON.stringify(b), body: b }); }));
+const ids = res.map((r: any) => r.eventId);
+const t = performance.now();
+for (const id of ids) await processWebhookEvent({ db: db.db, clock: systemClock }, id);
+console.log(pgMode ? 'pg' : 'pglite', 'process ms/event', ((performance.now() - t) / ids.length).toFixed(2));
+await boss.stop({ graceful: false, close: true }); await db.close();

@@ -1,0 +1,291 @@
+import type { DeclineVariant } from './decline-variant.ts';
+import type { OutreachSettings } from './outreach-settings.ts';
+
+/**
+ * Nudge message templates: the placeholders a creator may use, validation, rendering, and the
+ * default copy per channel and decline variant.
+ *
+ * Syntax:
+ * - `{name}` is replaced by the value of a placeholder from PLACEHOLDERS (spaces inside the braces
+ *   are tolerated: `{ product }`).
+ * - `[[ ... ]]` is an optional section: it is dropped when any placeholder inside it has an empty
+ *   value, and kept (without the brackets) otherwise. A line left empty by a dropped section
+ *   disappears with it. This is how "get 3 free days" only shows when an incentive applies.
+ */
+
+export const PLACEHOLDERS = ['member_name', 'product', 'amount', 'manage_url', 'incentive_days'] as const;
+export type Placeholder = (typeof PLACEHOLDERS)[number];
+export type PlaceholderValues = Record<Placeholder, string>;
+
+export const CHANNELS = ['push', 'dm', 'email'] as const;
+export type Channel = (typeof CHANNELS)[number];
+
+/** The parts of one message per channel. Email bodies are plain text, DM bodies are Markdown. */
+export interface ChannelTemplates {
+  push: { title: string; body: string };
+  dm: { body: string };
+  email: { subject: string; body: string };
+}
+export type ChannelTemplate<C extends Channel> = ChannelTemplates[C];
+export type TemplatePart<C extends Channel> = keyof ChannelTemplates[C] & string;
+
+export const TEMPLATE_PARTS: { readonly [C in Channel]: readonly TemplatePart<C>[] } = {
+  push: ['title', 'body'],
+  dm: ['body'],
+  email: ['subject', 'body'],
+};
+
+/** Longest accepted custom template per channel and part, in characters (UTF-16 code units). */
+export const TEMPLATE_MAX_LENGTH: { readonly [C in Channel]: Readonly<Record<TemplatePart<C>, number>> } = {
+  push: { title: 120, body: 1_000 },
+  dm: { body: 4_000 },
+  email: { subject: 200, body: 20_000 },
+};
+
+/** `{name}`, tolerating spaces inside the braces; names start with a letter or underscore. */
+const PLACEHOLDER_PATTERN = /\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}/g;
+const SECTION_PATTERN = /\[\[([\s\S]*?)\]\]/g;
+const DOUBLE_BRACES_PATTERN = /\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}/g;
+
+export function isPlaceholder(name: string): name is Placeholder {
+  return (PLACEHOLDERS as readonly string[]).includes(name);
+}
+
+/** Names (without braces) of `{...}` placeholders the renderer does not know, each once, in order of appearance. */
+export function findUnknownPlaceholders(template: string): string[] {
+  const unknown: string[] = [];
+  for (const match of template.matchAll(PLACEHOLDER_PATTERN)) {
+    const name = match[1]!;
+    if (!isPlaceholder(name) && !unknown.includes(name)) unknown.push(name);
+  }
+  return unknown;
+}
+
+/**
+ * Everything that would make a template render wrongly, as messages ready to follow a field path:
+ * unknown placeholders, `{{double braces}}`, and unbalanced or nested `[[ ]]` sections.
+ */
+export function findTemplateProblems(template: string): string[] {
+  const problems = findUnknownPlaceholders(template).map((name) => `unknown placeholder {${name}}`);
+  for (const match of template.matchAll(DOUBLE_BRACES_PATTERN))
+    problems.push(`use single braces: {${match[1]!}} instead of ${match[0]}`);
+  const sectionProblem = findSectionProblem(template);
+  if (sectionProblem !== null) problems.push(sectionProblem);
+  return problems;
+}
+
+/** The first misuse of `[[ ]]`, or null when every section is closed and none is nested. */
+function findSectionProblem(template: string): string | null {
+  let isOpen = false;
+  for (const token of template.match(/\[\[|\]\]/g) ?? []) {
+    if (token === '[[' && isOpen) return 'optional sections [[ ]] cannot be nested';
+    if (token === ']]' && !isOpen) return ']] closes no optional section';
+    isOpen = token === '[[';
+  }
+  return isOpen ? 'optional section [[ is never closed with ]]' : null;
+}
+
+/**
+ * Replaces every known `{name}` with its value, verbatim (no escaping: that is the channel
+ * adapter's job, see escapeHtml) and in one pass, so a value containing `{...}` or `[[` is never
+ * re-interpreted. Resolves `[[ ]]` sections as described at the top of this file. Unknown
+ * placeholders (only possible in unvalidated templates) are left as written.
+ */
+export function renderTemplate(template: string, values: PlaceholderValues): string {
+  const dropped = sentinelFor(template, values);
+  let out = '';
+  let last = 0;
+  for (const match of template.matchAll(SECTION_PATTERN)) {
+    out += fill(template.slice(last, match.index), values);
+    const inner = match[1]!;
+    out += hasEmptyPlaceholder(inner, values) ? dropped : fill(inner, values);
+    last = match.index + match[0].length;
+  }
+  out += fill(template.slice(last), values);
+  return removeDroppedSections(out, dropped);
+}
+
+function fill(text: string, values: PlaceholderValues): string {
+  return text.replace(PLACEHOLDER_PATTERN, (whole, name: string) => (isPlaceholder(name) ? (values[name] ?? whole) : whole));
+}
+
+function hasEmptyPlaceholder(text: string, values: PlaceholderValues): boolean {
+  for (const match of text.matchAll(PLACEHOLDER_PATTERN)) {
+    const name = match[1]!;
+    if (isPlaceholder(name) && (values[name] ?? '').trim() === '') return true;
+  }
+  return false;
+}
+
+/** A marker for a dropped section that occurs neither in the template nor in any value. */
+function sentinelFor(template: string, values: PlaceholderValues): string {
+  const haystack = template + Object.values(values).join('');
+  let code = 0xe000; // Unicode private use area
+  while (haystack.includes(String.fromCharCode(code))) code += 1;
+  return String.fromCharCode(code);
+}
+
+/**
+ * Removes the markers of dropped sections. A line holding only dropped sections is removed
+ * entirely, and so is one of the blank lines around it, so a dropped paragraph leaves no gap.
+ */
+function removeDroppedSections(text: string, marker: string): string {
+  if (!text.includes(marker)) return text;
+  const lines = text.split('\n');
+  const kept: string[] = [];
+  let collapseNextBlank = false;
+  for (const line of lines) {
+    const isBlank = line.trim() === '';
+    if (line.includes(marker) && line.replaceAll(marker, '').trim() === '') {
+      collapseNextBlank = kept.length === 0 || kept.at(-1)!.trim() === '';
+      continue;
+    }
+    if (collapseNextBlank && isBlank) {
+      collapseNextBlank = false;
+      continue;
+    }
+    collapseNextBlank = false;
+    kept.push(line.replaceAll(marker, ''));
+  }
+  // A dropped last paragraph must not leave a trailing blank line behind.
+  if (collapseNextBlank && kept.length > 0 && kept.at(-1)!.trim() === '') kept.pop();
+  return kept.join('\n');
+}
+
+const HTML_ESCAPES: Readonly<Record<string, string>> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+
+/** Escapes text for HTML element content and quoted attribute values. */
+export function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => HTML_ESCAPES[c]!);
+}
+
+/**
+ * Placeholder values for one nudge. `incentiveDays` is 0 when no incentive applies to this nudge:
+ * its value is then empty, which drops the `[[ ]]` sections that promise free days. A missing
+ * member name is empty too, so "Hi[[ {member_name}]]," renders "Hi,".
+ * `amount` is already formatted for display (e.g. "$29.99").
+ */
+export function placeholderValuesOf(input: {
+  memberName: string | null;
+  product: string;
+  amount: string;
+  manageUrl: string;
+  incentiveDays: number;
+}): PlaceholderValues {
+  return {
+    member_name: input.memberName?.trim() ?? '',
+    product: input.product,
+    amount: input.amount,
+    manage_url: input.manageUrl,
+    incentive_days: input.incentiveDays > 0 ? String(input.incentiveDays) : '',
+  };
+}
+
+const SIGN_OFF = 'Thanks for being a member,\nThe {product} team';
+
+function emailBody(problem: string, action: string, incentive: string): string {
+  return `Hi[[ {member_name}]],\n\n${problem}\n\n${action}\n{manage_url}\n\n[[${incentive}]]\n\n${SIGN_OFF}`;
+}
+
+/**
+ * Default copy per channel and decline variant, used for every step unless the company wrote its
+ * own (see selectTemplate). Every body links {manage_url}; free days are only ever promised inside
+ * an optional section, so a nudge without an incentive never mentions them.
+ */
+export const DEFAULT_TEMPLATES: { readonly [C in Channel]: Readonly<Record<DeclineVariant, ChannelTemplate<C>>> } = {
+  email: {
+    insufficient_funds: {
+      subject: "Your {product} payment didn't go through",
+      body: emailBody(
+        "We couldn't collect your {amount} payment for {product}: your bank declined it for insufficient funds. It happens, and it's quick to fix.",
+        'Retry the payment or switch to another card here to keep your access:',
+        "Update today and we'll add {incentive_days} free days to your membership as a thank-you.",
+      ),
+    },
+    card_expired: {
+      subject: 'The card for your {product} membership has expired',
+      body: emailBody(
+        "The card on file for your {product} membership has expired, so your {amount} payment didn't go through.",
+        'Add a new card here to keep your access. It takes under a minute:',
+        "Update today and we'll add {incentive_days} free days to your membership as a thank-you.",
+      ),
+    },
+    card_declined: {
+      subject: 'Your bank declined the payment for {product}',
+      body: emailBody(
+        'Your bank declined the {amount} payment for your {product} membership. This is often a one-off security check: approving the charge with your bank or using another card usually fixes it.',
+        'Update your payment here to keep your access:',
+        "Update today and we'll add {incentive_days} free days to your membership as a thank-you.",
+      ),
+    },
+    generic: {
+      subject: "Your {product} membership payment didn't go through",
+      body: emailBody(
+        "We weren't able to process your {amount} payment for {product}.",
+        'Update your payment details here to keep your access:',
+        "Update today and we'll add {incentive_days} free days to your membership as a thank-you.",
+      ),
+    },
+  },
+  push: {
+    insufficient_funds: {
+      title: "Payment didn't go through",
+      body: 'Your {amount} payment for {product} was declined for insufficient funds. Retry or use another card to keep your access.[[ Get {incentive_days} free days when you do.]] {manage_url}',
+    },
+    card_expired: {
+      title: 'Your card has expired',
+      body: 'The card for your {product} membership has expired. Add a new one to keep your access.[[ Get {incentive_days} free days when you do.]] {manage_url}',
+    },
+    card_declined: {
+      title: 'Your payment was declined',
+      body: 'Your bank declined the {amount} payment for {product}. Update your payment to keep your access.[[ Get {incentive_days} free days when you do.]] {manage_url}',
+    },
+    generic: {
+      title: 'Action needed for {product}',
+      body: "Your {amount} payment for {product} didn't go through. Update your payment to keep your access.[[ Get {incentive_days} free days when you do.]] {manage_url}",
+    },
+  },
+  dm: {
+    insufficient_funds: {
+      body: "Hi[[ {member_name}]], your {amount} payment for **{product}** didn't go through: the card had insufficient funds.\n\nYou can retry or switch cards here: [update your payment]({manage_url})\n\n[[As a thank-you, you'll get **{incentive_days} free days** when you update.]]",
+    },
+    card_expired: {
+      body: "Hi[[ {member_name}]], the card on file for **{product}** has expired, so your {amount} payment didn't go through.\n\nAdd a new card here to keep your access: [update your payment]({manage_url})\n\n[[As a thank-you, you'll get **{incentive_days} free days** when you update.]]",
+    },
+    card_declined: {
+      body: "Hi[[ {member_name}]], your bank declined the {amount} payment for **{product}**. Approving the charge with your bank or using another card usually fixes it.\n\nUpdate it here to keep your access: [update your payment]({manage_url})\n\n[[As a thank-you, you'll get **{incentive_days} free days** when you update.]]",
+    },
+    generic: {
+      body: "Hi[[ {member_name}]], your {amount} payment for **{product}** didn't go through.\n\nUpdate it here to keep your access: [update your payment]({manage_url})\n\n[[As a thank-you, you'll get **{incentive_days} free days** when you update.]]",
+    },
+  },
+};
+
+/**
+ * The template for one nudge. Each part (subject, title, body) is resolved on its own, most
+ * specific first: the company's template for this step and variant, for this step's generic
+ * variant, for every step and this variant, for every step's generic variant, then the default.
+ * A company's generic copy thus beats our variant-specific default: it is their voice.
+ * `stepIndex` is 0-based, in the order of the sorted reminder offsets.
+ */
+export function selectTemplate<C extends Channel>(
+  settings: Pick<OutreachSettings, 'templates'>,
+  channel: C,
+  stepIndex: number,
+  variant: DeclineVariant,
+): ChannelTemplate<C> {
+  type Parts = Partial<Record<TemplatePart<C>, Partial<Record<DeclineVariant, string>>>>;
+  const custom = settings.templates[channel] as (Parts & { steps?: Record<string, Parts> }) | undefined;
+  const forStep = custom?.steps?.[String(stepIndex)];
+  const fallback = DEFAULT_TEMPLATES[channel][variant];
+  const selected = {} as Record<TemplatePart<C>, string>;
+  for (const part of TEMPLATE_PARTS[channel] as readonly TemplatePart<C>[]) {
+    selected[part] =
+      forStep?.[part]?.[variant] ??
+      forStep?.[part]?.generic ??
+      custom?.[part]?.[variant] ??
+      custom?.[part]?.generic ??
+      (fallback[part] as string);
+  }
+  return selected as ChannelTemplate<C>;
+}

@@ -1,0 +1,600 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingHttpHeaders } from 'node:http';
+import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
+import type { DmChannel } from '@whop/sdk/resources/dm-channels';
+import type { PromoCode } from '@whop/sdk/resources/promo-codes';
+import type { Experience, Membership, Message, Payment } from '@whop/sdk/resources/shared';
+import type { UserCheckAccessResponse } from '@whop/sdk/resources/users';
+
+/**
+ * A local stand-in for the Whop REST API v1 (whop-reference.md §2), served by a real Fastify server so the real
+ * `@whop/sdk` client talks to it over HTTP: `new Whop({ apiKey, baseURL: fake.baseURL, appID })`.
+ * It records every call (authorised or not, matched or not) and lets a test script failures per route.
+ * Response shapes are the SDK's own types, so a field the SDK adds or renames breaks the type check here.
+ */
+
+export const WHOP_API_PREFIX = '/api/v1';
+
+/** Every route the fake serves, as `METHOD /template` relative to `/api/v1`; these are the keys `failNext` takes. */
+export const WHOP_FAKE_ROUTES = [
+  'GET /memberships/:id',
+  'POST /memberships/:id/add_free_days',
+  'POST /memberships/:id/cancel',
+  'POST /memberships/:id/uncancel',
+  'GET /payments/:id',
+  'POST /payments/:id/retry',
+  'POST /notifications',
+  'POST /dm_channels',
+  'POST /messages',
+  'POST /promo_codes',
+  'GET /users/:userId/access/:resourceId',
+  'GET /experiences',
+  'GET /experiences/:id',
+] as const;
+export type WhopRouteKey = (typeof WHOP_FAKE_ROUTES)[number];
+
+export type AccessLevel = UserCheckAccessResponse['access_level'];
+
+export interface RecordedWhopCall {
+  method: string;
+  /** Full request path without the query string, e.g. `/api/v1/memberships/mem_1/add_free_days`. */
+  path: string;
+  /** The matched route key, e.g. `POST /memberships/:id/add_free_days`; null when no route matched (answered 404). */
+  route: WhopRouteKey | null;
+  query: Record<string, string | string[]>;
+  /** Parsed JSON body; undefined when the request had none. */
+  body: unknown;
+  /** Lowercased names; `authorization` is kept so tests can assert the key sent. */
+  headers: Record<string, string>;
+  /** The `x-whop-app-id` header, if sent. */
+  appId: string | undefined;
+  /** The status the fake answered with; undefined until it has answered. */
+  status: number | undefined;
+  at: Date;
+}
+
+/**
+ * One scripted answer, consumed by one call to the route. `{status, body?, headers?}` answers that instead of the
+ * normal response (a 2xx without `body` answers normally, adding `headers`); 429 defaults to a `rate_limit_exceeded`
+ * body and `retry-after: 1`. `{timeoutMs}` waits that long, then answers normally (for client timeouts).
+ */
+export type ScriptedWhopResponse = { status: number; body?: object; headers?: Record<string, string> } | { timeoutMs: number };
+
+/** A seed merges over the stored (or default) object; nested objects merge one level deep. */
+export type Seed<T> = {
+  [K in keyof T]?: NonNullable<T[K]> extends readonly unknown[]
+    ? T[K]
+    : NonNullable<T[K]> extends object
+      ? Partial<NonNullable<T[K]>> | Extract<T[K], null>
+      : T[K];
+};
+
+export interface WhopApiFakeOptions {
+  /** When set, only `Bearer <apiKey>` is accepted; otherwise any non-empty bearer token is. */
+  apiKey?: string;
+  /** Source of `created_at`, `renewal_period_*` and similar; defaults to the system clock. */
+  clock?: { now(): Date };
+}
+
+export interface WhopDirectMessage {
+  id: string;
+  channelId: string;
+  /** Everyone `POST /dm_channels` was asked to include (the caller is implicit). */
+  userIds: string[];
+  content: string;
+  at: Date;
+}
+
+export interface WhopApiFake {
+  /** `http://127.0.0.1:<port>` */
+  url: string;
+  /** `${url}/api/v1`, the `baseURL` to give the SDK. */
+  baseURL: string;
+  /** Every request received, oldest first. */
+  calls: RecordedWhopCall[];
+  /**
+   * Calls with this method whose path matches: a string matches the full path, the path relative to `/api/v1`,
+   * or the route template (`/memberships/:id/cancel`); a RegExp is tested against the full path.
+   */
+  callsTo(method: string, pathPattern: string | RegExp): RecordedWhopCall[];
+  /** Creates or updates a membership (unknown memberships answer 404); returns the stored membership. */
+  setMembership(id: string, partial?: Seed<Membership>): Membership;
+  /** The stored membership, including changes made through the API (free days, cancel). */
+  membership(id: string): Membership | undefined;
+  /** Creates or updates a payment (GET of an unknown payment answers 404). */
+  setPayment(id: string, partial?: Seed<Payment>): Payment;
+  payment(id: string): Payment | undefined;
+  /** What `POST /payments/:id/retry` answers for this payment, merged over the stored one; default paid/succeeded. */
+  setRetryOutcome(paymentId: string, outcome: Seed<Payment>): void;
+  /** Access level `GET /users/:userId/access/:resourceId` reports; unset pairs report `no_access`. */
+  setAccess(userId: string, resourceId: string, level: AccessLevel): void;
+  /** Creates or updates an experience (unknown experiences answer 404). */
+  setExperience(id: string, partial?: Seed<Experience>): Experience;
+  /** Messages posted to DM channels that include this user. */
+  messagesTo(userId: string): WhopDirectMessage[];
+  /** Promo codes created through the API, oldest first. */
+  promoCodes: PromoCode[];
+  /** Queues scripted answers for a route; each is consumed by one call. */
+  failNext(routeKey: WhopRouteKey, responses: ScriptedWhopResponse[]): void;
+  /** Forgets recorded calls and unconsumed scripts; seeded data (memberships, access, ...) stays. */
+  reset(): void;
+  close(): Promise<void>;
+}
+
+type Answer = { status: number; body: unknown };
+type RouteInput = { params: Record<string, string>; body: Record<string, unknown>; query: Record<string, string | string[]> };
+
+const DAY_MS = 86_400_000;
+
+const DEFAULT_ERROR_TYPES: Record<number, string> = {
+  400: 'bad_request',
+  401: 'unauthorized',
+  403: 'forbidden',
+  404: 'not_found',
+  408: 'request_timeout',
+  409: 'conflict',
+  422: 'unprocessable_entity',
+  429: 'rate_limit_exceeded',
+};
+
+function errorBody(status: number): object {
+  if (status === 429) return { error: { type: 'rate_limit_exceeded', message: 'Try again in 1 seconds.' } };
+  const type = DEFAULT_ERROR_TYPES[status] ?? (status >= 500 ? 'internal_server_error' : 'error');
+  return { error: { type, message: `Scripted ${status} from the Whop fake` } };
+}
+
+const ok = (body: unknown): Answer => ({ status: 200, body });
+const fail = (status: number, type: string, message: string): Answer => ({ status, body: { error: { type, message } } });
+const notFound = (what: string, id: string) => fail(404, 'not_found', `${what} ${id} not found`);
+
+function newId(prefix: string): string {
+  return `${prefix}_${randomUUID().replace(/-/g, '').slice(0, 14)}`;
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Date);
+}
+
+function merge<T>(base: T, seed: Seed<T> | undefined): T {
+  const out: Record<string, unknown> = { ...(base as Record<string, unknown>) };
+  for (const [key, value] of Object.entries(seed ?? {})) {
+    if (value === undefined) continue;
+    const current = out[key];
+    out[key] = isPlainObject(value) && isPlainObject(current) ? { ...current, ...value } : value;
+  }
+  return out as T;
+}
+
+function flattenHeaders(headers: IncomingHttpHeaders): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (value === undefined) continue;
+    out[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
+  }
+  return out;
+}
+
+const RECORDED = Symbol('whopFakeCall');
+type RecordableRequest = FastifyRequest & { [RECORDED]?: RecordedWhopCall };
+
+/** Starts the fake on 127.0.0.1 on a free port. */
+export async function startWhopApiFake(options: WhopApiFakeOptions = {}): Promise<WhopApiFake> {
+  const clock = options.clock ?? { now: () => new Date() };
+  const iso = (offsetMs = 0) => new Date(clock.now().getTime() + offsetMs).toISOString();
+
+  const calls: RecordedWhopCall[] = [];
+  const scripts = new Map<WhopRouteKey, ScriptedWhopResponse[]>();
+  const memberships = new Map<string, Membership>();
+  const payments = new Map<string, Payment>();
+  const retryOutcomes = new Map<string, Seed<Payment>>();
+  const access = new Map<string, AccessLevel>();
+  const experiences = new Map<string, Experience>();
+  const dmChannels = new Map<string, { channel: DmChannel; userIds: string[] }>();
+  const directMessages: WhopDirectMessage[] = [];
+  const promoCodes: PromoCode[] = [];
+  const pendingDelays = new Set<() => void>();
+
+  const defaultMembership = (id: string): Membership => {
+    const suffix = id.replace(/^mem_/, '');
+    return {
+      id,
+      status: 'active',
+      cancel_at_period_end: false,
+      cancel_option: null,
+      canceled_at: null,
+      cancellation_reason: null,
+      checkout_configuration_id: null,
+      company: { id: 'biz_fake', title: 'Fake Company' },
+      created_at: iso(-60 * DAY_MS),
+      currency: 'usd',
+      custom_field_responses: [],
+      joined_at: iso(-60 * DAY_MS),
+      license_key: null,
+      manage_url: `https://whop.com/billing/manage/${id}`,
+      member: { id: `mber_${suffix}` },
+      metadata: {},
+      payment_collection_paused: false,
+      plan: { id: 'plan_fake', metadata: {} },
+      product: { id: 'prod_fake', title: 'Fake Product', metadata: {} },
+      promo_code: null,
+      renewal_period_end: iso(30 * DAY_MS),
+      renewal_period_start: iso(),
+      updated_at: iso(),
+      user: { id: `user_${suffix}`, username: `member_${suffix}`, name: `Member ${suffix}`, email: `member_${suffix}@example.test` },
+    };
+  };
+
+  const defaultPayment = (id: string): Payment => ({
+    id,
+    amount_after_fees: 9.5,
+    application_fee: null,
+    auto_refunded: false,
+    billing_address: null,
+    billing_reason: 'subscription_cycle',
+    card_brand: 'visa',
+    card_last4: '4242',
+    checkout_configuration_id: null,
+    company: { id: 'biz_fake', route: 'fake-company', title: 'Fake Company' },
+    created_at: iso(),
+    currency: 'usd',
+    dispute_alerted_at: null,
+    disputes: [],
+    failure_message: 'Your card was declined.',
+    financing_installments_count: null,
+    financing_transactions: [],
+    last_payment_attempt: iso(),
+    member: null,
+    membership: { id: 'mem_fake', phone_number: null, status: 'past_due' },
+    metadata: {},
+    next_payment_attempt: null,
+    paid_at: null,
+    payment_method: null,
+    payment_method_type: 'card',
+    payments_failed: 1,
+    plan: { id: 'plan_fake', internal_notes: null, metadata: {} },
+    product: { id: 'prod_fake', metadata: {}, route: 'fake-product', title: 'Fake Product' },
+    promo_code: null,
+    refundable: false,
+    refunded_amount: null,
+    refunded_at: null,
+    refunds: [],
+    resolutions: [],
+    retryable: true,
+    risk_score: null,
+    risk_signals: null,
+    settlement_amount: 10,
+    settlement_currency: 'usd',
+    settlement_exchange_rate: null,
+    shipping_address: null,
+    status: 'open',
+    substatus: 'failed',
+    subtotal: 10,
+    tax_amount: 0,
+    tax_behavior: null,
+    tax_refunded_amount: null,
+    three_ds_verified: false,
+    total: 10,
+    updated_at: iso(),
+    usd_total: 10,
+    user: null,
+    voidable: false,
+  });
+
+  const defaultExperience = (id: string): Experience => ({
+    id,
+    app: { id: 'app_fake', icon: null, name: 'Churn Saver' },
+    company: { id: 'biz_fake', route: 'fake-company', title: 'Fake Company' },
+    created_at: iso(-60 * DAY_MS),
+    image: null,
+    is_public: false,
+    name: 'Churn Saver',
+    order: null,
+    products: [],
+  });
+
+  const updateMembership = (id: string, change: Seed<Membership>): Answer => {
+    const current = memberships.get(id);
+    if (!current) return notFound('Membership', id);
+    const next = merge(current, { ...change, updated_at: iso() });
+    memberships.set(id, next);
+    return ok(next);
+  };
+
+  const handlers: Record<WhopRouteKey, (input: RouteInput) => Answer> = {
+    'GET /memberships/:id': ({ params }) => {
+      const membership = memberships.get(params.id!);
+      return membership ? ok(membership) : notFound('Membership', params.id!);
+    },
+    'POST /memberships/:id/add_free_days': ({ params, body }) => {
+      const days = body.free_days;
+      if (typeof days !== 'number' || !Number.isInteger(days) || days < 1 || days > 1095) {
+        return fail(400, 'bad_request', 'free_days must be an integer between 1 and 1095');
+      }
+      const current = memberships.get(params.id!);
+      if (!current) return notFound('Membership', params.id!);
+      const end = current.renewal_period_end ? Date.parse(current.renewal_period_end) : clock.now().getTime();
+      return updateMembership(params.id!, { renewal_period_end: new Date(end + days * DAY_MS).toISOString() });
+    },
+    'POST /memberships/:id/cancel': ({ params, body }) => {
+      const mode = body.cancellation_mode ?? 'at_period_end';
+      if (mode === 'immediate') return updateMembership(params.id!, { status: 'canceled', canceled_at: iso(), cancel_at_period_end: false });
+      if (mode === 'at_period_end') return updateMembership(params.id!, { cancel_at_period_end: true });
+      return fail(400, 'bad_request', 'cancellation_mode must be at_period_end or immediate');
+    },
+    'POST /memberships/:id/uncancel': ({ params }) => updateMembership(params.id!, { cancel_at_period_end: false }),
+    'GET /payments/:id': ({ params }) => {
+      const payment = payments.get(params.id!);
+      return payment ? ok(payment) : notFound('Payment', params.id!);
+    },
+    'POST /payments/:id/retry': ({ params }) => {
+      const id = params.id!;
+      const paid = merge(payments.get(id) ?? defaultPayment(id), {
+        status: 'paid',
+        substatus: 'succeeded',
+        paid_at: iso(),
+        failure_message: null,
+        retryable: false,
+        refundable: true,
+        updated_at: iso(),
+      });
+      const result = merge(paid, retryOutcomes.get(id));
+      payments.set(id, result);
+      return ok(result);
+    },
+    'POST /notifications': ({ body }) => {
+      if (typeof body.title !== 'string' || typeof body.content !== 'string') return fail(400, 'bad_request', 'title and content are required');
+      const targets = [body.experience_id, body.company_id].filter((t) => typeof t === 'string');
+      if (targets.length !== 1) return fail(400, 'bad_request', 'exactly one of experience_id or company_id is required');
+      return ok({ success: true });
+    },
+    'POST /dm_channels': ({ body }) => {
+      const userIds = body.with_user_ids;
+      if (!Array.isArray(userIds) || userIds.length === 0 || !userIds.every((u) => typeof u === 'string')) {
+        return fail(400, 'bad_request', 'with_user_ids must be a non-empty array of user ids');
+      }
+      // Whop returns the existing channel for the same set of users.
+      const key = [...new Set(userIds as string[])].sort().join(',');
+      let entry = dmChannels.get(key);
+      if (!entry) {
+        entry = { channel: { id: newId('feed'), created_at: iso(), last_message_at: null, name: null }, userIds: userIds as string[] };
+        dmChannels.set(key, entry);
+      }
+      return ok(entry.channel);
+    },
+    'POST /messages': ({ body }) => {
+      if (typeof body.channel_id !== 'string' || typeof body.content !== 'string' || body.content === '') {
+        return fail(400, 'bad_request', 'channel_id and content are required');
+      }
+      const entry = [...dmChannels.values()].find((e) => e.channel.id === body.channel_id);
+      if (!entry) return notFound('Channel', body.channel_id);
+      const message: Message = {
+        id: newId('msg'),
+        content: body.content,
+        created_at: iso(),
+        is_edited: false,
+        is_pinned: false,
+        mentions: [],
+        mentions_everyone: false,
+        message_type: 'regular',
+        poll: null,
+        poll_votes: [],
+        reaction_counts: [],
+        replying_to_message_id: null,
+        updated_at: iso(),
+        user: { id: 'user_app_agent', name: 'Churn Saver', username: 'churn-saver' },
+        view_count: null,
+      };
+      entry.channel = { ...entry.channel, last_message_at: message.created_at };
+      directMessages.push({ id: message.id, channelId: entry.channel.id, userIds: entry.userIds, content: body.content, at: clock.now() });
+      return ok(message);
+    },
+    'POST /promo_codes': ({ body }) => {
+      const required = ['amount_off', 'base_currency', 'code', 'company_id', 'new_users_only', 'promo_duration_months', 'promo_type'];
+      const missing = required.filter((field) => body[field] === undefined || body[field] === null);
+      if (missing.length > 0) return fail(400, 'bad_request', `missing required fields: ${missing.join(', ')}`);
+      if (body.promo_type !== 'percentage' && body.promo_type !== 'flat_amount') return fail(400, 'bad_request', 'promo_type must be percentage or flat_amount');
+      const months = body.promo_duration_months as number;
+      const promo: PromoCode = {
+        id: newId('promo'),
+        amount_off: body.amount_off as number,
+        churned_users_only: body.churned_users_only === true,
+        code: body.code as string,
+        company: { id: body.company_id as string, title: 'Fake Company' },
+        created_at: iso(),
+        currency: body.base_currency as PromoCode['currency'],
+        duration: months === 1 ? 'once' : 'repeating',
+        existing_memberships_only: body.existing_memberships_only === true,
+        expires_at: typeof body.expires_at === 'string' ? body.expires_at : null,
+        new_users_only: body.new_users_only === true,
+        one_per_customer: body.one_per_customer === true,
+        product: typeof body.product_id === 'string' ? { id: body.product_id, title: 'Fake Product' } : null,
+        promo_duration_months: months,
+        promo_type: body.promo_type,
+        status: 'active',
+        stock: typeof body.stock === 'number' ? body.stock : 0,
+        unlimited_stock: body.unlimited_stock === true || typeof body.stock !== 'number',
+        uses: 0,
+      };
+      promoCodes.push(promo);
+      return ok(promo);
+    },
+    'GET /users/:userId/access/:resourceId': ({ params }) => {
+      const level = access.get(`${params.userId}|${params.resourceId}`) ?? 'no_access';
+      const answer: UserCheckAccessResponse = { has_access: level !== 'no_access', access_level: level };
+      return ok(answer);
+    },
+    // Cursor page of the company's experiences, narrowed to a product when product_id is given.
+    'GET /experiences': ({ query }) => {
+      const productId = typeof query.product_id === 'string' ? query.product_id : undefined;
+      const data = [...experiences.values()].filter(
+        (e) => e.company.id === query.company_id && (!productId || (e.products ?? []).some((p) => p.id === productId)),
+      );
+      return ok({ data, page_info: { end_cursor: null, start_cursor: null, has_next_page: false, has_previous_page: false } });
+    },
+    'GET /experiences/:id': ({ params }) => {
+      const experience = experiences.get(params.id!);
+      return experience ? ok(experience) : notFound('Experience', params.id!);
+    },
+  };
+
+  const app = Fastify({ logger: false, forceCloseConnections: true });
+
+  // The SDK sends `content-type: application/json` on bodiless POSTs (retry, uncancel): treat an empty body as none.
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, raw, done) => {
+    const text = String(raw);
+    if (text.trim() === '') return done(null, undefined);
+    try {
+      done(null, JSON.parse(text));
+    } catch {
+      done(Object.assign(new Error('Request body is not valid JSON'), { statusCode: 400 }), undefined);
+    }
+  });
+  app.addContentTypeParser('*', { parseAs: 'string' }, (_request, raw, done) => done(null, String(raw)));
+
+  const record = (request: RecordableRequest, route: WhopRouteKey | null): RecordedWhopCall => {
+    const existing = request[RECORDED];
+    if (existing) return existing;
+    const headers = flattenHeaders(request.headers);
+    const call: RecordedWhopCall = {
+      method: request.method,
+      path: request.url.split('?')[0]!,
+      route,
+      query: { ...(request.query as Record<string, string | string[]>) },
+      body: request.body,
+      headers,
+      appId: headers['x-whop-app-id'],
+      status: undefined,
+      at: clock.now(),
+    };
+    request[RECORDED] = call;
+    calls.push(call);
+    return call;
+  };
+
+  const isAuthorised = (authorization: string | undefined): boolean => {
+    const match = /^Bearer\s+(\S+)$/i.exec(authorization ?? '');
+    if (!match) return false;
+    return options.apiKey === undefined || match[1] === options.apiKey;
+  };
+
+  const delay = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const finish = () => {
+        clearTimeout(timer);
+        pendingDelays.delete(finish);
+        resolve();
+      };
+      const timer = setTimeout(finish, ms);
+      pendingDelays.add(finish);
+    });
+
+  const send = (reply: FastifyReply, answer: Answer, headers: Record<string, string> = {}) =>
+    reply.code(answer.status).headers(headers).type('application/json').send(answer.body === undefined ? {} : answer.body);
+
+  app.addHook('onSend', async (request, reply, payload) => {
+    const call = (request as RecordableRequest)[RECORDED];
+    if (call) call.status = reply.statusCode;
+    return payload;
+  });
+
+  for (const routeKey of WHOP_FAKE_ROUTES) {
+    const [method, template] = routeKey.split(' ') as [string, string];
+    app.route({
+      method: method as 'GET' | 'POST',
+      url: `${WHOP_API_PREFIX}${template}`,
+      handler: async (request, reply) => {
+        record(request, routeKey);
+        if (!isAuthorised(request.headers.authorization)) {
+          return send(reply, fail(401, 'unauthorized', 'Missing or invalid API key (expected Authorization: Bearer <key>)'));
+        }
+        let extraHeaders: Record<string, string> = {};
+        const scripted = scripts.get(routeKey)?.shift();
+        if (scripted && 'timeoutMs' in scripted) {
+          await delay(scripted.timeoutMs);
+        } else if (scripted) {
+          const defaults: Record<string, string> = scripted.status === 429 ? { 'retry-after': '1' } : {};
+          extraHeaders = { ...defaults, ...scripted.headers };
+          if (scripted.status >= 300 || scripted.body !== undefined) {
+            return send(reply, { status: scripted.status, body: scripted.body ?? errorBody(scripted.status) }, extraHeaders);
+          }
+        }
+        const input: RouteInput = {
+          params: request.params as Record<string, string>,
+          body: isPlainObject(request.body) ? request.body : {},
+          query: request.query as Record<string, string | string[]>,
+        };
+        const answer = handlers[routeKey](input);
+        const status = scripted && !('timeoutMs' in scripted) && answer.status < 300 ? scripted.status : answer.status;
+        return send(reply, { ...answer, status }, extraHeaders);
+      },
+    });
+  }
+
+  app.setNotFoundHandler(async (request, reply) => {
+    record(request, null);
+    return send(reply, fail(404, 'not_found', `No route for ${request.method} ${request.url.split('?')[0]}`));
+  });
+
+  app.setErrorHandler(async (error: { statusCode?: number; message?: string }, request, reply) => {
+    record(request, null);
+    const status = error.statusCode && error.statusCode >= 400 ? error.statusCode : 500;
+    return send(reply, fail(status, status >= 500 ? 'internal_server_error' : 'bad_request', error.message ?? 'error'));
+  });
+
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  const address = app.server.address();
+  if (!address || typeof address === 'string') throw new Error('Whop fake did not get a TCP port');
+  const url = `http://127.0.0.1:${address.port}`;
+
+  return {
+    url,
+    baseURL: `${url}${WHOP_API_PREFIX}`,
+    calls,
+    promoCodes,
+    callsTo(method, pathPattern) {
+      const wanted = method.toUpperCase();
+      return calls.filter((call) => {
+        if (call.method.toUpperCase() !== wanted) return false;
+        if (pathPattern instanceof RegExp) return pathPattern.test(call.path);
+        return call.path === pathPattern || call.path === `${WHOP_API_PREFIX}${pathPattern}` || call.route === `${wanted} ${pathPattern}`;
+      });
+    },
+    setMembership(id, partial) {
+      const membership = merge(memberships.get(id) ?? defaultMembership(id), partial);
+      memberships.set(id, membership);
+      return membership;
+    },
+    membership: (id) => memberships.get(id),
+    setPayment(id, partial) {
+      const payment = merge(payments.get(id) ?? defaultPayment(id), partial);
+      payments.set(id, payment);
+      return payment;
+    },
+    payment: (id) => payments.get(id),
+    setRetryOutcome(paymentId, outcome) {
+      retryOutcomes.set(paymentId, outcome);
+    },
+    setAccess(userId, resourceId, level) {
+      access.set(`${userId}|${resourceId}`, level);
+    },
+    setExperience(id, partial) {
+      const experience = merge(experiences.get(id) ?? defaultExperience(id), partial);
+      experiences.set(id, experience);
+      return experience;
+    },
+    messagesTo: (userId) => directMessages.filter((m) => m.userIds.includes(userId)),
+    failNext(routeKey, responses) {
+      if (!(WHOP_FAKE_ROUTES as readonly string[]).includes(routeKey)) throw new Error(`Whop fake has no route ${routeKey}`);
+      scripts.set(routeKey, [...(scripts.get(routeKey) ?? []), ...responses]);
+    },
+    reset() {
+      calls.length = 0;
+      scripts.clear();
+    },
+    async close() {
+      for (const finish of [...pendingDelays]) finish();
+      await app.close();
+    },
+  };
+}
