@@ -16,7 +16,7 @@ const VARIANT_BY_REASON: readonly (readonly [RegExp, DeclineVariant])[] = [
   // "expired", not "expir": invalid_expiry_year is a typo in the card details, not an expired card.
   [/expired/i, 'card_expired'],
   [
-    /declin|do[\s_-]*not[\s_-]*honou?r|not[\s_-]*permitted|not[\s_-]*allowed|not[\s_-]*supported|lost[\s_-]*card|stolen[\s_-]*card|pick[\s_-]*up[\s_-]*card|restricted[\s_-]*card|security[\s_-]*violation|incorrect[\s_-]*(?:cvc|number|zip)|invalid[\s_-]*(?:cvc|number|account|expiry)|card[\s_-]*velocity|fraudulent|revoked/i,
+    /declin|do[\s_-]*not[\s_-]*honou?r|not[\s_-]*permitted|not[\s_-]*allowed|not[\s_-]*support|lost[\s_-]*card|stolen[\s_-]*card|pick[\s_-]*up[\s_-]*card|restricted[\s_-]*card|security[\s_-]*violation|incorrect[\s_-]*(?:cvc|number|zip)|invalid[\s_-]*(?:cvc|number|account|expiry)|card[\s_-]*velocity|fraudulent|revoked/i,
     'card_declined',
   ],
 ];

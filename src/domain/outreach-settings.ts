@@ -156,8 +156,16 @@ export function parseOutreachSettings(input: unknown): ParseOutreachSettingsResu
   return { ok: true, settings: parsed.data };
 }
 
-/** Defaults of every setting: what a company that never saved settings gets. */
-export const DEFAULT_OUTREACH_SETTINGS: OutreachSettings = outreachSettingsSchema.parse({});
+/** Defaults of every setting: what a company that never saved settings gets. Frozen: it is shared. */
+export const DEFAULT_OUTREACH_SETTINGS: OutreachSettings = deepFreeze(outreachSettingsSchema.parse({}));
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null) {
+    for (const child of Object.values(value)) deepFreeze(child);
+    Object.freeze(value);
+  }
+  return value;
+}
 
 /** One line per problem, e.g. "templates.email.subject.card_expired: unknown placeholder {coupon}". */
 export function describeSettingsProblems(problems: readonly SettingsProblem[]): string[] {
