@@ -58,3 +58,11 @@ CREATE TABLE email_suppressions (
   created_at  timestamptz NOT NULL DEFAULT now(),
   PRIMARY KEY (company_id, email)
 );
+
+-- A creator or operator cancelling a case is a fact like any other, so the fold stays the one truth.
+ALTER TABLE membership_facts DROP CONSTRAINT membership_facts_kind_check;
+ALTER TABLE membership_facts ADD CONSTRAINT membership_facts_kind_check
+  CHECK (kind IN ('payment_failed', 'payment_succeeded', 'membership_activated', 'membership_deactivated', 'payment_reversed', 'case_cancelled'));
+
+-- Outreach and action rows of the timeline carry what they did (step, channels, actor's input).
+ALTER TABLE case_events ADD COLUMN detail jsonb;

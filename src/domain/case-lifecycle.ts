@@ -11,6 +11,7 @@ const KIND_ORDER: Record<FactKind, number> = {
   payment_succeeded: 2,
   membership_activated: 3,
   payment_reversed: 4,
+  case_cancelled: 5,
 };
 
 /** Facts in the order the fold reads them; exact duplicates (same kind, payment, time) dropped. */
@@ -112,6 +113,13 @@ function decide(
       return null;
     case 'payment_reversed':
       reverse(cases, current, fact);
+      return null;
+    case 'case_cancelled':
+      // Only an open case can be cancelled; a later failure opens a new case as usual.
+      if (current && isOpen) {
+        current.closedAt = t;
+        transition(current, 'closed_no_recovery', 'cancelled', fact);
+      }
       return null;
   }
 }

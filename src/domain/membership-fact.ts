@@ -9,7 +9,9 @@ export type FactKind =
   | 'membership_activated'
   | 'membership_deactivated'
   /** A refund or dispute against a payment: a recovery it produced is reversed. */
-  | 'payment_reversed';
+  | 'payment_reversed'
+  /** A creator or operator cancelled the case by hand (reason holds who and why). */
+  | 'case_cancelled';
 
 export interface MembershipFact {
   kind: FactKind;

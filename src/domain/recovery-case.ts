@@ -10,7 +10,8 @@ export type TransitionReason =
   | 'payment_attributed'
   | 'recovery_reduced'
   | 'recovery_reversed'
-  | 'attribution_window_passed';
+  | 'attribution_window_passed'
+  | 'cancelled';
 
 /** One row of the case timeline: a status change (from may equal to for notes). */
 export interface CaseTransition {

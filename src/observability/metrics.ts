@@ -32,6 +32,12 @@ export function createMetrics() {
       labelNames: ['type', 'outcome'] as const,
       registers: [registry],
     }),
+    nudgeDeliveries: new Counter({
+      name: 'nudge_deliveries_total',
+      help: 'Nudge deliveries by channel and final status (sent, outbox, skipped, failed, dead)',
+      labelNames: ['channel', 'status'] as const,
+      registers: [registry],
+    }),
     webhooksProcessed: new Counter({
       name: 'webhooks_processed_total',
       help: 'Stored webhook events processed by the worker, by type and resulting status',

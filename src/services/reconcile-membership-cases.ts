@@ -2,7 +2,8 @@ import { sql } from 'drizzle-orm';
 import { deriveCases } from '../domain/case-lifecycle.ts';
 import type { DerivedCase, RiskLevel } from '../domain/recovery-case.ts';
 import type { AppTx } from '../db/client.ts';
-import { findOrCreateCurrentSettings } from '../db/repositories/companies.repository.ts';
+import { findOrCreateCurrentSettings, findSettingsVersion, type CurrentSettings } from '../db/repositories/companies.repository.ts';
+import { nextNudgeAt } from '../domain/nudge-schedule.ts';
 import { listMembershipFacts } from '../db/repositories/membership-facts.repository.ts';
 import {
   deleteCases,
@@ -40,20 +41,44 @@ export async function reconcileMembershipCases(tx: AppTx, companyId: string, who
 
   const result: ReconcileResult = { created: [], caseIds: [] };
   // Chronological order: earlier cases are never open, so the unique open index holds throughout.
+  const settingsByVersion = new Map<number, CurrentSettings>([[settings.version, settings]]);
   for (const d of derived) {
     const existing = matches.get(d);
+    const version = existing?.settingsVersion ?? settings.version;
+    if (!settingsByVersion.has(version)) settingsByVersion.set(version, await findSettingsVersion(tx, companyId, version));
+    const nextNudge = scheduleOf(d, existing, settingsByVersion.get(version)!, now);
     let id: string;
     if (existing) {
       id = existing.id;
-      await updateCase(tx, id, d, now);
+      await updateCase(tx, id, d, now, nextNudge);
     } else {
-      id = await insertCase(tx, d, settings.version, now);
+      id = await insertCase(tx, d, settings.version, now, nextNudge);
       result.created.push({ id, riskLevel: d.riskLevel });
     }
     await replaceLifecycleEvents(tx, id, d);
     result.caseIds.push(id);
   }
   return result;
+}
+
+/**
+ * When the case's next nudge is due, from the settings version it opened with and the steps it has
+ * had. A case that is not open gets none; a reopened case resumes where it stopped.
+ */
+function scheduleOf(d: DerivedCase, existing: StoredCase | undefined, settings: CurrentSettings, now: Date): Date | null {
+  return nextNudgeAt(
+    {
+      offsetsDays: settings.outreach.reminder_offsets_days,
+      firstFailureAt: d.firstFailureAt,
+      stepsSent: existing?.stepsSent ?? 0,
+      lastNudgeAt: existing?.lastNudgeAt ?? null,
+      minGapHours: settings.outreach.min_gap_hours,
+      quietHours: settings.outreach.quiet_hours,
+      status: d.status,
+      attributionEndsAt: d.attributionEndsAt,
+    },
+    now,
+  );
 }
 
 /**

@@ -1,4 +1,5 @@
-import { desc, eq } from 'drizzle-orm';
+import { and, desc, eq } from 'drizzle-orm';
+import { DEFAULT_OUTREACH_SETTINGS, parseOutreachSettings, type OutreachSettings } from '../../domain/outreach-settings.ts';
 import type { Queryable } from '../client.ts';
 import { companies } from '../schema/companies.ts';
 import { companySettings } from '../schema/company-settings.ts';
@@ -6,7 +7,23 @@ import { companySettings } from '../schema/company-settings.ts';
 export interface CurrentSettings {
   version: number;
   attributionWindowDays: number;
+  outreach: OutreachSettings;
 }
+
+type SettingsRow = { version: number; attributionWindowDays: number; settings: Record<string, unknown> };
+
+/** Settings were validated on save; a row that no longer parses falls back to the defaults. */
+function toCurrentSettings(row: SettingsRow): CurrentSettings {
+  const parsed = parseOutreachSettings({ ...row.settings, attribution_window_days: row.attributionWindowDays });
+  const outreach = parsed.ok ? parsed.settings : { ...DEFAULT_OUTREACH_SETTINGS, attribution_window_days: row.attributionWindowDays };
+  return { version: row.version, attributionWindowDays: row.attributionWindowDays, outreach };
+}
+
+const settingsColumns = {
+  version: companySettings.version,
+  attributionWindowDays: companySettings.attributionWindowDays,
+  settings: companySettings.settings,
+};
 
 /** Creates the company on its first event; later events leave it as is. */
 export async function ensureCompany(q: Queryable, companyId: string, title: string | null): Promise<void> {
@@ -15,13 +32,26 @@ export async function ensureCompany(q: Queryable, companyId: string, title: stri
 
 /** The company's newest settings version, creating version 1 with defaults when there is none. */
 export async function findOrCreateCurrentSettings(q: Queryable, companyId: string): Promise<CurrentSettings> {
-  const rows = await q
-    .select({ version: companySettings.version, attributionWindowDays: companySettings.attributionWindowDays })
-    .from(companySettings)
-    .where(eq(companySettings.companyId, companyId))
-    .orderBy(desc(companySettings.version))
-    .limit(1);
-  if (rows[0]) return rows[0];
+  const rows = await q.select(settingsColumns).from(companySettings).where(eq(companySettings.companyId, companyId)).orderBy(desc(companySettings.version)).limit(1);
+  if (rows[0]) return toCurrentSettings(rows[0]);
   await q.insert(companySettings).values({ companyId, version: 1 }).onConflictDoNothing();
-  return { version: 1, attributionWindowDays: 14 };
+  return toCurrentSettings({ version: 1, attributionWindowDays: 14, settings: {} });
+}
+
+/** One settings version of a company: the one a case opened with. */
+export async function findSettingsVersion(q: Queryable, companyId: string, version: number): Promise<CurrentSettings> {
+  const rows = await q.select(settingsColumns).from(companySettings).where(and(eq(companySettings.companyId, companyId), eq(companySettings.version, version)));
+  return toCurrentSettings(rows[0] ?? { version, attributionWindowDays: 14, settings: {} });
+}
+
+/**
+ * Saves validated settings as a new version; running cases keep the version they opened with.
+ * Returns the new version number.
+ */
+export async function saveSettingsVersion(q: Queryable, companyId: string, settings: OutreachSettings, createdBy: string): Promise<number> {
+  const current = await findOrCreateCurrentSettings(q, companyId);
+  const version = current.version + 1;
+  const { attribution_window_days: attributionWindowDays, ...rest } = settings;
+  await q.insert(companySettings).values({ companyId, version, attributionWindowDays, settings: rest, createdBy });
+  return version;
 }

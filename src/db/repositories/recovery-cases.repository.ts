@@ -38,19 +38,17 @@ function columnsOf(d: DerivedCase, now: Date) {
   };
 }
 
-export async function insertCase(q: Queryable, d: DerivedCase, settingsVersion: number, now: Date): Promise<string> {
+export async function insertCase(q: Queryable, d: DerivedCase, settingsVersion: number, now: Date, nextNudgeAt: Date | null): Promise<string> {
   const rows = await q
     .insert(recoveryCases)
-    .values({ companyId: d.companyId, whopMembershipId: d.whopMembershipId, settingsVersion, createdAt: now, ...columnsOf(d, now) })
+    .values({ companyId: d.companyId, whopMembershipId: d.whopMembershipId, settingsVersion, createdAt: now, nextNudgeAt, ...columnsOf(d, now) })
     .returning({ id: recoveryCases.id });
   return rows[0]!.id;
 }
 
-export async function updateCase(q: Queryable, id: string, d: DerivedCase, now: Date): Promise<void> {
-  const update: Partial<StoredCase> = columnsOf(d, now);
-  // Outreach stops once a case is no longer open.
-  if (d.status !== 'open') update.nextNudgeAt = null;
-  await q.update(recoveryCases).set(update).where(eq(recoveryCases.id, id));
+/** `nextNudgeAt` null stops outreach (the case is no longer open, or every step went out). */
+export async function updateCase(q: Queryable, id: string, d: DerivedCase, now: Date, nextNudgeAt: Date | null): Promise<void> {
+  await q.update(recoveryCases).set({ ...columnsOf(d, now), nextNudgeAt }).where(eq(recoveryCases.id, id));
 }
 
 export async function deleteCases(q: Queryable, ids: string[]): Promise<void> {

@@ -1,4 +1,4 @@
-import { bigint, bigserial, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { bigint, bigserial, jsonb, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
 
 export const caseEvents = pgTable('case_events', {
   id: bigserial('id', { mode: 'number' }).primaryKey(),
@@ -10,6 +10,7 @@ export const caseEvents = pgTable('case_events', {
   webhookEventId: bigint('webhook_event_id', { mode: 'number' }),
   actor: text('actor').notNull().default('system'),
   source: text('source').$type<'lifecycle' | 'outreach' | 'action'>().notNull().default('lifecycle'),
+  detail: jsonb('detail').$type<Record<string, unknown>>(),
   at: timestamp('at', { withTimezone: true }).notNull(),
   createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
 });

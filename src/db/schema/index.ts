@@ -4,3 +4,6 @@ export { webhookEvents } from './webhook-events.ts';
 export { membershipFacts } from './membership-facts.ts';
 export { recoveryCases } from './recovery-cases.ts';
 export { caseEvents } from './case-events.ts';
+export { deliveries } from './deliveries.ts';
+export { incentives } from './incentives.ts';
+export { emailSuppressions } from './email-suppressions.ts';

@@ -1,4 +1,4 @@
-import { bigint, integer, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { bigint, boolean, integer, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
 import type { CaseStatus, RiskLevel } from '../../domain/recovery-case.ts';
 
 export const recoveryCases = pgTable('recovery_cases', {
@@ -23,6 +23,12 @@ export const recoveryCases = pgTable('recovery_cases', {
   attributionEndsAt: timestamp('attribution_ends_at', { withTimezone: true }).notNull(),
   settingsVersion: integer('settings_version').notNull(),
   nextNudgeAt: timestamp('next_nudge_at', { withTimezone: true }),
+  stepsSent: integer('steps_sent').notNull().default(0),
+  lastNudgeAt: timestamp('last_nudge_at', { withTimezone: true }),
+  nudgeClaimedUntil: timestamp('nudge_claimed_until', { withTimezone: true }),
+  memberName: text('member_name'),
+  whopProductId: text('whop_product_id'),
+  paymentRetryable: boolean('payment_retryable').notNull().default(false),
   createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
 });

@@ -1,0 +1,135 @@
+import { and, eq, sql } from 'drizzle-orm';
+import type { Queryable } from '../client.ts';
+import { caseEvents } from '../schema/case-events.ts';
+import { deliveries, type DeliveryChannel, type DeliveryStatus } from '../schema/deliveries.ts';
+import { emailSuppressions } from '../schema/email-suppressions.ts';
+import { incentives, type IncentiveStatus } from '../schema/incentives.ts';
+import { recoveryCases } from '../schema/recovery-cases.ts';
+
+export type Delivery = typeof deliveries.$inferSelect;
+export type Incentive = typeof incentives.$inferSelect;
+
+/** How long a worker owns a claimed case; a crashed worker's claim lapses after this. */
+export const NUDGE_LEASE_MS = 2 * 60_000;
+
+/**
+ * Claims up to `limit` open cases whose next nudge is due, earliest first, for this worker only:
+ * rows locked by another worker are skipped and claimed rows carry a lease, so any number of
+ * workers send each step once. Earliest-due first keeps old cases from starving new ones, and a
+ * case waiting on a retry has its next_nudge_at pushed out, so it never blocks the queue.
+ */
+export async function claimDueCases(q: Queryable, now: Date, limit: number): Promise<string[]> {
+  const leaseEnds = new Date(now.getTime() + NUDGE_LEASE_MS);
+  const result = (await q.execute(sql`
+    UPDATE recovery_cases SET nudge_claimed_until = ${leaseEnds.toISOString()}::timestamptz
+    WHERE id IN (
+      SELECT id FROM recovery_cases
+      WHERE status = 'open' AND next_nudge_at <= ${now.toISOString()}::timestamptz
+        AND (nudge_claimed_until IS NULL OR nudge_claimed_until < ${now.toISOString()}::timestamptz)
+      ORDER BY next_nudge_at
+      LIMIT ${limit}
+      FOR UPDATE SKIP LOCKED)
+    RETURNING id`)) as unknown as { rows: { id: string }[] };
+  return result.rows.map((r) => r.id);
+}
+
+export async function findCase(q: Queryable, caseId: string) {
+  const rows = await q.select().from(recoveryCases).where(eq(recoveryCases.id, caseId));
+  return rows[0] ?? null;
+}
+
+export async function updateCaseOutreach(
+  q: Queryable,
+  caseId: string,
+  update: Partial<Pick<typeof recoveryCases.$inferInsert, 'nextNudgeAt' | 'stepsSent' | 'lastNudgeAt' | 'nudgeClaimedUntil' | 'memberName' | 'memberEmail' | 'whopProductId' | 'whopUserId'>>,
+): Promise<void> {
+  await q.update(recoveryCases).set(update).where(eq(recoveryCases.id, caseId));
+}
+
+/** The delivery of one (case, step, channel), created pending on first sight. */
+export async function findOrCreateDelivery(q: Queryable, key: { companyId: string; caseId: string; step: number; channel: DeliveryChannel }): Promise<Delivery> {
+  await q.insert(deliveries).values(key).onConflictDoNothing();
+  const rows = await q
+    .select()
+    .from(deliveries)
+    .where(and(eq(deliveries.caseId, key.caseId), eq(deliveries.step, key.step), eq(deliveries.channel, key.channel)));
+  return rows[0]!;
+}
+
+export async function updateDelivery(
+  q: Queryable,
+  id: string,
+  update: { status: DeliveryStatus; attempts?: number; nextAttemptAt?: Date | null; providerMessageId?: string | null; error?: string | null; renderedSubject?: string | null; renderedBody?: string | null; sentAt?: Date | null; now: Date },
+): Promise<void> {
+  const { now, ...rest } = update;
+  await q.update(deliveries).set({ ...rest, updatedAt: now }).where(eq(deliveries.id, id));
+}
+
+export async function listStepDeliveries(q: Queryable, caseId: string, step: number): Promise<Delivery[]> {
+  return q.select().from(deliveries).where(and(eq(deliveries.caseId, caseId), eq(deliveries.step, step)));
+}
+
+/** Creates the case's incentive of a type once; later calls return the same row. */
+export async function findOrCreateIncentive(
+  q: Queryable,
+  row: { companyId: string; caseId: string; type: 'free_days' | 'promo_code'; value: number; costCents: number; currency: string | null },
+): Promise<Incentive> {
+  await q.insert(incentives).values({ ...row, status: 'pending' }).onConflictDoNothing();
+  const rows = await q.select().from(incentives).where(and(eq(incentives.caseId, row.caseId), eq(incentives.type, row.type)));
+  return rows[0]!;
+}
+
+/**
+ * Moves an incentive from one status to another only if it is still in `from`: the winner of a
+ * race gets true. Writing `granting` before calling Whop is what makes a grant happen at most once.
+ */
+export async function transitionIncentive(
+  q: Queryable,
+  id: string,
+  from: IncentiveStatus,
+  to: IncentiveStatus,
+  extra: { error?: string | null; providerRef?: string | null; grantedAt?: Date | null; now: Date },
+): Promise<boolean> {
+  const { now, ...rest } = extra;
+  const rows = await q
+    .update(incentives)
+    .set({ status: to, ...rest, updatedAt: now })
+    .where(and(eq(incentives.id, id), eq(incentives.status, from)))
+    .returning({ id: incentives.id });
+  return rows.length > 0;
+}
+
+export async function isEmailSuppressed(q: Queryable, companyId: string, email: string): Promise<boolean> {
+  const rows = await q
+    .select({ email: emailSuppressions.email })
+    .from(emailSuppressions)
+    .where(and(eq(emailSuppressions.companyId, companyId), eq(emailSuppressions.email, email.toLowerCase())));
+  return rows.length > 0;
+}
+
+export async function suppressEmail(q: Queryable, companyId: string, email: string, reason: string): Promise<void> {
+  await q.insert(emailSuppressions).values({ companyId, email: email.toLowerCase(), reason }).onConflictDoNothing();
+}
+
+/** Appends an outreach or action row to the case timeline. */
+export async function appendCaseEvent(
+  q: Queryable,
+  row: { companyId: string; caseId: string; status: string; reason: string; actor: string; source: 'outreach' | 'action'; detail?: Record<string, unknown>; at: Date },
+): Promise<void> {
+  await q.insert(caseEvents).values({
+    companyId: row.companyId,
+    caseId: row.caseId,
+    fromStatus: row.status,
+    toStatus: row.status,
+    reason: row.reason,
+    actor: row.actor,
+    source: row.source,
+    detail: row.detail ?? null,
+    at: row.at,
+  });
+}
+
+export async function hasCaseEvent(q: Queryable, caseId: string, reason: string): Promise<boolean> {
+  const rows = await q.select({ id: caseEvents.id }).from(caseEvents).where(and(eq(caseEvents.caseId, caseId), eq(caseEvents.reason, reason))).limit(1);
+  return rows.length > 0;
+}

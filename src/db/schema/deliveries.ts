@@ -1,0 +1,22 @@
+import { integer, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+
+export type DeliveryChannel = 'push' | 'dm' | 'email';
+export type DeliveryStatus = 'pending' | 'sent' | 'failed' | 'skipped' | 'outbox' | 'dead';
+
+export const deliveries = pgTable('deliveries', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  companyId: text('company_id').notNull(),
+  caseId: uuid('case_id').notNull(),
+  step: integer('step').notNull(),
+  channel: text('channel').$type<DeliveryChannel>().notNull(),
+  status: text('status').$type<DeliveryStatus>().notNull().default('pending'),
+  attempts: integer('attempts').notNull().default(0),
+  nextAttemptAt: timestamp('next_attempt_at', { withTimezone: true }),
+  providerMessageId: text('provider_message_id'),
+  error: text('error'),
+  renderedSubject: text('rendered_subject'),
+  renderedBody: text('rendered_body'),
+  createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  sentAt: timestamp('sent_at', { withTimezone: true }),
+});

@@ -1,0 +1,19 @@
+import { bigint, integer, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+
+export type IncentiveStatus = 'pending' | 'granting' | 'granted' | 'failed' | 'unknown';
+
+export const incentives = pgTable('incentives', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  companyId: text('company_id').notNull(),
+  caseId: uuid('case_id').notNull(),
+  type: text('type').$type<'free_days' | 'promo_code'>().notNull(),
+  value: integer('value').notNull(),
+  status: text('status').$type<IncentiveStatus>().notNull(),
+  costCents: bigint('cost_cents', { mode: 'number' }).notNull().default(0),
+  currency: text('currency'),
+  providerRef: text('provider_ref'),
+  error: text('error'),
+  createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  grantedAt: timestamp('granted_at', { withTimezone: true }),
+});

@@ -1,0 +1,48 @@
+import type { DeclineVariant } from './decline-variant.ts';
+import { escapeHtml, renderTemplate, selectTemplate, type PlaceholderValues } from './message-template.ts';
+import type { OutreachSettings } from './outreach-settings.ts';
+
+export interface ComposedNudge {
+  push: { title: string; body: string };
+  dm: { body: string };
+  email: { subject: string; text: string; html: string };
+}
+
+/**
+ * The messages of one nudge step on every channel, rendered from the company's templates (or the
+ * defaults). The email's HTML is the text, escaped, with links made clickable, plus a footer with
+ * the unsubscribe link; values are escaped so a member name can never inject markup.
+ */
+export function composeNudge(input: {
+  settings: Pick<OutreachSettings, 'templates'>;
+  stepIndex: number;
+  variant: DeclineVariant;
+  values: PlaceholderValues;
+  unsubscribeUrl: string;
+}): ComposedNudge {
+  const pick = <C extends 'push' | 'dm' | 'email'>(channel: C) => selectTemplate(input.settings, channel, input.stepIndex, input.variant);
+  const render = (template: string) => renderTemplate(template, input.values);
+  const push = pick('push');
+  const dm = pick('dm');
+  const email = pick('email');
+  const text = `${render(email.body)}\n\n--\nDon't want these emails? Unsubscribe: ${input.unsubscribeUrl}`;
+  return {
+    push: { title: render(push.title), body: render(push.body) },
+    dm: { body: render(dm.body) },
+    email: { subject: render(email.subject), text, html: toHtml(render(email.body), input.unsubscribeUrl) },
+  };
+}
+
+function toHtml(text: string, unsubscribeUrl: string): string {
+  const paragraphs = text
+    .split(/\n{2,}/)
+    .map((p) => `<p>${linkify(escapeHtml(p)).replace(/\n/g, '<br>')}</p>`)
+    .join('\n');
+  const footer = `<p style="color:#6b7280;font-size:12px">Don't want these emails? <a href="${escapeHtml(unsubscribeUrl)}">Unsubscribe</a>.</p>`;
+  return `<!doctype html><html><body style="font-family:system-ui,sans-serif;line-height:1.5">\n${paragraphs}\n${footer}\n</body></html>`;
+}
+
+/** Makes http(s) URLs in already-escaped text clickable. */
+function linkify(escaped: string): string {
+  return escaped.replace(/https?:\/\/[^\s<]+/g, (url) => `<a href="${url}">${url}</a>`);
+}

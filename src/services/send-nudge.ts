@@ -1,0 +1,347 @@
+import type { AppDb } from '../db/client.ts';
+import { findSettingsVersion } from '../db/repositories/companies.repository.ts';
+import { insertMembershipFact } from '../db/repositories/membership-facts.repository.ts';
+import {
+  appendCaseEvent,
+  findCase,
+  findOrCreateDelivery,
+  findOrCreateIncentive,
+  hasCaseEvent,
+  isEmailSuppressed,
+  listStepDeliveries,
+  transitionIncentive,
+  updateCaseOutreach,
+  updateDelivery,
+  type Delivery,
+} from '../db/repositories/outreach.repository.ts';
+import type { DeliveryChannel } from '../db/schema/deliveries.ts';
+import { composeNudge, type ComposedNudge } from '../domain/compose-nudge.ts';
+import { declineVariantOf } from '../domain/decline-variant.ts';
+import { placeholderValuesOf } from '../domain/message-template.ts';
+import { formatMinorUnits, toMinorUnits } from '../domain/money.ts';
+import { nextNudgeAt, stepIndexFor } from '../domain/nudge-schedule.ts';
+import type { OutreachSettings } from '../domain/outreach-settings.ts';
+import { MAX_DELIVERY_ATTEMPTS, retryDelayMs } from '../domain/retry-backoff.ts';
+import type { EmailSender } from '../integrations/email/email-sender.ts';
+import type { MemberMembership, WhopGateway } from '../integrations/whop/whop-gateway.ts';
+import type { Metrics } from '../observability/metrics.ts';
+import type { Clock } from './clock.ts';
+import { reconcileMembershipCases } from './reconcile-membership-cases.ts';
+import { unsubscribeUrl } from './unsubscribe-links.ts';
+
+export interface OutreachDeps {
+  db: AppDb;
+  clock: Clock;
+  /** null: no WHOP_API_KEY; push and DM are recorded as outbox with their text. */
+  whop: WhopGateway | null;
+  /** null: no SMTP; email is recorded as outbox with its text. */
+  email: EmailSender | null;
+  links: { publicUrl: string; signingKey: string };
+  /** [0, 1); tests inject a fixed value for exact backoff times. */
+  random?: () => number;
+  metrics?: Metrics;
+}
+
+export type SendNudgeResult =
+  | { ok: true; outcome: 'sent'; step: number; channels: Partial<Record<DeliveryChannel, string>> }
+  | { ok: true; outcome: 'waiting'; step: number; retryAt: Date; why: string }
+  | { ok: true; outcome: 'recovered_by_retry'; step: number }
+  | { ok: false; reason: 'not_found' | 'case_closed' | 'no_steps_left' | 'not_due' };
+
+/** Link retries when the manage URL cannot be had (nothing is sent or counted meanwhile). */
+const LINK_RETRY_MS = 10 * 60_000;
+/** A free-days grant left in `granting` this long was interrupted mid-call: never retried blindly. */
+const STALE_GRANT_MS = 10 * 60_000;
+
+/**
+ * Sends the current step of one case on every enabled channel, once. The caller holds the case's
+ * lease (claimDueCases) or is a manual "nudge now". Re-checks eligibility first; every channel's
+ * attempt is a `deliveries` row keyed (case, step, channel), so a retry or a second worker never
+ * sends a channel twice; the step counts as done when every channel reached a final status.
+ * `force` skips the due-time check (an operator's "nudge now"); min_gap is the caller's to check.
+ */
+export async function sendNudge(deps: OutreachDeps, caseId: string, options: { force?: boolean; actor?: string } = {}): Promise<SendNudgeResult> {
+  const now = deps.clock.now();
+  const c = await findCase(deps.db, caseId);
+  if (!c) return { ok: false, reason: 'not_found' };
+  const release = (update: Parameters<typeof updateCaseOutreach>[2] = {}) => updateCaseOutreach(deps.db, caseId, { nudgeClaimedUntil: null, ...update });
+  if (c.status !== 'open') {
+    await release({ nextNudgeAt: null });
+    return { ok: false, reason: 'case_closed' };
+  }
+  const { outreach: settings } = await findSettingsVersion(deps.db, c.companyId, c.settingsVersion);
+  const step = stepIndexFor(settings.reminder_offsets_days, c.stepsSent);
+  if (step === null) {
+    await release({ nextNudgeAt: null });
+    return { ok: false, reason: 'no_steps_left' };
+  }
+  if (!options.force && (c.nextNudgeAt === null || c.nextNudgeAt.getTime() > now.getTime())) {
+    await release();
+    return { ok: false, reason: 'not_due' };
+  }
+  const waitUntil = async (retryAt: Date, why: string): Promise<SendNudgeResult> => {
+    await release({ nextNudgeAt: retryAt });
+    return { ok: true, outcome: 'waiting', step, retryAt, why };
+  };
+
+  if (settings.retry_payment_first && deps.whop && c.whopPaymentId && !(await hasCaseEvent(deps.db, caseId, `payment_retried_step_${step}`))) {
+    const recovered = await retryPaymentFirst(deps, c, step, now);
+    if (recovered) return { ok: true, outcome: 'recovered_by_retry', step };
+  }
+
+  const member = await lookUpMember(deps, c);
+  if (!member.ok) return waitUntil(new Date(now.getTime() + LINK_RETRY_MS), member.why);
+
+  const incentive = step === 0 ? await grantIncentiveOnce(deps, c, settings, now) : { days: 0 };
+  if ('retryAt' in incentive) return waitUntil(incentive.retryAt, incentive.why);
+
+  const currency = c.currency ?? 'usd';
+  const composed = composeNudge({
+    settings,
+    stepIndex: step,
+    variant: declineVariantOf(c.failureReason),
+    values: placeholderValuesOf({
+      memberName: member.name,
+      product: member.productTitle ?? 'your membership',
+      amount: formatAmount(c.amountAtRiskCents, currency),
+      manageUrl: member.manageUrl,
+      incentiveDays: incentive.days,
+    }),
+    unsubscribeUrl: member.email ? unsubscribeUrl(deps.links.publicUrl, deps.links.signingKey, c.companyId, member.email) : deps.links.publicUrl,
+  });
+
+  const enabled: DeliveryChannel[] = (['push', 'dm', 'email'] as const).filter((ch) => settings[`enable_${ch}`]);
+  for (const channel of enabled) {
+    const delivery = await findOrCreateDelivery(deps.db, { companyId: c.companyId, caseId, step, channel });
+    if (delivery.status !== 'pending') continue;
+    if (delivery.nextAttemptAt && delivery.nextAttemptAt.getTime() > now.getTime()) continue;
+    await attemptDelivery(deps, delivery, channel, composed, { companyId: c.companyId, userId: member.userId, email: member.email, productId: member.productId }, now);
+  }
+
+  const rows = (await listStepDeliveries(deps.db, caseId, step)).filter((d) => enabled.includes(d.channel));
+  const pending = rows.filter((d) => d.status === 'pending');
+  if (pending.length > 0) {
+    const retryAt = new Date(Math.min(...pending.map((d) => d.nextAttemptAt?.getTime() ?? now.getTime())));
+    return waitUntil(retryAt, `retrying ${pending.map((d) => d.channel).join(', ')}`);
+  }
+  const channels = Object.fromEntries(rows.map((d) => [d.channel, d.status])) as Partial<Record<DeliveryChannel, string>>;
+  const stepsSent = c.stepsSent + 1;
+  await appendCaseEvent(deps.db, {
+    companyId: c.companyId,
+    caseId,
+    status: 'open',
+    reason: 'nudge_sent',
+    actor: options.actor ?? 'system',
+    source: 'outreach',
+    detail: { step, channels, ...(incentive.days > 0 ? { incentive_days: incentive.days } : {}) },
+    at: now,
+  });
+  await release({
+    stepsSent,
+    lastNudgeAt: now,
+    nextNudgeAt: nextNudgeAt(
+      {
+        offsetsDays: settings.reminder_offsets_days,
+        firstFailureAt: c.firstFailureAt,
+        stepsSent,
+        lastNudgeAt: now,
+        minGapHours: settings.min_gap_hours,
+        quietHours: settings.quiet_hours,
+        status: 'open',
+        attributionEndsAt: c.attributionEndsAt,
+      },
+      now,
+    ),
+  });
+  for (const [channel, status] of Object.entries(channels)) deps.metrics?.nudgeDeliveries.inc({ channel, status });
+  return { ok: true, outcome: 'sent', step, channels };
+}
+
+type StoredCase = NonNullable<Awaited<ReturnType<typeof findCase>>>;
+
+interface MemberContact {
+  ok: true;
+  manageUrl: string;
+  name: string | null;
+  email: string | null;
+  userId: string | null;
+  productId: string | null;
+  productTitle: string | null;
+}
+
+/**
+ * The member's manage URL and contact details. Without a Whop API key (outbox mode) the URL is
+ * Whop's standard form, since nothing leaves the building anyway; with one, Whop must answer,
+ * otherwise nothing is sent now.
+ */
+async function lookUpMember(deps: OutreachDeps, c: StoredCase): Promise<MemberContact | { ok: false; why: string }> {
+  if (!deps.whop) {
+    return {
+      ok: true,
+      manageUrl: `https://whop.com/billing/manage/${c.whopMembershipId}`,
+      name: c.memberName,
+      email: c.memberEmail,
+      userId: c.whopUserId,
+      productId: c.whopProductId,
+      productTitle: null,
+    };
+  }
+  const found = await deps.whop.getMembership(c.whopMembershipId);
+  if (!found.ok) return { ok: false, why: `membership lookup failed: ${found.message}` };
+  const m: MemberMembership = found.value;
+  if (!m.manageUrl) return { ok: false, why: 'Whop returned no manage_url' };
+  const contact: MemberContact = {
+    ok: true,
+    manageUrl: m.manageUrl,
+    name: m.userName ?? c.memberName,
+    email: c.memberEmail ?? m.email,
+    userId: c.whopUserId ?? m.userId,
+    productId: m.productId ?? c.whopProductId,
+    productTitle: m.productTitle,
+  };
+  await updateCaseOutreach(deps.db, c.id, {
+    memberName: contact.name,
+    memberEmail: contact.email,
+    whopUserId: contact.userId,
+    whopProductId: contact.productId,
+  });
+  return contact;
+}
+
+/**
+ * Grants the first-nudge free days once per case. The incentive row moves pending → granting in a
+ * conditional update before Whop is called, so concurrent workers and retries call at most once;
+ * a grant interrupted mid-call (stale `granting`) becomes `unknown` for an operator, never a
+ * second grant. Returns the days to mention, or when to try again.
+ */
+async function grantIncentiveOnce(deps: OutreachDeps, c: StoredCase, settings: OutreachSettings, now: Date): Promise<{ days: number } | { retryAt: Date; why: string }> {
+  const days = settings.incentive_days;
+  if (days === 0 || settings.incentive_type !== 'free_days') return { days: 0 };
+  // Estimated cost: the days' share of a 30-day period at the amount at risk.
+  const costCents = Math.round((c.amountAtRiskCents * days) / 30);
+  const incentive = await findOrCreateIncentive(deps.db, { companyId: c.companyId, caseId: c.id, type: 'free_days', value: days, costCents, currency: c.currency });
+  if (incentive.status === 'granted') return { days };
+  if (incentive.status === 'failed' || incentive.status === 'unknown') return { days: 0 };
+  if (incentive.status === 'granting') {
+    if (now.getTime() - incentive.updatedAt.getTime() < STALE_GRANT_MS) return { retryAt: new Date(now.getTime() + 60_000), why: 'incentive grant in progress elsewhere' };
+    await transitionIncentive(deps.db, incentive.id, 'granting', 'unknown', { error: 'interrupted during the Whop call; check the membership before granting by hand', now });
+    return { days: 0 };
+  }
+  if (!deps.whop) return { days: 0 };
+  if (!(await transitionIncentive(deps.db, incentive.id, 'pending', 'granting', { now }))) return { retryAt: new Date(now.getTime() + 60_000), why: 'incentive claimed by another worker' };
+  const granted = await deps.whop.addFreeDays(c.whopMembershipId, days);
+  if (granted.ok) {
+    await transitionIncentive(deps.db, incentive.id, 'granting', 'granted', { grantedAt: now, error: null, now });
+    return { days };
+  }
+  if (granted.retryable) {
+    await transitionIncentive(deps.db, incentive.id, 'granting', 'pending', { error: granted.message, now });
+    return { retryAt: new Date(now.getTime() + retryDelayMs(1, granted.retryAfterMs, deps.random?.() ?? Math.random())), why: `free days not granted yet: ${granted.message}` };
+  }
+  await transitionIncentive(deps.db, incentive.id, 'granting', 'failed', { error: granted.message, now });
+  return { days: 0 };
+}
+
+/**
+ * payments.retry before the step's message; a payment that now succeeds recovers the case through
+ * the same fact and fold as a payment.succeeded webhook, and no message goes out.
+ */
+async function retryPaymentFirst(deps: OutreachDeps, c: StoredCase, step: number, now: Date): Promise<boolean> {
+  const retried = await deps.whop!.retryPayment(c.whopPaymentId!);
+  const succeeded = retried.ok && (retried.value.substatus === 'succeeded' || retried.value.status === 'paid');
+  await appendCaseEvent(deps.db, {
+    companyId: c.companyId,
+    caseId: c.id,
+    status: 'open',
+    reason: `payment_retried_step_${step}`,
+    actor: 'system',
+    source: 'outreach',
+    detail: retried.ok ? { substatus: retried.value.substatus, status: retried.value.status } : { error: retried.message },
+    at: now,
+  });
+  if (!retried.ok || !succeeded) return false;
+  const currency = retried.value.currency ?? c.currency;
+  await deps.db.transaction(async (tx) => {
+    await insertMembershipFact(tx, {
+      kind: 'payment_succeeded',
+      companyId: c.companyId,
+      whopMembershipId: c.whopMembershipId,
+      whopUserId: c.whopUserId,
+      memberEmail: c.memberEmail,
+      whopPaymentId: retried.value.id,
+      amountCents: retried.value.total !== null && currency ? toMinorUnits(retried.value.total, currency) : c.amountAtRiskCents,
+      currency,
+      reason: 'payments.retry',
+      occurredAt: retried.value.paidAt ? new Date(retried.value.paidAt) : now,
+      webhookEventId: null,
+    });
+    await reconcileMembershipCases(tx, c.companyId, c.whopMembershipId, now);
+  });
+  await updateCaseOutreach(deps.db, c.id, { nudgeClaimedUntil: null });
+  return true;
+}
+
+async function attemptDelivery(
+  deps: OutreachDeps,
+  delivery: Delivery,
+  channel: DeliveryChannel,
+  composed: ComposedNudge,
+  to: { companyId: string; userId: string | null; email: string | null; productId: string | null },
+  now: Date,
+): Promise<void> {
+  const rendered =
+    channel === 'email'
+      ? { renderedSubject: composed.email.subject, renderedBody: composed.email.text }
+      : channel === 'push'
+        ? { renderedSubject: composed.push.title, renderedBody: composed.push.body }
+        : { renderedSubject: null, renderedBody: composed.dm.body };
+  const finish = (status: 'sent' | 'failed' | 'skipped' | 'outbox', extra: { providerMessageId?: string | null; error?: string | null } = {}) =>
+    updateDelivery(deps.db, delivery.id, { status, ...rendered, ...extra, attempts: delivery.attempts + (status === 'sent' || status === 'failed' ? 1 : 0), nextAttemptAt: null, sentAt: status === 'sent' ? now : null, now });
+
+  if (channel !== 'email' && !to.userId) return finish('skipped', { error: 'no Whop user id for this member' });
+  if (channel === 'email') {
+    if (!to.email) return finish('skipped', { error: 'no email address for this member' });
+    if (await isEmailSuppressed(deps.db, to.companyId, to.email)) return finish('skipped', { error: 'address unsubscribed' });
+    if (!deps.email) return finish('outbox');
+  } else if (!deps.whop) {
+    return finish('outbox');
+  }
+
+  const result =
+    channel === 'email'
+      ? await deps.email!.send({
+          to: to.email!,
+          subject: composed.email.subject,
+          text: composed.email.text,
+          html: composed.email.html,
+          headers: { 'List-Unsubscribe': `<${unsubscribeUrl(deps.links.publicUrl, deps.links.signingKey, to.companyId, to.email!)}>`, 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' },
+        })
+      : channel === 'push'
+        ? await deps.whop!.sendPush({ companyId: to.companyId, productId: to.productId, userId: to.userId!, title: composed.push.title, content: composed.push.body })
+        : await deps.whop!.sendDirectMessage({ companyId: to.companyId, userId: to.userId!, content: composed.dm.body });
+
+  if (result.ok) {
+    const messageId = 'messageId' in result ? result.messageId : 'value' in result && result.value && typeof result.value === 'object' && 'messageId' in result.value ? String(result.value.messageId) : null;
+    return finish('sent', { providerMessageId: messageId, error: null });
+  }
+  const attempts = delivery.attempts + 1;
+  if (!result.retryable) {
+    await updateDelivery(deps.db, delivery.id, { status: 'failed', ...rendered, attempts, error: result.message, nextAttemptAt: null, now });
+    return;
+  }
+  if (attempts >= MAX_DELIVERY_ATTEMPTS) {
+    await updateDelivery(deps.db, delivery.id, { status: 'dead', ...rendered, attempts, error: `gave up after ${attempts} attempts: ${result.message}`, nextAttemptAt: null, now });
+    return;
+  }
+  const retryAfterMs = 'retryAfterMs' in result ? result.retryAfterMs : null;
+  const delay = retryDelayMs(attempts, retryAfterMs, deps.random?.() ?? Math.random());
+  await updateDelivery(deps.db, delivery.id, { status: 'pending', ...rendered, attempts, error: result.message, nextAttemptAt: new Date(now.getTime() + delay), now });
+}
+
+function formatAmount(cents: number, currency: string): string {
+  try {
+    return new Intl.NumberFormat('en-US', { style: 'currency', currency: currency.toUpperCase() }).format(Number(formatMinorUnits(cents, currency)));
+  } catch {
+    return `${formatMinorUnits(cents, currency)} ${currency.toUpperCase()}`;
+  }
+}

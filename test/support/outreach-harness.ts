@@ -1,0 +1,95 @@
+import type { PgBoss } from 'pg-boss';
+import { saveSettingsVersion } from '../../src/db/repositories/companies.repository.ts';
+import { parseOutreachSettings } from '../../src/domain/outreach-settings.ts';
+import { createEmailSender } from '../../src/integrations/email/email-sender.ts';
+import { createWhopGateway } from '../../src/integrations/whop/whop-gateway.ts';
+import { createWebhookIntake } from '../../src/services/ingest-webhook.ts';
+import { processWebhookEvent } from '../../src/services/process-webhook-event.ts';
+import type { OutreachDeps } from '../../src/services/send-nudge.ts';
+import { startQueue } from '../../src/worker/queue.ts';
+import { startSmtpFake, type SmtpFake } from '../fakes/smtp.ts';
+import { startWhopApiFake, type WhopApiFake } from '../fakes/whop-api.ts';
+import type { TestDatabase } from './test-database.ts';
+import { buildWhopEvent, type WhopFixtureType } from './whop-fixtures.ts';
+
+export const DAY = 86_400_000;
+
+/** One test clock that every service call reads. */
+export function createTestClock(start: Date) {
+  return {
+    current: start,
+    now() {
+      return this.current;
+    },
+    set(at: Date) {
+      this.current = at;
+    },
+  };
+}
+
+export interface OutreachHarness {
+  whop: WhopApiFake;
+  smtp: SmtpFake;
+  boss: PgBoss;
+  deps: OutreachDeps;
+  clock: ReturnType<typeof createTestClock>;
+  /** Stores and processes one webhook body now (as intake + worker would). */
+  deliver(type: WhopFixtureType, data: Record<string, unknown>, companyId: string): Promise<void>;
+  /** Seeds a member at the Whop fake: membership, its product's experience. */
+  seedMember(membershipId: string, companyId: string, member?: { email?: string; name?: string; userId?: string }): void;
+  saveSettings(companyId: string, settings: Record<string, unknown>): Promise<number>;
+  close(): Promise<void>;
+}
+
+/** The real services against real local servers: the Whop API fake and an SMTP peer. */
+export async function startOutreachHarness(database: TestDatabase, start: Date, options: { outbox?: boolean } = {}): Promise<OutreachHarness> {
+  const clock = createTestClock(start);
+  const whop = await startWhopApiFake({ clock });
+  const smtp = await startSmtpFake();
+  const boss = await startQueue(database, { role: 'web' });
+  const ingest = createWebhookIntake({ db: database.db, boss, clock });
+  const email = options.outbox ? null : createEmailSender({ host: '127.0.0.1', port: smtp.port, from: 'Churn Saver <recover@churnsaver.test>', secure: false });
+  const deps: OutreachDeps = {
+    db: database.db,
+    clock,
+    whop: options.outbox ? null : createWhopGateway({ apiKey: 'test_key', baseURL: whop.baseURL, appID: 'app_test', timeoutMs: 2000 }),
+    email,
+    links: { publicUrl: 'https://recover.example.test', signingKey: 'test-signing-key' },
+    random: () => 0.5,
+  };
+  return {
+    whop,
+    smtp,
+    boss,
+    deps,
+    clock,
+    async deliver(type, data, companyId) {
+      const body = buildWhopEvent(type, { company_id: companyId, data: { company: { id: companyId }, ...data } });
+      const ingested = await ingest({ webhookId: body.id, apiVersion: 'v1', rawBody: JSON.stringify(body), body });
+      if (!ingested.ok || ingested.outcome !== 'accepted') throw new Error(`not accepted: ${JSON.stringify(ingested)}`);
+      const processed = await processWebhookEvent({ db: database.db, clock }, ingested.eventId);
+      if (!processed.ok) throw new Error(`not processed: ${JSON.stringify(processed)}`);
+    },
+    seedMember(membershipId, companyId, member = {}) {
+      const productId = `prod_${companyId}`;
+      whop.setMembership(membershipId, {
+        company: { id: companyId, title: 'Northwind Trading Club' },
+        product: { id: productId, title: 'Northwind Signals', metadata: {} },
+        user: { id: member.userId ?? `user_${membershipId}`, username: 'dana', name: member.name ?? 'Dana Reyes', email: member.email ?? 'dana@example.test' },
+      });
+      whop.setExperience(`exp_${companyId}`, { company: { id: companyId, route: 'northwind', title: 'Northwind Trading Club' }, products: [{ id: productId, route: 'signals', title: 'Northwind Signals' }] as never });
+    },
+    async saveSettings(companyId, settings) {
+      const parsed = parseOutreachSettings(settings);
+      if (!parsed.ok) throw new Error(JSON.stringify(parsed.problems));
+      await database.db.insert((await import('../../src/db/schema/companies.ts')).companies).values({ companyId }).onConflictDoNothing();
+      return saveSettingsVersion(database.db, companyId, parsed.settings, 'test');
+    },
+    async close() {
+      email?.close();
+      await boss.stop({ graceful: false, close: true });
+      await whop.close();
+      await smtp.close();
+    },
+  };
+}
