@@ -10,6 +10,10 @@ import { createMetrics, type Metrics } from './observability/metrics.ts';
 import { systemClock, type Clock } from './services/clock.ts';
 import { startQueue } from './worker/queue.ts';
 import { startWorker } from './worker/worker.ts';
+import { startNudgeLoop } from './worker/nudge-loop.ts';
+import { createEmailSender } from './integrations/email/email-sender.ts';
+import { createWhopGateway } from './integrations/whop/whop-gateway.ts';
+import type { OutreachDeps } from './services/send-nudge.ts';
 
 export interface RuntimeOptions {
   config: Config;
@@ -49,12 +53,28 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   const cache = createCache(config.REDIS_URL);
   const metrics = createMetrics();
 
-  if (runsWorker) await startWorker({ db: database.db, boss, clock, logger, metrics });
+  // Links in messages are signed with JWT_SECRET; in development the webhook secret stands in.
+  const linkSigningKey = config.JWT_SECRET ?? options.webhookSecret;
+  const outreach: OutreachDeps = {
+    db: database.db,
+    clock,
+    whop: config.WHOP_API_KEY ? createWhopGateway({ apiKey: config.WHOP_API_KEY, baseURL: config.WHOP_API_BASE_URL, appID: config.WHOP_APP_ID }) : null,
+    email: config.SMTP_HOST
+      ? createEmailSender({ host: config.SMTP_HOST, port: config.SMTP_PORT, user: config.SMTP_USER, pass: config.SMTP_PASS, from: config.SMTP_FROM!, secure: config.SMTP_SECURE })
+      : null,
+    links: { publicUrl: config.PUBLIC_URL ?? `http://localhost:${config.PORT}`, signingKey: linkSigningKey },
+    metrics,
+  };
+  let nudges: ReturnType<typeof startNudgeLoop> | undefined;
+  if (runsWorker) {
+    await startWorker({ db: database.db, boss, clock, logger, metrics });
+    nudges = startNudgeLoop(outreach, { intervalMs: config.NUDGE_INTERVAL_SECONDS * 1000, logger });
+  }
 
   let app: FastifyInstance | undefined;
   let url: string | undefined;
   if (runsWeb) {
-    app = await buildApp({ database, boss, cache, logger, metrics, clock, webhookSecret: options.webhookSecret, version: config.APP_VERSION });
+    app = await buildApp({ database, boss, cache, logger, metrics, clock, webhookSecret: options.webhookSecret, linkSigningKey, version: config.APP_VERSION });
     const address = await app.listen({ port: config.PORT, host: config.HOSTNAME });
     url = address.replace('0.0.0.0', 'localhost').replace('[::]', 'localhost');
   }
@@ -64,7 +84,9 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     (stopping ??= (async () => {
       // Stop taking requests first (in-flight ones finish), then let running jobs finish.
       await app?.close();
+      await nudges?.stop();
       await boss.stop({ graceful: true, timeout: 20_000, close: true });
+      outreach.email?.close();
       await cache.close();
       if (ownsDatabase) await database.close();
     })());

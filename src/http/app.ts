@@ -10,6 +10,7 @@ import type { Clock } from '../services/clock.ts';
 import { registerErrorHandling } from './errors.ts';
 import { RequestLogController } from './request-log-controller.ts';
 import { healthRoutes } from './routes/health.ts';
+import { unsubscribeRoutes } from './routes/unsubscribe.ts';
 import { webhookRoutes } from './routes/webhooks.ts';
 
 export interface AppDeps {
@@ -20,6 +21,8 @@ export interface AppDeps {
   metrics: Metrics;
   clock: Clock;
   webhookSecret: string;
+  /** Key for links we send (unsubscribe). */
+  linkSigningKey: string;
   version: string;
   /** Behind the ALB: trust X-Forwarded-For for the client ip. */
   trustProxy?: boolean;
@@ -44,6 +47,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     metrics,
     health: { sql: database.sql, databaseKind: database.kind, cache, version: deps.version, now: () => clock.now() },
   });
+  await app.register(unsubscribeRoutes, { db: database.db, signingKey: deps.linkSigningKey });
   app.get('/', async (_request, reply) =>
     reply.send({
       service: 'churn-saver',

@@ -4,6 +4,8 @@ import { spawnService, type SpawnedService } from '../support/spawn-service.ts';
 import { BACKEND, TEST_REDIS_URL, createTestDatabase, type TestDatabase } from '../support/test-database.ts';
 import { waitFor } from '../support/test-service.ts';
 import { buildWhopEvent } from '../support/whop-fixtures.ts';
+import { startSmtpFake } from '../fakes/smtp.ts';
+import { startWhopApiFake } from '../fakes/whop-api.ts';
 
 // PGlite is one process's embedded database; several instances need PostgreSQL.
 describe.runIf(BACKEND === 'postgres')('two web and two worker processes on one PostgreSQL', () => {
@@ -71,5 +73,52 @@ describe.runIf(BACKEND === 'postgres')('two web and two worker processes on one 
   it('SIGTERM drains and every process exits 0', async () => {
     const codes = await Promise.all(services.map((s) => s.stop()));
     expect(codes).toEqual([0, 0, 0, 0]);
+  });
+});
+
+describe.runIf(BACKEND === 'postgres')('two worker processes sending nudges from one PostgreSQL', () => {
+  let database: TestDatabase;
+  const services: SpawnedService[] = [];
+  const secret = newWebhookSecret();
+  let whop: Awaited<ReturnType<typeof startWhopApiFake>>;
+  let smtp: Awaited<ReturnType<typeof startSmtpFake>>;
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    whop = await startWhopApiFake();
+    smtp = await startSmtpFake();
+    const env = {
+      NODE_ENV: 'test', DATABASE_URL: database.url!, REDIS_URL: TEST_REDIS_URL ?? '', WEBHOOK_SECRET: secret, PORT: '0', HOSTNAME: '127.0.0.1', LOG_LEVEL: 'warn',
+      WHOP_API_KEY: 'test_key', WHOP_API_BASE_URL: whop.baseURL, SMTP_HOST: '127.0.0.1', SMTP_PORT: String(smtp.port), SMTP_FROM: 'recover@churnsaver.test', NUDGE_INTERVAL_SECONDS: '0.1',
+    };
+    services.push(...(await Promise.all([spawnService(env, ['--role', 'web']), spawnService(env, ['--role', 'worker']), spawnService(env, ['--role', 'worker'])])));
+  }, 90_000);
+  afterAll(async () => {
+    await Promise.all(services.map((s) => s.stop()));
+    await whop?.close();
+    await smtp?.close();
+    await database?.close();
+  });
+
+  it('every member gets each channel once and free days once, though both workers sweep the same cases', async () => {
+    const web = services.find((s) => s.url)!;
+    const members = Array.from({ length: 40 }, (_, i) => `mem_two${i}`);
+    for (const m of members) {
+      whop.setMembership(m, { company: { id: 'biz_two', title: 'Two Co' }, product: { id: 'prod_two', title: 'Two', metadata: {} }, user: { id: `user_${m}`, username: m, name: m, email: `${m}@example.test` } });
+    }
+    whop.setExperience('exp_two', { company: { id: 'biz_two', route: 'two', title: 'Two Co' }, products: [{ id: 'prod_two', route: 'two', title: 'Two' }] as never });
+    await Promise.all(members.map(async (m) => {
+      const body = JSON.stringify(buildWhopEvent('payment.failed', { company_id: 'biz_two', data: { id: `pay_${m}`, company: { id: 'biz_two' }, membership: { id: m }, user: { id: `user_${m}`, email: `${m}@example.test` }, last_payment_attempt: new Date().toISOString() } }));
+      const response = await fetch(`${web.url}/api/webhooks/whop`, { method: 'POST', body, headers: signV1(body, secret) });
+      expect(response.status).toBe(200);
+    }));
+    await waitFor(async () => smtp.messages.length >= members.length, 30_000, 'all emails');
+    await new Promise((r) => setTimeout(r, 500)); // a late duplicate would show up here
+    for (const m of members) {
+      expect(smtp.inbox(`${m}@example.test`), m).toHaveLength(1);
+      expect(whop.messagesTo(`user_${m}`), m).toHaveLength(1);
+      expect(whop.callsTo('POST', `/memberships/${m}/add_free_days`), m).toHaveLength(1);
+    }
+    expect(whop.callsTo('POST', '/notifications')).toHaveLength(members.length);
   });
 });
