@@ -33,6 +33,15 @@ export async function claimDueCases(q: Queryable, now: Date, limit: number): Pro
   return result.rows.map((r) => r.id);
 }
 
+/** Claims one case for a manual nudge; false while a worker holds it. */
+export async function claimCase(q: Queryable, caseId: string, now: Date): Promise<boolean> {
+  const result = (await q.execute(sql`
+    UPDATE recovery_cases SET nudge_claimed_until = ${new Date(now.getTime() + NUDGE_LEASE_MS).toISOString()}::timestamptz
+    WHERE id = ${caseId} AND (nudge_claimed_until IS NULL OR nudge_claimed_until < ${now.toISOString()}::timestamptz)
+    RETURNING id`)) as unknown as { rows: unknown[] };
+  return result.rows.length > 0;
+}
+
 export async function findCase(q: Queryable, caseId: string) {
   const rows = await q.select().from(recoveryCases).where(eq(recoveryCases.id, caseId));
   return rows[0] ?? null;
