@@ -100,3 +100,38 @@ describe('manual actions on a case', () => {
       expect(result).toMatchObject({ ok: false, reason: 'case_recovered' });
   });
 });
+
+describe('company settings are versioned', () => {
+  let database: TestDatabase;
+  let h: OutreachHarness;
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    h = await startOutreachHarness(database, DAY0);
+  });
+  afterAll(async () => {
+    await h?.close();
+    await database?.close();
+  });
+
+  it('a template with an unknown placeholder is refused, naming the template and the placeholder', async () => {
+    const { updateCompanySettings } = await import('../../src/services/update-company-settings.ts');
+    const result = await updateCompanySettings(h.deps, { companyId: 'biz_set', actor: 'creator:u', settings: { templates: { email: { subject: { card_expired: 'Use {coupon} now' } } } } });
+    expect(result).toMatchObject({ ok: false, reason: 'invalid_settings' });
+    if (!result.ok) expect(result.problems).toContainEqual({ field: 'templates.email.subject.card_expired', message: expect.stringContaining('{coupon}') });
+  });
+
+  it('editing settings never rewrites a running case: it keeps its reminder days, new cases get the new ones', async () => {
+    h.seedMember('mem_v1', 'biz_ver');
+    h.seedMember('mem_v2', 'biz_ver');
+    await h.saveSettings('biz_ver', { reminder_offsets_days: [0, 2, 4] });
+    await h.deliver('payment.failed', { id: 'pay_v1', membership: { id: 'mem_v1' }, last_payment_attempt: DAY0.toISOString() }, 'biz_ver');
+    await h.saveSettings('biz_ver', { reminder_offsets_days: [1, 3], min_gap_hours: 0 });
+    await h.deliver('payment.failed', { id: 'pay_v2', membership: { id: 'mem_v2' }, last_payment_attempt: DAY0.toISOString() }, 'biz_ver');
+    const { rows } = await database.sql.query<{ whop_membership_id: string; next_nudge_at: Date; settings_version: number }>(
+      `SELECT whop_membership_id, next_nudge_at, settings_version FROM recovery_cases WHERE company_id = 'biz_ver' ORDER BY whop_membership_id`);
+    expect(rows.map((r) => [r.whop_membership_id, r.settings_version, r.next_nudge_at.toISOString()])).toEqual([
+      ['mem_v1', 2, DAY0.toISOString()],
+      ['mem_v2', 3, at(1).toISOString()],
+    ]);
+  });
+});

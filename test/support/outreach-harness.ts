@@ -1,11 +1,10 @@
 import type { PgBoss } from 'pg-boss';
-import { saveSettingsVersion } from '../../src/db/repositories/companies.repository.ts';
-import { parseOutreachSettings } from '../../src/domain/outreach-settings.ts';
 import { createEmailSender } from '../../src/integrations/email/email-sender.ts';
 import { createWhopGateway } from '../../src/integrations/whop/whop-gateway.ts';
 import { createWebhookIntake } from '../../src/services/ingest-webhook.ts';
 import { processWebhookEvent } from '../../src/services/process-webhook-event.ts';
 import type { OutreachDeps } from '../../src/services/send-nudge.ts';
+import { updateCompanySettings } from '../../src/services/update-company-settings.ts';
 import { startQueue } from '../../src/worker/queue.ts';
 import { startSmtpFake, type SmtpFake } from '../fakes/smtp.ts';
 import { startWhopApiFake, type WhopApiFake } from '../fakes/whop-api.ts';
@@ -80,10 +79,9 @@ export async function startOutreachHarness(database: TestDatabase, start: Date, 
       whop.setExperience(`exp_${companyId}`, { company: { id: companyId, route: 'northwind', title: 'Northwind Trading Club' }, products: [{ id: productId, route: 'signals', title: 'Northwind Signals' }] as never });
     },
     async saveSettings(companyId, settings) {
-      const parsed = parseOutreachSettings(settings);
-      if (!parsed.ok) throw new Error(JSON.stringify(parsed.problems));
-      await database.db.insert((await import('../../src/db/schema/companies.ts')).companies).values({ companyId }).onConflictDoNothing();
-      return saveSettingsVersion(database.db, companyId, parsed.settings, 'test');
+      const saved = await updateCompanySettings({ db: database.db }, { companyId, settings, actor: 'test' });
+      if (!saved.ok) throw new Error(JSON.stringify(saved.problems));
+      return saved.version;
     },
     async close() {
       email?.close();
