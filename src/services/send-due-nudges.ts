@@ -14,23 +14,23 @@ export interface SendDueNudgesResult {
  * `concurrency` cases at a time. Safe to run on any number of workers at once.
  */
 export async function sendDueNudges(deps: OutreachDeps, options: { limit?: number; concurrency?: number; onError?: (caseId: string, error: unknown) => void } = {}): Promise<SendDueNudgesResult> {
-  const ids = await claimDueCases(deps.db, deps.clock.now(), options.limit ?? 100);
-  const result: SendDueNudgesResult = { claimed: ids.length, sent: 0, waiting: 0, errors: 0 };
-  const queue = [...ids];
+  const claimed = await claimDueCases(deps.db, deps.clock.now(), options.limit ?? 100);
+  const result: SendDueNudgesResult = { claimed: claimed.length, sent: 0, waiting: 0, errors: 0 };
+  const queue = [...claimed];
   const runOne = async (): Promise<void> => {
-    for (let id = queue.shift(); id !== undefined; id = queue.shift()) {
+    for (let c = queue.shift(); c !== undefined; c = queue.shift()) {
       let outcome: SendNudgeResult;
       try {
-        outcome = await sendNudge(deps, id);
+        outcome = await sendNudge(deps, c);
       } catch (error) {
         result.errors += 1;
-        options.onError?.(id, error);
+        options.onError?.(c.id, error);
         continue;
       }
       if (outcome.ok && outcome.outcome === 'sent') result.sent += 1;
       else if (outcome.ok && outcome.outcome === 'waiting') result.waiting += 1;
     }
   };
-  await Promise.all(Array.from({ length: Math.min(options.concurrency ?? 8, ids.length) }, runOne));
+  await Promise.all(Array.from({ length: Math.min(options.concurrency ?? 8, claimed.length) }, runOne));
   return result;
 }

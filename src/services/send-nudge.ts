@@ -4,15 +4,15 @@ import { insertMembershipFact } from '../db/repositories/membership-facts.reposi
 import {
   appendCaseEvent,
   findCase,
-  findOrCreateDelivery,
+  findOrCreateStepDeliveries,
   findOrCreateIncentive,
   hasCaseEvent,
   isEmailSuppressed,
-  listStepDeliveries,
   transitionIncentive,
   updateCaseOutreach,
   updateDelivery,
   type Delivery,
+  type StoredCase,
 } from '../db/repositories/outreach.repository.ts';
 import type { DeliveryChannel } from '../db/schema/deliveries.ts';
 import { composeNudge, type ComposedNudge } from '../domain/compose-nudge.ts';
@@ -60,16 +60,18 @@ const STALE_GRANT_MS = 10 * 60_000;
  * sends a channel twice; the step counts as done when every channel reached a final status.
  * `force` skips the due-time check (an operator's "nudge now"); min_gap is the caller's to check.
  */
-export async function sendNudge(deps: OutreachDeps, caseId: string, options: { force?: boolean; actor?: string } = {}): Promise<SendNudgeResult> {
+export async function sendNudge(deps: OutreachDeps, caseOrId: string | StoredCase, options: { force?: boolean; actor?: string } = {}): Promise<SendNudgeResult> {
   const now = deps.clock.now();
-  const c = await findCase(deps.db, caseId);
+  const c = typeof caseOrId === 'string' ? await findCase(deps.db, caseOrId) : caseOrId;
   if (!c) return { ok: false, reason: 'not_found' };
-  const release = (update: Parameters<typeof updateCaseOutreach>[2] = {}) => updateCaseOutreach(deps.db, caseId, { nudgeClaimedUntil: null, ...update });
+  const caseId = c.id;
+  const contactUpdate: Parameters<typeof updateCaseOutreach>[2] = {};
+  const release = (update: Parameters<typeof updateCaseOutreach>[2] = {}) => updateCaseOutreach(deps.db, caseId, { nudgeClaimedUntil: null, ...contactUpdate, ...update });
   if (c.status !== 'open') {
     await release({ nextNudgeAt: null });
     return { ok: false, reason: 'case_closed' };
   }
-  const { outreach: settings } = await findSettingsVersion(deps.db, c.companyId, c.settingsVersion);
+  const settings = await settingsOf(deps, c.companyId, c.settingsVersion);
   const step = stepIndexFor(settings.reminder_offsets_days, c.stepsSent);
   if (step === null) {
     await release({ nextNudgeAt: null });
@@ -91,6 +93,8 @@ export async function sendNudge(deps: OutreachDeps, caseId: string, options: { f
 
   const member = await lookUpMember(deps, c);
   if (!member.ok) return waitUntil(new Date(now.getTime() + LINK_RETRY_MS), member.why);
+  // What Whop told us about the member is kept with the case's next write (one statement).
+  Object.assign(contactUpdate, { memberName: member.name, memberEmail: member.email, whopUserId: member.userId, whopProductId: member.productId });
 
   const incentive = step === 0 ? await grantIncentiveOnce(deps, c, settings, now) : { days: 0 };
   if ('retryAt' in incentive) return waitUntil(incentive.retryAt, incentive.why);
@@ -111,14 +115,16 @@ export async function sendNudge(deps: OutreachDeps, caseId: string, options: { f
   });
 
   const enabled: DeliveryChannel[] = (['push', 'dm', 'email'] as const).filter((ch) => settings[`enable_${ch}`]);
-  for (const channel of enabled) {
-    const delivery = await findOrCreateDelivery(deps.db, { companyId: c.companyId, caseId, step, channel });
-    if (delivery.status !== 'pending') continue;
-    if (delivery.nextAttemptAt && delivery.nextAttemptAt.getTime() > now.getTime()) continue;
-    await attemptDelivery(deps, delivery, channel, composed, { companyId: c.companyId, userId: member.userId, email: member.email, productId: member.productId }, now);
-  }
-
-  const rows = (await listStepDeliveries(deps.db, caseId, step)).filter((d) => enabled.includes(d.channel));
+  const rows = await findOrCreateStepDeliveries(deps.db, { companyId: c.companyId, caseId, step }, enabled);
+  const to = { companyId: c.companyId, userId: member.userId, email: member.email, productId: member.productId };
+  // Channels go out side by side: they are independent, and each has its own row.
+  await Promise.all(
+    rows.map(async (delivery, i) => {
+      if (delivery.status !== 'pending') return;
+      if (delivery.nextAttemptAt && delivery.nextAttemptAt.getTime() > now.getTime()) return;
+      rows[i] = await attemptDelivery(deps, delivery, delivery.channel, composed, to, now);
+    }),
+  );
   const pending = rows.filter((d) => d.status === 'pending');
   if (pending.length > 0) {
     const retryAt = new Date(Math.min(...pending.map((d) => d.nextAttemptAt?.getTime() ?? now.getTime())));
@@ -157,7 +163,18 @@ export async function sendNudge(deps: OutreachDeps, caseId: string, options: { f
   return { ok: true, outcome: 'sent', step, channels };
 }
 
-type StoredCase = NonNullable<Awaited<ReturnType<typeof findCase>>>;
+const settingsCache = new Map<string, OutreachSettings>();
+/** Settings versions never change once saved, so each is read from the database once per process. */
+async function settingsOf(deps: OutreachDeps, companyId: string, version: number): Promise<OutreachSettings> {
+  const key = `${companyId}:${version}`;
+  let settings = settingsCache.get(key);
+  if (!settings) {
+    settings = (await findSettingsVersion(deps.db, companyId, version)).outreach;
+    if (settingsCache.size > 10_000) settingsCache.clear();
+    settingsCache.set(key, settings);
+  }
+  return settings;
+}
 
 interface MemberContact {
   ok: true;
@@ -199,12 +216,6 @@ async function lookUpMember(deps: OutreachDeps, c: StoredCase): Promise<MemberCo
     productId: m.productId ?? c.whopProductId,
     productTitle: m.productTitle,
   };
-  await updateCaseOutreach(deps.db, c.id, {
-    memberName: contact.name,
-    memberEmail: contact.email,
-    whopUserId: contact.userId,
-    whopProductId: contact.productId,
-  });
   return contact;
 }
 
@@ -281,67 +292,83 @@ async function retryPaymentFirst(deps: OutreachDeps, c: StoredCase, step: number
   return true;
 }
 
-async function attemptDelivery(
-  deps: OutreachDeps,
-  delivery: Delivery,
-  channel: DeliveryChannel,
-  composed: ComposedNudge,
-  to: { companyId: string; userId: string | null; email: string | null; productId: string | null },
-  now: Date,
-): Promise<void> {
+type ChannelOutcome = { ok: true; providerMessageId: string | null } | { ok: false; retryable: boolean; retryAfterMs: number | null; message: string };
+
+/** Sends one channel's message; the providers' results mapped to one shape. */
+async function sendOnChannel(deps: OutreachDeps, channel: DeliveryChannel, composed: ComposedNudge, to: Recipient): Promise<ChannelOutcome> {
+  if (channel === 'email') {
+    const sent = await deps.email!.send({
+      to: to.email!,
+      subject: composed.email.subject,
+      text: composed.email.text,
+      html: composed.email.html,
+      headers: { 'List-Unsubscribe': `<${unsubscribeUrl(deps.links.publicUrl, deps.links.signingKey, to.companyId, to.email!)}>`, 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' },
+    });
+    return sent.ok ? { ok: true, providerMessageId: sent.messageId } : { ok: false, retryable: sent.retryable, retryAfterMs: null, message: sent.message };
+  }
+  if (channel === 'push') {
+    const pushed = await deps.whop!.sendPush({ companyId: to.companyId, productId: to.productId, userId: to.userId!, title: composed.push.title, content: composed.push.body });
+    return pushed.ok ? { ok: true, providerMessageId: null } : pushed;
+  }
+  const dm = await deps.whop!.sendDirectMessage({ companyId: to.companyId, userId: to.userId!, content: composed.dm.body });
+  return dm.ok ? { ok: true, providerMessageId: dm.value.messageId } : dm;
+}
+
+interface Recipient {
+  companyId: string;
+  userId: string | null;
+  email: string | null;
+  productId: string | null;
+}
+
+/**
+ * One attempt of one delivery: skipped when the member cannot be reached on that channel, outbox
+ * when the provider is not configured, else sent, or failed (4xx, permanent), or pending with a
+ * backoff (retryable), or dead after MAX_DELIVERY_ATTEMPTS. Returns the row as stored.
+ */
+async function attemptDelivery(deps: OutreachDeps, delivery: Delivery, channel: DeliveryChannel, composed: ComposedNudge, to: Recipient, now: Date): Promise<Delivery> {
   const rendered =
     channel === 'email'
       ? { renderedSubject: composed.email.subject, renderedBody: composed.email.text }
       : channel === 'push'
         ? { renderedSubject: composed.push.title, renderedBody: composed.push.body }
         : { renderedSubject: null, renderedBody: composed.dm.body };
-  const finish = (status: 'sent' | 'failed' | 'skipped' | 'outbox', extra: { providerMessageId?: string | null; error?: string | null } = {}) =>
-    updateDelivery(deps.db, delivery.id, { status, ...rendered, ...extra, attempts: delivery.attempts + (status === 'sent' || status === 'failed' ? 1 : 0), nextAttemptAt: null, sentAt: status === 'sent' ? now : null, now });
+  const store = async (update: { status: Delivery['status']; attempts: number; error: string | null; providerMessageId?: string | null; nextAttemptAt?: Date | null }): Promise<Delivery> => {
+    const row = { ...rendered, nextAttemptAt: null, providerMessageId: null, sentAt: update.status === 'sent' ? now : null, ...update };
+    await updateDelivery(deps.db, delivery.id, { ...row, now });
+    return { ...delivery, ...row, updatedAt: now };
+  };
+  const unreachable = await whyUnreachable(deps, channel, to);
+  if (unreachable) return store({ status: 'skipped', attempts: delivery.attempts, error: unreachable });
+  if ((channel === 'email' && !deps.email) || (channel !== 'email' && !deps.whop)) return store({ status: 'outbox', attempts: delivery.attempts, error: null });
 
-  if (channel !== 'email' && !to.userId) return finish('skipped', { error: 'no Whop user id for this member' });
-  if (channel === 'email') {
-    if (!to.email) return finish('skipped', { error: 'no email address for this member' });
-    if (await isEmailSuppressed(deps.db, to.companyId, to.email)) return finish('skipped', { error: 'address unsubscribed' });
-    if (!deps.email) return finish('outbox');
-  } else if (!deps.whop) {
-    return finish('outbox');
-  }
-
-  const result =
-    channel === 'email'
-      ? await deps.email!.send({
-          to: to.email!,
-          subject: composed.email.subject,
-          text: composed.email.text,
-          html: composed.email.html,
-          headers: { 'List-Unsubscribe': `<${unsubscribeUrl(deps.links.publicUrl, deps.links.signingKey, to.companyId, to.email!)}>`, 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' },
-        })
-      : channel === 'push'
-        ? await deps.whop!.sendPush({ companyId: to.companyId, productId: to.productId, userId: to.userId!, title: composed.push.title, content: composed.push.body })
-        : await deps.whop!.sendDirectMessage({ companyId: to.companyId, userId: to.userId!, content: composed.dm.body });
-
-  if (result.ok) {
-    const messageId = 'messageId' in result ? result.messageId : 'value' in result && result.value && typeof result.value === 'object' && 'messageId' in result.value ? String(result.value.messageId) : null;
-    return finish('sent', { providerMessageId: messageId, error: null });
-  }
+  const result = await sendOnChannel(deps, channel, composed, to);
   const attempts = delivery.attempts + 1;
-  if (!result.retryable) {
-    await updateDelivery(deps.db, delivery.id, { status: 'failed', ...rendered, attempts, error: result.message, nextAttemptAt: null, now });
-    return;
-  }
-  if (attempts >= MAX_DELIVERY_ATTEMPTS) {
-    await updateDelivery(deps.db, delivery.id, { status: 'dead', ...rendered, attempts, error: `gave up after ${attempts} attempts: ${result.message}`, nextAttemptAt: null, now });
-    return;
-  }
-  const retryAfterMs = 'retryAfterMs' in result ? result.retryAfterMs : null;
-  const delay = retryDelayMs(attempts, retryAfterMs, deps.random?.() ?? Math.random());
-  await updateDelivery(deps.db, delivery.id, { status: 'pending', ...rendered, attempts, error: result.message, nextAttemptAt: new Date(now.getTime() + delay), now });
+  if (result.ok) return store({ status: 'sent', attempts, error: null, providerMessageId: result.providerMessageId });
+  if (!result.retryable) return store({ status: 'failed', attempts, error: result.message });
+  if (attempts >= MAX_DELIVERY_ATTEMPTS) return store({ status: 'dead', attempts, error: `gave up after ${attempts} attempts: ${result.message}` });
+  const delay = retryDelayMs(attempts, result.retryAfterMs, deps.random?.() ?? Math.random());
+  return store({ status: 'pending', attempts, error: result.message, nextAttemptAt: new Date(now.getTime() + delay) });
 }
 
+async function whyUnreachable(deps: OutreachDeps, channel: DeliveryChannel, to: Recipient): Promise<string | null> {
+  if (channel !== 'email') return to.userId ? null : 'no Whop user id for this member';
+  if (!to.email) return 'no email address for this member';
+  return (await isEmailSuppressed(deps.db, to.companyId, to.email)) ? 'address unsubscribed' : null;
+}
+
+const amountFormats = new Map<string, Intl.NumberFormat | null>();
+/** "$29.99", "¥1,000"; an unknown code as "12.34 XYZ". Formatters are cached: building one is slow. */
 function formatAmount(cents: number, currency: string): string {
-  try {
-    return new Intl.NumberFormat('en-US', { style: 'currency', currency: currency.toUpperCase() }).format(Number(formatMinorUnits(cents, currency)));
-  } catch {
-    return `${formatMinorUnits(cents, currency)} ${currency.toUpperCase()}`;
+  const code = currency.toUpperCase();
+  if (!amountFormats.has(code)) {
+    let format: Intl.NumberFormat | null = null;
+    try {
+      format = new Intl.NumberFormat('en-US', { style: 'currency', currency: code });
+    } catch {}
+    amountFormats.set(code, format);
   }
+  const format = amountFormats.get(code);
+  const major = formatMinorUnits(cents, currency);
+  return format ? format.format(Number(major)) : `${major} ${code}`;
 }

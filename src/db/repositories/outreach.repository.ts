@@ -1,4 +1,4 @@
-import { and, eq, sql } from 'drizzle-orm';
+import { and, asc, eq, inArray, isNull, lt, lte, or, sql } from 'drizzle-orm';
 import type { Queryable } from '../client.ts';
 import { caseEvents } from '../schema/case-events.ts';
 import { deliveries, type DeliveryChannel, type DeliveryStatus } from '../schema/deliveries.ts';
@@ -18,20 +18,25 @@ export const NUDGE_LEASE_MS = 2 * 60_000;
  * workers send each step once. Earliest-due first keeps old cases from starving new ones, and a
  * case waiting on a retry has its next_nudge_at pushed out, so it never blocks the queue.
  */
-export async function claimDueCases(q: Queryable, now: Date, limit: number): Promise<string[]> {
+export async function claimDueCases(q: Queryable, now: Date, limit: number): Promise<StoredCase[]> {
   const leaseEnds = new Date(now.getTime() + NUDGE_LEASE_MS);
-  const result = (await q.execute(sql`
-    UPDATE recovery_cases SET nudge_claimed_until = ${leaseEnds.toISOString()}::timestamptz
-    WHERE id IN (
-      SELECT id FROM recovery_cases
-      WHERE status = 'open' AND next_nudge_at <= ${now.toISOString()}::timestamptz
-        AND (nudge_claimed_until IS NULL OR nudge_claimed_until < ${now.toISOString()}::timestamptz)
-      ORDER BY next_nudge_at
-      LIMIT ${limit}
-      FOR UPDATE SKIP LOCKED)
-    RETURNING id`)) as unknown as { rows: { id: string }[] };
-  return result.rows.map((r) => r.id);
+  const due = q
+    .select({ id: recoveryCases.id })
+    .from(recoveryCases)
+    .where(
+      and(
+        eq(recoveryCases.status, 'open'),
+        lte(recoveryCases.nextNudgeAt, now),
+        or(isNull(recoveryCases.nudgeClaimedUntil), lt(recoveryCases.nudgeClaimedUntil, now)),
+      ),
+    )
+    .orderBy(asc(recoveryCases.nextNudgeAt))
+    .limit(limit)
+    .for('update', { skipLocked: true });
+  return q.update(recoveryCases).set({ nudgeClaimedUntil: leaseEnds }).where(inArray(recoveryCases.id, due)).returning();
 }
+
+export type StoredCase = typeof recoveryCases.$inferSelect;
 
 /** Claims one case for a manual nudge; false while a worker holds it. */
 export async function claimCase(q: Queryable, caseId: string, now: Date): Promise<boolean> {
@@ -55,14 +60,14 @@ export async function updateCaseOutreach(
   await q.update(recoveryCases).set(update).where(eq(recoveryCases.id, caseId));
 }
 
-/** The delivery of one (case, step, channel), created pending on first sight. */
-export async function findOrCreateDelivery(q: Queryable, key: { companyId: string; caseId: string; step: number; channel: DeliveryChannel }): Promise<Delivery> {
-  await q.insert(deliveries).values(key).onConflictDoNothing();
-  const rows = await q
+/** The deliveries of one (case, step) on the given channels, created pending on first sight. */
+export async function findOrCreateStepDeliveries(q: Queryable, key: { companyId: string; caseId: string; step: number }, channels: DeliveryChannel[]): Promise<Delivery[]> {
+  if (channels.length === 0) return [];
+  await q.insert(deliveries).values(channels.map((channel) => ({ ...key, channel }))).onConflictDoNothing();
+  return q
     .select()
     .from(deliveries)
-    .where(and(eq(deliveries.caseId, key.caseId), eq(deliveries.step, key.step), eq(deliveries.channel, key.channel)));
-  return rows[0]!;
+    .where(and(eq(deliveries.caseId, key.caseId), eq(deliveries.step, key.step), inArray(deliveries.channel, channels)));
 }
 
 export async function updateDelivery(
@@ -72,10 +77,6 @@ export async function updateDelivery(
 ): Promise<void> {
   const { now, ...rest } = update;
   await q.update(deliveries).set({ ...rest, updatedAt: now }).where(eq(deliveries.id, id));
-}
-
-export async function listStepDeliveries(q: Queryable, caseId: string, step: number): Promise<Delivery[]> {
-  return q.select().from(deliveries).where(and(eq(deliveries.caseId, caseId), eq(deliveries.step, step)));
 }
 
 /** Creates the case's incentive of a type once; later calls return the same row. */
