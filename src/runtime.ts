@@ -14,6 +14,8 @@ import { startNudgeLoop } from './worker/nudge-loop.ts';
 import { createEmailSender } from './integrations/email/email-sender.ts';
 import { createWhopGateway } from './integrations/whop/whop-gateway.ts';
 import type { OutreachDeps } from './services/send-nudge.ts';
+import { createUserTokenVerifier } from './integrations/whop/user-token-verifier.ts';
+import { createOperator } from './services/create-operator.ts';
 
 export interface RuntimeOptions {
   config: Config;
@@ -44,6 +46,11 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   const database = options.database ?? (await openDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR }));
   const migrated = await database.withConnection((sql) => migrate(sql));
   if (migrated.applied.length > 0) logger.info({ applied: migrated.applied }, 'database migrated');
+  if (config.ADMIN_EMAIL && config.ADMIN_PASSWORD) {
+    const created = await createOperator({ db: database.db }, { email: config.ADMIN_EMAIL, password: config.ADMIN_PASSWORD, updateExisting: false });
+    if (!created.ok) logger.warn({ problem: created.message }, 'ADMIN_EMAIL / ADMIN_PASSWORD not used');
+    else if (created.outcome === 'created') logger.info({ operator: created.email }, 'first operator created from ADMIN_EMAIL');
+  }
 
   const role = config.ROLE;
   const runsWorker = role === 'all' || role === 'worker';
@@ -74,7 +81,27 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   let app: FastifyInstance | undefined;
   let url: string | undefined;
   if (runsWeb) {
-    app = await buildApp({ database, boss, cache, logger, metrics, clock, webhookSecret: options.webhookSecret, linkSigningKey, version: config.APP_VERSION });
+    const verifyCreatorToken = createUserTokenVerifier({ appId: config.WHOP_APP_ID, publicKey: config.WHOP_USER_TOKEN_PUBLIC_KEY, apiKey: config.WHOP_API_KEY });
+    // Admin access is checked with Whop on each new (company, user) pair and cached for a minute.
+    const isCompanyAdmin = async (companyId: string, userId: string) => {
+      const key = `access:${companyId}:${userId}`;
+      const cached = await cache.get(key).catch(() => null);
+      if (cached !== null) return cached === 'admin';
+      if (!outreach.whop) return false;
+      const access = await outreach.whop.checkAccess(companyId, userId);
+      if (!access.ok) return false;
+      await cache.set(key, access.value, 60).catch(() => {});
+      return access.value === 'admin';
+    };
+    app = await buildApp({
+      database, boss, cache, logger, metrics, clock, outreach, verifyCreatorToken, isCompanyAdmin,
+      webhookSecret: options.webhookSecret,
+      linkSigningKey,
+      sessionSecret: config.JWT_SECRET ?? options.webhookSecret,
+      secureCookies: config.NODE_ENV === 'production',
+      publicUrl: outreach.links.publicUrl,
+      version: config.APP_VERSION,
+    });
     const address = await app.listen({ port: config.PORT, host: config.HOSTNAME });
     url = address.replace('0.0.0.0', 'localhost').replace('[::]', 'localhost');
   }

@@ -3,7 +3,7 @@ import { z } from 'zod';
 /** Values that look filled in but are the guide's or .env.example's placeholders. */
 const PLACEHOLDER = /^(your[-_].*|changeme|change-me|replace[-_]?me|\*+|xxx+|secret|todo)$/i;
 
-const SECRET_NAMES = ['WEBHOOK_SECRET', 'WHOP_API_KEY', 'ENCRYPTION_KEY', 'JWT_SECRET', 'SMTP_PASS'] as const;
+const SECRET_NAMES = ['WEBHOOK_SECRET', 'WHOP_API_KEY', 'ENCRYPTION_KEY', 'JWT_SECRET', 'SMTP_PASS', 'ADMIN_PASSWORD'] as const;
 /** In production these must be present, and not placeholders. */
 const REQUIRED_IN_PRODUCTION = ['DATABASE_URL', 'WEBHOOK_SECRET', 'WHOP_API_KEY', 'ENCRYPTION_KEY', 'JWT_SECRET'] as const;
 /** Keys too short to resist guessing. */
@@ -27,6 +27,11 @@ const schema = z.object({
   WHOP_API_KEY: optionalString,
   WHOP_APP_ID: optionalString,
   WHOP_API_BASE_URL: z.url().default('https://api.whop.com/api/v1'),
+  /** Whop's user-token public key as a JWK JSON string; empty = Whop's JWKS (needs the network). */
+  WHOP_USER_TOKEN_PUBLIC_KEY: optionalString,
+  /** First operator, created at start if missing (never overwrites a changed password). */
+  ADMIN_EMAIL: optionalString,
+  ADMIN_PASSWORD: optionalString,
   ENCRYPTION_KEY: optionalString,
   JWT_SECRET: optionalString,
   SENTRY_DSN: optionalUrl,

@@ -1,4 +1,5 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import cookie from '@fastify/cookie';
 import helmet from '@fastify/helmet';
 import type { Logger } from 'pino';
 import type { PgBoss } from 'pg-boss';
@@ -11,6 +12,12 @@ import { registerErrorHandling } from './errors.ts';
 import { RequestLogController } from './request-log-controller.ts';
 import { healthRoutes } from './routes/health.ts';
 import { unsubscribeRoutes } from './routes/unsubscribe.ts';
+import { adminRoutes } from './routes/admin.ts';
+import { authRoutes } from './routes/auth.ts';
+import { companyRoutes } from './routes/companies.ts';
+import { dashboardPages } from './routes/dashboard-pages.ts';
+import { createAuth } from './plugins/auth.ts';
+import type { OutreachDeps } from '../services/send-nudge.ts';
 import { webhookRoutes } from './routes/webhooks.ts';
 
 export interface AppDeps {
@@ -24,6 +31,13 @@ export interface AppDeps {
   /** Key for links we send (unsubscribe). */
   linkSigningKey: string;
   version: string;
+  outreach: OutreachDeps;
+  /** Signs operator sessions. */
+  sessionSecret: string;
+  secureCookies: boolean;
+  publicUrl: string;
+  verifyCreatorToken: (token: string) => Promise<{ userId: string } | null>;
+  isCompanyAdmin: (companyId: string, userId: string) => Promise<boolean>;
   /** Behind the ALB: trust X-Forwarded-For for the client ip. */
   trustProxy?: boolean;
 }
@@ -36,9 +50,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     trustProxy: deps.trustProxy ?? true,
     bodyLimit: 256 * 1024,
     requestIdHeader: 'x-request-id',
+    // Unknown fields are rejected (400 naming them), never silently dropped.
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
   });
   registerErrorHandling(app);
   await app.register(helmet, { contentSecurityPolicy: { directives: { frameAncestors: ["'none'"] } } });
+  await app.register(cookie);
   registerRequestMetrics(app, deps.metrics);
 
   const { database, boss, clock, metrics, cache } = deps;
@@ -48,15 +65,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     health: { sql: database.sql, databaseKind: database.kind, cache, version: deps.version, now: () => clock.now() },
   });
   await app.register(unsubscribeRoutes, { db: database.db, signingKey: deps.linkSigningKey });
-  app.get('/', async (_request, reply) =>
-    reply.send({
-      service: 'churn-saver',
-      version: deps.version,
-      webhook_url: '/api/webhooks/whop',
-      health: '/api/health',
-      metrics: '/api/metrics',
-    }),
-  );
+  const auth = createAuth({ sessionSecret: deps.sessionSecret, secureCookies: deps.secureCookies, verifyCreatorToken: deps.verifyCreatorToken, isCompanyAdmin: deps.isCompanyAdmin });
+  await app.register(authRoutes, { db: database.db, clock, auth });
+  await app.register(adminRoutes, { db: database.db, clock, auth });
+  await app.register(companyRoutes, { db: database.db, auth, outreach: deps.outreach, publicUrl: deps.publicUrl });
+  await app.register(dashboardPages);
+  // Operators land on the admin overview (it asks them to sign in); creators arrive at /dashboard/biz_… from Whop.
+  app.get('/', async (_request, reply) => reply.redirect('/admin'));
   return app;
 }
 

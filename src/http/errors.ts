@@ -8,6 +8,9 @@ export const ERROR_STATUS = {
   invalid_signature: 401,
   forbidden: 403,
   not_found: 404,
+  conflict: 409,
+  invalid_settings: 400,
+  bad_gateway: 502,
   unsupported_media_type: 415,
   payload_too_large: 413,
   rate_limited: 429,
@@ -35,7 +38,7 @@ export function registerErrorHandling(app: FastifyInstance): void {
       return reply.code(413).send(errorBody('payload_too_large', `body exceeds the ${request.routeOptions.bodyLimit ?? 1048576}-byte limit`));
     if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE')
       return reply.code(415).send(errorBody('unsupported_media_type', `content-type ${request.headers['content-type'] ?? '(none)'} is not accepted here`));
-    if (error.validation) return reply.code(400).send(errorBody('bad_request', `${error.validationContext ?? 'request'}: ${error.message}`));
+    if (error.validation) return reply.code(400).send(errorBody('bad_request', describeValidation(error)));
     if (error.statusCode === 429) return reply.code(429).send(errorBody('rate_limited', error.message));
     if (error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500)
       return reply.code(error.statusCode).send(errorBody('bad_request', error.message));
@@ -45,4 +48,16 @@ export function registerErrorHandling(app: FastifyInstance): void {
   app.setNotFoundHandler((request, reply) =>
     reply.code(404).send(errorBody('not_found', `no route ${request.method} ${request.url.split('?')[0]}`)),
   );
+}
+
+/** "querystring.limit: must be <= 200", "body: unknown field send_sms": the field, then the problem. */
+function describeValidation(error: FastifyError): string {
+  const first = error.validation?.[0];
+  if (!first) return error.message;
+  const context = error.validationContext ?? 'request';
+  const path = first.instancePath ? `${context}${first.instancePath.replace(/\//g, '.')}` : context;
+  const params = first.params as { additionalProperty?: string; missingProperty?: string };
+  if (params.additionalProperty) return `${path}: unknown field ${params.additionalProperty}`;
+  if (params.missingProperty) return `${path}.${params.missingProperty}: is required`;
+  return `${path}: ${first.message ?? 'is invalid'}`;
 }

@@ -7,3 +7,4 @@ export { caseEvents } from './case-events.ts';
 export { deliveries } from './deliveries.ts';
 export { incentives } from './incentives.ts';
 export { emailSuppressions } from './email-suppressions.ts';
+export { operators } from './operators.ts';

@@ -46,6 +46,8 @@ export interface WhopGateway {
   sendDirectMessage(input: { companyId: string; userId: string; content: string }): Promise<WhopResult<{ messageId: string }>>;
   retryPayment(paymentId: string): Promise<WhopResult<RetriedPayment>>;
   cancelMembership(membershipId: string, mode: 'at_period_end' | 'immediate'): Promise<WhopResult<void>>;
+  /** The user's access level to a company, product or experience: admin, customer or no_access. */
+  checkAccess(resourceId: string, userId: string): Promise<WhopResult<'admin' | 'customer' | 'no_access'>>;
 }
 
 export interface WhopGatewayOptions {
@@ -128,6 +130,11 @@ export function createWhopGateway(options: WhopGatewayOptions): WhopGateway {
           currency: (p.currency as string | null) ?? null,
           paidAt: (p.paid_at as string | null) ?? null,
         };
+      }),
+    checkAccess: (resourceId, userId) =>
+      call(async () => {
+        const access = await whop.users.checkAccess(resourceId, { id: userId });
+        return access.has_access ? access.access_level : 'no_access';
       }),
     cancelMembership: (membershipId, mode) =>
       call(async () => {

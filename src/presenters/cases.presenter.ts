@@ -1,0 +1,149 @@
+import { and, asc, desc, eq, gt, gte, ilike, lt, lte, or, sql, type SQL } from 'drizzle-orm';
+import type { Queryable } from '../db/client.ts';
+import { caseEvents } from '../db/schema/case-events.ts';
+import { deliveries } from '../db/schema/deliveries.ts';
+import { incentives } from '../db/schema/incentives.ts';
+import { recoveryCases } from '../db/schema/recovery-cases.ts';
+import type { CaseStatus } from '../domain/recovery-case.ts';
+
+export const CASE_SORTS = ['first_failure_at', 'amount', 'status'] as const;
+export type CaseSort = (typeof CASE_SORTS)[number];
+
+export interface CaseFilters {
+  status?: CaseStatus | undefined;
+  /** Inclusive bounds on first_failure_at. */
+  from?: Date | undefined;
+  to?: Date | undefined;
+  /** Substring of the member's email, user id or membership id. */
+  q?: string | undefined;
+}
+
+export interface CaseListQuery extends CaseFilters {
+  sort: CaseSort;
+  descending: boolean;
+  /** 1–200. */
+  limit: number;
+  cursor?: string | undefined;
+}
+
+const SORT_COLUMNS = {
+  first_failure_at: recoveryCases.firstFailureAt,
+  amount: recoveryCases.amountAtRiskCents,
+  status: recoveryCases.status,
+} as const;
+
+const listColumns = {
+  id: recoveryCases.id,
+  status: recoveryCases.status,
+  whop_membership_id: recoveryCases.whopMembershipId,
+  whop_user_id: recoveryCases.whopUserId,
+  member_email: recoveryCases.memberEmail,
+  member_name: recoveryCases.memberName,
+  failure_reason: recoveryCases.failureReason,
+  failure_count: recoveryCases.failureCount,
+  amount_at_risk_cents: recoveryCases.amountAtRiskCents,
+  recovered_cents: recoveryCases.recoveredCents,
+  currency: recoveryCases.currency,
+  risk_level: recoveryCases.riskLevel,
+  first_failure_at: recoveryCases.firstFailureAt,
+  recovered_at: recoveryCases.recoveredAt,
+  closed_at: recoveryCases.closedAt,
+  attribution_ends_at: recoveryCases.attributionEndsAt,
+  steps_sent: recoveryCases.stepsSent,
+  next_nudge_at: recoveryCases.nextNudgeAt,
+};
+
+export type CaseListItem = Awaited<ReturnType<typeof listPage>>[number];
+
+function filtersOf(companyId: string, f: CaseFilters): SQL {
+  const conditions: SQL[] = [eq(recoveryCases.companyId, companyId)];
+  if (f.status) conditions.push(eq(recoveryCases.status, f.status));
+  if (f.from) conditions.push(gte(recoveryCases.firstFailureAt, f.from));
+  if (f.to) conditions.push(lte(recoveryCases.firstFailureAt, f.to));
+  if (f.q) {
+    // The search text is data: bound as a parameter, with LIKE wildcards escaped.
+    const pattern = `%${f.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    conditions.push(or(ilike(recoveryCases.memberEmail, pattern), ilike(recoveryCases.whopUserId, pattern), ilike(recoveryCases.whopMembershipId, pattern))!);
+  }
+  return and(...conditions)!;
+}
+
+type CursorValue = string | number;
+function encodeCursor(value: CursorValue, id: string): string {
+  return Buffer.from(JSON.stringify([value, id])).toString('base64url');
+}
+/** null when the cursor is not one we made (the caller answers 400). */
+export function decodeCursor(cursor: string): [CursorValue, string] | null {
+  try {
+    const parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    if (Array.isArray(parsed) && parsed.length === 2 && (typeof parsed[0] === 'string' || typeof parsed[0] === 'number') && typeof parsed[1] === 'string') return parsed as [CursorValue, string];
+  } catch {}
+  return null;
+}
+
+async function listPage(companyId: string, q: Queryable, query: CaseListQuery, after: [CursorValue, string] | null) {
+  const column = SORT_COLUMNS[query.sort];
+  const conditions: SQL[] = [filtersOf(companyId, query)];
+  if (after) {
+    const value = query.sort === 'first_failure_at' ? new Date(after[0]) : after[0];
+    // Keyset pagination on (sort column, id): stable under inserts, no OFFSET scans.
+    const beyond = query.descending ? lt : gt;
+    conditions.push(or(beyond(column, value as never), and(eq(column, value as never), beyond(recoveryCases.id, after[1])))!);
+  }
+  const order = query.descending ? desc : asc;
+  return q.select(listColumns).from(recoveryCases).where(and(...conditions)).orderBy(order(column), order(recoveryCases.id)).limit(query.limit);
+}
+
+/** One page of a company's cases, filtered and sorted, with the cursor of the next page. */
+export async function presentCaseList(companyId: string, q: Queryable, query: CaseListQuery) {
+  const after = query.cursor ? decodeCursor(query.cursor) : null;
+  const cases = await listPage(companyId, q, query, after);
+  const last = cases.at(-1);
+  const sortValueOf = (c: CaseListItem): CursorValue =>
+    query.sort === 'first_failure_at' ? c.first_failure_at.toISOString() : query.sort === 'amount' ? c.amount_at_risk_cents : c.status;
+  const [count] = await q.select({ n: sql<number>`count(*)::int` }).from(recoveryCases).where(filtersOf(companyId, query));
+  return {
+    cases,
+    next_cursor: last && cases.length === query.limit ? encodeCursor(sortValueOf(last), last.id) : null,
+    total: count?.n ?? 0,
+  };
+}
+
+/** Every case matching the filters, page by page, for the CSV export (never all rows in memory). */
+export async function* iterateCases(companyId: string, q: Queryable, filters: CaseFilters, pageSize = 1000): AsyncGenerator<CaseListItem> {
+  let after: [CursorValue, string] | null = null;
+  for (;;) {
+    const page = await listPage(companyId, q, { ...filters, sort: 'first_failure_at', descending: true, limit: pageSize }, after);
+    yield* page;
+    if (page.length < pageSize) return;
+    const last = page.at(-1)!;
+    after = [last.first_failure_at.toISOString(), last.id];
+  }
+}
+
+/** One case with its timeline, deliveries and incentives; null when it is not this company's. */
+export async function presentCase(companyId: string, q: Queryable, caseId: string) {
+  if (!/^[0-9a-f-]{36}$/i.test(caseId)) return null;
+  const [found] = await q
+    .select(listColumns)
+    .from(recoveryCases)
+    .where(and(eq(recoveryCases.companyId, companyId), eq(recoveryCases.id, caseId)));
+  if (!found) return null;
+  const [timeline, sent, granted] = await Promise.all([
+    q
+      .select({ at: caseEvents.at, from_status: caseEvents.fromStatus, to_status: caseEvents.toStatus, reason: caseEvents.reason, actor: caseEvents.actor, source: caseEvents.source, detail: caseEvents.detail })
+      .from(caseEvents)
+      .where(and(eq(caseEvents.companyId, companyId), eq(caseEvents.caseId, caseId)))
+      .orderBy(asc(caseEvents.at), asc(caseEvents.id)),
+    q
+      .select({ step: deliveries.step, channel: deliveries.channel, status: deliveries.status, attempts: deliveries.attempts, error: deliveries.error, rendered_subject: deliveries.renderedSubject, rendered_body: deliveries.renderedBody, sent_at: deliveries.sentAt, updated_at: deliveries.updatedAt })
+      .from(deliveries)
+      .where(and(eq(deliveries.companyId, companyId), eq(deliveries.caseId, caseId)))
+      .orderBy(asc(deliveries.step), asc(deliveries.channel)),
+    q
+      .select({ type: incentives.type, value: incentives.value, status: incentives.status, cost_cents: incentives.costCents, currency: incentives.currency, granted_at: incentives.grantedAt, error: incentives.error })
+      .from(incentives)
+      .where(and(eq(incentives.companyId, companyId), eq(incentives.caseId, caseId))),
+  ]);
+  return { case: found, timeline, deliveries: sent, incentives: granted };
+}
