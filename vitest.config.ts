@@ -31,6 +31,8 @@ export default defineConfig(async () => {
     test: {
       projects: [
         { test: { name: 'unit', include: ['test/unit/**/*.test.ts'] } },
+        // The dashboard in Debian's Chromium, on the embedded default (one backend is enough for the UI).
+        { test: { name: 'browser', include: ['test/e2e/**/*.test.ts'], testTimeout: 60_000, hookTimeout: 120_000, env: { TEST_DATABASE_URL: '', TEST_REDIS_URL: '' } } },
         { test: { name: 'pglite', include: dataTests, testTimeout: 30_000, hookTimeout: 60_000, env: { TEST_DATABASE_URL: '', TEST_REDIS_URL: '' } } },
         ...(realServices
           ? [{ test: { name: 'postgres', include: dataTests, testTimeout: 30_000, hookTimeout: 60_000, env: { TEST_DATABASE_URL: POSTGRES_URL, TEST_REDIS_URL: REDIS_URL } } }]

@@ -16,8 +16,11 @@ import { adminRoutes } from './routes/admin.ts';
 import { authRoutes } from './routes/auth.ts';
 import { companyRoutes } from './routes/companies.ts';
 import { dashboardPages } from './routes/dashboard-pages.ts';
+import { createAudit } from './plugins/audit.ts';
 import { createAuth } from './plugins/auth.ts';
+import { registerRateLimits, type RateLimitSettings } from './plugins/rate-limits.ts';
 import type { OutreachDeps } from '../services/send-nudge.ts';
+import { companyExists } from '../db/repositories/companies.repository.ts';
 import { webhookRoutes } from './routes/webhooks.ts';
 
 export interface AppDeps {
@@ -38,8 +41,14 @@ export interface AppDeps {
   publicUrl: string;
   verifyCreatorToken: (token: string) => Promise<{ userId: string } | null>;
   isCompanyAdmin: (companyId: string, userId: string) => Promise<boolean>;
-  /** Behind the ALB: trust X-Forwarded-For for the client ip. */
-  trustProxy?: boolean;
+  /**
+   * Proxies in front of the service whose X-Forwarded-For entry is trusted: 1 behind the ALB (the
+   * client ip is the entry the ALB appended), 0 when clients connect directly. Never "trust all":
+   * a client could then pick its own ip and escape the per-ip rate limit. Hop counting assumes
+   * only the proxy can reach the service (the deployment guide's security group).
+   */
+  trustProxyHops?: number;
+  rateLimits: RateLimitSettings;
 }
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
@@ -47,32 +56,62 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     // pino's Logger is a FastifyBaseLogger; the cast only widens the instance's logger type.
     loggerInstance: deps.logger as FastifyBaseLogger,
     logController: new RequestLogController(),
-    trustProxy: deps.trustProxy ?? true,
+    // A function, because Fastify treats a bare hop count as "trust nothing". Address 0 is the
+    // socket peer (the ALB), 1 the entry it appended to X-Forwarded-For, and so on.
+    trustProxy: trustHops(deps.trustProxyHops ?? 1),
     bodyLimit: 256 * 1024,
     requestIdHeader: 'x-request-id',
     // Unknown fields are rejected (400 naming them), never silently dropped.
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
   });
-  registerErrorHandling(app);
-  await app.register(helmet, { contentSecurityPolicy: { directives: { frameAncestors: ["'none'"] } } });
+  // Before any route: the per-ip limit attaches to each route as it is added.
+  const limits = await registerRateLimits(app, deps.rateLimits);
+  // Unknown paths count against the ip too (scanners), through the same limiter.
+  registerErrorHandling(app, { notFoundPreHandler: app.rateLimit() });
+  await app.register(helmet, {
+    // API answers are never framed; dashboard pages override this per route (dashboard-pages.ts).
+    contentSecurityPolicy: { directives: { frameAncestors: ["'none'"] } },
+    xFrameOptions: { action: 'deny' },
+    strictTransportSecurity: { maxAge: 365 * 24 * 3600, includeSubDomains: true },
+    referrerPolicy: { policy: 'strict-origin-when-cross-origin' },
+    xContentTypeOptions: true,
+    // Helmet sends `X-XSS-Protection: 0` (the browser filter caused more harm than it prevented);
+    // the header is present, which the deployment guide's compliance check looks for.
+    xXssProtection: true,
+  });
   await app.register(cookie);
   registerRequestMetrics(app, deps.metrics);
+  // JSON only: without the text/plain parser Fastify has, a JSON route answers any other content
+  // type 415 unsupported_media_type. The webhook route reads every content type as raw text in its
+  // own scope; the one-click unsubscribe accepts the form bodies mail clients send.
+  app.removeContentTypeParser('text/plain');
 
   const { database, boss, clock, metrics, cache } = deps;
-  await app.register(webhookRoutes, { db: database.db, boss, clock, metrics, verify: createWebhookVerifier(deps.webhookSecret), maxInFlight: database.kind === 'pglite' ? 1 : 4 });
+  const audit = createAudit({ db: database.db });
+  await app.register(webhookRoutes, { db: database.db, boss, clock, metrics, limits, verify: createWebhookVerifier(deps.webhookSecret), maxInFlight: database.kind === 'pglite' ? 1 : 4 });
   await app.register(healthRoutes, {
     metrics,
     health: { sql: database.sql, databaseKind: database.kind, cache, version: deps.version, now: () => clock.now() },
   });
   await app.register(unsubscribeRoutes, { db: database.db, signingKey: deps.linkSigningKey });
-  const auth = createAuth({ sessionSecret: deps.sessionSecret, secureCookies: deps.secureCookies, verifyCreatorToken: deps.verifyCreatorToken, isCompanyAdmin: deps.isCompanyAdmin });
-  await app.register(authRoutes, { db: database.db, clock, auth });
+  const auth = createAuth({
+    sessionSecret: deps.sessionSecret,
+    secureCookies: deps.secureCookies,
+    verifyCreatorToken: deps.verifyCreatorToken,
+    isCompanyAdmin: deps.isCompanyAdmin,
+    companyExists: (companyId) => companyExists(database.db, companyId),
+  });
+  await app.register(authRoutes, { db: database.db, clock, auth, audit, limits });
   await app.register(adminRoutes, { db: database.db, clock, auth });
-  await app.register(companyRoutes, { db: database.db, auth, outreach: deps.outreach, publicUrl: deps.publicUrl });
+  await app.register(companyRoutes, { db: database.db, auth, audit, outreach: deps.outreach, publicUrl: deps.publicUrl });
   await app.register(dashboardPages);
   // Operators land on the admin overview (it asks them to sign in); creators arrive at /dashboard/biz_… from Whop.
   app.get('/', async (_request, reply) => reply.redirect('/admin'));
   return app;
+}
+
+function trustHops(hops: number) {
+  return (_address: string, hop: number) => hop < hops;
 }
 
 /** http_request_duration_seconds{method,route,status_code}, once per response. */

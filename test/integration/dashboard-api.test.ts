@@ -271,3 +271,39 @@ describe('dashboard API', () => {
     });
   });
 });
+
+describe('dashboard API for a company that has not sent anything yet', () => {
+  let database: TestDatabase;
+  let service: TestService;
+  let whop: WhopApiFake;
+  let issuer: Awaited<ReturnType<typeof createWhopTokenIssuer>>;
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    whop = await startWhopApiFake();
+    issuer = await createWhopTokenIssuer();
+    service = await startTestService(database, {
+      env: { WHOP_API_KEY: 'k', WHOP_API_BASE_URL: whop.baseURL, WHOP_APP_ID: 'app_test', WHOP_USER_TOKEN_PUBLIC_KEY: issuer.publicJwk, ADMIN_EMAIL: OPERATOR.email, ADMIN_PASSWORD: OPERATOR.password },
+    });
+    whop.setAccess('user_new', 'biz_new', 'admin');
+  });
+  afterAll(async () => {
+    await service?.stop();
+    await whop?.close();
+    await database?.close();
+  });
+
+  it('its creator gets default settings with the webhook URL to register, and empty KPIs', async () => {
+    const headers = { 'x-whop-user-token': await issuer.token('user_new') };
+    const settings = await fetch(`${service.url}/api/companies/biz_new/settings`, { headers });
+    expect(settings.status).toBe(200);
+    expect(await settings.json()).toMatchObject({ version: 0, settings: { reminder_offsets_days: [0, 2, 4] }, webhook_url: expect.stringMatching(/\/api\/webhooks\/whop$/) });
+    const kpis = await (await fetch(`${service.url}/api/companies/biz_new/kpis`, { headers })).json();
+    expect(kpis).toMatchObject({ cases_opened: 0, recovery_rate_count: null });
+  });
+
+  it('an operator opening a company we have never heard of gets 404', async () => {
+    const login = await fetch(`${service.url}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(OPERATOR) });
+    const cookie = login.headers.get('set-cookie')!.split(';')[0]!;
+    expect((await fetch(`${service.url}/api/companies/biz_nope/kpis`, { headers: { cookie } })).status).toBe(404);
+  });
+});

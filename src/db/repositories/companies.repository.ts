@@ -38,6 +38,17 @@ export async function findOrCreateCurrentSettings(q: Queryable, companyId: strin
   return toCurrentSettings({ version: 1, attributionWindowDays: 14, settings: {} });
 }
 
+/** The newest settings, or the defaults (version 0) for a company that never saved or sent anything. Read-only. */
+export async function findCurrentSettings(q: Queryable, companyId: string): Promise<CurrentSettings> {
+  const rows = await q.select(settingsColumns).from(companySettings).where(eq(companySettings.companyId, companyId)).orderBy(desc(companySettings.version)).limit(1);
+  return toCurrentSettings(rows[0] ?? { version: 0, attributionWindowDays: 14, settings: {} });
+}
+
+export async function companyExists(q: Queryable, companyId: string): Promise<boolean> {
+  const rows = await q.select({ id: companies.companyId }).from(companies).where(eq(companies.companyId, companyId)).limit(1);
+  return rows.length > 0;
+}
+
 /** One settings version of a company: the one a case opened with. */
 export async function findSettingsVersion(q: Queryable, companyId: string, version: number): Promise<CurrentSettings> {
   const rows = await q.select(settingsColumns).from(companySettings).where(and(eq(companySettings.companyId, companyId), eq(companySettings.version, version)));

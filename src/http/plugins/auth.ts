@@ -18,6 +18,8 @@ export interface AuthOptions {
   verifyCreatorToken: (token: string) => Promise<{ userId: string } | null>;
   /** Whether the Whop user is an admin of the company (cached by the caller). */
   isCompanyAdmin: (companyId: string, userId: string) => Promise<boolean>;
+  /** Whether we know the company at all (operators may open any company we know). */
+  companyExists: (companyId: string) => Promise<boolean>;
 }
 
 export function createAuth(options: AuthOptions) {
@@ -77,7 +79,11 @@ export function createAuth(options: AuthOptions) {
       await reply.code(403).send(errorBody('forbidden', 'x-csrf-token header missing or wrong'));
       return null;
     }
-    if (companyId !== undefined && principal.kind === 'creator' && !(await options.isCompanyAdmin(companyId, principal.userId))) {
+    // A creator sees their company even before its first webhook (to set it up); an operator only companies we know.
+    const allowed =
+      companyId === undefined ||
+      (principal.kind === 'creator' ? await options.isCompanyAdmin(companyId, principal.userId) : await options.companyExists(companyId));
+    if (!allowed) {
       await reply.code(404).send(errorBody('not_found', `company ${companyId} not found`));
       return null;
     }

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { AppDb } from '../../db/client.ts';
-import { findOrCreateCurrentSettings } from '../../db/repositories/companies.repository.ts';
+import { findCurrentSettings } from '../../db/repositories/companies.repository.ts';
 import { composeNudge } from '../../domain/compose-nudge.ts';
 import { DECLINE_VARIANTS } from '../../domain/decline-variant.ts';
 import { PLACEHOLDERS, placeholderValuesOf } from '../../domain/message-template.ts';
@@ -15,6 +15,7 @@ import { nudgeCaseNow } from '../../services/nudge-case-now.ts';
 import type { OutreachDeps } from '../../services/send-nudge.ts';
 import { updateCompanySettings } from '../../services/update-company-settings.ts';
 import { errorBody } from '../errors.ts';
+import type { Audit } from '../plugins/audit.ts';
 import { actorOf, type Auth } from '../plugins/auth.ts';
 
 export interface CompanyRouteDeps {
@@ -22,6 +23,7 @@ export interface CompanyRouteDeps {
   auth: Auth;
   outreach: OutreachDeps;
   publicUrl: string;
+  audit: Audit;
 }
 
 const companyParams = { type: 'object', required: ['companyId'], properties: { companyId: { type: 'string', pattern: '^biz_[A-Za-z0-9_-]{1,64}$' } } } as const;
@@ -56,7 +58,7 @@ function sendRefusal(reply: FastifyReply, refusal: ActionRefusal | { ok: false; 
 
 /** The creator dashboard's API: every route is scoped to the company in the path, after auth. */
 export async function companyRoutes(app: FastifyInstance, deps: CompanyRouteDeps): Promise<void> {
-  const { auth, db } = deps;
+  const { auth, db, audit } = deps;
   const now = () => deps.outreach.clock.now();
   const dateLike = { type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2}(T[0-9:.]+(Z|[+-]\\d{2}:\\d{2}))?$' } as const;
   const filterProps = { ...caseFilterProperties, from: dateLike, to: dateLike };
@@ -105,7 +107,11 @@ export async function companyRoutes(app: FastifyInstance, deps: CompanyRouteDeps
     '/api/companies/:companyId/cases.csv',
     { schema: { params: companyParams, querystring: { type: 'object', additionalProperties: false, properties: filterProps } } },
     async (request, reply) => {
-      if (!(await auth.authorize(request, reply, request.params.companyId))) return reply;
+      const principal = await auth.authorize(request, reply, request.params.companyId);
+      if (!principal) return reply;
+      const { status, from, to, q } = request.query;
+      // The search text may be a member's email: the audit keeps only that there was one.
+      await audit(request, { companyId: request.params.companyId, actor: actorOf(principal), action: 'cases.export_csv', target: 'cases', detail: { ok: true, status, from, to, searched: Boolean(q?.trim()) } });
       const day = now().toISOString().slice(0, 10);
       return reply
         .header('content-type', 'text/csv; charset=utf-8')
@@ -120,26 +126,48 @@ export async function companyRoutes(app: FastifyInstance, deps: CompanyRouteDeps
     return found ?? reply.code(404).send(errorBody('not_found', `no case ${request.params.caseId} in this company`));
   });
 
+  // Action bodies are `{}` or `{ "force": true }`; settings keep the app's 256 KiB (templates).
+  const ACTION_BODY_LIMIT = 1024;
   const actionSchema = { params: caseParams, body: { type: 'object', additionalProperties: false, properties: { force: { type: 'boolean' } } } } as const;
-  app.post<{ Params: CaseParams; Body: { force?: boolean } }>('/api/companies/:companyId/cases/:caseId/nudge', { schema: actionSchema }, async (request, reply) => {
+  app.post<{ Params: CaseParams; Body: { force?: boolean } }>('/api/companies/:companyId/cases/:caseId/nudge', { schema: actionSchema, bodyLimit: ACTION_BODY_LIMIT }, async (request, reply) => {
     const principal = await auth.authorize(request, reply, request.params.companyId);
     if (!principal) return reply;
-    if (request.body?.force && principal.kind !== 'operator') return reply.code(403).send(errorBody('forbidden', 'force: only operators may ignore min_gap_hours'));
+    const who = { companyId: request.params.companyId, actor: actorOf(principal), action: 'case.nudge', target: request.params.caseId } as const;
+    if (request.body?.force && principal.kind !== 'operator') {
+      await audit(request, { ...who, detail: { ok: false, reason: 'force_not_allowed', force: true } });
+      return reply.code(403).send(errorBody('forbidden', 'force: only operators may ignore min_gap_hours'));
+    }
     const result = await nudgeCaseNow(deps.outreach, { ...request.params, actor: actorOf(principal), force: request.body?.force === true });
+    await audit(request, {
+      ...who,
+      detail: !result.ok
+        ? { ok: false, reason: result.reason }
+        : result.result.ok
+          ? { ok: true, force: request.body?.force === true, outcome: result.result.outcome, step: result.result.step }
+          : { ok: false, force: request.body?.force === true, reason: result.result.reason },
+    });
     if (!result.ok) return sendRefusal(reply, result.reason === 'too_soon' ? { ...result, message: `${result.message}; allowed from ${result.allowedAt.toISOString()}` } : result);
     return { ok: true, result: result.result };
   });
-  app.post<{ Params: CaseParams }>('/api/companies/:companyId/cases/:caseId/cancel', { schema: actionSchema }, async (request, reply) => {
+  app.post<{ Params: CaseParams }>('/api/companies/:companyId/cases/:caseId/cancel', { schema: actionSchema, bodyLimit: ACTION_BODY_LIMIT }, async (request, reply) => {
     const principal = await auth.authorize(request, reply, request.params.companyId);
     if (!principal) return reply;
     const result = await cancelCase(deps.outreach, { ...request.params, actor: actorOf(principal) });
+    await audit(request, { companyId: request.params.companyId, actor: actorOf(principal), action: 'case.cancel', target: request.params.caseId, detail: result.ok ? { ok: true } : { ok: false, reason: result.reason } });
     return result.ok ? { ok: true, result } : sendRefusal(reply, result);
   });
   for (const [path, mode] of [['cancel-membership', 'at_period_end'], ['terminate', 'immediate']] as const) {
-    app.post<{ Params: CaseParams }>(`/api/companies/:companyId/cases/:caseId/${path}`, { schema: actionSchema }, async (request, reply) => {
+    app.post<{ Params: CaseParams }>(`/api/companies/:companyId/cases/:caseId/${path}`, { schema: actionSchema, bodyLimit: ACTION_BODY_LIMIT }, async (request, reply) => {
       const principal = await auth.authorize(request, reply, request.params.companyId);
       if (!principal) return reply;
       const result = await cancelMembership(deps.outreach, { ...request.params, mode, actor: actorOf(principal) });
+      await audit(request, {
+        companyId: request.params.companyId,
+        actor: actorOf(principal),
+        action: mode === 'immediate' ? 'membership.terminate' : 'membership.cancel',
+        target: request.params.caseId,
+        detail: result.ok ? { ok: true, mode } : { ok: false, mode, reason: result.reason },
+      });
       if (result.ok) return { ok: true, result };
       if (result.reason === 'whop_not_configured') return reply.code(409).send({ error: { code: 'conflict', reason: result.reason, message: result.message } });
       return sendRefusal(reply, result);
@@ -148,7 +176,7 @@ export async function companyRoutes(app: FastifyInstance, deps: CompanyRouteDeps
 
   app.get<{ Params: Params }>('/api/companies/:companyId/settings', { schema: { params: companyParams } }, async (request, reply) => {
     if (!(await auth.authorize(request, reply, request.params.companyId))) return reply;
-    const current = await findOrCreateCurrentSettings(db, request.params.companyId);
+    const current = await findCurrentSettings(db, request.params.companyId);
     return {
       version: current.version,
       settings: current.outreach,
@@ -164,6 +192,15 @@ export async function companyRoutes(app: FastifyInstance, deps: CompanyRouteDeps
     const principal = await auth.authorize(request, reply, request.params.companyId);
     if (!principal) return reply;
     const saved = await updateCompanySettings({ db }, { companyId: request.params.companyId, settings: request.body, actor: actorOf(principal) });
+    // Field names, not values: templates are long and the new values are in company_settings anyway.
+    const fields = request.body !== null && typeof request.body === 'object' ? Object.keys(request.body).sort().slice(0, 50).map((k) => k.slice(0, 64)) : [];
+    await audit(request, {
+      companyId: request.params.companyId,
+      actor: actorOf(principal),
+      action: 'settings.update',
+      target: 'settings',
+      detail: saved.ok ? { ok: true, version: saved.version, fields } : { ok: false, reason: saved.reason, fields, problems: saved.problems.map((p) => p.field) },
+    });
     if (!saved.ok) {
       const message = saved.problems.map((p) => `${p.field}: ${p.message}`).join('; ');
       return reply.code(400).send({ error: { code: 'invalid_settings', message, problems: saved.problems } });

@@ -1,0 +1,238 @@
+import { useMemo } from 'react';
+import { describedBy, FieldErrors } from './field-errors.tsx';
+import { CHANNEL_LABELS } from './format.ts';
+import { fieldId, useSettingsForm } from './settings-context.tsx';
+import { INCENTIVE_DAYS_CHOICES, parseOffsets, type SettingsForm } from './settings-model.ts';
+
+type BooleanField = 'enable_push' | 'enable_dm' | 'enable_email' | 'retry_payment_first';
+
+function Checkbox({ field, label, hint }: { field: BooleanField; label: string; hint?: string }) {
+  const { form, update, errorsFor } = useSettingsForm();
+  const errors = errorsFor(field);
+  return (
+    <div className="field field-check">
+      <label className="checkbox" htmlFor={fieldId(field)}>
+        <input
+          id={fieldId(field)}
+          name={field}
+          data-testid={`setting-${field}`}
+          type="checkbox"
+          checked={form[field]}
+          onChange={(event) => update({ [field]: event.target.checked } as Partial<SettingsForm>, [field])}
+          {...describedBy(field, errors, hint !== undefined)}
+        />
+        {label}
+      </label>
+      {hint && (
+        <p className="hint" id={`${fieldId(field)}-hint`}>
+          {hint}
+        </p>
+      )}
+      <FieldErrors field={field} messages={errors} />
+    </div>
+  );
+}
+
+type TextField = 'reminder_offsets_days' | 'attribution_window_days' | 'min_gap_hours';
+
+function TextInput({ field, label, hint, type = 'text', min, max, suffix }: { field: TextField; label: string; hint?: string; type?: 'text' | 'number'; min?: number; max?: number; suffix?: string }) {
+  const { form, update, errorsFor } = useSettingsForm();
+  const errors = errorsFor(field);
+  return (
+    <div className="field">
+      <label htmlFor={fieldId(field)}>{label}</label>
+      <div className="input-with-suffix">
+        <input
+          id={fieldId(field)}
+          name={field}
+          data-testid={`setting-${field}`}
+          type={type}
+          inputMode={type === 'number' ? 'numeric' : undefined}
+          min={min}
+          max={max}
+          step={type === 'number' ? 1 : undefined}
+          value={form[field]}
+          onChange={(event) => update({ [field]: event.target.value } as Partial<SettingsForm>, [field])}
+          {...describedBy(field, errors, hint !== undefined)}
+        />
+        {suffix && <span className="suffix">{suffix}</span>}
+      </div>
+      {hint && (
+        <p className="hint" id={`${fieldId(field)}-hint`}>
+          {hint}
+        </p>
+      )}
+      <FieldErrors field={field} messages={errors} />
+    </div>
+  );
+}
+
+const HOURS = Array.from({ length: 24 }, (_, hour) => hour);
+const hourLabel = (hour: number) => `${String(hour).padStart(2, '0')}:00`;
+
+function timeZones(): string[] {
+  try {
+    return Intl.supportedValuesOf('timeZone');
+  } catch {
+    return [];
+  }
+}
+
+function QuietHours() {
+  const { form, update, errorsFor } = useSettingsForm();
+  const zones = useMemo(timeZones, []);
+  const startErrors = errorsFor('quiet_hours.start_hour');
+  const endErrors = errorsFor('quiet_hours.end_hour');
+  const zoneErrors = errorsFor('quiet_hours.timezone');
+  const groupErrors = errorsFor('quiet_hours');
+  return (
+    <fieldset className="subfieldset">
+      <legend>Quiet hours</legend>
+      <label className="checkbox" htmlFor={fieldId('quiet_hours')}>
+        <input
+          id={fieldId('quiet_hours')}
+          data-testid="setting-quiet_hours"
+          type="checkbox"
+          checked={form.quiet_enabled}
+          onChange={(event) => update({ quiet_enabled: event.target.checked }, ['quiet_hours'])}
+        />
+        Don't send reminders at night (member-friendly, fewer unsubscribes)
+      </label>
+      <FieldErrors field="quiet_hours" messages={groupErrors} />
+      {form.quiet_enabled && (
+        <div className="row-fields">
+          <div className="field">
+            <label htmlFor={fieldId('quiet_hours.start_hour')}>From</label>
+            <select
+              id={fieldId('quiet_hours.start_hour')}
+              name="quiet_hours.start_hour"
+              data-testid="setting-quiet_start"
+              value={form.quiet_start}
+              onChange={(event) => update({ quiet_start: event.target.value }, ['quiet_hours.start_hour', 'quiet_hours.end_hour'])}
+              {...describedBy('quiet_hours.start_hour', startErrors)}
+            >
+              {HOURS.map((hour) => (
+                <option key={hour} value={hour}>
+                  {hourLabel(hour)}
+                </option>
+              ))}
+            </select>
+            <FieldErrors field="quiet_hours.start_hour" messages={startErrors} />
+          </div>
+          <div className="field">
+            <label htmlFor={fieldId('quiet_hours.end_hour')}>Until</label>
+            <select
+              id={fieldId('quiet_hours.end_hour')}
+              name="quiet_hours.end_hour"
+              data-testid="setting-quiet_end"
+              value={form.quiet_end}
+              onChange={(event) => update({ quiet_end: event.target.value }, ['quiet_hours.start_hour', 'quiet_hours.end_hour'])}
+              {...describedBy('quiet_hours.end_hour', endErrors)}
+            >
+              {HOURS.map((hour) => (
+                <option key={hour} value={hour}>
+                  {hourLabel(hour)}
+                </option>
+              ))}
+            </select>
+            <FieldErrors field="quiet_hours.end_hour" messages={endErrors} />
+          </div>
+          <div className="field field-grow">
+            <label htmlFor={fieldId('quiet_hours.timezone')}>Time zone</label>
+            <input
+              id={fieldId('quiet_hours.timezone')}
+              name="quiet_hours.timezone"
+              data-testid="setting-quiet_timezone"
+              type="text"
+              list="time-zones"
+              autoComplete="off"
+              spellCheck={false}
+              value={form.quiet_timezone}
+              onChange={(event) => update({ quiet_timezone: event.target.value }, ['quiet_hours.timezone'])}
+              {...describedBy('quiet_hours.timezone', zoneErrors)}
+            />
+            <datalist id="time-zones">
+              {zones.map((zone) => (
+                <option key={zone} value={zone} />
+              ))}
+            </datalist>
+            <FieldErrors field="quiet_hours.timezone" messages={zoneErrors} />
+          </div>
+        </div>
+      )}
+    </fieldset>
+  );
+}
+
+/** Channels, schedule and incentive: everything but the message copy. */
+export function SettingsGeneral({ smtpConfigured, whopConfigured }: { smtpConfigured: boolean; whopConfigured: boolean }) {
+  const { form, update, errorsFor } = useSettingsForm();
+  const offsets = parseOffsets(form.reminder_offsets_days).filter(Number.isInteger);
+  const incentiveErrors = errorsFor('incentive_days');
+  const channelNote = (channel: 'push' | 'dm' | 'email') => {
+    if (channel === 'email') return smtpConfigured ? 'Sent from your SMTP server, with a one-click unsubscribe link.' : 'Email is not set up on this installation yet: emails are kept in the outbox (visible on each case) instead of being sent.';
+    const what = channel === 'push' ? 'A Whop notification on the member’s phone and desktop.' : 'A direct message from your company on Whop.';
+    return whopConfigured ? what : `${what} Whop is not connected yet: messages are kept in the outbox.`;
+  };
+
+  return (
+    <>
+      <fieldset className="card fieldset">
+        <legend>Channels</legend>
+        <p className="muted">Each reminder goes out on every channel you enable.</p>
+        <Checkbox field="enable_push" label={`${CHANNEL_LABELS.push} notifications`} hint={channelNote('push')} />
+        <Checkbox field="enable_dm" label={`${CHANNEL_LABELS.dm}s`} hint={channelNote('dm')} />
+        <Checkbox field="enable_email" label={CHANNEL_LABELS.email ?? 'Email'} hint={channelNote('email')} />
+        {!form.enable_push && !form.enable_dm && !form.enable_email && (
+          <p className="message message-warn">With every channel off, members get no reminders; cases are still tracked.</p>
+        )}
+      </fieldset>
+
+      <fieldset className="card fieldset">
+        <legend>Schedule</legend>
+        <TextInput
+          field="reminder_offsets_days"
+          label="Reminder days"
+          hint={`Days after the first failed payment, separated by commas (0 = the same day). Up to 10 reminders, days 0 to 30.${offsets.length > 0 ? ` Now: ${offsets.length} reminder${offsets.length === 1 ? '' : 's'}.` : ''}`}
+        />
+        <TextInput field="min_gap_hours" label="Minimum gap between reminders" type="number" min={0} max={168} suffix="hours" hint="0 to 168. Also applies to “Nudge now”." />
+        <TextInput
+          field="attribution_window_days"
+          label="Attribution window"
+          type="number"
+          min={1}
+          max={60}
+          suffix="days"
+          hint="1 to 60. A payment within this many days of the first failure counts as recovered; after it, the case closes."
+        />
+        <QuietHours />
+        <Checkbox field="retry_payment_first" label="Retry the payment before each reminder" hint="When Whop can retry the failed payment, try it first; if it goes through, the member gets no message." />
+      </fieldset>
+
+      <fieldset className="card fieldset">
+        <legend>Incentive</legend>
+        <div className="field">
+          <label htmlFor={fieldId('incentive_days')}>Free days offered with the first reminder</label>
+          <select
+            id={fieldId('incentive_days')}
+            name="incentive_days"
+            data-testid="setting-incentive_days"
+            value={form.incentive_days}
+            onChange={(event) => update({ incentive_days: event.target.value }, ['incentive_days'])}
+            {...describedBy('incentive_days', incentiveErrors, true)}
+          >
+            {INCENTIVE_DAYS_CHOICES.map((days) => (
+              <option key={days} value={days}>
+                {days === 0 ? 'No incentive' : `${days} free ${days === 1 ? 'day' : 'days'}`}
+              </option>
+            ))}
+          </select>
+          <p className="hint" id={`${fieldId('incentive_days')}-hint`}>
+            Added to the membership once per case. Estimated cost: amount at risk × days ÷ 30. Mention it in your messages with {'{incentive_days}'}.
+          </p>
+          <FieldErrors field="incentive_days" messages={incentiveErrors} />
+        </div>
+      </fieldset>
+    </>
+  );
+}

@@ -1,0 +1,60 @@
+import { FieldErrors } from './field-errors.tsx';
+import { CHANNEL_LABELS } from './format.ts';
+import { useSettingsForm } from './settings-context.tsx';
+import { parseOffsets, stepsWithCopy } from './settings-model.ts';
+import { TemplateGroup } from './template-group.tsx';
+import { DECLINE_VARIANTS, type Channel } from './types.ts';
+
+const CHANNEL_INTROS: Record<Channel, string> = {
+  push: 'A short notification: keep the title under 60 characters.',
+  dm: 'A direct message on Whop; Markdown works (**bold**, links).',
+  email: 'Plain-text email; an unsubscribe link is added automatically.',
+};
+
+/** One channel's copy: per decline reason, and optionally per reminder (collapsed). */
+export function TemplateEditor({ channel }: { channel: Channel }) {
+  const { form, errorsFor } = useSettingsForm();
+  const offsets = parseOffsets(form.reminder_offsets_days).filter((days) => Number.isInteger(days) && days >= 0);
+  const sortedOffsets = [...new Set(offsets)].sort((a, b) => a - b);
+  const withCopy = stepsWithCopy(form.templates, channel);
+  const steps = [...new Set([...sortedOffsets.map((_, index) => index), ...withCopy])].sort((a, b) => a - b);
+  const stepProblems = steps.some((step) => errorsFor(`templates.${channel}.steps.${step}`).length > 0) || errorsFor(`templates.${channel}.steps`).length > 0;
+  const stepTextProblems = Object.keys(form.templates).some((key) => key.startsWith(`templates.${channel}.steps.`) && errorsFor(key).length > 0);
+
+  return (
+    <section className="card template-channel" aria-labelledby={`templates-${channel}`} data-testid={`templates-${channel}`}>
+      <h3 id={`templates-${channel}`}>{CHANNEL_LABELS[channel]}</h3>
+      <p className="muted">
+        {CHANNEL_INTROS[channel]}
+        {!form[`enable_${channel}`] && <strong> This channel is off: these messages are not sent.</strong>}
+      </p>
+      <FieldErrors field={`templates.${channel}`} messages={errorsFor(`templates.${channel}`)} />
+      {DECLINE_VARIANTS.map((variant) => (
+        <TemplateGroup key={variant} channel={channel} variant={variant} />
+      ))}
+      <details className="step-templates" open={withCopy.length > 0 || stepProblems || stepTextProblems}>
+        <summary>Different copy for specific reminders (optional)</summary>
+        <p className="muted small">Anything left empty uses the copy above. Reminders count from the first one.</p>
+        <FieldErrors field={`templates.${channel}.steps`} messages={errorsFor(`templates.${channel}.steps`)} />
+        {steps.map((step) => {
+          const day = sortedOffsets[step];
+          const problems = errorsFor(`templates.${channel}.steps.${step}`);
+          const hasCopy = withCopy.includes(step);
+          return (
+            <details key={step} className="step-template" open={hasCopy || problems.length > 0}>
+              <summary>
+                Reminder {step + 1}
+                {day !== undefined ? ` (day ${day})` : ' (no such reminder)'}
+                {hasCopy && <span className="pill">custom</span>}
+              </summary>
+              <FieldErrors field={`templates.${channel}.steps.${step}`} messages={problems} />
+              {DECLINE_VARIANTS.map((variant) => (
+                <TemplateGroup key={variant} channel={channel} variant={variant} step={step} />
+              ))}
+            </details>
+          );
+        })}
+      </details>
+    </section>
+  );
+}

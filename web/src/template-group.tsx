@@ -1,0 +1,54 @@
+import { describedBy, FieldErrors } from './field-errors.tsx';
+import { VARIANT_LABELS } from './format.ts';
+import { fieldId, useSettingsForm } from './settings-context.tsx';
+import { TEMPLATE_MAX_LENGTH, TEMPLATE_PARTS, templateKey } from './settings-model.ts';
+import { TemplatePreview } from './template-preview.tsx';
+import type { Channel, DeclineVariant } from './types.ts';
+
+const PART_LABELS: Record<string, string> = { title: 'Title', subject: 'Subject', body: 'Message' };
+
+/** One decline variant of one channel (optionally for one step): its texts and their preview. */
+export function TemplateGroup({ channel, variant, step }: { channel: Channel; variant: DeclineVariant; step?: number }) {
+  const { form, setTemplate, errorsFor } = useSettingsForm();
+  const keys = TEMPLATE_PARTS[channel].map((part) => templateKey(channel, part, variant, step));
+  return (
+    <div className="template-group" data-testid="template-group">
+      <h4 className="template-group-title">{VARIANT_LABELS[variant]}</h4>
+      <div className="template-grid">
+        <div className="template-inputs">
+          {TEMPLATE_PARTS[channel].map((part, index) => {
+            const key = keys[index]!;
+            const text = form.templates[key] ?? '';
+            const errors = errorsFor(key);
+            const max = TEMPLATE_MAX_LENGTH[channel][part] ?? 0;
+            const isBody = part === 'body';
+            return (
+              <div className="field" key={key}>
+                <label htmlFor={fieldId(key)}>
+                  {PART_LABELS[part] ?? part}
+                  {channel === 'dm' && isBody && <span className="muted"> (Markdown)</span>}
+                </label>
+                <textarea
+                  id={fieldId(key)}
+                  name={key}
+                  data-testid={`template-${key.slice('templates.'.length)}`}
+                  rows={isBody ? (step === undefined ? 5 : 4) : 1}
+                  className={isBody ? 'textarea-body' : 'textarea-line'}
+                  placeholder={step === undefined ? 'Default copy (leave empty to keep it)' : 'Same as the general copy above'}
+                  value={text}
+                  onChange={(event) => setTemplate(key, event.target.value)}
+                  {...describedBy(key, errors, true)}
+                />
+                <p className="hint counter" id={`${fieldId(key)}-hint`}>
+                  {text.length.toLocaleString()} / {max.toLocaleString()}
+                </p>
+                <FieldErrors field={key} messages={errors} />
+              </div>
+            );
+          })}
+        </div>
+        <TemplatePreview channel={channel} variant={variant} step={step ?? 0} ownKeys={keys} />
+      </div>
+    </div>
+  );
+}

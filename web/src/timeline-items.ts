@@ -1,0 +1,168 @@
+import { CHANNEL_LABELS, formatMoney, humanize, STATUS_LABELS } from './format.ts';
+import type { CaseDetail, CaseEvent, Delivery, Incentive } from './types.ts';
+
+/** One line of a case's history, whatever table it came from. */
+export interface TimelineItem {
+  key: string;
+  kind: 'event' | 'delivery' | 'incentive';
+  /** ISO time shown, or null when the row has none yet (an incentive not granted). */
+  at: string | null;
+  /** Where it sorts: its own time, or for an ungranted incentive the first reminder's. */
+  sortAt: string | null;
+  /** Tie-break at equal times: what led to a reminder, its deliveries, then the "sent" summary. */
+  rank: number;
+  title: string;
+  actor: string;
+  tone: 'neutral' | 'good' | 'bad' | 'info';
+  notes: string[];
+  /** The message as rendered for the member, for deliveries. */
+  message?: { subject: string | null; body: string | null };
+}
+
+/** case_events, deliveries and incentives merged in time order, oldest first (newest last). */
+export function buildTimeline(detail: CaseDetail): TimelineItem[] {
+  // The incentive is granted with the first reminder: one without a time yet sorts there.
+  const firstReminderAt = detail.deliveries
+    .filter((d) => d.step === 0)
+    .map((d) => d.sent_at ?? d.updated_at)
+    .filter((at): at is string => at !== null)
+    .sort()[0] ?? null;
+  const items = [
+    ...detail.timeline.map(eventItem),
+    ...detail.incentives.map((incentive, index) => incentiveItem(incentive, index, firstReminderAt)),
+    ...detail.deliveries.map(deliveryItem),
+  ];
+  const time = (item: TimelineItem) => (item.sortAt === null ? Number.POSITIVE_INFINITY : new Date(item.sortAt).getTime() || 0);
+  return items
+    .map((item, index) => ({ item, index }))
+    .sort((a, b) => time(a.item) - time(b.item) || a.item.rank - b.item.rank || a.index - b.index)
+    .map(({ item }) => item);
+}
+
+/** "system" is us; anything else (an operator's email, a creator's user id, "whop") as written. */
+export function actorLabel(actor: string | null | undefined): string {
+  if (!actor || actor === 'system') return 'Churn Saver';
+  if (actor === 'whop') return 'Whop';
+  return actor;
+}
+
+function eventItem(event: CaseEvent, index: number): TimelineItem {
+  const detail = event.detail ?? {};
+  const notes: string[] = [];
+  const title = describeEvent(event, detail, notes);
+  if (event.from_status !== null && event.from_status !== event.to_status)
+    notes.unshift(`${STATUS_LABELS[event.from_status] ?? event.from_status} → ${STATUS_LABELS[event.to_status] ?? event.to_status}`);
+  return {
+    key: `event-${index}`,
+    kind: 'event',
+    at: event.at,
+    sortAt: event.at,
+    rank: event.reason === 'nudge_sent' ? 3 : 0,
+    title,
+    actor: actorLabel(event.actor),
+    tone: event.to_status === 'recovered' && event.from_status !== 'recovered' ? 'good' : event.to_status === 'closed_no_recovery' && event.from_status !== 'closed_no_recovery' ? 'bad' : 'neutral',
+    notes,
+  };
+}
+
+function describeEvent(event: CaseEvent, detail: Record<string, unknown>, notes: string[]): string {
+  const text = (key: string) => (typeof detail[key] === 'string' || typeof detail[key] === 'number' ? String(detail[key]) : null);
+  switch (event.reason) {
+    case 'payment_failed':
+      if (text('failure_reason')) notes.push(`Reason: ${text('failure_reason')}`);
+      return event.from_status === null ? 'Payment failed: case opened' : 'Payment failed';
+    case 'membership_deactivated':
+      return event.from_status === null ? 'Membership deactivated: case opened' : 'Membership deactivated';
+    case 'failure_merged':
+      return 'Another payment attempt failed';
+    case 'payment_succeeded':
+      return event.to_status === 'recovered' ? 'Payment succeeded: recovered' : 'Payment succeeded';
+    case 'membership_activated':
+      return event.to_status === 'recovered' ? 'Membership reactivated: recovered' : 'Membership reactivated';
+    case 'payment_attributed':
+      return 'Payment counted towards this case';
+    case 'recovery_reduced':
+      return 'Recovered amount reduced (refund)';
+    case 'recovery_reversed':
+      return 'Recovery reversed (refund or dispute)';
+    case 'attribution_window_passed':
+      return 'Attribution window ended without a payment';
+    case 'case_cancelled':
+      if (text('why')) notes.push(text('why')!);
+      return 'Case cancelled';
+    case 'nudge_requested':
+      if (detail.force === true) notes.push('Minimum gap ignored (forced)');
+      return 'Nudge requested';
+    case 'nudge_sent': {
+      const step = typeof detail.step === 'number' ? detail.step + 1 : null;
+      const channels = detail.channels;
+      if (channels && typeof channels === 'object')
+        notes.push(
+          Object.entries(channels as Record<string, unknown>)
+            .map(([channel, status]) => `${CHANNEL_LABELS[channel] ?? channel}: ${String(status)}`)
+            .join(' · '),
+        );
+      if (typeof detail.incentive_days === 'number') notes.push(`Offered ${detail.incentive_days} free days`);
+      return step === null ? 'Reminder sent' : `Reminder ${step} sent`;
+    }
+    case 'membership_cancel_at_period_end':
+      return 'Membership set to cancel at the end of the period';
+    case 'membership_terminated':
+      return 'Membership terminated';
+    case 'membership_cancel_failed':
+      if (text('error')) notes.push(`Whop said: ${text('error')}`);
+      return 'Cancelling the membership failed';
+    default:
+      for (const [key, value] of Object.entries(detail))
+        if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') notes.push(`${humanize(key)}: ${String(value)}`);
+      return humanize(event.reason);
+  }
+}
+
+const DELIVERY_WORDS: Record<Delivery['status'], string> = {
+  sent: 'sent',
+  pending: 'retrying',
+  failed: 'failed',
+  skipped: 'skipped',
+  outbox: 'kept in the outbox (not sent: provider not configured)',
+  dead: 'gave up after repeated failures',
+};
+
+function deliveryItem(delivery: Delivery, index: number): TimelineItem {
+  const notes: string[] = [];
+  if (delivery.attempts > 1) notes.push(`${delivery.attempts} attempts`);
+  if (delivery.error) notes.push(`Error: ${delivery.error}`);
+  const hasMessage = delivery.rendered_subject !== null || delivery.rendered_body !== null;
+  return {
+    key: `delivery-${index}`,
+    kind: 'delivery',
+    at: delivery.sent_at ?? delivery.updated_at,
+    sortAt: delivery.sent_at ?? delivery.updated_at,
+    rank: 2,
+    title: `Reminder ${delivery.step + 1} by ${CHANNEL_LABELS[delivery.channel] ?? delivery.channel}: ${DELIVERY_WORDS[delivery.status] ?? delivery.status}`,
+    actor: 'Churn Saver',
+    tone: delivery.status === 'sent' ? 'info' : delivery.status === 'failed' || delivery.status === 'dead' ? 'bad' : 'neutral',
+    notes,
+    ...(hasMessage ? { message: { subject: delivery.rendered_subject, body: delivery.rendered_body } } : {}),
+  };
+}
+
+function incentiveItem(incentive: Incentive, index: number, firstReminderAt: string | null): TimelineItem {
+  const what = incentive.type === 'free_days' ? `${incentive.value} free ${incentive.value === 1 ? 'day' : 'days'}` : `${humanize(incentive.type)} (${incentive.value})`;
+  const notes: string[] = [];
+  if (incentive.cost_cents > 0) notes.push(`Estimated cost ${formatMoney(incentive.cost_cents, incentive.currency)}`);
+  if (incentive.error) notes.push(`Error: ${incentive.error}`);
+  if (incentive.status === 'unknown') notes.push('The grant was interrupted; check the membership in Whop before granting again.');
+  const state: Record<string, string> = { granted: 'granted', pending: 'pending', granting: 'being granted', failed: 'failed', unknown: 'outcome unknown' };
+  return {
+    key: `incentive-${index}`,
+    kind: 'incentive',
+    at: incentive.granted_at,
+    sortAt: incentive.granted_at ?? firstReminderAt,
+    rank: 1,
+    title: `Incentive: ${what} ${state[incentive.status] ?? incentive.status}`,
+    actor: 'Churn Saver',
+    tone: incentive.status === 'granted' ? 'info' : incentive.status === 'failed' || incentive.status === 'unknown' ? 'bad' : 'neutral',
+    notes,
+  };
+}

@@ -1,0 +1,167 @@
+/** Shapes of the dashboard JSON API (docs/api.md). */
+
+export type CaseStatus = 'open' | 'recovered' | 'closed_no_recovery';
+export type Channel = 'push' | 'dm' | 'email';
+export type DeclineVariant = 'insufficient_funds' | 'card_expired' | 'card_declined' | 'generic';
+
+export const CHANNELS: readonly Channel[] = ['push', 'dm', 'email'];
+export const DECLINE_VARIANTS: readonly DeclineVariant[] = ['insufficient_funds', 'card_expired', 'card_declined', 'generic'];
+export const CASE_STATUSES: readonly CaseStatus[] = ['open', 'recovered', 'closed_no_recovery'];
+
+export type Me = { kind: 'operator'; email: string; csrf_token: string } | { kind: 'creator'; user_id: string };
+
+export interface CompanySummary {
+  company_id: string;
+  title: string | null;
+  open_cases: number;
+  recovered_cents_30d: number;
+  currency: string | null;
+}
+
+export interface AdminOverview {
+  companies: number;
+  webhooks: { pending: number; failed: number; processed_24h: number; oldest_pending_at: string | null };
+  queue: { lag_seconds: number | null; queued: number };
+  deliveries: { dead: number; pending: number };
+  dead_letters: { company_id: string; case_id: string; channel: Channel; step: number; error: string | null; updated_at: string }[];
+}
+
+export interface Kpis {
+  window_days: number;
+  currency: string;
+  cases_opened: number;
+  recovered: number;
+  closed_no_recovery: number;
+  open: number;
+  open_past_window: number;
+  recovery_rate_count: number | null;
+  recovery_rate_amount: number | null;
+  recovered_cents: number;
+  lost_cents: number;
+  at_risk_cents: number;
+  incentive_cost_cents: number;
+  net_recovered_cents: number;
+  median_hours_to_recover: number | null;
+  by_step: { step: number; nudged: number; recovered_after: number }[];
+  by_channel: { channel: Channel; sent: number; recovered_cases: number }[];
+  weekly: { week_start: string; recovered_cents: number; lost_cents: number; recovered: number; lost: number }[];
+  formulas: Record<string, string>;
+}
+
+export interface RecoveryCase {
+  id: string;
+  status: CaseStatus;
+  whop_membership_id: string;
+  whop_user_id: string | null;
+  member_email: string | null;
+  member_name: string | null;
+  failure_reason: string | null;
+  failure_count: number;
+  amount_at_risk_cents: number;
+  recovered_cents: number;
+  currency: string;
+  risk_level: 'low' | 'medium' | 'high' | null;
+  first_failure_at: string;
+  recovered_at: string | null;
+  closed_at: string | null;
+  attribution_ends_at: string | null;
+  steps_sent: number;
+  next_nudge_at: string | null;
+}
+
+export interface CaseList {
+  cases: RecoveryCase[];
+  next_cursor: string | null;
+  total: number;
+}
+
+export interface CaseEvent {
+  at: string;
+  from_status: CaseStatus | null;
+  to_status: CaseStatus;
+  reason: string;
+  actor: string | null;
+  source: 'lifecycle' | 'outreach' | 'action' | string;
+  detail: Record<string, unknown> | null;
+}
+
+export interface Delivery {
+  step: number;
+  channel: Channel;
+  status: 'pending' | 'sent' | 'failed' | 'skipped' | 'outbox' | 'dead';
+  attempts: number;
+  error: string | null;
+  rendered_subject: string | null;
+  rendered_body: string | null;
+  sent_at: string | null;
+  updated_at: string | null;
+}
+
+export interface Incentive {
+  type: 'free_days' | 'promo_code' | string;
+  value: number;
+  status: 'pending' | 'granting' | 'granted' | 'failed' | 'unknown' | string;
+  cost_cents: number;
+  currency: string | null;
+  granted_at: string | null;
+  error: string | null;
+}
+
+export interface CaseDetail {
+  case: RecoveryCase;
+  timeline: CaseEvent[];
+  deliveries: Delivery[];
+  incentives: Incentive[];
+}
+
+export type VariantTexts = Partial<Record<DeclineVariant, string>>;
+/** One channel's parts (push: title/body, dm: body, email: subject/body), each per variant. */
+export type TemplateParts = Partial<Record<string, VariantTexts>>;
+export type ChannelTemplates = TemplateParts & { steps?: Record<string, TemplateParts> };
+
+export interface QuietHours {
+  start_hour: number;
+  end_hour: number;
+  timezone: string;
+}
+
+export interface Settings {
+  enable_push: boolean;
+  enable_dm: boolean;
+  enable_email: boolean;
+  reminder_offsets_days: number[];
+  incentive_type?: string;
+  incentive_days: number;
+  attribution_window_days: number;
+  min_gap_hours: number;
+  quiet_hours: QuietHours | null;
+  retry_payment_first: boolean;
+  templates: Partial<Record<Channel, ChannelTemplates>>;
+  /** Anything the server adds later is kept as it came and sent back unchanged. */
+  [other: string]: unknown;
+}
+
+export interface SettingsResponse {
+  version: number;
+  settings: Settings;
+  placeholders: string[];
+  smtp_configured: boolean;
+  whop_configured: boolean;
+  webhook_url: string;
+}
+
+export interface SettingsProblem {
+  field: string;
+  message: string;
+}
+
+export interface PreviewResult {
+  subject?: string;
+  title?: string;
+  body: string;
+}
+
+export interface ActionResponse {
+  ok: true;
+  result?: unknown;
+}
