@@ -50,8 +50,6 @@ describe.runIf(canRun)('dashboard in a real browser', () => {
       args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
     });
     page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-    page.on('response', (r) => { if (r.status() >= 400) console.log('DBG', r.status(), r.url()); });
-    page.on('pageerror', (e) => console.log('DBG pageerror', e.message));
   }, 90_000);
   afterAll(async () => {
     await browser?.close();
