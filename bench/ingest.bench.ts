@@ -105,7 +105,7 @@ async function coldStart(env: Record<string, string>) {
 
 const fmt = (n: number) => n.toFixed(0);
 const deliveries = makeDeliveries(Number(process.env.BENCH_DELIVERIES ?? 120_000));
-const base = { WEBHOOK_SECRET: secret, PORT: '0', HOSTNAME: '127.0.0.1', LOG_LEVEL: 'warn' };
+const base = { RATE_LIMIT_COMPANY_WEBHOOKS_PER_MINUTE: '10000000', WEBHOOK_SECRET: secret, PORT: '0', HOSTNAME: '127.0.0.1', LOG_LEVEL: 'warn' };
 const serviceEnv = (extra: Record<string, string>) => ({ ...base, NODE_ENV: 'test', ...extra });
 
 console.log(`ingest benchmark: ${SECONDS} s per run, ${CONNECTIONS} connections, ${deliveries.length} pre-signed deliveries (5 % duplicates)`);

@@ -24,6 +24,8 @@ export interface RuntimeOptions {
   clock?: Clock;
   /** Reuse an open database (tests); otherwise opened from config. */
   database?: Database;
+  /** Prefix of the rate-limit counters in Redis; tests give each service its own so files and runs do not share counts. */
+  rateLimitNamespace?: string;
 }
 
 export interface Runtime {
@@ -101,6 +103,16 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       secureCookies: config.NODE_ENV === 'production',
       publicUrl: outreach.links.publicUrl,
       version: config.APP_VERSION,
+      trustProxyHops: config.TRUST_PROXY_HOPS,
+      rateLimits: {
+        ipMax: config.RATE_LIMIT_IP_MAX,
+        ipWindowSeconds: config.RATE_LIMIT_IP_WINDOW_SECONDS,
+        companyWebhooksPerMinute: config.RATE_LIMIT_COMPANY_WEBHOOKS_PER_MINUTE,
+        loginPerAccountMax: config.RATE_LIMIT_LOGIN_MAX,
+        loginPerAccountWindowSeconds: config.RATE_LIMIT_LOGIN_WINDOW_SECONDS,
+        redis: cache.redis,
+        nameSpace: options.rateLimitNamespace,
+      },
     });
     const address = await app.listen({ port: config.PORT, host: config.HOSTNAME });
     url = address.replace('0.0.0.0', 'localhost').replace('[::]', 'localhost');

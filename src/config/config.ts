@@ -43,6 +43,16 @@ const schema = z.object({
   SMTP_PASS: optionalString,
   SMTP_FROM: z.preprocess(emptyToUndefined, z.string().min(3).optional()),
   SMTP_SECURE: z.preprocess((v) => (typeof v === 'string' ? v.trim().toLowerCase() : v), z.enum(['true', 'false', '1', '0', '']).default('false')).transform((v) => v === 'true' || v === '1'),
+  /** Per client ip, every route but health and metrics: the WAF's rule (2000 per 5 minutes) as a second line. */
+  RATE_LIMIT_IP_MAX: z.coerce.number().int().min(1).default(2000),
+  RATE_LIMIT_IP_WINDOW_SECONDS: z.coerce.number().int().min(1).max(86_400).default(300),
+  /** Verified Whop deliveries per company per minute (unsigned ones never count). */
+  RATE_LIMIT_COMPANY_WEBHOOKS_PER_MINUTE: z.coerce.number().int().min(1).default(6000),
+  /** Operator sign-in attempts per account per window, on top of the lockout backoff. */
+  RATE_LIMIT_LOGIN_MAX: z.coerce.number().int().min(1).default(10),
+  RATE_LIMIT_LOGIN_WINDOW_SECONDS: z.coerce.number().int().min(1).max(86_400).default(900),
+  /** Proxies whose X-Forwarded-For entry is trusted for the client ip: 1 = the ALB, 0 = none (clients connect directly). */
+  TRUST_PROXY_HOPS: z.coerce.number().int().min(0).max(10).default(1),
   /** How often a worker looks for due nudges. */
   NUDGE_INTERVAL_SECONDS: z.coerce.number().min(0.1).max(3600).default(5),
   APP_VERSION: z.string().min(1).default('0.1.0'),

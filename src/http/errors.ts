@@ -1,4 +1,4 @@
-import type { FastifyError, FastifyInstance } from 'fastify';
+import type { FastifyError, FastifyInstance, preHandlerAsyncHookHandler } from 'fastify';
 
 /** The closed list of error codes this API answers with, and their statuses. */
 export const ERROR_STATUS = {
@@ -30,9 +30,11 @@ export function errorBody(code: ErrorCode, message: string, requestId?: string):
 
 /**
  * The one translator at the edge: framework errors become the closed list above; anything
- * unexpected is a 500 with a request id, its detail only in the logs.
+ * unexpected is a 500 with a request id, its detail only in the logs (where the logger's error
+ * serializer drops query parameters and driver details: they can hold member data).
+ * `notFoundPreHandler` runs before the 404 answer (the per-ip rate limit, so scanning counts).
  */
-export function registerErrorHandling(app: FastifyInstance): void {
+export function registerErrorHandling(app: FastifyInstance, options: { notFoundPreHandler?: preHandlerAsyncHookHandler } = {}): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {
     if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE' || error.statusCode === 413)
       return reply.code(413).send(errorBody('payload_too_large', `body exceeds the ${request.routeOptions.bodyLimit ?? 1048576}-byte limit`));
@@ -45,7 +47,7 @@ export function registerErrorHandling(app: FastifyInstance): void {
     request.log.error({ err: error }, 'unhandled error');
     return reply.code(500).send(errorBody('internal', 'internal error; quote the request id to the operator', request.id));
   });
-  app.setNotFoundHandler((request, reply) =>
+  app.setNotFoundHandler(options.notFoundPreHandler ? { preHandler: options.notFoundPreHandler } : {}, (request, reply) =>
     reply.code(404).send(errorBody('not_found', `no route ${request.method} ${request.url.split('?')[0]}`)),
   );
 }

@@ -1,5 +1,21 @@
 import { LogController, type FastifyReply, type FastifyRequest } from 'fastify';
 
+/** Query parameters whose values are logged; any other value (a search that may be an email, a token) is not. */
+const LOGGED_QUERY_PARAMS = new Set(['window', 'status', 'from', 'to', 'sort', 'limit']);
+
+/**
+ * The url as logged: the path, and the query with the values of parameters outside the list above
+ * replaced (`?q=[redacted]`, `/api/unsubscribe?token=[redacted]`).
+ */
+export function urlForLog(url: string): string {
+  const start = url.indexOf('?');
+  if (start === -1) return url;
+  const parts: string[] = [];
+  for (const [name, value] of new URLSearchParams(url.slice(start + 1)))
+    parts.push(`${encodeURIComponent(name)}=${LOGGED_QUERY_PARAMS.has(name) ? encodeURIComponent(value) : '[redacted]'}`);
+  return `${url.slice(0, start)}?${parts.join('&')}`;
+}
+
 /**
  * One log line per request with the deployment guide's fields (method, url, statusCode,
  * duration, userAgent, ip), instead of Fastify's pair of incoming/completed lines.
@@ -11,7 +27,7 @@ export class RequestLogController extends LogController {
   override requestCompleted(error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply): void {
     const fields = {
       method: request.method,
-      url: request.url,
+      url: urlForLog(request.url),
       statusCode: reply.statusCode,
       duration: Math.round(reply.elapsedTime * 100) / 100,
       userAgent: request.headers['user-agent'],

@@ -28,7 +28,7 @@ export function createMetrics() {
     }),
     webhooksReceived: new Counter({
       name: 'webhooks_received_total',
-      help: 'Whop webhook deliveries by event type and outcome (accepted, duplicate, rejected, failed)',
+      help: 'Whop webhook deliveries by event type and outcome (accepted, duplicate, ignored, rejected, rate_limited, failed)',
       labelNames: ['type', 'outcome'] as const,
       registers: [registry],
     }),

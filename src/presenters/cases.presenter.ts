@@ -1,10 +1,11 @@
-import { and, asc, desc, eq, gt, gte, ilike, lt, lte, or, sql, type SQL } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, gte, ilike, inArray, lt, lte, or, sql, type SQL } from 'drizzle-orm';
 import type { Queryable } from '../db/client.ts';
 import { caseEvents } from '../db/schema/case-events.ts';
 import { deliveries } from '../db/schema/deliveries.ts';
 import { incentives } from '../db/schema/incentives.ts';
 import { recoveryCases } from '../db/schema/recovery-cases.ts';
 import type { CaseStatus } from '../domain/recovery-case.ts';
+import { isUuid } from '../domain/is-uuid.ts';
 
 export const CASE_SORTS = ['first_failure_at', 'amount', 'status'] as const;
 export type CaseSort = (typeof CASE_SORTS)[number];
@@ -83,7 +84,11 @@ export function decodeCursor(cursor: string): [CursorValue, string] | null {
 
 async function listPage(companyId: string, q: Queryable, query: CaseListQuery, after: [CursorValue, string] | null) {
   const column = SORT_COLUMNS[query.sort];
-  const conditions: SQL[] = [filtersOf(companyId, query)];
+  // A search cannot use an index (substring, any case): it is answered by the narrow covering
+  // index (company, first failure) without reading the table, and only the page's rows are read.
+  const conditions: SQL[] = query.q
+    ? [eq(recoveryCases.companyId, companyId), inArray(recoveryCases.id, q.select({ id: recoveryCases.id }).from(recoveryCases).where(filtersOf(companyId, query)))]
+    : [filtersOf(companyId, query)];
   if (after) {
     const value = query.sort === 'first_failure_at' ? new Date(after[0]) : after[0];
     // Keyset pagination on (sort column, id): stable under inserts, no OFFSET scans.
@@ -97,11 +102,14 @@ async function listPage(companyId: string, q: Queryable, query: CaseListQuery, a
 /** One page of a company's cases, filtered and sorted, with the cursor of the next page. */
 export async function presentCaseList(companyId: string, q: Queryable, query: CaseListQuery) {
   const after = query.cursor ? decodeCursor(query.cursor) : null;
-  const cases = await listPage(companyId, q, query, after);
+  // The page and the total do not depend on each other: on PostgreSQL they run side by side.
+  const [cases, [count]] = await Promise.all([
+    listPage(companyId, q, query, after),
+    q.select({ n: sql<number>`count(*)::int` }).from(recoveryCases).where(filtersOf(companyId, query)),
+  ]);
   const last = cases.at(-1);
   const sortValueOf = (c: CaseListItem): CursorValue =>
     query.sort === 'first_failure_at' ? c.first_failure_at.toISOString() : query.sort === 'amount' ? c.amount_at_risk_cents : c.status;
-  const [count] = await q.select({ n: sql<number>`count(*)::int` }).from(recoveryCases).where(filtersOf(companyId, query));
   return {
     cases,
     next_cursor: last && cases.length === query.limit ? encodeCursor(sortValueOf(last), last.id) : null,
@@ -123,7 +131,7 @@ export async function* iterateCases(companyId: string, q: Queryable, filters: Ca
 
 /** One case with its timeline, deliveries and incentives; null when it is not this company's. */
 export async function presentCase(companyId: string, q: Queryable, caseId: string) {
-  if (!/^[0-9a-f-]{36}$/i.test(caseId)) return null;
+  if (!isUuid(caseId)) return null;
   const [found] = await q
     .select(listColumns)
     .from(recoveryCases)

@@ -8,89 +8,149 @@ async function rows<T>(q: Queryable, query: ReturnType<typeof sql>): Promise<T[]
   return ((await q.execute(query)) as unknown as { rows: T[] }).rows;
 }
 
-/** The currency most of the company's cases are in; amounts of other currencies are not mixed in. */
+/**
+ * The currency most of the company's cases are in; amounts of other currencies are not mixed in.
+ * Most companies sell in one currency: its distinct currencies are found by walking the
+ * (company_id, currency) index one value at a time, and only when there are several are the cases
+ * of each counted (a tie goes to the first in currency order).
+ */
 async function mainCurrencyOf(q: Queryable, companyId: string): Promise<string> {
-  const [row] = await rows<{ currency: string }>(
+  const currencies = await rows<{ currency: string }>(
     q,
-    sql`SELECT currency FROM recovery_cases WHERE company_id = ${companyId} AND currency IS NOT NULL GROUP BY currency ORDER BY count(*) DESC LIMIT 1`,
+    sql`WITH RECURSIVE currencies AS (
+          SELECT (SELECT min(currency) FROM recovery_cases WHERE company_id = ${companyId}) AS currency
+          UNION ALL
+          SELECT (SELECT min(r.currency) FROM recovery_cases r WHERE r.company_id = ${companyId} AND r.currency > c.currency)
+          FROM currencies c WHERE c.currency IS NOT NULL
+        )
+        SELECT currency FROM currencies WHERE currency IS NOT NULL`,
   );
-  return row?.currency ?? 'usd';
+  if (currencies.length <= 1) return currencies[0]?.currency ?? 'usd';
+  const counts = await Promise.all(
+    currencies.map(async ({ currency }) => {
+      const [row] = await rows<{ n: string | number }>(q, sql`SELECT count(*) AS n FROM recovery_cases WHERE company_id = ${companyId} AND currency = ${currency}`);
+      return { currency, n: Number(row?.n ?? 0) };
+    }),
+  );
+  return counts.reduce((best, c) => (c.n > best.n ? c : best)).currency;
 }
+
+type Num = string | number | null;
+
+/** One group of the window's cases: the totals, the per-step and the weekly figures are sums over these. */
+interface CaseGroup {
+  status: 'open' | 'recovered' | 'closed_no_recovery';
+  currency: string | null;
+  steps_sent: number;
+  past_window: boolean;
+  week_start: Date | string | null;
+  n: Num;
+  at_risk_cents: Num;
+  recovered_cents: Num;
+}
+
+/** Steps the per-step figures cover (as many as reminder offsets may have). */
+const STEPS = 10;
 
 /**
  * The dashboard's KPIs for one company over cases that first failed in the last `windowDays`.
  * companyId is argument one and every query is scoped to it. Formulas: domain/kpi-formulas.ts.
+ *
+ * The window's cases are read once, grouped by what the figures distinguish (status, currency,
+ * steps sent, past the window, week decided), and the totals, per-step and weekly figures are
+ * summed from those groups; the statements do not depend on one another (money is grouped by
+ * currency and the company's main currency picked afterwards), so they run side by side.
  */
 export async function presentKpis(companyId: string, q: Queryable, windowDays: number, now: Date) {
   const since = new Date(now.getTime() - windowDays * DAY_MS).toISOString();
   const at = now.toISOString();
-  const currency = await mainCurrencyOf(q, companyId);
   const scope = sql`c.company_id = ${companyId} AND c.first_failure_at >= ${since}::timestamptz`;
-  const money = sql`c.currency = ${currency}`;
 
-  const [totals] = await rows<Record<string, string | number | null>>(
-    q,
-    sql`SELECT
-          count(*) AS cases_opened,
-          count(*) FILTER (WHERE c.status = 'recovered') AS recovered,
-          count(*) FILTER (WHERE c.status = 'closed_no_recovery') AS closed_no_recovery,
-          count(*) FILTER (WHERE c.status = 'open') AS open,
-          count(*) FILTER (WHERE c.status = 'open' AND c.attribution_ends_at < ${at}::timestamptz) AS open_past_window,
-          coalesce(sum(c.amount_at_risk_cents) FILTER (WHERE c.status = 'recovered' AND ${money}), 0) AS recovered_at_risk_cents,
-          coalesce(sum(c.amount_at_risk_cents) FILTER (WHERE (c.status = 'closed_no_recovery' OR (c.status = 'open' AND c.attribution_ends_at < ${at}::timestamptz)) AND ${money}), 0) AS lost_cents,
-          coalesce(sum(c.recovered_cents) FILTER (WHERE c.status = 'recovered' AND ${money}), 0) AS recovered_cents,
-          percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM c.recovered_at - c.first_failure_at) / 3600)
-            FILTER (WHERE c.status = 'recovered' AND c.recovered_at IS NOT NULL) AS median_hours_to_recover
-        FROM recovery_cases c WHERE ${scope}`,
-  );
-  const [incentive] = await rows<{ cost: string | number }>(
-    q,
-    sql`SELECT coalesce(sum(i.cost_cents), 0) AS cost FROM incentives i JOIN recovery_cases c ON c.id = i.case_id
-        WHERE ${scope} AND i.company_id = ${companyId} AND i.status = 'granted' AND ${money}`,
-  );
-  const [atRisk] = await rows<{ cents: string | number }>(
-    q,
-    sql`SELECT coalesce(sum(c.amount_at_risk_cents), 0) AS cents FROM recovery_cases c
-        WHERE c.company_id = ${companyId} AND c.status = 'open' AND c.attribution_ends_at >= ${at}::timestamptz AND ${money}`,
-  );
-  const byStep = await rows<{ step: number; nudged: string | number; recovered_after: string | number }>(
-    q,
-    sql`SELECT s.step, count(*) FILTER (WHERE c.steps_sent > s.step) AS nudged,
-               count(*) FILTER (WHERE c.status = 'recovered' AND c.steps_sent = s.step + 1) AS recovered_after
-        FROM recovery_cases c CROSS JOIN generate_series(0, 9) AS s(step)
-        WHERE ${scope} AND c.steps_sent > s.step GROUP BY s.step ORDER BY s.step`,
-  );
-  const byChannel = await rows<{ channel: string; sent: string | number; recovered_cases: string | number }>(
-    q,
-    sql`SELECT d.channel, count(*) AS sent, count(DISTINCT c.id) FILTER (WHERE c.status = 'recovered') AS recovered_cases
-        FROM deliveries d JOIN recovery_cases c ON c.id = d.case_id
-        WHERE ${scope} AND d.company_id = ${companyId} AND d.status IN ('sent', 'outbox') GROUP BY d.channel ORDER BY d.channel`,
-  );
-  const weekly = await rows<{ week_start: Date | string; recovered_cents: string | number; lost_cents: string | number; recovered: string | number; lost: string | number }>(
-    q,
-    sql`SELECT date_trunc('week', coalesce(c.recovered_at, c.closed_at)) AS week_start,
-               coalesce(sum(c.recovered_cents) FILTER (WHERE c.status = 'recovered' AND ${money}), 0) AS recovered_cents,
-               coalesce(sum(c.amount_at_risk_cents) FILTER (WHERE c.status = 'closed_no_recovery' AND ${money}), 0) AS lost_cents,
-               count(*) FILTER (WHERE c.status = 'recovered') AS recovered,
-               count(*) FILTER (WHERE c.status = 'closed_no_recovery') AS lost
-        FROM recovery_cases c WHERE ${scope} AND c.status <> 'open'
-        GROUP BY 1 ORDER BY 1`,
-  );
+  const [currency, groups, [medianRow], incentiveCost, atRisk, byChannel] = await Promise.all([
+    mainCurrencyOf(q, companyId),
+    rows<CaseGroup>(
+      q,
+      sql`SELECT c.status, c.currency, c.steps_sent,
+                 (c.status = 'open' AND c.attribution_ends_at < ${at}::timestamptz) AS past_window,
+                 CASE WHEN c.status <> 'open' THEN date_trunc('week', coalesce(c.recovered_at, c.closed_at)) END AS week_start,
+                 count(*) AS n, sum(c.amount_at_risk_cents) AS at_risk_cents, sum(c.recovered_cents) AS recovered_cents
+          FROM recovery_cases c WHERE ${scope}
+          GROUP BY 1, 2, 3, 4, 5`,
+    ),
+    rows<{ hours: Num }>(
+      q,
+      sql`SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM c.recovered_at - c.first_failure_at) / 3600) AS hours
+          FROM recovery_cases c WHERE ${scope} AND c.status = 'recovered' AND c.recovered_at IS NOT NULL`,
+    ),
+    rows<{ currency: string | null; cents: Num }>(
+      q,
+      sql`SELECT c.currency, sum(i.cost_cents) AS cents FROM incentives i JOIN recovery_cases c ON c.id = i.case_id
+          WHERE ${scope} AND i.company_id = ${companyId} AND i.status = 'granted' GROUP BY c.currency`,
+    ),
+    rows<{ currency: string | null; cents: Num }>(
+      q,
+      sql`SELECT c.currency, sum(c.amount_at_risk_cents) AS cents FROM recovery_cases c
+          WHERE c.company_id = ${companyId} AND c.status = 'open' AND c.attribution_ends_at >= ${at}::timestamptz GROUP BY c.currency`,
+    ),
+    rows<{ channel: string; sent: string | number; recovered_cases: string | number }>(
+      q,
+      sql`SELECT d.channel, count(*) AS sent, count(DISTINCT c.id) FILTER (WHERE c.status = 'recovered') AS recovered_cases
+          FROM deliveries d JOIN recovery_cases c ON c.id = d.case_id
+          WHERE ${scope} AND d.company_id = ${companyId} AND d.status IN ('sent', 'outbox') GROUP BY d.channel ORDER BY d.channel`,
+    ),
+  ]);
 
   const n = (v: string | number | null | undefined) => Number(v ?? 0);
+  const inMain = (g: { currency: string | null }) => g.currency === currency;
+  const sum = (of: (g: CaseGroup) => number) => groups.reduce((total, g) => total + of(g), 0);
+  const totals = {
+    cases_opened: sum((g) => n(g.n)),
+    recovered: sum((g) => (g.status === 'recovered' ? n(g.n) : 0)),
+    closed_no_recovery: sum((g) => (g.status === 'closed_no_recovery' ? n(g.n) : 0)),
+    open: sum((g) => (g.status === 'open' ? n(g.n) : 0)),
+    open_past_window: sum((g) => (g.past_window ? n(g.n) : 0)),
+    recovered_at_risk_cents: sum((g) => (g.status === 'recovered' && inMain(g) ? n(g.at_risk_cents) : 0)),
+    lost_cents: sum((g) => ((g.status === 'closed_no_recovery' || g.past_window) && inMain(g) ? n(g.at_risk_cents) : 0)),
+    recovered_cents: sum((g) => (g.status === 'recovered' && inMain(g) ? n(g.recovered_cents) : 0)),
+  };
+
+  // Step k: cases that got it (more than k steps sent), and cases recovered after exactly k + 1 steps.
+  const byStep: { step: number; nudged: number; recovered_after: number }[] = [];
+  for (let step = 0; step < STEPS; step++) {
+    const nudged = sum((g) => (g.steps_sent > step ? n(g.n) : 0));
+    if (nudged > 0) byStep.push({ step, nudged, recovered_after: sum((g) => (g.status === 'recovered' && g.steps_sent === step + 1 ? n(g.n) : 0)) });
+  }
+
+  // Decided cases by the week they were decided (no date sorts last, as in SQL).
+  const weeks = new Map<number | null, { week_start: Date | string | null; recovered_cents: number; lost_cents: number; recovered: number; lost: number }>();
+  for (const g of groups) {
+    if (g.status === 'open') continue;
+    const key = g.week_start === null ? null : new Date(g.week_start).getTime();
+    let week = weeks.get(key);
+    if (!week) weeks.set(key, (week = { week_start: g.week_start, recovered_cents: 0, lost_cents: 0, recovered: 0, lost: 0 }));
+    if (g.status === 'recovered') {
+      week.recovered += n(g.n);
+      if (inMain(g)) week.recovered_cents += n(g.recovered_cents);
+    } else {
+      week.lost += n(g.n);
+      if (inMain(g)) week.lost_cents += n(g.at_risk_cents);
+    }
+  }
+  const weekly = [...weeks.entries()].sort(([a], [b]) => (a === null ? 1 : b === null ? -1 : a - b)).map(([, w]) => w);
+
   const inputs: KpiInputs = {
-    casesOpened: n(totals?.cases_opened),
-    recovered: n(totals?.recovered),
-    closedNoRecovery: n(totals?.closed_no_recovery),
-    open: n(totals?.open),
-    openPastWindow: n(totals?.open_past_window),
-    recoveredAtRiskCents: n(totals?.recovered_at_risk_cents),
-    lostCents: n(totals?.lost_cents),
-    recoveredCents: n(totals?.recovered_cents),
-    incentiveCostCents: n(incentive?.cost),
+    casesOpened: totals.cases_opened,
+    recovered: totals.recovered,
+    closedNoRecovery: totals.closed_no_recovery,
+    open: totals.open,
+    openPastWindow: totals.open_past_window,
+    recoveredAtRiskCents: totals.recovered_at_risk_cents,
+    lostCents: totals.lost_cents,
+    recoveredCents: totals.recovered_cents,
+    incentiveCostCents: n(incentiveCost.find(inMain)?.cents),
   };
   const rates = recoveryRates(inputs);
-  const median = totals?.median_hours_to_recover;
+  const median = medianRow?.hours;
   return {
     window_days: windowDays,
     currency,
@@ -103,18 +163,18 @@ export async function presentKpis(companyId: string, q: Queryable, windowDays: n
     recovery_rate_amount: rates.byAmount,
     recovered_cents: inputs.recoveredCents,
     lost_cents: inputs.lostCents,
-    at_risk_cents: n(atRisk?.cents),
+    at_risk_cents: n(atRisk.find(inMain)?.cents),
     incentive_cost_cents: inputs.incentiveCostCents,
     net_recovered_cents: netRecoveredCents(inputs),
     median_hours_to_recover: median === null || median === undefined ? null : Math.round(Number(median) * 10) / 10,
-    by_step: byStep.map((r) => ({ step: Number(r.step), nudged: n(r.nudged), recovered_after: n(r.recovered_after) })),
+    by_step: byStep,
     by_channel: byChannel.map((r) => ({ channel: r.channel, sent: n(r.sent), recovered_cases: n(r.recovered_cases) })),
     weekly: weekly.map((r) => ({
-      week_start: new Date(r.week_start).toISOString().slice(0, 10),
-      recovered_cents: n(r.recovered_cents),
-      lost_cents: n(r.lost_cents),
-      recovered: n(r.recovered),
-      lost: n(r.lost),
+      week_start: new Date(r.week_start ?? 0).toISOString().slice(0, 10),
+      recovered_cents: r.recovered_cents,
+      lost_cents: r.lost_cents,
+      recovered: r.recovered,
+      lost: r.lost,
     })),
     formulas: KPI_FORMULAS,
   };

@@ -131,7 +131,20 @@ function readEnvelope(input: IngestInput): Envelope {
     return { ok: false, reason: 'missing_type', message: input.apiVersion === 'v5' ? 'body.action is required' : 'body.type is required' };
   if (input.apiVersion === 'v1' && (typeof body.id !== 'string' || body.id.length === 0))
     return { ok: false, reason: 'missing_id', message: 'body.id is required' };
+  return { ok: true, type: body.type, companyId: companyIdOfBody(body) };
+}
+
+/**
+ * The company a verified delivery is about (`data.company.id`, else the top-level `company_id`;
+ * legacy v5 bodies normalized first), or null when it names none. Only meaningful after the
+ * signature is verified: an unsigned body can name any company.
+ */
+export function companyIdOfDelivery(verifiedBody: unknown): string | null {
+  const body = isLegacyV5(verifiedBody) ? normalizeLegacyV5(verifiedBody) : verifiedBody;
+  return body !== null && typeof body === 'object' && !Array.isArray(body) ? companyIdOfBody(body as Record<string, unknown>) : null;
+}
+
+function companyIdOfBody(body: Record<string, unknown>): string | null {
   const data = body.data as { company?: { id?: unknown } } | undefined;
-  const companyId = typeof data?.company?.id === 'string' ? data.company.id : typeof body.company_id === 'string' ? body.company_id : null;
-  return { ok: true, type: body.type, companyId };
+  return typeof data?.company?.id === 'string' ? data.company.id : typeof body.company_id === 'string' ? body.company_id : null;
 }

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { loadConfig, type Config } from '../../src/config/config.ts';
 import { createLogger } from '../../src/observability/logger.ts';
@@ -28,7 +29,10 @@ export async function startTestService(database: TestDatabase, options: { clock?
   });
   const logger = createLogger({ level: config.LOG_LEVEL, environment: 'test', version: config.APP_VERSION, destination });
   const webhookSecret = options.env?.WEBHOOK_SECRET ?? newWebhookSecret();
-  const runtime = await startRuntime({ config, logger, webhookSecret, database, ...(options.clock ? { clock: options.clock } : {}) });
+  // Its own rate-limit counters in the shared test Redis: files running side by side (and runs a
+  // minute apart) all come from 127.0.0.1 and would otherwise spend one another's quota.
+  const rateLimitNamespace = `rl:test:${randomBytes(6).toString('hex')}:`;
+  const runtime = await startRuntime({ config, logger, webhookSecret, database, rateLimitNamespace, ...(options.clock ? { clock: options.clock } : {}) });
   const url = runtime.url!;
   return {
     ...runtime,

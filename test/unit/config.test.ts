@@ -20,6 +20,22 @@ describe('configuration', () => {
     expect(result.config.REDIS_URL).toBeUndefined();
   });
 
+  it('rate limits default to the WAF’s 2000 per 5 minutes per ip, 6000 deliveries a minute per company, 10 sign-ins per 15 minutes per account', () => {
+    const result = loadConfig({});
+    if (!result.ok) throw new Error(result.problems.join('; '));
+    expect(result.config).toMatchObject({
+      RATE_LIMIT_IP_MAX: 2000,
+      RATE_LIMIT_IP_WINDOW_SECONDS: 300,
+      RATE_LIMIT_COMPANY_WEBHOOKS_PER_MINUTE: 6000,
+      RATE_LIMIT_LOGIN_MAX: 10,
+      RATE_LIMIT_LOGIN_WINDOW_SECONDS: 900,
+      TRUST_PROXY_HOPS: 1,
+    });
+    const bad = loadConfig({ RATE_LIMIT_IP_MAX: '0', TRUST_PROXY_HOPS: 'all' });
+    expect(bad.ok).toBe(false);
+    if (!bad.ok) expect(bad.problems.map((p) => p.split(':')[0])).toEqual(['RATE_LIMIT_IP_MAX', 'TRUST_PROXY_HOPS']);
+  });
+
   it('accepts a complete production environment', () => {
     expect(loadConfig(PRODUCTION).ok).toBe(true);
   });

@@ -8,3 +8,4 @@ export { deliveries } from './deliveries.ts';
 export { incentives } from './incentives.ts';
 export { emailSuppressions } from './email-suppressions.ts';
 export { operators } from './operators.ts';
+export { auditEvents } from './audit-events.ts';

@@ -2,12 +2,37 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fastifyStatic from '@fastify/static';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 
 export const WEB_DIST = resolve(fileURLToPath(new URL('.', import.meta.url)), '..', '..', '..', 'dist', 'web');
 
 /** Whop shows the dashboard in an iframe: only Whop's origins may frame these pages. */
 export const WHOP_FRAME_ANCESTORS = ["'self'", 'https://whop.com', 'https://*.whop.com'];
+
+/** The SPA's policy: everything from our own origin, inline styles (the chart library sets them). */
+function pageDirectives(frameAncestors: string[]) {
+  return {
+    defaultSrc: ["'self'"],
+    scriptSrc: ["'self'"],
+    styleSrc: ["'self'", "'unsafe-inline'"],
+    imgSrc: ["'self'", 'data:'],
+    connectSrc: ["'self'"],
+    frameAncestors,
+    baseUri: ["'self'"],
+    formAction: ["'self'"],
+    objectSrc: ["'none'"],
+  };
+}
+
+/**
+ * Route-level helmet options, so the headers hold for every answer of these routes (the page, the
+ * "not built" 503, an error) rather than only when the handler gets to set them.
+ * Dashboard pages: CSP frame-ancestors Whop only and no X-Frame-Options (it cannot name an origin
+ * list, and a browser that honours both would refuse Whop's frame). Elsewhere helmet's global
+ * options stand: frame-ancestors 'none' and X-Frame-Options DENY.
+ */
+const FRAMED_BY_WHOP = { contentSecurityPolicy: { useDefaults: false, directives: pageDirectives(WHOP_FRAME_ANCESTORS) }, xFrameOptions: false } as const;
+const NOT_FRAMED = { contentSecurityPolicy: { useDefaults: false, directives: pageDirectives(["'none'"]) } } as const;
 
 /**
  * The React dashboard (built by `npm run build:web` into dist/web): assets, and index.html for
@@ -17,15 +42,12 @@ export async function dashboardPages(app: FastifyInstance): Promise<void> {
   const indexPath = join(WEB_DIST, 'index.html');
   const hasBuild = existsSync(indexPath);
   if (hasBuild) await app.register(fastifyStatic, { root: join(WEB_DIST, 'assets'), prefix: '/assets/', immutable: true, maxAge: '365d' });
-  const frameable = `default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; frame-ancestors ${WHOP_FRAME_ANCESTORS.join(' ')}; base-uri 'self'; form-action 'self'; object-src 'none'`;
-  const page = (frame: boolean) => async (_request: unknown, reply: import('fastify').FastifyReply) => {
+  const page = async (_request: unknown, reply: FastifyReply) => {
     if (!hasBuild) return reply.code(503).type('text/plain').send('The dashboard is not built: run `npm run build:web` (npm ci does it).');
-    reply.header('content-security-policy', frame ? frameable : frameable.replace(/frame-ancestors [^;]+/, "frame-ancestors 'none'"));
-    if (frame) reply.removeHeader('x-frame-options');
     return reply.type('text/html; charset=utf-8').header('cache-control', 'no-cache').send(readFileSync(indexPath));
   };
-  app.get('/dashboard/*', page(true));
-  app.get('/admin', page(false));
-  app.get('/admin/*', page(false));
-  app.get('/login', page(false));
+  app.get('/dashboard/*', { helmet: FRAMED_BY_WHOP }, page);
+  app.get('/admin', { helmet: NOT_FRAMED }, page);
+  app.get('/admin/*', { helmet: NOT_FRAMED }, page);
+  app.get('/login', { helmet: NOT_FRAMED }, page);
 }

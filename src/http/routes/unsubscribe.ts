@@ -12,6 +12,9 @@ const PAGE = (message: string) =>
  * (List-Unsubscribe-Post). Both add the address to the company's suppression list.
  */
 export async function unsubscribeRoutes(app: FastifyInstance, deps: { db: AppDb; signingKey: string }): Promise<void> {
+  // RFC 8058: the mail client POSTs `List-Unsubscribe=One-Click` as a form. The token is in the
+  // query; the body is read (4 KiB at most) and ignored.
+  app.addContentTypeParser(['application/x-www-form-urlencoded', 'multipart/form-data'], { parseAs: 'string', bodyLimit: 4096 }, (_request, _body, done) => done(null, {}));
   const schema = { querystring: { type: 'object', required: ['token'], properties: { token: { type: 'string', minLength: 10, maxLength: 2000 } } } } as const;
   app.get<{ Querystring: { token: string } }>('/api/unsubscribe', { schema }, async (request, reply) => {
     const result = await unsubscribeMember(deps, request.query.token);

@@ -1,0 +1,72 @@
+import { describeConfigProblems, loadConfig } from '../config/config.ts';
+import { loadOrCreateDevWebhookSecret } from '../config/webhook-secret-file.ts';
+import { openDatabase } from '../db/client.ts';
+import { migrate } from '../db/migrate.ts';
+import { formatMinorUnits } from '../domain/money.ts';
+import { seedDemo, type DemoSummary } from './demo-seed.ts';
+
+// npm run demo [-- --reset] — seeds the demo company biz_demo ("Northwind Trading Club") into the
+// database npm start uses (embedded PGlite in DATA_DIR unless DATABASE_URL is set), through the real
+// webhook intake, processing and outbox nudges under a clock that walks the last 90 days.
+// Run it while the service is stopped. A second run changes nothing; --reset seeds biz_demo afresh.
+const args = process.argv.slice(2);
+if (args.includes('--help') || args.includes('-h')) {
+  console.log('usage: npm run demo [-- --reset]\n  --reset  delete the demo company biz_demo and seed it again');
+  process.exit(0);
+}
+const unknown = args.filter((a) => a !== '--reset');
+if (unknown.length > 0) {
+  console.error(`unknown argument ${unknown.join(' ')} (usage: npm run demo [-- --reset])`);
+  process.exit(1);
+}
+
+const loaded = loadConfig(process.env);
+if (!loaded.ok) {
+  console.error(describeConfigProblems(loaded.problems));
+  process.exit(1);
+}
+const config = loaded.config;
+const where = config.DATABASE_URL ? 'PostgreSQL (DATABASE_URL)' : `embedded PGlite in ${config.DATA_DIR}`;
+// Unsubscribe links in the outbox messages are signed as npm start signs them, so they work there.
+const signingKey = config.JWT_SECRET ?? config.WEBHOOK_SECRET ?? loadOrCreateDevWebhookSecret(config.DATA_DIR).secret;
+const baseUrl = `http://localhost:${config.PORT}`;
+
+const database = await openDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR });
+try {
+  await database.withConnection((sql) => migrate(sql));
+  const reset = args.includes('--reset');
+  console.log(`${reset ? 'Re-seeding' : 'Seeding'} the demo company on ${where} …`);
+  const summary = await seedDemo(database, { reset, links: { publicUrl: config.PUBLIC_URL ?? baseUrl, signingKey }, log: (line) => console.log(line) });
+  console.log(describe(summary, baseUrl));
+} catch (error) {
+  console.error(`demo failed: ${error instanceof Error ? error.message : String(error)}`);
+  process.exitCode = 1;
+} finally {
+  await database.close();
+}
+
+function describe(s: DemoSummary, base: string): string {
+  const n = (v: number) => v.toLocaleString('en-US');
+  const money = Object.entries(s.recoveredCents)
+    .map(([currency, cents]) => new Intl.NumberFormat('en-US', { style: 'currency', currency }).format(Number(formatMinorUnits(cents, currency))))
+    .join(' + ');
+  const deliveries = Object.entries(s.deliveries)
+    .map(([status, count]) => `${status} ${n(count)}`)
+    .join(', ');
+  const head =
+    s.outcome === 'seeded'
+      ? `Seeded ${s.companyId} "${s.title}" in ${s.seconds.toFixed(1)} s:`
+      : `${s.companyId} "${s.title}" is already seeded (npm run demo -- --reset seeds it afresh):`;
+  return [
+    head,
+    `  recovered            ${n(s.cases.recovered).padStart(5)}   ${money} won back`,
+    `  closed_no_recovery   ${n(s.cases.closed_no_recovery).padStart(5)}`,
+    `  open                 ${n(s.cases.open).padStart(5)}`,
+    `  total                ${n(s.cases.total).padStart(5)} cases from ${n(s.webhooks)} webhooks; ${n(s.nudges)} nudges (deliveries: ${deliveries})`,
+    '',
+    `Dashboard:  ${base}/dashboard/${s.companyId}`,
+    `Log in at   ${base}/login  with  ${s.operator.email} / ${s.operator.password}`,
+    '',
+    'Start the service with npm start',
+  ].join('\n');
+}
