@@ -1,9 +1,7 @@
-import { describeConfigProblems, loadConfig } from '../config/config.ts';
 import { loadOrCreateDevWebhookSecret } from '../config/webhook-secret-file.ts';
-import { openDatabase } from '../db/client.ts';
-import { migrate } from '../db/migrate.ts';
 import { formatMinorUnits } from '../domain/money.ts';
 import { seedDemo, type DemoSummary } from './demo-seed.ts';
+import { openCliDatabase } from './open-cli-database.ts';
 
 // npm run demo [-- --reset] — seeds the demo company biz_demo ("Northwind Trading Club") into the
 // database npm start uses (embedded PGlite in DATA_DIR unless DATABASE_URL is set), through the real
@@ -20,22 +18,16 @@ if (unknown.length > 0) {
   process.exit(1);
 }
 
-const loaded = loadConfig(process.env);
-if (!loaded.ok) {
-  console.error(describeConfigProblems(loaded.problems));
-  process.exit(1);
-}
-const config = loaded.config;
+// The configured database, migrated, as npm start opens it (exits naming every config problem).
+const { config, database } = await openCliDatabase();
 const where = config.DATABASE_URL ? 'PostgreSQL (DATABASE_URL)' : `embedded PGlite in ${config.DATA_DIR}`;
 // Unsubscribe links in the outbox messages are signed as npm start signs them, so they work there.
 const signingKey = config.JWT_SECRET ?? config.WEBHOOK_SECRET ?? loadOrCreateDevWebhookSecret(config.DATA_DIR).secret;
 const baseUrl = `http://localhost:${config.PORT}`;
 
-const database = await openDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR });
 try {
-  await database.withConnection((sql) => migrate(sql));
   const reset = args.includes('--reset');
-  console.log(`${reset ? 'Re-seeding' : 'Seeding'} the demo company on ${where} …`);
+  console.log(`Demo company biz_demo on ${where}${reset ? ' (--reset: deleting it first)' : ''} …`);
   const summary = await seedDemo(database, { reset, links: { publicUrl: config.PUBLIC_URL ?? baseUrl, signingKey }, log: (line) => console.log(line) });
   console.log(describe(summary, baseUrl));
 } catch (error) {

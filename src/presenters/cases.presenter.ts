@@ -84,8 +84,9 @@ export function decodeCursor(cursor: string): [CursorValue, string] | null {
 
 async function listPage(companyId: string, q: Queryable, query: CaseListQuery, after: [CursorValue, string] | null) {
   const column = SORT_COLUMNS[query.sort];
-  // A search cannot use an index (substring, any case): it is answered by the narrow covering
-  // index (company, first failure) without reading the table, and only the page's rows are read.
+  // A search (substring, any case) can use no index to find rows, so every case of the company is
+  // tested: in a subquery the planner answers from the covering index (migration 0004) without
+  // reading the table, and only the page's rows are read from it.
   const conditions: SQL[] = query.q
     ? [eq(recoveryCases.companyId, companyId), inArray(recoveryCases.id, q.select({ id: recoveryCases.id }).from(recoveryCases).where(filtersOf(companyId, query)))]
     : [filtersOf(companyId, query)];

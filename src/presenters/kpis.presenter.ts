@@ -10,12 +10,13 @@ async function rows<T>(q: Queryable, query: ReturnType<typeof sql>): Promise<T[]
 
 /**
  * The currency most of the company's cases are in; amounts of other currencies are not mixed in.
- * Most companies sell in one currency: its distinct currencies are found by walking the
- * (company_id, currency) index one value at a time, and only when there are several are the cases
- * of each counted (a tie goes to the first in currency order).
+ * Most companies sell in one currency: the distinct currencies are found by walking the
+ * (company_id, currency) index one value at a time. With several, each is counted only as far as
+ * needed to tell which has the most: counts are capped, and the cap grows (x8) until at most one
+ * currency reaches it. The winner is exact (a tie goes to the first in currency order).
  */
 async function mainCurrencyOf(q: Queryable, companyId: string): Promise<string> {
-  const currencies = await rows<{ currency: string }>(
+  const found = await rows<{ currency: string }>(
     q,
     sql`WITH RECURSIVE currencies AS (
           SELECT (SELECT min(currency) FROM recovery_cases WHERE company_id = ${companyId}) AS currency
@@ -25,14 +26,25 @@ async function mainCurrencyOf(q: Queryable, companyId: string): Promise<string> 
         )
         SELECT currency FROM currencies WHERE currency IS NOT NULL`,
   );
-  if (currencies.length <= 1) return currencies[0]?.currency ?? 'usd';
-  const counts = await Promise.all(
-    currencies.map(async ({ currency }) => {
-      const [row] = await rows<{ n: string | number }>(q, sql`SELECT count(*) AS n FROM recovery_cases WHERE company_id = ${companyId} AND currency = ${currency}`);
-      return { currency, n: Number(row?.n ?? 0) };
-    }),
-  );
-  return counts.reduce((best, c) => (c.n > best.n ? c : best)).currency;
+  if (found.length <= 1) return found[0]?.currency ?? 'usd';
+  let contenders = found.map(({ currency }) => ({ currency, n: 0 }));
+  for (let cap = 1000; ; cap *= 8) {
+    const counted = await Promise.all(
+      contenders.map(async ({ currency }) => {
+        const [row] = await rows<{ n: string | number }>(
+          q,
+          sql`SELECT count(*) AS n FROM (SELECT 1 FROM recovery_cases WHERE company_id = ${companyId} AND currency = ${currency} LIMIT ${cap}) capped`,
+        );
+        return { currency, n: Number(row?.n ?? 0) };
+      }),
+    );
+    const atCap = counted.filter((c) => c.n >= cap);
+    // One reached the cap and every other stopped below it: that one has the most.
+    if (atCap.length === 1) return atCap[0]!.currency;
+    // None reached it: every count is exact.
+    if (atCap.length === 0) return counted.reduce((best, c) => (c.n > best.n ? c : best)).currency;
+    contenders = atCap;
+  }
 }
 
 type Num = string | number | null;
@@ -70,12 +82,14 @@ export async function presentKpis(companyId: string, q: Queryable, windowDays: n
     mainCurrencyOf(q, companyId),
     rows<CaseGroup>(
       q,
-      sql`SELECT c.status, c.currency, c.steps_sent,
+      // Grouped under "C" (byte order): the same groups, but a sort, when the planner sorts to
+      // group a long window, compares bytes rather than locale-aware text.
+      sql`SELECT c.status COLLATE "C" AS status, c.currency COLLATE "C" AS currency, c.steps_sent,
                  (c.status = 'open' AND c.attribution_ends_at < ${at}::timestamptz) AS past_window,
                  CASE WHEN c.status <> 'open' THEN date_trunc('week', coalesce(c.recovered_at, c.closed_at)) END AS week_start,
                  count(*) AS n, sum(c.amount_at_risk_cents) AS at_risk_cents, sum(c.recovered_cents) AS recovered_cents
           FROM recovery_cases c WHERE ${scope}
-          GROUP BY 1, 2, 3, 4, 5`,
+          GROUP BY 5, 3, 4, 1, 2`,
     ),
     rows<{ hours: Num }>(
       q,

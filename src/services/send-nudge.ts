@@ -106,7 +106,7 @@ export async function sendNudge(deps: OutreachDeps, caseOrId: string | StoredCas
     variant: declineVariantOf(c.failureReason),
     values: placeholderValuesOf({
       memberName: member.name,
-      product: member.productTitle ?? 'your membership',
+      product: member.productTitle ?? 'membership',
       amount: formatAmount(c.amountAtRiskCents, currency),
       manageUrl: member.manageUrl,
       incentiveDays: incentive.days,
