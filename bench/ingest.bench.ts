@@ -3,8 +3,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
-import pg from 'pg';
 import { newWebhookSecret, signV1 } from '../test/support/sign-webhook.ts';
+import { createBenchDatabase } from './support/bench-database.ts';
 import { spawnService } from '../test/support/spawn-service.ts';
 import { buildWhopEvent } from '../test/support/whop-fixtures.ts';
 
@@ -13,7 +13,6 @@ import { buildWhopEvent } from '../test/support/whop-fixtures.ts';
 // against (1) our service on PostgreSQL, (2) a bare node:http + HMAC + INSERT baseline on the
 // same database, (3) our service at a fixed 1,000/s, (4) our service on embedded PGlite,
 // and cold start to healthy.
-const ADMIN_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
 const secret = newWebhookSecret();
@@ -59,25 +58,6 @@ async function load(url: string, cursor: Cursor, options: { overallRate?: number
   return { rate: ok / (options.seconds ?? SECONDS), p50: result.latency.p50, p99: result.latency.p99, non2xx: result.non2xx, errors: result.errors };
 }
 
-async function freshDatabase(): Promise<{ url: string; drop: () => Promise<void> }> {
-  const name = `churn_bench_${Date.now()}`;
-  const admin = new pg.Client({ connectionString: ADMIN_URL });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const url = new URL(ADMIN_URL);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    async drop() {
-      const c = new pg.Client({ connectionString: ADMIN_URL });
-      await c.connect();
-      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await c.end();
-    },
-  };
-}
-
 async function startBaseline(databaseUrl: string) {
   const child = spawn(process.execPath, ['--import', 'tsx', new URL('./support/baseline-server.ts', import.meta.url).pathname], {
     env: { ...process.env, DATABASE_URL: databaseUrl, WEBHOOK_SECRET: secret },
@@ -110,7 +90,7 @@ const serviceEnv = (extra: Record<string, string>) => ({ ...base, NODE_ENV: 'tes
 
 console.log(`ingest benchmark: ${SECONDS} s per run, ${CONNECTIONS} connections, ${deliveries.length} pre-signed deliveries (5 % duplicates)`);
 
-const ourDb = await freshDatabase();
+const ourDb = await createBenchDatabase('churn_bench_ingest');
 const ours = await spawnService(serviceEnv({ DATABASE_URL: ourDb.url, ROLE: 'web' }));
 const oursCursor = { next: 0 };
 await load(ours.url!, oursCursor, { seconds: 2 }); // warm-up
@@ -118,7 +98,7 @@ const oursResult = await load(ours.url!, oursCursor);
 const fixedRate = await load(ours.url!, oursCursor, { overallRate: 1000 });
 await ours.stop();
 
-const baselineDb = await freshDatabase();
+const baselineDb = await createBenchDatabase('churn_bench_ingest');
 const baseline = await startBaseline(baselineDb.url);
 const baselineCursor = { next: 0 };
 await load(baseline.url, baselineCursor, { seconds: 2 });

@@ -2,24 +2,18 @@ import pg from 'pg';
 import { startWhopApiFake } from '../test/fakes/whop-api.ts';
 import { newWebhookSecret } from '../test/support/sign-webhook.ts';
 import { spawnService } from '../test/support/spawn-service.ts';
+import { createBenchDatabase } from './support/bench-database.ts';
 
 // npm run bench:nudges — prints figures; asserts nothing.
 // Seeds N due cases on PostgreSQL, starts 2 worker processes against the local Whop API fake,
 // and measures due nudges delivered per second (each: membership lookup, push, DM = 4 Whop calls,
 // plus free days on step 0 when BENCH_INCENTIVE_DAYS > 0).
-const ADMIN_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const CASES = Number(process.env.BENCH_CASES ?? 5000);
 const WORKERS = Number(process.env.BENCH_WORKERS ?? 2);
 const INCENTIVE_DAYS = Number(process.env.BENCH_INCENTIVE_DAYS ?? 0);
 
-const name = `churn_bench_nudges_${Date.now()}`;
-const admin = new pg.Client({ connectionString: ADMIN_URL });
-await admin.connect();
-await admin.query(`CREATE DATABASE ${name}`);
-await admin.end();
-const url = new URL(ADMIN_URL);
-url.pathname = `/${name}`;
-const databaseUrl = url.toString();
+const benchDatabase = await createBenchDatabase('churn_bench_nudges');
+const databaseUrl = benchDatabase.url;
 
 const whop = await startWhopApiFake();
 const env = { NODE_ENV: 'test', DATABASE_URL: databaseUrl, WEBHOOK_SECRET: newWebhookSecret(), LOG_LEVEL: 'warn', WHOP_API_KEY: 'bench_key', WHOP_API_BASE_URL: whop.baseURL, NUDGE_INTERVAL_SECONDS: '0.1' };
@@ -61,10 +55,7 @@ const { rows: dup } = await db.query(`SELECT count(*)::int AS n FROM deliveries 
 await Promise.all(workers.map((w) => w.stop()));
 await db.end();
 await whop.close();
-const dropper = new pg.Client({ connectionString: ADMIN_URL });
-await dropper.connect();
-await dropper.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-await dropper.end();
+await benchDatabase.drop();
 
 console.log(`nudge benchmark: ${CASES} due cases, ${WORKERS} worker processes on PostgreSQL, Whop API fake in this process, channels push + DM${INCENTIVE_DAYS ? ` + ${INCENTIVE_DAYS} free days` : ''}`);
 console.log(`delivered: ${CASES} nudges in ${seconds.toFixed(2)} s = ${(CASES / seconds).toFixed(0)} nudges/s   (target >= 2,000/s)`);
