@@ -25,7 +25,12 @@ if (!webhookSecret) {
 try {
   const runtime = await startRuntime({ config, logger, webhookSecret });
   const where = config.DATABASE_URL ? 'PostgreSQL' : `embedded PGlite in ${config.DATA_DIR}`;
-  if (runtime.url) console.log(`Churn Saver ${config.APP_VERSION} (${config.ROLE}) on ${where}: ${runtime.url}\n  Whop webhook URL: ${runtime.url}/api/webhooks/whop`);
+  if (runtime.url) {
+    console.log(`Churn Saver ${config.APP_VERSION} (${config.ROLE}) on ${where}: ${runtime.url}\n  Whop webhook URL: ${runtime.url}/api/webhooks/whop`);
+    const { rows } = await runtime.database.sql.query<{ n: number }>('SELECT count(*)::int AS n FROM operators');
+    if (rows[0]?.n === 0)
+      console.log('  No operator yet: `npm run demo` seeds a demo company and login, or `npm run admin:create -- --email … --password …`');
+  }
   else console.log(`Churn Saver ${config.APP_VERSION} worker running on ${where}`);
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     process.once(signal, () => {
