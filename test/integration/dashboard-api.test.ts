@@ -1,11 +1,12 @@
 import { generateKeyPair } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startWhopApiFake, type WhopApiFake } from '../fakes/whop-api.ts';
+import type { WhopApiFake } from '../fakes/whop-api.ts';
 import { signV1 } from '../support/sign-webhook.ts';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.ts';
-import { startTestService, waitFor, type TestService } from '../support/test-service.ts';
+import { startServiceWithWhop } from '../support/service-with-whop.ts';
+import { waitFor, type TestService } from '../support/test-service.ts';
 import { buildWhopEvent } from '../support/whop-fixtures.ts';
-import { createWhopTokenIssuer } from '../support/whop-user-token.ts';
+import type { createWhopTokenIssuer } from '../support/whop-user-token.ts';
 
 const OPERATOR = { email: 'ops@churnsaver.test', password: 'correct horse battery staple' };
 
@@ -40,20 +41,11 @@ describe('dashboard API', () => {
 
   beforeAll(async () => {
     database = await createTestDatabase();
-    whop = await startWhopApiFake();
-    issuer = await createWhopTokenIssuer();
-    service = await startTestService(database, {
-      env: {
-        WHOP_API_KEY: 'test_key',
-        WHOP_API_BASE_URL: whop.baseURL,
-        WHOP_APP_ID: 'app_test',
-        WHOP_USER_TOKEN_PUBLIC_KEY: issuer.publicJwk,
-        ADMIN_EMAIL: OPERATOR.email,
-        ADMIN_PASSWORD: OPERATOR.password,
-        JWT_SECRET: 'a-test-jwt-secret-that-is-long-enough-1234',
-        NUDGE_INTERVAL_SECONDS: '3600',
-      },
-    });
+    ({ service, whop, issuer } = await startServiceWithWhop(database, {
+      ADMIN_EMAIL: OPERATOR.email,
+      ADMIN_PASSWORD: OPERATOR.password,
+      JWT_SECRET: 'a-test-jwt-secret-that-is-long-enough-1234',
+    }));
     whop.setAccess('user_owner_a', 'biz_dash_a', 'admin');
     whop.setAccess('user_owner_b', 'biz_dash_b', 'admin');
     whop.setAccess('user_member', 'biz_dash_a', 'customer');
@@ -279,11 +271,7 @@ describe('dashboard API for a company that has not sent anything yet', () => {
   let issuer: Awaited<ReturnType<typeof createWhopTokenIssuer>>;
   beforeAll(async () => {
     database = await createTestDatabase();
-    whop = await startWhopApiFake();
-    issuer = await createWhopTokenIssuer();
-    service = await startTestService(database, {
-      env: { WHOP_API_KEY: 'k', WHOP_API_BASE_URL: whop.baseURL, WHOP_APP_ID: 'app_test', WHOP_USER_TOKEN_PUBLIC_KEY: issuer.publicJwk, ADMIN_EMAIL: OPERATOR.email, ADMIN_PASSWORD: OPERATOR.password },
-    });
+    ({ service, whop, issuer } = await startServiceWithWhop(database, { ADMIN_EMAIL: OPERATOR.email, ADMIN_PASSWORD: OPERATOR.password }));
     whop.setAccess('user_new', 'biz_new', 'admin');
   });
   afterAll(async () => {

@@ -1,11 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createOperator } from '../../src/services/create-operator.ts';
-import { startWhopApiFake, type WhopApiFake } from '../fakes/whop-api.ts';
+import type { WhopApiFake } from '../fakes/whop-api.ts';
 import { newWebhookSecret, signV1 } from '../support/sign-webhook.ts';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.ts';
-import { startTestService, waitFor, type TestService } from '../support/test-service.ts';
+import { startServiceWithWhop } from '../support/service-with-whop.ts';
+import { waitFor, type TestService } from '../support/test-service.ts';
 import { buildWhopEvent } from '../support/whop-fixtures.ts';
-import { createWhopTokenIssuer } from '../support/whop-user-token.ts';
+import type { createWhopTokenIssuer } from '../support/whop-user-token.ts';
 
 const OPERATOR = { email: 'ops@edges.test', password: 'edges operator passphrase 1' };
 /** Tight limits so a test can reach them; the defaults are 2000 per 5 min, 6000 per minute and 10 per 15 min. */
@@ -62,21 +63,12 @@ describe('edges: rate limits, security headers, content types, audit log, inject
 
   beforeAll(async () => {
     database = await createTestDatabase();
-    whop = await startWhopApiFake();
-    issuer = await createWhopTokenIssuer();
-    service = await startTestService(database, {
-      env: {
-        WHOP_API_KEY: 'test_key',
-        WHOP_API_BASE_URL: whop.baseURL,
-        WHOP_APP_ID: 'app_test',
-        WHOP_USER_TOKEN_PUBLIC_KEY: issuer.publicJwk,
-        ADMIN_EMAIL: OPERATOR.email,
-        ADMIN_PASSWORD: OPERATOR.password,
-        JWT_SECRET: 'an-edges-test-jwt-secret-long-enough-0987',
-        NUDGE_INTERVAL_SECONDS: '3600',
-        ...LIMITS,
-      },
-    });
+    ({ service, whop, issuer } = await startServiceWithWhop(database, {
+      ADMIN_EMAIL: OPERATOR.email,
+      ADMIN_PASSWORD: OPERATOR.password,
+      JWT_SECRET: 'an-edges-test-jwt-secret-long-enough-0987',
+      ...LIMITS,
+    }));
     for (const companyId of ['biz_edge_audit', 'biz_edge_sql']) whop.setAccess('user_edge_owner', companyId, 'admin');
     owner = await issuer.token('user_edge_owner');
     whop.setExperience('exp_edge_sql', { company: { id: 'biz_edge_sql', route: 'sql', title: 'SQL Co' }, products: [{ id: 'prod_edge_sql', route: 'sql', title: 'SQL' }] as never });

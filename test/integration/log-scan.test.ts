@@ -1,11 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startWhopApiFake, type WhopApiFake } from '../fakes/whop-api.ts';
+import type { WhopApiFake } from '../fakes/whop-api.ts';
 import { newWebhookSecret, signV1, signV5 } from '../support/sign-webhook.ts';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.ts';
-import { startTestService, waitFor, type TestService } from '../support/test-service.ts';
+import { startServiceWithWhop } from '../support/service-with-whop.ts';
+import { waitFor, type TestService } from '../support/test-service.ts';
 import { buildLegacyWhopEvent, buildWhopEvent } from '../support/whop-fixtures.ts';
-import { createWhopTokenIssuer } from '../support/whop-user-token.ts';
+import type { createWhopTokenIssuer } from '../support/whop-user-token.ts';
 
 const MEMBER_EMAIL = 'leak.check@example.test';
 const MEMBER_NAME = 'Lena Leakcheck';
@@ -44,23 +45,15 @@ describe('logs and error answers never carry secrets, tokens, signatures or memb
 
   beforeAll(async () => {
     database = await createTestDatabase();
-    whop = await startWhopApiFake();
-    issuer = await createWhopTokenIssuer();
-    service = await startTestService(database, {
-      env: {
-        // Everything a debugging operator could turn on.
-        LOG_LEVEL: 'trace',
-        WEBHOOK_SECRET: secrets.webhookSecret,
-        JWT_SECRET: secrets.jwtSecret,
-        WHOP_API_KEY: secrets.whopApiKey,
-        WHOP_API_BASE_URL: whop.baseURL,
-        WHOP_APP_ID: 'app_test',
-        WHOP_USER_TOKEN_PUBLIC_KEY: issuer.publicJwk,
-        ADMIN_EMAIL: operatorEmail,
-        ADMIN_PASSWORD: secrets.operatorPassword,
-        NUDGE_INTERVAL_SECONDS: '3600',
-      },
-    });
+    ({ service, whop, issuer } = await startServiceWithWhop(database, {
+      // Everything a debugging operator could turn on.
+      LOG_LEVEL: 'trace',
+      WEBHOOK_SECRET: secrets.webhookSecret,
+      JWT_SECRET: secrets.jwtSecret,
+      WHOP_API_KEY: secrets.whopApiKey,
+      ADMIN_EMAIL: operatorEmail,
+      ADMIN_PASSWORD: secrets.operatorPassword,
+    }));
     whop.setAccess('user_scan_owner', COMPANY, 'admin');
     whop.setExperience('exp_scan', { company: { id: COMPANY, route: 'scan', title: 'Scan Co' }, products: [{ id: 'prod_scan', route: 'scan', title: 'Scan' }] as never });
     whop.setMembership('mem_scan', { company: { id: COMPANY, title: 'Scan Co' }, product: { id: 'prod_scan', title: 'Scan', metadata: {} }, user: { id: 'user_scan', username: 'lena', name: MEMBER_NAME, email: MEMBER_EMAIL } });
