@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import type { Database } from '../db/client.ts';
+import { queryRows, type Database } from '../db/client.ts';
 import { updateCaseOutreach } from '../db/repositories/outreach.repository.ts';
 import { closeExpiredCases } from '../services/close-expired-cases.ts';
 import { createOperator } from '../services/create-operator.ts';
@@ -165,24 +165,19 @@ function startOfNextDay(at: Date): Date {
   return new Date(Math.floor(at.getTime() / DAY) * DAY + DAY);
 }
 
-async function rows<T>(database: Database, query: ReturnType<typeof sql>): Promise<T[]> {
-  return ((await database.db.execute(query)) as unknown as { rows: T[] }).rows;
-}
-
 async function countDemoCases(database: Database): Promise<number> {
-  const [row] = await rows<{ n: number | string }>(database, sql`SELECT count(*) AS n FROM recovery_cases WHERE company_id = ${DEMO_COMPANY_ID}`);
+  const [row] = await queryRows<{ n: number | string }>(database.db, sql`SELECT count(*) AS n FROM recovery_cases WHERE company_id = ${DEMO_COMPANY_ID}`);
   return Number(row?.n ?? 0);
 }
 
 async function membershipOf(database: Database, caseId: string): Promise<string | null> {
-  const [row] = await rows<{ m: string }>(database, sql`SELECT whop_membership_id AS m FROM recovery_cases WHERE id = ${caseId}`);
+  const [row] = await queryRows<{ m: string }>(database.db, sql`SELECT whop_membership_id AS m FROM recovery_cases WHERE id = ${caseId}`);
   return row?.m ?? null;
 }
 
 /** The earliest nudge of the demo company still to go out. */
 async function nextDueNudge(database: Database): Promise<Date | null> {
-  const [row] = await rows<{ at: Date | string | null }>(
-    database,
+  const [row] = await queryRows<{ at: Date | string | null }>(database.db,
     sql`SELECT min(next_nudge_at) AS at FROM recovery_cases WHERE company_id = ${DEMO_COMPANY_ID} AND status = 'open' AND next_nudge_at IS NOT NULL`,
   );
   return row?.at ? new Date(row.at) : null;
@@ -202,8 +197,7 @@ async function deleteDemoRows(database: Database): Promise<void> {
  * anything of another company they could touch (a database in use: seed a fresh DATA_DIR instead).
  */
 async function refuseWhenSweepsWouldTouchOthers(database: Database, now: Date): Promise<void> {
-  const [row] = await rows<{ due: number | string; pending: number | string }>(
-    database,
+  const [row] = await queryRows<{ due: number | string; pending: number | string }>(database.db,
     sql`SELECT
           (SELECT count(*) FROM recovery_cases WHERE company_id <> ${DEMO_COMPANY_ID} AND status = 'open' AND next_nudge_at <= ${now.toISOString()}::timestamptz) AS due,
           (SELECT count(*) FROM webhook_events WHERE status = 'pending') AS pending`,
@@ -218,14 +212,12 @@ async function refuseWhenSweepsWouldTouchOthers(database: Database, now: Date): 
 
 async function summarize(database: Database): Promise<Omit<DemoSummary, 'outcome' | 'seconds'>> {
   const c = DEMO_COMPANY_ID;
-  const byStatus = await rows<{ status: string; n: number | string }>(database, sql`SELECT status, count(*) AS n FROM recovery_cases WHERE company_id = ${c} GROUP BY status`);
-  const recovered = await rows<{ currency: string | null; cents: number | string }>(
-    database,
+  const byStatus = await queryRows<{ status: string; n: number | string }>(database.db, sql`SELECT status, count(*) AS n FROM recovery_cases WHERE company_id = ${c} GROUP BY status`);
+  const recovered = await queryRows<{ currency: string | null; cents: number | string }>(database.db,
     sql`SELECT currency, sum(recovered_cents) AS cents FROM recovery_cases WHERE company_id = ${c} AND status = 'recovered' GROUP BY currency ORDER BY currency`,
   );
-  const byDelivery = await rows<{ status: string; n: number | string }>(database, sql`SELECT status, count(*) AS n FROM deliveries WHERE company_id = ${c} GROUP BY status ORDER BY status`);
-  const [counts] = await rows<{ webhooks: number | string; nudges: number | string; title: string | null }>(
-    database,
+  const byDelivery = await queryRows<{ status: string; n: number | string }>(database.db, sql`SELECT status, count(*) AS n FROM deliveries WHERE company_id = ${c} GROUP BY status ORDER BY status`);
+  const [counts] = await queryRows<{ webhooks: number | string; nudges: number | string; title: string | null }>(database.db,
     sql`SELECT (SELECT count(*) FROM webhook_events WHERE company_id = ${c}) AS webhooks,
                (SELECT count(*) FROM case_events WHERE company_id = ${c} AND reason = 'nudge_sent') AS nudges,
                (SELECT title FROM companies WHERE company_id = ${c}) AS title`,

@@ -5,7 +5,7 @@ import { PGlite } from '@electric-sql/pglite';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
 import type { PgDatabase, PgQueryResultHKT, PgTransaction } from 'drizzle-orm/pg-core';
-import type { ExtractTablesWithRelations } from 'drizzle-orm';
+import type { ExtractTablesWithRelations, SQL } from 'drizzle-orm';
 import pg from 'pg';
 import * as schema from './schema/index.ts';
 
@@ -110,4 +110,12 @@ async function openPglite(dataDir: string): Promise<Database> {
     withConnection: (fn) => fn(sql),
     close: () => pglite.close(),
   };
+}
+
+/**
+ * Rows of a raw `sql` query on the database or a transaction. Drizzle's execute() result type is
+ * generic over the driver; both node-postgres and PGlite answer `{ rows }`.
+ */
+export async function queryRows<T>(q: Queryable, query: SQL): Promise<T[]> {
+  return ((await q.execute(query)) as unknown as { rows: T[] }).rows;
 }

@@ -1,26 +1,22 @@
 import { sql } from 'drizzle-orm';
-import type { Queryable } from '../db/client.ts';
-
-async function rows<T>(q: Queryable, query: ReturnType<typeof sql>): Promise<T[]> {
-  return ((await q.execute(query)) as unknown as { rows: T[] }).rows;
-}
+import { queryRows, type Queryable } from '../db/client.ts';
 
 /** Operators' view across companies: intake health, queue lag, dead letters. Not tenant-scoped by design. */
 export async function presentAdminOverview(q: Queryable, now: Date) {
   const dayAgo = new Date(now.getTime() - 86_400_000).toISOString();
-  const [webhooks] = await rows<Record<string, string | number | Date | null>>(
+  const [webhooks] = await queryRows<Record<string, string | number | Date | null>>(
     q,
     sql`SELECT count(*) FILTER (WHERE status = 'pending') AS pending, count(*) FILTER (WHERE status = 'failed') AS failed,
                count(*) FILTER (WHERE status = 'processed' AND processed_at >= ${dayAgo}::timestamptz) AS processed_24h,
                min(received_at) FILTER (WHERE status = 'pending') AS oldest_pending_at
         FROM webhook_events`,
   );
-  const [deliveryCounts] = await rows<Record<string, string | number>>(
+  const [deliveryCounts] = await queryRows<Record<string, string | number>>(
     q,
     sql`SELECT count(*) FILTER (WHERE status = 'dead') AS dead, count(*) FILTER (WHERE status = 'pending') AS pending FROM deliveries`,
   );
-  const [companies] = await rows<{ n: string | number }>(q, sql`SELECT count(*) AS n FROM companies`);
-  const deadLetters = await rows<Record<string, unknown>>(
+  const [companies] = await queryRows<{ n: string | number }>(q, sql`SELECT count(*) AS n FROM companies`);
+  const deadLetters = await queryRows<Record<string, unknown>>(
     q,
     sql`SELECT company_id, case_id, channel, step, error, updated_at FROM deliveries WHERE status = 'dead' ORDER BY updated_at DESC LIMIT 50`,
   );
@@ -43,7 +39,7 @@ export async function presentAdminOverview(q: Queryable, now: Date) {
 /** Every company with its open cases and 30-day recovered amount (operators). */
 export async function presentCompanyList(q: Queryable, now: Date) {
   const since = new Date(now.getTime() - 30 * 86_400_000).toISOString();
-  const list = await rows<Record<string, string | number | null>>(
+  const list = await queryRows<Record<string, string | number | null>>(
     q,
     sql`SELECT co.company_id, co.title,
                count(c.id) FILTER (WHERE c.status = 'open') AS open_cases,

@@ -1,12 +1,8 @@
 import { sql } from 'drizzle-orm';
-import type { Queryable } from '../db/client.ts';
+import { queryRows, type Queryable } from '../db/client.ts';
 import { KPI_FORMULAS, netRecoveredCents, recoveryRates, type KpiInputs } from '../domain/kpi-formulas.ts';
 
 const DAY_MS = 86_400_000;
-
-async function rows<T>(q: Queryable, query: ReturnType<typeof sql>): Promise<T[]> {
-  return ((await q.execute(query)) as unknown as { rows: T[] }).rows;
-}
 
 /**
  * The currency most of the company's cases are in; amounts of other currencies are not mixed in.
@@ -16,7 +12,7 @@ async function rows<T>(q: Queryable, query: ReturnType<typeof sql>): Promise<T[]
  * currency reaches it. The winner is exact (a tie goes to the first in currency order).
  */
 async function mainCurrencyOf(q: Queryable, companyId: string): Promise<string> {
-  const found = await rows<{ currency: string }>(
+  const found = await queryRows<{ currency: string }>(
     q,
     sql`WITH RECURSIVE currencies AS (
           SELECT (SELECT min(currency) FROM recovery_cases WHERE company_id = ${companyId}) AS currency
@@ -31,7 +27,7 @@ async function mainCurrencyOf(q: Queryable, companyId: string): Promise<string> 
   for (let cap = 1000; ; cap *= 8) {
     const counted = await Promise.all(
       contenders.map(async ({ currency }) => {
-        const [row] = await rows<{ n: string | number }>(
+        const [row] = await queryRows<{ n: string | number }>(
           q,
           sql`SELECT count(*) AS n FROM (SELECT 1 FROM recovery_cases WHERE company_id = ${companyId} AND currency = ${currency} LIMIT ${cap}) capped`,
         );
@@ -80,7 +76,7 @@ export async function presentKpis(companyId: string, q: Queryable, windowDays: n
 
   const [currency, groups, [medianRow], incentiveCost, atRisk, byChannel] = await Promise.all([
     mainCurrencyOf(q, companyId),
-    rows<CaseGroup>(
+    queryRows<CaseGroup>(
       q,
       // Grouped under "C" (byte order): the same groups, but a sort, when the planner sorts to
       // group a long window, compares bytes rather than locale-aware text.
@@ -91,22 +87,22 @@ export async function presentKpis(companyId: string, q: Queryable, windowDays: n
           FROM recovery_cases c WHERE ${scope}
           GROUP BY 5, 3, 4, 1, 2`,
     ),
-    rows<{ hours: Num }>(
+    queryRows<{ hours: Num }>(
       q,
       sql`SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM c.recovered_at - c.first_failure_at) / 3600) AS hours
           FROM recovery_cases c WHERE ${scope} AND c.status = 'recovered' AND c.recovered_at IS NOT NULL`,
     ),
-    rows<{ currency: string | null; cents: Num }>(
+    queryRows<{ currency: string | null; cents: Num }>(
       q,
       sql`SELECT c.currency, sum(i.cost_cents) AS cents FROM incentives i JOIN recovery_cases c ON c.id = i.case_id
           WHERE ${scope} AND i.company_id = ${companyId} AND i.status = 'granted' GROUP BY c.currency`,
     ),
-    rows<{ currency: string | null; cents: Num }>(
+    queryRows<{ currency: string | null; cents: Num }>(
       q,
       sql`SELECT c.currency, sum(c.amount_at_risk_cents) AS cents FROM recovery_cases c
           WHERE c.company_id = ${companyId} AND c.status = 'open' AND c.attribution_ends_at >= ${at}::timestamptz GROUP BY c.currency`,
     ),
-    rows<{ channel: string; sent: string | number; recovered_cases: string | number }>(
+    queryRows<{ channel: string; sent: string | number; recovered_cases: string | number }>(
       q,
       sql`SELECT d.channel, count(*) AS sent, count(DISTINCT c.id) FILTER (WHERE c.status = 'recovered') AS recovered_cases
           FROM deliveries d JOIN recovery_cases c ON c.id = d.case_id

@@ -1,5 +1,5 @@
 import { and, asc, eq, inArray, isNull, lt, lte, or, sql } from 'drizzle-orm';
-import type { Queryable } from '../client.ts';
+import { queryRows, type Queryable } from '../client.ts';
 import { caseEvents } from '../schema/case-events.ts';
 import { deliveries, type DeliveryChannel, type DeliveryStatus } from '../schema/deliveries.ts';
 import { emailSuppressions } from '../schema/email-suppressions.ts';
@@ -40,11 +40,11 @@ export type StoredCase = typeof recoveryCases.$inferSelect;
 
 /** Claims one case for a manual nudge; false while a worker holds it. */
 export async function claimCase(q: Queryable, caseId: string, now: Date): Promise<boolean> {
-  const result = (await q.execute(sql`
+  const claimed = await queryRows(q, sql`
     UPDATE recovery_cases SET nudge_claimed_until = ${new Date(now.getTime() + NUDGE_LEASE_MS).toISOString()}::timestamptz
     WHERE id = ${caseId} AND (nudge_claimed_until IS NULL OR nudge_claimed_until < ${now.toISOString()}::timestamptz)
-    RETURNING id`)) as unknown as { rows: unknown[] };
-  return result.rows.length > 0;
+    RETURNING id`);
+  return claimed.length > 0;
 }
 
 export async function findCase(q: Queryable, caseId: string) {

@@ -1,5 +1,5 @@
 import { and, eq, inArray, lt, sql } from 'drizzle-orm';
-import type { Queryable } from '../client.ts';
+import { queryRows, type Queryable } from '../client.ts';
 import { webhookEvents, type WebhookEventStatus } from '../schema/webhook-events.ts';
 
 export interface NewWebhookEvent {
@@ -21,15 +21,15 @@ export async function insertWebhookEvents(q: Queryable, events: NewWebhookEvent[
   // One statement with one array parameter per column: this is the webhook hot path, and building
   // a many-row VALUES list through the query builder cost more CPU than the insert itself.
   const column = <T>(pick: (e: NewWebhookEvent) => T) => sql.param(events.map(pick));
-  const result = (await q.execute(sql`
+  const rows = await queryRows<{ id: string | number; webhook_id: string }>(q, sql`
     INSERT INTO webhook_events (webhook_id, company_id, type, api_version, raw_body, status, received_at, processed_at)
     SELECT w, c, t, v, b, s, r, CASE WHEN s = 'ignored' THEN r END
     FROM unnest(${column((e) => e.webhookId)}::text[], ${column((e) => e.companyId)}::text[], ${column((e) => e.type)}::text[],
                 ${column((e) => e.apiVersion)}::text[], ${column((e) => e.rawBody)}::text[], ${column((e) => e.status)}::text[],
                 ${column((e) => e.receivedAt.toISOString())}::timestamptz[]) AS u(w, c, t, v, b, s, r)
     ON CONFLICT (webhook_id) DO NOTHING
-    RETURNING id, webhook_id`)) as unknown as { rows: { id: string | number; webhook_id: string }[] };
-  return result.rows.map((r) => ({ id: Number(r.id), webhookId: r.webhook_id }));
+    RETURNING id, webhook_id`);
+  return rows.map((r) => ({ id: Number(r.id), webhookId: r.webhook_id }));
 }
 
 /** Locks the row for the processing transaction, so two workers never apply it together. */
