@@ -4,8 +4,8 @@ import { z } from 'zod';
 const PLACEHOLDER = /^(your[-_].*|changeme|change-me|replace[-_]?me|\*+|xxx+|secret|todo)$/i;
 
 const SECRET_NAMES = ['WEBHOOK_SECRET', 'WHOP_API_KEY', 'ENCRYPTION_KEY', 'JWT_SECRET', 'SMTP_PASS', 'ADMIN_PASSWORD'] as const;
-/** In production these must be present, and not placeholders. */
-const REQUIRED_IN_PRODUCTION = ['DATABASE_URL', 'WEBHOOK_SECRET', 'WHOP_API_KEY', 'ENCRYPTION_KEY', 'JWT_SECRET'] as const;
+/** In production these must be present, and not placeholders. Exported so the deployment kit (infra/) is tested against the same list. */
+export const REQUIRED_IN_PRODUCTION = ['DATABASE_URL', 'WEBHOOK_SECRET', 'WHOP_API_KEY', 'ENCRYPTION_KEY', 'JWT_SECRET'] as const;
 /** Keys too short to resist guessing. */
 const MIN_LENGTH: Partial<Record<(typeof REQUIRED_IN_PRODUCTION)[number], number>> = { ENCRYPTION_KEY: 32, JWT_SECRET: 32 };
 
