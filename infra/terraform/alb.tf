@@ -1,0 +1,90 @@
+# Public ALB in the public subnets; web tasks register by IP. Health check: /api/health (200 only
+# when database and Redis answer).
+resource "aws_lb" "main" {
+  name                       = local.name
+  load_balancer_type         = "application"
+  internal                   = false
+  subnets                    = aws_subnet.public[*].id
+  security_groups            = [aws_security_group.alb.id]
+  drop_invalid_header_fields = true
+  idle_timeout               = 60
+  enable_deletion_protection = true
+}
+
+resource "aws_lb_target_group" "web" {
+  name                 = "${local.name}-web"
+  port                 = 3000
+  protocol             = "HTTP"
+  target_type          = "ip"
+  vpc_id               = aws_vpc.main.id
+  deregistration_delay = 30
+
+  health_check {
+    path                = "/api/health"
+    matcher             = "200"
+    interval            = 30
+    timeout             = 5
+    healthy_threshold   = 2
+    unhealthy_threshold = 3
+  }
+}
+
+locals {
+  https = var.certificate_arn != ""
+}
+
+# With a certificate: HTTP redirects to HTTPS. Without (first plan, before DNS): HTTP forwards.
+resource "aws_lb_listener" "http" {
+  load_balancer_arn = aws_lb.main.arn
+  port              = 80
+  protocol          = "HTTP"
+
+  default_action {
+    type             = local.https ? "redirect" : "forward"
+    target_group_arn = local.https ? null : aws_lb_target_group.web.arn
+
+    dynamic "redirect" {
+      for_each = local.https ? [1] : []
+      content {
+        port        = "443"
+        protocol    = "HTTPS"
+        status_code = "HTTP_301"
+      }
+    }
+  }
+}
+
+resource "aws_lb_listener" "https" {
+  count             = local.https ? 1 : 0
+  load_balancer_arn = aws_lb.main.arn
+  port              = 443
+  protocol          = "HTTPS"
+  ssl_policy        = "ELBSecurityPolicy-TLS13-1-2-2021-06"
+  certificate_arn   = var.certificate_arn
+
+  default_action {
+    type             = "forward"
+    target_group_arn = aws_lb_target_group.web.arn
+  }
+}
+
+# /api/metrics is for the CloudWatch agent inside the task (localhost), not for the internet.
+resource "aws_lb_listener_rule" "hide_metrics" {
+  listener_arn = local.https ? aws_lb_listener.https[0].arn : aws_lb_listener.http.arn
+  priority     = 10
+
+  condition {
+    path_pattern {
+      values = ["/api/metrics", "/api/metrics/*"]
+    }
+  }
+
+  action {
+    type = "fixed-response"
+    fixed_response {
+      content_type = "application/json"
+      status_code  = "404"
+      message_body = "{\"error\":{\"code\":\"not_found\",\"message\":\"not found\"}}"
+    }
+  }
+}

@@ -1,0 +1,30 @@
+# One Secrets Manager secret, a JSON object with one key per variable; the task definitions read
+# each key as "<secret arn>:<KEY>::". ECS reads it at task start: after changing a value, force a
+# new deployment of both services.
+locals {
+  # Every variable src/config/config.ts requires in production (REQUIRED_IN_PRODUCTION), plus
+  # REDIS_URL, which carries the Redis auth token. test/unit/infra checks this list against the
+  # config and against the keys below (a missing key stops every task at start).
+  app_secret_names = ["DATABASE_URL", "REDIS_URL", "WEBHOOK_SECRET", "WHOP_API_KEY", "ENCRYPTION_KEY", "JWT_SECRET"]
+
+  app_secret_values = {
+    # no-verify: TLS (rds.force_ssl) without pinning the RDS CA, which the image does not ship.
+    DATABASE_URL   = "postgresql://${var.db_username}:${urlencode(random_password.db.result)}@${aws_db_instance.main.address}:${aws_db_instance.main.port}/${var.db_name}?sslmode=no-verify"
+    REDIS_URL      = "rediss://:${urlencode(random_password.redis_auth.result)}@${aws_elasticache_replication_group.main.primary_endpoint_address}:${aws_elasticache_replication_group.main.port}"
+    WEBHOOK_SECRET = var.webhook_secret
+    WHOP_API_KEY   = var.whop_api_key
+    ENCRYPTION_KEY = var.encryption_key
+    JWT_SECRET     = var.jwt_secret
+  }
+}
+
+resource "aws_secretsmanager_secret" "app" {
+  name                    = "${local.name}/app"
+  description             = "Churn Saver production variables (JSON: one key per variable)"
+  recovery_window_in_days = 7
+}
+
+resource "aws_secretsmanager_secret_version" "app" {
+  secret_id     = aws_secretsmanager_secret.app.id
+  secret_string = jsonencode(local.app_secret_values)
+}

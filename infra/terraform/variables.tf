@@ -1,0 +1,193 @@
+variable "aws_region" {
+  description = "Region for every resource."
+  type        = string
+  default     = "us-east-1"
+}
+
+variable "project" {
+  description = "First part of every resource name."
+  type        = string
+  default     = "churn-saver"
+}
+
+variable "environment" {
+  description = "Second part of every resource name (churn-saver-prod)."
+  type        = string
+  default     = "prod"
+}
+
+variable "vpc_cidr" {
+  description = "VPC range; public subnets take 10.0.0-2.0/24, private 10.0.10-12.0/24 as in the guide."
+  type        = string
+  default     = "10.0.0.0/16"
+}
+
+variable "container_image" {
+  description = "Image to run, e.g. 123456789012.dkr.ecr.us-east-1.amazonaws.com/churn-saver:0.1.0. Empty = this stack's ECR repository at image_tag."
+  type        = string
+  default     = ""
+}
+
+variable "image_tag" {
+  description = "Tag in this stack's ECR repository when container_image is empty."
+  type        = string
+  default     = "latest"
+}
+
+variable "app_version" {
+  description = "APP_VERSION: reported by /api/health and on every log line."
+  type        = string
+  default     = "0.1.0"
+}
+
+variable "public_url" {
+  description = "PUBLIC_URL: the https:// address members reach (unsubscribe links)."
+  type        = string
+}
+
+variable "certificate_arn" {
+  description = "ACM certificate for the ALB's HTTPS listener. Empty = HTTP only (first plan, before DNS)."
+  type        = string
+  default     = ""
+}
+
+variable "whop_app_id" {
+  description = "WHOP_APP_ID (app_…): audience of Whop user tokens. Not a secret."
+  type        = string
+}
+
+variable "webhook_secret" {
+  description = "WEBHOOK_SECRET: the whole ws_… string from Whop's webhook settings. Pass as TF_VAR_webhook_secret."
+  type        = string
+  sensitive   = true
+}
+
+variable "whop_api_key" {
+  description = "WHOP_API_KEY. Pass as TF_VAR_whop_api_key."
+  type        = string
+  sensitive   = true
+}
+
+variable "encryption_key" {
+  description = "ENCRYPTION_KEY for personal data at rest (>= 32 characters, e.g. openssl rand -base64 48). Losing it loses the data: keep a copy outside AWS."
+  type        = string
+  sensitive   = true
+
+  validation {
+    condition     = length(var.encryption_key) >= 32
+    error_message = "encryption_key must be at least 32 characters (the app refuses to start otherwise)."
+  }
+}
+
+variable "jwt_secret" {
+  description = "JWT_SECRET that signs operator sessions (>= 32 characters)."
+  type        = string
+  sensitive   = true
+
+  validation {
+    condition     = length(var.jwt_secret) >= 32
+    error_message = "jwt_secret must be at least 32 characters (the app refuses to start otherwise)."
+  }
+}
+
+variable "db_instance_class" {
+  description = "RDS instance class (the guide's minimum: db.r5.large)."
+  type        = string
+  default     = "db.r5.large"
+}
+
+variable "db_allocated_storage" {
+  description = "Initial RDS storage in GB."
+  type        = number
+  default     = 100
+}
+
+variable "db_max_allocated_storage" {
+  description = "Storage autoscaling ceiling in GB."
+  type        = number
+  default     = 1000
+}
+
+variable "db_name" {
+  description = "Database name."
+  type        = string
+  default     = "churn_saver_prod"
+}
+
+variable "db_username" {
+  description = "RDS master user (the password is generated and lives only in state and Secrets Manager)."
+  type        = string
+  default     = "churn_saver"
+}
+
+variable "redis_node_type" {
+  description = "ElastiCache node type."
+  type        = string
+  default     = "cache.t3.medium"
+}
+
+variable "web_cpu" {
+  description = "Fargate CPU units per web task."
+  type        = number
+  default     = 1024
+}
+
+variable "web_memory" {
+  description = "Fargate memory (MiB) per web task."
+  type        = number
+  default     = 2048
+}
+
+variable "worker_cpu" {
+  description = "Fargate CPU units per worker task."
+  type        = number
+  default     = 512
+}
+
+variable "worker_memory" {
+  description = "Fargate memory (MiB) per worker task."
+  type        = number
+  default     = 1024
+}
+
+variable "web_min_count" {
+  description = "Fewest web tasks (the guide: 2, for high availability)."
+  type        = number
+  default     = 2
+}
+
+variable "web_max_count" {
+  description = "Most web tasks (the guide: 10)."
+  type        = number
+  default     = 10
+}
+
+variable "worker_min_count" {
+  description = "Fewest worker tasks."
+  type        = number
+  default     = 1
+}
+
+variable "worker_max_count" {
+  description = "Most worker tasks."
+  type        = number
+  default     = 4
+}
+
+variable "requests_per_target" {
+  description = "ALBRequestCountPerTarget target (requests per web task per minute) for scaling out."
+  type        = number
+  default     = 1000
+}
+
+variable "alarm_email" {
+  description = "Address subscribed to the alarm topic (confirm the email AWS sends). Empty = no subscription."
+  type        = string
+  default     = ""
+}
+
+variable "log_retention_days" {
+  description = "CloudWatch log retention."
+  type        = number
+  default     = 30
+}
