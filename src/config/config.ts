@@ -22,6 +22,10 @@ const schema = z.object({
     z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL').optional(),
   ),
   DATA_DIR: z.string().min(1).default('./data'),
+  /** PostgreSQL: cancel a statement running longer than this (ms; 0 = never). The guide sets 30 s. */
+  DB_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(0).default(30_000),
+  /** PostgreSQL: close a session idle inside a transaction this long (ms; 0 = never). The guide sets 10 s. */
+  DB_IDLE_IN_TRANSACTION_TIMEOUT_MS: z.coerce.number().int().min(0).default(10_000),
   REDIS_URL: z.preprocess(emptyToUndefined, z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL').optional()),
   WEBHOOK_SECRET: optionalString,
   WHOP_API_KEY: optionalString,

@@ -42,17 +42,37 @@ export interface OpenDatabaseOptions {
   dataDir?: string;
   /** Pool size on PostgreSQL. */
   maxConnections?: number;
+  /**
+   * PostgreSQL only, ms, 0 or absent = no limit: every pooled session starts with this
+   * statement_timeout, so a runaway query is cancelled instead of holding a connection and locks.
+   */
+  statementTimeoutMs?: number;
+  /** PostgreSQL only, ms: a session left idle inside a transaction this long is closed (its locks freed). */
+  idleInTransactionTimeoutMs?: number;
 }
 
 export async function openDatabase(options: OpenDatabaseOptions): Promise<Database> {
-  if (options.databaseUrl) return openPostgres(options.databaseUrl, options.maxConnections ?? 10);
+  if (options.databaseUrl) return openPostgres(options.databaseUrl, options.maxConnections ?? 10, sessionOptions(options));
+  // PGlite is one in-process session: nothing else waits on its locks, and a timeout would only break long local work.
   return openPglite(options.dataDir ?? './data');
 }
 
-function openPostgres(connectionString: string, max: number): Database {
-  const pool = new pg.Pool({ connectionString, max, application_name: 'churn-saver' });
+/** The timeouts as libpq startup options, so they hold from a session's first statement (RESET returns to them). */
+function sessionOptions(options: OpenDatabaseOptions): string | undefined {
+  const settings: string[] = [];
+  if (options.statementTimeoutMs) settings.push(`-c statement_timeout=${Math.round(options.statementTimeoutMs)}`);
+  if (options.idleInTransactionTimeoutMs) settings.push(`-c idle_in_transaction_session_timeout=${Math.round(options.idleInTransactionTimeoutMs)}`);
+  return settings.length > 0 ? settings.join(' ') : undefined;
+}
+
+function openPostgres(connectionString: string, max: number, sessionSettings: string | undefined): Database {
+  const pool = new pg.Pool({ connectionString, max, application_name: 'churn-saver', ...(sessionSettings ? { options: sessionSettings } : {}) });
   // An idle client losing its connection must not crash the process; the next query reconnects.
   pool.on('error', () => {});
+  // Nor a checked-out one (pg-pool listens only while idle): the server ends a session left idle in
+  // a transaction past idle_in_transaction_session_timeout; that transaction's next query fails and
+  // the pool discards the client.
+  pool.on('connect', (client) => client.on('error', () => {}));
   return {
     kind: 'postgres',
     db: drizzlePg(pool, { schema }) as unknown as AppDb,

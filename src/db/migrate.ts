@@ -43,6 +43,10 @@ export interface MigrateResult {
  */
 export async function migrate(sql: SqlRunner, dir = MIGRATIONS_DIR): Promise<MigrateResult> {
   const migrations = listMigrations(dir);
+  // The pool's statement_timeout (DB_STATEMENT_TIMEOUT_MS) is for requests: waiting for another
+  // instance's migrations, or building an index on a large table, may take longer. RESET in the
+  // end returns this pooled session to its configured value.
+  await sql.exec('SET statement_timeout = 0');
   await sql.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_ID]);
   try {
     await sql.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
@@ -70,5 +74,6 @@ export async function migrate(sql: SqlRunner, dir = MIGRATIONS_DIR): Promise<Mig
     throw error;
   } finally {
     await sql.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_ID]).catch(() => {});
+    await sql.exec('RESET statement_timeout').catch(() => {});
   }
 }

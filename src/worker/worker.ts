@@ -5,6 +5,8 @@ import type { Metrics } from '../observability/metrics.ts';
 import type { Clock } from '../services/clock.ts';
 import { closeExpiredCases } from '../services/close-expired-cases.ts';
 import { requeuePendingWebhooks } from '../services/requeue-pending-webhooks.ts';
+import { archiveOldCasesJob } from './jobs/archive-old-cases.job.ts';
+import { ensureAuditPartitionsJob } from './jobs/ensure-audit-partitions.job.ts';
 import { processWebhookEventsJob } from './jobs/process-webhook-events.job.ts';
 import { QUEUES, type WebhookEventJob } from './queue.ts';
 
@@ -12,6 +14,8 @@ import { QUEUES, type WebhookEventJob } from './queue.ts';
 export const SCHEDULES = [
   { queue: QUEUES.requeuePendingWebhooks, cron: '* * * * *', why: 're-enqueue webhook rows left pending' },
   { queue: QUEUES.closeExpiredCases, cron: '*/5 * * * *', why: 'close cases whose attribution window passed' },
+  { queue: QUEUES.archiveOldCases, cron: '17 3 * * *', why: 'move cases idle for over 2 years (with their rows) to the archive schema, at a quiet hour' },
+  { queue: QUEUES.ensureAuditPartitions, cron: '7 0 * * *', why: 'keep audit.events partitions for this month and the next three (daily, so a missed day never matters)' },
 ] as const;
 
 export interface WorkerDeps {
@@ -38,5 +42,10 @@ export async function startWorker(deps: WorkerDeps): Promise<void> {
     const n = await closeExpiredCases(deps);
     if (n > 0) logger.info({ memberships: n }, 'closed cases past their attribution window');
   });
+  await boss.work(QUEUES.archiveOldCases, archiveOldCasesJob(deps));
+  const ensurePartitions = ensureAuditPartitionsJob(deps);
+  await boss.work(QUEUES.ensureAuditPartitions, ensurePartitions);
+  // At start too: a service down over a month boundary has its partitions before the first cron.
+  await ensurePartitions().catch((error) => logger.error({ err: error }, 'audit.events partitions not ensured at start'));
   for (const s of SCHEDULES) await boss.schedule(s.queue, s.cron);
 }

@@ -1,0 +1,15 @@
+import type { Logger } from 'pino';
+import type { AppDb } from '../../db/client.ts';
+import { archiveOldCases } from '../../services/archive-old-cases.ts';
+import type { Clock } from '../../services/clock.ts';
+
+/**
+ * Daily: moves finished cases idle for over 2 years (and their timeline, deliveries, incentives and
+ * facts) into the archive schema. A run that stops at its batch limit says so; the next run goes on.
+ */
+export function archiveOldCasesJob(deps: { db: AppDb; clock: Clock; logger: Logger }) {
+  return async (): Promise<void> => {
+    const result = await archiveOldCases(deps);
+    if (result.memberships > 0 || result.more) deps.logger.info({ ...result }, 'archived cases idle for over 2 years');
+  };
+}
