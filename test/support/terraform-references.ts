@@ -1,0 +1,99 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { getReferencesInExpression, parse } from '@cdktf/hcl2json';
+
+type Json = Record<string, unknown>;
+export type ParsedTerraform = { files: { name: string; json: Json }[]; problems: string[] };
+
+/** Parses every .tf file of a directory; a file that does not parse is a problem naming it. */
+export async function parseTerraformDir(dir: string): Promise<ParsedTerraform> {
+  const files: ParsedTerraform['files'] = [];
+  const problems: string[] = [];
+  for (const name of readdirSync(dir).filter((f) => f.endsWith('.tf')).sort()) {
+    try {
+      files.push({ name, json: (await parse(name, readFileSync(join(dir, name), 'utf8'))) as Json });
+    } catch (error) {
+      problems.push(`${name}: does not parse: ${String(error).slice(0, 300)}`);
+    }
+  }
+  return { files, problems };
+}
+
+const entries = (value: unknown): [string, unknown][] => (value && typeof value === 'object' ? Object.entries(value) : []);
+
+/** Everything the directory declares, as the names expressions use (`aws_vpc.main`, `data.x.y`, `var.x` …). */
+export function declaredNames(parsed: ParsedTerraform): Set<string> {
+  const names = new Set<string>();
+  for (const { json } of parsed.files) {
+    for (const [type, byName] of entries(json.resource)) for (const [name] of entries(byName)) names.add(`${type}.${name}`);
+    for (const [type, byName] of entries(json.data)) for (const [name] of entries(byName)) names.add(`data.${type}.${name}`);
+    for (const [name] of entries(json.variable)) names.add(`var.${name}`);
+    for (const [name] of entries(json.module)) names.add(`module.${name}`);
+    for (const block of (json.locals as Json[] | undefined) ?? []) for (const [name] of entries(block)) names.add(`local.${name}`);
+  }
+  return names;
+}
+
+/** Roots that are always defined inside a block (count.index, each.value, path.module …). */
+const CONTEXT_ROOTS = new Set(['count', 'each', 'self', 'path', 'terraform']);
+
+/**
+ * Every reference in every expression string that resolves to nothing declared, as
+ * "file: where: reference". Attribute names that HCL writes as bare words (variable `type`,
+ * `lifecycle.ignore_changes`) are not references and are skipped.
+ */
+export async function findUnresolvedReferences(parsed: ParsedTerraform): Promise<string[]> {
+  const declared = declaredNames(parsed);
+  const unresolved: string[] = [];
+  for (const { name: file, json } of parsed.files) {
+    const dynamicIterators = new Set<string>();
+    const strings: { where: string; text: string }[] = [];
+    const walk = (value: unknown, path: string[]) => {
+      if (typeof value === 'string') {
+        if (value.includes('${')) strings.push({ where: path.join('.'), text: value });
+        return;
+      }
+      if (Array.isArray(value)) return value.forEach((item, i) => walk(item, [...path, String(i)]));
+      for (const [key, child] of entries(value)) {
+        if (key === 'ignore_changes' || (path[0] === 'variable' && key === 'type')) continue;
+        if (path.at(-1) === 'dynamic') dynamicIterators.add(key);
+        walk(child, [...path, key]);
+      }
+    };
+    walk(json, []);
+    for (const { where, text } of strings) {
+      for (const { value } of await getReferencesInExpression(file, text)) {
+        const parts = value.split('.');
+        const root = parts[0]!;
+        if (CONTEXT_ROOTS.has(root) || dynamicIterators.has(root)) continue;
+        const key = root === 'data' ? parts.slice(0, 3).join('.') : parts.slice(0, 2).join('.');
+        if (!declared.has(key)) unresolved.push(`${file}: ${where}: ${value} (nothing declares ${key})`);
+      }
+    }
+  }
+  return unresolved;
+}
+
+/** Reads a literal local (a list or map written out in HCL) from the parsed files. */
+export function literalLocal(parsed: ParsedTerraform, name: string): unknown {
+  for (const { json } of parsed.files) for (const block of (json.locals as Json[] | undefined) ?? []) if (name in block) return block[name];
+  return undefined;
+}
+
+/** The first block of a resource, e.g. resourceBlock(parsed, 'aws_ecs_task_definition', 'web'). */
+export function resourceBlock(parsed: ParsedTerraform, type: string, name: string): Json | undefined {
+  for (const { json } of parsed.files) {
+    const blocks = ((json.resource as Json | undefined)?.[type] as Json | undefined)?.[name] as Json[] | undefined;
+    if (blocks?.[0]) return blocks[0];
+  }
+  return undefined;
+}
+
+/** The default of a declared variable. */
+export function variableDefault(parsed: ParsedTerraform, name: string): unknown {
+  for (const { json } of parsed.files) {
+    const blocks = (json.variable as Json | undefined)?.[name] as Json[] | undefined;
+    if (blocks?.[0]) return blocks[0].default;
+  }
+  return undefined;
+}
