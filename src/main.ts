@@ -1,6 +1,7 @@
 import { describeConfigProblems, loadConfig } from './config/config.ts';
 import { loadOrCreateDevWebhookSecret } from './config/webhook-secret-file.ts';
 import { createLogger } from './observability/logger.ts';
+import { flushSentry, initSentry, reportError, secretValues } from './observability/sentry.ts';
 import { startRuntime } from './runtime.ts';
 
 // npm start: migrate, serve, work; `--role web|worker` splits them for scale-out.
@@ -22,20 +23,29 @@ if (!webhookSecret) {
     console.log(`Generated a development WEBHOOK_SECRET (shown once, kept in ${generated.path}):\n  ${generated.secret}`);
 }
 
+// Only with SENTRY_DSN; every event is scrubbed of these values (and of emails) before it leaves.
+const secrets = secretValues({ ...process.env, ...config, WEBHOOK_SECRET: webhookSecret });
+if (await initSentry({ dsn: config.SENTRY_DSN, environment: config.NODE_ENV, release: config.APP_VERSION, secrets }))
+  logger.info('errors are reported to Sentry (SENTRY_DSN)');
+
 try {
   const runtime = await startRuntime({ config, logger, webhookSecret });
   const where = config.DATABASE_URL ? 'PostgreSQL' : `embedded PGlite in ${config.DATA_DIR}`;
   if (runtime.url) {
     console.log(`Churn Saver ${config.APP_VERSION} (${config.ROLE}) on ${where}: ${runtime.url}\n  Whop webhook URL: ${runtime.url}/api/webhooks/whop`);
     const { rows } = await runtime.database.sql.query<{ n: number }>('SELECT count(*)::int AS n FROM operators');
-    if (rows[0]?.n === 0)
+    // The image (node dist/main.js) has neither tsx nor the npm scripts: it names what works there.
+    const built = import.meta.url.endsWith('.js');
+    if (rows[0]?.n === 0 && built)
+      console.log('  No operator yet: set ADMIN_EMAIL and ADMIN_PASSWORD and restart, or run `node dist/cli/admin-create.js --email … --password …`');
+    else if (rows[0]?.n === 0)
       console.log('  No operator yet: `npm run demo` seeds a demo company and login, or `npm run admin:create -- --email … --password …`');
   }
   else console.log(`Churn Saver ${config.APP_VERSION} worker running on ${where}`);
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     process.once(signal, () => {
       logger.info({ signal }, 'shutting down');
-      runtime.stop().then(
+      runtime.stop().then(() => flushSentry()).then(
         () => process.exit(0),
         (error) => {
           logger.error({ err: error }, 'shutdown failed');
@@ -46,5 +56,7 @@ try {
   }
 } catch (error) {
   logger.fatal({ err: error }, 'start-up failed');
+  reportError(error, { source: 'start-up' });
+  await flushSentry();
   process.exit(1);
 }

@@ -7,6 +7,7 @@ import { migrate } from './db/migrate.ts';
 import { buildApp } from './http/app.ts';
 import { createCache, type Cache } from './integrations/redis/cache.ts';
 import { createMetrics, type Metrics } from './observability/metrics.ts';
+import { reportError } from './observability/sentry.ts';
 import { systemClock, type Clock } from './services/clock.ts';
 import { startQueue } from './worker/queue.ts';
 import { startWorker } from './worker/worker.ts';
@@ -65,7 +66,10 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   const runsWorker = role === 'all' || role === 'worker';
   const runsWeb = role === 'all' || role === 'web';
   const boss = await startQueue(database, { role: runsWorker ? 'worker' : 'web' });
-  boss.on('error', (error) => logger.error({ err: error }, 'queue error'));
+  boss.on('error', (error) => {
+    logger.error({ err: error }, 'queue error');
+    reportError(error, { source: 'queue' });
+  });
   const cache = createCache(config.REDIS_URL);
   const metrics = createMetrics();
 

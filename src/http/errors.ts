@@ -1,4 +1,5 @@
 import type { FastifyError, FastifyInstance, preHandlerAsyncHookHandler } from 'fastify';
+import { reportError } from '../observability/sentry.ts';
 
 /** The closed list of error codes this API answers with, and their statuses. */
 export const ERROR_STATUS = {
@@ -31,7 +32,8 @@ export function errorBody(code: ErrorCode, message: string, requestId?: string):
 /**
  * The one translator at the edge: framework errors become the closed list above; anything
  * unexpected is a 500 with a request id, its detail only in the logs (where the logger's error
- * serializer drops query parameters and driver details: they can hold member data).
+ * serializer drops query parameters and driver details: they can hold member data) and Sentry
+ * (when SENTRY_DSN is set; scrubbed the same way).
  * `notFoundPreHandler` runs before the 404 answer (the per-ip rate limit, so scanning counts).
  */
 export function registerErrorHandling(app: FastifyInstance, options: { notFoundPreHandler?: preHandlerAsyncHookHandler } = {}): void {
@@ -45,6 +47,7 @@ export function registerErrorHandling(app: FastifyInstance, options: { notFoundP
     if (error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500)
       return reply.code(error.statusCode).send(errorBody('bad_request', error.message));
     request.log.error({ err: error }, 'unhandled error');
+    reportError(error, { source: 'http', tags: { method: request.method, route: request.routeOptions.url ?? 'unknown' }, extra: { requestId: request.id } });
     return reply.code(500).send(errorBody('internal', 'internal error; quote the request id to the operator', request.id));
   });
   app.setNotFoundHandler(options.notFoundPreHandler ? { preHandler: options.notFoundPreHandler } : {}, (request, reply) =>

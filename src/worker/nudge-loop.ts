@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { reportError } from '../observability/sentry.ts';
 import { sendDueNudges } from '../services/send-due-nudges.ts';
 import type { OutreachDeps } from '../services/send-nudge.ts';
 
@@ -19,7 +20,10 @@ export function startNudgeLoop(deps: OutreachDeps, options: { intervalMs: number
       const result = await sendDueNudges(deps, {
         limit: batchSize,
         concurrency: options.concurrency ?? 16,
-        onError: (caseId, error) => options.logger.error({ err: error, caseId }, 'nudge failed; the claim lapses and a later sweep retries'),
+        onError: (caseId, error) => {
+          options.logger.error({ err: error, caseId }, 'nudge failed; the claim lapses and a later sweep retries');
+          reportError(error, { source: 'nudges', extra: { caseId } });
+        },
       });
       if (result.claimed > 0) options.logger.info({ ...result }, 'nudge sweep');
       full = result.claimed >= batchSize;
@@ -29,7 +33,10 @@ export function startNudgeLoop(deps: OutreachDeps, options: { intervalMs: number
     if (stopped) return;
     timer = setTimeout(() => {
       running = tick()
-        .catch((error) => options.logger.error({ err: error }, 'nudge sweep failed'))
+        .catch((error) => {
+          options.logger.error({ err: error }, 'nudge sweep failed');
+          reportError(error, { source: 'nudges' });
+        })
         .finally(schedule);
     }, options.intervalMs);
   };

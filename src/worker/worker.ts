@@ -2,6 +2,7 @@ import type { PgBoss } from 'pg-boss';
 import type { Logger } from 'pino';
 import type { AppDb } from '../db/client.ts';
 import type { Metrics } from '../observability/metrics.ts';
+import { reportError } from '../observability/sentry.ts';
 import type { Clock } from '../services/clock.ts';
 import { closeExpiredCases } from '../services/close-expired-cases.ts';
 import { requeuePendingWebhooks } from '../services/requeue-pending-webhooks.ts';
@@ -34,18 +35,30 @@ export async function startWorker(deps: WorkerDeps): Promise<void> {
     { batchSize: 10, localConcurrency: 2, pollingIntervalSeconds: 0.5 },
     processWebhookEventsJob(deps),
   );
-  await boss.work(QUEUES.requeuePendingWebhooks, async () => {
+  await boss.work(QUEUES.requeuePendingWebhooks, reportingFailures(QUEUES.requeuePendingWebhooks, async () => {
     const n = await requeuePendingWebhooks(deps);
     if (n > 0) logger.warn({ requeued: n }, 'requeued webhook events left pending');
-  });
-  await boss.work(QUEUES.closeExpiredCases, async () => {
+  }));
+  await boss.work(QUEUES.closeExpiredCases, reportingFailures(QUEUES.closeExpiredCases, async () => {
     const n = await closeExpiredCases(deps);
     if (n > 0) logger.info({ memberships: n }, 'closed cases past their attribution window');
-  });
+  }));
   await boss.work(QUEUES.archiveOldCases, archiveOldCasesJob(deps));
   const ensurePartitions = ensureAuditPartitionsJob(deps);
   await boss.work(QUEUES.ensureAuditPartitions, ensurePartitions);
   // At start too: a service down over a month boundary has its partitions before the first cron.
   await ensurePartitions().catch((error) => logger.error({ err: error }, 'audit.events partitions not ensured at start'));
   for (const s of SCHEDULES) await boss.schedule(s.queue, s.cron);
+}
+
+/** pg-boss records a throw as the job's failure; Sentry hears of it too. The error still propagates. */
+function reportingFailures<A extends unknown[]>(queue: string, handler: (...args: A) => Promise<void>) {
+  return async (...args: A): Promise<void> => {
+    try {
+      await handler(...args);
+    } catch (error) {
+      reportError(error, { source: 'worker', tags: { queue } });
+      throw error;
+    }
+  };
 }

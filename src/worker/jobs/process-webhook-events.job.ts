@@ -3,9 +3,10 @@ import type { Logger } from 'pino';
 import type { AppDb } from '../../db/client.ts';
 import { recordProcessingError } from '../../db/repositories/webhook-events.repository.ts';
 import type { Metrics } from '../../observability/metrics.ts';
+import { reportError } from '../../observability/sentry.ts';
 import type { Clock } from '../../services/clock.ts';
 import { processWebhookEvent } from '../../services/process-webhook-event.ts';
-import type { WebhookEventJob } from '../queue.ts';
+import { QUEUES, type WebhookEventJob } from '../queue.ts';
 
 /** Attempts before a row that keeps throwing is marked failed and left for an operator. */
 export const MAX_PROCESSING_ATTEMPTS = 10;
@@ -37,6 +38,7 @@ export function processWebhookEventsJob(deps: { db: AppDb; clock: Clock; logger:
           firstError ??= error;
           const message = error instanceof Error ? error.message : String(error);
           logger.error({ err: error, eventId }, 'webhook event processing threw; will retry');
+          reportError(error, { source: 'worker', tags: { queue: QUEUES.processWebhookEvent }, extra: { eventId } });
           await recordProcessingError(deps.db, eventId, message, MAX_PROCESSING_ATTEMPTS).catch(() => {});
         }
       }
