@@ -58,5 +58,7 @@ try {
   logger.fatal({ err: error }, 'start-up failed');
   reportError(error, { source: 'start-up' });
   await flushSentry();
+  // The operator reads this line: it names the variable at fault (never a value).
+  console.error(`Start-up failed: ${error instanceof Error ? error.message : String(error)}`);
   process.exit(1);
 }

@@ -17,6 +17,11 @@ import { createWhopGateway } from './integrations/whop/whop-gateway.ts';
 import type { OutreachDeps } from './services/send-nudge.ts';
 import { createUserTokenVerifier } from './integrations/whop/user-token-verifier.ts';
 import { createOperator } from './services/create-operator.ts';
+import { keyringFromConfig } from './config/keyring-from-config.ts';
+import { installFieldCipher } from './db/encrypted-text.ts';
+import { createFieldCipher } from './integrations/crypto/field-cipher.ts';
+import type { Keyring } from './integrations/crypto/encryption-keys.ts';
+import { censusStoredKeys, describeUnreadableKeys } from './services/check-stored-keys.ts';
 
 export interface RuntimeOptions {
   config: Config;
@@ -25,6 +30,8 @@ export interface RuntimeOptions {
   clock?: Clock;
   /** Reuse an open database (tests); otherwise opened from config. */
   database?: Database;
+  /** The encryption keys; otherwise from ENCRYPTION_KEY (a development key file in DATA_DIR outside production). */
+  keyring?: Keyring;
   /** Prefix of the rate-limit counters in Redis; tests give each service its own so files and runs do not share counts. */
   rateLimitNamespace?: string;
 }
@@ -54,8 +61,17 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       statementTimeoutMs: config.DB_STATEMENT_TIMEOUT_MS,
       idleInTransactionTimeoutMs: config.DB_IDLE_IN_TRANSACTION_TIMEOUT_MS,
     }));
+  const keyring = options.keyring ?? keyringFromConfig(config);
+  installFieldCipher(createFieldCipher(keyring));
   const migrated = await database.withConnection((sql) => migrate(sql));
   if (migrated.applied.length > 0) logger.info({ applied: migrated.applied }, 'database migrated');
+  // A wrong ENCRYPTION_KEY would otherwise surface later as failed jobs and dashboard errors.
+  const unreadable = describeUnreadableKeys(await censusStoredKeys(database.sql, keyring, { sample: 200 }), keyring);
+  if (unreadable !== null) {
+    if (ownsDatabase) await database.close();
+    throw new Error(unreadable);
+  }
+  logger.info({ keyId: keyring.current.keyId, rotating: keyring.previous !== null }, 'encryption keys loaded');
   if (config.ADMIN_EMAIL && config.ADMIN_PASSWORD) {
     const created = await createOperator({ db: database.db }, { email: config.ADMIN_EMAIL, password: config.ADMIN_PASSWORD, updateExisting: false });
     if (!created.ok) logger.warn({ problem: created.message }, 'ADMIN_EMAIL / ADMIN_PASSWORD not used');

@@ -133,7 +133,7 @@ export async function seedDemo(database: Database, options: SeedDemoOptions = {}
     for (const step of story.steps) {
       if (step.kind === 'unsubscribe') {
         await advanceTo(step.at);
-        if (step.member.email) await unsubscribeMember({ db, signingKey: links.signingKey }, createUnsubscribeToken(links.signingKey, DEMO_COMPANY_ID, step.member.email));
+        if (step.member.email) await unsubscribeMember({ db, signingKey: links.signingKey }, createUnsubscribeToken(links.signingKey, { companyId: DEMO_COMPANY_ID, email: step.member.email, whopUserId: null }));
         continue;
       }
       await advanceTo(step.receivedAt);

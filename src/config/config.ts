@@ -1,13 +1,16 @@
 import { z } from 'zod';
+import { parseEncryptionKey } from '../integrations/crypto/encryption-keys.ts';
 
 /** Values that look filled in but are the guide's or .env.example's placeholders. */
 const PLACEHOLDER = /^(your[-_].*|changeme|change-me|replace[-_]?me|\*+|xxx+|secret|todo)$/i;
 
-const SECRET_NAMES = ['WEBHOOK_SECRET', 'WHOP_API_KEY', 'ENCRYPTION_KEY', 'JWT_SECRET', 'SMTP_PASS', 'ADMIN_PASSWORD'] as const;
+const SECRET_NAMES = ['WEBHOOK_SECRET', 'WHOP_API_KEY', 'ENCRYPTION_KEY', 'ENCRYPTION_KEY_PREVIOUS', 'ENCRYPTION_HASH_KEY', 'JWT_SECRET', 'SMTP_PASS', 'ADMIN_PASSWORD'] as const;
 /** In production these must be present, and not placeholders. Exported so the deployment kit (infra/) is tested against the same list. */
 export const REQUIRED_IN_PRODUCTION = ['DATABASE_URL', 'WEBHOOK_SECRET', 'WHOP_API_KEY', 'ENCRYPTION_KEY', 'JWT_SECRET'] as const;
 /** Keys too short to resist guessing. */
-const MIN_LENGTH: Partial<Record<(typeof REQUIRED_IN_PRODUCTION)[number], number>> = { ENCRYPTION_KEY: 32, JWT_SECRET: 32 };
+const MIN_LENGTH: Partial<Record<(typeof REQUIRED_IN_PRODUCTION)[number], number>> = { JWT_SECRET: 32 };
+/** 32-byte AES / HMAC keys: checked for their format wherever they are set (src/integrations/crypto). */
+const ENCRYPTION_KEY_NAMES = ['ENCRYPTION_KEY', 'ENCRYPTION_KEY_PREVIOUS', 'ENCRYPTION_HASH_KEY'] as const;
 
 const emptyToUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
 const optionalString = z.preprocess(emptyToUndefined, z.string().optional());
@@ -37,6 +40,10 @@ const schema = z.object({
   ADMIN_EMAIL: optionalString,
   ADMIN_PASSWORD: optionalString,
   ENCRYPTION_KEY: optionalString,
+  /** The key being rotated away from: readable, never written; remove it once keys:rotate finished. */
+  ENCRYPTION_KEY_PREVIOUS: optionalString,
+  /** Optional stable key for lookup hashes; without it they derive from ENCRYPTION_KEY and keys:rotate re-hashes. */
+  ENCRYPTION_HASH_KEY: optionalString,
   JWT_SECRET: optionalString,
   SENTRY_DSN: optionalUrl,
   /** Public base URL of this service, for links in messages (unsubscribe); defaults to http://localhost:PORT. */
@@ -92,6 +99,12 @@ export function loadConfig(env: Record<string, string | undefined>): ConfigResul
       else if (MIN_LENGTH[name] !== undefined && value.length < MIN_LENGTH[name])
         problems.push(`${name}: must be at least ${MIN_LENGTH[name]} characters`);
     }
+  }
+  for (const name of ENCRYPTION_KEY_NAMES) {
+    const value = config[name];
+    if (value === undefined || PLACEHOLDER.test(value.trim())) continue;
+    const parsed = parseEncryptionKey(value, name);
+    if (!parsed.ok) problems.push(parsed.problem);
   }
   if (config.SMTP_HOST && !config.SMTP_FROM) problems.push('SMTP_FROM: required when SMTP_HOST is set (the sender address)');
   return problems.length > 0 ? { ok: false, problems } : { ok: true, config };

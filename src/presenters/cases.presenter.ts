@@ -6,6 +6,7 @@ import { incentives } from '../db/schema/incentives.ts';
 import { recoveryCases } from '../db/schema/recovery-cases.ts';
 import type { CaseStatus } from '../domain/recovery-case.ts';
 import { isUuid } from '../domain/is-uuid.ts';
+import { emailLookupHashes, fieldCipher } from '../db/encrypted-text.ts';
 
 export const CASE_SORTS = ['first_failure_at', 'amount', 'status'] as const;
 export type CaseSort = (typeof CASE_SORTS)[number];
@@ -64,7 +65,9 @@ function filtersOf(companyId: string, f: CaseFilters): SQL {
   if (f.q) {
     // The search text is data: bound as a parameter, with LIKE wildcards escaped.
     const pattern = `%${f.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-    conditions.push(or(ilike(recoveryCases.memberEmail, pattern), ilike(recoveryCases.whopUserId, pattern), ilike(recoveryCases.whopMembershipId, pattern))!);
+    // Emails are stored encrypted: they match exactly (any case) through the lookup hash; ids match as substrings.
+    const byEmail = f.q.includes('@') ? [inArray(recoveryCases.memberEmailHash, emailLookupHashes(f.q))] : [];
+    conditions.push(or(...byEmail, ilike(recoveryCases.whopUserId, pattern), ilike(recoveryCases.whopMembershipId, pattern))!);
   }
   return and(...conditions)!;
 }
@@ -154,5 +157,11 @@ export async function presentCase(companyId: string, q: Queryable, caseId: strin
       .from(incentives)
       .where(and(eq(incentives.companyId, companyId), eq(incentives.caseId, caseId))),
   ]);
-  return { case: found, timeline, deliveries: sent, incentives: granted };
+  return { case: found, timeline: timeline.map((e) => ({ ...e, detail: readableDetail(e.detail) })), deliveries: sent, incentives: granted };
+}
+
+/** A timeline detail with its encrypted free text (a cancellation's "why") decrypted. */
+function readableDetail(detail: Record<string, unknown> | null): Record<string, unknown> | null {
+  if (detail === null || typeof detail.why !== 'string') return detail;
+  return { ...detail, why: fieldCipher().decryptNullable(detail.why) };
 }

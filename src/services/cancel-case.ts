@@ -4,6 +4,7 @@ import type { AppDb } from '../db/client.ts';
 import type { Clock } from './clock.ts';
 import { findActionableCase, type ActionRefusal } from './find-actionable-case.ts';
 import { reconcileMembershipCases } from './reconcile-membership-cases.ts';
+import { fieldCipher } from '../db/encrypted-text.ts';
 
 export type CancelCaseResult = { ok: true; caseId: string } | ActionRefusal;
 
@@ -32,7 +33,7 @@ export async function cancelCase(deps: { db: AppDb; clock: Clock }, input: { com
       webhookEventId: null,
     });
     await reconcileMembershipCases(tx, c.companyId, c.whopMembershipId, now);
-    await appendCaseEvent(tx, { companyId: c.companyId, caseId: c.id, status: 'closed_no_recovery', reason: 'case_cancelled', actor: input.actor, source: 'action', detail: input.why ? { why: input.why } : {}, at: now });
+    await appendCaseEvent(tx, { companyId: c.companyId, caseId: c.id, status: 'closed_no_recovery', reason: 'case_cancelled', actor: input.actor, source: 'action', detail: input.why ? { why: fieldCipher().encrypt(input.why) } : {}, at: now });
     return { ok: true, caseId: c.id };
   });
 }

@@ -7,7 +7,7 @@ import {
   findOrCreateStepDeliveries,
   findOrCreateIncentive,
   hasCaseEvent,
-  isEmailSuppressed,
+  isOptedOut,
   transitionIncentive,
   updateCaseOutreach,
   updateDelivery,
@@ -111,7 +111,7 @@ export async function sendNudge(deps: OutreachDeps, caseOrId: string | StoredCas
       manageUrl: member.manageUrl,
       incentiveDays: incentive.days,
     }),
-    unsubscribeUrl: member.email ? unsubscribeUrl(deps.links.publicUrl, deps.links.signingKey, c.companyId, member.email) : deps.links.publicUrl,
+    unsubscribeUrl: member.email ? unsubscribeUrl(deps.links.publicUrl, deps.links.signingKey, { companyId: c.companyId, email: member.email, whopUserId: member.userId }) : deps.links.publicUrl,
   });
 
   const enabled: DeliveryChannel[] = (['push', 'dm', 'email'] as const).filter((ch) => settings[`enable_${ch}`]);
@@ -302,7 +302,7 @@ async function sendOnChannel(deps: OutreachDeps, channel: DeliveryChannel, compo
       subject: composed.email.subject,
       text: composed.email.text,
       html: composed.email.html,
-      headers: { 'List-Unsubscribe': `<${unsubscribeUrl(deps.links.publicUrl, deps.links.signingKey, to.companyId, to.email!)}>`, 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' },
+      headers: { 'List-Unsubscribe': `<${unsubscribeUrl(deps.links.publicUrl, deps.links.signingKey, { companyId: to.companyId, email: to.email!, whopUserId: to.userId })}>`, 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' },
     });
     return sent.ok ? { ok: true, providerMessageId: sent.messageId } : { ok: false, retryable: sent.retryable, retryAfterMs: null, message: sent.message };
   }
@@ -352,9 +352,12 @@ async function attemptDelivery(deps: OutreachDeps, delivery: Delivery, channel: 
 }
 
 async function whyUnreachable(deps: OutreachDeps, channel: DeliveryChannel, to: Recipient): Promise<string | null> {
-  if (channel !== 'email') return to.userId ? null : 'no Whop user id for this member';
+  if (channel !== 'email') {
+    if (!to.userId) return 'no Whop user id for this member';
+    return (await isOptedOut(deps.db, to.companyId, channel, { whopUserId: to.userId })) ? `member opted out of ${channel}` : null;
+  }
   if (!to.email) return 'no email address for this member';
-  return (await isEmailSuppressed(deps.db, to.companyId, to.email)) ? 'address unsubscribed' : null;
+  return (await isOptedOut(deps.db, to.companyId, 'email', { email: to.email })) ? 'address unsubscribed' : null;
 }
 
 const amountFormats = new Map<string, Intl.NumberFormat | null>();

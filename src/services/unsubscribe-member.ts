@@ -1,13 +1,42 @@
 import type { AppDb } from '../db/client.ts';
-import { suppressEmail } from '../db/repositories/outreach.repository.ts';
+import { recordAuditEvent } from '../db/repositories/audit-log.repository.ts';
+import { recordOptOuts } from '../db/repositories/outreach.repository.ts';
+import { emailLookupHash } from '../db/encrypted-text.ts';
+import type { OptOutChannel } from '../db/schema/member-opt-outs.ts';
 import { readUnsubscribeToken } from './unsubscribe-links.ts';
 
-export type UnsubscribeResult = { ok: true; companyId: string } | { ok: false; reason: 'invalid_token' };
+export type UnsubscribeResult = { ok: true; companyId: string; channels: OptOutChannel[] } | { ok: false; reason: 'invalid_token' };
 
-/** Adds the token's address to its company's suppression list. Idempotent. */
-export async function unsubscribeMember(deps: { db: AppDb; signingKey: string }, token: string): Promise<UnsubscribeResult> {
-  const read = readUnsubscribeToken(deps.signingKey, token);
-  if (!read) return { ok: false, reason: 'invalid_token' };
-  await suppressEmail(deps.db, read.companyId, read.email, 'unsubscribe');
-  return { ok: true, companyId: read.companyId };
+/**
+ * The token holder opts out: of email (the link in an email, RFC 8058 one-click), or of every
+ * channel ('all': email, Whop push and DM, when the token names the Whop user). Idempotent; each
+ * new opt-out is written to the audit log as the member's own action, without the address.
+ */
+export async function unsubscribeMember(
+  deps: { db: AppDb; signingKey: string },
+  token: string,
+  scope: 'email' | 'all' = 'email',
+  ip: string | null = null,
+): Promise<UnsubscribeResult> {
+  const subject = readUnsubscribeToken(deps.signingKey, token);
+  if (!subject) return { ok: false, reason: 'invalid_token' };
+  const channels: OptOutChannel[] = scope === 'all' && subject.whopUserId ? ['email', 'push', 'dm'] : ['email'];
+  await deps.db.transaction(async (tx) => {
+    const added = await recordOptOuts(tx, subject.companyId, subject, channels, { reason: 'unsubscribe', source: 'member' });
+    if (added.length > 0)
+      await recordAuditEvent(tx, {
+        companyId: subject.companyId,
+        actor: 'member',
+        action: 'member.opt_out',
+        target: memberTarget(emailLookupHash(subject.email)),
+        ip,
+        detail: { ok: true, channels: added, reason: 'unsubscribe' },
+      });
+  });
+  return { ok: true, companyId: subject.companyId, channels };
+}
+
+/** How the audit log names a member: a prefix of their lookup hash, never the address. */
+export function memberTarget(hash: string | null): string {
+  return hash ? `member:${hash.slice(0, 16)}` : 'member';
 }

@@ -83,7 +83,7 @@ describe.runIf(canRun)('dashboard in a real browser', () => {
     await page.getByTestId('filter-status').selectOption('open');
     await expect.poll(() => page.getByTestId('case-row').count()).toBeLessThan(8);
     await page.getByTestId('filter-status').selectOption('');
-    await page.getByTestId('filter-search').fill('dana@');
+    await page.getByTestId('filter-search').fill('Dana@Example.com');
     await expect.poll(() => page.getByTestId('case-row').count()).toBe(1);
     await shot('cases');
   });

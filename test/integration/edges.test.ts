@@ -7,6 +7,7 @@ import { startServiceWithWhop } from '../support/service-with-whop.ts';
 import { waitFor, type TestService } from '../support/test-service.ts';
 import { buildWhopEvent } from '../support/whop-fixtures.ts';
 import type { createWhopTokenIssuer } from '../support/whop-user-token.ts';
+import { decrypted } from '../support/test-keys.ts';
 
 const OPERATOR = { email: 'ops@edges.test', password: 'edges operator passphrase 1' };
 /** Tight limits so a test can reach them; the defaults are 2000 per 5 min, 6000 per minute and 10 per 15 min. */
@@ -301,10 +302,10 @@ describe('edges: rate limits, security headers, content types, audit log, inject
       expect((await deliver(body, headers)).status).toBe(200);
       const caseId = await caseIdOf('mem_edge_sql');
       const stored = await database.sql.query<{ raw_body: string }>(`SELECT raw_body FROM webhook_events WHERE webhook_id = $1`, [headers['webhook-id']]);
-      expect(JSON.parse(stored.rows[0]!.raw_body).data.user.name).toBe(NAME_PAYLOAD);
+      expect(JSON.parse(decrypted(stored.rows[0]!).raw_body).data.user.name).toBe(NAME_PAYLOAD);
 
-      // The quote is a character like any other: searching with it finds the member.
-      const found = await api(`/api/companies/biz_edge_sql/cases?q=${encodeURIComponent("o'brien")}`, { headers: as(owner) });
+      // The quote is a character like any other: searching the (exact, encrypted-at-rest) address finds the member.
+      const found = await api(`/api/companies/biz_edge_sql/cases?q=${encodeURIComponent("O'Brien@example.test")}`, { headers: as(owner) });
       expect(found.json.cases.map((c: any) => c.id)).toEqual([caseId]);
       expect(found.json.cases[0].member_email).toBe("o'brien@example.test");
 

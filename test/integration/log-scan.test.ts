@@ -7,6 +7,7 @@ import { startServiceWithWhop } from '../support/service-with-whop.ts';
 import { waitFor, type TestService } from '../support/test-service.ts';
 import { buildLegacyWhopEvent, buildWhopEvent } from '../support/whop-fixtures.ts';
 import type { createWhopTokenIssuer } from '../support/whop-user-token.ts';
+import { decrypted } from '../support/test-keys.ts';
 
 const MEMBER_EMAIL = 'leak.check@example.test';
 const MEMBER_NAME = 'Lena Leakcheck';
@@ -120,7 +121,7 @@ describe('logs and error answers never carry secrets, tokens, signatures or memb
     if (broken.status === 500) expect(JSON.parse(broken.body)).toEqual({ error: { code: 'internal', message: expect.any(String), requestId: expect.any(String) } });
 
     // The member: the unsubscribe link from the email (kept as outbox: no SMTP here).
-    const outbox = await waitFor(async () => (await database.sql.query<{ rendered_body: string }>(`SELECT rendered_body FROM deliveries WHERE channel = 'email' AND rendered_body IS NOT NULL`)).rows[0], 10_000, 'email outbox');
+    const outbox = await waitFor(async () => (await database.sql.query<{ rendered_body: string }>(`SELECT rendered_body FROM deliveries WHERE channel = 'email' AND rendered_body IS NOT NULL`)).rows.map(decrypted)[0], 10_000, 'email outbox');
     const unsubscribe = outbox.rendered_body.match(/(\/api\/unsubscribe\?token=[^\s)>"]+)/)?.[1];
     expect(unsubscribe).toBeDefined();
     seen.set('unsubscribe token', new URL(unsubscribe!, 'http://x').searchParams.get('token')!);

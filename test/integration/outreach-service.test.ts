@@ -5,6 +5,7 @@ import { signV1 } from '../support/sign-webhook.ts';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.ts';
 import { startTestService, waitFor, type TestService } from '../support/test-service.ts';
 import { buildWhopEvent } from '../support/whop-fixtures.ts';
+import { emailLookupHash } from '../../src/db/encrypted-text.ts';
 
 describe('outreach in the running service (worker loop, Whop fake, SMTP peer)', () => {
   let database: TestDatabase;
@@ -53,8 +54,9 @@ describe('outreach in the running service (worker loop, Whop fake, SMTP peer)', 
     const page = await fetch(`${service.url}${link}`);
     expect(page.status).toBe(200);
     expect(await page.text()).toContain('You will not receive further payment reminder emails');
-    const { rows } = await database.sql.query<{ email: string; reason: string }>(`SELECT email, reason FROM email_suppressions WHERE company_id = 'biz_live'`);
-    expect(rows).toEqual([{ email: 'lee@example.test', reason: 'unsubscribe' }]);
+    const { rows } = await database.sql.query<{ channel: string; subject_hash: string; reason: string; source: string }>(`SELECT channel, subject_hash, reason, source FROM member_opt_outs WHERE company_id = 'biz_live'`);
+    // Keyed by the address's lookup hash: the opt-out list holds no address.
+    expect(rows).toEqual([{ channel: 'email', subject_hash: emailLookupHash('lee@example.test'), reason: 'unsubscribe', source: 'member' }]);
 
     const oneClick = await fetch(`${service.url}${link}`, { method: 'POST' });
     expect(oneClick.status).toBe(200);

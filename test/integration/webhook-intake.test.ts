@@ -3,6 +3,7 @@ import { signV1, signV5, newWebhookSecret } from '../support/sign-webhook.ts';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.ts';
 import { startTestService, waitFor, type TestService } from '../support/test-service.ts';
 import { buildWhopEvent } from '../support/whop-fixtures.ts';
+import { decrypted } from '../support/test-keys.ts';
 
 const WEBHOOK = '/api/webhooks/whop';
 /** A payment.failed happening now (the fixture's own dates are long past every window). */
@@ -27,7 +28,7 @@ describe('POST /api/webhooks/whop', () => {
   const countEvents = async (where = 'true') =>
     Number((await database.sql.query<{ n: string }>(`SELECT count(*) AS n FROM webhook_events WHERE ${where}`)).rows[0]!.n);
   const casesOf = async (companyId: string) =>
-    (await database.sql.query<Record<string, any>>(`SELECT * FROM recovery_cases WHERE company_id = $1 ORDER BY first_failure_at`, [companyId])).rows;
+    (await database.sql.query<Record<string, any>>(`SELECT * FROM recovery_cases WHERE company_id = $1 ORDER BY first_failure_at`, [companyId])).rows.map(decrypted);
 
   it('stores a signed payment.failed, answers 200, and opens one recovery case', async () => {
     const companyId = company();
@@ -37,7 +38,10 @@ describe('POST /api/webhooks/whop', () => {
     expect(response.status).toBe(200);
     expect(response.json.received).toBe(true);
     const stored = await database.sql.query<{ raw_body: string; status: string }>(`SELECT raw_body, status FROM webhook_events WHERE webhook_id = $1`, [headers['webhook-id']]);
-    expect(stored.rows[0]!.raw_body).toBe(body);
+    // Stored encrypted (AES-256-GCM under ENCRYPTION_KEY), and exactly what was sent once decrypted.
+    expect(stored.rows[0]!.raw_body).toMatch(/^enc:v1:[0-9a-f]{12}:/);
+    expect(stored.rows[0]!.raw_body).not.toContain('insufficient');
+    expect(decrypted(stored.rows[0]!).raw_body).toBe(body);
     const [opened] = await waitFor(async () => ((await casesOf(companyId)).length === 1 ? casesOf(companyId) : null), 15_000, 'case to open');
     expect(opened).toMatchObject({ status: 'open', whop_membership_id: 'mem_a', failure_count: 1, currency: 'usd', failure_reason: 'Your card has insufficient funds.' });
     expect(Number(opened!.amount_at_risk_cents)).toBe(2999);

@@ -7,6 +7,7 @@ import { requeuePendingWebhooks } from '../../src/services/requeue-pending-webho
 import { QUEUES, startQueue } from '../../src/worker/queue.ts';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.ts';
 import { buildWhopEvent, type WhopFixtureType } from '../support/whop-fixtures.ts';
+import { decrypted } from '../support/test-keys.ts';
 
 const DAY = 86_400_000;
 const DAY0 = Date.parse('2026-03-02T10:00:00.000Z');
@@ -63,7 +64,7 @@ describe('recovery case lifecycle, stored', () => {
     (await database.sql.query<Record<string, any>>(
       `SELECT status, whop_membership_id, failure_reason, failure_count, amount_at_risk_cents::int AS at_risk, recovered_cents::int AS recovered,
               currency, risk_level, first_failure_at, recovered_at, closed_at, attribution_ends_at, id
-       FROM recovery_cases WHERE company_id = $1 ORDER BY first_failure_at`, [companyId])).rows;
+       FROM recovery_cases WHERE company_id = $1 ORDER BY first_failure_at`, [companyId])).rows.map(decrypted);
   const timelineOf = async (caseId: string) =>
     (await database.sql.query<{ from_status: string | null; to_status: string; reason: string }>(
       `SELECT from_status, to_status, reason FROM case_events WHERE case_id = $1 ORDER BY at, id`, [caseId])).rows;

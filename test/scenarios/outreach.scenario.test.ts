@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { suppressEmail } from '../../src/db/repositories/outreach.repository.ts';
+import { recordOptOuts } from '../../src/db/repositories/outreach.repository.ts';
 import { sendDueNudges } from '../../src/services/send-due-nudges.ts';
 import { DAY, startOutreachHarness, type OutreachHarness } from '../support/outreach-harness.ts';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.ts';
+import { decrypted } from '../support/test-keys.ts';
 
 const DAY0 = new Date('2026-05-04T15:00:00.000Z');
 const at = (days: number) => new Date(DAY0.getTime() + days * DAY);
@@ -43,8 +44,8 @@ describe('recovery outreach, day by day', () => {
   const callsFor = (method: string, path: string) => h.whop.callsTo(method, path).filter((c) => JSON.stringify(c.body ?? '').includes(`user_${membershipId}`) || c.path.includes(membershipId));
   const deliveriesOf = async () =>
     (await database.sql.query<{ step: number; channel: string; status: string; attempts: number; rendered_body: string; error: string | null }>(
-      `SELECT d.step, d.channel, d.status, d.attempts, d.rendered_body, d.error FROM deliveries d JOIN recovery_cases c ON c.id = d.case_id WHERE c.company_id = $1 ORDER BY d.step, d.channel`, [companyId])).rows;
-  const caseRow = async () => (await database.sql.query<Record<string, any>>(`SELECT * FROM recovery_cases WHERE company_id = $1`, [companyId])).rows[0]!;
+      `SELECT d.step, d.channel, d.status, d.attempts, d.rendered_body, d.error FROM deliveries d JOIN recovery_cases c ON c.id = d.case_id WHERE c.company_id = $1 ORDER BY d.step, d.channel`, [companyId])).rows.map(decrypted);
+  const caseRow = async () => decrypted((await database.sql.query<Record<string, any>>(`SELECT * FROM recovery_cases WHERE company_id = $1`, [companyId])).rows[0]!);
 
   it('day 0: push, DM and email carry the manage link, 3 free days are granted once; day 1 nothing; day 2 a reminder; recovered day 3, no day-4 reminder', async () => {
     await failPayment(0);
@@ -126,7 +127,7 @@ describe('recovery outreach, day by day', () => {
 
   it('an unsubscribed address gets no email, the other channels still go out', async () => {
     await failPayment(0);
-    await suppressEmail(database.db, companyId, `DANA${seq}@example.test`, 'unsubscribe');
+    await recordOptOuts(database.db, companyId, { email: `DANA${seq}@example.test` }, ['email'], { reason: 'unsubscribe', source: 'member' });
     await sweep(0);
     expect(h.smtp.inbox(`dana${seq}@example.test`)).toHaveLength(0);
     expect((await deliveriesOf()).find((d) => d.channel === 'email')).toMatchObject({ status: 'skipped', error: 'address unsubscribed' });
@@ -210,7 +211,7 @@ describe('recovery outreach with nothing configured (embedded default)', () => {
     expect(await sendDueNudges(h.deps)).toMatchObject({ sent: 1 });
     const { rows } = await database.sql.query<{ channel: string; status: string; rendered_body: string }>(`SELECT channel, status, rendered_body FROM deliveries ORDER BY channel`);
     expect(rows.map((r) => `${r.channel}:${r.status}`)).toEqual(['dm:outbox', 'email:outbox', 'push:outbox']);
-    for (const r of rows) expect(r.rendered_body).toContain('https://whop.com/billing/manage/mem_box');
+    for (const r of rows.map(decrypted)) expect(r.rendered_body).toContain('https://whop.com/billing/manage/mem_box');
     expect(h.whop.calls).toHaveLength(0);
     expect(h.smtp.messages).toHaveLength(0);
   });

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { openDatabase, type Database } from '../../src/db/client.ts';
 import { migrate } from '../../src/db/migrate.ts';
+import { installTestCipher } from './test-keys.ts';
 
 /** Which backend this test run exercises: set by the vitest project (see vitest.config.ts). */
 export const TEST_DATABASE_URL = process.env.TEST_DATABASE_URL || undefined;
@@ -18,6 +19,7 @@ export interface TestDatabase extends Database {
  * TEST_DATABASE_URL is set, else an in-memory PGlite. close() drops it.
  */
 export async function createTestDatabase(): Promise<TestDatabase> {
+  installTestCipher();
   if (!TEST_DATABASE_URL) {
     const database = await openDatabase({ dataDir: 'memory://' });
     await database.withConnection((sql) => migrate(sql));

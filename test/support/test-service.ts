@@ -5,6 +5,7 @@ import { createLogger } from '../../src/observability/logger.ts';
 import { startRuntime, type Runtime } from '../../src/runtime.ts';
 import type { Clock } from '../../src/services/clock.ts';
 import { newWebhookSecret } from './sign-webhook.ts';
+import { TEST_ENCRYPTION_KEY } from './test-keys.ts';
 import { TEST_REDIS_URL, type TestDatabase } from './test-database.ts';
 
 export interface TestService extends Runtime {
@@ -17,7 +18,7 @@ export interface TestService extends Runtime {
 
 /** The whole service (web + worker) in this process on the given test database, on a free port. */
 export async function startTestService(database: TestDatabase, options: { clock?: Clock; env?: Record<string, string> } = {}): Promise<TestService> {
-  const loaded = loadConfig({ NODE_ENV: 'test', PORT: '0', HOSTNAME: '127.0.0.1', REDIS_URL: TEST_REDIS_URL, LOG_LEVEL: 'info', ...options.env });
+  const loaded = loadConfig({ NODE_ENV: 'test', PORT: '0', HOSTNAME: '127.0.0.1', REDIS_URL: TEST_REDIS_URL, LOG_LEVEL: 'info', ENCRYPTION_KEY: TEST_ENCRYPTION_KEY, ...options.env });
   if (!loaded.ok) throw new Error(loaded.problems.join('; '));
   const config: Config = loaded.config;
   const logs: Record<string, unknown>[] = [];

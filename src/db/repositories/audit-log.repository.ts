@@ -11,7 +11,11 @@ export type AuditAction =
   | 'cases.export_csv'
   | 'auth.login'
   | 'auth.login_failed'
-  | 'auth.logout';
+  | 'auth.logout'
+  | 'member.opt_out'
+  | 'member.export'
+  | 'member.export_download'
+  | 'member.erase';
 
 export interface NewAuditEvent {
   /** null for actions outside a company (sign-in, sign-out). */

@@ -1,13 +1,14 @@
 import { and, asc, eq } from 'drizzle-orm';
 import type { MembershipFact } from '../../domain/membership-fact.ts';
 import type { Queryable } from '../client.ts';
+import { emailLookupHash } from '../encrypted-text.ts';
 import { membershipFacts } from '../schema/membership-facts.ts';
 
 /** Stores a fact once; the same fact from a second delivery is a no-op. Returns whether it was new. */
 export async function insertMembershipFact(q: Queryable, fact: MembershipFact): Promise<boolean> {
   const rows = await q
     .insert(membershipFacts)
-    .values({ ...fact })
+    .values({ ...fact, memberEmailHash: emailLookupHash(fact.memberEmail) })
     .onConflictDoNothing()
     .returning({ id: membershipFacts.id });
   return rows.length > 0;

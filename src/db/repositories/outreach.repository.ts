@@ -2,7 +2,8 @@ import { and, asc, eq, inArray, isNull, lt, lte, or, sql } from 'drizzle-orm';
 import { queryRows, type Queryable } from '../client.ts';
 import { caseEvents } from '../schema/case-events.ts';
 import { deliveries, type DeliveryChannel, type DeliveryStatus } from '../schema/deliveries.ts';
-import { emailSuppressions } from '../schema/email-suppressions.ts';
+import { emailLookupHash, emailLookupHashes, userLookupHashes } from '../encrypted-text.ts';
+import { memberOptOuts, type OptOutChannel } from '../schema/member-opt-outs.ts';
 import { incentives, type IncentiveStatus } from '../schema/incentives.ts';
 import { recoveryCases } from '../schema/recovery-cases.ts';
 
@@ -57,7 +58,8 @@ export async function updateCaseOutreach(
   caseId: string,
   update: Partial<Pick<typeof recoveryCases.$inferInsert, 'nextNudgeAt' | 'stepsSent' | 'lastNudgeAt' | 'nudgeClaimedUntil' | 'memberName' | 'memberEmail' | 'whopProductId' | 'whopUserId'>>,
 ): Promise<void> {
-  await q.update(recoveryCases).set(update).where(eq(recoveryCases.id, caseId));
+  const hash = update.memberEmail !== undefined ? { memberEmailHash: emailLookupHash(update.memberEmail) } : {};
+  await q.update(recoveryCases).set({ ...update, ...hash }).where(eq(recoveryCases.id, caseId));
 }
 
 /** The deliveries of one (case, step) on the given channels, created pending on first sight. */
@@ -109,16 +111,33 @@ export async function transitionIncentive(
   return rows.length > 0;
 }
 
-export async function isEmailSuppressed(q: Queryable, companyId: string, email: string): Promise<boolean> {
+/** True when the member opted out of this channel for this company (email by address, push/DM by Whop user id). */
+export async function isOptedOut(q: Queryable, companyId: string, channel: OptOutChannel, subject: { email?: string | null; whopUserId?: string | null }): Promise<boolean> {
+  const hashes = channel === 'email' ? (subject.email ? emailLookupHashes(subject.email) : []) : subject.whopUserId ? userLookupHashes(subject.whopUserId) : [];
+  if (hashes.length === 0) return false;
   const rows = await q
-    .select({ email: emailSuppressions.email })
-    .from(emailSuppressions)
-    .where(and(eq(emailSuppressions.companyId, companyId), eq(emailSuppressions.email, email.toLowerCase())));
+    .select({ channel: memberOptOuts.channel })
+    .from(memberOptOuts)
+    .where(and(eq(memberOptOuts.companyId, companyId), eq(memberOptOuts.channel, channel), inArray(memberOptOuts.subjectHash, hashes)))
+    .limit(1);
   return rows.length > 0;
 }
 
-export async function suppressEmail(q: Queryable, companyId: string, email: string, reason: string): Promise<void> {
-  await q.insert(emailSuppressions).values({ companyId, email: email.toLowerCase(), reason }).onConflictDoNothing();
+/** Records opt-outs; returns the channels that were newly opted out (the rest already were). */
+export async function recordOptOuts(
+  q: Queryable,
+  companyId: string,
+  subject: { email?: string | null; whopUserId?: string | null },
+  channels: OptOutChannel[],
+  why: { reason: string; source: string },
+): Promise<OptOutChannel[]> {
+  const rows = channels.flatMap((channel) => {
+    const subjectHash = channel === 'email' ? emailLookupHash(subject.email) : subject.whopUserId ? userLookupHashes(subject.whopUserId)[0]! : null;
+    return subjectHash ? [{ companyId, channel, subjectHash, ...why }] : [];
+  });
+  if (rows.length === 0) return [];
+  const inserted = await q.insert(memberOptOuts).values(rows).onConflictDoNothing().returning({ channel: memberOptOuts.channel });
+  return inserted.map((r) => r.channel);
 }
 
 /** Appends an outreach or action row to the case timeline. */

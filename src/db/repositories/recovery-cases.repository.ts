@@ -1,6 +1,7 @@
 import { and, asc, eq, inArray, lt } from 'drizzle-orm';
 import type { DerivedCase } from '../../domain/recovery-case.ts';
 import type { Queryable } from '../client.ts';
+import { emailLookupHash } from '../encrypted-text.ts';
 import { caseEvents } from '../schema/case-events.ts';
 import { recoveryCases } from '../schema/recovery-cases.ts';
 
@@ -20,6 +21,7 @@ function columnsOf(d: DerivedCase, now: Date) {
   return {
     whopUserId: d.whopUserId,
     memberEmail: d.memberEmail,
+    memberEmailHash: emailLookupHash(d.memberEmail),
     whopPaymentId: d.whopPaymentId,
     status: d.status,
     failureReason: d.failureReason,

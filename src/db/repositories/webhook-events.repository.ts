@@ -1,5 +1,6 @@
 import { and, eq, inArray, lt, sql } from 'drizzle-orm';
 import { queryRows, type Queryable } from '../client.ts';
+import { fieldCipher } from '../encrypted-text.ts';
 import { webhookEvents, type WebhookEventStatus } from '../schema/webhook-events.ts';
 
 export interface NewWebhookEvent {
@@ -20,12 +21,14 @@ export async function insertWebhookEvents(q: Queryable, events: NewWebhookEvent[
   if (events.length === 0) return [];
   // One statement with one array parameter per column: this is the webhook hot path, and building
   // a many-row VALUES list through the query builder cost more CPU than the insert itself.
+  // Raw SQL bypasses the column codec: the body (personal data) is encrypted here.
+  const cipher = fieldCipher();
   const column = <T>(pick: (e: NewWebhookEvent) => T) => sql.param(events.map(pick));
   const rows = await queryRows<{ id: string | number; webhook_id: string }>(q, sql`
     INSERT INTO webhook_events (webhook_id, company_id, type, api_version, raw_body, status, received_at, processed_at)
     SELECT w, c, t, v, b, s, r, CASE WHEN s = 'ignored' THEN r END
     FROM unnest(${column((e) => e.webhookId)}::text[], ${column((e) => e.companyId)}::text[], ${column((e) => e.type)}::text[],
-                ${column((e) => e.apiVersion)}::text[], ${column((e) => e.rawBody)}::text[], ${column((e) => e.status)}::text[],
+                ${column((e) => e.apiVersion)}::text[], ${column((e) => cipher.encrypt(e.rawBody))}::text[], ${column((e) => e.status)}::text[],
                 ${column((e) => e.receivedAt.toISOString())}::timestamptz[]) AS u(w, c, t, v, b, s, r)
     ON CONFLICT (webhook_id) DO NOTHING
     RETURNING id, webhook_id`);

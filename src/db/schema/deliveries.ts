@@ -1,3 +1,4 @@
+import { encryptedText } from '../encrypted-text.ts';
 import { integer, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
 
 export type DeliveryChannel = 'push' | 'dm' | 'email';
@@ -13,9 +14,9 @@ export const deliveries = pgTable('deliveries', {
   attempts: integer('attempts').notNull().default(0),
   nextAttemptAt: timestamp('next_attempt_at', { withTimezone: true }),
   providerMessageId: text('provider_message_id'),
-  error: text('error'),
-  renderedSubject: text('rendered_subject'),
-  renderedBody: text('rendered_body'),
+  error: encryptedText('error'),
+  renderedSubject: encryptedText('rendered_subject'),
+  renderedBody: encryptedText('rendered_body'),
   createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
   sentAt: timestamp('sent_at', { withTimezone: true }),

@@ -9,3 +9,4 @@ export { incentives } from './incentives.ts';
 export { emailSuppressions } from './email-suppressions.ts';
 export { operators } from './operators.ts';
 export { auditEvents } from './audit-events.ts';
+export { memberOptOuts } from './member-opt-outs.ts';

@@ -1,3 +1,4 @@
+import { encryptedText } from '../encrypted-text.ts';
 import { bigint, bigserial, pgTable, text, timestamp } from 'drizzle-orm/pg-core';
 import type { FactKind } from '../../domain/membership-fact.ts';
 
@@ -8,10 +9,11 @@ export const membershipFacts = pgTable('membership_facts', {
   kind: text('kind').$type<FactKind>().notNull(),
   whopPaymentId: text('whop_payment_id'),
   whopUserId: text('whop_user_id'),
-  memberEmail: text('member_email'),
+  memberEmail: encryptedText('member_email'),
+  memberEmailHash: text('member_email_hash'),
   amountCents: bigint('amount_cents', { mode: 'number' }),
   currency: text('currency'),
-  reason: text('reason'),
+  reason: encryptedText('reason'),
   occurredAt: timestamp('occurred_at', { withTimezone: true }).notNull(),
   webhookEventId: bigint('webhook_event_id', { mode: 'number' }),
   createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),

@@ -1,3 +1,4 @@
+import { encryptedText } from '../encrypted-text.ts';
 import { bigint, boolean, integer, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
 import type { CaseStatus, RiskLevel } from '../../domain/recovery-case.ts';
 
@@ -6,10 +7,11 @@ export const recoveryCases = pgTable('recovery_cases', {
   companyId: text('company_id').notNull(),
   whopMembershipId: text('whop_membership_id').notNull(),
   whopUserId: text('whop_user_id'),
-  memberEmail: text('member_email'),
+  memberEmail: encryptedText('member_email'),
+  memberEmailHash: text('member_email_hash'),
   whopPaymentId: text('whop_payment_id'),
   status: text('status').$type<CaseStatus>().notNull(),
-  failureReason: text('failure_reason'),
+  failureReason: encryptedText('failure_reason'),
   failureCount: integer('failure_count').notNull().default(0),
   amountAtRiskCents: bigint('amount_at_risk_cents', { mode: 'number' }).notNull().default(0),
   recoveredCents: bigint('recovered_cents', { mode: 'number' }).notNull().default(0),
@@ -26,7 +28,7 @@ export const recoveryCases = pgTable('recovery_cases', {
   stepsSent: integer('steps_sent').notNull().default(0),
   lastNudgeAt: timestamp('last_nudge_at', { withTimezone: true }),
   nudgeClaimedUntil: timestamp('nudge_claimed_until', { withTimezone: true }),
-  memberName: text('member_name'),
+  memberName: encryptedText('member_name'),
   whopProductId: text('whop_product_id'),
   paymentRetryable: boolean('payment_retryable').notNull().default(false),
   createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),

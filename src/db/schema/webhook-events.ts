@@ -1,3 +1,4 @@
+import { encryptedText } from '../encrypted-text.ts';
 import { bigserial, integer, pgTable, text, timestamp } from 'drizzle-orm/pg-core';
 
 export type WebhookEventStatus = 'pending' | 'processed' | 'ignored' | 'failed';
@@ -8,7 +9,7 @@ export const webhookEvents = pgTable('webhook_events', {
   companyId: text('company_id'),
   type: text('type').notNull(),
   apiVersion: text('api_version').notNull().default('v1'),
-  rawBody: text('raw_body').notNull(),
+  rawBody: encryptedText('raw_body').notNull(),
   status: text('status').$type<WebhookEventStatus>().notNull().default('pending'),
   error: text('error'),
   attempts: integer('attempts').notNull().default(0),

@@ -9,22 +9,36 @@ const PAGE = (message: string) =>
 
 /**
  * GET: the link in every email (a person clicking). POST: RFC 8058 one-click from the mail client
- * (List-Unsubscribe-Post). Both add the address to the company's suppression list.
+ * (List-Unsubscribe-Post): email only. POST ?scope=all (the page's button): every channel.
  */
 export async function unsubscribeRoutes(app: FastifyInstance, deps: { db: AppDb; signingKey: string }): Promise<void> {
-  // RFC 8058: the mail client POSTs `List-Unsubscribe=One-Click` as a form. The token is in the
-  // query; the body is read (4 KiB at most) and ignored.
-  app.addContentTypeParser(['application/x-www-form-urlencoded', 'multipart/form-data'], { parseAs: 'string', bodyLimit: 4096 }, (_request, _body, done) => done(null, {}));
-  const schema = { querystring: { type: 'object', required: ['token'], properties: { token: { type: 'string', minLength: 10, maxLength: 2000 } } } } as const;
-  app.get<{ Querystring: { token: string } }>('/api/unsubscribe', { schema }, async (request, reply) => {
-    const result = await unsubscribeMember(deps, request.query.token);
+  // RFC 8058: the mail client POSTs `List-Unsubscribe=One-Click` as a form; the page's own button
+  // posts `scope=all`. The token is in the query; of the body (4 KiB at most) only scope is read.
+  app.addContentTypeParser(['application/x-www-form-urlencoded', 'multipart/form-data'], { parseAs: 'string', bodyLimit: 4096 }, (_request, body, done) =>
+    done(null, { scope: new URLSearchParams(String(body)).get('scope') === 'all' ? 'all' : undefined }),
+  );
+  const schema = {
+    querystring: {
+      type: 'object',
+      required: ['token'],
+      properties: { token: { type: 'string', minLength: 10, maxLength: 2000 }, scope: { type: 'string', enum: ['email', 'all'] } },
+    },
+  } as const;
+  type Query = { token: string; scope?: 'email' | 'all' };
+  app.get<{ Querystring: Query }>('/api/unsubscribe', { schema }, async (request, reply) => {
+    const result = await unsubscribeMember(deps, request.query.token, 'email', request.ip);
     reply.header('content-type', 'text/html; charset=utf-8');
     if (!result.ok) return reply.code(400).send(PAGE('This unsubscribe link is not valid. Reply to the email and we will remove you by hand.'));
-    return reply.send(PAGE('You will not receive further payment reminder emails for this membership. You can still fix your payment from your Whop account.'));
+    // No action: the form posts back to this very URL (token included), so the page never repeats the token.
+    const allForm = `<form method="post"><input type="hidden" name="scope" value="all"><button type="submit">Also stop Whop notifications and messages about this payment</button></form>`;
+    return reply.send(PAGE(`You will not receive further payment reminder emails for this membership. You can still fix your payment from your Whop account.</p>${allForm}<p>`));
   });
-  app.post<{ Querystring: { token: string } }>('/api/unsubscribe', { schema }, async (request, reply) => {
-    const result = await unsubscribeMember(deps, request.query.token);
+  app.post<{ Querystring: Query; Body: { scope?: 'all' } | undefined }>('/api/unsubscribe', { schema }, async (request, reply) => {
+    const scope = request.query.scope ?? request.body?.scope ?? 'email';
+    const result = await unsubscribeMember(deps, request.query.token, scope, request.ip);
     if (!result.ok) return reply.code(400).send(errorBody('bad_request', 'token: not a valid unsubscribe token'));
-    return reply.send({ unsubscribed: true });
+    if (scope === 'all' && request.headers.accept?.includes('text/html'))
+      return reply.header('content-type', 'text/html; charset=utf-8').send(PAGE(`You will not receive further payment reminders for this membership on: ${result.channels.join(', ')}.`));
+    return reply.send({ unsubscribed: true, channels: result.channels });
   });
 }

@@ -1,0 +1,58 @@
+import type { SqlRunner } from '../db/client.ts';
+import { describeField, ENCRYPTED_FIELDS, fieldValueSql } from '../db/encrypted-columns.ts';
+import type { Keyring } from '../integrations/crypto/encryption-keys.ts';
+
+export interface KeyCensus {
+  /** key id -> where values under it were seen */
+  unreadable: Map<string, Set<string>>;
+  /** Values with an envelope this build cannot parse (a newer version, a damaged label). */
+  malformed: Set<string>;
+}
+
+/**
+ * Which key ids stored values are under, compared with the keys this process can read. `sample`
+ * looks at the newest and oldest rows of each field only (start-up must stay fast on big tables);
+ * without it every row is read (keys:rotate --check, compliance:audit).
+ */
+export async function censusStoredKeys(sql: SqlRunner, keyring: Keyring, options: { sample?: number } = {}): Promise<KeyCensus> {
+  const census: KeyCensus = { unreadable: new Map(), malformed: new Set() };
+  for (const table of await tablesOf(sql)) {
+    for (const field of ENCRYPTED_FIELDS.filter((f) => table.endsWith(`.${f.table}`) || table === f.table)) {
+      const value = fieldValueSql(field);
+      const rows = options.sample
+        ? `(SELECT ${value} AS v FROM ${table} ORDER BY ${field.key} DESC LIMIT ${options.sample}) UNION ALL (SELECT ${value} FROM ${table} ORDER BY ${field.key} LIMIT ${options.sample})`
+        : `SELECT ${value} AS v FROM ${table}`;
+      const { rows: found } = await sql.query<{ key_id: string | null; n: number }>(
+        `SELECT CASE WHEN v ~ '^enc:v1:[0-9a-f]{12}:' THEN substr(v, 8, 12) END AS key_id, count(*)::int AS n
+         FROM (${rows}) s WHERE v LIKE 'enc:%' GROUP BY 1`,
+      );
+      const where = `${table === field.table ? '' : 'archive: '}${describeField(field)}`;
+      for (const row of found) {
+        if (row.key_id === null) census.malformed.add(where);
+        else if (!keyring.readable.has(row.key_id)) census.unreadable.set(row.key_id, (census.unreadable.get(row.key_id) ?? new Set()).add(where));
+      }
+    }
+  }
+  return census;
+}
+
+/** The start-up refusal, naming the variables and key ids involved and never a value. */
+export function describeUnreadableKeys(census: KeyCensus, keyring: Keyring): string | null {
+  const lines: string[] = [];
+  for (const [keyId, where] of census.unreadable)
+    lines.push(`values under key id ${keyId} (in ${[...where].join(', ')}) cannot be read with ENCRYPTION_KEY (key id ${keyring.current.keyId})${keyring.previous ? ` or ENCRYPTION_KEY_PREVIOUS (key id ${keyring.previous.keyId})` : ''}`);
+  for (const where of census.malformed) lines.push(`values in ${where} carry an encryption envelope this version cannot read`);
+  if (lines.length === 0) return null;
+  return `ENCRYPTION_KEY does not match the stored data:\n  - ${lines.join('\n  - ')}\n  Set ENCRYPTION_KEY to the key the data was written with (or, during a rotation, the old key as ENCRYPTION_KEY_PREVIOUS).`;
+}
+
+/** The live tables and, when the archive schema has them, their archive copies. */
+async function tablesOf(sql: SqlRunner): Promise<string[]> {
+  const names = [...new Set(ENCRYPTED_FIELDS.map((f) => f.table))];
+  const { rows } = await sql.query<{ t: string }>(
+    `SELECT table_schema || '.' || table_name AS t FROM information_schema.tables
+     WHERE table_name = ANY($1) AND table_schema IN ('public', 'archive') ORDER BY table_schema DESC`,
+    [names],
+  );
+  return rows.map((r) => (r.t.startsWith('public.') ? r.t.slice('public.'.length) : r.t));
+}
