@@ -1,11 +1,16 @@
 # One Secrets Manager secret, a JSON object with one key per variable; the task definitions read
-# each key as "<secret arn>:<KEY>::". ECS reads it at task start: after changing a value, force a
-# new deployment of both services.
+# each key as "<secret arn>:<KEY>::". Terraform owns the values (set them as TF_VAR_… and apply, or
+# an apply reverts a hand edit). ECS reads them at task start: after a change, force a new
+# deployment of both services.
 locals {
   # Every variable src/config/config.ts requires in production (REQUIRED_IN_PRODUCTION), plus
-  # REDIS_URL, which carries the Redis auth token. test/unit/infra checks this list against the
-  # config and against the keys below (a missing key stops every task at start).
-  app_secret_names = ["DATABASE_URL", "REDIS_URL", "WEBHOOK_SECRET", "WHOP_API_KEY", "ENCRYPTION_KEY", "JWT_SECRET"]
+  # REDIS_URL (it carries the Redis auth token) and the optional secrets, empty when unset (the
+  # config reads an empty value as unset). test/unit/infra checks this list against the config and
+  # against the keys below (a missing key stops every task at start).
+  app_secret_names = [
+    "DATABASE_URL", "REDIS_URL", "WEBHOOK_SECRET", "WHOP_API_KEY", "ENCRYPTION_KEY", "JWT_SECRET",
+    "ENCRYPTION_KEY_PREVIOUS", "ENCRYPTION_HASH_KEY", "ADMIN_EMAIL", "ADMIN_PASSWORD", "SENTRY_DSN",
+  ]
 
   app_secret_values = {
     # no-verify: TLS (rds.force_ssl) without pinning the RDS CA, which the image does not ship.
@@ -15,6 +20,12 @@ locals {
     WHOP_API_KEY   = var.whop_api_key
     ENCRYPTION_KEY = var.encryption_key
     JWT_SECRET     = var.jwt_secret
+
+    ENCRYPTION_KEY_PREVIOUS = var.encryption_key_previous
+    ENCRYPTION_HASH_KEY     = var.encryption_hash_key
+    ADMIN_EMAIL             = var.admin_email
+    ADMIN_PASSWORD          = var.admin_password
+    SENTRY_DSN              = var.sentry_dsn
   }
 }
 

@@ -69,14 +69,49 @@ variable "whop_api_key" {
 }
 
 variable "encryption_key" {
-  description = "ENCRYPTION_KEY for personal data at rest (>= 32 characters, e.g. openssl rand -base64 48). Losing it loses the data: keep a copy outside AWS."
+  description = "ENCRYPTION_KEY for personal data at rest: 32 random bytes as base64 or hex (openssl rand -base64 32). Losing it loses the data: keep a copy outside AWS."
   type        = string
   sensitive   = true
 
   validation {
-    condition     = length(var.encryption_key) >= 32
-    error_message = "encryption_key must be at least 32 characters (the app refuses to start otherwise)."
+    condition     = can(regex("^([0-9a-fA-F]{64}|[A-Za-z0-9+/]{43}=?|[A-Za-z0-9_-]{43})$", var.encryption_key))
+    error_message = "encryption_key must be 32 bytes as 64 hex or 43-44 base64 characters (openssl rand -base64 32); the app refuses to start otherwise."
   }
+}
+
+variable "encryption_key_previous" {
+  description = "ENCRYPTION_KEY_PREVIOUS: the key being rotated away from, only while npm run keys:rotate runs (see docs/operations.md). Empty = unset."
+  type        = string
+  sensitive   = true
+  default     = ""
+}
+
+variable "encryption_hash_key" {
+  description = "ENCRYPTION_HASH_KEY: optional stable key for lookup hashes. Empty = derived from ENCRYPTION_KEY."
+  type        = string
+  sensitive   = true
+  default     = ""
+}
+
+variable "admin_email" {
+  description = "ADMIN_EMAIL: first operator, created at start when missing. Empty = create one with npm run admin:create."
+  type        = string
+  sensitive   = true
+  default     = ""
+}
+
+variable "admin_password" {
+  description = "ADMIN_PASSWORD for admin_email (>= 12 characters)."
+  type        = string
+  sensitive   = true
+  default     = ""
+}
+
+variable "sentry_dsn" {
+  description = "SENTRY_DSN: errors go to Sentry when set. Empty = off."
+  type        = string
+  sensitive   = true
+  default     = ""
 }
 
 variable "jwt_secret" {
