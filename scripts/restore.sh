@@ -9,9 +9,10 @@ usage() {
   cat <<'EOF'
 Usage: scripts/restore.sh [--yes] [--migrate] [--target URL] (FILE | --from-s3 KEY)
 
-Restores a pg_dump custom-format FILE (as scripts/backup.sh writes) into the target database
-with pg_restore --clean --if-exists, in one transaction: it succeeds whole or changes nothing.
-Tables in the dump are dropped and recreated; the database itself must exist (createdb first).
+Restores a pg_dump custom-format FILE (as scripts/backup.sh writes) into the target database,
+replacing its contents: the dump's schemas and everything in public (but extensions) are dropped,
+then the dump is restored, all in one transaction: it succeeds whole or changes nothing.
+The database itself must exist (createdb first).
 Stop the service (or scale it to 0) before restoring production: running instances keep writing.
 
 Options:
@@ -78,11 +79,56 @@ if ! $assume_yes; then
   [[ $answer == "$PG_DBNAME" ]] || die "not confirmed: nothing changed"
 fi
 
+# Clean first, ourselves: pg_restore --clean fails on a database that already holds partitioned
+# tables (audit.events, pgboss.queue_stats: "cannot drop inherited constraint"). Dropping the
+# dump's schemas and public's own objects also removes tables a later migration added, so the
+# database ends exactly as dumped. Extensions and their objects are left alone.
+mapfile -t schemas < <(awk '$4 == "SCHEMA" && $5 == "-" { print $6 }' <<<"$listing")
+clean_sql() {
+  printf 'SET client_min_messages = warning;\n'
+  local schema
+  for schema in "${schemas[@]}"; do
+    [[ $schema == public ]] || printf 'DROP SCHEMA IF EXISTS "%s" CASCADE;\n' "${schema//\"/\"\"}"
+  done
+  cat <<'SQL'
+DO $clean$
+DECLARE r record;
+BEGIN
+  FOR r IN SELECT c.oid::regclass AS name, CASE c.relkind WHEN 'v' THEN 'VIEW' WHEN 'm' THEN 'MATERIALIZED VIEW'
+                  WHEN 'f' THEN 'FOREIGN TABLE' WHEN 'S' THEN 'SEQUENCE' ELSE 'TABLE' END AS kind
+           FROM pg_class c
+           WHERE c.relnamespace = 'public'::regnamespace AND c.relkind IN ('r', 'p', 'v', 'm', 'f', 'S')
+             AND NOT c.relispartition
+             AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype IN ('e', 'a', 'i'))
+           ORDER BY c.relkind = 'S'
+  LOOP
+    EXECUTE format('DROP %s IF EXISTS %s CASCADE', r.kind, r.name);
+  END LOOP;
+  FOR r IN SELECT p.oid::regprocedure AS name FROM pg_proc p
+           WHERE p.pronamespace = 'public'::regnamespace
+             AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e')
+  LOOP
+    EXECUTE format('DROP ROUTINE IF EXISTS %s CASCADE', r.name);
+  END LOOP;
+  FOR r IN SELECT t.oid::regtype AS name FROM pg_type t
+           WHERE t.typnamespace = 'public'::regnamespace AND t.typtype IN ('e', 'd')
+             AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_type'::regclass AND d.objid = t.oid AND d.deptype = 'e')
+  LOOP
+    EXECUTE format('DROP TYPE IF EXISTS %s CASCADE', r.name);
+  END LOOP;
+END
+$clean$;
+SQL
+}
+
 log "restoring $file into $PG_TARGET"
+# One transaction around the clean and the whole restore: it commits entirely or changes nothing.
 # --no-owner/--no-privileges: objects belong to the restoring user, so a dump from production
 # restores into staging (another user) too.
-pg_restore --dbname="$PG_CONN" --no-password --clean --if-exists --no-owner --no-privileges \
-  --single-transaction --exit-on-error "$file"
+{
+  clean_sql
+  pg_restore --no-owner --no-privileges --file=- "$file"
+} | run_psql --single-transaction --quiet --output=/dev/null
 log "restored $tables tables"
 
 if $run_migrate; then

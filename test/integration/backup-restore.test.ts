@@ -102,6 +102,24 @@ describe.skipIf(BACKEND !== 'postgres' || !clientTools)('scripts/backup.sh and s
     for (const output of [backup.stdout, backup.stderr, restore.stdout, restore.stderr]) expect(output).not.toContain(PASSWORD);
   }, 180_000);
 
+  it('restoring over a database that changed since the backup puts it back exactly (partitioned tables included)', async () => {
+    const url = seeded.url!;
+    const backup = await runScript('backup.sh', ['--dir', join(work, 'in-place')], { env: { DATABASE_URL: url } });
+    expect(backup.code).toBe(0);
+    const before = await snapshot(url);
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    await client.query(`DELETE FROM recovery_cases WHERE id IN (SELECT id FROM recovery_cases ORDER BY id LIMIT 3)`);
+    await client.query(`INSERT INTO audit.events (actor, action) VALUES ('operator:ops@example.com', 'settings.update')`);
+    await client.query(`CREATE TABLE public.added_by_a_later_migration (id int)`);
+    await client.end();
+
+    const restore = await runScript('restore.sh', ['--yes', backup.stdout.trim()], { env: { DATABASE_URL: url } });
+    expect(restore.stderr).not.toContain('ERROR');
+    expect(restore.code).toBe(0);
+    expect(await snapshot(url)).toEqual(before);
+  }, 120_000);
+
   it('restore refuses a file that is not a dump and changes nothing', async () => {
     const bogus = join(work, 'not-a-dump.dump');
     await writeFile(bogus, 'SELECT 1;\n');
@@ -112,11 +130,22 @@ describe.skipIf(BACKEND !== 'postgres' || !clientTools)('scripts/backup.sh and s
     expect(await snapshot(empty.url!)).toEqual(before);
   });
 
-  it('uploads the dump with `aws s3 cp` when S3_BUCKET is set, and posts the outcome to Slack', async () => {
+  it('uploads the dump with `aws s3 cp` when S3_BUCKET is set, posts the outcome to Slack, and restores --from-s3', async () => {
     const bin = join(work, 'bin');
+    const bucket = join(work, 'bucket');
     await mkdir(bin, { recursive: true });
     const awsLog = join(work, 'aws.log');
-    await writeFakeCommand(bin, 'aws', `printf '%s\\n' "$*" >> "${awsLog}"`);
+    // A local stand-in for S3: `s3 cp` copies into or out of a folder, and every call is recorded.
+    await writeFakeCommand(
+      bin,
+      'aws',
+      `printf '%s\\n' "$*" >> "${awsLog}"
+[ "$1 $2" = "s3 cp" ] || exit 0
+case "$3" in
+  s3://*) cp "${bucket}/\${3#s3://}" "$4" ;;
+  *) mkdir -p "$(dirname "${bucket}/\${4#s3://}")" && cp "$3" "${bucket}/\${4#s3://}" ;;
+esac`,
+    );
     const slack = await startRecordingServer();
     try {
       const dir = join(work, 's3');
@@ -132,6 +161,14 @@ describe.skipIf(BACKEND !== 'postgres' || !clientTools)('scripts/backup.sh and s
       expect(text).toContain(`Database backup completed: ${basename(file)}`);
       expect(text).toContain(`uploaded to s3://acme-backups/prod/${basename(file)}`);
       expect(result.stderr).not.toContain('/services/T0');
+
+      const restore = await runScript('restore.sh', ['--yes', '--from-s3', `prod/${basename(file)}`], {
+        pathPrefix: [bin],
+        env: { DATABASE_URL: empty.url!, S3_BUCKET: 'acme-backups' },
+      });
+      expect(restore.stderr).toContain(`now holds ${basename(file)}`);
+      expect(restore.code).toBe(0);
+      expect((await readFile(awsLog, 'utf8')).trim().split('\n')[1]).toMatch(new RegExp(`^s3 cp s3://acme-backups/prod/${basename(file)} \\S+/${basename(file)} --only-show-errors$`));
     } finally {
       await slack.close();
     }
