@@ -59,7 +59,7 @@ on_exit() {
   [[ -z $partial ]] || rm -f "$partial"
   if [[ $status -ne 0 ]]; then
     log "FAILED (exit $status)"
-    notify_slack "Database backup FAILED for $PG_TARGET on $(hostname) (exit $status); see the job's output"
+    notify_slack "Database backup FAILED for $PG_TARGET on ${HOSTNAME:-this host} (exit $status); see the job's output"
   fi
 }
 trap on_exit EXIT
