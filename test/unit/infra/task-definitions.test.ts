@@ -23,7 +23,7 @@ const TASKS = [
   { path: 'infra/ecs/task-definition.worker.json', role: 'worker' },
 ] as const;
 
-describe('ECS task definitions', () => {
+describe('ECS task definitions', { timeout: 30_000 }, () => {
   for (const { path, role } of TASKS) {
     it(`${path} sets every variable production requires, secrets from Secrets Manager, ROLE=${role}`, () => {
       const container = appContainer(readTaskDefinition(path));

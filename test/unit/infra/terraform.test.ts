@@ -23,7 +23,8 @@ function brokenCopy(file: string, edit: (text: string) => string): string {
   return dir;
 }
 
-describe('infra/terraform', () => {
+// hcl2json is WebAssembly: loading it and walking every expression takes seconds on a busy machine.
+describe('infra/terraform', { timeout: 30_000 }, () => {
   it('every .tf file parses and every reference resolves to something declared', async () => {
     const parsed = await parseTerraformDir(TERRAFORM_DIR);
     expect(parsed.problems).toEqual([]);
