@@ -7,6 +7,8 @@ export interface KeyCensus {
   unreadable: Map<string, Set<string>>;
   /** Values with an envelope this build cannot parse (a newer version, a damaged label). */
   malformed: Set<string>;
+  /** How many stored values are under each key id ('plaintext': legacy rows written before encryption). */
+  counts: Map<string, number>;
 }
 
 /**
@@ -15,7 +17,7 @@ export interface KeyCensus {
  * without it every row is read (keys:rotate --check, compliance:audit).
  */
 export async function censusStoredKeys(sql: SqlRunner, keyring: Keyring, options: { sample?: number } = {}): Promise<KeyCensus> {
-  const census: KeyCensus = { unreadable: new Map(), malformed: new Set() };
+  const census: KeyCensus = { unreadable: new Map(), malformed: new Set(), counts: new Map() };
   for (const table of await tablesOf(sql)) {
     for (const field of ENCRYPTED_FIELDS.filter((f) => table.endsWith(`.${f.table}`) || table === f.table)) {
       const value = fieldValueSql(field);
@@ -23,11 +25,13 @@ export async function censusStoredKeys(sql: SqlRunner, keyring: Keyring, options
         ? `(SELECT ${value} AS v FROM ${table} ORDER BY ${field.key} DESC LIMIT ${options.sample}) UNION ALL (SELECT ${value} FROM ${table} ORDER BY ${field.key} LIMIT ${options.sample})`
         : `SELECT ${value} AS v FROM ${table}`;
       const { rows: found } = await sql.query<{ key_id: string | null; n: number }>(
-        `SELECT CASE WHEN v ~ '^enc:v1:[0-9a-f]{12}:' THEN substr(v, 8, 12) END AS key_id, count(*)::int AS n
-         FROM (${rows}) s WHERE v LIKE 'enc:%' GROUP BY 1`,
+        `SELECT CASE WHEN v ~ '^enc:v1:[0-9a-f]{12}:' THEN substr(v, 8, 12) WHEN v ~ '^enc:v[0-9]+:' THEN NULL ELSE 'plaintext' END AS key_id, count(*)::int AS n
+         FROM (${rows}) s WHERE v IS NOT NULL GROUP BY 1`,
       );
       const where = `${table === field.table ? '' : 'archive: '}${describeField(field)}`;
       for (const row of found) {
+        census.counts.set(row.key_id ?? 'malformed', (census.counts.get(row.key_id ?? 'malformed') ?? 0) + row.n);
+        if (row.key_id === 'plaintext') continue;
         if (row.key_id === null) census.malformed.add(where);
         else if (!keyring.readable.has(row.key_id)) census.unreadable.set(row.key_id, (census.unreadable.get(row.key_id) ?? new Set()).add(where));
       }
