@@ -9,4 +9,6 @@ if (existsSync('node_modules/vite/package.json') && existsSync('web/vite.config.
   const built = spawnSync(process.execPath, ['node_modules/vite/bin/vite.js', 'build', '--config', 'web/vite.config.ts', '--logLevel', 'warn'], { stdio: 'inherit' });
   if (built.status !== 0) process.exit(built.status ?? 1);
   console.log('churn-saver: dashboard built (dist/web)');
+} else if (!existsSync('dist/web/index.html')) {
+  console.log('churn-saver: dashboard not built (no vite: production install); `npm run build` where dev dependencies are installed builds it');
 }

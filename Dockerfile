@@ -1,0 +1,43 @@
+# Churn Saver image: `node dist/main.js`, the same service `npm start` runs, built ahead of time.
+# docker build -t churn-saver .   (docker-compose.yml runs it as web + worker with PostgreSQL and Redis)
+# test/integration/container.test.ts builds this artifact and starts it with this CMD and ENV.
+
+# deps: every dependency, for the build. --ignore-scripts: our postinstall (dashboard build, embedded
+# database template) needs the sources, and the builder builds the dashboard itself; no dependency
+# needs an install script (esbuild's only checks the binary npm already installed).
+FROM node:22-alpine AS deps
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --ignore-scripts --no-audit --no-fund
+
+# builder: tsc (src -> dist) and vite (web -> dist/web).
+FROM node:22-alpine AS builder
+WORKDIR /app
+COPY --from=deps /app/node_modules ./node_modules
+COPY . .
+RUN npm run build
+
+# runner: production dependencies, the built server and the migrations it applies at start.
+FROM node:22-alpine AS runner
+WORKDIR /app
+# curl for the HEALTHCHECK (and the ECS task definition's, which runs the same command).
+RUN apk add --no-cache curl \
+  && addgroup -S -g 1001 churn \
+  && adduser -S -u 1001 -G churn churn
+ENV NODE_ENV=production
+# Docker sets HOSTNAME to the container id; the server must bind every interface, not that name.
+ENV HOSTNAME=0.0.0.0
+ENV PORT=3000
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
+COPY --from=builder /app/dist ./dist
+COPY --from=builder /app/migrations ./migrations
+# DATA_DIR (./data) is only used without DATABASE_URL (a development try-out); production uses PostgreSQL.
+RUN mkdir -p /app/data && chown 1001:1001 /app/data
+
+USER 1001
+EXPOSE 3000
+HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
+  CMD curl -fsS http://localhost:3000/api/health || exit 1
+# ROLE=web|worker|all (default all). Node is PID 1 and handles SIGTERM itself: drains, exits 0.
+CMD ["node", "dist/main.js"]
