@@ -43,9 +43,9 @@ export async function startWorker(deps: WorkerDeps): Promise<void> {
     const n = await closeExpiredCases(deps);
     if (n > 0) logger.info({ memberships: n }, 'closed cases past their attribution window');
   }));
-  await boss.work(QUEUES.archiveOldCases, archiveOldCasesJob(deps));
+  await boss.work(QUEUES.archiveOldCases, reportingFailures(QUEUES.archiveOldCases, archiveOldCasesJob(deps)));
   const ensurePartitions = ensureAuditPartitionsJob(deps);
-  await boss.work(QUEUES.ensureAuditPartitions, ensurePartitions);
+  await boss.work(QUEUES.ensureAuditPartitions, reportingFailures(QUEUES.ensureAuditPartitions, ensurePartitions));
   // At start too: a service down over a month boundary has its partitions before the first cron.
   await ensurePartitions().catch((error) => logger.error({ err: error }, 'audit.events partitions not ensured at start'));
   for (const s of SCHEDULES) await boss.schedule(s.queue, s.cron);
