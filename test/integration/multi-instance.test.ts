@@ -15,8 +15,8 @@ describe.runIf(BACKEND === 'postgres')('two web and two worker processes on one 
 
   beforeAll(async () => {
     database = await createTestDatabase();
-    // A fresh database with no tables (audit.events lives in its own schema): the four processes race to migrate it.
-    await database.sql.exec('DROP SCHEMA public CASCADE; DROP SCHEMA IF EXISTS audit CASCADE; CREATE SCHEMA public;');
+    // A fresh database with no tables (audit.events and archive.* live in their own schemas): the four processes race to migrate it.
+    await database.sql.exec('DROP SCHEMA public CASCADE; DROP SCHEMA IF EXISTS audit CASCADE; DROP SCHEMA IF EXISTS archive CASCADE; CREATE SCHEMA public;');
     const env = { NODE_ENV: 'test', DATABASE_URL: database.url!, REDIS_URL: TEST_REDIS_URL ?? '', WEBHOOK_SECRET: secret, PORT: '0', HOSTNAME: '127.0.0.1', LOG_LEVEL: 'warn' };
     services.push(...(await Promise.all([
       spawnService(env, ['--role', 'web']),
