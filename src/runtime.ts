@@ -103,7 +103,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   };
   let nudges: ReturnType<typeof startNudgeLoop> | undefined;
   if (runsWorker) {
-    await startWorker({ db: database.db, boss, clock, logger, metrics });
+    await startWorker({ db: database.db, boss, clock, logger, metrics, rawWebhookRetentionDays: config.RAW_WEBHOOK_RETENTION_DAYS });
     nudges = startNudgeLoop(outreach, { intervalMs: config.NUDGE_INTERVAL_SECONDS * 1000, logger });
   }
 

@@ -64,6 +64,8 @@ const schema = z.object({
   RATE_LIMIT_LOGIN_WINDOW_SECONDS: z.coerce.number().int().min(1).max(86_400).default(900),
   /** Proxies whose X-Forwarded-For entry is trusted for the client ip: 1 = the ALB, 0 = none (clients connect directly). */
   TRUST_PROXY_HOPS: z.coerce.number().int().min(0).max(10).default(1),
+  /** Days a raw webhook body is kept before the hourly purge clears it (the row and what it produced stay). */
+  RAW_WEBHOOK_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
   /** How often a worker looks for due nudges. */
   NUDGE_INTERVAL_SECONDS: z.coerce.number().min(0.1).max(3600).default(5),
   APP_VERSION: z.string().min(1).default('0.1.0'),

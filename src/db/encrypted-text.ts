@@ -43,3 +43,11 @@ export function emailLookupHashes(email: string): string[] {
 export function userLookupHashes(whopUserId: string): string[] {
   return fieldCipher().lookupHashes(`user:${whopUserId}`);
 }
+
+/** A row read with raw SQL: every string that carries an encryption envelope, decrypted. */
+export function decryptRow<T extends Record<string, unknown>>(row: T): T {
+  const cipher = fieldCipher();
+  const out: Record<string, unknown> = { ...row };
+  for (const [k, v] of Object.entries(out)) if (typeof v === 'string' && cipher.isEncrypted(v)) out[k] = cipher.decryptNullable(v);
+  return out as T;
+}

@@ -15,6 +15,7 @@ import { unsubscribeRoutes } from './routes/unsubscribe.ts';
 import { adminRoutes } from './routes/admin.ts';
 import { authRoutes } from './routes/auth.ts';
 import { companyRoutes } from './routes/companies.ts';
+import { memberDataRoutes } from './routes/member-data.ts';
 import { dashboardPages } from './routes/dashboard-pages.ts';
 import { createAudit } from './plugins/audit.ts';
 import { createAuth } from './plugins/auth.ts';
@@ -104,6 +105,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(authRoutes, { db: database.db, clock, auth, audit, limits });
   await app.register(adminRoutes, { db: database.db, clock, auth });
   await app.register(companyRoutes, { db: database.db, auth, audit, outreach: deps.outreach, publicUrl: deps.publicUrl });
+  await app.register(memberDataRoutes, { db: database.db, auth, clock });
   await app.register(dashboardPages);
   // Operators land on the admin overview (it asks them to sign in); creators arrive at /dashboard/biz_… from Whop.
   app.get('/', async (_request, reply) => reply.redirect('/admin'));

@@ -10,6 +10,7 @@ export const ERROR_STATUS = {
   forbidden: 403,
   not_found: 404,
   conflict: 409,
+  gone: 410,
   invalid_settings: 400,
   bad_gateway: 502,
   unsupported_media_type: 415,

@@ -26,6 +26,11 @@ export async function processWebhookEvent(deps: { db: AppDb; clock: Clock; metri
     if (!event) return { ok: false, reason: 'not_found' } as const;
     if (event.status === 'processed' || event.status === 'ignored') return { ok: true, outcome: 'already_done', type: event.type } as const;
     const now = deps.clock.now();
+    if (event.rawBody === null) {
+      // Erased on the member's request before it was processed: nothing left to apply.
+      await markWebhookEvent(tx, eventId, { status: 'ignored', error: 'body erased', at: now });
+      return { ok: true, outcome: 'ignored', type: event.type, reason: 'body erased' } as const;
+    }
     let body: unknown;
     try {
       body = JSON.parse(event.rawBody);

@@ -9,6 +9,7 @@ export const QUEUES = {
   closeExpiredCases: 'recovery-cases-close-expired',
   archiveOldCases: 'recovery-cases-archive-old',
   ensureAuditPartitions: 'audit-events-ensure-partitions',
+  purgeExpiredPersonalData: 'personal-data-purge-expired',
 } as const;
 
 /** One job per intake transaction: the events it stored, processed one by one. */
@@ -35,6 +36,7 @@ export async function startQueue(database: Database, options: QueueOptions): Pro
   await boss.createQueue(QUEUES.processWebhookEvent, { retryLimit: 5, retryDelay: 5, retryBackoff: true, expireInSeconds: 120 });
   await boss.createQueue(QUEUES.requeuePendingWebhooks, { retryLimit: 0 });
   await boss.createQueue(QUEUES.closeExpiredCases, { retryLimit: 0 });
+  await boss.createQueue(QUEUES.purgeExpiredPersonalData, { retryLimit: 0 });
   // Archiving runs in batches of short transactions: a long run must not be expired and retried alongside itself.
   await boss.createQueue(QUEUES.archiveOldCases, { retryLimit: 0, expireInSeconds: 3600 });
   await boss.createQueue(QUEUES.ensureAuditPartitions, { retryLimit: 2, retryDelay: 60 });

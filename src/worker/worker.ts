@@ -6,6 +6,7 @@ import { reportError } from '../observability/sentry.ts';
 import type { Clock } from '../services/clock.ts';
 import { closeExpiredCases } from '../services/close-expired-cases.ts';
 import { requeuePendingWebhooks } from '../services/requeue-pending-webhooks.ts';
+import { purgeExpiredPersonalData } from '../services/purge-expired-personal-data.ts';
 import { archiveOldCasesJob } from './jobs/archive-old-cases.job.ts';
 import { ensureAuditPartitionsJob } from './jobs/ensure-audit-partitions.job.ts';
 import { processWebhookEventsJob } from './jobs/process-webhook-events.job.ts';
@@ -16,6 +17,7 @@ export const SCHEDULES = [
   { queue: QUEUES.requeuePendingWebhooks, cron: '* * * * *', why: 're-enqueue webhook rows left pending' },
   { queue: QUEUES.closeExpiredCases, cron: '*/5 * * * *', why: 'close cases whose attribution window passed' },
   { queue: QUEUES.archiveOldCases, cron: '17 3 * * *', why: 'move cases idle for over 2 years (with their rows) to the archive schema, at a quiet hour' },
+  { queue: QUEUES.purgeExpiredPersonalData, cron: '37 * * * *', why: 'clear raw webhook bodies past RAW_WEBHOOK_RETENTION_DAYS and member exports past their 7 days' },
   { queue: QUEUES.ensureAuditPartitions, cron: '7 0 * * *', why: 'keep audit.events partitions for this month and the next three (daily, so a missed day never matters)' },
 ] as const;
 
@@ -25,6 +27,8 @@ export interface WorkerDeps {
   clock: Clock;
   logger: Logger;
   metrics: Metrics;
+  /** Days raw webhook bodies are kept (RAW_WEBHOOK_RETENTION_DAYS). */
+  rawWebhookRetentionDays?: number;
 }
 
 /** Registers the job handlers and schedules on a started pg-boss. */
@@ -42,6 +46,10 @@ export async function startWorker(deps: WorkerDeps): Promise<void> {
   await boss.work(QUEUES.closeExpiredCases, reportingFailures(QUEUES.closeExpiredCases, async () => {
     const n = await closeExpiredCases(deps);
     if (n > 0) logger.info({ memberships: n }, 'closed cases past their attribution window');
+  }));
+  await boss.work(QUEUES.purgeExpiredPersonalData, reportingFailures(QUEUES.purgeExpiredPersonalData, async () => {
+    const purged = await purgeExpiredPersonalData(deps, { rawWebhookDays: deps.rawWebhookRetentionDays ?? 30 });
+    if (purged.webhookBodiesPurged + purged.exportsExpired > 0) logger.info(purged, 'purged personal data past its retention');
   }));
   await boss.work(QUEUES.archiveOldCases, reportingFailures(QUEUES.archiveOldCases, archiveOldCasesJob(deps)));
   const ensurePartitions = ensureAuditPartitionsJob(deps);

@@ -179,7 +179,7 @@ describe('dashboard API', () => {
     });
 
     it('cases filter by status and search, sort by amount, and page with a cursor without overlap', async () => {
-      const search = await api('/api/companies/biz_dash_a/cases?q=a3%40example', { headers: as(ownerA) });
+      const search = await api('/api/companies/biz_dash_a/cases?q=A3%40example.test', { headers: as(ownerA) });
       expect(search.json.cases.map((c: any) => c.whop_membership_id)).toEqual(['mem_a3']);
       expect((await api('/api/companies/biz_dash_a/cases?status=recovered', { headers: as(ownerA) })).json.cases).toEqual([]);
       const first = await api('/api/companies/biz_dash_a/cases?sort=-amount&limit=4', { headers: as(ownerA) });

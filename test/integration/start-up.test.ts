@@ -33,8 +33,14 @@ describe.runIf(BACKEND === 'pglite')('npm start with nothing configured', () => 
   });
 
   it('refuses to start in production without secrets, naming each one', async () => {
-    await expect(spawnService({ NODE_ENV: 'production', DATA_DIR: dataDir, PORT: '0' })).rejects.toThrow(
+    await expect(spawnService({ NODE_ENV: 'production', DATA_DIR: dataDir, PORT: '0', ENCRYPTION_KEY: '' })).rejects.toThrow(
       /exited with 1[\s\S]*DATABASE_URL: required in production[\s\S]*WEBHOOK_SECRET[\s\S]*WHOP_API_KEY[\s\S]*ENCRYPTION_KEY[\s\S]*JWT_SECRET/,
     );
+  });
+
+  it('refuses an ENCRYPTION_KEY that is not a 32-byte key, naming the variable and the expected format but never the value', async () => {
+    const attempt = spawnService({ NODE_ENV: 'production', DATA_DIR: dataDir, PORT: '0', ENCRYPTION_KEY: 'not-a-real-key-but-long-enough-1234567890' });
+    await expect(attempt).rejects.toThrow(/exited with 1[\s\S]*ENCRYPTION_KEY: must be 32 bytes as 64 hex characters or base64/);
+    await expect(attempt).rejects.not.toThrow(/not-a-real-key-but-long-enough/);
   });
 });

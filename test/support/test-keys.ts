@@ -1,6 +1,6 @@
 import { loadKeyring, type Keyring } from '../../src/integrations/crypto/encryption-keys.ts';
 import { createFieldCipher } from '../../src/integrations/crypto/field-cipher.ts';
-import { fieldCipher, installFieldCipher } from '../../src/db/encrypted-text.ts';
+import { decryptRow, installFieldCipher } from '../../src/db/encrypted-text.ts';
 
 /**
  * The ENCRYPTION_KEY every test service and spawned process shares by default, so processes on one
@@ -22,8 +22,5 @@ export function installTestCipher(): void {
 
 /** A row read with raw SQL, with every encrypted text field decrypted (as the application reads it). */
 export function decrypted<T>(row: T): T {
-  const cipher = fieldCipher();
-  const out: Record<string, unknown> = { ...(row as Record<string, unknown>) };
-  for (const [k, v] of Object.entries(out)) if (typeof v === 'string' && cipher.isEncrypted(v)) out[k] = cipher.decryptNullable(v);
-  return out as T;
+  return decryptRow(row as Record<string, unknown>) as T;
 }

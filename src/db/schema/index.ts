@@ -10,3 +10,4 @@ export { emailSuppressions } from './email-suppressions.ts';
 export { operators } from './operators.ts';
 export { auditEvents } from './audit-events.ts';
 export { memberOptOuts } from './member-opt-outs.ts';
+export { memberDataExports, memberErasures } from './member-data.ts';

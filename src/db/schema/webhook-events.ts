@@ -9,7 +9,9 @@ export const webhookEvents = pgTable('webhook_events', {
   companyId: text('company_id'),
   type: text('type').notNull(),
   apiVersion: text('api_version').notNull().default('v1'),
-  rawBody: encryptedText('raw_body').notNull(),
+  /** null once purged (retention) or erased (member request): see body_purged_at. */
+  rawBody: encryptedText('raw_body'),
+  bodyPurgedAt: timestamp('body_purged_at', { withTimezone: true }),
   status: text('status').$type<WebhookEventStatus>().notNull().default('pending'),
   error: text('error'),
   attempts: integer('attempts').notNull().default(0),
