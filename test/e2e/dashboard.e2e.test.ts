@@ -2,6 +2,8 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eq } from 'drizzle-orm';
+import { recoveryCases } from '../../src/db/schema/recovery-cases.ts';
 import { WEB_DIST } from '../../src/http/routes/dashboard-pages.ts';
 import { signV1 } from '../support/sign-webhook.ts';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.ts';
@@ -120,5 +122,26 @@ describe.runIf(canRun)('dashboard in a real browser', () => {
     const lines = readFileSync(path!, 'utf8').trim().split('\n');
     expect(lines[0]).toMatch(/^id,status,membership/);
     expect(lines).toHaveLength(9);
+  });
+
+  it('a hostile member name and failure message are shown as text: no markup is interpreted, no script runs', async () => {
+    const NAME = '<img src=x onerror="window.__xss=1">Eve';
+    const FAILURE = '<script>window.__xss=2</script>declined';
+    const data = { id: 'pay_e2e_xss', company: { id: COMPANY }, membership: { id: 'mem_e2e_xss' }, user: { id: 'user_e2e_xss', email: 'eve@example.com', name: NAME }, total: 9, currency: 'usd', last_payment_attempt: new Date().toISOString(), failure_message: FAILURE };
+    const failed = JSON.stringify(buildWhopEvent('payment.failed', { company_id: COMPANY, data }));
+    expect((await service.post('/api/webhooks/whop', failed, signV1(failed, service.webhookSecret))).status).toBe(200);
+    await waitFor(async () => (await database.db.select({ id: recoveryCases.id }).from(recoveryCases).where(eq(recoveryCases.whopMembershipId, 'mem_e2e_xss')))[0], 15_000, 'case');
+    // The name the dashboard shows comes from Whop at the first nudge; set it as that would.
+    await database.db.update(recoveryCases).set({ memberName: NAME }).where(eq(recoveryCases.whopMembershipId, 'mem_e2e_xss'));
+
+    await page.goto(`${service.url}/dashboard/${COMPANY}/cases`);
+    await page.getByTestId('filter-search').fill('eve@example.com');
+    await expect.poll(() => page.getByTestId('case-row').count()).toBe(1);
+    const row = page.getByTestId('case-row').first();
+    expect(await row.innerText()).toContain(NAME);
+    await row.click();
+    await page.getByText(NAME).first().waitFor();
+    expect(await page.locator('img[src="x"]').count()).toBe(0);
+    expect(await page.evaluate(() => (window as unknown as { __xss?: number }).__xss)).toBeUndefined();
   });
 });

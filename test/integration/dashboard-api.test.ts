@@ -95,6 +95,24 @@ describe('dashboard API', () => {
       expect(response.text).not.toContain('mem_b0');
     });
 
+    it.each([
+      ['POST', '/api/companies/biz_dash_b/member-data/exports', { user_id: 'user_b0' }],
+      ['POST', '/api/companies/biz_dash_b/member-data/erasures', { user_id: 'user_b0', confirm: true }],
+      ['POST', '/api/companies/biz_dash_b/member-data/opt-outs', { user_id: 'user_b0', channels: ['push'] }],
+      ['GET', '/api/companies/biz_dash_b/member-data/erasures', undefined],
+      ['GET', '/api/companies/biz_dash_b/member-data/exports/00000000-0000-4000-8000-000000000000', undefined],
+      ['PUT', '/api/companies/biz_dash_b/settings', { attribution_window_days: 3 }],
+    ] as const)('a creator of another company gets 404 for %s %s, and nothing about that company changes', async (method, path, body) => {
+      const before = await database.sql.query(`SELECT (SELECT count(*) FROM recovery_cases WHERE company_id = 'biz_dash_b' AND whop_user_id = 'user_b0')::int AS cases,
+        (SELECT count(*) FROM member_opt_outs WHERE company_id = 'biz_dash_b')::int AS opt_outs, (SELECT count(*) FROM company_settings WHERE company_id = 'biz_dash_b')::int AS settings`);
+      const response = await api(path, { method, headers: as(ownerA), ...(body ? { body } : {}) });
+      expect(response.status).toBe(404);
+      expect(response.text).not.toContain('user_b0');
+      const after = await database.sql.query(`SELECT (SELECT count(*) FROM recovery_cases WHERE company_id = 'biz_dash_b' AND whop_user_id = 'user_b0')::int AS cases,
+        (SELECT count(*) FROM member_opt_outs WHERE company_id = 'biz_dash_b')::int AS opt_outs, (SELECT count(*) FROM company_settings WHERE company_id = 'biz_dash_b')::int AS settings`);
+      expect(after.rows).toEqual(before.rows);
+    });
+
     it('a spoofed x-company-id header or a member (customer) token gives no access', async () => {
       expect((await api('/api/companies/biz_dash_b/cases', { headers: { ...as(ownerA), 'x-company-id': 'biz_dash_b', 'x-whop-company-id': 'biz_dash_b' } })).status).toBe(404);
       expect((await api('/api/companies/biz_dash_a/cases', { headers: as(await issuer.token('user_member')) })).status).toBe(404);
