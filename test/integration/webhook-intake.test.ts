@@ -96,6 +96,22 @@ describe('POST /api/webhooks/whop', () => {
     expect(response.json.error.message).toContain('webhook-timestamp');
   });
 
+  it('a captured delivery replayed 6 minutes later (same webhook-id, its original signature) is refused, and a re-signed copy is only a duplicate', async () => {
+    const companyId = company();
+    const body = JSON.stringify(failedNow({ company: { id: companyId }, membership: { id: 'mem_replay' } }));
+    const sentAt = new Date(Date.now() - 6 * 60_000);
+    const captured = signV1(body, service.webhookSecret, { at: sentAt });
+    // The original delivery (its id), accepted when it was fresh; then the captured headers replayed.
+    expect((await service.post(WEBHOOK, body, signV1(body, service.webhookSecret, { id: captured['webhook-id'] }))).status).toBe(200);
+    const replay = await service.post(WEBHOOK, body, captured);
+    expect(replay.status).toBe(401);
+    expect(replay.json.error.message).toContain('webhook-timestamp');
+    const again = await service.post(WEBHOOK, body, signV1(body, service.webhookSecret, { id: captured['webhook-id'] }));
+    expect(again.status).toBe(200);
+    expect(again.json.duplicate).toBe(true);
+    expect(await countEvents(`webhook_id = '${captured['webhook-id']}'`)).toBe(1);
+  });
+
   it('a body over 1 MiB is refused with 413 before anything is stored', async () => {
     const body = JSON.stringify({ ...buildWhopEvent('payment.failed', {}), padding: 'x'.repeat(1024 * 1024) });
     const before = await countEvents();
