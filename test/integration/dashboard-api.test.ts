@@ -7,6 +7,7 @@ import { startServiceWithWhop } from '../support/service-with-whop.ts';
 import { waitFor, type TestService } from '../support/test-service.ts';
 import { buildWhopEvent } from '../support/whop-fixtures.ts';
 import type { createWhopTokenIssuer } from '../support/whop-user-token.ts';
+import { readResponse } from '../support/read-response.ts';
 
 const OPERATOR = { email: 'ops@churnsaver.test', password: 'correct horse battery staple' };
 
@@ -25,12 +26,7 @@ describe('dashboard API', () => {
       body: init.body === undefined ? undefined : JSON.stringify(init.body),
       redirect: 'manual',
     });
-    const text = await response.text();
-    let json: any = text;
-    try {
-      json = JSON.parse(text);
-    } catch {}
-    return { status: response.status, json, text, headers: response.headers };
+    return readResponse(response);
   };
   const as = (token: string) => ({ 'x-whop-user-token': token });
 

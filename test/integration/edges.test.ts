@@ -8,6 +8,7 @@ import { waitFor, type TestService } from '../support/test-service.ts';
 import { buildWhopEvent } from '../support/whop-fixtures.ts';
 import type { createWhopTokenIssuer } from '../support/whop-user-token.ts';
 import { decrypted } from '../support/test-keys.ts';
+import { readResponse } from '../support/read-response.ts';
 
 const OPERATOR = { email: 'ops@edges.test', password: 'edges operator passphrase 1' };
 /** Tight limits so a test can reach them; the defaults are 2000 per 5 min, 6000 per minute and 10 per 15 min. */
@@ -37,12 +38,7 @@ describe('edges: rate limits, security headers, content types, audit log, inject
       body: init.raw ?? (hasJson ? JSON.stringify(init.body) : undefined),
       redirect: 'manual',
     });
-    const text = await response.text();
-    let json: any = text;
-    try {
-      json = JSON.parse(text);
-    } catch {}
-    return { status: response.status, json, text, headers: response.headers };
+    return readResponse(response);
   };
   const as = (token: string) => ({ 'x-whop-user-token': token });
 

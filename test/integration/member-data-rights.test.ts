@@ -8,6 +8,7 @@ import { createTestDatabase, type TestDatabase } from '../support/test-database.
 import { startTestService, waitFor, type TestService } from '../support/test-service.ts';
 import { buildWhopEvent } from '../support/whop-fixtures.ts';
 import { createWhopTokenIssuer } from '../support/whop-user-token.ts';
+import { readResponse } from '../support/read-response.ts';
 
 const DAY = 86_400_000;
 const COMPANY = 'biz_rights';
@@ -30,12 +31,7 @@ describe('member data rights: export, erasure, opt-out, retention', () => {
       headers: { ...(init.body !== undefined ? { 'content-type': 'application/json' } : {}), ...(init.token ? { 'x-whop-user-token': init.token } : {}) },
       body: init.body === undefined ? undefined : JSON.stringify(init.body),
     });
-    const text = await response.text();
-    let json: any = text;
-    try {
-      json = JSON.parse(text);
-    } catch {}
-    return { status: response.status, json, text, headers: response.headers };
+    return readResponse(response);
   };
   async function deliver(type: string, companyId: string, member: typeof DANA, membershipId: string, extra: Record<string, unknown> = {}) {
     const body = JSON.stringify(buildWhopEvent(type as never, { data: { id: `pay_${membershipId}_${type}`, company: { id: companyId }, membership: { id: membershipId }, user: { id: member.id, email: member.email, name: member.name }, total: 40, currency: 'usd', failure_message: `Card of ${member.name} declined`, last_payment_attempt: now.toISOString(), paid_at: now.toISOString(), ...extra } }));
