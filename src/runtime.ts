@@ -22,6 +22,7 @@ import { installFieldCipher } from './db/encrypted-text.ts';
 import { createFieldCipher } from './integrations/crypto/field-cipher.ts';
 import type { Keyring } from './integrations/crypto/encryption-keys.ts';
 import { censusStoredKeys, describeUnreadableKeys } from './services/check-stored-keys.ts';
+import { resolveLookupHashKey } from './services/resolve-lookup-hash-key.ts';
 
 export interface RuntimeOptions {
   config: Config;
@@ -71,6 +72,8 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     if (ownsDatabase) await database.close();
     throw new Error(unreadable);
   }
+  // Lookup hashes use the service's stored hash key (or ENCRYPTION_HASH_KEY): unchanged by rotations.
+  installFieldCipher(createFieldCipher(await resolveLookupHashKey(database.sql, keyring)));
   logger.info({ keyId: keyring.current.keyId, rotating: keyring.previous !== null }, 'encryption keys loaded');
   if (config.ADMIN_EMAIL && config.ADMIN_PASSWORD) {
     const created = await createOperator({ db: database.db }, { email: config.ADMIN_EMAIL, password: config.ADMIN_PASSWORD, updateExisting: false });

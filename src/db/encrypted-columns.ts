@@ -26,6 +26,7 @@ export const ENCRYPTED_FIELDS: readonly EncryptedField[] = [
   { table: 'deliveries', key: 'id', column: 'rendered_body' },
   { table: 'case_events', key: 'id', column: 'detail', jsonKey: 'why' },
   { table: 'member_data_exports', key: 'id', column: 'document' },
+  { table: 'encryption_settings', key: 'id', column: 'lookup_hash_key' },
 ];
 
 /** SQL for the field's text value (jsonb fields read as text). Identifiers come from the list above, never from input. */

@@ -2,6 +2,7 @@ import type { SqlRunner } from '../db/client.ts';
 import { describeField, ENCRYPTED_FIELDS, fieldValueSql, type EncryptedField } from '../db/encrypted-columns.ts';
 import { createFieldCipher, type FieldCipher } from '../integrations/crypto/field-cipher.ts';
 import type { Keyring } from '../integrations/crypto/encryption-keys.ts';
+import { resolveLookupHashKey } from './resolve-lookup-hash-key.ts';
 
 export interface RotationProgress {
   field: string;
@@ -35,7 +36,8 @@ export async function rotateEncryptionKeys(
   keyring: Keyring,
   options: { batchSize?: number; onProgress?: (p: RotationProgress) => void } = {},
 ): Promise<RotationResult> {
-  const cipher = createFieldCipher(keyring);
+  // With the stored hash key, hashes stay as they are; a derived one (older data) is replaced by it.
+  const cipher = createFieldCipher(await resolveLookupHashKey(sql, keyring));
   const batchSize = options.batchSize ?? 500;
   const result: RotationResult = { keyId: keyring.current.keyId, rewritten: 0, skipped: 0, suppressionsMoved: 0, unreadable: [] };
   for (const { table, keyType } of await tablesOf(sql)) {
@@ -129,5 +131,5 @@ async function tablesOf(sql: SqlRunner): Promise<{ table: string; keyType: strin
      ORDER BY c.table_schema DESC, c.table_name`,
     [names],
   );
-  return rows.map((r) => ({ table: r.schema === 'public' ? r.name : `archive.${r.name}`, keyType: r.key_type === 'bigint' ? 'bigint' : r.key_type === 'uuid' ? 'uuid' : 'text' }));
+  return rows.map((r) => ({ table: r.schema === 'public' ? r.name : `archive.${r.name}`, keyType: ['bigint', 'integer', 'uuid'].includes(r.key_type) ? r.key_type : 'text' }));
 }

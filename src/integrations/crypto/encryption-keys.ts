@@ -32,8 +32,11 @@ export type Keyring = {
    * 'explicit': ENCRYPTION_HASH_KEY is set, so hashes survive a rotation of ENCRYPTION_KEY unchanged.
    * 'derived': derived from the current ENCRYPTION_KEY, so rotating it changes every lookup hash
    * and the rotation must re-hash (from previousHashKey to hashKey).
+   * 'stored': the service's own lookup-hash key, kept encrypted in the database (encryption_settings)
+   * and re-encrypted by a rotation like any other value, so hashes never change with ENCRYPTION_KEY
+   * (opt-outs hold nothing but a hash: a changed hash would forget them). See src/services/resolve-lookup-hash-key.ts.
    */
-  hashKeySource: 'explicit' | 'derived';
+  hashKeySource: 'explicit' | 'derived' | 'stored';
   /**
    * During a rotation with a derived hash key: the hash key derived from the previous key, so
    * lookups can also match rows not yet re-hashed. null when it equals hashKey or there is no rotation.
