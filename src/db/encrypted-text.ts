@@ -51,3 +51,9 @@ export function decryptRow<T extends Record<string, unknown>>(row: T): T {
   for (const [k, v] of Object.entries(out)) if (typeof v === 'string' && cipher.isEncrypted(v)) out[k] = cipher.decryptNullable(v);
   return out as T;
 }
+
+/** A case timeline detail with its encrypted free text (a cancellation's "why", see ENCRYPTED_FIELDS) decrypted. */
+export function readableEventDetail(detail: Record<string, unknown> | null): Record<string, unknown> | null {
+  if (detail === null || typeof detail.why !== 'string') return detail;
+  return { ...detail, why: fieldCipher().decryptNullable(detail.why) };
+}

@@ -6,7 +6,7 @@ import { incentives } from '../db/schema/incentives.ts';
 import { recoveryCases } from '../db/schema/recovery-cases.ts';
 import type { CaseStatus } from '../domain/recovery-case.ts';
 import { isUuid } from '../domain/is-uuid.ts';
-import { emailLookupHashes, fieldCipher } from '../db/encrypted-text.ts';
+import { emailLookupHashes, readableEventDetail } from '../db/encrypted-text.ts';
 
 export const CASE_SORTS = ['first_failure_at', 'amount', 'status'] as const;
 export type CaseSort = (typeof CASE_SORTS)[number];
@@ -157,11 +157,5 @@ export async function presentCase(companyId: string, q: Queryable, caseId: strin
       .from(incentives)
       .where(and(eq(incentives.companyId, companyId), eq(incentives.caseId, caseId))),
   ]);
-  return { case: found, timeline: timeline.map((e) => ({ ...e, detail: readableDetail(e.detail) })), deliveries: sent, incentives: granted };
-}
-
-/** A timeline detail with its encrypted free text (a cancellation's "why") decrypted. */
-function readableDetail(detail: Record<string, unknown> | null): Record<string, unknown> | null {
-  if (detail === null || typeof detail.why !== 'string') return detail;
-  return { ...detail, why: fieldCipher().decryptNullable(detail.why) };
+  return { case: found, timeline: timeline.map((e) => ({ ...e, detail: readableEventDetail(e.detail) })), deliveries: sent, incentives: granted };
 }

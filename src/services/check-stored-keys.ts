@@ -21,7 +21,7 @@ export async function censusStoredKeys(sql: SqlRunner, keyring: Keyring, options
   // One statement for every field of every table: start-up pays one round trip, not one per field.
   const parts: string[] = [];
   const places: string[] = [];
-  for (const table of await tablesOf(sql)) {
+  for (const { table } of await listEncryptedTables(sql)) {
     for (const field of ENCRYPTED_FIELDS.filter((f) => table.endsWith(`.${f.table}`) || table === f.table)) {
       const value = fieldValueSql(field);
       const rows = options.sample
@@ -54,14 +54,18 @@ export function describeUnreadableKeys(census: KeyCensus, keyring: Keyring): str
   return `ENCRYPTION_KEY does not match the stored data:\n  - ${lines.join('\n  - ')}\n  Set ENCRYPTION_KEY to the key the data was written with (or, during a rotation, the old key as ENCRYPTION_KEY_PREVIOUS).`;
 }
 
-/** The live tables and, when the archive schema has them, their archive copies. */
-async function tablesOf(sql: SqlRunner): Promise<string[]> {
+/**
+ * The tables holding encrypted fields: the live ones and, once cases were archived, their archive
+ * copies (schema-qualified), with the type of their `id` key. pg_catalog, not information_schema:
+ * the latter's views cost a few hundred ms on PGlite, and start-up runs this.
+ */
+export async function listEncryptedTables(sql: SqlRunner): Promise<{ table: string; keyType: string }[]> {
   const names = [...new Set(ENCRYPTED_FIELDS.map((f) => f.table))];
-  // pg_catalog, not information_schema: the latter's views cost a few hundred ms on PGlite at every start.
-  const { rows } = await sql.query<{ schema: string; name: string }>(
-    `SELECT n.nspname AS schema, c.relname AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+  const { rows } = await sql.query<{ schema: string; name: string; key_type: string }>(
+    `SELECT n.nspname AS schema, c.relname AS name, format_type(a.atttypid, a.atttypmod) AS key_type
+     FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace JOIN pg_attribute a ON a.attrelid = c.oid AND a.attname = 'id'
      WHERE c.relname = ANY($1) AND n.nspname IN ('public', 'archive') AND c.relkind IN ('r', 'p') ORDER BY n.nspname DESC, c.relname`,
     [names],
   );
-  return rows.map((r) => (r.schema === 'public' ? r.name : `archive.${r.name}`));
+  return rows.map((r) => ({ table: r.schema === 'public' ? r.name : `archive.${r.name}`, keyType: r.key_type }));
 }

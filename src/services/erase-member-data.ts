@@ -6,8 +6,7 @@ import { findMemberFootprint, memberSchemas, type MemberSubject } from '../db/re
 import { recordOptOuts } from '../db/repositories/outreach.repository.ts';
 import { memberErasures } from '../db/schema/member-data.ts';
 import type { Clock } from './clock.ts';
-import { subjectHash } from './export-member-data.ts';
-import { memberTarget } from './unsubscribe-member.ts';
+import { memberTarget, subjectHash } from './member-subject.ts';
 
 export type EraseResult =
   | { ok: true; receiptId: string; counts: Record<string, number>; at: Date }

@@ -1,11 +1,11 @@
 import { and, eq, sql } from 'drizzle-orm';
 import { queryRows, type AppDb, type Queryable } from '../db/client.ts';
-import { decryptRow, emailLookupHash, fieldCipher, userLookupHashes } from '../db/encrypted-text.ts';
+import { decryptRow, readableEventDetail } from '../db/encrypted-text.ts';
 import { recordAuditEvent } from '../db/repositories/audit-log.repository.ts';
 import { findMemberFootprint, memberSchemas, type MemberFootprint, type MemberSubject } from '../db/repositories/member-footprint.repository.ts';
 import { memberDataExports } from '../db/schema/member-data.ts';
 import type { Clock } from './clock.ts';
-import { memberTarget } from './unsubscribe-member.ts';
+import { memberTarget, subjectHash } from './member-subject.ts';
 
 /** How long an export stays downloadable; the retention sweep deletes the document after. */
 export const EXPORT_TTL_DAYS = 7;
@@ -62,10 +62,6 @@ export async function downloadMemberExport(
   return { ok: true, document: found.document, fileName: `member-data-${input.companyId}-${found.id}.json` };
 }
 
-export function subjectHash(subject: MemberSubject): string {
-  return subject.kind === 'email' ? emailLookupHash(subject.value)! : userLookupHashes(subject.value)[0]!;
-}
-
 const HIDDEN = new Set(['member_email_hash', 'nudge_claimed_until', 'company_id']);
 const visible = (row: Record<string, unknown>) => Object.fromEntries(Object.entries(decryptRow(row)).filter(([k]) => !HIDDEN.has(k)));
 
@@ -82,7 +78,7 @@ async function buildDocument(q: Queryable, companyId: string, subject: MemberSub
       cases.push({
         ...visible(c),
         archived: schema === 'archive',
-        timeline: timeline.map((e) => ({ ...e, detail: readableDetail(e.detail) })),
+        timeline: timeline.map((e) => ({ ...e, detail: readableEventDetail(e.detail as Record<string, unknown> | null) })),
         deliveries: deliveries.map(visible),
         incentives: incentives.map(visible),
       });
@@ -112,10 +108,4 @@ async function buildDocument(q: Queryable, companyId: string, subject: MemberSub
       note: 'Channels listed here receive no further payment reminders from this company. Each opt-out is also in the audit log.',
     },
   };
-}
-
-function readableDetail(detail: unknown): unknown {
-  if (detail === null || typeof detail !== 'object') return detail;
-  const why = (detail as { why?: unknown }).why;
-  return typeof why === 'string' ? { ...detail, why: fieldCipher().decryptNullable(why) } : detail;
 }

@@ -2,6 +2,7 @@ import type { SqlRunner } from '../db/client.ts';
 import { describeField, ENCRYPTED_FIELDS, fieldValueSql, type EncryptedField } from '../db/encrypted-columns.ts';
 import { createFieldCipher, type FieldCipher } from '../integrations/crypto/field-cipher.ts';
 import type { Keyring } from '../integrations/crypto/encryption-keys.ts';
+import { listEncryptedTables } from './check-stored-keys.ts';
 import { resolveLookupHashKey } from './resolve-lookup-hash-key.ts';
 
 export interface RotationProgress {
@@ -40,7 +41,7 @@ export async function rotateEncryptionKeys(
   const cipher = createFieldCipher(await resolveLookupHashKey(sql, keyring));
   const batchSize = options.batchSize ?? 500;
   const result: RotationResult = { keyId: keyring.current.keyId, rewritten: 0, skipped: 0, suppressionsMoved: 0, unreadable: [] };
-  for (const { table, keyType } of await tablesOf(sql)) {
+  for (const { table, keyType } of await listEncryptedTables(sql)) {
     for (const field of ENCRYPTED_FIELDS.filter((f) => f.table === table.replace(/^archive\./, ''))) {
       const name = `${table.startsWith('archive.') ? 'archive.' : ''}${describeField(field)}`;
       const outcome = await rotateField(sql, cipher, { table, keyType, field, name, batchSize, onProgress: options.onProgress });
@@ -121,15 +122,4 @@ async function moveLegacySuppressions(sql: SqlRunner, cipher: FieldCipher): Prom
     );
   }
   return rows.length;
-}
-
-async function tablesOf(sql: SqlRunner): Promise<{ table: string; keyType: string }[]> {
-  const names = [...new Set(ENCRYPTED_FIELDS.map((f) => f.table))];
-  const { rows } = await sql.query<{ schema: string; name: string; key_type: string }>(
-    `SELECT c.table_schema AS schema, c.table_name AS name, c.data_type AS key_type FROM information_schema.columns c
-     WHERE c.table_name = ANY($1) AND c.table_schema IN ('public', 'archive') AND c.column_name = 'id'
-     ORDER BY c.table_schema DESC, c.table_name`,
-    [names],
-  );
-  return rows.map((r) => ({ table: r.schema === 'public' ? r.name : `archive.${r.name}`, keyType: ['bigint', 'integer', 'uuid'].includes(r.key_type) ? r.key_type : 'text' }));
 }

@@ -3,6 +3,7 @@ import { recordAuditEvent } from '../db/repositories/audit-log.repository.ts';
 import { recordOptOuts } from '../db/repositories/outreach.repository.ts';
 import { emailLookupHash } from '../db/encrypted-text.ts';
 import type { OptOutChannel } from '../db/schema/member-opt-outs.ts';
+import { memberTarget } from './member-subject.ts';
 import { readUnsubscribeToken } from './unsubscribe-links.ts';
 
 export type UnsubscribeResult = { ok: true; companyId: string; channels: OptOutChannel[] } | { ok: false; reason: 'invalid_token' };
@@ -34,9 +35,4 @@ export async function unsubscribeMember(
       });
   });
   return { ok: true, companyId: subject.companyId, channels };
-}
-
-/** How the audit log names a member: a prefix of their lookup hash, never the address. */
-export function memberTarget(hash: string | null): string {
-  return hash ? `member:${hash.slice(0, 16)}` : 'member';
 }

@@ -3,7 +3,7 @@ import { migrate } from '../../src/db/migrate.ts';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.ts';
 
 /** Tables that are not tenant data (bookkeeping of the service itself). */
-const NOT_TENANT_TABLES = new Set(['schema_migrations', 'operators']);
+const NOT_TENANT_TABLES = new Set(['schema_migrations', 'operators', 'encryption_settings']);
 
 describe('database schema', () => {
   let database: TestDatabase;

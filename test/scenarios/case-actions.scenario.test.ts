@@ -5,6 +5,7 @@ import { nudgeCaseNow } from '../../src/services/nudge-case-now.ts';
 import { sendDueNudges } from '../../src/services/send-due-nudges.ts';
 import { DAY, startOutreachHarness, type OutreachHarness } from '../support/outreach-harness.ts';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.ts';
+import { presentCase } from '../../src/presenters/cases.presenter.ts';
 
 const DAY0 = new Date('2026-06-01T12:00:00.000Z');
 const at = (days: number) => new Date(DAY0.getTime() + days * DAY);
@@ -58,6 +59,11 @@ describe('manual actions on a case', () => {
     expect(await caseRow()).toMatchObject({ status: 'closed_no_recovery', next_nudge_at: null });
     expect(await sendDueNudges({ ...h.deps, clock: { now: () => at(5) } })).toMatchObject({ claimed: 0 });
     expect(await actionsOf()).toEqual([{ reason: 'case_cancelled', actor: 'creator:user_owner' }]);
+    // The creator's free text is stored encrypted and shown decrypted on the case page.
+    const stored = await database.sql.query<{ why: string }>(`SELECT detail->>'why' AS why FROM case_events WHERE case_id = $1 AND reason = 'case_cancelled'`, [caseId]);
+    expect(stored.rows[0]!.why).toMatch(/^enc:v1:/);
+    const shown = await presentCase(companyId, database.db, caseId);
+    expect(shown!.timeline.find((e) => e.reason === 'case_cancelled')!.detail).toEqual({ why: 'member asked us to stop' });
     expect(await nudgeCaseNow(h.deps, { companyId, caseId, actor: 'x', force: true })).toMatchObject({ ok: false, reason: 'case_closed' });
     expect(await cancelCase(h.deps, { companyId, caseId, actor: 'x' })).toMatchObject({ ok: false, reason: 'case_closed' });
   });

@@ -8,8 +8,8 @@ import { memberErasures } from '../../db/schema/member-data.ts';
 import type { OptOutChannel } from '../../db/schema/member-opt-outs.ts';
 import type { Clock } from '../../services/clock.ts';
 import { eraseMemberData } from '../../services/erase-member-data.ts';
-import { downloadMemberExport, exportMemberData, subjectHash } from '../../services/export-member-data.ts';
-import { memberTarget } from '../../services/unsubscribe-member.ts';
+import { downloadMemberExport, exportMemberData } from '../../services/export-member-data.ts';
+import { memberTarget, subjectHash } from '../../services/member-subject.ts';
 import { errorBody } from '../errors.ts';
 import { actorOf, type Auth } from '../plugins/auth.ts';
 
