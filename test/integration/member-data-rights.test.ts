@@ -56,7 +56,8 @@ describe('member data rights: export, erasure, opt-out, retention', () => {
     await deliver('payment.failed', COMPANY, DANA, 'mem_dana1');
     await deliver('payment.succeeded', COMPANY, DANA, 'mem_dana1');
     await deliver('payment.failed', COMPANY, DANA, 'mem_dana2');
-    await deliver('payment.failed', COMPANY, LEE, 'mem_lee');
+    // Lee's membership id contains Dana's (mem_dana1 in mem_dana10): matching must not confuse them.
+    await deliver('payment.failed', COMPANY, LEE, 'mem_dana10');
     await deliver('payment.failed', OTHER, DANA, 'mem_dana_other');
     await waitFor(async () => (await casesOf(COMPANY)) === 3 && (await casesOf(OTHER)) === 1, 15_000, 'cases');
     // A nudge on Dana's open case, so deliveries hold rendered texts.
@@ -134,6 +135,8 @@ describe('member data rights: export, erasure, opt-out, retention', () => {
     expect(await casesOf(COMPANY)).toBe(3);
     const lee = await api(`/api/companies/${COMPANY}/cases?q=${encodeURIComponent(LEE.email)}`, { token: owner });
     expect(lee.json.cases).toHaveLength(1);
+    const leeExport = await api(`/api/companies/${COMPANY}/member-data/exports`, { method: 'POST', token: owner, body: { email: LEE.email } });
+    expect(leeExport.json.export.counts).toMatchObject({ cases: 1, webhooks: 1 });
 
     const receipts = await api(`/api/companies/${COMPANY}/member-data/erasures`, { token: owner });
     expect(receipts.json.receipts).toMatchObject([{ id: erased.json.receipt.id, subject_kind: 'user_id', requested_by: 'creator:user_owner' }]);

@@ -76,7 +76,8 @@ export async function findMemberFootprint(q: Queryable, companyId: string, subje
     }
   }
 
-  const needles = [...userIds, ...membershipIds, ...emails].filter((n) => n.length >= 3);
+  // Whole JSON string values only: "mem_1" must not match "mem_10" (another member's body).
+  const needles = [...userIds, ...membershipIds, ...emails].filter((n) => n.length >= 3).map((n) => JSON.stringify(n.toLowerCase()));
   if (needles.length > 0) {
     let after = 0;
     for (;;) {
@@ -88,7 +89,7 @@ export async function findMemberFootprint(q: Queryable, companyId: string, subje
       for (const row of rows) {
         const body = cipher.decrypt(row.raw_body);
         const text = body.ok ? body.value.toLowerCase() : '';
-        if (needles.some((n) => text.includes(n.toLowerCase()))) eventIds.add(Number(row.id));
+        if (needles.some((n) => text.includes(n))) eventIds.add(Number(row.id));
       }
     }
   }
