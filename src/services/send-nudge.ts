@@ -7,7 +7,7 @@ import {
   findOrCreateStepDeliveries,
   findOrCreateIncentive,
   hasCaseEvent,
-  isOptedOut,
+  optedOutChannels,
   transitionIncentive,
   updateCaseOutreach,
   updateDelivery,
@@ -116,7 +116,9 @@ export async function sendNudge(deps: OutreachDeps, caseOrId: string | StoredCas
 
   const enabled: DeliveryChannel[] = (['push', 'dm', 'email'] as const).filter((ch) => settings[`enable_${ch}`]);
   const rows = await findOrCreateStepDeliveries(deps.db, { companyId: c.companyId, caseId, step }, enabled);
-  const to = { companyId: c.companyId, userId: member.userId, email: member.email, productId: member.productId };
+  // One look at the opt-outs for every channel of this step.
+  const optedOut = await optedOutChannels(deps.db, c.companyId, { email: member.email, whopUserId: member.userId });
+  const to = { companyId: c.companyId, userId: member.userId, email: member.email, productId: member.productId, optedOut };
   // Channels go out side by side: they are independent, and each has its own row.
   await Promise.all(
     rows.map(async (delivery, i) => {
@@ -319,6 +321,8 @@ interface Recipient {
   userId: string | null;
   email: string | null;
   productId: string | null;
+  /** Channels the member opted out of (for this company). */
+  optedOut: ReadonlySet<DeliveryChannel>;
 }
 
 /**
@@ -338,7 +342,7 @@ async function attemptDelivery(deps: OutreachDeps, delivery: Delivery, channel: 
     await updateDelivery(deps.db, delivery.id, { ...row, now });
     return { ...delivery, ...row, updatedAt: now };
   };
-  const unreachable = await whyUnreachable(deps, channel, to);
+  const unreachable = whyUnreachable(channel, to);
   if (unreachable) return store({ status: 'skipped', attempts: delivery.attempts, error: unreachable });
   if ((channel === 'email' && !deps.email) || (channel !== 'email' && !deps.whop)) return store({ status: 'outbox', attempts: delivery.attempts, error: null });
 
@@ -351,13 +355,13 @@ async function attemptDelivery(deps: OutreachDeps, delivery: Delivery, channel: 
   return store({ status: 'pending', attempts, error: result.message, nextAttemptAt: new Date(now.getTime() + delay) });
 }
 
-async function whyUnreachable(deps: OutreachDeps, channel: DeliveryChannel, to: Recipient): Promise<string | null> {
+function whyUnreachable(channel: DeliveryChannel, to: Recipient): string | null {
   if (channel !== 'email') {
     if (!to.userId) return 'no Whop user id for this member';
-    return (await isOptedOut(deps.db, to.companyId, channel, { whopUserId: to.userId })) ? `member opted out of ${channel}` : null;
+    return to.optedOut.has(channel) ? `member opted out of ${channel}` : null;
   }
   if (!to.email) return 'no email address for this member';
-  return (await isOptedOut(deps.db, to.companyId, 'email', { email: to.email })) ? 'address unsubscribed' : null;
+  return to.optedOut.has('email') ? 'address unsubscribed' : null;
 }
 
 const amountFormats = new Map<string, Intl.NumberFormat | null>();

@@ -111,16 +111,24 @@ export async function transitionIncentive(
   return rows.length > 0;
 }
 
-/** True when the member opted out of this channel for this company (email by address, push/DM by Whop user id). */
-export async function isOptedOut(q: Queryable, companyId: string, channel: OptOutChannel, subject: { email?: string | null; whopUserId?: string | null }): Promise<boolean> {
-  const hashes = channel === 'email' ? (subject.email ? emailLookupHashes(subject.email) : []) : subject.whopUserId ? userLookupHashes(subject.whopUserId) : [];
-  if (hashes.length === 0) return false;
+/**
+ * The channels the member opted out of for this company, in one query: email by address, push and
+ * DM by Whop user id (an address never opts out of push or DM, nor a user id out of email).
+ */
+export async function optedOutChannels(q: Queryable, companyId: string, subject: { email?: string | null; whopUserId?: string | null }): Promise<Set<OptOutChannel>> {
+  const emailHashes = subject.email ? emailLookupHashes(subject.email) : [];
+  const userHashes = subject.whopUserId ? userLookupHashes(subject.whopUserId) : [];
+  if (emailHashes.length + userHashes.length === 0) return new Set();
   const rows = await q
-    .select({ channel: memberOptOuts.channel })
+    .select({ channel: memberOptOuts.channel, subjectHash: memberOptOuts.subjectHash })
     .from(memberOptOuts)
-    .where(and(eq(memberOptOuts.companyId, companyId), eq(memberOptOuts.channel, channel), inArray(memberOptOuts.subjectHash, hashes)))
-    .limit(1);
-  return rows.length > 0;
+    .where(and(eq(memberOptOuts.companyId, companyId), inArray(memberOptOuts.subjectHash, [...emailHashes, ...userHashes])));
+  return new Set(rows.filter((r) => (r.channel === 'email' ? emailHashes : userHashes).includes(r.subjectHash)).map((r) => r.channel));
+}
+
+/** True when the member opted out of this channel for this company. */
+export async function isOptedOut(q: Queryable, companyId: string, channel: OptOutChannel, subject: { email?: string | null; whopUserId?: string | null }): Promise<boolean> {
+  return (await optedOutChannels(q, companyId, subject)).has(channel);
 }
 
 /** Records opt-outs; returns the channels that were newly opted out (the rest already were). */
