@@ -63,7 +63,6 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       idleInTransactionTimeoutMs: config.DB_IDLE_IN_TRANSACTION_TIMEOUT_MS,
     }));
   const keyring = options.keyring ?? keyringFromConfig(config);
-  installFieldCipher(createFieldCipher(keyring));
   const migrated = await database.withConnection((sql) => migrate(sql));
   if (migrated.applied.length > 0) logger.info({ applied: migrated.applied }, 'database migrated');
   // A wrong ENCRYPTION_KEY would otherwise surface later as failed jobs and dashboard errors.

@@ -26,7 +26,8 @@ export interface CompanyRouteDeps {
   audit: Audit;
 }
 
-const companyParams = { type: 'object', required: ['companyId'], properties: { companyId: { type: 'string', pattern: '^biz_[A-Za-z0-9_-]{1,64}$' } } } as const;
+/** The company in the path: the scope of every creator route. */
+export const companyParams = { type: 'object', required: ['companyId'], properties: { companyId: { type: 'string', pattern: '^biz_[A-Za-z0-9_-]{1,64}$' } } } as const;
 const caseParams = { type: 'object', required: ['companyId', 'caseId'], properties: { ...companyParams.properties, caseId: { type: 'string', maxLength: 64 } } } as const;
 const caseFilterProperties = {
   status: { type: 'string', enum: ['open', 'recovered', 'closed_no_recovery'] },

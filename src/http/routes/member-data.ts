@@ -11,6 +11,7 @@ import { eraseMemberData } from '../../services/erase-member-data.ts';
 import { downloadMemberExport, exportMemberData } from '../../services/export-member-data.ts';
 import { memberTarget, subjectHash } from '../../services/member-subject.ts';
 import { errorBody } from '../errors.ts';
+import { companyParams } from './companies.ts';
 import { actorOf, type Auth } from '../plugins/auth.ts';
 
 export interface MemberDataRouteDeps {
@@ -19,7 +20,6 @@ export interface MemberDataRouteDeps {
   clock: Clock;
 }
 
-const companyParams = { type: 'object', required: ['companyId'], properties: { companyId: { type: 'string', pattern: '^biz_[A-Za-z0-9_-]{1,64}$' } } } as const;
 const exportParams = { type: 'object', required: ['companyId', 'exportId'], properties: { ...companyParams.properties, exportId: { type: 'string', format: 'uuid' } } } as const;
 /** A member is named by exactly one of their Whop user id or their email address. */
 const subjectProperties = {
