@@ -114,6 +114,12 @@ describe('rejected outreach settings name the field at fault', () => {
       'templates.email.subject.card_expired',
       /^unknown placeholder \{coupon\}$/,
     ],
+    [
+      'an unclosed {amount is refused naming the template and the placeholder',
+      { templates: { email: { body: { generic: 'Your {amount payment failed: {manage_url}' } } } },
+      'templates.email.body.generic',
+      /^malformed placeholder \{amount: it is never closed with \}; write \{amount\}$/,
+    ],
     ['a blank DM template is rejected (leave it out to use the default)', { templates: { dm: { body: { generic: '   ' } } } }, 'templates.dm.body.generic', /must not be blank/],
     ['an unclosed optional section is rejected', { templates: { push: { body: { generic: 'Hi [[ {incentive_days} days' } } } }, 'templates.push.body.generic', /never closed/],
     ['a push has no subject', { templates: { push: { subject: { generic: 'x' } } } }, 'templates.push.subject', /unknown setting/],
