@@ -5,21 +5,34 @@ interface ConfirmDialogProps {
   title: string;
   children: ReactNode;
   confirmLabel: string;
+  /** The safe choice's words (default "Keep as is"). */
+  cancelLabel?: string;
   danger?: boolean;
   busy?: boolean;
   onConfirm: () => void;
   onCancel: () => void;
 }
 
+/**
+ * The backdrop (where the button was) takes the second click of a double-click on the button that
+ * opened the dialog: backdrop clicks this soon after opening, or counted as a double-click, are
+ * that second click, not a wish to cancel.
+ */
+const BACKDROP_GRACE_MS = 500;
+
 /** A native modal <dialog>: focus is trapped and Escape cancels, as the browser does it. */
-export function ConfirmDialog({ open, title, children, confirmLabel, danger = false, busy = false, onConfirm, onCancel }: ConfirmDialogProps) {
+export function ConfirmDialog({ open, title, children, confirmLabel, cancelLabel = 'Keep as is', danger = false, busy = false, onConfirm, onCancel }: ConfirmDialogProps) {
   const ref = useRef<HTMLDialogElement>(null);
+  const openedAt = useRef(0);
   const titleId = useId();
 
   useEffect(() => {
     const dialog = ref.current;
     if (!dialog) return;
-    if (open && !dialog.open) dialog.showModal();
+    if (open && !dialog.open) {
+      openedAt.current = performance.now();
+      dialog.showModal();
+    }
     if (!open && dialog.open) dialog.close();
   }, [open]);
 
@@ -35,7 +48,9 @@ export function ConfirmDialog({ open, title, children, confirmLabel, danger = fa
       }}
       onClick={(event) => {
         // A click on the backdrop (the dialog element itself, outside its content) cancels.
-        if (event.target === ref.current && !busy) onCancel();
+        if (event.target !== ref.current || busy) return;
+        if (event.detail > 1 || performance.now() - openedAt.current < BACKDROP_GRACE_MS) return;
+        onCancel();
       }}
     >
       <div className="dialog-content">
@@ -43,7 +58,7 @@ export function ConfirmDialog({ open, title, children, confirmLabel, danger = fa
         <div className="dialog-text">{children}</div>
         <div className="dialog-buttons">
           <button type="button" className="button" onClick={onCancel} disabled={busy} data-testid="confirm-no" autoFocus>
-            Keep as is
+            {cancelLabel}
           </button>
           <button type="button" className={danger ? 'button button-danger' : 'button button-primary'} onClick={onConfirm} disabled={busy} data-testid="confirm-yes">
             {busy ? 'Working…' : confirmLabel}
