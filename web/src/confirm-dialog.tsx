@@ -1,4 +1,4 @@
-import { useEffect, useId, useRef, type ReactNode } from 'react';
+import { useEffect, useId, useRef, type MouseEvent, type ReactNode } from 'react';
 
 interface ConfirmDialogProps {
   open: boolean;
@@ -14,17 +14,19 @@ interface ConfirmDialogProps {
 }
 
 /**
- * The backdrop (where the button was) takes the second click of a double-click on the button that
- * opened the dialog: backdrop clicks this soon after opening, or counted as a double-click, are
- * that second click, not a wish to cancel.
+ * The second click of a double-click on the button that opened the dialog lands on whatever now
+ * covers that spot: the backdrop, or (on a phone) one of the dialog's own buttons. A click this
+ * soon after opening, or counted as a double-click, is that second click: it neither cancels nor
+ * confirms. Keyboard activation (detail 0) is never held back after the grace.
  */
-const BACKDROP_GRACE_MS = 500;
+const BACKDROP_GRACE_MS = 300;
 
 /** A native modal <dialog>: focus is trapped and Escape cancels, as the browser does it. */
 export function ConfirmDialog({ open, title, children, confirmLabel, cancelLabel = 'Keep as is', danger = false, busy = false, onConfirm, onCancel }: ConfirmDialogProps) {
   const ref = useRef<HTMLDialogElement>(null);
   const openedAt = useRef(0);
   const titleId = useId();
+  const isEcho = (event: MouseEvent) => event.detail > 1 || performance.now() - openedAt.current < BACKDROP_GRACE_MS;
 
   useEffect(() => {
     const dialog = ref.current;
@@ -49,7 +51,7 @@ export function ConfirmDialog({ open, title, children, confirmLabel, cancelLabel
       onClick={(event) => {
         // A click on the backdrop (the dialog element itself, outside its content) cancels.
         if (event.target !== ref.current || busy) return;
-        if (event.detail > 1 || performance.now() - openedAt.current < BACKDROP_GRACE_MS) return;
+        if (isEcho(event)) return;
         onCancel();
       }}
     >
@@ -57,10 +59,10 @@ export function ConfirmDialog({ open, title, children, confirmLabel, cancelLabel
         <h2 id={titleId}>{title}</h2>
         <div className="dialog-text">{children}</div>
         <div className="dialog-buttons">
-          <button type="button" className="button" onClick={onCancel} disabled={busy} data-testid="confirm-no" autoFocus>
+          <button type="button" className="button" onClick={(event) => !isEcho(event) && onCancel()} disabled={busy} data-testid="confirm-no" autoFocus>
             {cancelLabel}
           </button>
-          <button type="button" className={danger ? 'button button-danger' : 'button button-primary'} onClick={onConfirm} disabled={busy} data-testid="confirm-yes">
+          <button type="button" className={danger ? 'button button-danger' : 'button button-primary'} onClick={(event) => !isEcho(event) && onConfirm()} disabled={busy} data-testid="confirm-yes">
             {busy ? 'Working…' : confirmLabel}
           </button>
         </div>

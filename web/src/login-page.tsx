@@ -10,7 +10,7 @@ interface LoginResponse {
 
 /** Where to go after signing in: the page asked for (`?next=`, same origin only), else the operator overview. */
 function nextPath(): string {
-  return safeNextPath(new URLSearchParams(window.location.search).get('next')) ?? paths.admin();
+  return safeNextPath(new URLSearchParams(window.location.search).get('next'), window.location.origin) ?? paths.admin();
 }
 
 /** Operator sign in: POST /api/auth/login, keep the CSRF token, go to /admin. */

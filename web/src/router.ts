@@ -1,4 +1,7 @@
 import { useSyncExternalStore } from 'react';
+import { safeNextPath } from './next-path.ts';
+
+export { safeNextPath };
 
 /** Client-side routing on the History API: no router package, a handful of routes. */
 
@@ -37,25 +40,9 @@ function safeDecode(part: string): string {
   }
 }
 
-/**
- * `next` when it is a path of this very site ("/dashboard/biz_x/cases?status=open"), else null.
- * Refused: other origins ("https://evil.test"), protocol-relative "//evil.test", "/\\evil.test"
- * (browsers read a backslash as a slash), control characters, and the sign-in page itself.
- */
-export function safeNextPath(next: string | null, origin = window.location.origin): string | null {
-  if (next === null || !next.startsWith('/') || next.startsWith('//') || /[\\\u0000-\u001f\u007f]/.test(next)) return null;
-  try {
-    const url = new URL(next, origin);
-    if (url.origin !== origin || url.pathname === '/login') return null;
-    return url.pathname + url.search + url.hash;
-  } catch {
-    return null;
-  }
-}
-
 /** The sign-in page, asked to come back to `returnTo` (default: where the user is now). */
 export function loginPath(returnTo: string = window.location.pathname + window.location.search): string {
-  const next = safeNextPath(returnTo);
+  const next = safeNextPath(returnTo, window.location.origin);
   return next === null || next === '/' ? '/login' : `/login?next=${encodeURIComponent(next)}`;
 }
 
