@@ -57,7 +57,7 @@ const QUERY_WORDS: Record<string, string> = {
  * ("querystring.window: must be >= 1"); a page shows what is wrong and what to do instead.
  */
 export function plainError(error: unknown): { message: string; resetAddress: boolean } {
-  if (!(error instanceof ApiError)) return { message: 'Something went wrong on this page. Reload it to try again.', resetAddress: false };
+  if (!(error instanceof ApiError)) return { message: error instanceof Error && error.message !== '' ? error.message : 'Something went wrong on this page. Reload it to try again.', resetAddress: false };
   const query = /^querystring\.(\w+)/.exec(error.message);
   if (error.status === 400 && query) {
     const word = QUERY_WORDS[query[1]!] ?? `"${query[1]}" setting`;
