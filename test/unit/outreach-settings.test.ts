@@ -177,3 +177,21 @@ describe('rejected outreach settings name the field at fault', () => {
     expect(describeSettingsProblems(problemsOf(42))).toEqual(['settings must be an object']);
   });
 });
+
+describe('settings saved before a template rule existed', () => {
+  const saved = { enable_push: false, reminder_offsets_days: [1, 3], templates: { email: { body: { generic: 'Your {amount payment failed: {manage_url}' } } } };
+
+  it('are refused when saved again: the unclosed {amount is named', () => {
+    const parsed = parseOutreachSettings(saved);
+    expect(parsed.ok).toBe(false);
+  });
+
+  it('still read back as the creator saved them (not the defaults), template text as written', () => {
+    const parsed = parseOutreachSettings(saved, { stored: true });
+    expect(parsed.ok && parsed.settings).toMatchObject({ enable_push: false, reminder_offsets_days: [1, 3], templates: { email: { body: { generic: 'Your {amount payment failed: {manage_url}' } } } });
+  });
+
+  it('other problems in a stored row are still problems', () => {
+    expect(parseOutreachSettings({ ...saved, incentive_days: 5 }, { stored: true }).ok).toBe(false);
+  });
+});

@@ -14,7 +14,7 @@ type SettingsRow = { version: number; attributionWindowDays: number; settings: R
 
 /** Settings were validated on save; a row that no longer parses falls back to the defaults. */
 function toCurrentSettings(row: SettingsRow): CurrentSettings {
-  const parsed = parseOutreachSettings({ ...row.settings, attribution_window_days: row.attributionWindowDays });
+  const parsed = parseOutreachSettings({ ...row.settings, attribution_window_days: row.attributionWindowDays }, { stored: true });
   const outreach = parsed.ok ? parsed.settings : { ...DEFAULT_OUTREACH_SETTINGS, attribution_window_days: row.attributionWindowDays };
   return { version: row.version, attributionWindowDays: row.attributionWindowDays, outreach };
 }
