@@ -58,6 +58,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     options.database ??
     (await openDatabase({
       databaseUrl: config.DATABASE_URL,
+      directUrl: config.DIRECT_URL,
       dataDir: config.DATA_DIR,
       statementTimeoutMs: config.DB_STATEMENT_TIMEOUT_MS,
       idleInTransactionTimeoutMs: config.DB_IDLE_IN_TRANSACTION_TIMEOUT_MS,
