@@ -30,6 +30,8 @@ export function declaredNames(parsed: ParsedTerraform): Set<string> {
     for (const [name] of entries(json.variable)) names.add(`var.${name}`);
     for (const [name] of entries(json.module)) names.add(`module.${name}`);
     for (const block of (json.locals as Json[] | undefined) ?? []) for (const [name] of entries(block)) names.add(`local.${name}`);
+    // `provider = aws.us_east_1` refers to an aliased provider configuration.
+    for (const [name, blocks] of entries(json.provider)) for (const block of (blocks as Json[]) ?? []) if (typeof block.alias === 'string') names.add(`${name}.${block.alias}`);
   }
   return names;
 }
@@ -94,6 +96,23 @@ export function variableDefault(parsed: ParsedTerraform, name: string): unknown 
   for (const { json } of parsed.files) {
     const blocks = (json.variable as Json | undefined)?.[name] as Json[] | undefined;
     if (blocks?.[0]) return blocks[0].default;
+  }
+  return undefined;
+}
+
+/** Every block of a resource type, by name: resourceBlocks(parsed, 'aws_route53_record'). */
+export function resourceBlocks(parsed: ParsedTerraform, type: string): Record<string, Json> {
+  const found: Record<string, Json> = {};
+  for (const { json } of parsed.files)
+    for (const [name, blocks] of entries((json.resource as Json | undefined)?.[type])) if ((blocks as Json[])[0]) found[name] = (blocks as Json[])[0]!;
+  return found;
+}
+
+/** The first block of a data source, e.g. dataBlock(parsed, 'aws_route53_zone', 'main'). */
+export function dataBlock(parsed: ParsedTerraform, type: string, name: string): Json | undefined {
+  for (const { json } of parsed.files) {
+    const blocks = ((json.data as Json | undefined)?.[type] as Json | undefined)?.[name] as Json[] | undefined;
+    if (blocks?.[0]) return blocks[0];
   }
   return undefined;
 }
