@@ -116,3 +116,26 @@ export function dataBlock(parsed: ParsedTerraform, type: string, name: string): 
   }
   return undefined;
 }
+
+/**
+ * Renders a string local the way Terraform would, from the parsed HCL: `${local.x}` is rendered in
+ * turn, any other interpolation must be given in `values` (keyed by its exact expression text),
+ * so a change to the template in the .tf files changes what tests get. Throws on anything unknown.
+ */
+export function renderLocal(parsed: ParsedTerraform, name: string, values: Record<string, string>): string {
+  const template = literalLocal(parsed, name);
+  if (typeof template !== 'string') throw new Error(`local.${name} is not a string template`);
+  return template.replace(/\$\{([^{}]+)\}/g, (_, expression: string) => {
+    if (expression in values) return values[expression]!;
+    const local = expression.match(/^local\.(\w+)$/);
+    if (local) return renderLocal(parsed, local[1]!, values);
+    const variable = expression.match(/^var\.(\w+)$/);
+    if (variable && typeof variableDefault(parsed, variable[1]!) === 'string') return variableDefault(parsed, variable[1]!) as string;
+    throw new Error(`local.${name}: no value for \${${expression}}`);
+  });
+}
+
+/** Terraform's urlencode: Go's QueryEscape (space as +, all but letters, digits and -_.~ escaped). */
+export function terraformUrlencode(text: string): string {
+  return encodeURIComponent(text).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`).replace(/%20/g, '+');
+}
