@@ -5,7 +5,7 @@ resource "aws_security_group" "alb" {
   vpc_id      = aws_vpc.main.id
 
   ingress {
-    description = "HTTP (only redirected to HTTPS)"
+    description = "HTTP (redirected to HTTPS when a certificate is set)"
     from_port   = 80
     to_port     = 80
     protocol    = "tcp"
