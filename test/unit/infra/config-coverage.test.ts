@@ -77,6 +77,13 @@ describe('the deployment kit carries every variable the service reads', { timeou
     expect(uncarried(READ, carried.filter((name) => name !== 'SMTP_PASS'))).toEqual(['SMTP_PASS']);
   });
 
+  it('README.md’s configuration table and .env.example name every variable config.ts reads', () => {
+    const readme = readFileSync('README.md', 'utf8');
+    const example = readFileSync('.env.example', 'utf8');
+    expect(CONFIG_VARIABLES.filter((name) => !readme.includes(`\`${name}\``))).toEqual([]);
+    expect(CONFIG_VARIABLES.filter((name) => !new RegExp(`^${name}=`, 'm').test(example))).toEqual([]);
+  });
+
   it('the JSON template filled by envsubst with only the required values set starts the service in production: empty means unset', () => {
     const filled: Record<string, string> = {
       APP_VERSION: '0.1.0', PUBLIC_URL: 'https://app.churnsaver.example', WHOP_APP_ID: 'app_test',
