@@ -129,6 +129,7 @@ export function loadConfig(env: Record<string, string | undefined>): ConfigResul
     if (!parsed.ok) problems.push(parsed.problem);
   }
   if (config.SMTP_HOST && !config.SMTP_FROM) problems.push('SMTP_FROM: required when SMTP_HOST is set (the sender address)');
+  if (config.DIRECT_URL && !config.DATABASE_URL) problems.push('DIRECT_URL: needs DATABASE_URL too (it only takes the session work off DATABASE_URL)');
   return problems.length > 0 ? { ok: false, problems } : { ok: true, config };
 }
 
