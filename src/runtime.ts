@@ -14,6 +14,7 @@ import { startWorker } from './worker/worker.ts';
 import { startNudgeLoop } from './worker/nudge-loop.ts';
 import { createEmailSender } from './integrations/email/email-sender.ts';
 import { endpointGenerationOf } from './integrations/whop/api-version.ts';
+import { createReferenceResolver } from './services/resolve-webhook-references.ts';
 import { createWhopGateway } from './integrations/whop/whop-gateway.ts';
 import type { OutreachDeps } from './services/send-nudge.ts';
 import { createUserTokenVerifier } from './integrations/whop/user-token-verifier.ts';
@@ -108,7 +109,15 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   logger.info({ whopApiVersion: config.WHOP_API_VERSION, endpoints: endpointGenerationOf(config.WHOP_API_VERSION), whopApi: outreach.whop ? 'configured' : 'off' }, 'whop api version pinned');
   let nudges: ReturnType<typeof startNudgeLoop> | undefined;
   if (runsWorker) {
-    await startWorker({ db: database.db, boss, clock, logger, metrics, rawWebhookRetentionDays: config.RAW_WEBHOOK_RETENTION_DAYS });
+    await startWorker({
+      db: database.db,
+      boss,
+      clock,
+      logger,
+      metrics,
+      rawWebhookRetentionDays: config.RAW_WEBHOOK_RETENTION_DAYS,
+      resolveReferences: createReferenceResolver(outreach.whop, { clock }),
+    });
     nudges = startNudgeLoop(outreach, { intervalMs: config.NUDGE_INTERVAL_SECONDS * 1000, logger });
   }
 
