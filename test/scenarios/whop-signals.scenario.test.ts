@@ -59,6 +59,10 @@ describe('the new Whop signals, delivered and stored', () => {
   const factsOf = async (companyId: string, membershipId: string) =>
     (await database.sql.query<Record<string, any>>(`SELECT * FROM membership_facts WHERE company_id = $1 AND whop_membership_id = $2 ORDER BY occurred_at, id`, [companyId, membershipId])).rows.map(decrypted);
 
+  it('start-up logs the pinned Whop API version and the endpoints it chose', () => {
+    expect(service.logs.find((l) => l.msg === 'whop api version pinned')).toMatchObject({ whopApiVersion: '2026-09-15', endpoints: 'dated', whopApi: 'configured' });
+  });
+
   it('payment.requires_action (2026-09-15 shape) opens the case as needing authentication, with its recovery link and the member looked up in Whop', async () => {
     whop.setMembership('mem_auth', { company: { id: C, title: 'Signals' }, user: { id: 'user_auth', username: 'auth', name: 'Ada', email: 'ada@example.com' } });
     const at = hoursAgo(2);
