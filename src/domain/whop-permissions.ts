@@ -6,18 +6,19 @@ import type { WithheldField } from './membership-fact.ts';
  * docs.whop.com/api-reference/payments/payment-failed; see whop-reference.md §2.4 and §7.
  */
 export const FEATURE_PERMISSIONS = [
-  { feature: 'Receive payment webhooks (failed, succeeded, requires action, refunds, disputes)', permissions: ['webhook_receive:payments', 'payment:basic:read'] },
+  { feature: 'Receive payment webhooks (failed, succeeded, requires action, refunds, disputes)', permissions: ['webhook_receive:payments', 'payment:basic:read', 'plan:basic:read', 'access_pass:basic:read'] },
   { feature: 'Receive membership webhooks (activated, deactivated, updated, cancellation changes)', permissions: ['webhook_receive:memberships', 'member:basic:read'] },
   { feature: "Members' email on cases, email nudges, member search by email", permissions: ['member:email:read'] },
   { feature: "Members' phone numbers (stored nowhere yet; reported only)", permissions: ['member:phone:read'] },
   { feature: 'The 3-D Secure recovery link of payment.requires_action', permissions: ['member:basic:read'] },
-  { feature: 'Look up a member or membership (manage link, name, product)', permissions: ['member:basic:read'] },
+  { feature: 'Look up a member, membership or payment (manage link, name, product; bare ids in webhooks)', permissions: ['member:basic:read', 'member:email:read', 'payment:basic:read'] },
   { feature: 'Free days incentive; undo a scheduled cancel', permissions: ['member:manage'] },
-  { feature: 'Cancel a membership from the case page', permissions: ['member:manage', 'member:basic:read'] },
+  // @whop/sdk 0.0.42 documents membership:cancel; Whop's current SDK sources document member:manage.
+  { feature: 'Cancel a membership from the case page', permissions: ['membership:cancel', 'member:manage'] },
   { feature: 'Retry the failed payment before a nudge', permissions: ['payment:manage'] },
   { feature: 'Push nudges (to an experience of the app)', permissions: ['notification:create'] },
   { feature: 'DM nudges', permissions: ['dms:channel:manage', 'chat:message:create'] },
-  { feature: 'List payments and memberships (reconciliation)', permissions: ['payment:basic:read', 'member:basic:read'] },
+  { feature: 'List payments and memberships (reconciliation)', permissions: ['payment:basic:read', 'plan:basic:read', 'access_pass:basic:read', 'member:basic:read', 'member:email:read'] },
 ] as const;
 
 /** What stops working when Whop withholds a field, and the permission that turns it back on. */
