@@ -10,6 +10,7 @@ import {
   type MapResult,
 } from '../../src/integrations/whop/events/index.ts';
 import { legacyActionToType } from '../../src/integrations/whop/events/legacy-v5.ts';
+import { companyIdOfDelivery } from '../../src/services/ingest-webhook.ts';
 import {
   buildLegacyWhopEvent,
   buildWhopEvent,
@@ -645,5 +646,12 @@ describe('the new signals', () => {
     expect(expectFailure(mapWebhookToFact(buildWhopEvent('payment.failed', { data: { next_payment_attempt: 'soon' } }), 1), 'invalid_payload')).toContain('data.next_payment_attempt');
     const fact = expectFact(mapWebhookToFact(buildWhopEvent('payment.failed', { data: { payment_method: { card: { exp_month: 13 } } } }), 1));
     expect(fact.signals).toMatchObject({ cardExpMonth: null, cardExpYear: null });
+  });
+});
+
+describe('the intake reads the company of both shapes (per-company rate limit, the stored row)', () => {
+  it.each(WHOP_FIXTURE_TYPES)('%s', (type) => {
+    expect(companyIdOfDelivery(buildWhopEventIn('2026-07-20', type))).toBe(COMPANY);
+    expect(companyIdOfDelivery(buildWhopEventIn('2026-09-15', type))).toBe(COMPANY);
   });
 });
