@@ -57,7 +57,13 @@ export function deriveCases(facts: readonly MembershipFact[], policy: LifecycleP
       succeededAt.set(f.whopPaymentId, f.occurredAt.getTime());
   }
   const cases: DerivedCase[] = [];
+  // membership.updated repeats the cancellation flag on every change: only a change of it is a note.
+  let cancellation: FactKind | null = null;
   for (const fact of ordered) {
+    if (fact.kind === 'cancellation_scheduled' || fact.kind === 'cancellation_unscheduled') {
+      if (fact.kind === cancellation) continue;
+      cancellation = fact.kind;
+    }
     const current = cases.at(-1);
     if (current) closeIfWindowPassed(current, fact.occurredAt);
     // A failure (or 3-D Secure request) stamped after its own payment succeeded is a stale delivery.

@@ -92,6 +92,11 @@ describe('cancellation facts', () => {
     expect(c!.transitions.map((x) => x.reason)).toEqual(['payment_failed', 'cancellation_scheduled', 'cancellation_unscheduled', 'attribution_window_passed']);
     expect({ ...c, transitions: [] }).toEqual({ ...without, transitions: [] });
   });
+
+  it('a repeated report of the same cancellation state (membership.updated on any change) is one note', () => {
+    const [c] = deriveCases([failed(t(0)), scheduled(t(1)), scheduled(t(2)), unscheduled(t(3)), unscheduled(t(4)), scheduled(t(5))], POLICY, t(6));
+    expect(c!.transitions.map((x) => x.reason)).toEqual(['payment_failed', 'cancellation_scheduled', 'cancellation_unscheduled', 'cancellation_scheduled']);
+  });
 });
 
 describe('order independence with the new kinds', () => {
