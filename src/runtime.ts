@@ -13,6 +13,8 @@ import { startQueue } from './worker/queue.ts';
 import { startWorker } from './worker/worker.ts';
 import { startNudgeLoop } from './worker/nudge-loop.ts';
 import { createEmailSender } from './integrations/email/email-sender.ts';
+import { endpointGenerationOf } from './integrations/whop/api-version.ts';
+import { createReferenceResolver } from './services/resolve-webhook-references.ts';
 import { createWhopGateway } from './integrations/whop/whop-gateway.ts';
 import type { OutreachDeps } from './services/send-nudge.ts';
 import { createUserTokenVerifier } from './integrations/whop/user-token-verifier.ts';
@@ -99,16 +101,26 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   const outreach: OutreachDeps = {
     db: database.db,
     clock,
-    whop: config.WHOP_API_KEY ? createWhopGateway({ apiKey: config.WHOP_API_KEY, baseURL: config.WHOP_API_BASE_URL, appID: config.WHOP_APP_ID }) : null,
+    whop: config.WHOP_API_KEY ? createWhopGateway({ apiKey: config.WHOP_API_KEY, baseURL: config.WHOP_API_BASE_URL, appID: config.WHOP_APP_ID, apiVersion: config.WHOP_API_VERSION }) : null,
     email: config.SMTP_HOST
       ? createEmailSender({ host: config.SMTP_HOST, port: config.SMTP_PORT, user: config.SMTP_USER, pass: config.SMTP_PASS, from: config.SMTP_FROM!, secure: config.SMTP_SECURE })
       : null,
     links: { publicUrl: config.PUBLIC_URL ?? `http://localhost:${config.PORT}`, signingKey: linkSigningKey },
     metrics,
   };
+  // The pinned version decides which endpoint shapes we call and which payload shapes webhooks carry.
+  logger.info({ whopApiVersion: config.WHOP_API_VERSION, endpoints: endpointGenerationOf(config.WHOP_API_VERSION), whopApi: outreach.whop ? 'configured' : 'off' }, 'whop api version pinned');
   let nudges: ReturnType<typeof startNudgeLoop> | undefined;
   if (runsWorker) {
-    await startWorker({ db: database.db, boss, clock, logger, metrics, rawWebhookRetentionDays: config.RAW_WEBHOOK_RETENTION_DAYS });
+    await startWorker({
+      db: database.db,
+      boss,
+      clock,
+      logger,
+      metrics,
+      rawWebhookRetentionDays: config.RAW_WEBHOOK_RETENTION_DAYS,
+      resolveReferences: createReferenceResolver(outreach.whop, { clock }),
+    });
     nudges = startNudgeLoop(outreach, { intervalMs: config.NUDGE_INTERVAL_SECONDS * 1000, logger });
   }
 

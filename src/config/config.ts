@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DEFAULT_WHOP_API_VERSION, WHOP_API_VERSION_PATTERN } from '../integrations/whop/api-version.ts';
 import { parseEncryptionKey } from '../integrations/crypto/encryption-keys.ts';
 
 /** Values that look filled in but are the guide's or .env.example's placeholders. */
@@ -44,6 +45,14 @@ const schema = z.object({
   WHOP_API_KEY: optionalString,
   WHOP_APP_ID: optionalString,
   WHOP_API_BASE_URL: z.url().default('https://api.whop.com/api/v1'),
+  /**
+   * Whop API version sent as Api-Version-Date on every call; it also picks the endpoint generation
+   * (free days, cancel, uncancel, lists). Pin the webhook to the same version.
+   */
+  WHOP_API_VERSION: z.preprocess(
+    emptyToUndefined,
+    z.string().regex(WHOP_API_VERSION_PATTERN, 'must be a Whop API version date, e.g. 2026-09-15').default(DEFAULT_WHOP_API_VERSION),
+  ),
   /** Whop's user-token public key as a JWK JSON string; empty = Whop's JWKS (needs the network). */
   WHOP_USER_TOKEN_PUBLIC_KEY: optionalString,
   /** First operator, created at start if missing (never overwrites a changed password). */

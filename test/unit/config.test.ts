@@ -36,6 +36,16 @@ describe('configuration', () => {
     if (!bad.ok) expect(bad.problems.map((p) => p.split(':')[0])).toEqual(['RATE_LIMIT_IP_MAX', 'TRUST_PROXY_HOPS']);
   });
 
+  it('pins Whop API version 2026-07-20 by default and refuses a version that is not a date', () => {
+    const defaults = loadConfig({});
+    expect(defaults.ok && defaults.config.WHOP_API_VERSION).toBe('2026-07-20');
+    const revision = loadConfig({ WHOP_API_VERSION: '2026-09-02-1' });
+    expect(revision.ok && revision.config.WHOP_API_VERSION).toBe('2026-09-02-1');
+    const bad = loadConfig({ WHOP_API_VERSION: 'latest' });
+    expect(bad.ok).toBe(false);
+    if (!bad.ok) expect(bad.problems.join()).toMatch(/^WHOP_API_VERSION: must be a Whop API version date/);
+  });
+
   it('accepts a complete production environment', () => {
     expect(loadConfig(PRODUCTION).ok).toBe(true);
   });
