@@ -25,6 +25,8 @@ import { createFieldCipher } from './integrations/crypto/field-cipher.ts';
 import type { Keyring } from './integrations/crypto/encryption-keys.ts';
 import { censusStoredKeys, describeUnreadableKeys } from './services/check-stored-keys.ts';
 import { resolveLookupHashKey } from './services/resolve-lookup-hash-key.ts';
+import { tmpdir } from 'node:os';
+import { createExternalProbe, smtpTarget, whopApiTarget, type ExternalProbe } from './services/probe-external.ts';
 
 export interface RuntimeOptions {
   config: Config;
@@ -60,6 +62,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     options.database ??
     (await openDatabase({
       databaseUrl: config.DATABASE_URL,
+      directUrl: config.DIRECT_URL,
       dataDir: config.DATA_DIR,
       statementTimeoutMs: config.DB_STATEMENT_TIMEOUT_MS,
       idleInTransactionTimeoutMs: config.DB_IDLE_IN_TRANSACTION_TIMEOUT_MS,
@@ -123,7 +126,16 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
 
   let app: FastifyInstance | undefined;
   let url: string | undefined;
+  let externalProbe: ExternalProbe | undefined;
   if (runsWeb) {
+    // What /api/health reports as `external`: probed in the background, never per health request.
+    externalProbe = createExternalProbe(
+      [
+        ...(config.WHOP_API_KEY ? [whopApiTarget(config.WHOP_API_BASE_URL)] : []),
+        ...(config.SMTP_HOST ? [smtpTarget({ host: config.SMTP_HOST, port: config.SMTP_PORT, secure: config.SMTP_SECURE, user: config.SMTP_USER, pass: config.SMTP_PASS })] : []),
+      ],
+      { intervalMs: config.HEALTH_EXTERNAL_PROBE_SECONDS * 1000 },
+    );
     const verifyCreatorToken = createUserTokenVerifier({ appId: config.WHOP_APP_ID, publicKey: config.WHOP_USER_TOKEN_PUBLIC_KEY, apiKey: config.WHOP_API_KEY });
     // Admin access is checked with Whop on each new (company, user) pair and cached for a minute.
     const isCompanyAdmin = async (companyId: string, userId: string) => {
@@ -145,6 +157,10 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       publicUrl: outreach.links.publicUrl,
       version: config.APP_VERSION,
       trustProxyHops: config.TRUST_PROXY_HOPS,
+      health: {
+        external: externalProbe.check,
+        disk: { paths: [config.DATA_DIR, tmpdir()], minFreeMb: config.HEALTH_DISK_MIN_FREE_MB },
+      },
       rateLimits: {
         ipMax: config.RATE_LIMIT_IP_MAX,
         ipWindowSeconds: config.RATE_LIMIT_IP_WINDOW_SECONDS,
@@ -157,12 +173,14 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     });
     const address = await app.listen({ port: config.PORT, host: config.HOSTNAME });
     url = address.replace('0.0.0.0', 'localhost').replace('[::]', 'localhost');
+    externalProbe.start();
   }
 
   let stopping: Promise<void> | undefined;
   const stop = () =>
     (stopping ??= (async () => {
       // Stop taking requests first (in-flight ones finish), then let running jobs finish.
+      externalProbe?.stop();
       await app?.close();
       await nudges?.stop();
       await boss.stop({ graceful: true, timeout: 20_000, close: true });
