@@ -86,6 +86,16 @@ export interface WhopApiFakeOptions {
   keyApiVersion?: string;
 }
 
+/** Events the fake can serialise from its records (webhookBody). */
+export type WhopFakeEventType =
+  | 'payment.failed'
+  | 'payment.succeeded'
+  | 'payment.requires_action'
+  | 'membership.activated'
+  | 'membership.deactivated'
+  | 'membership.updated'
+  | 'membership.cancel_at_period_end_changed';
+
 /** What a cancel call did to the membership, as Whop would apply it at the request's version. */
 export interface WhopCancellation {
   membershipId: string;
@@ -135,6 +145,17 @@ export interface WhopApiFake {
   promoCodes: PromoCode[];
   /** Every cancel the fake applied, oldest first, with the effect the request's version gave it. */
   cancellations: WhopCancellation[];
+  /**
+   * Fields newer than @whop/sdk 0.0.42's types (decline_code, recovery_url, card_exp_month/year,
+   * customer_phone, …), merged into the payment wherever it is served.
+   */
+  setPaymentExtras(paymentId: string, extras: Record<string, unknown>): void;
+  /**
+   * The webhook body Whop would send for a stored payment or membership, serialised at `apiVersion`
+   * (from 2026-08-14 `account_id` instead of `company_id`; from 2026-09-15 related records as bare ids).
+   * Unsigned: sign it with test/support/sign-webhook.ts.
+   */
+  webhookBody(type: WhopFakeEventType, recordId: string, apiVersion: string): Record<string, unknown>;
   /** Queues scripted answers for a route; each is consumed by one call. */
   failNext(routeKey: WhopRouteKey, responses: ScriptedWhopResponse[]): void;
   /** Forgets recorded calls and unconsumed scripts; seeded data (memberships, access, ...) stays. */
@@ -225,6 +246,7 @@ export async function startWhopApiFake(options: WhopApiFakeOptions = {}): Promis
   const directMessages: WhopDirectMessage[] = [];
   const promoCodes: PromoCode[] = [];
   const cancellations: WhopCancellation[] = [];
+  const paymentExtras = new Map<string, Record<string, unknown>>();
   const pendingDelays = new Set<() => void>();
 
   const defaultMembership = (id: string): Membership => {
@@ -397,10 +419,40 @@ export async function startWhopApiFake(options: WhopApiFakeOptions = {}): Promis
   }
 
   /** From 2026-09-15 a payment read gives related records as bare ids (whopsdk-rust payments.rs; our reading). */
-  const serializePayment = (payment: Payment, apiVersion: string): unknown => {
-    if (!isDated(apiVersion)) return payment;
+  const serializePayment = (payment: Payment, apiVersion: string): Record<string, unknown> => {
+    const full = { ...payment, ...paymentExtras.get(payment.id) };
+    if (!isDated(apiVersion)) return full;
     const bare = (ref: { id: string } | null | undefined) => ref?.id ?? null;
-    return { ...payment, membership: bare(payment.membership), member: bare(payment.member), plan: bare(payment.plan), user: bare(payment.user), product: bare(payment.product) };
+    const card = payment.payment_method?.card;
+    return {
+      ...full,
+      membership: bare(payment.membership),
+      member: bare(payment.member),
+      plan: bare(payment.plan),
+      user: bare(payment.user),
+      product: bare(payment.product),
+      payment_method: bare(payment.payment_method),
+      ...(card ? { card_exp_month: card.exp_month, card_exp_year: card.exp_year } : {}),
+    };
+  };
+
+  /** A membership as a 2026-09-15 webhook carries it: related records as bare ids. */
+  const serializeMembership = (membership: Membership, apiVersion: string): Record<string, unknown> => {
+    if (!isDated(apiVersion)) return { ...membership };
+    const bare = (ref: { id: string } | null | undefined) => ref?.id ?? null;
+    const { company: _company, ...rest } = membership;
+    return { ...rest, user: bare(membership.user), member: bare(membership.member), plan: bare(membership.plan), product: bare(membership.product), promo_code: bare(membership.promo_code) };
+  };
+
+  /** The envelope of a webhook at `apiVersion`: account_id from 2026-08-14, company_id before. */
+  const webhookBodyOf = (type: WhopFakeEventType, recordId: string, apiVersion: string): Record<string, unknown> => {
+    const isPayment = type.startsWith('payment.');
+    const record = isPayment ? payments.get(recordId) : memberships.get(recordId);
+    if (!record) throw new Error(`Whop fake has no ${isPayment ? 'payment' : 'membership'} ${recordId}`);
+    const companyId = record.company?.id ?? null;
+    const data = isPayment ? serializePayment(record as Payment, apiVersion) : serializeMembership(record as Membership, apiVersion);
+    const tenant = compareWhopVersions(apiVersion, '2026-08-14') >= 0 ? { account_id: companyId } : { company_id: companyId };
+    return { id: newId('msg'), api_version: 'v1', type, timestamp: iso(), ...tenant, data };
   };
 
   const addDays = (id: string, days: number): Answer => {
@@ -680,6 +732,10 @@ export async function startWhopApiFake(options: WhopApiFakeOptions = {}): Promis
     calls,
     promoCodes,
     cancellations,
+    setPaymentExtras(paymentId, extras) {
+      paymentExtras.set(paymentId, { ...paymentExtras.get(paymentId), ...extras });
+    },
+    webhookBody: webhookBodyOf,
     callsTo(method, pathPattern) {
       const wanted = method.toUpperCase();
       return calls.filter((call) => {
