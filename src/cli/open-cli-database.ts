@@ -1,6 +1,7 @@
 import { describeConfigProblems, loadConfig, type Config } from '../config/config.ts';
 import { keyringFromConfig } from '../config/keyring-from-config.ts';
-import { openDatabase, type Database } from '../db/client.ts';
+import { openDatabase, type Database, type OpenDatabaseOptions } from '../db/client.ts';
+import { DataDirLockedError } from '../db/data-dir-lock.ts';
 import { installFieldCipher } from '../db/encrypted-text.ts';
 import { migrate } from '../db/migrate.ts';
 import { createFieldCipher } from '../integrations/crypto/field-cipher.ts';
@@ -24,7 +25,7 @@ export async function openCliDatabase(env: Record<string, string | undefined> = 
     console.error(describeConfigProblems(loaded.problems));
     process.exit(1);
   }
-  const database = await openDatabase({ databaseUrl: loaded.config.DATABASE_URL, dataDir: loaded.config.DATA_DIR });
+  const database = await openToolDatabase({ databaseUrl: loaded.config.DATABASE_URL, dataDir: loaded.config.DATA_DIR });
   try {
     await database.withConnection((sql) => migrate(sql));
     if (options.personalData !== false) {
@@ -36,4 +37,15 @@ export async function openCliDatabase(env: Record<string, string | undefined> = 
     process.exit(1);
   }
   return { config: loaded.config, database };
+}
+
+/** openDatabase for a tool: when the embedded folder is another process's, say whose and exit 1 before touching it. */
+export async function openToolDatabase(options: OpenDatabaseOptions): Promise<Database> {
+  try {
+    return await openDatabase(options);
+  } catch (error) {
+    if (!(error instanceof DataDirLockedError)) throw error;
+    console.error(error.message);
+    process.exit(1);
+  }
 }
