@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, utimesSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -45,10 +45,16 @@ const migrationCount = readdirSync(join(ROOT, 'migrations')).filter((f) => f.end
 
 const ROWS: Record<string, Row> = {
   'db:migrate': {
-    how: 'applies every migration on a fresh database, then says up to date',
+    how: 'applies every migration on a fresh database, then says up to date; an edited source is rebuilt first (once, embedded project)',
     async run({ cwd, env }) {
-      ok(await runNpm(cwd, 'db:migrate', [], env), 'applied: 0001_foundation');
-      ok(await runNpm(cwd, 'db:migrate', [], env), `up to date (${migrationCount} migrations)`);
+      // The launcher runs dist/, rebuilt when a source is newer than its output (a pull, an edit).
+      if (BACKEND === 'pglite') utimesSync(join(cwd, 'src/cli/db-migrate.ts'), new Date(), new Date());
+      const first = await runNpm(cwd, 'db:migrate', [], env, 180_000);
+      ok(first, 'applied: 0001_foundation');
+      if (BACKEND === 'pglite') expect(first.stderr).toContain('churn-saver: building dist/ from src/ (sources changed since the last build)');
+      const second = await runNpm(cwd, 'db:migrate', [], env);
+      ok(second, `up to date (${migrationCount} migrations)`);
+      expect(second.stderr).not.toContain('building');
     },
   },
   'db:verify': {
