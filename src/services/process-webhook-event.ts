@@ -1,12 +1,13 @@
 import type { AppDb } from '../db/client.ts';
 import { ensureCompany } from '../db/repositories/companies.repository.ts';
-import { insertMembershipFact } from '../db/repositories/membership-facts.repository.ts';
 import { lockWebhookEvent, markWebhookEvent } from '../db/repositories/webhook-events.repository.ts';
 import type { RiskLevel } from '../domain/recovery-case.ts';
 import { isLegacyV5, mapWebhookToFact } from '../integrations/whop/events/index.ts';
 import { timeQuery, type Metrics } from '../observability/metrics.ts';
 import type { Clock } from './clock.ts';
 import { reconcileMembershipCases } from './reconcile-membership-cases.ts';
+import { storeMembershipFact } from './store-membership-fact.ts';
+import { isSynthesizedWebhookId } from '../integrations/whop/synthesized-events.ts';
 
 export type ProcessResult =
   | { ok: true; outcome: 'processed'; type: string; createdCases: { id: string; riskLevel: RiskLevel }[]; caseIds: string[] }
@@ -53,7 +54,7 @@ export async function processWebhookEvent(deps: { db: AppDb; clock: Clock; metri
     }
     const { fact } = mapped;
     await ensureCompany(tx, fact.companyId, companyTitleOf(body));
-    await insertMembershipFact(tx, fact);
+    await storeMembershipFact(tx, fact, { synthesized: isSynthesizedWebhookId(event.webhookId) });
     const reconciled = await timeQuery(deps.metrics, 'reconcile', 'recovery_cases', () =>
       reconcileMembershipCases(tx, fact.companyId, fact.whopMembershipId, now),
     );

@@ -10,6 +10,7 @@ export const QUEUES = {
   archiveOldCases: 'recovery-cases-archive-old',
   ensureAuditPartitions: 'audit-events-ensure-partitions',
   purgeExpiredPersonalData: 'personal-data-purge-expired',
+  reconcileWithWhop: 'whop-reconcile',
 } as const;
 
 /** One job per intake transaction: the events it stored, processed one by one. */
@@ -40,6 +41,8 @@ export async function startQueue(database: Database, options: QueueOptions): Pro
   // Archiving runs in batches of short transactions: a long run must not be expired and retried alongside itself.
   await boss.createQueue(QUEUES.archiveOldCases, { retryLimit: 0, expireInSeconds: 3600 });
   await boss.createQueue(QUEUES.ensureAuditPartitions, { retryLimit: 2, retryDelay: 60 });
+  // One reconciliation at a time across the fleet; a failed company is retried by the next run, not the job.
+  await boss.createQueue(QUEUES.reconcileWithWhop, { policy: 'singleton', retryLimit: 0, expireInSeconds: 3600 });
   return boss;
 }
 

@@ -56,6 +56,8 @@ export interface WhopGatewayOptions {
   appID?: string | undefined;
   /** Per-call timeout; the caller's own retry policy handles the rest (SDK retries are off). */
   timeoutMs?: number;
+  /** The SDK's fetch: the shared rate budget's (integrations/whop/rate-budget/budgeted-fetch.ts) in the service. */
+  fetch?: (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
 }
 
 export function createWhopGateway(options: WhopGatewayOptions): WhopGateway {
@@ -65,6 +67,7 @@ export function createWhopGateway(options: WhopGatewayOptions): WhopGateway {
     appID: options.appID ?? null,
     maxRetries: 0,
     timeout: options.timeoutMs ?? 10_000,
+    ...(options.fetch ? { fetch: options.fetch } : {}),
   });
   // Experience per product for pushes; products rarely change their experiences.
   const experienceByProduct = new Map<string, string | null>();

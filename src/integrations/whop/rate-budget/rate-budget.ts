@@ -1,0 +1,113 @@
+import type { SqlRunner } from '../../../db/client.ts';
+import { bucketParams, type BucketParams, type RateLimit } from '../../../domain/rate-budget.ts';
+import type { Metrics } from '../../../observability/metrics.ts';
+import { createLocalBudgetStore } from './local-store.ts';
+import { createPostgresBudgetStore } from './postgres-store.ts';
+import { createRedisBudgetStore } from './redis-store.ts';
+import type { BudgetStore } from './store.ts';
+
+export interface RateBudgetOptions {
+  /** Redis holds the buckets when set; PostgreSQL otherwise (and whenever Redis fails). */
+  redisUrl?: string | undefined;
+  sql: SqlRunner;
+  /** Calls per window for every operation (Whop: 600 per minute per operation per key, last figure found, unverified). */
+  defaultLimit: number;
+  /** Overrides by operation (`POST /notifications`). */
+  limits?: ReadonlyMap<string, number>;
+  windowMs: number;
+  burst: number;
+  metrics?: Metrics;
+  /** After a Redis failure, PostgreSQL serves this long before Redis is tried again. */
+  redisCooldownMs?: number;
+}
+
+export type Acquired = { ok: true; waitedMs: number; store: BudgetStore['name'] } | { ok: false; retryAfterMs: number; store: BudgetStore['name'] };
+
+export interface RateBudget {
+  /**
+   * Waits for the operation's next slot, at most `maxWaitMs`. `ok: false`: the fleet's budget for
+   * it is spent for longer than that; nothing was reserved, the caller defers the call.
+   */
+  acquire(operation: string, maxWaitMs: number, signal?: AbortSignal | null): Promise<Acquired>;
+  /** Whop answered 429: no worker calls this operation for `retryAfterMs`. */
+  pause(operation: string, retryAfterMs: number): Promise<void>;
+  /** Which store the budget uses right now. */
+  storeInUse(): BudgetStore['name'];
+  close(): Promise<void>;
+}
+
+/**
+ * One budget for every worker: Redis → PostgreSQL → this process, each tried only when the one
+ * before fails. A store failure costs one fast error (Redis: no offline queue, 300 ms command
+ * timeout), then the next store answers; Redis is skipped for a cooldown after it failed.
+ */
+export function createRateBudget(options: RateBudgetOptions): RateBudget {
+  const redis = options.redisUrl ? createRedisBudgetStore(options.redisUrl) : null;
+  const chain: BudgetStore[] = [...(redis ? [redis] : []), createPostgresBudgetStore(options.sql), createLocalBudgetStore()];
+  const cooldownMs = options.redisCooldownMs ?? 5000;
+  let redisDownUntil = 0;
+  let inUse: BudgetStore['name'] = chain[0]!.name;
+  const paramsByOperation = new Map<string, BucketParams>();
+
+  const paramsOf = (operation: string): BucketParams => {
+    let params = paramsByOperation.get(operation);
+    if (!params) {
+      const rate: RateLimit = { limit: options.limits?.get(operation) ?? options.defaultLimit, windowMs: options.windowMs, burst: options.burst };
+      params = bucketParams(rate);
+      paramsByOperation.set(operation, params);
+    }
+    return params;
+  };
+
+  async function withStore<T>(run: (store: BudgetStore) => Promise<T>): Promise<{ value: T; store: BudgetStore }> {
+    let lastError: unknown;
+    for (const store of chain) {
+      if (store.name === 'redis' && Date.now() < redisDownUntil) continue;
+      try {
+        const value = await run(store);
+        inUse = store.name;
+        return { value, store };
+      } catch (error) {
+        lastError = error;
+        if (store.name === 'redis') redisDownUntil = Date.now() + cooldownMs;
+        options.metrics?.whopRateBudgetFallbacks.inc({ store: store.name });
+      }
+    }
+    throw lastError;
+  }
+
+  return {
+    async acquire(operation, maxWaitMs, signal) {
+      const params = paramsOf(operation);
+      const { value: slot, store } = await withStore((s) => s.reserve(operation, params, maxWaitMs));
+      if (!slot.granted) return { ok: false, retryAfterMs: slot.waitMs, store: store.name };
+      if (slot.waitMs > 0) {
+        options.metrics?.whopBudgetWait.observe({ operation }, slot.waitMs / 1000);
+        await sleep(slot.waitMs, signal);
+      }
+      return { ok: true, waitedMs: slot.waitMs, store: store.name };
+    },
+    async pause(operation, retryAfterMs) {
+      await withStore((s) => s.pause(operation, paramsOf(operation), retryAfterMs));
+    },
+    storeInUse: () => inUse,
+    async close() {
+      for (const store of chain) await store.close();
+    },
+  };
+}
+
+function sleep(ms: number, signal?: AbortSignal | null): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal!.reason);
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
