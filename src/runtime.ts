@@ -15,7 +15,7 @@ import { startNudgeLoop } from './worker/nudge-loop.ts';
 import { createEmailSender } from './integrations/email/email-sender.ts';
 import { createWhopGateway } from './integrations/whop/whop-gateway.ts';
 import { createWhopListReader } from './integrations/whop/whop-lists.ts';
-import { createRateBudget } from './integrations/whop/rate-budget/rate-budget.ts';
+import { budgetScope, createRateBudget } from './integrations/whop/rate-budget/rate-budget.ts';
 import { createBudgetedFetch } from './integrations/whop/rate-budget/budgeted-fetch.ts';
 import { parseOperationLimits } from './domain/rate-budget.ts';
 import type { OutreachDeps } from './services/send-nudge.ts';
@@ -105,10 +105,14 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     limits: config.WHOP_RATE_LIMITS ? (parseOperationLimits(config.WHOP_RATE_LIMITS) as { limits: Map<string, number> }).limits : undefined,
     windowMs: config.WHOP_RATE_WINDOW_SECONDS * 1000,
     burst: config.WHOP_RATE_BURST,
+    scope: budgetScope(config.WHOP_API_KEY ?? '', config.WHOP_API_BASE_URL),
     metrics,
   });
-  const whopFetch = createBudgetedFetch(whopBudget, { maxWaitMs: config.WHOP_RATE_MAX_WAIT_MS, metrics });
-  const whopOptions = config.WHOP_API_KEY ? { apiKey: config.WHOP_API_KEY, baseURL: config.WHOP_API_BASE_URL, appID: config.WHOP_APP_ID, fetch: whopFetch } : null;
+  const callTimeoutMs = 10_000;
+  const whopFetch = createBudgetedFetch(whopBudget, { maxWaitMs: config.WHOP_RATE_MAX_WAIT_MS, callTimeoutMs, metrics });
+  const whopOptions = config.WHOP_API_KEY
+    ? { apiKey: config.WHOP_API_KEY, baseURL: config.WHOP_API_BASE_URL, appID: config.WHOP_APP_ID, fetch: whopFetch, timeoutMs: config.WHOP_RATE_MAX_WAIT_MS + callTimeoutMs }
+    : null;
   const outreach: OutreachDeps = {
     db: database.db,
     clock,

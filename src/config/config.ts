@@ -78,7 +78,7 @@ const schema = z.object({
   /** Calls of one operation that may go back to back before spacing applies. */
   WHOP_RATE_BURST: z.coerce.number().int().min(1).default(10),
   /** Longest a call waits for its slot before it is deferred (answered as a retryable 429 without calling Whop). */
-  WHOP_RATE_MAX_WAIT_MS: z.coerce.number().int().min(0).max(9000).default(5000),
+  WHOP_RATE_MAX_WAIT_MS: z.coerce.number().int().min(0).max(120_000).default(20_000),
   /** Reconciliation with Whop: cron of the scheduled run (runs at worker start too, and from the admin page). */
   RECONCILE_CRON: z.string().min(9).default('*/15 * * * *'),
   RECONCILE_ON_START: z.preprocess((v) => (typeof v === 'string' ? v.trim().toLowerCase() : v), z.enum(['true', 'false', '1', '0', '']).default('true')).transform((v) => v !== 'false' && v !== '0'),

@@ -12,15 +12,17 @@ export const DEFERRED_HEADER = 'x-churn-saver-deferred';
  * sends to Whop passes the fleet's budget first, whatever gateway method made it. Over budget
  * for longer than `maxWaitMs`, it answers a local 429 with `retry-after-ms` instead of calling
  * (the SDK maps it to a retryable RateLimitError); Whop's own 429 pauses the operation for
- * every worker for its Retry-After.
+ * every worker for its Retry-After. The per-call timeout starts once the slot is reached
+ * (`callTimeoutMs`): waiting for the budget is not the provider being slow. The SDK's own timeout
+ * must therefore cover both (runtime.ts sets it to maxWaitMs + callTimeoutMs).
  */
-export function createBudgetedFetch(budget: RateBudget, options: { maxWaitMs: number; metrics?: Metrics; fetch?: Fetch }): Fetch {
+export function createBudgetedFetch(budget: RateBudget, options: { maxWaitMs: number; callTimeoutMs: number; metrics?: Metrics; fetch?: Fetch }): Fetch {
   const inner: Fetch = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
   return async (input, init) => {
     const method = init?.method ?? (input instanceof Request ? input.method : 'GET');
     const url = new URL(input instanceof Request ? input.url : String(input));
     const operation = operationOf(method, url.pathname);
-    const slot = await budget.acquire(operation, options.maxWaitMs, init?.signal);
+    const slot = await budget.acquire(operation, options.maxWaitMs);
     if (!slot.ok) {
       options.metrics?.whopCallsDeferred.inc({ operation });
       const message = `Deferred by the shared Whop rate budget: next ${operation} slot in ${Math.ceil(slot.retryAfterMs / 1000)} s`;
@@ -29,7 +31,7 @@ export function createBudgetedFetch(budget: RateBudget, options: { maxWaitMs: nu
         headers: { 'content-type': 'application/json', 'retry-after-ms': String(Math.max(1, Math.ceil(slot.retryAfterMs))), [DEFERRED_HEADER]: '1' },
       });
     }
-    const response = await inner(input, init);
+    const response = await inner(input, { ...init, signal: AbortSignal.timeout(options.callTimeoutMs) });
     if (response.status === 429) {
       options.metrics?.whopCallsThrottled.inc({ operation });
       await budget.pause(operation, retryAfterMsOf(response.headers) ?? 1000).catch(() => {});

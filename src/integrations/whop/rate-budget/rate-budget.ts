@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { SqlRunner } from '../../../db/client.ts';
 import { bucketParams, type BucketParams, type RateLimit } from '../../../domain/rate-budget.ts';
 import type { Metrics } from '../../../observability/metrics.ts';
@@ -17,8 +18,18 @@ export interface RateBudgetOptions {
   windowMs: number;
   burst: number;
   metrics?: Metrics;
+  /**
+   * Whose budget this is: Whop counts per API key, so buckets are keyed by a fingerprint of the key
+   * and base URL (two deployments sharing a Redis with different keys do not share a budget).
+   */
+  scope: string;
   /** After a Redis failure, PostgreSQL serves this long before Redis is tried again. */
   redisCooldownMs?: number;
+}
+
+/** A short, non-reversible fingerprint of the credential (never the key itself in Redis or the database). */
+export function budgetScope(apiKey: string, baseURL: string): string {
+  return createHash('sha256').update(`${baseURL}\n${apiKey}`).digest('hex').slice(0, 16);
 }
 
 export type Acquired = { ok: true; waitedMs: number; store: BudgetStore['name'] } | { ok: false; retryAfterMs: number; store: BudgetStore['name'] };
@@ -28,7 +39,7 @@ export interface RateBudget {
    * Waits for the operation's next slot, at most `maxWaitMs`. `ok: false`: the fleet's budget for
    * it is spent for longer than that; nothing was reserved, the caller defers the call.
    */
-  acquire(operation: string, maxWaitMs: number, signal?: AbortSignal | null): Promise<Acquired>;
+  acquire(operation: string, maxWaitMs: number): Promise<Acquired>;
   /** Whop answered 429: no worker calls this operation for `retryAfterMs`. */
   pause(operation: string, retryAfterMs: number): Promise<void>;
   /** Which store the budget uses right now. */
@@ -77,37 +88,22 @@ export function createRateBudget(options: RateBudgetOptions): RateBudget {
   }
 
   return {
-    async acquire(operation, maxWaitMs, signal) {
+    async acquire(operation, maxWaitMs) {
       const params = paramsOf(operation);
-      const { value: slot, store } = await withStore((s) => s.reserve(operation, params, maxWaitMs));
+      const { value: slot, store } = await withStore((s) => s.reserve(`${options.scope} ${operation}`, params, maxWaitMs));
       if (!slot.granted) return { ok: false, retryAfterMs: slot.waitMs, store: store.name };
       if (slot.waitMs > 0) {
         options.metrics?.whopBudgetWait.observe({ operation }, slot.waitMs / 1000);
-        await sleep(slot.waitMs, signal);
+        await new Promise((resolve) => setTimeout(resolve, slot.waitMs));
       }
       return { ok: true, waitedMs: slot.waitMs, store: store.name };
     },
     async pause(operation, retryAfterMs) {
-      await withStore((s) => s.pause(operation, paramsOf(operation), retryAfterMs));
+      await withStore((s) => s.pause(`${options.scope} ${operation}`, paramsOf(operation), retryAfterMs));
     },
     storeInUse: () => inUse,
     async close() {
       for (const store of chain) await store.close();
     },
   };
-}
-
-function sleep(ms: number, signal?: AbortSignal | null): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal!.reason);
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
 }
