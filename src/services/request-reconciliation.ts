@@ -1,6 +1,6 @@
 import type { PgBoss } from 'pg-boss';
 import type { AppDb } from '../db/client.ts';
-import { findUnfinishedReconciliationRun, insertReconciliationRun, type ReconciliationRun } from '../db/repositories/reconciliation.repository.ts';
+import { findUnfinishedReconciliationRun, finishReconciliationRun, insertReconciliationRun, type ReconciliationRun } from '../db/repositories/reconciliation.repository.ts';
 import type { ReconcileJob } from '../worker/jobs/reconcile-with-whop.job.ts';
 import { QUEUES } from '../worker/queue.ts';
 import type { Clock } from './clock.ts';
@@ -21,6 +21,11 @@ export async function requestReconciliation(
   const unfinished = await findUnfinishedReconciliationRun(deps.db);
   if (unfinished) return { ok: true, outcome: 'already_running', run: unfinished };
   const run = await insertReconciliationRun(deps.db, { trigger: 'operator', requestedBy: input.operatorEmail, at: deps.clock.now() });
-  await deps.boss.send(QUEUES.reconcileWithWhop, { trigger: 'operator', runId: run.id } satisfies ReconcileJob);
+  const jobId = await deps.boss.send(QUEUES.reconcileWithWhop, { trigger: 'operator', runId: run.id } satisfies ReconcileJob);
+  if (jobId === null) {
+    // The queue holds one waiting run already (a start or scheduled one): it starts after this request and covers it.
+    await finishReconciliationRun(deps.db, run.id, { status: 'failed', error: 'not run: another reconciliation was already queued and covers this request', at: deps.clock.now() });
+    return { ok: true, outcome: 'already_running', run: { ...run, status: 'failed' } };
+  }
   return { ok: true, outcome: 'queued', run };
 }

@@ -66,8 +66,8 @@ export async function startWorker(deps: WorkerDeps): Promise<void> {
     const reconcile = deps.reconcile;
     await boss.work<ReconcileJob>(QUEUES.reconcileWithWhop, reportingFailures(QUEUES.reconcileWithWhop, reconcileWithWhopJob({ ...deps, ...reconcile })));
     // At start: an outage ends with a restart, and what Whop could not deliver meanwhile is read back now.
-    // One job per minute across the fleet, however many workers start together.
-    if (reconcile.onStart) await boss.send(QUEUES.reconcileWithWhop, { trigger: 'start' } satisfies ReconcileJob, { singletonKey: 'start', singletonSeconds: 60 });
+    // The queue keeps one queued: workers starting together add one run, not one each.
+    if (reconcile.onStart) await boss.send(QUEUES.reconcileWithWhop, { trigger: 'start' } satisfies ReconcileJob);
   }
   for (const s of SCHEDULES) {
     if (s.queue === QUEUES.reconcileWithWhop) {

@@ -8,6 +8,7 @@ import type { BudgetStore } from './store.ts';
  */
 export function createLocalBudgetStore(now: () => number = Date.now): BudgetStore {
   const tats = new Map<string, number>();
+  const pausedUntil = new Map<string, number>();
   return {
     name: 'local',
     async reserve(operation, params, maxWaitMs) {
@@ -17,6 +18,10 @@ export function createLocalBudgetStore(now: () => number = Date.now): BudgetStor
     },
     async pause(operation, params, retryAfterMs) {
       tats.set(operation, pauseTat(tats.get(operation) ?? 0, now(), params, retryAfterMs));
+      pausedUntil.set(operation, Math.max(pausedUntil.get(operation) ?? 0, now() + retryAfterMs));
+    },
+    async pausedFor(operation) {
+      return Math.max(0, (pausedUntil.get(operation) ?? 0) - now());
     },
     async close() {},
   };

@@ -39,6 +39,11 @@ export function createPostgresBudgetStore(sql: SqlRunner): BudgetStore {
     async pause(operation, params, retryAfterMs) {
       await sql.query(PAUSE, [operation, Math.ceil(retryAfterMs), params.toleranceMs]);
     },
+    async pausedFor(operation) {
+      const { rows } = await sql.query<{ ms: string | number | null }>(
+        `SELECT greatest(0, floor(extract(epoch FROM paused_until - clock_timestamp()) * 1000)) AS ms FROM whop_rate_budget WHERE operation = $1`, [operation]);
+      return Number(rows[0]?.ms ?? 0);
+    },
     async close() {},
   };
 }

@@ -90,13 +90,22 @@ export function createRateBudget(options: RateBudgetOptions): RateBudget {
   return {
     async acquire(operation, maxWaitMs) {
       const params = paramsOf(operation);
-      const { value: slot, store } = await withStore((s) => s.reserve(`${options.scope} ${operation}`, params, maxWaitMs));
-      if (!slot.granted) return { ok: false, retryAfterMs: slot.waitMs, store: store.name };
-      if (slot.waitMs > 0) {
+      const key = `${options.scope} ${operation}`;
+      const deadline = Date.now() + maxWaitMs;
+      let waitedMs = 0;
+      for (;;) {
+        const { value: slot, store } = await withStore((s) => s.reserve(key, params, Math.max(0, deadline - Date.now())));
+        if (!slot.granted) return { ok: false, retryAfterMs: slot.waitMs, store: store.name };
+        if (slot.waitMs === 0) return { ok: true, waitedMs, store: store.name };
         options.metrics?.whopBudgetWait.observe({ operation }, slot.waitMs / 1000);
         await new Promise((resolve) => setTimeout(resolve, slot.waitMs));
+        waitedMs += slot.waitMs;
+        // A 429 while we waited paused the operation: the slot reserved before it is void; reserve
+        // again (the pause moved the schedule past it), so paused calls do not all go at its end.
+        const { value: pausedMs } = await withStore((s) => s.pausedFor(key));
+        if (pausedMs === 0) return { ok: true, waitedMs, store: store.name };
+        if (Date.now() + pausedMs > deadline) return { ok: false, retryAfterMs: pausedMs, store: store.name };
       }
-      return { ok: true, waitedMs: slot.waitMs, store: store.name };
     },
     async pause(operation, retryAfterMs) {
       await withStore((s) => s.pause(`${options.scope} ${operation}`, paramsOf(operation), retryAfterMs));

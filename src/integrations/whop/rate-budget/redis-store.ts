@@ -19,13 +19,18 @@ redis.call('SET', KEYS[1], next_tat, 'PX', next_tat - now + 60000)
 return {1, wait}
 `;
 
-/** domain/rate-budget.ts `pause`: no slot before now + Retry-After. ARGV retry-after, tolerance (ms). */
+/**
+ * domain/rate-budget.ts `pause`: no new slot before now + Retry-After; KEYS[2] marks the pause so
+ * calls that reserved a slot earlier and are still waiting for it re-reserve after it.
+ * ARGV retry-after, tolerance (ms).
+ */
 const PAUSE = `
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local tat = tonumber(redis.call('GET', KEYS[1]) or '0')
 local paused = math.max(tat, now + tonumber(ARGV[1]) + tonumber(ARGV[2]))
 redis.call('SET', KEYS[1], paused, 'PX', paused - now + 60000)
+redis.call('SET', KEYS[2], '1', 'PX', tonumber(ARGV[1]))
 return paused
 `;
 
@@ -47,7 +52,10 @@ export function createRedisBudgetStore(url: string): BudgetStore & { redis: Redi
       return { granted: granted === 1, waitMs: Number(waitMs) };
     },
     async pause(operation, params, retryAfterMs) {
-      await redis.eval(PAUSE, 1, PREFIX + operation, Math.ceil(retryAfterMs), params.toleranceMs);
+      await redis.eval(PAUSE, 2, PREFIX + operation, `${PREFIX}${operation}:paused`, Math.max(1, Math.ceil(retryAfterMs)), params.toleranceMs);
+    },
+    async pausedFor(operation) {
+      return Math.max(0, await redis.pttl(`${PREFIX}${operation}:paused`));
     },
     async close() {
       redis.disconnect();

@@ -11,5 +11,7 @@ export interface BudgetStore {
   name: 'redis' | 'postgres' | 'local';
   reserve(operation: string, params: BucketParams, maxWaitMs: number): Promise<StoreReservation>;
   pause(operation: string, params: BucketParams, retryAfterMs: number): Promise<void>;
+  /** ms the operation stays paused by a 429 (0 when not paused), on the store's clock. */
+  pausedFor(operation: string): Promise<number>;
   close(): Promise<void>;
 }
