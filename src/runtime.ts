@@ -108,6 +108,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     scope: budgetScope(config.WHOP_API_KEY ?? '', config.WHOP_API_BASE_URL),
     metrics,
   });
+  await whopBudget.ready();
   const callTimeoutMs = 10_000;
   const whopFetch = createBudgetedFetch(whopBudget, { maxWaitMs: config.WHOP_RATE_MAX_WAIT_MS, callTimeoutMs, metrics });
   const whopOptions = config.WHOP_API_KEY

@@ -42,6 +42,11 @@ export interface RateBudget {
   acquire(operation: string, maxWaitMs: number): Promise<Acquired>;
   /** Whop answered 429: no worker calls this operation for `retryAfterMs`. */
   pause(operation: string, retryAfterMs: number): Promise<void>;
+  /**
+   * Resolves once Redis is connected, or after `timeoutMs` (never rejects). Until then calls are
+   * budgeted in PostgreSQL: the service waits for it at start so a fleet does not begin split.
+   */
+  ready(timeoutMs?: number): Promise<void>;
   /** Which store the budget uses right now. */
   storeInUse(): BudgetStore['name'];
   close(): Promise<void>;
@@ -109,6 +114,18 @@ export function createRateBudget(options: RateBudgetOptions): RateBudget {
     },
     async pause(operation, retryAfterMs) {
       await withStore((s) => s.pause(`${options.scope} ${operation}`, paramsOf(operation), retryAfterMs));
+    },
+    async ready(timeoutMs = 1000) {
+      if (!redis || redis.redis.status === 'ready') return;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(done, timeoutMs);
+        function done() {
+          clearTimeout(timer);
+          redis!.redis.off('ready', done);
+          resolve();
+        }
+        redis.redis.once('ready', done);
+      });
     },
     storeInUse: () => inUse,
     async close() {
