@@ -39,7 +39,8 @@ describe(`an outage, then a restart, on ${BACKEND} with real processes`, () => {
   let dataDir: string | undefined;
   let service: SpawnedService | undefined;
   const secret = newWebhookSecret();
-  const story = missedStory('biz_outage', 'o');
+  // Ids fixed up front; the held objects' times are set when the outage happens (after the last run).
+  let story = missedStory('biz_outage', 'o');
   let env: Record<string, string>;
 
   /** Counts as stored. The embedded database belongs to the service: it is read while the service is stopped. */
@@ -89,6 +90,8 @@ describe(`an outage, then a restart, on ${BACKEND} with real processes`, () => {
     await stop();
 
     // The outage: Whop's deliveries fail (logged for replay), and it holds what they were about.
+    await new Promise((r) => setTimeout(r, 1000));
+    story = missedStory('biz_outage', 'o', { now: Date.now(), stepMs: 200 });
     holdMissedStory(whop, story);
     whop.configureWebhook({ id: 'hook_outage', url: deadUrl, secret });
     for (const body of lateWebhooks(whop, story)) expect((await whop.deliverWebhook(body as never)).succeeded).toBe(false);

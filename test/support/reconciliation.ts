@@ -15,13 +15,16 @@ export interface MissedStory {
   churned: { membershipId: string; canceledAt: string; updatedAt: string };
 }
 
-export function missedStory(companyId: string, prefix: string, now = Date.now()): MissedStory {
-  const iso = (minutesAgo: number) => new Date(now - minutesAgo * 60_000).toISOString();
+/** The story's events `stepMs` apart, the last edit one step before `now` (default: 40, 30, 20 and 10 minutes ago). */
+export function missedStory(companyId: string, prefix: string, times: { now?: number; stepMs?: number } = {}): MissedStory {
+  const now = times.now ?? Date.now();
+  const step = times.stepMs ?? 10 * 60_000;
+  const iso = (steps: number) => new Date(now - steps * step).toISOString();
   return {
     companyId,
-    failed: { paymentId: `pay_${prefix}missed`, membershipId: `mem_${prefix}missed`, at: iso(40) },
-    paid: { paymentId: `pay_${prefix}paid`, membershipId: `mem_${prefix}known`, at: iso(30) },
-    churned: { membershipId: `mem_${prefix}churned`, canceledAt: iso(20), updatedAt: iso(10) },
+    failed: { paymentId: `pay_${prefix}missed`, membershipId: `mem_${prefix}missed`, at: iso(4) },
+    paid: { paymentId: `pay_${prefix}paid`, membershipId: `mem_${prefix}known`, at: iso(3) },
+    churned: { membershipId: `mem_${prefix}churned`, canceledAt: iso(2), updatedAt: iso(1) },
   };
 }
 
