@@ -98,9 +98,10 @@ async function reconcileCompany(deps: ReconcileDeps, companyId: string, now: Dat
   const feed = async (event: SynthesizedEvent | null) => {
     if (!event) return;
     const mapped = mapWebhookToFact(event.body, null);
-    // Not a fact we can state (no membership, unreadable): the webhook path would have marked it failed; nothing to add.
-    if (!mapped.ok || mapped.fact.companyId !== companyId) return;
-    if (await isFactKnown(deps.db, mapped.fact)) {
+    // A fact we can state here (nested records) is checked first; one that needs references looked up
+    // (bare ids at newer versions) goes to the intake, whose processing resolves them like a delivery's.
+    if (mapped.ok && mapped.fact.companyId !== companyId) return;
+    if (mapped.ok && (await isFactKnown(deps.db, mapped.fact))) {
       counts.eventsKnown += 1;
       deps.metrics?.reconciliationEvents.inc({ type: event.type, outcome: 'known' });
       return;

@@ -13,6 +13,7 @@ import { processWebhookEventsJob } from './jobs/process-webhook-events.job.ts';
 import { reconcileWithWhopJob, type ReconcileJob } from './jobs/reconcile-with-whop.job.ts';
 import type { WhopListReader } from '../integrations/whop/whop-lists.ts';
 import type { ReconcileOptions } from '../services/reconcile-with-whop.ts';
+import type { ResolveWebhookReferences } from '../services/resolve-webhook-references.ts';
 import { QUEUES, type WebhookEventJob } from './queue.ts';
 
 /** Every cron this service runs, one list. */
@@ -35,6 +36,8 @@ export interface WorkerDeps {
   rawWebhookRetentionDays?: number;
   /** Reconciliation with Whop; absent without WHOP_API_KEY (nothing to read from). */
   reconcile?: { reader: WhopListReader; options: ReconcileOptions; cron?: string; onStart: boolean };
+  /** Looks up in Whop the ids a webhook gives bare (newer API versions); absent = nothing is looked up. */
+  resolveReferences?: ResolveWebhookReferences;
 }
 
 /** Registers the job handlers and schedules on a started pg-boss. */

@@ -6,6 +6,7 @@ import type { DmChannel } from '@whop/sdk/resources/dm-channels';
 import type { PromoCode } from '@whop/sdk/resources/promo-codes';
 import type { Experience, Membership, Message, Payment } from '@whop/sdk/resources/shared';
 import type { UserCheckAccessResponse } from '@whop/sdk/resources/users';
+import { compareWhopVersions } from '../../src/integrations/whop/api-version.ts';
 
 /**
  * A local stand-in for the Whop REST API v1 (whop-reference.md §2), served by a real Fastify server so the real
@@ -22,6 +23,10 @@ export const WHOP_FAKE_ROUTES = [
   'POST /memberships/:id/add_free_days',
   'POST /memberships/:id/cancel',
   'POST /memberships/:id/uncancel',
+  'POST /memberships/:id/extend',
+  'PATCH /memberships/:id',
+  'GET /memberships',
+  'GET /payments',
   'GET /payments/:id',
   'POST /payments/:id/retry',
   'POST /notifications',
@@ -31,9 +36,7 @@ export const WHOP_FAKE_ROUTES = [
   'GET /users/:userId/access/:resourceId',
   'GET /experiences',
   'GET /experiences/:id',
-  // Reconciliation: lists with cursor pagination and filters; the webhook delivery log and its replay.
-  'GET /payments',
-  'GET /memberships',
+  // Reconciliation: the webhook delivery log and its replay.
   'GET /webhooks/:id/deliveries',
   'POST /webhooks/:id/deliveries/:deliveryId/replay',
   'POST /webhooks/:id/replay',
@@ -81,6 +84,20 @@ export interface WhopApiFakeOptions {
   apiKey?: string;
   /** Source of `created_at`, `renewal_period_*` and similar; defaults to the system clock. */
   clock?: { now(): Date };
+  /**
+   * The version the API key is pinned to, used when a request sends no Api-Version-Date. Whop gives
+   * unpinned requests the 2025-01-01 behaviour (docs.whop.com/developer/api/versioning), the default here.
+   */
+  keyApiVersion?: string;
+}
+
+/** What a cancel call did to the membership, as Whop would apply it at the request's version. */
+export interface WhopCancellation {
+  membershipId: string;
+  /** `immediate` revokes access now; at 2026-09-15 that is what a cancel without cancel_at_period_end does. */
+  effect: 'immediate' | 'at_period_end';
+  apiVersion: string;
+  at: Date;
 }
 
 export interface WhopDirectMessage {
@@ -137,6 +154,8 @@ export interface WhopApiFake {
   messagesTo(userId: string): WhopDirectMessage[];
   /** Promo codes created through the API, oldest first. */
   promoCodes: PromoCode[];
+  /** Every cancel the fake applied, oldest first, with the effect the request's version gave it. */
+  cancellations: WhopCancellation[];
   /** Queues scripted answers for a route; each is consumed by one call. */
   failNext(routeKey: WhopRouteKey, responses: ScriptedWhopResponse[]): void;
   /**
@@ -158,7 +177,13 @@ export interface WhopApiFake {
 }
 
 type Answer = { status: number; body: unknown };
-type RouteInput = { params: Record<string, string>; body: Record<string, unknown>; query: Record<string, string | string[]> };
+type RouteInput = {
+  params: Record<string, string>;
+  body: Record<string, unknown>;
+  query: Record<string, string | string[]>;
+  /** The request's Api-Version-Date, else the key's pinned version. */
+  apiVersion: string;
+};
 
 const DAY_MS = 86_400_000;
 
@@ -182,6 +207,11 @@ function errorBody(status: number): object {
 const ok = (body: unknown): Answer => ({ status: 200, body });
 const fail = (status: number, type: string, message: string): Answer => ({ status, body: { error: { type, message } } });
 const notFound = (what: string, id: string) => fail(404, 'not_found', `${what} ${id} not found`);
+
+/** The fake's one version boundary: 2026-09-15 changed every endpoint shape it serves. */
+function isDated(apiVersion: string): boolean {
+  return compareWhopVersions(apiVersion, '2026-09-15') >= 0;
+}
 
 function newId(prefix: string): string {
   return `${prefix}_${randomUUID().replace(/-/g, '').slice(0, 14)}`;
@@ -228,6 +258,7 @@ export async function startWhopApiFake(options: WhopApiFakeOptions = {}): Promis
   const dmChannels = new Map<string, { channel: DmChannel; userIds: string[] }>();
   const directMessages: WhopDirectMessage[] = [];
   const promoCodes: PromoCode[] = [];
+  const cancellations: WhopCancellation[] = [];
   const pendingDelays = new Set<() => void>();
 
   const defaultMembership = (id: string): Membership => {
@@ -339,6 +370,89 @@ export async function startWhopApiFake(options: WhopApiFakeOptions = {}): Promis
   const rateLimiter = createRateLimitEnforcer(() => Date.now());
   const webhookLog = createWebhookDeliveryLog(clock);
 
+  // ---- Versioned behaviour (issue #11 §6): both endpoint generations, chosen by Api-Version-Date. ----
+
+  /** What a cancel does at the request's version: from 2026-09-15 only an explicit cancel_at_period_end:true keeps access. */
+  const cancelEffectOf = ({ body, apiVersion }: RouteInput): WhopCancellation['effect'] | null => {
+    if (isDated(apiVersion)) return body.cancel_at_period_end === true ? 'at_period_end' : 'immediate';
+    const mode = body.cancellation_mode ?? (body.cancel_at_period_end === false ? 'immediate' : 'at_period_end');
+    return mode === 'immediate' || mode === 'at_period_end' ? mode : null;
+  };
+
+  /** `extend {days}` and `PATCH {cancel_at_period_end}`, the 2026-09-15 membership endpoints. */
+  function datedMembershipHandlers() {
+    return {
+      'POST /memberships/:id/extend': ({ params, body }: RouteInput): Answer => {
+        const days = body.days;
+        if (typeof days !== 'number' || !Number.isInteger(days) || days < 1 || days > 1095) return fail(400, 'bad_request', 'days must be an integer between 1 and 1095');
+        return addDays(params.id!, days);
+      },
+      'PATCH /memberships/:id': ({ params, body, apiVersion }: RouteInput): Answer => {
+        if ('cancel_at_period_end' in body && !isDated(apiVersion)) return fail(400, 'bad_request', 'cancel_at_period_end is not a field of this endpoint at this API version');
+        const change: Seed<Membership> = {};
+        if (typeof body.cancel_at_period_end === 'boolean') change.cancel_at_period_end = body.cancel_at_period_end;
+        if (isPlainObject(body.metadata)) change.metadata = body.metadata;
+        return updateMembership(params.id!, change);
+      },
+    } satisfies Partial<Record<WhopRouteKey, (input: RouteInput) => Answer>>;
+  }
+
+  /**
+   * One page of memberships or payments of a company, in the request version's filter dialect:
+   * `company_id` + `statuses[]` before 2026-09-15, `account_id` + `status` from it; the other dialect is a 400.
+   * Time filters, order and cursor pages: pageOfPayments / pageOfMemberships below.
+   */
+  function listHandlers() {
+    const filterOf = ({ query, apiVersion }: RouteInput): { companyId: string; statuses: string[] | null } | Answer => {
+      const dated = isDated(apiVersion);
+      const [own, other] = dated ? (['account_id', 'company_id'] as const) : (['company_id', 'account_id'] as const);
+      const statusKeys = Object.keys(query).filter((k) => k === 'status' || k.startsWith('statuses'));
+      if (query[other] !== undefined) return fail(400, 'bad_request', `${other} is not a filter at API version ${apiVersion}; use ${own}`);
+      if (statusKeys.some((k) => (dated ? k !== 'status' : k === 'status'))) return fail(400, 'bad_request', `${dated ? 'statuses[]' : 'status'} is not a filter at API version ${apiVersion}`);
+      const companyId = query[own];
+      if (typeof companyId !== 'string') return fail(400, 'bad_request', `${own} is required with an API key`);
+      const raw = statusKeys.flatMap((k) => [query[k]].flat()).filter((v): v is string => typeof v === 'string');
+      return { companyId, statuses: raw.length > 0 ? raw : null };
+    };
+    return {
+      'GET /memberships': (input: RouteInput): Answer => {
+        const filter = filterOf(input);
+        if ('status' in filter) return filter;
+        const data = [...memberships.values()].filter(
+          (m) => m.company.id === filter.companyId && (!filter.statuses || filter.statuses.includes(m.cancel_at_period_end && m.status === 'active' ? 'canceling' : m.status)),
+        );
+        return pageOfMemberships(data, input.query);
+      },
+      'GET /payments': (input: RouteInput): Answer => {
+        const filter = filterOf(input);
+        if ('status' in filter) return filter;
+        const data = [...payments.values()].filter((p) => p.company?.id === filter.companyId && (!filter.statuses || filter.statuses.includes(String(p.status))));
+        return pageOfPayments(data, input.query, (p) => serializePayment(p, input.apiVersion));
+      },
+    } satisfies Partial<Record<WhopRouteKey, (input: RouteInput) => Answer>>;
+  }
+
+  /** From 2026-09-15 a payment read gives related records as bare ids (whopsdk-rust payments.rs; our reading). */
+  const serializePayment = (payment: Payment, apiVersion: string): unknown => {
+    if (!isDated(apiVersion)) return payment;
+    const bare = (ref: { id: string } | null | undefined) => ref?.id ?? null;
+    return { ...payment, membership: bare(payment.membership), member: bare(payment.member), plan: bare(payment.plan), user: bare(payment.user), product: bare(payment.product) };
+  };
+
+  const addDays = (id: string, days: number): Answer => {
+    const current = memberships.get(id);
+    if (!current) return notFound('Membership', id);
+    const end = current.renewal_period_end ? Date.parse(current.renewal_period_end) : clock.now().getTime();
+    return updateMembership(id, { renewal_period_end: new Date(end + days * DAY_MS).toISOString() });
+  };
+
+  /** Routes a version does not have answer 404 there, as Whop does for an unknown path. */
+  const isRouteAt = (routeKey: WhopRouteKey, apiVersion: string): boolean => {
+    if (routeKey === 'POST /memberships/:id/add_free_days' || routeKey === 'POST /memberships/:id/uncancel') return !isDated(apiVersion);
+    if (routeKey === 'POST /memberships/:id/extend') return isDated(apiVersion);
+    return true;
+  };
+
   const handlers: Record<WhopRouteKey, (input: RouteInput) => Answer | Promise<Answer>> = {
     'GET /memberships/:id': ({ params }) => {
       const membership = memberships.get(params.id!);
@@ -349,21 +463,25 @@ export async function startWhopApiFake(options: WhopApiFakeOptions = {}): Promis
       if (typeof days !== 'number' || !Number.isInteger(days) || days < 1 || days > 1095) {
         return fail(400, 'bad_request', 'free_days must be an integer between 1 and 1095');
       }
-      const current = memberships.get(params.id!);
-      if (!current) return notFound('Membership', params.id!);
-      const end = current.renewal_period_end ? Date.parse(current.renewal_period_end) : clock.now().getTime();
-      return updateMembership(params.id!, { renewal_period_end: new Date(end + days * DAY_MS).toISOString() });
+      return addDays(params.id!, days);
     },
-    'POST /memberships/:id/cancel': ({ params, body }) => {
-      const mode = body.cancellation_mode ?? 'at_period_end';
-      if (mode === 'immediate') return updateMembership(params.id!, { status: 'canceled', canceled_at: iso(), cancel_at_period_end: false });
-      if (mode === 'at_period_end') return updateMembership(params.id!, { cancel_at_period_end: true });
-      return fail(400, 'bad_request', 'cancellation_mode must be at_period_end or immediate');
+    'POST /memberships/:id/cancel': (input) => {
+      const mode = cancelEffectOf(input);
+      if (mode === null) return fail(400, 'bad_request', 'cancellation_mode must be at_period_end or immediate');
+      const id = input.params.id!;
+      const answer =
+        mode === 'immediate'
+          ? updateMembership(id, { status: 'canceled', canceled_at: iso(), cancel_at_period_end: false })
+          : updateMembership(id, { cancel_at_period_end: true });
+      if (answer.status === 200) cancellations.push({ membershipId: id, effect: mode, apiVersion: input.apiVersion, at: clock.now() });
+      return answer;
     },
     'POST /memberships/:id/uncancel': ({ params }) => updateMembership(params.id!, { cancel_at_period_end: false }),
-    'GET /payments/:id': ({ params }) => {
+    ...datedMembershipHandlers(),
+    ...listHandlers(),
+    'GET /payments/:id': ({ params, apiVersion }) => {
       const payment = payments.get(params.id!);
-      return payment ? ok(payment) : notFound('Payment', params.id!);
+      return payment ? ok(serializePayment(payment, apiVersion)) : notFound('Payment', params.id!);
     },
     'POST /payments/:id/retry': ({ params }) => {
       const id = params.id!;
@@ -474,8 +592,6 @@ export async function startWhopApiFake(options: WhopApiFakeOptions = {}): Promis
       const experience = experiences.get(params.id!);
       return experience ? ok(experience) : notFound('Experience', params.id!);
     },
-    'GET /payments': ({ query }) => listPaymentsPage([...payments.values()], query),
-    'GET /memberships': ({ query }) => listMembershipsPage([...memberships.values()], query),
     'GET /webhooks/:id/deliveries': ({ params, query }) => webhookLog.list(params.id!, query),
     'POST /webhooks/:id/deliveries/:deliveryId/replay': ({ params }) => webhookLog.replayOne(params.id!, params.deliveryId!),
     'POST /webhooks/:id/replay': ({ params, body }) => webhookLog.replayRange(params.id!, body),
@@ -516,6 +632,8 @@ export async function startWhopApiFake(options: WhopApiFakeOptions = {}): Promis
     return call;
   };
 
+  const versionOf = (header: string | string[] | undefined): string => (typeof header === 'string' && header !== '' ? header : (options.keyApiVersion ?? '2025-01-01'));
+
   const isAuthorised = (authorization: string | undefined): boolean => {
     const match = /^Bearer\s+(\S+)$/i.exec(authorization ?? '');
     if (!match) return false;
@@ -545,7 +663,7 @@ export async function startWhopApiFake(options: WhopApiFakeOptions = {}): Promis
   for (const routeKey of WHOP_FAKE_ROUTES) {
     const [method, template] = routeKey.split(' ') as [string, string];
     app.route({
-      method: method as 'GET' | 'POST',
+      method: method as 'GET' | 'POST' | 'PATCH',
       url: `${WHOP_API_PREFIX}${template}`,
       handler: async (request, reply) => {
         record(request, routeKey);
@@ -569,7 +687,11 @@ export async function startWhopApiFake(options: WhopApiFakeOptions = {}): Promis
           params: request.params as Record<string, string>,
           body: isPlainObject(request.body) ? request.body : {},
           query: request.query as Record<string, string | string[]>,
+          apiVersion: versionOf(request.headers['api-version-date']),
         };
+        if (!isRouteAt(routeKey, input.apiVersion)) {
+          return send(reply, fail(404, 'not_found', `No route for ${request.method} ${request.url.split('?')[0]} at API version ${input.apiVersion}`));
+        }
         const answer = await handlers[routeKey](input);
         const status = scripted && !('timeoutMs' in scripted) && answer.status < 300 ? scripted.status : answer.status;
         return send(reply, { ...answer, status }, extraHeaders);
@@ -598,6 +720,7 @@ export async function startWhopApiFake(options: WhopApiFakeOptions = {}): Promis
     baseURL: `${url}${WHOP_API_PREFIX}`,
     calls,
     promoCodes,
+    cancellations,
     callsTo(method, pathPattern) {
       const wanted = method.toUpperCase();
       return calls.filter((call) => {
@@ -641,6 +764,7 @@ export async function startWhopApiFake(options: WhopApiFakeOptions = {}): Promis
     deliveries: webhookLog.deliveries,
     reset() {
       calls.length = 0;
+      cancellations.length = 0;
       scripts.clear();
     },
     async close() {
@@ -676,13 +800,6 @@ function single(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value;
 }
 
-/** `statuses[]=a&statuses[]=b` (the SDK's bracket form) or `statuses=a`. */
-function many(query: Record<string, string | string[]>, name: string): string[] | undefined {
-  const value = query[`${name}[]`] ?? query[name];
-  if (value === undefined) return undefined;
-  return Array.isArray(value) ? value : [value];
-}
-
 function byTime(field: string, direction: string | undefined) {
   const sign = direction === 'asc' ? 1 : -1;
   return (a: Record<string, unknown>, b: Record<string, unknown>) => {
@@ -699,26 +816,19 @@ function withinTimes(item: Record<string, unknown>, field: string, afterIso: str
   return true;
 }
 
-/** `GET /payments`: company_id (required with an API key), statuses[], created/updated_after/before, order, direction, first/after. */
-export function listPaymentsPage(all: Payment[], query: Record<string, string | string[]>): Answer {
-  const companyId = single(query.company_id);
-  if (!companyId) return fail(400, 'bad_request', 'company_id is required');
-  const statuses = many(query, 'statuses');
-  const items = all
-    .filter((p) => p.company?.id === companyId && (!statuses || statuses.includes(String(p.status))))
+/** A company's payments (already filtered by company and status), by created/updated_after/before, order, direction, first/after. */
+function pageOfPayments(matching: Payment[], query: Record<string, string | string[]>, serialize: (p: Payment) => unknown): Answer {
+  const items = matching
     .filter((p) => withinTimes(p as never, 'created_at', single(query.created_after), single(query.created_before)))
     .filter((p) => withinTimes(p as never, 'updated_at', single(query.updated_after), single(query.updated_before)))
-    .sort(byTime(single(query.order) ?? 'created_at', single(query.direction)) as never);
+    .sort(byTime(single(query.order) ?? 'created_at', single(query.direction)) as never)
+    .map(serialize);
   return cursorPage(items, query);
 }
 
-/** `GET /memberships`: company_id (required), statuses[], created_after/before, order (created_at, canceled_at), direction, first/after. */
-export function listMembershipsPage(all: Membership[], query: Record<string, string | string[]>): Answer {
-  const companyId = single(query.company_id);
-  if (!companyId) return fail(400, 'bad_request', 'company_id is required');
-  const statuses = many(query, 'statuses');
-  const items = all
-    .filter((m) => m.company?.id === companyId && (!statuses || statuses.includes(String(m.status))))
+/** A company's memberships (already filtered by company and status), by created_after/before, order (created_at, canceled_at), direction, first/after. */
+function pageOfMemberships(matching: Membership[], query: Record<string, string | string[]>): Answer {
+  const items = matching
     .filter((m) => withinTimes(m as never, 'created_at', single(query.created_after), single(query.created_before)))
     .sort(byTime(single(query.order) ?? 'created_at', single(query.direction)) as never);
   return cursorPage(items, query);

@@ -33,8 +33,9 @@ export const ACTIVE_MEMBERSHIP_STATUSES = ['active', 'trialing'] as const;
  * we do not act on (no membership: a one-time purchase; drafts, voids, pending).
  */
 export function eventForPayment(payment: WhopObject, companyId: string, now: Date): SynthesizedEvent | null {
-  const membership = payment.membership as { id?: unknown } | null | undefined;
-  if (typeof membership?.id !== 'string') return null;
+  // Nested `{id}` or, at newer API versions, a bare id.
+  const membership = payment.membership as { id?: unknown } | string | null | undefined;
+  if (typeof membership !== 'string' && typeof membership?.id !== 'string') return null;
   const status = payment.status;
   const substatus = payment.substatus;
   if (status === 'paid' && typeof payment.paid_at === 'string') return synthesize('payment.succeeded', payment, companyId, payment.paid_at, now);
