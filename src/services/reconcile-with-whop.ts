@@ -13,7 +13,7 @@ import {
 } from '../db/repositories/reconciliation.repository.ts';
 import { mapWebhookToFact } from '../integrations/whop/events/index.ts';
 import { eventForMembership, eventForPayment, INACTIVE_MEMBERSHIP_STATUSES, type SynthesizedEvent } from '../integrations/whop/synthesized-events.ts';
-import type { WhopListReader, WhopPage } from '../integrations/whop/whop-lists.ts';
+import type { WhopListReader, WhopObjectPage } from '../integrations/whop/whop-lists.ts';
 import type { WhopResult } from '../integrations/whop/whop-gateway.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import type { Clock } from './clock.ts';
@@ -113,26 +113,30 @@ async function reconcileCompany(deps: ReconcileDeps, companyId: string, now: Dat
     deps.metrics?.reconciliationEvents.inc({ type: event.type, outcome });
   };
 
-  // Payments: failed attempts and collected payments changed since `since`.
-  await eachPage(deps, maxPages, (after) => deps.reader.listPayments({ companyId, updatedAfter: since, statuses: ['open', 'paid'], after }), async (payments) => {
-    counts.paymentsRead += payments.length;
-    for (const payment of payments) await feed(eventForPayment(payment, companyId, now));
-    return true;
-  });
+  // Payments: failed attempts and collected payments changed since `since` (one status per read: newer pins filter by one).
+  for (const status of ['open', 'paid']) {
+    await eachPage(deps, maxPages, (after) => deps.reader.listPayments({ companyId, status, updatedAfter: since, after }), async (payments) => {
+      counts.paymentsRead += payments.length;
+      for (const payment of payments) await feed(eventForPayment(payment, companyId, now));
+      return true;
+    });
+  }
   // Inactive memberships, newest cancellation first: stop at the first page that reaches before `since`.
-  await eachPage(deps, maxPages, (after) => deps.reader.listMemberships({ companyId, statuses: [...INACTIVE_MEMBERSHIP_STATUSES], order: 'canceled_at', after }), async (memberships) => {
-    let reachedOlder = false;
-    for (const membership of memberships) {
-      const changedAt = Date.parse(String(membership.canceled_at ?? membership.updated_at ?? ''));
-      if (!(changedAt >= since.getTime())) {
-        reachedOlder = reachedOlder || Number.isFinite(changedAt);
-        continue;
+  for (const status of INACTIVE_MEMBERSHIP_STATUSES) {
+    await eachPage(deps, maxPages, (after) => deps.reader.listMemberships({ companyId, status, order: 'canceled_at', after }), async (memberships) => {
+      let reachedOlder = false;
+      for (const membership of memberships) {
+        const changedAt = Date.parse(String(membership.canceled_at ?? membership.updated_at ?? ''));
+        if (!(changedAt >= since.getTime())) {
+          reachedOlder = reachedOlder || Number.isFinite(changedAt);
+          continue;
+        }
+        counts.membershipsRead += 1;
+        await feed(eventForMembership(membership, companyId, now));
       }
-      counts.membershipsRead += 1;
-      await feed(eventForMembership(membership, companyId, now));
-    }
-    return !reachedOlder;
-  });
+      return !reachedOlder;
+    });
+  }
   // Re-activations: only where we hold an open case for a membership we believe inactive (a list
   // of every active member would be the whole customer base).
   for (const membershipId of await listDeactivatedOpenCaseMemberships(deps.db, companyId)) {
@@ -156,8 +160,8 @@ async function readSince(db: AppDb, companyId: string, now: Date, options: Recon
 async function eachPage(
   deps: ReconcileDeps,
   maxPages: number,
-  read: (after: string | null) => Promise<WhopResult<WhopPage>>,
-  handle: (data: WhopPage['data']) => Promise<boolean>,
+  read: (after: string | null) => Promise<WhopResult<WhopObjectPage>>,
+  handle: (data: WhopObjectPage['data']) => Promise<boolean>,
 ): Promise<void> {
   let after: string | null = null;
   for (let page = 0; page < maxPages; page++) {

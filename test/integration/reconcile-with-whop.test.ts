@@ -9,7 +9,9 @@ import {
 
 const OPERATOR = { email: 'ops@churnsaver.test', password: 'a-long-enough-password' };
 
-describe('reconciliation with Whop (admin page trigger)', () => {
+// Both endpoint generations: the pin decides the list dialect (company_id + statuses[] / account_id + status) and
+// whether payments name their membership as a nested object or a bare id.
+describe.each(['2026-07-20', '2026-09-15'])('reconciliation with Whop (admin page trigger), API version %s', (apiVersion) => {
   let database: TestDatabase;
   let env: ServiceWithWhop;
   const secret = newWebhookSecret();
@@ -38,7 +40,7 @@ describe('reconciliation with Whop (admin page trigger)', () => {
 
   beforeAll(async () => {
     database = await createTestDatabase();
-    env = await startServiceWithWhop(database, { WEBHOOK_SECRET: secret, ADMIN_EMAIL: OPERATOR.email, ADMIN_PASSWORD: OPERATOR.password, RECONCILE_ON_START: 'false' });
+    env = await startServiceWithWhop(database, { WEBHOOK_SECRET: secret, ADMIN_EMAIL: OPERATOR.email, ADMIN_PASSWORD: OPERATOR.password, RECONCILE_ON_START: 'false', WHOP_API_VERSION: apiVersion });
     const login = await api('/api/auth/login', { method: 'POST', body: OPERATOR });
     session = { cookie: login.headers.get('set-cookie')!.split(';')[0]!, csrf: login.json.csrf_token };
     // Before the outage: the company is known from a delivery that opened one member's case.
@@ -60,7 +62,8 @@ describe('reconciliation with Whop (admin page trigger)', () => {
     expect(caseKeys(afterRun)).toEqual(expectedCases(story));
     // Whop was asked by company, status and time, page by page.
     const paymentsCall = env.whop.callsTo('GET', '/payments')[0]!;
-    expect(paymentsCall.query).toMatchObject({ company_id: story.companyId, 'statuses[]': ['open', 'paid'] });
+    const scope = apiVersion === '2026-07-20' ? (c: { query: Record<string, unknown> }) => [c.query.company_id, c.query['statuses[]']] : (c: { query: Record<string, unknown> }) => [c.query.account_id, c.query.status];
+    expect(env.whop.callsTo('GET', '/payments').map(scope)).toEqual([[story.companyId, 'open'], [story.companyId, 'paid']]);
     expect(Date.parse(String(paymentsCall.query.updated_after))).toBeLessThan(Date.parse(story.failed.at));
 
     // The deliveries Whop could not make arrive late, one of them twice (a retry).
