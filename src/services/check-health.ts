@@ -47,6 +47,27 @@ export async function checkHealth(deps: HealthDeps): Promise<HealthReport> {
   return { status: healthy ? 'healthy' : 'unhealthy', timestamp: deps.now().toISOString(), version: deps.version, checks };
 }
 
+export interface ReadinessReport {
+  status: 'ready' | 'not_ready';
+  timestamp: string;
+  /** What the service cannot do without; optional dependencies (Redis) are listed but never decide. */
+  checks: Record<string, HealthCheck & { required: boolean }>;
+}
+
+/**
+ * Readiness for the load balancer and ECS: whether this task can do its job. PostgreSQL is the one
+ * dependency it cannot work without; Redis is optional (cache and rate limits fall back to this
+ * process), so an outage of it is reported here but must not take every task out of service.
+ * `/api/health` keeps the deployment guide's semantics (503 when any check fails) for monitors.
+ */
+export async function checkReadiness(deps: HealthDeps): Promise<ReadinessReport> {
+  const report = await checkHealth(deps);
+  const required = new Set(['database']);
+  const checks = Object.fromEntries(Object.entries(report.checks).map(([name, check]) => [name, { ...check, required: required.has(name) }]));
+  const ready = Object.values(checks).every((c) => c.healthy || !c.required);
+  return { status: ready ? 'ready' : 'not_ready', timestamp: report.timestamp, checks };
+}
+
 async function timed(run: () => Promise<string>, failure: string): Promise<HealthCheck> {
   const start = performance.now();
   try {
