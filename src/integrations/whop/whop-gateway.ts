@@ -24,6 +24,8 @@ export interface MemberMembership {
   productId: string | null;
   productTitle: string | null;
   companyId: string | null;
+  /** When the current period ends (ISO); free days move it. Read to settle an interrupted grant. */
+  renewalPeriodEnd?: string | null;
 }
 
 export interface RetriedPayment {
@@ -94,6 +96,7 @@ export function createWhopGateway(options: WhopGatewayOptions): WhopGateway {
           email: user?.email ?? null,
           productId: product?.id ?? null,
           productTitle: product?.title ?? null,
+          renewalPeriodEnd: (m as { renewal_period_end?: string | null }).renewal_period_end ?? null,
           companyId: company?.id ?? null,
         };
       }),
