@@ -102,6 +102,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       : null,
     links: { publicUrl: config.PUBLIC_URL ?? `http://localhost:${config.PORT}`, signingKey: linkSigningKey },
     metrics,
+    leaseMs: config.NUDGE_LEASE_SECONDS * 1000,
   };
   let nudges: ReturnType<typeof startNudgeLoop> | undefined;
   if (runsWorker) {

@@ -72,6 +72,8 @@ const schema = z.object({
   RAW_WEBHOOK_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
   /** How often a worker looks for due nudges. */
   NUDGE_INTERVAL_SECONDS: z.coerce.number().min(0.1).max(3600).default(5),
+  /** How long a worker's claim on a case lasts: a killed worker's cases wait at most this. Above every provider timeout. */
+  NUDGE_LEASE_SECONDS: z.coerce.number().int().min(2).max(3600).default(120),
   APP_VERSION: z.string().min(1).default('0.1.0'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** web: HTTP only; worker: queue and sweeps only; all: both in one process (npm start). */

@@ -23,7 +23,7 @@ export async function sendDueNudges(deps: OutreachDeps, options: { limit?: numbe
   const runOne = async (): Promise<void> => {
     while (budget > 0 && !drained) {
       budget -= 1;
-      const [c] = await claimDueCases(deps.db, deps.clock.now(), 1);
+      const [c] = await claimDueCases(deps.db, deps.clock.now(), 1, deps.leaseMs);
       if (!c) {
         drained = true;
         return;

@@ -42,6 +42,8 @@ export interface OutreachDeps {
   /** [0, 1); tests inject a fixed value for exact backoff times. */
   random?: () => number;
   metrics?: Metrics;
+  /** How long a claim on a case lasts (NUDGE_LEASE_SECONDS); default NUDGE_LEASE_MS. */
+  leaseMs?: number;
 }
 
 export type SendNudgeResult =
@@ -58,7 +60,10 @@ const DAY_MS = 86_400_000;
  * that died during the provider call: the lease is what keeps a live worker's call from being
  * taken for a dead one's (every provider call times out well within it).
  */
-const INTERRUPTED_AFTER_MS = NUDGE_LEASE_MS;
+const interruptedAfterMs = (deps: OutreachDeps) => deps.leaseMs ?? NUDGE_LEASE_MS;
+/** A grant call that timed out is settled by reading Whop this much later. */
+const GRANT_TIMEOUT_SETTLE_MS = 10_000;
+const GRANT_TIMED_OUT = 'the Whop call timed out or the connection dropped: settled by reading the membership';
 
 /**
  * Sends the current step of one case on every enabled channel, once. The caller holds the case's
@@ -142,7 +147,7 @@ export async function sendNudge(deps: OutreachDeps, caseOrId: string | StoredCas
   );
   const pending = rows.filter((d) => d.status === 'pending' || d.status === 'sending');
   if (pending.length > 0) {
-    const retryAt = new Date(Math.min(...pending.map((d) => (d.status === 'sending' ? d.updatedAt.getTime() + INTERRUPTED_AFTER_MS : (d.nextAttemptAt?.getTime() ?? now.getTime())))));
+    const retryAt = new Date(Math.min(...pending.map((d) => (d.status === 'sending' ? d.updatedAt.getTime() + interruptedAfterMs(deps) : (d.nextAttemptAt?.getTime() ?? now.getTime())))));
     return waitUntil(retryAt, `retrying ${pending.map((d) => d.channel).join(', ')}`);
   }
   const channels = Object.fromEntries(rows.map((d) => [d.channel, d.status])) as Partial<Record<DeliveryChannel, string>>;
@@ -262,8 +267,9 @@ async function grantIncentiveOnce(deps: OutreachDeps, c: StoredCase, settings: O
   if (incentive.status === 'granted') return { days };
   if (incentive.status === 'failed' || incentive.status === 'unknown') return { days: 0 };
   if (incentive.status === 'granting') {
-    const since = now.getTime() - incentive.updatedAt.getTime();
-    if (since < INTERRUPTED_AFTER_MS) return { retryAt: new Date(incentive.updatedAt.getTime() + INTERRUPTED_AFTER_MS), why: 'incentive grant in progress elsewhere' };
+    // Our own call timed out: no worker is in it any more, only Whop may still be applying it.
+    const settleAfter = incentive.error === GRANT_TIMED_OUT ? GRANT_TIMEOUT_SETTLE_MS : interruptedAfterMs(deps);
+    if (now.getTime() - incentive.updatedAt.getTime() < settleAfter) return { retryAt: new Date(incentive.updatedAt.getTime() + settleAfter), why: 'incentive grant in progress; settled by reading Whop shortly' };
     const settled = await settleInterruptedGrant(deps, c, incentive, days, now);
     if (settled !== 'not_granted') return settled;
   }
@@ -281,6 +287,12 @@ async function grantIncentiveOnce(deps: OutreachDeps, c: StoredCase, settings: O
   if (granted.ok) {
     await transitionIncentive(deps.db, incentive.id, 'granting', 'granted', { grantedAt: now, error: null, now });
     return { days };
+  }
+  if (granted.maybeApplied) {
+    // A timeout or a dropped connection: Whop may have applied it. Never call again blindly;
+    // settle by reading the membership once Whop has had time to finish.
+    await transitionIncentive(deps.db, incentive.id, 'granting', 'granting', { error: GRANT_TIMED_OUT, now });
+    return { retryAt: new Date(now.getTime() + GRANT_TIMEOUT_SETTLE_MS), why: `free days call ${granted.message}; checking Whop before anything else` };
   }
   if (granted.retryable) {
     await transitionIncentive(deps.db, incentive.id, 'granting', 'pending', { error: granted.message, now });
@@ -360,7 +372,8 @@ async function retryPaymentFirst(deps: OutreachDeps, c: StoredCase, step: number
   return true;
 }
 
-type ChannelOutcome = { ok: true; providerMessageId: string | null } | { ok: false; retryable: boolean; retryAfterMs: number | null; message: string };
+/** `maybeDelivered`: the sending call timed out, so the provider may have delivered it. */
+type ChannelOutcome = { ok: true; providerMessageId: string | null } | { ok: false; retryable: boolean; retryAfterMs: number | null; message: string; maybeDelivered?: boolean };
 
 /** Sends one channel's message; the providers' results mapped to one shape. */
 async function sendOnChannel(deps: OutreachDeps, channel: DeliveryChannel, composed: ComposedNudge, to: Recipient): Promise<ChannelOutcome> {
@@ -372,14 +385,14 @@ async function sendOnChannel(deps: OutreachDeps, channel: DeliveryChannel, compo
       html: composed.email.html,
       headers: { 'List-Unsubscribe': `<${unsubscribeUrl(deps.links.publicUrl, deps.links.signingKey, { companyId: to.companyId, email: to.email!, whopUserId: to.userId })}>`, 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' },
     });
-    return sent.ok ? { ok: true, providerMessageId: sent.messageId } : { ok: false, retryable: sent.retryable, retryAfterMs: null, message: sent.message };
+    return sent.ok ? { ok: true, providerMessageId: sent.messageId } : { ok: false, retryable: sent.retryable, retryAfterMs: null, message: sent.message, maybeDelivered: sent.responseCode === null && /ETIMEDOUT|ESOCKET/.test(sent.message) };
   }
   if (channel === 'push') {
     const pushed = await deps.whop!.sendPush({ companyId: to.companyId, productId: to.productId, userId: to.userId!, title: composed.push.title, content: composed.push.body });
-    return pushed.ok ? { ok: true, providerMessageId: null } : pushed;
+    return pushed.ok ? { ok: true, providerMessageId: null } : { ...pushed, maybeDelivered: pushed.maybeApplied === true };
   }
   const dm = await deps.whop!.sendDirectMessage({ companyId: to.companyId, userId: to.userId!, content: composed.dm.body });
-  return dm.ok ? { ok: true, providerMessageId: dm.value.messageId } : dm;
+  return dm.ok ? { ok: true, providerMessageId: dm.value.messageId } : { ...dm, maybeDelivered: dm.maybeApplied === true };
 }
 
 interface Recipient {
@@ -415,6 +428,8 @@ async function attemptDelivery(deps: OutreachDeps, delivery: Delivery, channel: 
   const result = await sendOnChannel(deps, channel, composed, to);
   const attempts = delivery.attempts + 1;
   if (result.ok) return store({ status: 'sent', attempts, error: null, providerMessageId: result.providerMessageId });
+  // A call that timed out may have been delivered, and no provider here can be asked: at most once.
+  if (result.maybeDelivered) return store({ status: 'unknown', attempts, error: `${result.message} (may have been delivered; not sent again)` });
   if (!result.retryable) return store({ status: 'failed', attempts, error: result.message });
   if (attempts >= MAX_DELIVERY_ATTEMPTS) return store({ status: 'dead', attempts, error: `gave up after ${attempts} attempts: ${result.message}` });
   const delay = retryDelayMs(attempts, result.retryAfterMs, deps.random?.() ?? Math.random());
@@ -427,7 +442,7 @@ async function attemptDelivery(deps: OutreachDeps, delivery: Delivery, channel: 
  */
 async function settleInterruptedDeliveries(deps: OutreachDeps, rows: Delivery[], now: Date): Promise<void> {
   for (const [i, d] of rows.entries()) {
-    if (d.status !== 'sending' || now.getTime() - d.updatedAt.getTime() < INTERRUPTED_AFTER_MS) continue;
+    if (d.status !== 'sending' || now.getTime() - d.updatedAt.getTime() < interruptedAfterMs(deps)) continue;
     const error = 'interrupted during the provider call: it may have been delivered, so it is not sent again';
     await updateDelivery(deps.db, d.id, { status: 'unknown', error, now });
     rows[i] = { ...d, status: 'unknown', error, updatedAt: now };

@@ -19,8 +19,8 @@ export const NUDGE_LEASE_MS = 2 * 60_000;
  * workers send each step once. Earliest-due first keeps old cases from starving new ones, and a
  * case waiting on a retry has its next_nudge_at pushed out, so it never blocks the queue.
  */
-export async function claimDueCases(q: Queryable, now: Date, limit: number): Promise<StoredCase[]> {
-  const leaseEnds = new Date(now.getTime() + NUDGE_LEASE_MS);
+export async function claimDueCases(q: Queryable, now: Date, limit: number, leaseMs = NUDGE_LEASE_MS): Promise<StoredCase[]> {
+  const leaseEnds = new Date(now.getTime() + leaseMs);
   const due = q
     .select({ id: recoveryCases.id })
     .from(recoveryCases)
@@ -40,9 +40,9 @@ export async function claimDueCases(q: Queryable, now: Date, limit: number): Pro
 export type StoredCase = typeof recoveryCases.$inferSelect;
 
 /** Claims one case for a manual nudge; false while a worker holds it. */
-export async function claimCase(q: Queryable, caseId: string, now: Date): Promise<boolean> {
+export async function claimCase(q: Queryable, caseId: string, now: Date, leaseMs = NUDGE_LEASE_MS): Promise<boolean> {
   const claimed = await queryRows(q, sql`
-    UPDATE recovery_cases SET nudge_claimed_until = ${new Date(now.getTime() + NUDGE_LEASE_MS).toISOString()}::timestamptz
+    UPDATE recovery_cases SET nudge_claimed_until = ${new Date(now.getTime() + leaseMs).toISOString()}::timestamptz
     WHERE id = ${caseId} AND (nudge_claimed_until IS NULL OR nudge_claimed_until < ${now.toISOString()}::timestamptz)
     RETURNING id`);
   return claimed.length > 0;
