@@ -42,6 +42,8 @@ const schema = z.object({
   /** PostgreSQL: close a session idle inside a transaction this long (ms; 0 = never). The guide sets 10 s. */
   DB_IDLE_IN_TRANSACTION_TIMEOUT_MS: z.coerce.number().int().min(0).default(10_000),
   REDIS_URL: z.preprocess(emptyToUndefined, z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL').optional()),
+  /** Longest any request waits on one Redis command; past it the cache and rate limits use this process's own state. */
+  REDIS_COMMAND_TIMEOUT_MS: z.coerce.number().int().min(10).max(5000).default(100),
   WEBHOOK_SECRET: optionalString,
   WHOP_API_KEY: optionalString,
   WHOP_APP_ID: optionalString,
@@ -76,6 +78,8 @@ const schema = z.object({
   SMTP_SECURE: z.preprocess((v) => (typeof v === 'string' ? v.trim().toLowerCase() : v), z.enum(['true', 'false', '1', '0', '']).default('false')).transform((v) => v === 'true' || v === '1'),
   /** Per client ip, every route but health and metrics: the WAF's rule (2000 per 5 minutes) as a second line. */
   RATE_LIMIT_IP_MAX: z.coerce.number().int().min(1).default(2000),
+  /** Requests per signed-in creator (verified Whop user) or operator per window; anonymous traffic counts per ip. */
+  RATE_LIMIT_PRINCIPAL_MAX: z.coerce.number().int().min(1).default(2000),
   RATE_LIMIT_IP_WINDOW_SECONDS: z.coerce.number().int().min(1).max(86_400).default(300),
   /** Verified Whop deliveries per company per minute (unsigned ones never count). */
   RATE_LIMIT_COMPANY_WEBHOOKS_PER_MINUTE: z.coerce.number().int().min(1).default(6000),
@@ -107,6 +111,8 @@ const schema = z.object({
   RECONCILE_OVERLAP_MINUTES: z.coerce.number().min(0).max(24 * 60).default(30),
   /** How often a worker looks for due nudges. */
   NUDGE_INTERVAL_SECONDS: z.coerce.number().min(0.1).max(3600).default(5),
+  /** How long a worker's claim on a case lasts: a killed worker's cases wait at most this. Above every provider timeout. */
+  NUDGE_LEASE_SECONDS: z.coerce.number().int().min(2).max(3600).default(120),
   /** /api/health's disk check: unhealthy below this many MB free where the service writes (DATA_DIR, the temp folder). */
   HEALTH_DISK_MIN_FREE_MB: z.coerce.number().int().min(0).default(100),
   /** /api/health's external check: how often Whop's API and the SMTP server are probed in the background. */

@@ -69,8 +69,19 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     // Unknown fields are rejected (400 naming them), never silently dropped.
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
   });
-  // Before any route: the per-ip limit attaches to each route as it is added.
-  const limits = await registerRateLimits(app, deps.rateLimits);
+  const auth = createAuth({
+    sessionSecret: deps.sessionSecret,
+    secureCookies: deps.secureCookies,
+    verifyCreatorToken: deps.verifyCreatorToken,
+    isCompanyAdmin: deps.isCompanyAdmin,
+    companyExists: (companyId) => companyExists(deps.database.db, companyId),
+  });
+  // Before any route: the per-client limit attaches to each route as it is added. Signed-in
+  // clients count per principal (creators behind Whop's proxy share its addresses), others per ip.
+  const limits = await registerRateLimits(app, deps.rateLimits, async (request) => {
+    const principal = await auth.principalOf(request);
+    return principal === null ? null : principal.kind === 'creator' ? `creator:${principal.userId}` : `operator:${principal.id}`;
+  });
   // Unknown paths count against the ip too (scanners), through the same limiter.
   registerErrorHandling(app, { notFoundPreHandler: app.rateLimit(), notFoundPage });
   await app.register(helmet, {
@@ -99,13 +110,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     health: { sql: database.sql, databaseKind: database.kind, cache, version: deps.version, now: () => clock.now(), ...deps.health },
   });
   await app.register(unsubscribeRoutes, { db: database.db, signingKey: deps.linkSigningKey });
-  const auth = createAuth({
-    sessionSecret: deps.sessionSecret,
-    secureCookies: deps.secureCookies,
-    verifyCreatorToken: deps.verifyCreatorToken,
-    isCompanyAdmin: deps.isCompanyAdmin,
-    companyExists: (companyId) => companyExists(database.db, companyId),
-  });
   await app.register(authRoutes, { db: database.db, clock, auth, audit, limits });
   await app.register(adminRoutes, { db: database.db, clock, auth });
   await app.register(reconciliationRoutes, { db: database.db, boss, clock, auth, audit, whopConfigured: deps.outreach.whop !== null });
