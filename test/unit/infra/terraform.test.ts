@@ -78,9 +78,9 @@ describe('infra/terraform', { timeout: 30_000 }, () => {
     expect(resourceBlock(parsed, 'aws_wafv2_web_acl_association', 'alb')).toMatchObject({ resource_arn: '${aws_lb.main.arn}' });
   });
 
-  it('the ALB checks /api/health on port 3000 and the chain is ALB -> ECS:3000 -> RDS:5432 / Redis:6379', async () => {
+  it('the ALB checks /api/ready on port 3000 and the chain is ALB -> ECS:3000 -> RDS:5432 / Redis:6379', async () => {
     const parsed = await parseTerraformDir(TERRAFORM_DIR);
-    expect(resourceBlock(parsed, 'aws_lb_target_group', 'web')).toMatchObject({ port: 3000, health_check: [{ path: '/api/health' }] });
+    expect(resourceBlock(parsed, 'aws_lb_target_group', 'web')).toMatchObject({ port: 3000, health_check: [{ path: '/api/ready' }] });
     const ingress = (name: string) => (resourceBlock(parsed, 'aws_security_group', name)!.ingress as { from_port: number; security_groups?: string[] }[])[0]!;
     expect(ingress('ecs')).toMatchObject({ from_port: 3000, security_groups: ['${aws_security_group.alb.id}'] });
     expect(ingress('rds')).toMatchObject({ from_port: 5432, security_groups: ['${aws_security_group.ecs.id}'] });
