@@ -74,7 +74,7 @@ describe('applying a draft (what an approval saves)', () => {
     expect(targets).toHaveLength(CHANNELS.length * 4 * DECLINE_VARIANTS.length);
     // Each target's applied draft is a valid settings save.
     for (const target of targets) {
-      const parts = target.channel === 'email' ? good : target.channel === 'push' ? { title: 'T {product}', body: good.body } : { body: good.body };
+      const parts: Record<string, string> = target.channel === 'email' ? good : target.channel === 'push' ? { title: 'T {product}', body: good.body } : { body: good.body };
       expect(parseOutreachSettings({ reminder_offsets_days: [0, 2, 4], templates: applyDraft({}, target, parts) }).ok, JSON.stringify(target)).toBe(true);
     }
   });
