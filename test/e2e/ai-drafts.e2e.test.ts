@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GOOD_DRAFT, startChatCompletionsFake, type ChatCompletionsFake } from '../fakes/chat-completions.ts';
-import { COMPANY, guardBrowserTests, SCREENSHOTS, signedInContext, startBrowserDashboard, VIEWPORTS, type BrowserDashboard } from '../support/browser-dashboard.ts';
+import { axeViolations, COMPANY, guardBrowserTests, SCREENSHOTS, signedInContext, startBrowserDashboard, VIEWPORTS, type BrowserDashboard } from '../support/browser-dashboard.ts';
 
 const blocked = guardBrowserTests('ai-drafts.e2e.test.ts');
 
@@ -52,6 +52,8 @@ describe.skipIf(blocked !== null)(`AI-drafted copy on the settings page${blocked
     const latest = async () => (await dashboard.database.sql.query<{ version: number; settings: any }>(`SELECT version, settings FROM company_settings WHERE company_id = $1 ORDER BY version DESC LIMIT 1`, [COMPANY])).rows[0];
     expect((await latest())?.version ?? 0).toBe(versionBefore);
     await page.screenshot({ path: join(SCREENSHOTS, 'settings-ai-draft.png'), fullPage: false });
+    // The brief and the draft are labelled and readable like the rest of the page.
+    expect(await axeViolations(page)).toEqual([]);
 
     await group.getByTestId('ai-draft-approve').click();
     await expect.poll(() => page.getByTestId('settings-result').innerText(), { timeout: 10_000 }).toBe(`Saved. Version ${versionBefore + 1} applies to new cases.`);
