@@ -1,4 +1,4 @@
-import type { DeclineCategory } from './decline-variant.ts';
+import { declineCategoryOf, type DeclineCategory } from './decline-variant.ts';
 import type { Channel } from './message-template.ts';
 
 /**
@@ -83,6 +83,31 @@ export function retryPaymentDecision(retryFirst: boolean, signals: RetrySignals,
   if (!signals.paymentRetryable) return { retry: false, reason: 'not_retryable' };
   if (signals.nextPaymentAttemptAt !== null && signals.nextPaymentAttemptAt.getTime() > at.getTime()) return { retry: false, reason: 'whop_retry_scheduled' };
   return { retry: true };
+}
+
+/** What a stored case knows about its latest failure (recovery_cases, migration 0012). */
+export interface CaseDeclineFacts {
+  declineCode: string | null;
+  failureReason: string | null;
+  needsAuthentication: boolean;
+  cardExpMonth: number | null;
+  cardExpYear: number | null;
+  lastFailureAt: Date;
+  paymentRetryable: boolean;
+  nextPaymentAttemptAt: Date | null;
+}
+
+/** The retry signals of a stored case, its decline category included. */
+export function retrySignalsOfCase(c: CaseDeclineFacts): RetrySignals {
+  const category = declineCategoryOf({
+    declineCode: c.declineCode,
+    failureMessage: c.failureReason,
+    needsAuthentication: c.needsAuthentication,
+    cardExpMonth: c.cardExpMonth,
+    cardExpYear: c.cardExpYear,
+    failedAt: c.lastFailureAt,
+  });
+  return { category, paymentRetryable: c.paymentRetryable, nextPaymentAttemptAt: c.nextPaymentAttemptAt };
 }
 
 export interface PlanInput extends RetrySignals {
