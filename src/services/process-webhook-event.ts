@@ -1,12 +1,15 @@
 import type { AppDb } from '../db/client.ts';
 import { ensureCompany } from '../db/repositories/companies.repository.ts';
-import { insertMembershipFact } from '../db/repositories/membership-facts.repository.ts';
 import { findWebhookEventBody, lockWebhookEvent, markWebhookEvent } from '../db/repositories/webhook-events.repository.ts';
 import type { RiskLevel } from '../domain/recovery-case.ts';
+import { hasNul, MAX_ID_LENGTH } from '../domain/storable-text.ts';
+import { validateFact } from '../domain/validate-fact.ts';
 import { isLegacyV5, mapWebhookToFact, NO_REFERENCES, type ResolvedReferences } from '../integrations/whop/events/index.ts';
 import { timeQuery, type Metrics } from '../observability/metrics.ts';
 import type { Clock } from './clock.ts';
 import { reconcileMembershipCases } from './reconcile-membership-cases.ts';
+import { storeMembershipFact } from './store-membership-fact.ts';
+import { isSynthesizedWebhookId } from '../integrations/whop/synthesized-events.ts';
 import type { ResolveWebhookReferences } from './resolve-webhook-references.ts';
 
 export type ProcessResult =
@@ -59,8 +62,15 @@ export async function processWebhookEvent(
       return { ok: false, reason: 'invalid_payload', type: event.type, message } as const;
     }
     const { fact } = mapped;
+    // Every mapper's output passes the one domain check (storable, and something Whop can send).
+    const verdict = validateFact(fact, now);
+    if (!verdict.ok) {
+      const message = `invalid_fact: ${verdict.problem}`;
+      await markWebhookEvent(tx, eventId, { status: 'failed', error: message, at: now });
+      return { ok: false, reason: 'invalid_payload', type: event.type, message } as const;
+    }
     await ensureCompany(tx, fact.companyId, companyTitleOf(body));
-    await insertMembershipFact(tx, fact);
+    await storeMembershipFact(tx, fact, { synthesized: isSynthesizedWebhookId(event.webhookId) });
     const reconciled = await timeQuery(deps.metrics, 'reconcile', 'recovery_cases', () =>
       reconcileMembershipCases(tx, fact.companyId, fact.whopMembershipId, now),
     );
@@ -86,5 +96,6 @@ async function referencesFor(deps: { db: AppDb; resolveReferences?: ResolveWebho
 
 function companyTitleOf(body: unknown): string | null {
   const title = (body as { data?: { company?: { title?: unknown } } })?.data?.company?.title;
-  return typeof title === 'string' ? title : null;
+  // A title we cannot store is one we do without (the dashboard shows the id).
+  return typeof title === 'string' && !hasNul(title) && title.length <= MAX_ID_LENGTH ? title : null;
 }

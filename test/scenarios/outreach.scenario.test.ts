@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { MAX_DELIVERY_ATTEMPTS } from '../../src/domain/retry-backoff.ts';
 import { recordOptOuts } from '../../src/db/repositories/outreach.repository.ts';
 import { sendDueNudges } from '../../src/services/send-due-nudges.ts';
 import { DAY, startOutreachHarness, type OutreachHarness } from '../support/outreach-harness.ts';
@@ -116,12 +117,12 @@ describe('recovery outreach, day by day', () => {
     expect(h.whop.callsTo('POST', '/messages')).toHaveLength(1);
   });
 
-  it('retries of a 5xx are dead-lettered after 5 attempts and the step still completes', async () => {
-    h.whop.failNext('POST /notifications', Array.from({ length: 5 }, () => ({ status: 503 })));
+  it('retries of a 5xx are dead-lettered after MAX_DELIVERY_ATTEMPTS attempts and the step still completes', async () => {
+    h.whop.failNext('POST /notifications', Array.from({ length: MAX_DELIVERY_ATTEMPTS }, () => ({ status: 503 })));
     await failPayment(0);
     for (let minute = 0; minute < 24 * 60; minute += 30) await sweep(minute / 1440);
     const push = (await deliveriesOf()).find((d) => d.step === 0 && d.channel === 'push')!;
-    expect(push).toMatchObject({ status: 'dead', attempts: 5 });
+    expect(push).toMatchObject({ status: 'dead', attempts: MAX_DELIVERY_ATTEMPTS });
     expect((await caseRow()).steps_sent).toBe(1);
   });
 
