@@ -23,6 +23,7 @@ import { placeholderValuesOf } from '../domain/message-template.ts';
 import { formatMinorUnits, toMinorUnits } from '../domain/money.ts';
 import { nextNudgeAt, stepIndexFor } from '../domain/nudge-schedule.ts';
 import type { OutreachSettings } from '../domain/outreach-settings.ts';
+import { retryPaymentDecision, retrySignalsOfCase } from '../domain/playbook.ts';
 import { MAX_DELIVERY_ATTEMPTS, retryDelayMs } from '../domain/retry-backoff.ts';
 import type { EmailSender } from '../integrations/email/email-sender.ts';
 import type { MemberMembership, WhopGateway } from '../integrations/whop/whop-gateway.ts';
@@ -98,7 +99,8 @@ export async function sendNudge(deps: OutreachDeps, caseOrId: string | StoredCas
     return { ok: true, outcome: 'waiting', step, retryAt, why };
   };
 
-  if (settings.retry_payment_first && deps.whop && c.whopPaymentId && !(await hasCaseEvent(deps.db, caseId, `payment_retried_step_${step}`))) {
+  // #15: never while Whop has its own attempt scheduled, for a non-retryable payment or an unusable card.
+  if (settings.retry_payment_first && retryPaymentDecision(true, retrySignalsOfCase(c), now).retry && deps.whop && c.whopPaymentId && !(await hasCaseEvent(deps.db, caseId, `payment_retried_step_${step}`))) {
     const recovered = await retryPaymentFirst(deps, c, step, now);
     if (recovered) return { ok: true, outcome: 'recovered_by_retry', step };
   }

@@ -172,7 +172,8 @@ describe('recovery outreach, day by day', () => {
 
   it('with payments.retry first, a retry that succeeds recovers the case and no message goes out', async () => {
     await h.saveSettings(companyId, { retry_payment_first: true });
-    await failPayment(0);
+    // Whop says a retry may pass, on a card still valid (#15: no retry otherwise; the fixture's card expired in 10/2025).
+    await failPayment(0, { retryable: true, card_exp_month: 12, card_exp_year: 2030 });
     h.whop.setRetryOutcome(`pay_${seq}`, { id: `pay_${seq}`, total: 29.99, currency: 'usd', membership: { id: membershipId, status: 'active', phone_number: null } } as never);
     await sweep(0);
     expect(h.whop.callsTo('POST', `/payments/pay_${seq}/retry`)).toHaveLength(1);

@@ -75,6 +75,10 @@ describe('infra/terraform', { timeout: 30_000 }, () => {
     const rateRule = (acl.rule as { name: string; action?: unknown; statement: { rate_based_statement?: unknown[] }[] }[]).find((r) => r.name === 'RateLimit')!;
     expect(rateRule.action).toEqual([{ block: [{}] }]);
     expect(rateRule.statement[0]!.rate_based_statement![0]).toMatchObject({ limit: 2000, aggregate_key_type: 'IP', evaluation_window_sec: 300 });
+    // Webhooks and Whop-iframe traffic (x-whop-user-token) are limited by the app after verification, not per proxy ip.
+    const scope = JSON.stringify((rateRule.statement[0]!.rate_based_statement![0] as { scope_down_statement?: unknown }).scope_down_statement);
+    expect(scope).toContain('"/api/webhooks/"');
+    expect(scope).toMatch(/not_statement[^]*single_header[^]*"x-whop-user-token"/);
     expect(resourceBlock(parsed, 'aws_wafv2_web_acl_association', 'alb')).toMatchObject({ resource_arn: '${aws_lb.main.arn}' });
   });
 
