@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { createChatCompletionsClient } from './integrations/ai/chat-completions-client.ts';
 import type { Logger } from 'pino';
 import type { PgBoss } from 'pg-boss';
 import type { Config } from './config/config.ts';
@@ -189,6 +190,9 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       publicUrl: outreach.links.publicUrl,
       version: config.APP_VERSION,
       trustProxyHops: config.TRUST_PROXY_HOPS,
+      ai: config.OPENROUTER_API_KEY
+        ? createChatCompletionsClient({ apiKey: config.OPENROUTER_API_KEY, baseUrl: config.OPENROUTER_BASE_URL, model: config.OPENROUTER_MODEL, timeoutSeconds: config.OPENROUTER_TIMEOUT_SECONDS })
+        : null,
       health: {
         external: externalProbe.check,
         disk: { paths: [config.DATA_DIR, tmpdir()], minFreeMb: config.HEALTH_DISK_MIN_FREE_MB },

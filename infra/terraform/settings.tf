@@ -208,6 +208,12 @@ variable "openrouter_base_url" {
   default     = ""
 }
 
+variable "openrouter_timeout_seconds" {
+  description = "OPENROUTER_TIMEOUT_SECONDS: an AI draft request gives up after this long. Empty = 20."
+  type        = string
+  default     = ""
+}
+
 variable "smtp_user" {
   description = "SMTP_USER for SMTP AUTH. Empty = no authentication."
   type        = string
@@ -280,5 +286,6 @@ locals {
     { name = "HEALTH_EXTERNAL_PROBE_SECONDS", value = var.health_external_probe_seconds },
     { name = "OPENROUTER_MODEL", value = var.openrouter_model },
     { name = "OPENROUTER_BASE_URL", value = var.openrouter_base_url },
+    { name = "OPENROUTER_TIMEOUT_SECONDS", value = var.openrouter_timeout_seconds },
   ]
 }

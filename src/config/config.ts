@@ -7,7 +7,7 @@ import { parseOperationLimits } from '../domain/rate-budget.ts';
 const PLACEHOLDER = /^(your[-_].*|changeme|change-me|replace[-_]?me|\*+|xxx+|secret|todo)$/i;
 
 /** Never printed in a config problem; the deployment kit keeps each in Secrets Manager (test/unit/infra). */
-export const SECRET_NAMES = ['WEBHOOK_SECRET', 'WHOP_API_KEY', 'ENCRYPTION_KEY', 'ENCRYPTION_KEY_PREVIOUS', 'ENCRYPTION_HASH_KEY', 'JWT_SECRET', 'SMTP_PASS', 'ADMIN_PASSWORD', 'DATADOG_API_KEY'] as const;
+export const SECRET_NAMES = ['WEBHOOK_SECRET', 'WHOP_API_KEY', 'ENCRYPTION_KEY', 'ENCRYPTION_KEY_PREVIOUS', 'ENCRYPTION_HASH_KEY', 'JWT_SECRET', 'SMTP_PASS', 'ADMIN_PASSWORD', 'DATADOG_API_KEY', 'OPENROUTER_API_KEY'] as const;
 /** In production these must be present, and not placeholders. Exported so the deployment kit (infra/) is tested against the same list. */
 export const REQUIRED_IN_PRODUCTION = ['DATABASE_URL', 'WEBHOOK_SECRET', 'WHOP_API_KEY', 'ENCRYPTION_KEY', 'JWT_SECRET'] as const;
 /** Keys too short to resist guessing. */
@@ -119,6 +119,13 @@ const schema = z.object({
   HEALTH_EXTERNAL_PROBE_SECONDS: z.coerce.number().int().min(5).max(3600).default(60),
   /** Datadog: read by the agent sidecar and dd-trace (the task definition preloads it when set); the service itself only keeps it out of logs. */
   DATADOG_API_KEY: optionalString,
+  /** AI-drafted copy (settings page): off without a key. Any OpenAI-compatible chat-completions endpoint. */
+  OPENROUTER_API_KEY: optionalString,
+  OPENROUTER_MODEL: z.preprocess(emptyToUndefined, z.string().min(1).max(200).default('openai/gpt-4o-mini')),
+  /** Base URL the client appends /chat/completions to. */
+  OPENROUTER_BASE_URL: z.preprocess(emptyToUndefined, z.url().default('https://openrouter.ai/api/v1')),
+  /** A draft request gives up after this long (the creator gets a clear message, nothing changes). */
+  OPENROUTER_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(120).default(20),
   APP_VERSION: z.string().min(1).default('0.1.0'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** web: HTTP only; worker: queue and sweeps only; all: both in one process (npm start). */

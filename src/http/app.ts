@@ -25,6 +25,8 @@ import type { OutreachDeps } from '../services/send-nudge.ts';
 import type { HealthDeps } from '../services/check-health.ts';
 import { companyExists } from '../db/repositories/companies.repository.ts';
 import { webhookRoutes } from './routes/webhooks.ts';
+import { templateDraftRoutes } from './routes/template-drafts.ts';
+import type { ChatCompletionsClient } from '../integrations/ai/chat-completions-client.ts';
 
 export interface AppDeps {
   database: Database;
@@ -54,6 +56,8 @@ export interface AppDeps {
   rateLimits: RateLimitSettings;
   /** /api/health's disk and external checks (runtime.ts); without them health reports database, Redis and memory. */
   health?: Pick<HealthDeps, 'external' | 'disk'>;
+  /** AI-drafted copy (OPENROUTER_API_KEY); absent or null = the feature is off. */
+  ai?: ChatCompletionsClient | null;
 }
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
@@ -114,6 +118,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(adminRoutes, { db: database.db, clock, auth });
   await app.register(reconciliationRoutes, { db: database.db, boss, clock, auth, audit, whopConfigured: deps.outreach.whop !== null });
   await app.register(companyRoutes, { db: database.db, auth, audit, outreach: deps.outreach, publicUrl: deps.publicUrl });
+  await app.register(templateDraftRoutes, { db: database.db, auth, audit, ai: deps.ai ?? null });
   await app.register(memberDataRoutes, { db: database.db, auth, clock });
   await app.register(dashboardPages);
   // Operators land on the admin overview (it asks them to sign in); creators arrive at /dashboard/biz_… from Whop.
