@@ -32,6 +32,8 @@ COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
 COPY --from=builder /app/dist ./dist
 COPY --from=builder /app/migrations ./migrations
+# The dashboard's "How we count" links to the metric definitions.
+COPY --from=builder /app/docs/metrics.md ./docs/metrics.md
 # DATA_DIR (./data) is only used without DATABASE_URL (a development try-out); production uses PostgreSQL.
 RUN mkdir -p /app/data && chown 1001:1001 /app/data
 

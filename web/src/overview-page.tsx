@@ -33,7 +33,8 @@ export function OverviewPage({ companyId }: { companyId: string }) {
         <div>
           <h1>Overview</h1>
           <p className="muted">
-            Last {data.window_days} days · amounts in {data.currency.toUpperCase()}
+            Cases whose first payment failed in the last {data.window_days} days
+            {data.money.length > 0 && ` · amounts in ${data.money.map((m) => m.currency.toUpperCase()).join(', ')}`}
           </p>
         </div>
         <WindowSelect value={windowDays} onChange={(days) => setQuery({ window: days === 30 ? null : days })} />
@@ -49,24 +50,24 @@ export function OverviewPage({ companyId }: { companyId: string }) {
       <section aria-label="Key numbers" aria-busy={kpis.loading}>
         <KpiTiles kpis={data} />
       </section>
-      <HowWeCount formulas={data.formulas} />
+      <HowWeCount formulas={data.formulas} url={data.formulas_url} />
 
       {!noCasesYet && (
         <>
           <section className="card" aria-labelledby="weekly-heading">
-            <h2 id="weekly-heading">Recovered vs lost, by week</h2>
+            <h2 id="weekly-heading">Cases by week of first failure</h2>
             <figure className="chart" data-testid="weekly-chart">
               {data.weekly.length === 0 ? (
-                <p className="muted">No case was recovered or lost in this window.</p>
+                <p className="muted">No case first failed in this window.</p>
               ) : (
                 <Suspense fallback={<div className="chart-placeholder"><Loading label="Loading chart…" /></div>}>
-                  <WeeklyChart weekly={data.weekly} currency={data.currency} />
+                  <WeeklyChart weekly={data.weekly} />
                 </Suspense>
               )}
               <figcaption>
                 <details>
                   <summary>Show as a table</summary>
-                  <WeeklyTable weekly={data.weekly} currency={data.currency} />
+                  <WeeklyTable weekly={data.weekly} />
                 </details>
               </figcaption>
             </figure>

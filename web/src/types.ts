@@ -14,8 +14,8 @@ export interface CompanySummary {
   company_id: string;
   title: string | null;
   open_cases: number;
-  recovered_cents_30d: number;
-  currency: string | null;
+  /** Same definition as the overview's 30-day recovered, one line per currency. */
+  recovered_30d: { currency: string; recovered_cents: number }[];
 }
 
 export interface AdminOverview {
@@ -26,26 +26,52 @@ export interface AdminOverview {
   dead_letters: { company_id: string; case_id: string; channel: Channel; step: number; error: string | null; updated_at: string }[];
 }
 
-export interface Kpis {
-  window_days: number;
+/** A rate over decided cases (docs/metrics.md): null when nothing is decided yet. */
+export interface Rate {
+  value: number | null;
+  decided: number;
+  deciding: number;
+  provisional: boolean;
+}
+
+export interface MoneyLine {
   currency: string;
-  cases_opened: number;
-  recovered: number;
-  closed_no_recovery: number;
-  open: number;
-  open_past_window: number;
-  recovery_rate_count: number | null;
-  recovery_rate_amount: number | null;
+  cases: number;
   recovered_cents: number;
+  recovered_failed_cents: number;
   lost_cents: number;
+  deciding_cents: number;
   at_risk_cents: number;
   incentive_cost_cents: number;
   net_recovered_cents: number;
+  rate_amount: Rate;
+}
+
+export interface CohortCounts {
+  from: string;
+  to: string;
+  cases: number;
+  recovered: number;
+  lost: number;
+  deciding: number;
+  rate_count: Rate;
+}
+
+export interface Kpis {
+  window_days: number;
+  window: CohortCounts;
+  headline: CohortCounts & { attribution_window_days: number; rate_amount: (Rate & { currency: string })[] };
+  cases_opened: number;
+  recovered: number;
+  lost: number;
+  deciding: number;
+  money: MoneyLine[];
   median_hours_to_recover: number | null;
   by_step: { step: number; nudged: number; recovered_after: number }[];
-  by_channel: { channel: Channel; sent: number; recovered_cases: number }[];
-  weekly: { week_start: string; recovered_cents: number; lost_cents: number; recovered: number; lost: number }[];
+  by_channel: { channel: Channel; sent: number; outbox: number; recovered_cases: number }[];
+  weekly: { week_start: string; recovered: number; lost: number; deciding: number; amounts: { currency: string; recovered_cents: number; lost_cents: number; deciding_cents: number }[] }[];
   formulas: Record<string, string>;
+  formulas_url: string;
 }
 
 export interface RecoveryCase {

@@ -1,64 +1,59 @@
-import { Bar, BarChart, CartesianGrid, Legend, ResponsiveContainer, Tooltip, XAxis, YAxis, type TooltipContentProps } from 'recharts';
-import { currencyDigits, formatCount, formatMoney, formatWeek, toMajor } from './format.ts';
+import { Bar, BarChart, CartesianGrid, Label, Legend, ResponsiveContainer, Tooltip, XAxis, YAxis, type TooltipContentProps } from 'recharts';
+import { formatCount, formatMoney, formatWeek } from './format.ts';
 import { cssVar, useTheme } from './theme.ts';
 import type { Kpis } from './types.ts';
 
 type Week = Kpis['weekly'][number];
 interface Row extends Week {
   label: string;
-  recovered_major: number;
-  lost_major: number;
 }
 
 /**
- * Recovered vs lost money per week (recharts). Loaded lazily: the rest of the dashboard does not
- * wait for the charting code. Colours come from the theme's CSS variables.
+ * Cases by cohort week (the week of their first failure), stacked: recovered, lost, still deciding.
+ * Counts, not money, so every currency is in it without adding amounts across currencies (the
+ * table below has the amounts per currency). Loaded lazily; colours come from the theme.
  */
-export default function WeeklyChart({ weekly, currency }: { weekly: Kpis['weekly']; currency: string }) {
+export default function WeeklyChart({ weekly }: { weekly: Kpis['weekly'] }) {
   useTheme(); // re-read the colours when the theme changes
-  const colors = { recovered: cssVar('--chart-recovered'), lost: cssVar('--chart-lost'), grid: cssVar('--border'), text: cssVar('--text-muted') };
-  const rows: Row[] = weekly.map((week) => ({
-    ...week,
-    label: formatWeek(week.week_start),
-    recovered_major: toMajor(week.recovered_cents, currency),
-    lost_major: toMajor(week.lost_cents, currency),
-  }));
+  const colors = { recovered: cssVar('--chart-recovered'), lost: cssVar('--chart-lost'), deciding: cssVar('--chart-deciding') || '#94a3b8', grid: cssVar('--border'), text: cssVar('--text-muted') };
+  const rows: Row[] = weekly.map((week) => ({ ...week, label: formatWeek(week.week_start) }));
 
   return (
     <div className="chart-box">
-      <ResponsiveContainer width="100%" height={280}>
-        <BarChart data={rows} margin={{ top: 8, right: 8, bottom: 0, left: 8 }} barGap={2}>
+      <ResponsiveContainer width="100%" height={300}>
+        <BarChart data={rows} margin={{ top: 8, right: 8, bottom: 24, left: 16 }}>
           <CartesianGrid vertical={false} stroke={colors.grid} />
-          <XAxis dataKey="label" tick={{ fill: colors.text, fontSize: 12 }} tickLine={false} axisLine={{ stroke: colors.grid }} />
-          <YAxis
-            tick={{ fill: colors.text, fontSize: 12 }}
-            tickLine={false}
-            axisLine={false}
-            width={72}
-            tickFormatter={(value: number) => formatMoney(Math.round(value * 10 ** currencyDigits(currency)), currency, { compact: true })}
-          />
-          <Tooltip cursor={{ fill: colors.grid, opacity: 0.4 }} content={(props: TooltipContentProps) => <WeekTooltip {...props} currency={currency} />} />
-          <Legend itemSorter={null} wrapperStyle={{ color: colors.text, fontSize: 13 }} />
-          <Bar dataKey="recovered_major" name="Recovered" fill={colors.recovered} radius={[3, 3, 0, 0]} isAnimationActive={false} />
-          <Bar dataKey="lost_major" name="Lost" fill={colors.lost} radius={[3, 3, 0, 0]} isAnimationActive={false} />
+          <XAxis dataKey="label" tick={{ fill: colors.text, fontSize: 12 }} tickLine={false} axisLine={{ stroke: colors.grid }}>
+            <Label value="Week of first failed payment" position="insideBottom" offset={-16} fill={colors.text} fontSize={12} />
+          </XAxis>
+          <YAxis tick={{ fill: colors.text, fontSize: 12 }} tickLine={false} axisLine={false} width={48} allowDecimals={false}>
+            <Label value="Cases" angle={-90} position="insideLeft" fill={colors.text} fontSize={12} />
+          </YAxis>
+          <Tooltip cursor={{ fill: colors.grid, opacity: 0.4 }} content={(props: TooltipContentProps) => <WeekTooltip {...props} />} />
+          <Legend verticalAlign="top" itemSorter={null} wrapperStyle={{ color: colors.text, fontSize: 13 }} />
+          <Bar dataKey="recovered" name="Recovered" stackId="cases" fill={colors.recovered} isAnimationActive={false} />
+          <Bar dataKey="lost" name="Lost" stackId="cases" fill={colors.lost} isAnimationActive={false} />
+          <Bar dataKey="deciding" name="Still deciding" stackId="cases" fill={colors.deciding} radius={[3, 3, 0, 0]} isAnimationActive={false} />
         </BarChart>
       </ResponsiveContainer>
     </div>
   );
 }
 
-function WeekTooltip({ active, payload, currency }: TooltipContentProps & { currency: string }) {
+function WeekTooltip({ active, payload }: TooltipContentProps) {
   const week = (payload?.[0]?.payload as Row | undefined) ?? null;
   if (!active || week === null) return null;
+  const money = (of: (a: Week['amounts'][number]) => number) => week.amounts.map((a) => formatMoney(of(a), a.currency)).join(' · ');
   return (
     <div className="chart-tooltip">
-      <div className="chart-tooltip-title">Week of {week.label}</div>
+      <div className="chart-tooltip-title">First failed in the week of {week.label}</div>
       <div>
-        <span className="swatch swatch-recovered" aria-hidden="true" /> Recovered {formatMoney(week.recovered_cents, currency)} ({formatCount(week.recovered)})
+        <span className="swatch swatch-recovered" aria-hidden="true" /> Recovered {formatCount(week.recovered)} ({money((a) => a.recovered_cents)})
       </div>
       <div>
-        <span className="swatch swatch-lost" aria-hidden="true" /> Lost {formatMoney(week.lost_cents, currency)} ({formatCount(week.lost)})
+        <span className="swatch swatch-lost" aria-hidden="true" /> Lost {formatCount(week.lost)} ({money((a) => a.lost_cents)})
       </div>
+      <div>Still deciding {formatCount(week.deciding)} ({money((a) => a.deciding_cents)})</div>
     </div>
   );
 }

@@ -1,0 +1,124 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { presentCompanyList } from '../../src/presenters/admin-overview.presenter.ts';
+import { presentKpis } from '../../src/presenters/kpis.presenter.ts';
+import { FIXTURE_COMPANY, FIXTURE_NOW, OTHER_COMPANY, seedKpiFixture } from '../support/kpi-fixture.ts';
+import { createTestDatabase, type TestDatabase } from '../support/test-database.ts';
+
+// Every value below was computed by hand from the table in test/support/kpi-fixture.ts.
+const notProvisional = { provisional: false };
+
+describe('KPIs of the hand-computed fixture company', () => {
+  let database: TestDatabase;
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    await seedKpiFixture(database.sql);
+  });
+  afterAll(async () => database?.close());
+
+  it('30 days: counts by outcome and the rate over decided cases only, with how many are still deciding', async () => {
+    const k = await presentKpis(FIXTURE_COMPANY, database.db, 30, FIXTURE_NOW);
+    // Cases 4–16: recovered 4, 5, 8, 10, 13; lost 6, 7 (open past its window), 9; deciding 11, 12, 14, 15, 16.
+    expect({ cases: k.cases_opened, recovered: k.recovered, lost: k.lost, deciding: k.deciding }).toEqual({ cases: 13, recovered: 5, lost: 3, deciding: 5 });
+    expect(k.window.rate_count).toEqual({ value: 0.625, decided: 8, deciding: 5, ...notProvisional });
+  });
+
+  it('30 days: money per currency, never summed across currencies, net of incentives granted', async () => {
+    const k = await presentKpis(FIXTURE_COMPANY, database.db, 30, FIXTURE_NOW);
+    expect(k.money).toEqual([
+      {
+        currency: 'usd',
+        cases: 9,
+        recovered_cents: 6500, // 4 + 8 + 10
+        recovered_failed_cents: 6500,
+        lost_cents: 2500, // 6 + 7
+        deciding_cents: 10_000, // 11, 14, 15, 16
+        at_risk_cents: 10_800, // open inside their window, any first failure: 11, 14, 15, 16, 18
+        incentive_cost_cents: 333, // granted on 4 and 11 (10's is pending, 1's is outside the window)
+        net_recovered_cents: 6167,
+        rate_amount: { value: 0.7222, decided: 5, deciding: 4, ...notProvisional }, // 6500 / 9000
+      },
+      {
+        currency: 'eur',
+        cases: 4,
+        recovered_cents: 5500, // 5 (4500 paid for 4000 failed) + 13
+        recovered_failed_cents: 5000,
+        lost_cents: 3000, // 9
+        deciding_cents: 6000, // 12
+        at_risk_cents: 6000,
+        incentive_cost_cents: 400, // 5 (9's grant failed)
+        net_recovered_cents: 5100,
+        rate_amount: { value: 0.625, decided: 3, deciding: 1, ...notProvisional }, // 5000 / 8000
+      },
+    ]);
+  });
+
+  it('the headline rate is over the latest cohort whose windows have ended (first failure 14–44 days ago)', async () => {
+    const k = await presentKpis(FIXTURE_COMPANY, database.db, 30, FIXTURE_NOW);
+    // Cases 1–9 and 18: recovered 1, 4, 5, 8; lost 2, 3, 6, 7, 9; 18 (a 60-day window) still deciding.
+    expect(k.headline).toEqual({
+      from: '2026-10-07T12:00:00.000Z',
+      to: '2026-11-06T12:00:00.000Z',
+      attribution_window_days: 14,
+      cases: 10,
+      recovered: 4,
+      lost: 5,
+      deciding: 1,
+      rate_count: { value: 0.4444, decided: 9, deciding: 1, ...notProvisional },
+      rate_amount: [
+        { currency: 'usd', value: 0.625, decided: 6, deciding: 1, ...notProvisional }, // 7500 / 12000
+        { currency: 'eur', value: 0.3333, decided: 3, deciding: 0, ...notProvisional }, // 4000 / 12000
+      ],
+    });
+  });
+
+  it('7 days: mostly undecided, so the rate is provisional, never a bare "100%"', async () => {
+    const k = await presentKpis(FIXTURE_COMPANY, database.db, 7, FIXTURE_NOW);
+    // Cases 13 (recovered), 14, 15, 16 (deciding).
+    expect(k.window.rate_count).toEqual({ value: 1, decided: 1, deciding: 3, provisional: true });
+    expect(k.money.map((m) => [m.currency, m.rate_amount])).toEqual([
+      ['usd', { value: null, decided: 0, deciding: 3, provisional: true }],
+      ['eur', { value: 1, decided: 1, deciding: 0, provisional: false }],
+    ]);
+    // Headline: first failure 14–21 days ago: 8 recovered, 9 lost.
+    expect(k.headline.rate_count).toEqual({ value: 0.5, decided: 2, deciding: 0, provisional: false });
+  });
+
+  it('the weekly chart is by cohort week (week of first failure), recovered / lost / still deciding', async () => {
+    const k = await presentKpis(FIXTURE_COMPANY, database.db, 30, FIXTURE_NOW);
+    const usd = (recovered_cents: number, lost_cents: number, deciding_cents: number) => ({ currency: 'usd', recovered_cents, lost_cents, deciding_cents });
+    const eur = (recovered_cents: number, lost_cents: number, deciding_cents: number) => ({ currency: 'eur', recovered_cents, lost_cents, deciding_cents });
+    expect(k.weekly).toEqual([
+      { week_start: '2026-10-19', recovered: 2, lost: 0, deciding: 0, amounts: [usd(2000, 0, 0), eur(4500, 0, 0)] },
+      { week_start: '2026-10-26', recovered: 1, lost: 2, deciding: 0, amounts: [usd(2500, 2500, 0)] },
+      { week_start: '2026-11-02', recovered: 1, lost: 1, deciding: 0, amounts: [usd(2000, 0, 0), eur(0, 3000, 0)] },
+      { week_start: '2026-11-09', recovered: 1, lost: 0, deciding: 2, amounts: [usd(0, 0, 4000), eur(1000, 0, 6000)] },
+      { week_start: '2026-11-16', recovered: 0, lost: 0, deciding: 3, amounts: [usd(0, 0, 6000)] },
+    ]);
+  });
+
+  it('median time to recover and the per-reminder figures', async () => {
+    const k = await presentKpis(FIXTURE_COMPANY, database.db, 30, FIXTURE_NOW);
+    expect(k.median_hours_to_recover).toBe(24); // 2, 12, 24, 48, 72
+    expect(k.by_step).toEqual([
+      { step: 0, nudged: 9, recovered_after: 3 }, // steps > 0: 4, 5, 7, 9, 10, 11, 12, 13, 14; recovered after 1: 5, 10, 13
+      { step: 1, nudged: 3, recovered_after: 1 }, // 4, 7, 9; recovered after 2: 4
+      { step: 2, nudged: 1, recovered_after: 0 }, // 7
+    ]);
+  });
+
+  it("the operators' company list uses the overview's 30-day definition, per currency", async () => {
+    const { companies } = await presentCompanyList(database.db, FIXTURE_NOW);
+    expect(companies).toEqual([
+      { company_id: FIXTURE_COMPANY, title: 'Fixture Club', open_cases: 7, recovered_30d: [{ currency: 'eur', recovered_cents: 5500 }, { currency: 'usd', recovered_cents: 6500 }] },
+      { company_id: OTHER_COMPANY, title: 'Other Club', open_cases: 0, recovered_30d: [{ currency: 'usd', recovered_cents: 7777 }] },
+    ]);
+    const k = await presentKpis(FIXTURE_COMPANY, database.db, 30, FIXTURE_NOW);
+    expect(Object.fromEntries(k.money.map((m) => [m.currency, m.recovered_cents]))).toEqual({ usd: 6500, eur: 5500 });
+  });
+
+  it("another company's cases never reach the figures", async () => {
+    const k = await presentKpis(OTHER_COMPANY, database.db, 30, FIXTURE_NOW);
+    expect(k.money).toEqual([expect.objectContaining({ currency: 'usd', recovered_cents: 7777, incentive_cost_cents: 999 })]);
+    expect(k.cases_opened).toBe(1);
+  });
+});

@@ -1,0 +1,128 @@
+import type { SqlRunner } from '../../src/db/client.ts';
+
+/**
+ * A hand-computed company for the KPI tests (integration and browser): cases in USD and EUR,
+ * decided and still deciding, inside the 30-day window, in the headline cohort (first failure
+ * 14–44 days ago, the attribution window being 14 days), both, or neither. Every expected value in
+ * KPI_FIXTURE_EXPECTED was worked out by hand from this table (docs/metrics.md has the formulas);
+ * nothing is computed by the code under test.
+ */
+export const FIXTURE_COMPANY = 'biz_fixture';
+export const OTHER_COMPANY = 'biz_fixture_other';
+/** A Friday. */
+export const FIXTURE_NOW = new Date('2026-11-20T12:00:00.000Z');
+
+const DAY = 86_400_000;
+const HOUR = 3_600_000;
+
+interface FixtureCase {
+  no: number;
+  /** First failure, days before FIXTURE_NOW. */
+  d: number;
+  status: 'open' | 'recovered' | 'closed_no_recovery';
+  currency: 'usd' | 'eur';
+  risk: number;
+  recovered?: number;
+  /** Hours from first failure to the recovering payment. */
+  hoursToRecover?: number;
+  steps: number;
+  /** Attribution window in days (default 14). */
+  window?: number;
+  incentive?: { status: 'granted' | 'pending' | 'failed'; cost: number };
+  company?: string;
+}
+
+export const FIXTURE_CASES: FixtureCase[] = [
+  { no: 1, d: 40, status: 'recovered', currency: 'usd', risk: 3000, recovered: 3000, hoursToRecover: 30, steps: 1, incentive: { status: 'granted', cost: 300 } },
+  { no: 2, d: 38, status: 'closed_no_recovery', currency: 'usd', risk: 2000, steps: 3 },
+  { no: 3, d: 35, status: 'closed_no_recovery', currency: 'eur', risk: 5000, steps: 3 },
+  { no: 4, d: 28, status: 'recovered', currency: 'usd', risk: 2000, recovered: 2000, hoursToRecover: 24, steps: 2, incentive: { status: 'granted', cost: 200 } },
+  // Paid more than failed (two payments summed): the rate by amount counts what failed.
+  { no: 5, d: 27, status: 'recovered', currency: 'eur', risk: 4000, recovered: 4500, hoursToRecover: 48, steps: 1, incentive: { status: 'granted', cost: 400 } },
+  { no: 6, d: 25, status: 'closed_no_recovery', currency: 'usd', risk: 1000, steps: 0 },
+  // Open, but its window ended 8 days ago and the sweep has not closed it: lost.
+  { no: 7, d: 22, status: 'open', currency: 'usd', risk: 1500, steps: 3 },
+  // Whop's own retry, before any nudge.
+  { no: 8, d: 20, status: 'recovered', currency: 'usd', risk: 2500, recovered: 2500, hoursToRecover: 2, steps: 0 },
+  { no: 9, d: 16, status: 'closed_no_recovery', currency: 'eur', risk: 3000, steps: 2, incentive: { status: 'failed', cost: 300 } },
+  { no: 10, d: 12, status: 'recovered', currency: 'usd', risk: 2000, recovered: 2000, hoursToRecover: 72, steps: 1, incentive: { status: 'pending', cost: 200 } },
+  { no: 11, d: 10, status: 'open', currency: 'usd', risk: 4000, steps: 1, incentive: { status: 'granted', cost: 133 } },
+  { no: 12, d: 9, status: 'open', currency: 'eur', risk: 6000, steps: 1 },
+  { no: 13, d: 5, status: 'recovered', currency: 'eur', risk: 1000, recovered: 1000, hoursToRecover: 12, steps: 1 },
+  { no: 14, d: 3, status: 'open', currency: 'usd', risk: 2000, steps: 1 },
+  { no: 15, d: 2, status: 'open', currency: 'usd', risk: 3000, steps: 0 },
+  { no: 16, d: 1, status: 'open', currency: 'usd', risk: 1000, steps: 0 },
+  // Outside every cohort the tests look at.
+  { no: 17, d: 45, status: 'recovered', currency: 'usd', risk: 9999, recovered: 9999, hoursToRecover: 5, steps: 1 },
+  // Opened under an older 60-day attribution window: in the headline cohort, still deciding, at risk now.
+  { no: 18, d: 35, status: 'open', currency: 'usd', risk: 800, steps: 3, window: 60 },
+  // Another company's case: must never show up.
+  { no: 19, d: 10, status: 'recovered', currency: 'usd', risk: 7777, recovered: 7777, hoursToRecover: 1, steps: 1, company: OTHER_COMPANY, incentive: { status: 'granted', cost: 999 } },
+];
+
+/** Deliveries (case no, step, channel, status). */
+export const FIXTURE_DELIVERIES: [number, number, 'push' | 'dm' | 'email', 'sent' | 'outbox' | 'failed'][] = [
+  [4, 0, 'push', 'sent'],
+  [4, 0, 'email', 'outbox'],
+  [4, 1, 'push', 'sent'],
+  [10, 0, 'email', 'sent'],
+  [11, 0, 'dm', 'outbox'],
+  [12, 0, 'email', 'failed'],
+  [19, 0, 'push', 'sent'],
+];
+
+export const fixtureCaseId = (no: number) => `00000000-0000-4000-8000-${String(no).padStart(12, '0')}`;
+
+/** Writes the fixture's companies, cases, incentives and deliveries. */
+export async function seedKpiFixture(sql: SqlRunner): Promise<void> {
+  for (const company of [FIXTURE_COMPANY, OTHER_COMPANY]) await sql.query(`INSERT INTO companies (company_id, title) VALUES ($1, $2) ON CONFLICT DO NOTHING`, [company, company === FIXTURE_COMPANY ? 'Fixture Club' : 'Other Club']);
+  for (const c of FIXTURE_CASES) {
+    const first = new Date(FIXTURE_NOW.getTime() - c.d * DAY);
+    const windowDays = c.window ?? 14;
+    const recoveredAt = c.status === 'recovered' ? new Date(first.getTime() + (c.hoursToRecover ?? 0) * HOUR) : null;
+    const closedAt = c.status === 'closed_no_recovery' ? new Date(first.getTime() + windowDays * DAY) : null;
+    await sql.query(
+      `INSERT INTO recovery_cases (id, company_id, whop_membership_id, whop_user_id, status, amount_at_risk_cents, recovered_cents, currency,
+         first_failure_at, last_failure_at, recovered_at, closed_at, attribution_window_days, attribution_ends_at, settings_version, steps_sent, failure_count)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10, $11, $12, $13, 1, $14, 1)`,
+      [
+        fixtureCaseId(c.no),
+        c.company ?? FIXTURE_COMPANY,
+        `mem_fixture${c.no}`,
+        `user_fixture${c.no}`,
+        c.status,
+        c.risk,
+        c.recovered ?? 0,
+        c.currency,
+        first.toISOString(),
+        recoveredAt?.toISOString() ?? null,
+        closedAt?.toISOString() ?? null,
+        windowDays,
+        new Date(first.getTime() + windowDays * DAY).toISOString(),
+        c.steps,
+      ],
+    );
+    if (c.incentive)
+      await sql.query(`INSERT INTO incentives (company_id, case_id, type, value, status, cost_cents, currency, granted_at) VALUES ($1, $2, 'free_days', 3, $3, $4, $5, $6)`, [
+        c.company ?? FIXTURE_COMPANY,
+        fixtureCaseId(c.no),
+        c.incentive.status,
+        c.incentive.cost,
+        c.currency,
+        c.incentive.status === 'granted' ? first.toISOString() : null,
+      ]);
+  }
+  for (const [no, step, channel, status] of FIXTURE_DELIVERIES) {
+    const c = FIXTURE_CASES.find((x) => x.no === no)!;
+    const at = new Date(FIXTURE_NOW.getTime() - c.d * DAY + (step + 1) * HOUR).toISOString();
+    await sql.query(`INSERT INTO deliveries (company_id, case_id, step, channel, status, attempts, sent_at, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, 1, $6, $7, $7)`, [
+      c.company ?? FIXTURE_COMPANY,
+      fixtureCaseId(no),
+      step,
+      channel,
+      status,
+      status === 'sent' ? at : null,
+      at,
+    ]);
+  }
+}
