@@ -1,5 +1,5 @@
 import type { DeclineVariant } from './decline-variant.ts';
-import { escapeHtml, renderTemplate, selectTemplate, type PlaceholderValues } from './message-template.ts';
+import { escapeHtml, renderTemplate, selectTemplate, tidyUnknownProduct, UNKNOWN_PRODUCT, type PlaceholderValues } from './message-template.ts';
 import type { OutreachSettings } from './outreach-settings.ts';
 
 export interface ComposedNudge {
@@ -21,7 +21,8 @@ export function composeNudge(input: {
   unsubscribeUrl: string;
 }): ComposedNudge {
   const pick = <C extends 'push' | 'dm' | 'email'>(channel: C) => selectTemplate(input.settings, channel, input.stepIndex, input.variant);
-  const render = (template: string) => renderTemplate(template, input.values);
+  const unknownProduct = input.values.product === UNKNOWN_PRODUCT;
+  const render = (template: string) => (unknownProduct ? tidyUnknownProduct(renderTemplate(template, input.values)) : renderTemplate(template, input.values));
   const push = pick('push');
   const dm = pick('dm');
   const email = pick('email');

@@ -106,7 +106,7 @@ export async function sendNudge(deps: OutreachDeps, caseOrId: string | StoredCas
     variant: declineVariantOf(c.failureReason),
     values: placeholderValuesOf({
       memberName: member.name,
-      product: member.productTitle ?? 'membership',
+      product: member.productTitle,
       amount: formatAmount(c.amountAtRiskCents, currency),
       manageUrl: member.manageUrl,
       incentiveDays: incentive.days,
@@ -240,7 +240,11 @@ async function grantIncentiveOnce(deps: OutreachDeps, c: StoredCase, settings: O
     await transitionIncentive(deps.db, incentive.id, 'granting', 'unknown', { error: 'interrupted during the Whop call; check the membership before granting by hand', now });
     return { days: 0 };
   }
-  if (!deps.whop) return { days: 0 };
+  if (!deps.whop) {
+    // Outbox mode: nothing can be granted, so the incentive resolves now rather than stay pending.
+    await transitionIncentive(deps.db, incentive.id, 'pending', 'failed', { error: 'not granted: no Whop API key (outbox mode)', now });
+    return { days: 0 };
+  }
   if (!(await transitionIncentive(deps.db, incentive.id, 'pending', 'granting', { now }))) return { retryAt: new Date(now.getTime() + 60_000), why: 'incentive claimed by another worker' };
   const granted = await deps.whop.addFreeDays(c.whopMembershipId, days);
   if (granted.ok) {

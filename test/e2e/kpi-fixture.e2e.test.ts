@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WEB_DIST } from '../../src/http/routes/dashboard-pages.ts';
-import { FIXTURE_COMPANY, FIXTURE_NOW, seedKpiFixture } from '../support/kpi-fixture.ts';
+import { FIXTURE_COMPANY, FIXTURE_NOW, fixtureCaseId, seedKpiFixture } from '../support/kpi-fixture.ts';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.ts';
 import { startTestService, type TestService } from '../support/test-service.ts';
 
@@ -90,5 +90,21 @@ describe.runIf(canRun)('the overview renders the hand-computed fixture', () => {
     const href = await page.getByTestId('metrics-doc-link').getAttribute('href');
     const doc = await (await fetch(`${service.url}${href}`)).text();
     expect(doc).toMatch(/^# How Churn Saver counts/);
+  });
+
+  it('a recovered case: actions are off, an incentive never granted says so and why, the outbox is not called sent', async () => {
+    // Case 10: recovered; its incentive stayed pending.
+    await page.goto(`${service.url}/dashboard/${FIXTURE_COMPANY}/cases/${fixtureCaseId(10)}`);
+    await page.getByTestId('timeline').waitFor();
+    expect(await page.getByTestId('action-nudge').isDisabled()).toBe(true);
+    expect(await page.getByTestId('action-cancel').isDisabled()).toBe(true);
+    const timeline = await text('timeline');
+    expect(timeline).toContain('Incentive: 3 free days not granted');
+    expect(timeline).toContain('Why: the case was recovered before it was granted');
+    expect(timeline).not.toMatch(/pending|no time yet/);
+    // Case 4: its email was kept in the outbox.
+    await page.goto(`${service.url}/dashboard/${FIXTURE_COMPANY}/cases/${fixtureCaseId(4)}`);
+    await page.getByTestId('timeline').waitFor();
+    expect(await text('timeline')).toContain('Reminder 1 by Email: kept in the outbox (not sent: provider not configured)');
   });
 });

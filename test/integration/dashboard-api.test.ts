@@ -246,6 +246,16 @@ describe('dashboard API', () => {
       expect(forced.status).toBe(403);
     });
 
+    it('a nudge that would do nothing (every reminder already sent) answers 409 with the reason, not 200', async () => {
+      const id = (await api('/api/companies/biz_dash_a/cases?q=mem_a3', { headers: as(ownerA) })).json.cases[0].id;
+      await database.sql.query(`UPDATE recovery_cases SET steps_sent = 3 WHERE id = $1`, [id]);
+      const nudged = await api(`/api/companies/biz_dash_a/cases/${id}/nudge`, { method: 'POST', headers: as(ownerA), body: {} });
+      expect(nudged.status).toBe(409);
+      expect(nudged.json.error).toEqual({ code: 'conflict', reason: 'no_steps_left', message: 'every reminder of this case has already gone out; nothing was sent' });
+      const page = await api(`/api/companies/biz_dash_a/cases/${id}`, { headers: as(ownerA) });
+      expect(page.json.deliveries).toEqual([]);
+    });
+
     it('cancelling a case works once; the second time it is refused with 409 and a reason', async () => {
       const id = (await api('/api/companies/biz_dash_a/cases?q=mem_a2', { headers: as(ownerA) })).json.cases[0].id;
       expect((await api(`/api/companies/biz_dash_a/cases/${id}/cancel`, { method: 'POST', headers: as(ownerA), body: {} })).status).toBe(200);

@@ -215,4 +215,11 @@ describe('recovery outreach with nothing configured (embedded default)', () => {
     expect(h.whop.calls).toHaveLength(0);
     expect(h.smtp.messages).toHaveLength(0);
   });
+
+  it('the free days cannot be granted without Whop: the incentive resolves as not granted (why), and no message promises them', async () => {
+    const { rows: incentives } = await database.sql.query<{ status: string; error: string }>(`SELECT status, error FROM incentives`);
+    expect(incentives).toEqual([{ status: 'failed', error: 'not granted: no Whop API key (outbox mode)' }]);
+    const { rows } = await database.sql.query<{ rendered_body: string }>(`SELECT rendered_body FROM deliveries`);
+    for (const r of rows.map(decrypted)) expect(r.rendered_body).not.toMatch(/free day/i);
+  });
 });
