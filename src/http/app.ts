@@ -12,6 +12,7 @@ import { registerErrorHandling } from './errors.ts';
 import { RequestLogController } from './request-log-controller.ts';
 import { healthRoutes } from './routes/health.ts';
 import { unsubscribeRoutes } from './routes/unsubscribe.ts';
+import { clickRoutes } from './routes/clicks.ts';
 import { adminRoutes } from './routes/admin.ts';
 import { authRoutes } from './routes/auth.ts';
 import { companyRoutes } from './routes/companies.ts';
@@ -95,6 +96,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     health: { sql: database.sql, databaseKind: database.kind, cache, version: deps.version, now: () => clock.now() },
   });
   await app.register(unsubscribeRoutes, { db: database.db, signingKey: deps.linkSigningKey });
+  await app.register(clickRoutes, { db: database.db, signingKey: deps.linkSigningKey, clock });
   const auth = createAuth({
     sessionSecret: deps.sessionSecret,
     secureCookies: deps.secureCookies,

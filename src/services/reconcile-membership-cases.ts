@@ -4,6 +4,7 @@ import type { DerivedCase, RiskLevel } from '../domain/recovery-case.ts';
 import type { AppTx } from '../db/client.ts';
 import { findOrCreateCurrentSettings, findSettingsVersion, type CurrentSettings } from '../db/repositories/companies.repository.ts';
 import { nextNudgeAt } from '../domain/nudge-schedule.ts';
+import { creditRecoveredCase } from './credit-recovery.ts';
 import { listMembershipFacts } from '../db/repositories/membership-facts.repository.ts';
 import {
   deleteCases,
@@ -56,6 +57,8 @@ export async function reconcileMembershipCases(tx: AppTx, companyId: string, who
       result.created.push({ id, riskLevel: d.riskLevel });
     }
     await replaceLifecycleEvents(tx, id, d);
+    // Issue #12: what the recovery is credited to (only a recovered case, or one that was, is touched).
+    if (d.status === 'recovered' || existing?.creditedMethod) await creditRecoveredCase(tx, id, d);
     result.caseIds.push(id);
   }
   return result;

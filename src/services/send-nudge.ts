@@ -28,6 +28,7 @@ import type { Metrics } from '../observability/metrics.ts';
 import type { Clock } from './clock.ts';
 import { reconcileMembershipCases } from './reconcile-membership-cases.ts';
 import { unsubscribeUrl } from './unsubscribe-links.ts';
+import { clickUrl } from './click-links.ts';
 
 export interface OutreachDeps {
   db: AppDb;
@@ -112,6 +113,8 @@ export async function sendNudge(deps: OutreachDeps, caseOrId: string | StoredCas
       incentiveDays: incentive.days,
     }),
     unsubscribeUrl: member.email ? unsubscribeUrl(deps.links.publicUrl, deps.links.signingKey, { companyId: c.companyId, email: member.email, whopUserId: member.userId }) : deps.links.publicUrl,
+    // Issue #12: the manage link goes through our redirect, which records the click for credit.
+    manageUrlFor: (channel) => clickUrl(deps.links.publicUrl, deps.links.signingKey, { companyId: c.companyId, caseId, step, channel, to: member.manageUrl }),
   });
 
   const enabled: DeliveryChannel[] = (['push', 'dm', 'email'] as const).filter((ch) => settings[`enable_${ch}`]);

@@ -1,4 +1,5 @@
 import { and, asc, eq, inArray, lt } from 'drizzle-orm';
+import { declineVariantOf } from '../../domain/decline-variant.ts';
 import type { DerivedCase } from '../../domain/recovery-case.ts';
 import type { Queryable } from '../client.ts';
 import { emailLookupHash } from '../encrypted-text.ts';
@@ -25,6 +26,7 @@ function columnsOf(d: DerivedCase, now: Date) {
     whopPaymentId: d.whopPaymentId,
     status: d.status,
     failureReason: d.failureReason,
+    declineCategory: declineVariantOf(d.failureReason),
     failureCount: d.failureCount,
     amountAtRiskCents: d.amountAtRiskCents,
     recoveredCents: d.recoveredCents,

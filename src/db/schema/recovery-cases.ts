@@ -31,6 +31,12 @@ export const recoveryCases = pgTable('recovery_cases', {
   memberName: encryptedText('member_name'),
   whopProductId: text('whop_product_id'),
   paymentRetryable: boolean('payment_retryable').notNull().default(false),
+  /** What the recovery is credited to (domain/recovery-credit.ts); null unless recovered. */
+  creditedMethod: text('credited_method'),
+  creditedChannel: text('credited_channel'),
+  creditedStep: integer('credited_step'),
+  /** domain/decline-variant.ts of the failure reason, kept in clear for grouping. */
+  declineCategory: text('decline_category'),
   createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
 });
