@@ -1,4 +1,6 @@
-import { sql } from 'drizzle-orm';
+import { and, desc, eq, gt, sql } from 'drizzle-orm';
+import { recoveryCases } from '../db/schema/recovery-cases.ts';
+import { CREDITED_METHODS, type CreditedMethod } from '../domain/recovery-credit.ts';
 import { queryRows, type Queryable } from '../db/client.ts';
 import { findCurrentSettings } from '../db/repositories/companies.repository.ts';
 import {
@@ -28,6 +30,11 @@ interface CaseGroup {
   /** Cohort week (Monday, UTC) of a window case; null for headline-only cases. */
   week_start: string | null;
   steps_sent: number;
+  credited_method: string | null;
+  credited_channel: string | null;
+  credited_step: number | null;
+  decline_category: string | null;
+  holdout: boolean;
   n: Num;
   at_risk_cents: Num;
   recovered_cents: Num;
@@ -67,7 +74,7 @@ export async function presentKpis(companyId: string, q: Queryable, windowDays: n
   const at = now.toISOString();
   const windowScope = cohortSql(companyId, since);
 
-  const [groups, [medianRow], incentiveCost, atRisk, byChannel] = await Promise.all([
+  const [groups, [medianRow], incentiveCost, atRisk, byChannel, clicks, atRiskCases] = await Promise.all([
     queryRows<CaseGroup>(
       q,
       sql`SELECT c.currency COLLATE "C" AS currency, ${outcomeSql(now)} AS outcome,
@@ -75,9 +82,10 @@ export async function presentKpis(companyId: string, q: Queryable, windowDays: n
                  (c.first_failure_at >= ${headline.from.toISOString()}::timestamptz AND c.first_failure_at < ${headline.to.toISOString()}::timestamptz) AS in_headline,
                  CASE WHEN c.first_failure_at >= ${since.toISOString()}::timestamptz
                       THEN to_char(date_trunc('week', c.first_failure_at AT TIME ZONE 'UTC'), 'YYYY-MM-DD') END AS week_start,
-                 c.steps_sent, count(*) AS n, sum(c.amount_at_risk_cents) AS at_risk_cents, sum(c.recovered_cents) AS recovered_cents
+                 c.steps_sent, c.credited_method, c.credited_channel, c.credited_step, c.decline_category, c.holdout,
+                 count(*) AS n, sum(c.amount_at_risk_cents) AS at_risk_cents, sum(c.recovered_cents) AS recovered_cents
           FROM recovery_cases c WHERE ${cohortSql(companyId, from)}
-          GROUP BY 1, 2, 3, 4, 5, 6`,
+          GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11`,
     ),
     queryRows<{ hours: Num }>(
       q,
@@ -94,13 +102,20 @@ export async function presentKpis(companyId: string, q: Queryable, windowDays: n
       sql`SELECT c.currency, sum(c.amount_at_risk_cents) AS cents FROM recovery_cases c
           WHERE c.company_id = ${companyId} AND c.status = 'open' AND c.attribution_ends_at > ${at}::timestamptz GROUP BY c.currency`,
     ),
-    queryRows<{ channel: string; sent: string | number; recovered_cases: string | number }>(
+    queryRows<{ channel: string; sent: Num; outbox: Num }>(
       q,
-      sql`SELECT d.channel, count(*) FILTER (WHERE d.status = 'sent') AS sent, count(*) FILTER (WHERE d.status = 'outbox') AS outbox,
-                 count(DISTINCT c.id) FILTER (WHERE c.status = 'recovered') AS recovered_cases
+      sql`SELECT d.channel, count(*) FILTER (WHERE d.status = 'sent') AS sent, count(*) FILTER (WHERE d.status = 'outbox') AS outbox
           FROM deliveries d JOIN recovery_cases c ON c.id = d.case_id
           WHERE ${windowScope} AND d.company_id = ${companyId} AND d.status IN ('sent', 'outbox') GROUP BY d.channel ORDER BY d.channel`,
     ),
+    // Counted clicks of the window's cases (a cohort case's clicks come after its first failure).
+    queryRows<{ channel: string | null; n: Num }>(
+      q,
+      sql`SELECT e.detail->>'channel' AS channel, count(*) AS n FROM case_events e JOIN recovery_cases c ON c.id = e.case_id
+          WHERE e.company_id = ${companyId} AND e.reason = 'link_clicked' AND e.at >= ${since.toISOString()}::timestamptz
+            AND e.detail->>'counted' = 'true' AND ${windowScope} GROUP BY 1`,
+    ),
+    presentAtRiskCases(companyId, q, now),
   ]);
 
   const n = (v: Num | undefined) => Number(v ?? 0);
@@ -164,13 +179,35 @@ export async function presentKpis(companyId: string, q: Queryable, windowDays: n
   const headlineCounts = countsOf(headlineGroups);
   const windowCounts = countsOf(windowGroups);
 
-  // Step k: cases that got it (more than k steps sent), and cases recovered after exactly k + 1 steps.
-  const byStep: { step: number; nudged: number; recovered_after: number }[] = [];
+  // Credit: each recovered case counts once, for the one method it is credited to (recovery-credit.ts).
+  const recoveredGroups = windowGroups.filter((g) => g.outcome === 'recovered');
+  const methodOf = (g: CaseGroup): CreditedMethod => (CREDITED_METHODS.includes(g.credited_method as CreditedMethod) ? (g.credited_method as CreditedMethod) : 'unattributed');
+  const byMethod = CREDITED_METHODS.map((method) => {
+    const of = recoveredGroups.filter((g) => methodOf(g) === method);
+    return { method, recovered: of.reduce((t, g) => t + n(g.n), 0), amounts: perCurrency(of, (g) => n(g.recovered_cents), currencyOrderOf(money)) };
+  });
+  const isNudgeCredit = (g: CaseGroup) => methodOf(g) === 'nudge' || methodOf(g) === 'manual';
+
+  // Step k: cases that got it (more than k steps sent), and recoveries credited to it.
+  const byStep: { step: number; nudged: number; recovered: number }[] = [];
   for (let step = 0; step < STEPS; step++) {
     const nudged = windowGroups.reduce((t, g) => t + (g.steps_sent > step ? n(g.n) : 0), 0);
-    const recoveredAfter = windowGroups.reduce((t, g) => t + (g.outcome === 'recovered' && g.steps_sent === step + 1 ? n(g.n) : 0), 0);
-    if (nudged > 0) byStep.push({ step, nudged, recovered_after: recoveredAfter });
+    const recovered = recoveredGroups.reduce((t, g) => t + (isNudgeCredit(g) && g.credited_step === step ? n(g.n) : 0), 0);
+    if (nudged > 0 || recovered > 0) byStep.push({ step, nudged, recovered });
   }
+
+  // By decline reason: the failure's category (decline-variant.ts); cases from before it was recorded say so.
+  const categories = new Map<string, CaseGroup[]>();
+  for (const g of windowGroups) {
+    const key = g.decline_category ?? 'not_recorded';
+    categories.set(key, [...(categories.get(key) ?? []), g]);
+  }
+  const byDecline = [...categories.entries()]
+    .map(([category, of]) => {
+      const counts = countsOf(of);
+      return { category, ...counts, rate_count: recoveryRateByCount(counts), amounts: perCurrency(of.filter((g) => g.outcome === 'recovered'), (g) => n(g.recovered_cents), currencyOrderOf(money)) };
+    })
+    .sort((a, b) => b.cases - a.cases || a.category.localeCompare(b.category));
 
   // Cohort weeks: cases by the week of their first failure, stacked by outcome; amounts per currency.
   const weeks = new Map<string, { week_start: string; recovered: number; lost: number; deciding: number; amounts: Map<string, { currency: string; recovered_cents: number; lost_cents: number; deciding_cents: number }> }>();
@@ -211,8 +248,11 @@ export async function presentKpis(companyId: string, q: Queryable, windowDays: n
     deciding: windowCounts.deciding,
     money: moneyLines,
     median_hours_to_recover: median === null || median === undefined ? null : Math.round(Number(median) * 10) / 10,
+    by_method: byMethod,
     by_step: byStep,
-    by_channel: byChannel.map((r) => ({ channel: r.channel, sent: n(r.sent), outbox: n((r as { outbox?: Num }).outbox), recovered_cases: n(r.recovered_cases) })),
+    by_channel: channelRows(byChannel, clicks, recoveredGroups.filter(isNudgeCredit)),
+    by_decline: byDecline,
+    at_risk_cases: atRiskCases,
     weekly,
     formulas: KPI_FORMULAS,
     formulas_url: METRICS_DOC_URL,
@@ -220,3 +260,62 @@ export async function presentKpis(companyId: string, q: Queryable, windowDays: n
 }
 
 export type KpisView = Awaited<ReturnType<typeof presentKpis>>;
+
+function currencyOrderOf(money: Map<string, { cases: number }>): string[] {
+  return [...money.entries()].sort(([a, x], [b, y]) => y.cases - x.cases || a.localeCompare(b)).map(([c]) => c);
+}
+
+/** Sums `of` per currency, in the overview's currency order; currencies with nothing are left out. */
+function perCurrency(groups: CaseGroup[], of: (g: CaseGroup) => number, order: string[]): { currency: string; recovered_cents: number }[] {
+  const sums = new Map<string, number>();
+  for (const g of groups) {
+    const c = (g.currency ?? 'usd').toLowerCase();
+    sums.set(c, (sums.get(c) ?? 0) + of(g));
+  }
+  return [...sums.entries()].sort(([a], [b]) => (order.indexOf(a) + 1 || 1e9) - (order.indexOf(b) + 1 || 1e9)).map(([currency, recovered_cents]) => ({ currency, recovered_cents }));
+}
+
+/** Per channel: messages sent, kept in the outbox, counted clicks, and recoveries credited to it. */
+function channelRows(deliveries: { channel: string; sent: Num; outbox?: Num }[], clicks: { channel: string | null; n: Num }[], credited: CaseGroup[]) {
+  const channels = [...new Set([...deliveries.map((d) => d.channel), ...clicks.map((c) => c.channel ?? 'unknown'), ...credited.map((g) => g.credited_channel ?? 'unknown')])].sort();
+  return channels.map((channel) => {
+    const d = deliveries.find((x) => x.channel === channel);
+    return {
+      channel,
+      sent: Number(d?.sent ?? 0),
+      outbox: Number(d?.outbox ?? 0),
+      clicks: Number(clicks.find((c) => (c.channel ?? 'unknown') === channel)?.n ?? 0),
+      recovered: credited.filter((g) => (g.credited_channel ?? 'unknown') === channel).reduce((t, g) => t + Number(g.n ?? 0), 0),
+    };
+  });
+}
+
+/**
+ * The overview's at-risk list: open cases still inside their window with the most at stake, their
+ * next reminder and when (the company's partial index on open cases by amount).
+ */
+async function presentAtRiskCases(companyId: string, q: Queryable, now: Date, limit = 5) {
+  const rows = await q
+    .select({
+      id: recoveryCases.id,
+      member_name: recoveryCases.memberName,
+      whop_membership_id: recoveryCases.whopMembershipId,
+      amount_at_risk_cents: recoveryCases.amountAtRiskCents,
+      currency: recoveryCases.currency,
+      steps_sent: recoveryCases.stepsSent,
+      next_nudge_at: recoveryCases.nextNudgeAt,
+      attribution_ends_at: recoveryCases.attributionEndsAt,
+      holdout: recoveryCases.holdout,
+    })
+    .from(recoveryCases)
+    .where(and(eq(recoveryCases.companyId, companyId), eq(recoveryCases.status, 'open'), gt(recoveryCases.attributionEndsAt, now)))
+    .orderBy(desc(recoveryCases.amountAtRiskCents), recoveryCases.id)
+    .limit(limit);
+  return rows.map((r) => ({
+    ...r,
+    currency: (r.currency ?? 'usd').toLowerCase(),
+    next_step: r.holdout || r.next_nudge_at === null ? null : r.steps_sent + 1,
+    next_nudge_at: r.holdout ? null : (r.next_nudge_at?.toISOString() ?? null),
+    attribution_ends_at: r.attribution_ends_at.toISOString(),
+  }));
+}

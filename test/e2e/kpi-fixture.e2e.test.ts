@@ -75,6 +75,21 @@ describe.runIf(canRun)('the overview renders the hand-computed fixture', () => {
     expect(await text('week-2026-11-09')).toMatch(/Nov 9\s+1\s+\$0\.00\s+€10\.00\s+0\s+\$0\.00\s+€0\.00\s+2\s+\$40\.00\s+€60\.00/);
   });
 
+  it('credit by method, channel and step sum to the recoveries; by decline reason; the at-risk list', async () => {
+    expect(await text('method-whop_retry')).toMatch(/\t1\t\s*\$25\.00$/);
+    expect(await text('method-nudge')).toMatch(/\t2\t\s*\$40\.00$/);
+    expect(await text('method-manual')).toMatch(/\t1\t\s*€45\.00$/);
+    expect(await text('method-unattributed')).toMatch(/\t1\t\s*€10\.00$/);
+    expect(await text('channel-push')).toBe('Push\t2\t0\t1\t1');
+    expect(await text('channel-email')).toBe('Email\t1\t1\t1\t1');
+    expect(await text('step-1')).toContain('9 cases reached · 2 recoveries credited');
+    expect(await text('decline-card_declined')).toMatch(/^Card declined\t5\t33\.3%/);
+    expect(await text('decline-insufficient_funds')).toContain('Too early to tell');
+    const atRisk = await page.getByTestId('at-risk-case').allInnerTexts();
+    expect(atRisk.map((line) => line.split(' · ')[0])).toEqual(['mem_fixture12 €60.00', 'mem_fixture11 $40.00', 'mem_fixture15 $30.00', 'mem_fixture14 $20.00', 'mem_fixture16 $10.00']);
+    expect(atRisk[0]).toContain('reminder 2');
+  });
+
   it('7 days: mostly undecided, so "Too early to tell", never "100%"', async () => {
     await page.goto(`${service.url}/dashboard/${FIXTURE_COMPANY}?window=7`);
     await expect.poll(() => text('kpi-window-rate')).toMatch(/Too early to tell/);

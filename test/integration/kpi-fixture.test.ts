@@ -100,9 +100,48 @@ describe('KPIs of the hand-computed fixture company', () => {
     const k = await presentKpis(FIXTURE_COMPANY, database.db, 30, FIXTURE_NOW);
     expect(k.median_hours_to_recover).toBe(24); // 2, 12, 24, 48, 72
     expect(k.by_step).toEqual([
-      { step: 0, nudged: 9, recovered_after: 3 }, // steps > 0: 4, 5, 7, 9, 10, 11, 12, 13, 14; recovered after 1: 5, 10, 13
-      { step: 1, nudged: 3, recovered_after: 1 }, // 4, 7, 9; recovered after 2: 4
-      { step: 2, nudged: 1, recovered_after: 0 }, // 7
+      { step: 0, nudged: 9, recovered: 2 }, // steps > 0: 4, 5, 7, 9, 10, 11, 12, 13, 14; credited to reminder 1: 10 (nudge), 5 (manual)
+      { step: 1, nudged: 3, recovered: 1 }, // 4, 7, 9; credited: 4
+      { step: 2, nudged: 1, recovered: 0 }, // 7
+    ]);
+  });
+
+  it('each recovery is credited to one method; by channel and by step sum to the recoveries, not to a multiple', async () => {
+    const k = await presentKpis(FIXTURE_COMPANY, database.db, 30, FIXTURE_NOW);
+    expect(k.by_method).toEqual([
+      { method: 'whop_retry', recovered: 1, amounts: [{ currency: 'usd', recovered_cents: 2500 }] }, // 8
+      { method: 'nudge', recovered: 2, amounts: [{ currency: 'usd', recovered_cents: 4000 }] }, // 4, 10
+      { method: 'manual', recovered: 1, amounts: [{ currency: 'eur', recovered_cents: 4500 }] }, // 5
+      { method: 'churn_saver_retry', recovered: 0, amounts: [] },
+      { method: 'unattributed', recovered: 1, amounts: [{ currency: 'eur', recovered_cents: 1000 }] }, // 13, recovered before credit was recorded
+    ]);
+    expect(k.by_method.reduce((t, m) => t + m.recovered, 0)).toBe(k.recovered);
+    expect(k.by_channel).toEqual([
+      { channel: 'dm', sent: 0, outbox: 1, clicks: 1, recovered: 1 }, // outbox: 11; click: 11; credited: 5 (manual)
+      { channel: 'email', sent: 1, outbox: 1, clicks: 1, recovered: 1 }, // sent 10, outbox 4; 10's scanner click not counted
+      { channel: 'push', sent: 2, outbox: 0, clicks: 1, recovered: 1 }, // 4 twice; credited 4
+    ]);
+  });
+
+  it('recovery by decline reason: cases, rate over decided, recovered per currency', async () => {
+    const k = await presentKpis(FIXTURE_COMPANY, database.db, 30, FIXTURE_NOW);
+    expect(k.by_decline).toEqual([
+      { category: 'card_declined', cases: 5, recovered: 1, lost: 2, deciding: 2, rate_count: { value: 0.3333, decided: 3, deciding: 2, provisional: false }, amounts: [{ currency: 'usd', recovered_cents: 2000 }] },
+      { category: 'insufficient_funds', cases: 3, recovered: 2, lost: 0, deciding: 1, rate_count: { value: 1, decided: 2, deciding: 1, provisional: true }, amounts: [{ currency: 'usd', recovered_cents: 2500 }, { currency: 'eur', recovered_cents: 4500 }] },
+      { category: 'card_expired', cases: 2, recovered: 1, lost: 1, deciding: 0, rate_count: { value: 0.5, decided: 2, deciding: 0, provisional: false }, amounts: [{ currency: 'usd', recovered_cents: 2000 }] },
+      { category: 'generic', cases: 2, recovered: 0, lost: 0, deciding: 2, rate_count: { value: null, decided: 0, deciding: 2, provisional: true }, amounts: [] },
+      { category: 'not_recorded', cases: 1, recovered: 1, lost: 0, deciding: 0, rate_count: { value: 1, decided: 1, deciding: 0, provisional: false }, amounts: [{ currency: 'eur', recovered_cents: 1000 }] },
+    ]);
+  });
+
+  it('the at-risk list: open cases inside their window with the most at stake, their next reminder and when', async () => {
+    const k = await presentKpis(FIXTURE_COMPANY, database.db, 30, FIXTURE_NOW);
+    expect(k.at_risk_cases.map((c) => [c.whop_membership_id, c.amount_at_risk_cents, c.currency, c.next_step, c.next_nudge_at])).toEqual([
+      ['mem_fixture12', 6000, 'eur', 2, '2026-11-21T00:00:00.000Z'],
+      ['mem_fixture11', 4000, 'usd', 2, '2026-11-21T12:00:00.000Z'],
+      ['mem_fixture15', 3000, 'usd', null, null],
+      ['mem_fixture14', 2000, 'usd', null, null],
+      ['mem_fixture16', 1000, 'usd', null, null],
     ]);
   });
 

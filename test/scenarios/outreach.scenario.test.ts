@@ -65,7 +65,7 @@ describe('recovery outreach, day by day', () => {
     // Every manage link goes through our click redirect, one per channel, forwarding to Whop's page.
     expect(trackedLinks(dms[0]!.content)).toEqual([{ companyId, caseId: expect.any(String), step: 0, channel: 'dm', to: manageUrl }]);
     const [mail] = h.smtp.inbox(`dana${seq}@example.test`);
-    expect(trackedLinks(mail!.text)).toEqual([expect.objectContaining({ step: 0, channel: 'email', to: manageUrl })]);
+    expect(trackedLinks(mail!.text ?? "")).toEqual([expect.objectContaining({ step: 0, channel: 'email', to: manageUrl })]);
     expect(mail?.text).not.toContain(`${manageUrl}`);
     expect(mail?.text).toMatch(/3 free days/);
     expect(mail?.html).toMatch(/href="https:\/\/recover\.example\.test\/r\/c1\./);
@@ -218,7 +218,7 @@ describe('recovery outreach with nothing configured (embedded default)', () => {
     expect(await sendDueNudges(h.deps)).toMatchObject({ sent: 1 });
     const { rows } = await database.sql.query<{ channel: string; status: string; rendered_body: string }>(`SELECT channel, status, rendered_body FROM deliveries ORDER BY channel`);
     expect(rows.map((r) => `${r.channel}:${r.status}`)).toEqual(['dm:outbox', 'email:outbox', 'push:outbox']);
-    for (const r of rows.map(decrypted)) expect(trackedLinks(r.rendered_body).map((l) => l.to)).toEqual(['https://whop.com/billing/manage/mem_box']);
+    for (const r of rows.map(decrypted)) expect(trackedLinks(r.rendered_body).map((l) => l?.to)).toEqual(['https://whop.com/billing/manage/mem_box']);
     expect(h.whop.calls).toHaveLength(0);
     expect(h.smtp.messages).toHaveLength(0);
   });

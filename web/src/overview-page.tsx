@@ -1,6 +1,7 @@
 import { lazy, Suspense } from 'react';
 import { companyPath } from './api.ts';
 import { ChannelTable } from './channel-table.tsx';
+import { AtRiskList, DeclineTable, MethodTable } from './credit-tables.tsx';
 import { ErrorView, Loading } from './error-view.tsx';
 import { HowWeCount, KpiTiles } from './kpi-tiles.tsx';
 import { setQuery, useLocation } from './router.ts';
@@ -72,6 +73,15 @@ export function OverviewPage({ companyId }: { companyId: string }) {
               </figcaption>
             </figure>
           </section>
+          <section className="card" aria-labelledby="at-risk-heading">
+            <h2 id="at-risk-heading">Most at stake now</h2>
+            <AtRiskList companyId={companyId} cases={data.at_risk_cases} />
+          </section>
+          <section className="card" aria-labelledby="method-heading">
+            <h2 id="method-heading">What recovered the money</h2>
+            <p className="muted small">Each recovery counts once, for the one thing it is credited to.</p>
+            <MethodTable methods={data.by_method} />
+          </section>
           <div className="grid-2">
             <section className="card" aria-labelledby="funnel-heading">
               <h2 id="funnel-heading">By reminder</h2>
@@ -82,6 +92,10 @@ export function OverviewPage({ companyId }: { companyId: string }) {
               <ChannelTable channels={data.by_channel} />
             </section>
           </div>
+          <section className="card" aria-labelledby="decline-heading">
+            <h2 id="decline-heading">By decline reason</h2>
+            <DeclineTable declines={data.by_decline} />
+          </section>
         </>
       )}
     </div>

@@ -34,6 +34,11 @@ export interface Rate {
   provisional: boolean;
 }
 
+export interface CurrencyAmount {
+  currency: string;
+  recovered_cents: number;
+}
+
 export interface MoneyLine {
   currency: string;
   cases: number;
@@ -67,8 +72,11 @@ export interface Kpis {
   deciding: number;
   money: MoneyLine[];
   median_hours_to_recover: number | null;
-  by_step: { step: number; nudged: number; recovered_after: number }[];
-  by_channel: { channel: Channel; sent: number; outbox: number; recovered_cases: number }[];
+  by_method: { method: 'whop_retry' | 'nudge' | 'manual' | 'churn_saver_retry' | 'unattributed'; recovered: number; amounts: CurrencyAmount[] }[];
+  by_step: { step: number; nudged: number; recovered: number }[];
+  by_channel: { channel: Channel; sent: number; outbox: number; clicks: number; recovered: number }[];
+  by_decline: { category: string; cases: number; recovered: number; lost: number; deciding: number; rate_count: Rate; amounts: CurrencyAmount[] }[];
+  at_risk_cases: { id: string; member_name: string | null; whop_membership_id: string; amount_at_risk_cents: number; currency: string; steps_sent: number; next_step: number | null; next_nudge_at: string | null; attribution_ends_at: string; holdout: boolean }[];
   weekly: { week_start: string; recovered: number; lost: number; deciding: number; amounts: { currency: string; recovered_cents: number; lost_cents: number; deciding_cents: number }[] }[];
   formulas: Record<string, string>;
   formulas_url: string;

@@ -37,6 +37,8 @@ export const recoveryCases = pgTable('recovery_cases', {
   creditedStep: integer('credited_step'),
   /** domain/decline-variant.ts of the failure reason, kept in clear for grouping. */
   declineCategory: text('decline_category'),
+  /** In the control group: gets nothing from us (issue #12 §3); decided when the case opens. */
+  holdout: boolean('holdout').notNull().default(false),
   createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
 });
