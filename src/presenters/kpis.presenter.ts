@@ -13,6 +13,7 @@ import {
   type OutcomeCounts,
   type Rate,
 } from '../domain/kpi-formulas.ts';
+import { ASSUMED_BASELINE_RATE, incrementalRevenue, newcombeLift, PLANNED_MIN_LIFT, plannedSampleSize, seededRandom, type IncrementalRevenue } from '../domain/lift.ts';
 import { cohortSql, outcomeSql } from './kpi-sql.ts';
 
 const DAY_MS = 86_400_000;
@@ -68,7 +69,7 @@ export interface MoneyLine {
  */
 export async function presentKpis(companyId: string, q: Queryable, windowDays: number, now: Date) {
   const since = new Date(now.getTime() - windowDays * DAY_MS);
-  const { attributionWindowDays } = await findCurrentSettings(q, companyId);
+  const { attributionWindowDays, outreach } = await findCurrentSettings(q, companyId);
   const headline = headlineCohort(now, windowDays, attributionWindowDays);
   const from = headline.from < since ? headline.from : since;
   const at = now.toISOString();
@@ -228,6 +229,8 @@ export async function presentKpis(companyId: string, q: Queryable, windowDays: n
     .sort((a, b) => a.week_start.localeCompare(b.week_start))
     .map((w) => ({ ...w, amounts: [...w.amounts.values()].sort((a, b) => currencyOrder.indexOf(a.currency) - currencyOrder.indexOf(b.currency)) }));
 
+  const controlGroup = await presentControlGroup(companyId, q, windowGroups, windowScope, now, outreach.holdout_percent);
+
   const median = medianRow?.hours;
   return {
     window_days: windowDays,
@@ -253,6 +256,7 @@ export async function presentKpis(companyId: string, q: Queryable, windowDays: n
     by_channel: channelRows(byChannel, clicks, recoveredGroups.filter(isNudgeCredit)),
     by_decline: byDecline,
     at_risk_cases: atRiskCases,
+    control_group: controlGroup,
     weekly,
     formulas: KPI_FORMULAS,
     formulas_url: METRICS_DOC_URL,
@@ -260,6 +264,67 @@ export async function presentKpis(companyId: string, q: Queryable, windowDays: n
 }
 
 export type KpisView = Awaited<ReturnType<typeof presentKpis>>;
+
+/**
+ * Treated vs control (held-out) cases of the window, over decided cases: the rates, the lift with
+ * its Newcombe interval, the incremental net revenue per currency with a member bootstrap
+ * interval, and how many more decided cases the planned (fixed-horizon) sample needs. The
+ * per-member read runs only when the window has held-out decided cases.
+ */
+async function presentControlGroup(companyId: string, q: Queryable, windowGroups: CaseGroup[], windowScope: ReturnType<typeof cohortSql>, now: Date, holdoutPercent: number) {
+  const groupOf = (holdout: boolean) => {
+    const of = windowGroups.filter((g) => g.holdout === holdout);
+    const k = { cases: 0, recovered: 0, lost: 0, deciding: 0 };
+    for (const g of of) {
+      k.cases += Number(g.n);
+      k[g.outcome] += Number(g.n);
+    }
+    return { ...k, decided: k.recovered + k.lost, rate: recoveryRateByCount(k) };
+  };
+  const treated = groupOf(false);
+  const control = groupOf(true);
+  const lift = newcombeLift(treated, control);
+  const decided = treated.decided + control.decided;
+  const share = holdoutPercent > 0 ? holdoutPercent / 100 : decided > 0 ? control.decided / decided : 0;
+  const baseline = control.decided >= 10 && control.rate.value !== null ? control.rate.value : ASSUMED_BASELINE_RATE;
+  const planned = plannedSampleSize(baseline, PLANNED_MIN_LIFT, share);
+  const incremental: ({ currency: string } & IncrementalRevenue)[] = [];
+  if (control.decided > 0 && treated.decided > 0) {
+    const members = await queryRows<{ holdout: boolean; currency: string | null; cases: Num; recovered: Num; incentive: Num }>(
+      q,
+      sql`SELECT c.holdout, c.currency, coalesce(c.whop_user_id, c.whop_membership_id) AS member, count(*) AS cases,
+                 coalesce(sum(c.recovered_cents) FILTER (WHERE c.status = 'recovered'), 0) AS recovered,
+                 coalesce(sum((SELECT sum(i.cost_cents) FROM incentives i WHERE i.case_id = c.id AND i.status = 'granted')), 0) AS incentive
+          FROM recovery_cases c WHERE ${windowScope} AND ${outcomeSql(now)} <> 'deciding'
+          GROUP BY 1, 2, 3`,
+    );
+    const currencies = [...new Set(members.map((m) => (m.currency ?? 'usd').toLowerCase()))].sort();
+    for (const currency of currencies) {
+      const inCurrency = members.filter((m) => (m.currency ?? 'usd').toLowerCase() === currency);
+      const outcome = (m: (typeof members)[number], net: boolean) => ({ cases: Number(m.cases), netCents: Number(m.recovered) - (net ? Number(m.incentive) : 0) });
+      const t = inCurrency.filter((m) => !m.holdout).map((m) => outcome(m, true));
+      const c = inCurrency.filter((m) => m.holdout).map((m) => outcome(m, false));
+      // Seeded by the company: the same data shows the same interval on every load.
+      incremental.push({ currency, ...incrementalRevenue(t, c, seededRandom(seedOf(`${companyId}:${currency}`))) });
+    }
+  }
+  return {
+    holdout_percent: holdoutPercent,
+    treated,
+    control,
+    lift,
+    planned_decided: Number.isFinite(planned) ? planned : null,
+    more_decided_needed: Number.isFinite(planned) ? Math.max(0, planned - decided) : null,
+    measuring: !Number.isFinite(planned) || decided < planned,
+    incremental,
+  };
+}
+
+function seedOf(text: string): number {
+  let h = 2166136261;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 16777619);
+  return h >>> 0;
+}
 
 function currencyOrderOf(money: Map<string, { cases: number }>): string[] {
   return [...money.entries()].sort(([a, x], [b, y]) => y.cases - x.cases || a.localeCompare(b)).map(([c]) => c);

@@ -47,7 +47,7 @@ export type SendNudgeResult =
   | { ok: true; outcome: 'sent'; step: number; channels: Partial<Record<DeliveryChannel, string>> }
   | { ok: true; outcome: 'waiting'; step: number; retryAt: Date; why: string }
   | { ok: true; outcome: 'recovered_by_retry'; step: number }
-  | { ok: false; reason: 'not_found' | 'case_closed' | 'no_steps_left' | 'not_due' };
+  | { ok: false; reason: 'not_found' | 'case_closed' | 'no_steps_left' | 'not_due' | 'held_out' };
 
 /** Link retries when the manage URL cannot be had (nothing is sent or counted meanwhile). */
 const LINK_RETRY_MS = 10 * 60_000;
@@ -71,6 +71,11 @@ export async function sendNudge(deps: OutreachDeps, caseOrId: string | StoredCas
   if (c.status !== 'open') {
     await release({ nextNudgeAt: null });
     return { ok: false, reason: 'case_closed' };
+  }
+  // Issue #12: the control group gets nothing from us (no nudge, incentive, payment retry or offer).
+  if (c.holdout) {
+    await release({ nextNudgeAt: null });
+    return { ok: false, reason: 'held_out' };
   }
   const settings = await settingsOf(deps, c.companyId, c.settingsVersion);
   const step = stepIndexFor(settings.reminder_offsets_days, c.stepsSent);

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { presentCompanyList } from '../../src/presenters/admin-overview.presenter.ts';
 import { presentKpis } from '../../src/presenters/kpis.presenter.ts';
-import { FIXTURE_COMPANY, FIXTURE_NOW, OTHER_COMPANY, seedKpiFixture } from '../support/kpi-fixture.ts';
+import { FIXTURE_COMPANY, FIXTURE_NOW, LIFT_COMPANY, OTHER_COMPANY, seedKpiFixture } from '../support/kpi-fixture.ts';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.ts';
 
 // Every value below was computed by hand from the table in test/support/kpi-fixture.ts.
@@ -149,6 +149,7 @@ describe('KPIs of the hand-computed fixture company', () => {
     const { companies } = await presentCompanyList(database.db, FIXTURE_NOW);
     expect(companies).toEqual([
       { company_id: FIXTURE_COMPANY, title: 'Fixture Club', open_cases: 7, recovered_30d: [{ currency: 'eur', recovered_cents: 5500 }, { currency: 'usd', recovered_cents: 6500 }] },
+      { company_id: LIFT_COMPANY, title: 'Lift Club', open_cases: 1, recovered_30d: [{ currency: 'usd', recovered_cents: 8000 }] },
       { company_id: OTHER_COMPANY, title: 'Other Club', open_cases: 0, recovered_30d: [{ currency: 'usd', recovered_cents: 7777 }] },
     ]);
     const k = await presentKpis(FIXTURE_COMPANY, database.db, 30, FIXTURE_NOW);
@@ -159,5 +160,30 @@ describe('KPIs of the hand-computed fixture company', () => {
     const k = await presentKpis(OTHER_COMPANY, database.db, 30, FIXTURE_NOW);
     expect(k.money).toEqual([expect.objectContaining({ currency: 'usd', recovered_cents: 7777, incentive_cost_cents: 999 })]);
     expect(k.cases_opened).toBe(1);
+  });
+
+  it('control group: treated vs held-out rates over decided cases, the lift with its Newcombe interval, incremental revenue, and how many more cases are needed', async () => {
+    const k = await presentKpis(LIFT_COMPANY, database.db, 30, FIXTURE_NOW);
+    const g = k.control_group;
+    expect(g.treated).toEqual({ cases: 11, recovered: 7, lost: 3, deciding: 1, decided: 10, rate: { value: 0.7, decided: 10, deciding: 1, provisional: false } });
+    expect(g.control).toEqual({ cases: 5, recovered: 1, lost: 4, deciding: 0, decided: 5, rate: { value: 0.2, decided: 5, deciding: 0, provisional: false } });
+    // 0.7 − 0.2; interval from Wilson (7/10) and (1/5) by the square-and-add rule, computed independently.
+    expect(g.lift.estimate).toBeCloseTo(0.5, 10);
+    expect(g.lift.lower).toBeCloseTo(-0.021646, 5);
+    expect(g.lift.upper).toBeCloseTo(0.752521, 5);
+    // Fixed horizon: 10 points over the assumed 30 % baseline (control has < 10 decided), a third held out → 778.
+    expect({ planned: g.planned_decided, more: g.more_decided_needed, measuring: g.measuring }).toEqual({ planned: 778, more: 763, measuring: true });
+    // (net per treated case − recovered per control case) × treated cases = ((7000 − 100) / 10 − 1000 / 5) × 10.
+    expect(g.incremental).toHaveLength(1);
+    const [usd] = g.incremental;
+    expect(usd).toMatchObject({ currency: 'usd', estimate: 4900 });
+    expect(usd!.lower!).toBeLessThan(4900);
+    expect(usd!.upper!).toBeGreaterThan(4900);
+    expect((await presentKpis(LIFT_COMPANY, database.db, 30, FIXTURE_NOW)).control_group.incremental).toEqual(g.incremental);
+  });
+
+  it('without a control group there is no lift, and it says so', async () => {
+    const k = await presentKpis(FIXTURE_COMPANY, database.db, 30, FIXTURE_NOW);
+    expect(k.control_group).toMatchObject({ holdout_percent: 0, control: { decided: 0 }, lift: { estimate: null }, planned_decided: null, more_decided_needed: null, measuring: true, incremental: [] });
   });
 });

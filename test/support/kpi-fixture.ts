@@ -9,6 +9,8 @@ import type { SqlRunner } from '../../src/db/client.ts';
  */
 export const FIXTURE_COMPANY = 'biz_fixture';
 export const OTHER_COMPANY = 'biz_fixture_other';
+/** A company with a control group: treated and held-out cases, for the lift. */
+export const LIFT_COMPANY = 'biz_fixture_lift';
 /** A Friday. */
 export const FIXTURE_NOW = new Date('2026-11-20T12:00:00.000Z');
 
@@ -36,6 +38,8 @@ interface FixtureCase {
   category?: string;
   /** Next reminder due, days after FIXTURE_NOW. */
   nextNudgeInDays?: number;
+  /** In the control group. */
+  holdout?: boolean;
 }
 
 export const FIXTURE_CASES: FixtureCase[] = [
@@ -64,6 +68,12 @@ export const FIXTURE_CASES: FixtureCase[] = [
   { no: 18, d: 35, status: 'open', currency: 'usd', risk: 800, steps: 3, window: 60 },
   // Another company's case: must never show up.
   { no: 19, d: 10, status: 'recovered', currency: 'usd', risk: 7777, recovered: 7777, hoursToRecover: 1, steps: 1, company: OTHER_COMPANY, incentive: { status: 'granted', cost: 999 } },
+  // The control-group company: treated 7 recovered of 10 decided (+1 deciding), control 1 of 5.
+  ...[20, 21, 22, 23, 24, 25, 26].map((no): FixtureCase => ({ no, d: 20, status: 'recovered', currency: 'usd', risk: 1000, recovered: 1000, hoursToRecover: 10, steps: 1, company: LIFT_COMPANY, ...(no === 20 ? { incentive: { status: 'granted' as const, cost: 100 } } : {}) })),
+  ...[27, 28, 29].map((no): FixtureCase => ({ no, d: 20, status: 'closed_no_recovery', currency: 'usd', risk: 1000, steps: 3, company: LIFT_COMPANY })),
+  { no: 30, d: 20, status: 'recovered', currency: 'usd', risk: 1000, recovered: 1000, hoursToRecover: 30, steps: 0, company: LIFT_COMPANY, holdout: true },
+  ...[31, 32, 33, 34].map((no): FixtureCase => ({ no, d: 20, status: 'closed_no_recovery', currency: 'usd', risk: 1000, steps: 0, company: LIFT_COMPANY, holdout: true })),
+  { no: 35, d: 3, status: 'open', currency: 'usd', risk: 1000, steps: 1, company: LIFT_COMPANY },
 ];
 
 /** Deliveries (case no, step, channel, status). */
@@ -89,7 +99,8 @@ export const fixtureCaseId = (no: number) => `00000000-0000-4000-8000-${String(n
 
 /** Writes the fixture's companies, cases, incentives and deliveries. */
 export async function seedKpiFixture(sql: SqlRunner): Promise<void> {
-  for (const company of [FIXTURE_COMPANY, OTHER_COMPANY]) await sql.query(`INSERT INTO companies (company_id, title) VALUES ($1, $2) ON CONFLICT DO NOTHING`, [company, company === FIXTURE_COMPANY ? 'Fixture Club' : 'Other Club']);
+  for (const [company, title] of [[FIXTURE_COMPANY, 'Fixture Club'], [OTHER_COMPANY, 'Other Club'], [LIFT_COMPANY, 'Lift Club']] as const)
+    await sql.query(`INSERT INTO companies (company_id, title) VALUES ($1, $2) ON CONFLICT DO NOTHING`, [company, title]);
   for (const c of FIXTURE_CASES) {
     const first = new Date(FIXTURE_NOW.getTime() - c.d * DAY);
     const windowDays = c.window ?? 14;
@@ -98,8 +109,8 @@ export async function seedKpiFixture(sql: SqlRunner): Promise<void> {
     await sql.query(
       `INSERT INTO recovery_cases (id, company_id, whop_membership_id, whop_user_id, status, amount_at_risk_cents, recovered_cents, currency,
          first_failure_at, last_failure_at, recovered_at, closed_at, attribution_window_days, attribution_ends_at, settings_version, steps_sent, failure_count,
-         credited_method, credited_channel, credited_step, decline_category, next_nudge_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10, $11, $12, $13, 1, $14, 1, $15, $16, $17, $18, $19)`,
+         credited_method, credited_channel, credited_step, decline_category, next_nudge_at, holdout)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10, $11, $12, $13, 1, $14, 1, $15, $16, $17, $18, $19, $20)`,
       [
         fixtureCaseId(c.no),
         c.company ?? FIXTURE_COMPANY,
@@ -120,6 +131,7 @@ export async function seedKpiFixture(sql: SqlRunner): Promise<void> {
         c.credit?.[2] ?? null,
         c.category ?? null,
         c.nextNudgeInDays === undefined ? null : new Date(FIXTURE_NOW.getTime() + c.nextNudgeInDays * DAY).toISOString(),
+        c.holdout === true,
       ],
     );
     if (c.incentive)

@@ -77,7 +77,7 @@ function memberName(c: RecoveryCase): string {
 type Result = { ok: boolean; message: string };
 
 /** Nudge now / Cancel case / Cancel membership / Terminate, each confirmed, each answered in words. */
-export function CaseActions({ companyId, recoveryCase, onDone }: { companyId: string; recoveryCase: RecoveryCase; onDone: () => void }) {
+export function CaseActions({ companyId, recoveryCase, onDone }: { companyId: string; recoveryCase: RecoveryCase & { holdout?: boolean }; onDone: () => void }) {
   const { me } = useSession();
   const [pending, setPending] = useState<ActionName | null>(null);
   const [busy, setBusy] = useState(false);
@@ -106,6 +106,11 @@ export function CaseActions({ companyId, recoveryCase, onDone }: { companyId: st
   return (
     <section className="card actions" aria-labelledby="actions-heading">
       <h2 id="actions-heading">Actions</h2>
+      {!closed && recoveryCase.holdout === true && (
+        <p className="muted small" data-testid="actions-holdout-note">
+          This case is in the control group: Churn Saver sends it no reminder, so the dashboard can measure what reminders add.
+        </p>
+      )}
       {closed && (
         <p className="muted small" data-testid="actions-closed-note">
           This case is {recoveryCase.status === 'recovered' ? 'recovered' : 'closed'}: there is nothing left to do, so these actions are off.
@@ -122,7 +127,7 @@ export function CaseActions({ companyId, recoveryCase, onDone }: { companyId: st
               setResult(null);
               setPending(name);
             }}
-            disabled={busy || closed}
+            disabled={busy || closed || (name === 'nudge' && recoveryCase.holdout === true)}
           >
             {ACTIONS[name].label}
           </button>

@@ -90,6 +90,12 @@ function describeEvent(event: CaseEvent, detail: Record<string, unknown>, notes:
     case 'case_cancelled':
       if (text('why')) notes.push(text('why')!);
       return 'Case cancelled';
+    case 'holdout_assigned':
+      notes.push("Churn Saver sends this member nothing (no reminder, incentive, payment retry or offer); Whop's own emails and retries still happen.");
+      return 'In the control group';
+    case 'link_clicked':
+      if (detail.counted === false) notes.push(`Not counted as a click: ${humanize(String(detail.why ?? 'automated'))}`);
+      return `Link clicked in reminder ${typeof detail.step === 'number' ? detail.step + 1 : ''} (${CHANNEL_LABELS[String(detail.channel)] ?? String(detail.channel)})`;
     case 'nudge_requested':
       if (detail.force === true) notes.push('Minimum gap ignored (forced)');
       return 'Nudge requested';

@@ -142,7 +142,7 @@ export interface Incentive {
 }
 
 export interface CaseDetail {
-  case: RecoveryCase;
+  case: RecoveryCase & { holdout?: boolean; credited_method?: string | null; credited_channel?: string | null; credited_step?: number | null };
   timeline: CaseEvent[];
   deliveries: Delivery[];
   incentives: Incentive[];

@@ -42,10 +42,11 @@ function columnsOf(d: DerivedCase, now: Date) {
   };
 }
 
-export async function insertCase(q: Queryable, d: DerivedCase, settingsVersion: number, now: Date, nextNudgeAt: Date | null): Promise<string> {
+/** `holdout`: the case is in the control group (assign-holdout.ts), decided once, when it opens. */
+export async function insertCase(q: Queryable, d: DerivedCase, settingsVersion: number, now: Date, nextNudgeAt: Date | null, holdout = false): Promise<string> {
   const rows = await q
     .insert(recoveryCases)
-    .values({ companyId: d.companyId, whopMembershipId: d.whopMembershipId, settingsVersion, createdAt: now, nextNudgeAt, ...columnsOf(d, now) })
+    .values({ companyId: d.companyId, whopMembershipId: d.whopMembershipId, settingsVersion, createdAt: now, nextNudgeAt, holdout, ...columnsOf(d, now) })
     .returning({ id: recoveryCases.id });
   return rows[0]!.id;
 }

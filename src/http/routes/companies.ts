@@ -51,7 +51,8 @@ function filtersOf(query: Filters) {
 }
 
 /** Why a "nudge now" sent nothing, in words (the reason code goes along). */
-const NUDGE_NOT_SENT: Record<'not_found' | 'case_closed' | 'no_steps_left' | 'not_due', string> = {
+const NUDGE_NOT_SENT: Record<'not_found' | 'case_closed' | 'no_steps_left' | 'not_due' | 'held_out', string> = {
+  held_out: 'this case is in the control group: Churn Saver sends it nothing, so the dashboard can measure what reminders add',
   not_found: 'the case no longer exists',
   case_closed: 'the case is no longer open; nothing was sent',
   no_steps_left: 'every reminder of this case has already gone out; nothing was sent',
