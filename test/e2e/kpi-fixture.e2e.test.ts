@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WEB_DIST } from '../../src/http/routes/dashboard-pages.ts';
-import { FIXTURE_COMPANY, FIXTURE_NOW, fixtureCaseId, seedKpiFixture } from '../support/kpi-fixture.ts';
+import { FIXTURE_COMPANY, FIXTURE_NOW, fixtureCaseId, LIFT_COMPANY, seedKpiFixture } from '../support/kpi-fixture.ts';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.ts';
 import { startTestService, type TestService } from '../support/test-service.ts';
 
@@ -121,5 +121,17 @@ describe.runIf(canRun)('the overview renders the hand-computed fixture', () => {
     await page.goto(`${service.url}/dashboard/${FIXTURE_COMPANY}/cases/${fixtureCaseId(4)}`);
     await page.getByTestId('timeline').waitFor();
     expect(await text('timeline')).toContain('Reminder 1 by Email: kept in the outbox (not sent: provider not configured)');
+  });
+
+  it('the control group: treated vs held-out rates, the lift with its interval, extra revenue, and "measuring"', async () => {
+    await page.goto(`${service.url}/dashboard/${LIFT_COMPANY}`);
+    await page.getByTestId('control-group').waitFor();
+    expect(await text('control-treated')).toMatch(/70%\s+of 10 decided · 1 still deciding/);
+    expect(await text('control-held-out')).toMatch(/20%\s+of 5 decided/);
+    expect(await text('control-lift')).toMatch(/\+50\.0 pts\s+95 % interval −2\.2 pts to \+75\.3 pts/);
+    expect(await text('control-incremental-usd')).toMatch(/^\$49\.00\s+95 % interval/);
+    expect(await text('control-measuring')).toContain('about 763 more decided cases needed');
+    await page.goto(`${service.url}/dashboard/${FIXTURE_COMPANY}`);
+    await expect.poll(() => text('control-none')).toContain('hold out a share of members in Settings');
   });
 });

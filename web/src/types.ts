@@ -78,8 +78,30 @@ export interface Kpis {
   by_decline: { category: string; cases: number; recovered: number; lost: number; deciding: number; rate_count: Rate; amounts: CurrencyAmount[] }[];
   at_risk_cases: { id: string; member_name: string | null; whop_membership_id: string; amount_at_risk_cents: number; currency: string; steps_sent: number; next_step: number | null; next_nudge_at: string | null; attribution_ends_at: string; holdout: boolean }[];
   weekly: { week_start: string; recovered: number; lost: number; deciding: number; amounts: { currency: string; recovered_cents: number; lost_cents: number; deciding_cents: number }[] }[];
+  control_group: ControlGroup;
   formulas: Record<string, string>;
   formulas_url: string;
+}
+
+export interface ControlGroupSide {
+  cases: number;
+  recovered: number;
+  lost: number;
+  deciding: number;
+  decided: number;
+  rate: Rate;
+}
+
+export interface ControlGroup {
+  holdout_percent: number;
+  treated: ControlGroupSide;
+  control: ControlGroupSide;
+  /** Proportions (0.05 = 5 percentage points). */
+  lift: { estimate: number | null; lower: number | null; upper: number | null };
+  planned_decided: number | null;
+  more_decided_needed: number | null;
+  measuring: boolean;
+  incremental: { currency: string; estimate: number | null; lower: number | null; upper: number | null }[];
 }
 
 export interface RecoveryCase {
@@ -170,6 +192,8 @@ export interface Settings {
   min_gap_hours: number;
   quiet_hours: QuietHours | null;
   retry_payment_first: boolean;
+  /** Percent of members held out as the control group (0–50). */
+  holdout_percent?: number;
   templates: Partial<Record<Channel, ChannelTemplates>>;
   /** Anything the server adds later is kept as it came and sent back unchanged. */
   [other: string]: unknown;
