@@ -114,4 +114,10 @@ export const KPI_FORMULAS = {
   net_recovered_cents: 'Recovered − incentive cost, per currency.',
   median_hours_to_recover: 'Middle value of the time from first failure to the recovering payment.',
   currencies: 'Amounts are never added across currencies: each currency has its own line.',
+  credited_method: "Each recovery counts once: for the last reminder link the member clicked, else the last reminder delivered before the payment (a reminder sent by hand counts as a manual action), else our payment retry, else Whop's own retry.",
+  by_decline: 'Cases grouped by why the payment failed; the rate is over decided cases, as above.',
+  at_risk_cases: 'Open cases still inside their window, largest amount first, with their next reminder.',
+  lift: 'Recovery rate with Churn Saver minus the rate of the control group (members we send nothing), over decided cases, with a 95 % interval.',
+  incremental_revenue: 'What the treated cases recovered, net of incentives, beyond what the control group rate would have given them; per currency, with a 95 % interval.',
+  measuring: 'The result is final once the planned number of decided cases is reached; until then it is marked interim.',
 } as const;

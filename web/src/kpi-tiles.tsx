@@ -116,6 +116,12 @@ const FORMULA_LABELS: Record<string, string> = {
   net_recovered_cents: 'Net recovered',
   median_hours_to_recover: 'Median time to recover',
   currencies: 'Currencies',
+  credited_method: 'What recovered the money',
+  by_decline: 'By decline reason',
+  at_risk_cases: 'Most at stake now',
+  lift: 'Lift',
+  incremental_revenue: 'Extra revenue',
+  measuring: 'Measuring',
 };
 
 /** The server's own plain-language definitions, and a link to the full ones with formulas. */
