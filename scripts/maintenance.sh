@@ -143,10 +143,15 @@ SQL
 fi
 
 section "pg-boss jobs"
-psql_report <<'SQL'
+# A database migrated (db:migrate, a restore) but never started has no pg-boss schema yet.
+if [[ $(run_psql -Atc "SELECT to_regclass('pgboss.job') IS NOT NULL") != t ]]; then
+  echo "no pgboss.job table: the service has not started on this database yet"
+else
+  psql_report <<'SQL'
 SELECT name AS queue, state::text, count(*) AS jobs, min(created_on)::timestamptz(0) AS oldest
 FROM pgboss.job GROUP BY 1, 2 ORDER BY 1, 2;
 SQL
+fi
 if [[ $(run_psql -Atc "SELECT to_regclass('pgboss.archive') IS NOT NULL") == t ]]; then
   purge="DELETE FROM pgboss.archive WHERE archived_on < now() - interval '$archive_days days'"
   if $report_only; then echo "would run: $purge"; else run_psql -c "$purge"; fi

@@ -13,6 +13,8 @@ import { startQueue } from './worker/queue.ts';
 import { startWorker } from './worker/worker.ts';
 import { startNudgeLoop } from './worker/nudge-loop.ts';
 import { createEmailSender } from './integrations/email/email-sender.ts';
+import { endpointGenerationOf } from './integrations/whop/api-version.ts';
+import { createReferenceResolver } from './services/resolve-webhook-references.ts';
 import { createWhopGateway } from './integrations/whop/whop-gateway.ts';
 import type { OutreachDeps } from './services/send-nudge.ts';
 import { createUserTokenVerifier } from './integrations/whop/user-token-verifier.ts';
@@ -23,6 +25,8 @@ import { createFieldCipher } from './integrations/crypto/field-cipher.ts';
 import type { Keyring } from './integrations/crypto/encryption-keys.ts';
 import { censusStoredKeys, describeUnreadableKeys } from './services/check-stored-keys.ts';
 import { resolveLookupHashKey } from './services/resolve-lookup-hash-key.ts';
+import { tmpdir } from 'node:os';
+import { createExternalProbe, smtpTarget, whopApiTarget, type ExternalProbe } from './services/probe-external.ts';
 
 export interface RuntimeOptions {
   config: Config;
@@ -58,6 +62,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     options.database ??
     (await openDatabase({
       databaseUrl: config.DATABASE_URL,
+      directUrl: config.DIRECT_URL,
       dataDir: config.DATA_DIR,
       statementTimeoutMs: config.DB_STATEMENT_TIMEOUT_MS,
       idleInTransactionTimeoutMs: config.DB_IDLE_IN_TRANSACTION_TIMEOUT_MS,
@@ -96,22 +101,41 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   const outreach: OutreachDeps = {
     db: database.db,
     clock,
-    whop: config.WHOP_API_KEY ? createWhopGateway({ apiKey: config.WHOP_API_KEY, baseURL: config.WHOP_API_BASE_URL, appID: config.WHOP_APP_ID }) : null,
+    whop: config.WHOP_API_KEY ? createWhopGateway({ apiKey: config.WHOP_API_KEY, baseURL: config.WHOP_API_BASE_URL, appID: config.WHOP_APP_ID, apiVersion: config.WHOP_API_VERSION }) : null,
     email: config.SMTP_HOST
       ? createEmailSender({ host: config.SMTP_HOST, port: config.SMTP_PORT, user: config.SMTP_USER, pass: config.SMTP_PASS, from: config.SMTP_FROM!, secure: config.SMTP_SECURE })
       : null,
     links: { publicUrl: config.PUBLIC_URL ?? `http://localhost:${config.PORT}`, signingKey: linkSigningKey },
     metrics,
   };
+  // The pinned version decides which endpoint shapes we call and which payload shapes webhooks carry.
+  logger.info({ whopApiVersion: config.WHOP_API_VERSION, endpoints: endpointGenerationOf(config.WHOP_API_VERSION), whopApi: outreach.whop ? 'configured' : 'off' }, 'whop api version pinned');
   let nudges: ReturnType<typeof startNudgeLoop> | undefined;
   if (runsWorker) {
-    await startWorker({ db: database.db, boss, clock, logger, metrics, rawWebhookRetentionDays: config.RAW_WEBHOOK_RETENTION_DAYS });
+    await startWorker({
+      db: database.db,
+      boss,
+      clock,
+      logger,
+      metrics,
+      rawWebhookRetentionDays: config.RAW_WEBHOOK_RETENTION_DAYS,
+      resolveReferences: createReferenceResolver(outreach.whop, { clock }),
+    });
     nudges = startNudgeLoop(outreach, { intervalMs: config.NUDGE_INTERVAL_SECONDS * 1000, logger });
   }
 
   let app: FastifyInstance | undefined;
   let url: string | undefined;
+  let externalProbe: ExternalProbe | undefined;
   if (runsWeb) {
+    // What /api/health reports as `external`: probed in the background, never per health request.
+    externalProbe = createExternalProbe(
+      [
+        ...(config.WHOP_API_KEY ? [whopApiTarget(config.WHOP_API_BASE_URL)] : []),
+        ...(config.SMTP_HOST ? [smtpTarget({ host: config.SMTP_HOST, port: config.SMTP_PORT, secure: config.SMTP_SECURE, user: config.SMTP_USER, pass: config.SMTP_PASS })] : []),
+      ],
+      { intervalMs: config.HEALTH_EXTERNAL_PROBE_SECONDS * 1000 },
+    );
     const verifyCreatorToken = createUserTokenVerifier({ appId: config.WHOP_APP_ID, publicKey: config.WHOP_USER_TOKEN_PUBLIC_KEY, apiKey: config.WHOP_API_KEY });
     // Admin access is checked with Whop on each new (company, user) pair and cached for a minute.
     const isCompanyAdmin = async (companyId: string, userId: string) => {
@@ -133,6 +157,10 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       publicUrl: outreach.links.publicUrl,
       version: config.APP_VERSION,
       trustProxyHops: config.TRUST_PROXY_HOPS,
+      health: {
+        external: externalProbe.check,
+        disk: { paths: [config.DATA_DIR, tmpdir()], minFreeMb: config.HEALTH_DISK_MIN_FREE_MB },
+      },
       rateLimits: {
         ipMax: config.RATE_LIMIT_IP_MAX,
         ipWindowSeconds: config.RATE_LIMIT_IP_WINDOW_SECONDS,
@@ -145,12 +173,14 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     });
     const address = await app.listen({ port: config.PORT, host: config.HOSTNAME });
     url = address.replace('0.0.0.0', 'localhost').replace('[::]', 'localhost');
+    externalProbe.start();
   }
 
   let stopping: Promise<void> | undefined;
   const stop = () =>
     (stopping ??= (async () => {
       // Stop taking requests first (in-flight ones finish), then let running jobs finish.
+      externalProbe?.stop();
       await app?.close();
       await nudges?.stop();
       await boss.stop({ graceful: true, timeout: 20_000, close: true });

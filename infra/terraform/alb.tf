@@ -29,38 +29,30 @@ resource "aws_lb_target_group" "web" {
   }
 }
 
-locals {
-  https = var.certificate_arn != ""
-}
-
-# With a certificate: HTTP redirects to HTTPS. Without (first plan, before DNS): HTTP forwards.
+# HTTP only redirects: the production session cookie is Secure, so an operator signs in over HTTPS.
 resource "aws_lb_listener" "http" {
   load_balancer_arn = aws_lb.main.arn
   port              = 80
   protocol          = "HTTP"
 
   default_action {
-    type             = local.https ? "redirect" : "forward"
-    target_group_arn = local.https ? null : aws_lb_target_group.web.arn
+    type = "redirect"
 
-    dynamic "redirect" {
-      for_each = local.https ? [1] : []
-      content {
-        port        = "443"
-        protocol    = "HTTPS"
-        status_code = "HTTP_301"
-      }
+    redirect {
+      port        = "443"
+      protocol    = "HTTPS"
+      status_code = "HTTP_301"
     }
   }
 }
 
+# The certificate (dns.tf) covers app, api, webhooks and admin (and origin, for CloudFront).
 resource "aws_lb_listener" "https" {
-  count             = local.https ? 1 : 0
   load_balancer_arn = aws_lb.main.arn
   port              = 443
   protocol          = "HTTPS"
   ssl_policy        = "ELBSecurityPolicy-TLS13-1-2-2021-06"
-  certificate_arn   = var.certificate_arn
+  certificate_arn   = local.certificate_arn
 
   default_action {
     type             = "forward"
@@ -70,7 +62,7 @@ resource "aws_lb_listener" "https" {
 
 # /api/metrics is for the CloudWatch agent inside the task (localhost), not for the internet.
 resource "aws_lb_listener_rule" "hide_metrics" {
-  listener_arn = local.https ? aws_lb_listener.https[0].arn : aws_lb_listener.http.arn
+  listener_arn = aws_lb_listener.https.arn
   priority     = 10
 
   condition {

@@ -21,19 +21,51 @@ resource "aws_ecs_cluster" "main" {
 locals {
   image = var.container_image != "" ? var.container_image : "${aws_ecr_repository.app.repository_url}:${var.image_tag}"
 
-  # Not secret; the same for both roles.
+  # Not secret; the same for both roles. Operator settings (SMTP, Whop, tuning) are in settings.tf.
   app_environment = [
     { name = "NODE_ENV", value = "production" },
     { name = "PORT", value = "3000" },
     { name = "HOSTNAME", value = "0.0.0.0" },
     { name = "APP_VERSION", value = var.app_version },
-    { name = "LOG_LEVEL", value = "info" },
     { name = "TRUST_PROXY_HOPS", value = "1" },
-    { name = "PUBLIC_URL", value = var.public_url },
+    { name = "PUBLIC_URL", value = local.public_url },
     { name = "WHOP_APP_ID", value = var.whop_app_id },
   ]
 
+  # Datadog only with an API key: the dd-trace preload (the image ships dd-trace) reporting to the
+  # agent sidecar on localhost:8126. Without a key neither exists and nothing changes.
+  datadog = var.datadog_api_key != ""
+  datadog_app_environment = local.datadog ? [
+    { name = "NODE_OPTIONS", value = "--import dd-trace/initialize.mjs" },
+    { name = "DD_SERVICE", value = var.project },
+    { name = "DD_ENV", value = var.environment },
+    { name = "DD_VERSION", value = var.app_version },
+    { name = "DD_TRACE_AGENT_URL", value = "http://localhost:8126" },
+    { name = "DD_LOGS_INJECTION", value = "true" },
+  ] : []
+
+  # Without the role: each task definition adds ROLE=web or ROLE=worker.
+  app_container_environment = concat(local.app_environment, [for s in local.app_settings : s if s.value != ""], local.datadog_app_environment)
+
   app_secrets = [for name in local.app_secret_names : { name = name, valueFrom = "${aws_secretsmanager_secret.app.arn}:${name}::" }]
+
+  # The agent reads the same secret key the service does (DATADOG_API_KEY) as DD_API_KEY.
+  datadog_agent_containers = local.datadog ? [
+    {
+      name      = "datadog-agent"
+      image     = "public.ecr.aws/datadog/agent:7"
+      essential = false
+      environment = [
+        { name = "ECS_FARGATE", value = "true" },
+        { name = "DD_SITE", value = var.datadog_site },
+        { name = "DD_APM_ENABLED", value = "true" },
+        { name = "DD_ENV", value = var.environment },
+        { name = "DD_SERVICE", value = var.project },
+      ]
+      secrets          = [{ name = "DD_API_KEY", valueFrom = "${aws_secretsmanager_secret.app.arn}:DATADOG_API_KEY::" }]
+      logConfiguration = { logDriver = "awslogs", options = merge(local.awslogs, { "awslogs-stream-prefix" = "datadog" }) }
+    },
+  ] : []
 
   awslogs = {
     "awslogs-group"         = aws_cloudwatch_log_group.app.name
@@ -51,13 +83,13 @@ resource "aws_ecs_task_definition" "web" {
   execution_role_arn       = aws_iam_role.execution.arn
   task_role_arn            = aws_iam_role.task.arn
 
-  container_definitions = jsonencode([
+  container_definitions = jsonencode(concat([
     {
       name         = "churn-saver"
       image        = local.image
       essential    = true
       portMappings = [{ containerPort = 3000, hostPort = 3000, protocol = "tcp" }]
-      environment  = concat(local.app_environment, [{ name = "ROLE", value = "web" }])
+      environment  = concat(local.app_container_environment, [{ name = "ROLE", value = "web" }])
       secrets      = local.app_secrets
       # SIGTERM drains for up to 20 s; give it 30 before SIGKILL.
       stopTimeout      = 30
@@ -82,7 +114,7 @@ resource "aws_ecs_task_definition" "web" {
       ]
       logConfiguration = { logDriver = "awslogs", options = merge(local.awslogs, { "awslogs-stream-prefix" = "cwagent" }) }
     },
-  ])
+  ], local.datadog_agent_containers))
 }
 
 # The worker role serves no HTTP, so it has no port and no HTTP health check: ECS replaces a
@@ -96,17 +128,17 @@ resource "aws_ecs_task_definition" "worker" {
   execution_role_arn       = aws_iam_role.execution.arn
   task_role_arn            = aws_iam_role.task.arn
 
-  container_definitions = jsonencode([
+  container_definitions = jsonencode(concat([
     {
       name             = "churn-saver"
       image            = local.image
       essential        = true
-      environment      = concat(local.app_environment, [{ name = "ROLE", value = "worker" }])
+      environment      = concat(local.app_container_environment, [{ name = "ROLE", value = "worker" }])
       secrets          = local.app_secrets
       stopTimeout      = 30
       logConfiguration = { logDriver = "awslogs", options = merge(local.awslogs, { "awslogs-stream-prefix" = "worker" }) }
     },
-  ])
+  ], local.datadog_agent_containers))
 }
 
 resource "aws_ecs_service" "web" {
@@ -139,7 +171,7 @@ resource "aws_ecs_service" "web" {
     ignore_changes = [desired_count]
   }
 
-  depends_on = [aws_lb_listener.http]
+  depends_on = [aws_lb_listener.http, aws_lb_listener.https]
 }
 
 resource "aws_ecs_service" "worker" {

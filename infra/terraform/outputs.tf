@@ -1,6 +1,20 @@
 output "alb_dns_name" {
-  description = "Point the public hostname (CNAME / alias) here; the Whop webhook URL is https://<host>/api/webhooks/whop."
+  description = "The ALB; Route 53 already points the guide's names here (app through CloudFront when cdn_enabled)."
   value       = aws_lb.main.dns_name
+}
+
+output "hostnames" {
+  description = "The guide's names; register https://<webhooks>/api/webhooks/whop in Whop."
+  value       = local.hostnames
+}
+
+output "public_url" {
+  value = local.public_url
+}
+
+output "cdn_domain_name" {
+  description = "CloudFront's own name for app.<domain_name> (empty without cdn_enabled)."
+  value       = var.cdn_enabled ? aws_cloudfront_distribution.app[0].domain_name : ""
 }
 
 output "ecr_repository_url" {

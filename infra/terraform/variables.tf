@@ -41,14 +41,49 @@ variable "app_version" {
 }
 
 variable "public_url" {
-  description = "PUBLIC_URL: the https:// address members reach (unsubscribe links)."
+  description = "PUBLIC_URL: the https:// address members reach (unsubscribe links). Empty = https://app.<domain_name>."
   type        = string
+  default     = ""
+}
+
+variable "domain_name" {
+  description = "The guide's domain: app., api., webhooks. and admin.<domain_name> are created in Route 53 and covered by the ACM certificate."
+  type        = string
+
+  validation {
+    condition     = can(regex("^([a-z0-9]([a-z0-9-]*[a-z0-9])?\\.)+[a-z]{2,}$", var.domain_name))
+    error_message = "domain_name must be a DNS name such as churnsaver.com (no scheme, no trailing dot)."
+  }
+}
+
+variable "hosted_zone_name" {
+  description = "Public Route 53 hosted zone that holds the records and the certificate's validation records. Empty = domain_name."
+  type        = string
+  default     = ""
 }
 
 variable "certificate_arn" {
-  description = "ACM certificate for the ALB's HTTPS listener. Empty = HTTP only (first plan, before DNS)."
+  description = "An existing ACM certificate (in aws_region) covering the four names. Empty = this stack requests one, validated through Route 53."
   type        = string
   default     = ""
+}
+
+variable "cdn_enabled" {
+  description = "Put CloudFront in front of app.<domain_name>: /assets/* (the dashboard's hashed, immutable files) cached at the edge, every other path passed through uncached."
+  type        = bool
+  default     = false
+}
+
+variable "database_pooler_host" {
+  description = "Host of a pooler in front of RDS (an RDS Proxy endpoint, PgBouncer). Set = DATABASE_URL goes through it and DIRECT_URL straight to RDS. Empty = both straight to RDS."
+  type        = string
+  default     = ""
+}
+
+variable "rds_ca_bundle_path" {
+  description = "Where the image keeps the RDS CA bundle (Dockerfile: /app/certs/rds-ca-bundle.pem); named as sslrootcert in DATABASE_URL and DIRECT_URL."
+  type        = string
+  default     = "/app/certs/rds-ca-bundle.pem"
 }
 
 variable "whop_app_id" {

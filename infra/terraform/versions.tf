@@ -35,6 +35,20 @@ provider "aws" {
   }
 }
 
+# CloudFront takes certificates from us-east-1 only, whatever aws_region is.
+provider "aws" {
+  alias  = "us_east_1"
+  region = "us-east-1"
+
+  default_tags {
+    tags = {
+      Project     = var.project
+      Environment = var.environment
+      ManagedBy   = "terraform"
+    }
+  }
+}
+
 data "aws_availability_zones" "available" {
   state = "available"
 }

@@ -68,6 +68,7 @@ resolve_database() {
       export PGPASSWORD
       userinfo=${userinfo%%:*}
     fi
+    rest=$(with_root_certificate "$rest") || exit 1
     PG_CONN="$scheme://${userinfo:+$userinfo@}$hostport${dbname:+/$dbname}$rest"
     PG_DBNAME=$(percent_decode "$dbname")
     PG_TARGET="database ${PG_DBNAME:-(default)} on ${hostport:-localhost}"
@@ -82,6 +83,30 @@ resolve_database() {
   fi
   # Never wait for a password prompt (cron has no terminal): fail with libpq's message instead.
   export PGCONNECT_TIMEOUT=${PGCONNECT_TIMEOUT:-15}
+}
+
+# The kit's DATABASE_URL checks the server against the RDS CA bundle the image ships
+# (sslmode=verify-full&sslrootcert=/app/certs/rds-ca-bundle.pem). Elsewhere (a bastion, a laptop)
+# DB_SSLROOTCERT names where the bundle is here instead; `node scripts/rds-ca-bundle.mjs FILE`
+# writes one from a checkout. $1 is the URL's query part (from ?, maybe empty); prints it back.
+with_root_certificate() {
+  local rest=$1 root
+  if [[ -n ${DB_SSLROOTCERT:-} ]]; then
+    [[ -r $DB_SSLROOTCERT ]] || die "DB_SSLROOTCERT=$DB_SSLROOTCERT is not a readable file"
+    if [[ $rest =~ ^(.*[?\&]sslrootcert=)[^\&#]*(.*)$ ]]; then
+      rest="${BASH_REMATCH[1]}$DB_SSLROOTCERT${BASH_REMATCH[2]}"
+    elif [[ $rest == \?* ]]; then
+      rest="$rest&sslrootcert=$DB_SSLROOTCERT"
+    else
+      rest="?sslrootcert=$DB_SSLROOTCERT$rest"
+    fi
+  fi
+  if [[ $rest =~ [?\&]sslrootcert=([^\&#]*) ]]; then
+    root=$(percent_decode "${BASH_REMATCH[1]}")
+    [[ $root == system || -r $root ]] ||
+      die "the database URL's sslrootcert ($root) is not on this machine: set DB_SSLROOTCERT to the RDS CA bundle here (node scripts/rds-ca-bundle.mjs FILE writes it)"
+  fi
+  printf '%s' "$rest"
 }
 
 conninfo_quote() {

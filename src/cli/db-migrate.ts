@@ -8,7 +8,7 @@ if (!loaded.ok) {
   console.error(describeConfigProblems(loaded.problems));
   process.exit(1);
 }
-const database = await openDatabase({ databaseUrl: loaded.config.DATABASE_URL, dataDir: loaded.config.DATA_DIR });
+const database = await openDatabase({ databaseUrl: loaded.config.DATABASE_URL, directUrl: loaded.config.DIRECT_URL, dataDir: loaded.config.DATA_DIR });
 try {
   const result = await database.withConnection((sql) => migrate(sql));
   console.log(result.applied.length > 0 ? `applied: ${result.applied.join(', ')}` : `up to date (${result.alreadyApplied} migrations)`);

@@ -12,7 +12,7 @@ export async function openCliDatabase(env: Record<string, string | undefined> = 
     console.error(describeConfigProblems(loaded.problems));
     process.exit(1);
   }
-  const database = await openDatabase({ databaseUrl: loaded.config.DATABASE_URL, dataDir: loaded.config.DATA_DIR });
+  const database = await openDatabase({ databaseUrl: loaded.config.DATABASE_URL, directUrl: loaded.config.DIRECT_URL, dataDir: loaded.config.DATA_DIR });
   await database.withConnection((sql) => migrate(sql));
   return { config: loaded.config, database };
 }

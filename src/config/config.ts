@@ -1,10 +1,12 @@
 import { z } from 'zod';
+import { DEFAULT_WHOP_API_VERSION, WHOP_API_VERSION_PATTERN } from '../integrations/whop/api-version.ts';
 import { parseEncryptionKey } from '../integrations/crypto/encryption-keys.ts';
 
 /** Values that look filled in but are the guide's or .env.example's placeholders. */
 const PLACEHOLDER = /^(your[-_].*|changeme|change-me|replace[-_]?me|\*+|xxx+|secret|todo)$/i;
 
-const SECRET_NAMES = ['WEBHOOK_SECRET', 'WHOP_API_KEY', 'ENCRYPTION_KEY', 'ENCRYPTION_KEY_PREVIOUS', 'ENCRYPTION_HASH_KEY', 'JWT_SECRET', 'SMTP_PASS', 'ADMIN_PASSWORD'] as const;
+/** Never printed in a config problem; the deployment kit keeps each in Secrets Manager (test/unit/infra). */
+export const SECRET_NAMES = ['WEBHOOK_SECRET', 'WHOP_API_KEY', 'ENCRYPTION_KEY', 'ENCRYPTION_KEY_PREVIOUS', 'ENCRYPTION_HASH_KEY', 'JWT_SECRET', 'SMTP_PASS', 'ADMIN_PASSWORD', 'DATADOG_API_KEY'] as const;
 /** In production these must be present, and not placeholders. Exported so the deployment kit (infra/) is tested against the same list. */
 export const REQUIRED_IN_PRODUCTION = ['DATABASE_URL', 'WEBHOOK_SECRET', 'WHOP_API_KEY', 'ENCRYPTION_KEY', 'JWT_SECRET'] as const;
 /** Keys too short to resist guessing. */
@@ -24,6 +26,15 @@ const schema = z.object({
     emptyToUndefined,
     z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL').optional(),
   ),
+  /**
+   * Optional second URL to the same database, straight to PostgreSQL, for session work: migrations,
+   * the migration advisory lock and pg-boss. Set it when DATABASE_URL points at a pooler (RDS Proxy,
+   * PgBouncer in transaction mode); unset = DATABASE_URL does both.
+   */
+  DIRECT_URL: z.preprocess(
+    emptyToUndefined,
+    z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL').optional(),
+  ),
   DATA_DIR: z.string().min(1).default('./data'),
   /** PostgreSQL: cancel a statement running longer than this (ms; 0 = never). The guide sets 30 s. */
   DB_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(0).default(30_000),
@@ -34,6 +45,14 @@ const schema = z.object({
   WHOP_API_KEY: optionalString,
   WHOP_APP_ID: optionalString,
   WHOP_API_BASE_URL: z.url().default('https://api.whop.com/api/v1'),
+  /**
+   * Whop API version sent as Api-Version-Date on every call; it also picks the endpoint generation
+   * (free days, cancel, uncancel, lists). Pin the webhook to the same version.
+   */
+  WHOP_API_VERSION: z.preprocess(
+    emptyToUndefined,
+    z.string().regex(WHOP_API_VERSION_PATTERN, 'must be a Whop API version date, e.g. 2026-09-15').default(DEFAULT_WHOP_API_VERSION),
+  ),
   /** Whop's user-token public key as a JWK JSON string; empty = Whop's JWKS (needs the network). */
   WHOP_USER_TOKEN_PUBLIC_KEY: optionalString,
   /** First operator, created at start if missing (never overwrites a changed password). */
@@ -68,6 +87,12 @@ const schema = z.object({
   RAW_WEBHOOK_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
   /** How often a worker looks for due nudges. */
   NUDGE_INTERVAL_SECONDS: z.coerce.number().min(0.1).max(3600).default(5),
+  /** /api/health's disk check: unhealthy below this many MB free where the service writes (DATA_DIR, the temp folder). */
+  HEALTH_DISK_MIN_FREE_MB: z.coerce.number().int().min(0).default(100),
+  /** /api/health's external check: how often Whop's API and the SMTP server are probed in the background. */
+  HEALTH_EXTERNAL_PROBE_SECONDS: z.coerce.number().int().min(5).max(3600).default(60),
+  /** Datadog: read by the agent sidecar and dd-trace (the task definition preloads it when set); the service itself only keeps it out of logs. */
+  DATADOG_API_KEY: optionalString,
   APP_VERSION: z.string().min(1).default('0.1.0'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** web: HTTP only; worker: queue and sweeps only; all: both in one process (npm start). */
@@ -75,6 +100,8 @@ const schema = z.object({
 });
 
 export type Config = z.infer<typeof schema>;
+/** Every variable the service reads, for the deployment kit's completeness test (test/unit/infra). */
+export const CONFIG_VARIABLES = Object.keys(schema.shape) as (keyof Config)[];
 export type ConfigResult = { ok: true; config: Config } | { ok: false; problems: string[] };
 
 /**
@@ -82,7 +109,9 @@ export type ConfigResult = { ok: true; config: Config } | { ok: false; problems:
  * Secret values never appear in the problems.
  */
 export function loadConfig(env: Record<string, string | undefined>): ConfigResult {
-  const parsed = schema.safeParse(env);
+  // An empty variable is an unset one, for every setting: a task definition template filled by
+  // envsubst, or a Terraform variable left empty, writes "" for what the operator did not set.
+  const parsed = schema.safeParse(Object.fromEntries(Object.entries(env).filter(([, value]) => value === undefined || value.trim() !== '')));
   const problems: string[] = [];
   if (!parsed.success) {
     for (const issue of parsed.error.issues) {
@@ -109,6 +138,7 @@ export function loadConfig(env: Record<string, string | undefined>): ConfigResul
     if (!parsed.ok) problems.push(parsed.problem);
   }
   if (config.SMTP_HOST && !config.SMTP_FROM) problems.push('SMTP_FROM: required when SMTP_HOST is set (the sender address)');
+  if (config.DIRECT_URL && !config.DATABASE_URL) problems.push('DIRECT_URL: needs DATABASE_URL too (it only takes the session work off DATABASE_URL)');
   return problems.length > 0 ? { ok: false, problems } : { ok: true, config };
 }
 

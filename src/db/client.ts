@@ -28,9 +28,11 @@ export interface Database {
   sql: SqlRunner;
   /** Set on the embedded default only: pg-boss shares this one connection. */
   pglite?: PGlite;
-  /** Set on PostgreSQL only. */
+  /** Set on PostgreSQL only: DATABASE_URL, what request traffic uses (may be a pooler). */
   connectionString?: string;
-  /** Runs fn on one session (advisory locks, multi-statement transactions). */
+  /** Set on PostgreSQL only: DIRECT_URL when given, else DATABASE_URL; pg-boss connects here. */
+  sessionConnectionString?: string;
+  /** Runs fn on one session straight to PostgreSQL (DIRECT_URL when given): migrations, session advisory locks. */
   withConnection<T>(fn: (sql: SqlRunner) => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }
@@ -38,6 +40,8 @@ export interface Database {
 export interface OpenDatabaseOptions {
   /** postgres:// URL; without it the embedded PGlite is used. */
   databaseUrl?: string | undefined;
+  /** PostgreSQL only: the same database without a pooler in between, for session work (DIRECT_URL). */
+  directUrl?: string | undefined;
   /** Folder of the embedded database; 'memory://' keeps it in memory (tests). */
   dataDir?: string;
   /** Pool size on PostgreSQL. */
@@ -52,7 +56,7 @@ export interface OpenDatabaseOptions {
 }
 
 export async function openDatabase(options: OpenDatabaseOptions): Promise<Database> {
-  if (options.databaseUrl) return openPostgres(options.databaseUrl, options.maxConnections ?? 10, sessionOptions(options));
+  if (options.databaseUrl) return openPostgres(options.databaseUrl, options.directUrl, options.maxConnections ?? 10, sessionOptions(options));
   // PGlite is one in-process session: nothing else waits on its locks, and a timeout would only break long local work.
   return openPglite(options.dataDir ?? './data');
 }
@@ -65,29 +69,42 @@ function sessionOptions(options: OpenDatabaseOptions): string | undefined {
   return settings.length > 0 ? settings.join(' ') : undefined;
 }
 
-function openPostgres(connectionString: string, max: number, sessionSettings: string | undefined): Database {
-  const pool = new pg.Pool({ connectionString, max, application_name: 'churn-saver', ...(sessionSettings ? { options: sessionSettings } : {}) });
-  // An idle client losing its connection must not crash the process; the next query reconnects.
-  pool.on('error', () => {});
-  // Nor a checked-out one (pg-pool listens only while idle): the server ends a session left idle in
-  // a transaction past idle_in_transaction_session_timeout; that transaction's next query fails and
-  // the pool discards the client.
-  pool.on('connect', (client) => client.on('error', () => {}));
+function openPostgres(connectionString: string, directUrl: string | undefined, max: number, sessionSettings: string | undefined): Database {
+  const pool = newPool(connectionString, max, 'churn-saver', sessionSettings);
+  // Session work (a session advisory lock held across statements) cannot go through a pooler in
+  // transaction mode, which may hand each statement to another server connection.
+  const sessionPool = directUrl ? newPool(directUrl, 2, 'churn-saver-direct', sessionSettings) : pool;
   return {
     kind: 'postgres',
     db: drizzlePg(pool, { schema }) as unknown as AppDb,
     sql: pgRunner(pool),
     connectionString,
+    sessionConnectionString: directUrl ?? connectionString,
     async withConnection(fn) {
-      const client = await pool.connect();
+      const client = await sessionPool.connect();
       try {
         return await fn(pgRunner(client));
       } finally {
         client.release();
       }
     },
-    close: () => pool.end(),
+    close: async () => {
+      await pool.end();
+      if (sessionPool !== pool) await sessionPool.end();
+    },
   };
+}
+
+/** application_name is the default; one in the URL wins (pg reads the URL last). */
+function newPool(connectionString: string, max: number, applicationName: string, sessionSettings: string | undefined): pg.Pool {
+  const pool = new pg.Pool({ connectionString, max, application_name: applicationName, ...(sessionSettings ? { options: sessionSettings } : {}) });
+  // An idle client losing its connection must not crash the process; the next query reconnects.
+  pool.on('error', () => {});
+  // Nor a checked-out one (pg-pool listens only while idle): the server ends a session left idle in
+  // a transaction past idle_in_transaction_session_timeout; that transaction's next query fails and
+  // the pool discards the client.
+  pool.on('connect', (client) => client.on('error', () => {}));
+  return pool;
 }
 
 function pgRunner(target: pg.Pool | pg.PoolClient): SqlRunner {

@@ -1,18 +1,29 @@
-import type { FactKind, MembershipFact } from './membership-fact.ts';
+import type { FactKind, MembershipFact, PaymentSignals } from './membership-fact.ts';
 import type { CaseStatus, DerivedCase, LifecyclePolicy, TransitionReason } from './recovery-case.ts';
 import { riskLevelOf } from './risk-level.ts';
 
 const DAY_MS = 86_400_000;
 
-/** Tie-break for facts with the same timestamp: a failure precedes the success that cures it. */
+/**
+ * Tie-break for facts with the same timestamp: a failure precedes the success that cures it, and
+ * a request for authentication precedes the failure it may turn into.
+ */
 const KIND_ORDER: Record<FactKind, number> = {
-  payment_failed: 0,
-  membership_deactivated: 1,
-  payment_succeeded: 2,
-  membership_activated: 3,
-  payment_reversed: 4,
-  case_cancelled: 5,
+  payment_requires_action: 0,
+  payment_failed: 1,
+  membership_deactivated: 2,
+  payment_succeeded: 3,
+  membership_activated: 4,
+  payment_reversed: 5,
+  case_cancelled: 6,
+  cancellation_scheduled: 7,
+  cancellation_unscheduled: 8,
 };
+
+const NO_SIGNALS: PaymentSignals = { declineCode: null, nextPaymentAttemptAt: null, cardExpMonth: null, cardExpYear: null, retryable: null, recoveryUrl: null };
+
+/** Decline codes that mean the bank wants the member to authenticate, not a new card. */
+const AUTHENTICATION_DECLINE = /^(three_d_secure|authentication_required)/;
 
 /** Facts in the order the fold reads them; exact duplicates (same kind, payment, time) dropped. */
 export function orderFacts(facts: readonly MembershipFact[]): MembershipFact[] {
@@ -46,11 +57,17 @@ export function deriveCases(facts: readonly MembershipFact[], policy: LifecycleP
       succeededAt.set(f.whopPaymentId, f.occurredAt.getTime());
   }
   const cases: DerivedCase[] = [];
+  // membership.updated repeats the cancellation flag on every change: only a change of it is a note.
+  let cancellation: FactKind | null = null;
   for (const fact of ordered) {
+    if (fact.kind === 'cancellation_scheduled' || fact.kind === 'cancellation_unscheduled') {
+      if (fact.kind === cancellation) continue;
+      cancellation = fact.kind;
+    }
     const current = cases.at(-1);
     if (current) closeIfWindowPassed(current, fact.occurredAt);
-    // A failure stamped after its own payment succeeded is a stale delivery, not a new failure.
-    if (fact.kind === 'payment_failed' && isAfterOwnSuccess(fact, succeededAt)) continue;
+    // A failure (or 3-D Secure request) stamped after its own payment succeeded is a stale delivery.
+    if ((fact.kind === 'payment_failed' || fact.kind === 'payment_requires_action') && isAfterOwnSuccess(fact, succeededAt)) continue;
     const next = decide(current, cases, fact, policy);
     if (next) cases.push(next);
   }
@@ -80,11 +97,27 @@ function decide(
         if (fact.amountCents !== null) current.amountAtRiskCents = fact.amountCents;
         current.currency = fact.currency ?? current.currency;
         adoptMember(current, fact);
+        adoptSignals(current, fact);
         refreshRisk(current, false);
         transition(current, 'open', 'failure_merged', fact);
         return null;
       }
       return open(fact, policy, 'payment_failed');
+    case 'payment_requires_action':
+      if (current && isOpen) {
+        if (fact.amountCents !== null) current.amountAtRiskCents = fact.amountCents;
+        current.currency = fact.currency ?? current.currency;
+        adoptMember(current, fact);
+        adoptSignals(current, fact);
+        transition(current, 'open', 'authentication_required', fact);
+        return null;
+      }
+      return open(fact, policy, 'payment_requires_action');
+    case 'cancellation_scheduled':
+    case 'cancellation_unscheduled':
+      // Facts for the save flow: a note on an open case, never a case of their own.
+      if (current && isOpen) transition(current, 'open', fact.kind, fact);
+      return null;
     case 'membership_deactivated':
       if (current && isOpen) {
         transition(current, 'open', 'membership_deactivated', fact);
@@ -134,10 +167,11 @@ export function isWithinAttributionWindow(c: Pick<DerivedCase, 'firstFailureAt' 
   return at.getTime() >= c.firstFailureAt.getTime() && at.getTime() <= c.attributionEndsAt.getTime();
 }
 
-function open(fact: MembershipFact, policy: LifecyclePolicy, reason: 'payment_failed' | 'membership_deactivated'): DerivedCase {
+function open(fact: MembershipFact, policy: LifecyclePolicy, reason: 'payment_failed' | 'membership_deactivated' | 'payment_requires_action'): DerivedCase {
   const t = fact.occurredAt;
   const windowDays = policy.knownWindowDays?.get(t.getTime()) ?? policy.attributionWindowDays;
   const byDeactivation = reason === 'membership_deactivated';
+  const byFailure = reason === 'payment_failed';
   const opened: DerivedCase = {
     companyId: fact.companyId,
     whopMembershipId: fact.whopMembershipId,
@@ -146,7 +180,7 @@ function open(fact: MembershipFact, policy: LifecyclePolicy, reason: 'payment_fa
     whopPaymentId: byDeactivation ? null : fact.whopPaymentId,
     status: 'open',
     failureReason: byDeactivation ? 'membership_deactivated' : fact.reason,
-    failureCount: byDeactivation ? 0 : 1,
+    failureCount: byFailure ? 1 : 0,
     amountAtRiskCents: fact.amountCents ?? 0,
     recoveredCents: 0,
     currency: fact.currency,
@@ -159,7 +193,15 @@ function open(fact: MembershipFact, policy: LifecyclePolicy, reason: 'payment_fa
     attributionEndsAt: new Date(t.getTime() + windowDays * DAY_MS),
     attributedPayments: [],
     transitions: [{ from: null, to: 'open', reason, at: t, webhookEventId: fact.webhookEventId }],
+    declineCode: null,
+    nextPaymentAttemptAt: null,
+    cardExpMonth: null,
+    cardExpYear: null,
+    paymentRetryable: false,
+    needsAuthentication: false,
+    recoveryUrl: null,
   };
+  adoptSignals(opened, fact);
   refreshRisk(opened, byDeactivation);
   return opened;
 }
@@ -201,6 +243,25 @@ function transition(c: DerivedCase, to: CaseStatus, reason: TransitionReason, fa
 function adoptMember(c: DerivedCase, fact: MembershipFact): void {
   c.whopUserId = c.whopUserId ?? fact.whopUserId;
   c.memberEmail = fact.memberEmail ?? c.memberEmail;
+}
+
+/**
+ * The latest charge's signals win (facts are folded in time order): its decline code, next attempt,
+ * card expiry and retryability. A request for authentication, or a 3-D Secure decline, marks the
+ * case as needing authentication; any other later failure clears that. A fact without signals
+ * (made by hand) reads as one whose signals are all unknown, exactly as it reads back from storage.
+ */
+function adoptSignals(c: DerivedCase, fact: MembershipFact): void {
+  const s = fact.signals ?? NO_SIGNALS;
+  c.declineCode = s.declineCode ?? c.declineCode;
+  if (fact.kind === 'payment_failed') c.nextPaymentAttemptAt = s.nextPaymentAttemptAt;
+  if (s.cardExpMonth !== null && s.cardExpYear !== null) {
+    c.cardExpMonth = s.cardExpMonth;
+    c.cardExpYear = s.cardExpYear;
+  }
+  if (s.retryable !== null) c.paymentRetryable = s.retryable;
+  c.needsAuthentication = fact.kind === 'payment_requires_action' || (s.declineCode !== null && AUTHENTICATION_DECLINE.test(s.declineCode));
+  c.recoveryUrl = s.recoveryUrl ?? c.recoveryUrl;
 }
 
 function refreshRisk(c: DerivedCase, openedByDeactivation: boolean): void {

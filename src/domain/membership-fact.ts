@@ -11,7 +11,43 @@ export type FactKind =
   /** A refund or dispute against a payment: a recovery it produced is reversed. */
   | 'payment_reversed'
   /** A creator or operator cancelled the case by hand (reason holds who and why). */
-  | 'case_cancelled';
+  | 'case_cancelled'
+  /** An off-session renewal needs the member to authenticate (3-D Secure): opens or joins a case as "needs authentication". */
+  | 'payment_requires_action'
+  /** The member (or creator) set the membership to cancel at the end of the period. Never opens a case. */
+  | 'cancellation_scheduled'
+  /** A scheduled cancellation was undone (cancelation_status `won_back` when a save flow won it). Never opens a case. */
+  | 'cancellation_unscheduled';
+
+/** What Whop tells about a failed or blocked charge (payment.failed, payment.requires_action). */
+export interface PaymentSignals {
+  /** Whop's decline code, e.g. `insufficient_funds`, `three_d_secure_required`; null when none was given. */
+  declineCode: string | null;
+  /** When Whop will try the card again; null when it will not (or did not say). */
+  nextPaymentAttemptAt: Date | null;
+  /** Expiry of the card charged (month 1–12, four-digit year); null when unknown. */
+  cardExpMonth: number | null;
+  cardExpYear: number | null;
+  /** Whop's `retryable`: payments.retry may succeed now; null when unknown. */
+  retryable: boolean | null;
+  /** payment.requires_action: the Whop page where the member confirms; null without member:basic:read. */
+  recoveryUrl: string | null;
+}
+
+/** What a cancellation fact records about the membership (membership.updated / cancel_at_period_end_changed). */
+export interface CancellationDetail {
+  /** The option the member picked: too_expensive, switching, … ; null when none. */
+  cancelOption: string | null;
+  /** Whop's cancelation_status: canceling, left, won_back; null when Whop sent none. */
+  cancelationStatus: string | null;
+}
+
+/**
+ * Fields Whop sent as null although the record has them, which is how Whop answers without the
+ * app permission that reads them (docs.whop.com payment-failed): the case still opens, and the
+ * settings page names the permission (see src/domain/whop-permissions.ts).
+ */
+export type WithheldField = 'email' | 'phone' | 'recovery_url';
 
 export interface MembershipFact {
   kind: FactKind;
@@ -33,4 +69,10 @@ export interface MembershipFact {
   occurredAt: Date;
   /** Our webhook_events.id that carried the fact; null for facts made by hand (tests, imports). */
   webhookEventId: number | null;
+  /** payment_failed / payment_requires_action only; absent on other kinds and on facts made by hand. */
+  signals?: PaymentSignals | null;
+  /** cancellation_scheduled / cancellation_unscheduled only. */
+  cancellation?: CancellationDetail | null;
+  /** Permission-gated fields that came back null; absent or empty when none did. */
+  withheld?: readonly WithheldField[];
 }

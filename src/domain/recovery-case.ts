@@ -11,7 +11,14 @@ export type TransitionReason =
   | 'recovery_reduced'
   | 'recovery_reversed'
   | 'attribution_window_passed'
-  | 'cancelled';
+  | 'cancelled'
+  /** payment.requires_action opened the case (the member must authenticate the charge). */
+  | 'payment_requires_action'
+  /** payment.requires_action joined an open case. */
+  | 'authentication_required'
+  /** Timeline notes on an open case; they never change its status. */
+  | 'cancellation_scheduled'
+  | 'cancellation_unscheduled';
 
 /** One row of the case timeline: a status change (from may equal to for notes). */
 export interface CaseTransition {
@@ -55,6 +62,18 @@ export interface DerivedCase {
   attributionEndsAt: Date;
   attributedPayments: AttributedPayment[];
   transitions: CaseTransition[];
+  /** Latest decline code of the case's failures (payment.failed `decline_code`); null when none was given. */
+  declineCode: string | null;
+  /** When Whop retries the card next, from the latest failure; null when it will not or did not say. */
+  nextPaymentAttemptAt: Date | null;
+  cardExpMonth: number | null;
+  cardExpYear: number | null;
+  /** Whop's `retryable` of the latest failure (false when unknown). */
+  paymentRetryable: boolean;
+  /** The latest charge is waiting for the member to authenticate it (3-D Secure). */
+  needsAuthentication: boolean;
+  /** Whop page where the member authenticates; null when Whop withheld it or none was sent. */
+  recoveryUrl: string | null;
 }
 
 export interface LifecyclePolicy {

@@ -22,6 +22,7 @@ import { createAudit } from './plugins/audit.ts';
 import { createAuth } from './plugins/auth.ts';
 import { registerRateLimits, type RateLimitSettings } from './plugins/rate-limits.ts';
 import type { OutreachDeps } from '../services/send-nudge.ts';
+import type { HealthDeps } from '../services/check-health.ts';
 import { companyExists } from '../db/repositories/companies.repository.ts';
 import { webhookRoutes } from './routes/webhooks.ts';
 
@@ -51,6 +52,8 @@ export interface AppDeps {
    */
   trustProxyHops?: number;
   rateLimits: RateLimitSettings;
+  /** /api/health's disk and external checks (runtime.ts); without them health reports database, Redis and memory. */
+  health?: Pick<HealthDeps, 'external' | 'disk'>;
 }
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
@@ -93,7 +96,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(webhookRoutes, { db: database.db, boss, clock, metrics, limits, verify: createWebhookVerifier(deps.webhookSecret), maxInFlight: database.kind === 'pglite' ? 1 : 4 });
   await app.register(healthRoutes, {
     metrics,
-    health: { sql: database.sql, databaseKind: database.kind, cache, version: deps.version, now: () => clock.now() },
+    health: { sql: database.sql, databaseKind: database.kind, cache, version: deps.version, now: () => clock.now(), ...deps.health },
   });
   await app.register(unsubscribeRoutes, { db: database.db, signingKey: deps.linkSigningKey });
   await app.register(clickRoutes, { db: database.db, signingKey: deps.linkSigningKey, clock });

@@ -16,9 +16,17 @@ export function urlForLog(url: string): string {
   return `${url.slice(0, start)}?${parts.join('&')}`;
 }
 
+/** Who a request was from, once authentication named them (plugins/auth.ts): an operator id or a Whop user id. */
+const requestUsers = new WeakMap<FastifyRequest, string>();
+
+export function setLogUserId(request: FastifyRequest, userId: string): void {
+  requestUsers.set(request, userId);
+}
+
 /**
  * One log line per request with the deployment guide's fields (method, url, statusCode,
- * duration, userAgent, ip), instead of Fastify's pair of incoming/completed lines.
+ * duration, userAgent, ip, and userId when the request was authenticated), instead of Fastify's
+ * pair of incoming/completed lines. userId is an id (operator uuid, Whop user_…), never an email.
  * Headers are never logged, so signatures and tokens cannot leak through here.
  */
 export class RequestLogController extends LogController {
@@ -32,6 +40,7 @@ export class RequestLogController extends LogController {
       duration: Math.round(reply.elapsedTime * 100) / 100,
       userAgent: request.headers['user-agent'],
       ip: request.ip,
+      ...(requestUsers.has(request) ? { userId: requestUsers.get(request) } : {}),
     };
     if (error || reply.statusCode >= 500) request.log.error({ ...fields, err: error }, 'request failed');
     else request.log.info(fields, 'request completed');

@@ -7,6 +7,7 @@ import { iterateCases, type CaseFilters } from './cases.presenter.ts';
 export const CSV_COLUMNS = [
   'id', 'status', 'membership', 'user', 'email', 'failure_reason', 'failure_count',
   'amount_at_risk', 'recovered', 'currency', 'first_failure_at', 'recovered_at', 'closed_at',
+  'decline_code',
 ] as const;
 
 /**
@@ -28,6 +29,7 @@ export function presentCasesCsv(companyId: string, q: Queryable, filters: CaseFi
           c.id, c.status, c.whop_membership_id, c.whop_user_id ?? '', c.member_email ?? '', c.failure_reason ?? '', String(c.failure_count),
           formatMinorUnits(c.amount_at_risk_cents, currency), formatMinorUnits(c.recovered_cents, currency), currency,
           iso(c.first_failure_at), iso(c.recovered_at), iso(c.closed_at),
+          c.decline_code ?? '',
         ].map(neutralizeCell);
       }
     })(),

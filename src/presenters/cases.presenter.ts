@@ -43,6 +43,8 @@ const listColumns = {
   member_name: recoveryCases.memberName,
   failure_reason: recoveryCases.failureReason,
   failure_count: recoveryCases.failureCount,
+  /** Whop's decline code of the latest failure (e.g. insufficient_funds); null when none was given. */
+  decline_code: recoveryCases.declineCode,
   amount_at_risk_cents: recoveryCases.amountAtRiskCents,
   recovered_cents: recoveryCases.recoveredCents,
   currency: recoveryCases.currency,
@@ -53,6 +55,19 @@ const listColumns = {
   attribution_ends_at: recoveryCases.attributionEndsAt,
   steps_sent: recoveryCases.stepsSent,
   next_nudge_at: recoveryCases.nextNudgeAt,
+};
+
+/**
+ * What Whop told about the latest charge, shown on the case page. The recovery link itself stays
+ * server-side (for the playbooks that send it); the page only says whether there is one.
+ */
+const signalColumns = {
+  next_payment_attempt_at: recoveryCases.nextPaymentAttemptAt,
+  card_exp_month: recoveryCases.cardExpMonth,
+  card_exp_year: recoveryCases.cardExpYear,
+  payment_retryable: recoveryCases.paymentRetryable,
+  needs_authentication: recoveryCases.needsAuthentication,
+  has_recovery_url: sql<boolean>`(${recoveryCases.recoveryUrl} IS NOT NULL)`,
 };
 
 export type CaseListItem = Awaited<ReturnType<typeof listPage>>[number];
@@ -137,7 +152,7 @@ export async function* iterateCases(companyId: string, q: Queryable, filters: Ca
 export async function presentCase(companyId: string, q: Queryable, caseId: string) {
   if (!isUuid(caseId)) return null;
   const [found] = await q
-    .select({ ...listColumns, holdout: recoveryCases.holdout, credited_method: recoveryCases.creditedMethod, credited_channel: recoveryCases.creditedChannel, credited_step: recoveryCases.creditedStep })
+    .select({ ...listColumns, ...signalColumns, holdout: recoveryCases.holdout, credited_method: recoveryCases.creditedMethod, credited_channel: recoveryCases.creditedChannel, credited_step: recoveryCases.creditedStep })
     .from(recoveryCases)
     .where(and(eq(recoveryCases.companyId, companyId), eq(recoveryCases.id, caseId)));
   if (!found) return null;

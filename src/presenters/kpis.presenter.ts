@@ -83,7 +83,7 @@ export async function presentKpis(companyId: string, q: Queryable, windowDays: n
                  (c.first_failure_at >= ${headline.from.toISOString()}::timestamptz AND c.first_failure_at < ${headline.to.toISOString()}::timestamptz) AS in_headline,
                  CASE WHEN c.first_failure_at >= ${since.toISOString()}::timestamptz
                       THEN to_char(date_trunc('week', c.first_failure_at AT TIME ZONE 'UTC'), 'YYYY-MM-DD') END AS week_start,
-                 c.steps_sent, c.credited_method, c.credited_channel, c.credited_step, c.decline_category, c.holdout,
+                 c.steps_sent, c.credited_method, c.credited_channel, c.credited_step, coalesce(c.decline_code, c.decline_category) AS decline_category, c.holdout,
                  count(*) AS n, sum(c.amount_at_risk_cents) AS at_risk_cents, sum(c.recovered_cents) AS recovered_cents
           FROM recovery_cases c WHERE ${cohortSql(companyId, from)}
           GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11`,
@@ -197,7 +197,8 @@ export async function presentKpis(companyId: string, q: Queryable, windowDays: n
     if (nudged > 0 || recovered > 0) byStep.push({ step, nudged, recovered });
   }
 
-  // By decline reason: the failure's category (decline-variant.ts); cases from before it was recorded say so.
+  // By decline reason: Whop's decline code when the case has one (issue #11), else the failure
+  // message's category (decline-variant.ts); cases from before either was recorded say so.
   const categories = new Map<string, CaseGroup[]>();
   for (const g of windowGroups) {
     const key = g.decline_category ?? 'not_recorded';

@@ -1,3 +1,5 @@
+import { existsSync, statfsSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { getHeapStatistics } from 'node:v8';
 import type { SqlRunner } from '../db/client.ts';
 import type { Cache } from '../integrations/redis/cache.ts';
@@ -24,7 +26,18 @@ export interface HealthDeps {
   now: () => Date;
   /** Heap above this share of the limit counts as unhealthy. */
   maxHeapRatio?: number;
+  /** Whop and SMTP reachability from the background probe's memory (services/probe-external.ts). */
+  external?: () => HealthCheck;
+  /** Folders the service writes to (DATA_DIR, the temp folder) and the free space each needs. */
+  disk?: { paths: string[]; minFreeMb: number };
 }
+
+/**
+ * Reported, but not part of the status: a Whop or SMTP outage is every task's at once, and a 503
+ * from all of them would have the ALB take the whole fleet out of service for a fault that
+ * costs a delayed nudge at most.
+ */
+const ADVISORY_CHECKS = new Set(['external']);
 
 const CHECK_TIMEOUT_MS = 2000;
 
@@ -43,7 +56,9 @@ export async function checkHealth(deps: HealthDeps): Promise<HealthReport> {
         }, 'Redis connection failed'),
   ]);
   const checks: Record<string, HealthCheck> = { database, redis, memory: checkMemory(deps.maxHeapRatio ?? 0.95) };
-  const healthy = Object.values(checks).every((c) => c.healthy);
+  if (deps.disk) checks.disk = checkDisk(deps.disk.paths, deps.disk.minFreeMb);
+  if (deps.external) checks.external = deps.external();
+  const healthy = Object.entries(checks).every(([name, c]) => c.healthy || ADVISORY_CHECKS.has(name));
   return { status: healthy ? 'healthy' : 'unhealthy', timestamp: deps.now().toISOString(), version: deps.version, checks };
 }
 
@@ -66,4 +81,30 @@ function checkMemory(maxHeapRatio: number): HealthCheck {
   const { used_heap_size: used, heap_size_limit: limit } = getHeapStatistics();
   const mb = (n: number) => Math.round(n / 1048576);
   return { healthy: used / limit < maxHeapRatio, response_time: 0, message: `heap ${mb(used)} MB of ${mb(limit)} MB, rss ${mb(process.memoryUsage.rss())} MB` };
+}
+
+/** Free space (for an unprivileged user) on each folder's file system; a folder not created yet counts as its parent. */
+function checkDisk(paths: string[], minFreeMb: number): HealthCheck {
+  const start = performance.now();
+  const parts: string[] = [];
+  let healthy = true;
+  for (const path of paths) {
+    let target = resolve(path);
+    while (!existsSync(target) && dirname(target) !== target) target = dirname(target);
+    try {
+      const fs = statfsSync(target);
+      const freeMb = (fs.bavail * fs.bsize) / 1048576;
+      const totalMb = (fs.blocks * fs.bsize) / 1048576;
+      if (freeMb < minFreeMb) healthy = false;
+      parts.push(`${path}: ${formatMb(freeMb)} free of ${formatMb(totalMb)}${freeMb < minFreeMb ? ` (below ${minFreeMb} MB)` : ''}`);
+    } catch (error) {
+      healthy = false;
+      parts.push(`${path}: cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+    }
+  }
+  return { healthy, response_time: Math.round(performance.now() - start), message: parts.join('; ') };
+}
+
+function formatMb(mb: number): string {
+  return mb >= 10240 ? `${(mb / 1024).toFixed(1)} GB` : `${Math.round(mb)} MB`;
 }

@@ -135,7 +135,8 @@ function readEnvelope(input: IngestInput): Envelope {
 }
 
 /**
- * The company a verified delivery is about (`data.company.id`, else the top-level `company_id`;
+ * The company a verified delivery is about (`data.company` or `data.account`, nested or a bare id,
+ * else the top-level `company_id` or, for webhooks pinned on or after 2026-08-14, `account_id`;
  * legacy v5 bodies normalized first), or null when it names none. Only meaningful after the
  * signature is verified: an unsigned body can name any company.
  */
@@ -145,6 +146,12 @@ export function companyIdOfDelivery(verifiedBody: unknown): string | null {
 }
 
 function companyIdOfBody(body: Record<string, unknown>): string | null {
-  const data = body.data as { company?: { id?: unknown } } | undefined;
-  return typeof data?.company?.id === 'string' ? data.company.id : typeof body.company_id === 'string' ? body.company_id : null;
+  const data = body.data as { company?: unknown; account?: unknown } | undefined;
+  return idOf(data?.company) ?? idOf(data?.account) ?? idOf(body.company_id) ?? idOf(body.account_id);
+}
+
+function idOf(value: unknown): string | null {
+  if (typeof value === 'string' && value !== '') return value;
+  const id = typeof value === 'object' && value !== null ? (value as { id?: unknown }).id : undefined;
+  return typeof id === 'string' && id !== '' ? id : null;
 }

@@ -1,12 +1,13 @@
 import type { AppDb } from '../db/client.ts';
 import { ensureCompany } from '../db/repositories/companies.repository.ts';
 import { insertMembershipFact } from '../db/repositories/membership-facts.repository.ts';
-import { lockWebhookEvent, markWebhookEvent } from '../db/repositories/webhook-events.repository.ts';
+import { findWebhookEventBody, lockWebhookEvent, markWebhookEvent } from '../db/repositories/webhook-events.repository.ts';
 import type { RiskLevel } from '../domain/recovery-case.ts';
-import { isLegacyV5, mapWebhookToFact } from '../integrations/whop/events/index.ts';
+import { isLegacyV5, mapWebhookToFact, NO_REFERENCES, type ResolvedReferences } from '../integrations/whop/events/index.ts';
 import { timeQuery, type Metrics } from '../observability/metrics.ts';
 import type { Clock } from './clock.ts';
 import { reconcileMembershipCases } from './reconcile-membership-cases.ts';
+import type { ResolveWebhookReferences } from './resolve-webhook-references.ts';
 
 export type ProcessResult =
   | { ok: true; outcome: 'processed'; type: string; createdCases: { id: string; riskLevel: RiskLevel }[]; caseIds: string[] }
@@ -19,8 +20,14 @@ export type ProcessResult =
  * Turns one stored webhook event into a membership fact and re-derives that membership's cases,
  * all in one transaction with the event row locked. Safe to run twice: a processed row is skipped,
  * and facts are unique. A payload we cannot read is marked failed (permanent, visible), not retried.
+ * Ids the body gives bare are looked up in Whop first (`resolveReferences`), outside the transaction
+ * so no row stays locked during a Whop call; a retryable Whop failure throws, and the job retries.
  */
-export async function processWebhookEvent(deps: { db: AppDb; clock: Clock; metrics?: Metrics }, eventId: number): Promise<ProcessResult> {
+export async function processWebhookEvent(
+  deps: { db: AppDb; clock: Clock; metrics?: Metrics; resolveReferences?: ResolveWebhookReferences },
+  eventId: number,
+): Promise<ProcessResult> {
+  const references = await referencesFor(deps, eventId);
   return deps.db.transaction(async (tx) => {
     const event = await lockWebhookEvent(tx, eventId);
     if (!event) return { ok: false, reason: 'not_found' } as const;
@@ -41,7 +48,7 @@ export async function processWebhookEvent(deps: { db: AppDb; clock: Clock; metri
     // Legacy v5 membership bodies carry no event time; when we received it is the closest we have.
     if (isLegacyV5(body) && (body as { timestamp?: unknown }).timestamp === undefined)
       (body as { timestamp?: string }).timestamp = event.receivedAt.toISOString();
-    const mapped = mapWebhookToFact(body, eventId);
+    const mapped = mapWebhookToFact(body, eventId, references);
     if (!mapped.ok) {
       if (mapped.reason === 'unhandled_type') {
         await markWebhookEvent(tx, eventId, { status: 'ignored', error: null, at: now });
@@ -60,6 +67,21 @@ export async function processWebhookEvent(deps: { db: AppDb; clock: Clock; metri
     await markWebhookEvent(tx, eventId, { status: 'processed', error: null, companyId: fact.companyId, at: now });
     return { ok: true, outcome: 'processed', type: event.type, createdCases: reconciled.created, caseIds: reconciled.caseIds } as const;
   });
+}
+
+async function referencesFor(deps: { db: AppDb; resolveReferences?: ResolveWebhookReferences }, eventId: number): Promise<ResolvedReferences> {
+  if (!deps.resolveReferences) return NO_REFERENCES;
+  const rawBody = await findWebhookEventBody(deps.db, eventId);
+  if (rawBody === null) return NO_REFERENCES;
+  let body: unknown;
+  try {
+    body = JSON.parse(rawBody);
+  } catch {
+    return NO_REFERENCES;
+  }
+  const resolved = await deps.resolveReferences(body);
+  if (!resolved.ok) throw new Error(resolved.message);
+  return resolved.references;
 }
 
 function companyTitleOf(body: unknown): string | null {

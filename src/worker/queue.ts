@@ -25,13 +25,15 @@ export interface QueueOptions {
 /**
  * pg-boss on the same database as the data, so a job can be enqueued in the transaction that
  * stores what it processes. PGlite shares its single connection through the fromPglite adapter.
+ * On PostgreSQL pg-boss connects to DIRECT_URL when set (its maintenance takes session advisory
+ * locks); jobs enqueued in a request's transaction travel on that transaction's connection.
  */
 export async function startQueue(database: Database, options: QueueOptions): Promise<PgBoss> {
   const isWorker = options.role === 'worker';
   const boss =
     database.kind === 'pglite'
       ? new PgBoss({ db: fromPglite(database.pglite!), backend: 'pglite', supervise: isWorker, schedule: isWorker })
-      : new PgBoss({ connectionString: database.connectionString!, max: 4, supervise: isWorker, schedule: isWorker, application_name: 'churn-saver-queue' });
+      : new PgBoss({ connectionString: database.sessionConnectionString ?? database.connectionString!, max: 4, supervise: isWorker, schedule: isWorker, application_name: 'churn-saver-queue' });
   await boss.start();
   await boss.createQueue(QUEUES.processWebhookEvent, { retryLimit: 5, retryDelay: 5, retryBackoff: true, expireInSeconds: 120 });
   await boss.createQueue(QUEUES.requeuePendingWebhooks, { retryLimit: 0 });

@@ -10,6 +10,7 @@ import { purgeExpiredPersonalData } from '../services/purge-expired-personal-dat
 import { archiveOldCasesJob } from './jobs/archive-old-cases.job.ts';
 import { ensureAuditPartitionsJob } from './jobs/ensure-audit-partitions.job.ts';
 import { processWebhookEventsJob } from './jobs/process-webhook-events.job.ts';
+import type { ResolveWebhookReferences } from '../services/resolve-webhook-references.ts';
 import { QUEUES, type WebhookEventJob } from './queue.ts';
 
 /** Every cron this service runs, one list. */
@@ -29,6 +30,8 @@ export interface WorkerDeps {
   metrics: Metrics;
   /** Days raw webhook bodies are kept (RAW_WEBHOOK_RETENTION_DAYS). */
   rawWebhookRetentionDays?: number;
+  /** Looks up in Whop the ids a webhook gives bare (newer API versions); absent = nothing is looked up. */
+  resolveReferences?: ResolveWebhookReferences;
 }
 
 /** Registers the job handlers and schedules on a started pg-boss. */

@@ -54,6 +54,8 @@ export interface SmtpFake {
   rejected: SmtpRejection[];
   /** Usernames of every successful AUTH, in order. */
   logins: string[];
+  /** SMTP sessions opened so far (a probe's connect + EHLO + QUIT counts one). */
+  connections: number;
   /** Accepted messages with this envelope recipient (case-insensitive). */
   inbox(address: string): SmtpMessage[];
   /** Rejects the next message with this reply code; queued calls apply to consecutive messages. */
@@ -78,6 +80,7 @@ export async function startSmtpFake(options: SmtpFakeOptions = {}): Promise<Smtp
     messages,
     rejected,
     logins,
+    connections: 0,
     failWith: options.failWith ?? null,
     inbox: (address) => messages.filter((m) => m.to.some((to) => to.toLowerCase() === address.toLowerCase())),
     failNextWith(code, message) {
@@ -100,6 +103,10 @@ export async function startSmtpFake(options: SmtpFakeOptions = {}): Promise<Smtp
     authMethods: ['PLAIN', 'LOGIN'],
     logger: false,
     closeTimeout: 1000,
+    onConnect(_session, callback) {
+      fake.connections += 1;
+      callback();
+    },
     onAuth(auth, _session, callback) {
       const user = auth.username ?? '';
       logins.push(user);

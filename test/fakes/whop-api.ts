@@ -5,6 +5,7 @@ import type { DmChannel } from '@whop/sdk/resources/dm-channels';
 import type { PromoCode } from '@whop/sdk/resources/promo-codes';
 import type { Experience, Membership, Message, Payment } from '@whop/sdk/resources/shared';
 import type { UserCheckAccessResponse } from '@whop/sdk/resources/users';
+import { compareWhopVersions } from '../../src/integrations/whop/api-version.ts';
 
 /**
  * A local stand-in for the Whop REST API v1 (whop-reference.md §2), served by a real Fastify server so the real
@@ -21,6 +22,10 @@ export const WHOP_FAKE_ROUTES = [
   'POST /memberships/:id/add_free_days',
   'POST /memberships/:id/cancel',
   'POST /memberships/:id/uncancel',
+  'POST /memberships/:id/extend',
+  'PATCH /memberships/:id',
+  'GET /memberships',
+  'GET /payments',
   'GET /payments/:id',
   'POST /payments/:id/retry',
   'POST /notifications',
@@ -74,6 +79,20 @@ export interface WhopApiFakeOptions {
   apiKey?: string;
   /** Source of `created_at`, `renewal_period_*` and similar; defaults to the system clock. */
   clock?: { now(): Date };
+  /**
+   * The version the API key is pinned to, used when a request sends no Api-Version-Date. Whop gives
+   * unpinned requests the 2025-01-01 behaviour (docs.whop.com/developer/api/versioning), the default here.
+   */
+  keyApiVersion?: string;
+}
+
+/** What a cancel call did to the membership, as Whop would apply it at the request's version. */
+export interface WhopCancellation {
+  membershipId: string;
+  /** `immediate` revokes access now; at 2026-09-15 that is what a cancel without cancel_at_period_end does. */
+  effect: 'immediate' | 'at_period_end';
+  apiVersion: string;
+  at: Date;
 }
 
 export interface WhopDirectMessage {
@@ -114,6 +133,8 @@ export interface WhopApiFake {
   messagesTo(userId: string): WhopDirectMessage[];
   /** Promo codes created through the API, oldest first. */
   promoCodes: PromoCode[];
+  /** Every cancel the fake applied, oldest first, with the effect the request's version gave it. */
+  cancellations: WhopCancellation[];
   /** Queues scripted answers for a route; each is consumed by one call. */
   failNext(routeKey: WhopRouteKey, responses: ScriptedWhopResponse[]): void;
   /** Forgets recorded calls and unconsumed scripts; seeded data (memberships, access, ...) stays. */
@@ -122,7 +143,13 @@ export interface WhopApiFake {
 }
 
 type Answer = { status: number; body: unknown };
-type RouteInput = { params: Record<string, string>; body: Record<string, unknown>; query: Record<string, string | string[]> };
+type RouteInput = {
+  params: Record<string, string>;
+  body: Record<string, unknown>;
+  query: Record<string, string | string[]>;
+  /** The request's Api-Version-Date, else the key's pinned version. */
+  apiVersion: string;
+};
 
 const DAY_MS = 86_400_000;
 
@@ -146,6 +173,11 @@ function errorBody(status: number): object {
 const ok = (body: unknown): Answer => ({ status: 200, body });
 const fail = (status: number, type: string, message: string): Answer => ({ status, body: { error: { type, message } } });
 const notFound = (what: string, id: string) => fail(404, 'not_found', `${what} ${id} not found`);
+
+/** The fake's one version boundary: 2026-09-15 changed every endpoint shape it serves. */
+function isDated(apiVersion: string): boolean {
+  return compareWhopVersions(apiVersion, '2026-09-15') >= 0;
+}
 
 function newId(prefix: string): string {
   return `${prefix}_${randomUUID().replace(/-/g, '').slice(0, 14)}`;
@@ -192,6 +224,7 @@ export async function startWhopApiFake(options: WhopApiFakeOptions = {}): Promis
   const dmChannels = new Map<string, { channel: DmChannel; userIds: string[] }>();
   const directMessages: WhopDirectMessage[] = [];
   const promoCodes: PromoCode[] = [];
+  const cancellations: WhopCancellation[] = [];
   const pendingDelays = new Set<() => void>();
 
   const defaultMembership = (id: string): Membership => {
@@ -300,6 +333,90 @@ export async function startWhopApiFake(options: WhopApiFakeOptions = {}): Promis
     return ok(next);
   };
 
+  // ---- Versioned behaviour (issue #11 §6): both endpoint generations, chosen by Api-Version-Date. ----
+
+  /** What a cancel does at the request's version: from 2026-09-15 only an explicit cancel_at_period_end:true keeps access. */
+  const cancelEffectOf = ({ body, apiVersion }: RouteInput): WhopCancellation['effect'] | null => {
+    if (isDated(apiVersion)) return body.cancel_at_period_end === true ? 'at_period_end' : 'immediate';
+    const mode = body.cancellation_mode ?? (body.cancel_at_period_end === false ? 'immediate' : 'at_period_end');
+    return mode === 'immediate' || mode === 'at_period_end' ? mode : null;
+  };
+
+  /** `extend {days}` and `PATCH {cancel_at_period_end}`, the 2026-09-15 membership endpoints. */
+  function datedMembershipHandlers() {
+    return {
+      'POST /memberships/:id/extend': ({ params, body }: RouteInput): Answer => {
+        const days = body.days;
+        if (typeof days !== 'number' || !Number.isInteger(days) || days < 1 || days > 1095) return fail(400, 'bad_request', 'days must be an integer between 1 and 1095');
+        return addDays(params.id!, days);
+      },
+      'PATCH /memberships/:id': ({ params, body, apiVersion }: RouteInput): Answer => {
+        if ('cancel_at_period_end' in body && !isDated(apiVersion)) return fail(400, 'bad_request', 'cancel_at_period_end is not a field of this endpoint at this API version');
+        const change: Seed<Membership> = {};
+        if (typeof body.cancel_at_period_end === 'boolean') change.cancel_at_period_end = body.cancel_at_period_end;
+        if (isPlainObject(body.metadata)) change.metadata = body.metadata;
+        return updateMembership(params.id!, change);
+      },
+    } satisfies Partial<Record<WhopRouteKey, (input: RouteInput) => Answer>>;
+  }
+
+  /**
+   * One page of memberships or payments of a company, in the request version's filter dialect:
+   * `company_id` + `statuses[]` before 2026-09-15, `account_id` + `status` from it; the other dialect is a 400.
+   * (No cursor paging here: every match in one page.)
+   */
+  function listHandlers() {
+    const filterOf = ({ query, apiVersion }: RouteInput): { companyId: string; statuses: string[] | null } | Answer => {
+      const dated = isDated(apiVersion);
+      const [own, other] = dated ? (['account_id', 'company_id'] as const) : (['company_id', 'account_id'] as const);
+      const statusKeys = Object.keys(query).filter((k) => k === 'status' || k.startsWith('statuses'));
+      if (query[other] !== undefined) return fail(400, 'bad_request', `${other} is not a filter at API version ${apiVersion}; use ${own}`);
+      if (statusKeys.some((k) => (dated ? k !== 'status' : k === 'status'))) return fail(400, 'bad_request', `${dated ? 'statuses[]' : 'status'} is not a filter at API version ${apiVersion}`);
+      const companyId = query[own];
+      if (typeof companyId !== 'string') return fail(400, 'bad_request', `${own} is required with an API key`);
+      const raw = statusKeys.flatMap((k) => [query[k]].flat()).filter((v): v is string => typeof v === 'string');
+      return { companyId, statuses: raw.length > 0 ? raw : null };
+    };
+    const page = (data: unknown[]) => ok({ data, page_info: { end_cursor: null, start_cursor: null, has_next_page: false, has_previous_page: false } });
+    return {
+      'GET /memberships': (input: RouteInput): Answer => {
+        const filter = filterOf(input);
+        if ('status' in filter) return filter;
+        const data = [...memberships.values()].filter(
+          (m) => m.company.id === filter.companyId && (!filter.statuses || filter.statuses.includes(m.cancel_at_period_end && m.status === 'active' ? 'canceling' : m.status)),
+        );
+        return page(data);
+      },
+      'GET /payments': (input: RouteInput): Answer => {
+        const filter = filterOf(input);
+        if ('status' in filter) return filter;
+        const data = [...payments.values()].filter((p) => p.company?.id === filter.companyId && (!filter.statuses || filter.statuses.includes(String(p.status))));
+        return page(data.map((p) => serializePayment(p, input.apiVersion)));
+      },
+    } satisfies Partial<Record<WhopRouteKey, (input: RouteInput) => Answer>>;
+  }
+
+  /** From 2026-09-15 a payment read gives related records as bare ids (whopsdk-rust payments.rs; our reading). */
+  const serializePayment = (payment: Payment, apiVersion: string): unknown => {
+    if (!isDated(apiVersion)) return payment;
+    const bare = (ref: { id: string } | null | undefined) => ref?.id ?? null;
+    return { ...payment, membership: bare(payment.membership), member: bare(payment.member), plan: bare(payment.plan), user: bare(payment.user), product: bare(payment.product) };
+  };
+
+  const addDays = (id: string, days: number): Answer => {
+    const current = memberships.get(id);
+    if (!current) return notFound('Membership', id);
+    const end = current.renewal_period_end ? Date.parse(current.renewal_period_end) : clock.now().getTime();
+    return updateMembership(id, { renewal_period_end: new Date(end + days * DAY_MS).toISOString() });
+  };
+
+  /** Routes a version does not have answer 404 there, as Whop does for an unknown path. */
+  const isRouteAt = (routeKey: WhopRouteKey, apiVersion: string): boolean => {
+    if (routeKey === 'POST /memberships/:id/add_free_days' || routeKey === 'POST /memberships/:id/uncancel') return !isDated(apiVersion);
+    if (routeKey === 'POST /memberships/:id/extend') return isDated(apiVersion);
+    return true;
+  };
+
   const handlers: Record<WhopRouteKey, (input: RouteInput) => Answer> = {
     'GET /memberships/:id': ({ params }) => {
       const membership = memberships.get(params.id!);
@@ -310,21 +427,25 @@ export async function startWhopApiFake(options: WhopApiFakeOptions = {}): Promis
       if (typeof days !== 'number' || !Number.isInteger(days) || days < 1 || days > 1095) {
         return fail(400, 'bad_request', 'free_days must be an integer between 1 and 1095');
       }
-      const current = memberships.get(params.id!);
-      if (!current) return notFound('Membership', params.id!);
-      const end = current.renewal_period_end ? Date.parse(current.renewal_period_end) : clock.now().getTime();
-      return updateMembership(params.id!, { renewal_period_end: new Date(end + days * DAY_MS).toISOString() });
+      return addDays(params.id!, days);
     },
-    'POST /memberships/:id/cancel': ({ params, body }) => {
-      const mode = body.cancellation_mode ?? 'at_period_end';
-      if (mode === 'immediate') return updateMembership(params.id!, { status: 'canceled', canceled_at: iso(), cancel_at_period_end: false });
-      if (mode === 'at_period_end') return updateMembership(params.id!, { cancel_at_period_end: true });
-      return fail(400, 'bad_request', 'cancellation_mode must be at_period_end or immediate');
+    'POST /memberships/:id/cancel': (input) => {
+      const mode = cancelEffectOf(input);
+      if (mode === null) return fail(400, 'bad_request', 'cancellation_mode must be at_period_end or immediate');
+      const id = input.params.id!;
+      const answer =
+        mode === 'immediate'
+          ? updateMembership(id, { status: 'canceled', canceled_at: iso(), cancel_at_period_end: false })
+          : updateMembership(id, { cancel_at_period_end: true });
+      if (answer.status === 200) cancellations.push({ membershipId: id, effect: mode, apiVersion: input.apiVersion, at: clock.now() });
+      return answer;
     },
     'POST /memberships/:id/uncancel': ({ params }) => updateMembership(params.id!, { cancel_at_period_end: false }),
-    'GET /payments/:id': ({ params }) => {
+    ...datedMembershipHandlers(),
+    ...listHandlers(),
+    'GET /payments/:id': ({ params, apiVersion }) => {
       const payment = payments.get(params.id!);
-      return payment ? ok(payment) : notFound('Payment', params.id!);
+      return payment ? ok(serializePayment(payment, apiVersion)) : notFound('Payment', params.id!);
     },
     'POST /payments/:id/retry': ({ params }) => {
       const id = params.id!;
@@ -472,6 +593,8 @@ export async function startWhopApiFake(options: WhopApiFakeOptions = {}): Promis
     return call;
   };
 
+  const versionOf = (header: string | string[] | undefined): string => (typeof header === 'string' && header !== '' ? header : (options.keyApiVersion ?? '2025-01-01'));
+
   const isAuthorised = (authorization: string | undefined): boolean => {
     const match = /^Bearer\s+(\S+)$/i.exec(authorization ?? '');
     if (!match) return false;
@@ -501,7 +624,7 @@ export async function startWhopApiFake(options: WhopApiFakeOptions = {}): Promis
   for (const routeKey of WHOP_FAKE_ROUTES) {
     const [method, template] = routeKey.split(' ') as [string, string];
     app.route({
-      method: method as 'GET' | 'POST',
+      method: method as 'GET' | 'POST' | 'PATCH',
       url: `${WHOP_API_PREFIX}${template}`,
       handler: async (request, reply) => {
         record(request, routeKey);
@@ -523,7 +646,11 @@ export async function startWhopApiFake(options: WhopApiFakeOptions = {}): Promis
           params: request.params as Record<string, string>,
           body: isPlainObject(request.body) ? request.body : {},
           query: request.query as Record<string, string | string[]>,
+          apiVersion: versionOf(request.headers['api-version-date']),
         };
+        if (!isRouteAt(routeKey, input.apiVersion)) {
+          return send(reply, fail(404, 'not_found', `No route for ${request.method} ${request.url.split('?')[0]} at API version ${input.apiVersion}`));
+        }
         const answer = handlers[routeKey](input);
         const status = scripted && !('timeoutMs' in scripted) && answer.status < 300 ? scripted.status : answer.status;
         return send(reply, { ...answer, status }, extraHeaders);
@@ -552,6 +679,7 @@ export async function startWhopApiFake(options: WhopApiFakeOptions = {}): Promis
     baseURL: `${url}${WHOP_API_PREFIX}`,
     calls,
     promoCodes,
+    cancellations,
     callsTo(method, pathPattern) {
       const wanted = method.toUpperCase();
       return calls.filter((call) => {
@@ -590,6 +718,7 @@ export async function startWhopApiFake(options: WhopApiFakeOptions = {}): Promis
     },
     reset() {
       calls.length = 0;
+      cancellations.length = 0;
       scripts.clear();
     },
     async close() {

@@ -287,7 +287,7 @@ describe('dashboard API', () => {
       expect(response.headers.get('content-type')).toMatch(/^text\/csv/);
       expect(response.headers.get('content-disposition')).toMatch(/attachment; filename="cases-biz_dash_a-/);
       const lines = response.text.trim().split('\n');
-      expect(lines[0]).toBe('id,status,membership,user,email,failure_reason,failure_count,amount_at_risk,recovered,currency,first_failure_at,recovered_at,closed_at');
+      expect(lines[0]).toBe('id,status,membership,user,email,failure_reason,failure_count,amount_at_risk,recovered,currency,first_failure_at,recovered_at,closed_at,decline_code');
       expect(lines).toHaveLength(8);
       const a6 = lines.find((l) => l.includes('mem_a6'))!;
       expect(a6).toContain(',16.00,0.00,usd,');

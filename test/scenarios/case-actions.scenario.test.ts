@@ -74,7 +74,9 @@ describe('manual actions on a case', () => {
   ] as const)('cancel-membership (%s) calls Whop with that mode, records who did it, and closes the case', async (mode, reason) => {
     const result = await cancelMembership(h.deps, { companyId, caseId, mode, actor: 'creator:user_owner' });
     expect(result).toEqual({ ok: true, caseId, mode });
-    expect(h.whop.callsTo('POST', `/memberships/${membershipId}/cancel`).map((c) => c.body)).toEqual([{ cancellation_mode: mode }]);
+    // cancel_at_period_end is always explicit: at 2026-09-15 a cancel without it revokes access at once.
+    expect(h.whop.callsTo('POST', `/memberships/${membershipId}/cancel`).map((c) => c.body)).toEqual([{ cancellation_mode: mode, cancel_at_period_end: mode === 'at_period_end' }]);
+    expect(h.whop.cancellations.filter((x) => x.membershipId === membershipId).map((x) => x.effect)).toEqual([mode]);
     expect((await actionsOf()).map((a) => a.reason)).toEqual([reason, 'case_cancelled']);
     expect((await caseRow()).status).toBe('closed_no_recovery');
   });

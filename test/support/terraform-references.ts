@@ -30,6 +30,8 @@ export function declaredNames(parsed: ParsedTerraform): Set<string> {
     for (const [name] of entries(json.variable)) names.add(`var.${name}`);
     for (const [name] of entries(json.module)) names.add(`module.${name}`);
     for (const block of (json.locals as Json[] | undefined) ?? []) for (const [name] of entries(block)) names.add(`local.${name}`);
+    // `provider = aws.us_east_1` refers to an aliased provider configuration.
+    for (const [name, blocks] of entries(json.provider)) for (const block of (blocks as Json[]) ?? []) if (typeof block.alias === 'string') names.add(`${name}.${block.alias}`);
   }
   return names;
 }
@@ -96,4 +98,44 @@ export function variableDefault(parsed: ParsedTerraform, name: string): unknown 
     if (blocks?.[0]) return blocks[0].default;
   }
   return undefined;
+}
+
+/** Every block of a resource type, by name: resourceBlocks(parsed, 'aws_route53_record'). */
+export function resourceBlocks(parsed: ParsedTerraform, type: string): Record<string, Json> {
+  const found: Record<string, Json> = {};
+  for (const { json } of parsed.files)
+    for (const [name, blocks] of entries((json.resource as Json | undefined)?.[type])) if ((blocks as Json[])[0]) found[name] = (blocks as Json[])[0]!;
+  return found;
+}
+
+/** The first block of a data source, e.g. dataBlock(parsed, 'aws_route53_zone', 'main'). */
+export function dataBlock(parsed: ParsedTerraform, type: string, name: string): Json | undefined {
+  for (const { json } of parsed.files) {
+    const blocks = ((json.data as Json | undefined)?.[type] as Json | undefined)?.[name] as Json[] | undefined;
+    if (blocks?.[0]) return blocks[0];
+  }
+  return undefined;
+}
+
+/**
+ * Renders a string local the way Terraform would, from the parsed HCL: `${local.x}` is rendered in
+ * turn, any other interpolation must be given in `values` (keyed by its exact expression text),
+ * so a change to the template in the .tf files changes what tests get. Throws on anything unknown.
+ */
+export function renderLocal(parsed: ParsedTerraform, name: string, values: Record<string, string>): string {
+  const template = literalLocal(parsed, name);
+  if (typeof template !== 'string') throw new Error(`local.${name} is not a string template`);
+  return template.replace(/\$\{([^{}]+)\}/g, (_, expression: string) => {
+    if (expression in values) return values[expression]!;
+    const local = expression.match(/^local\.(\w+)$/);
+    if (local) return renderLocal(parsed, local[1]!, values);
+    const variable = expression.match(/^var\.(\w+)$/);
+    if (variable && typeof variableDefault(parsed, variable[1]!) === 'string') return variableDefault(parsed, variable[1]!) as string;
+    throw new Error(`local.${name}: no value for \${${expression}}`);
+  });
+}
+
+/** Terraform's urlencode: Go's QueryEscape (space as +, all but letters, digits and -_.~ escaped). */
+export function terraformUrlencode(text: string): string {
+  return encodeURIComponent(text).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`).replace(/%20/g, '+');
 }

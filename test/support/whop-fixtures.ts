@@ -8,16 +8,32 @@ import { readFileSync } from 'node:fs';
  * and disputed later. Override what a test cares about; keep the rest realistic.
  */
 
-/** v1 event types with a recorded fixture. `entry.created` is one we do not act on. */
+/**
+ * v1 event types with a recorded fixture. `entry.created` and `invoice.past_due` are ones we do not act on.
+ * The story continues: on 2025-11-04 the retry needs 3-D Secure (payment.requires_action), on
+ * 2025-11-08 the member schedules a cancellation (too_expensive), on 2025-11-09 it is won back.
+ */
 export const WHOP_FIXTURE_TYPES = [
   'payment.failed',
   'payment.succeeded',
+  'payment.requires_action',
   'membership.activated',
   'membership.deactivated',
+  'membership.updated',
+  'membership.cancel_at_period_end_changed',
   'refund.created',
   'dispute.created',
   'entry.created',
+  'invoice.past_due',
 ] as const;
+
+/**
+ * The payload shapes a fixture exists in: as Whop serialised webhooks up to 2026-07-20 (`company_id`,
+ * related records nested) and from 2026-09-15 (test/fixtures/whop/2026-09-15/: `account_id`, related
+ * records as bare ids, card expiry top-level). Both tell the same story and must give the same facts.
+ */
+export const WHOP_FIXTURE_SHAPES = ['2026-07-20', '2026-09-15'] as const;
+export type WhopFixtureShape = (typeof WHOP_FIXTURE_SHAPES)[number];
 
 export type WhopFixtureType = (typeof WHOP_FIXTURE_TYPES)[number];
 
@@ -48,10 +64,25 @@ export interface WhopEventBody {
  * @example buildWhopEvent('refund.created', whopIdOverrides('refund.created', { companyId: 'biz_x', membershipId: 'mem_y' }))
  */
 export function buildWhopEvent(type: WhopFixtureType, ...overrides: WhopEventOverrides[]): WhopEventBody {
-  const body = overrides.reduce<Record<string, unknown>>((acc, o) => deepMerge(acc, o), loadFixture(`${type}.json`));
+  return buildWhopEventIn('2026-07-20', type, ...overrides);
+}
+
+/** `buildWhopEvent` in one of the payload shapes (WHOP_FIXTURE_SHAPES). */
+export function buildWhopEventIn(shape: WhopFixtureShape, type: WhopFixtureType, ...overrides: WhopEventOverrides[]): WhopEventBody {
+  const file = shape === '2026-07-20' ? `${type}.json` : `${shape}/${type}.json`;
+  const body = overrides.reduce<Record<string, unknown>>((acc, o) => deepMerge(acc, o), loadFixture(file));
   if (overrides.every((o) => o.id === undefined)) body.id = newWhopMessageId();
   return body as WhopEventBody;
 }
+
+/**
+ * What Whop's API answers for the story's bare ids (2026-09-15 shape): the membership's member and
+ * the refunded/disputed payment's membership. The gateway looks these up; unit tests pass them directly.
+ */
+export const STORY_REFERENCES = {
+  payments: new Map([['pay_9QwErT5yUi3kVx', { membershipId: 'mem_3kVx9QwErT5yUi', companyId: 'biz_7Hq2LmN4pR8sTx', userId: 'user_Ab12Cd34Ef56Gh' }]]),
+  memberships: new Map([['mem_3kVx9QwErT5yUi', { userId: 'user_Ab12Cd34Ef56Gh', email: 'dana.reyes@example.com' }]]),
+};
 
 /** A legacy v5 body (`{ api_version: "v5", action, company, data }`) with overrides deep-merged. v5 bodies have no id. */
 export function buildLegacyWhopEvent(action: LegacyWhopFixtureAction, ...overrides: WhopEventOverrides[]): Record<string, unknown> {
@@ -78,12 +109,15 @@ export function whopIdOverrides(type: WhopFixtureType, ids: WhopStoryIds): WhopE
   switch (type) {
     case 'payment.failed':
     case 'payment.succeeded':
+    case 'payment.requires_action':
       return {
         company_id: ids.companyId,
         data: { id: ids.paymentId, company, membership: { id: ids.membershipId }, user },
       };
     case 'membership.activated':
     case 'membership.deactivated':
+    case 'membership.updated':
+    case 'membership.cancel_at_period_end_changed':
       return {
         company_id: ids.companyId,
         data: {
@@ -104,6 +138,7 @@ export function whopIdOverrides(type: WhopFixtureType, ids: WhopStoryIds): WhopE
         data: { company, payment: { id: ids.paymentId, membership: { id: ids.membershipId }, user } },
       };
     case 'entry.created':
+    case 'invoice.past_due':
       return { company_id: ids.companyId, data: { user } };
   }
 }

@@ -36,6 +36,16 @@ describe('configuration', () => {
     if (!bad.ok) expect(bad.problems.map((p) => p.split(':')[0])).toEqual(['RATE_LIMIT_IP_MAX', 'TRUST_PROXY_HOPS']);
   });
 
+  it('pins Whop API version 2026-07-20 by default and refuses a version that is not a date', () => {
+    const defaults = loadConfig({});
+    expect(defaults.ok && defaults.config.WHOP_API_VERSION).toBe('2026-07-20');
+    const revision = loadConfig({ WHOP_API_VERSION: '2026-09-02-1' });
+    expect(revision.ok && revision.config.WHOP_API_VERSION).toBe('2026-09-02-1');
+    const bad = loadConfig({ WHOP_API_VERSION: 'latest' });
+    expect(bad.ok).toBe(false);
+    if (!bad.ok) expect(bad.problems.join()).toMatch(/^WHOP_API_VERSION: must be a Whop API version date/);
+  });
+
   it('accepts a complete production environment', () => {
     expect(loadConfig(PRODUCTION).ok).toBe(true);
   });
@@ -77,5 +87,20 @@ describe('configuration', () => {
     const result = loadConfig({ ...PRODUCTION, ENCRYPTION_KEY: 'short-secret-value' });
     expect(result.ok).toBe(false);
     if (!result.ok) expect(result.problems.join('\n')).not.toContain('short-secret-value');
+  });
+
+  it('an empty variable is an unset one: its default applies instead of a parse error', () => {
+    const result = loadConfig({ SMTP_PORT: '', RAW_WEBHOOK_RETENTION_DAYS: ' ', LOG_LEVEL: '', HOSTNAME: '' });
+    expect(result.ok).toBe(true);
+    if (result.ok) expect(result.config).toMatchObject({ SMTP_PORT: 587, RAW_WEBHOOK_RETENTION_DAYS: 30, LOG_LEVEL: 'info', HOSTNAME: '0.0.0.0' });
+  });
+
+  it('DIRECT_URL must be a postgres URL and comes with DATABASE_URL', () => {
+    const alone = loadConfig({ DIRECT_URL: 'postgresql://u@db:5432/x' });
+    expect(alone.ok ? [] : alone.problems).toEqual(['DIRECT_URL: needs DATABASE_URL too (it only takes the session work off DATABASE_URL)']);
+    const malformed = loadConfig({ DATABASE_URL: 'postgresql://u@pooler:6432/x', DIRECT_URL: 'mysql://x' });
+    expect(malformed.ok ? [] : malformed.problems).toEqual(['DIRECT_URL: must be a postgres:// or postgresql:// URL']);
+    const both = loadConfig({ DATABASE_URL: 'postgresql://u@pooler:6432/x', DIRECT_URL: 'postgresql://u@db:5432/x' });
+    expect(both.ok && both.config.DIRECT_URL).toBe('postgresql://u@db:5432/x');
   });
 });

@@ -6,13 +6,17 @@ import {
   isLegacyV5,
   mapWebhookToFact,
   normalizeLegacyV5,
+  referencesToResolve,
   type MapResult,
 } from '../../src/integrations/whop/events/index.ts';
 import { legacyActionToType } from '../../src/integrations/whop/events/legacy-v5.ts';
+import { companyIdOfDelivery } from '../../src/services/ingest-webhook.ts';
 import {
   buildLegacyWhopEvent,
   buildWhopEvent,
+  buildWhopEventIn,
   deepMerge,
+  STORY_REFERENCES,
   whopIdOverrides,
   WHOP_FIXTURE_TYPES,
   type WhopEventOverrides,
@@ -50,6 +54,60 @@ describe('every recorded Whop event maps to the fact it states', () => {
         currency: 'usd',
         reason: 'Your card was declined.',
         occurredAt: new Date('2025-11-03T09:00:04.000Z'), // last_payment_attempt
+        signals: {
+          declineCode: 'card_declined',
+          nextPaymentAttemptAt: new Date('2025-11-06T09:00:00.000Z'),
+          cardExpMonth: 10,
+          cardExpYear: 2025,
+          retryable: true,
+          recoveryUrl: null,
+        },
+      },
+    ],
+    [
+      'payment.requires_action',
+      {
+        ...member,
+        kind: 'payment_requires_action',
+        whopPaymentId: PAYMENT,
+        amountCents: 2999,
+        currency: 'usd',
+        reason: 'The bank requires the member to authenticate this payment.',
+        occurredAt: new Date('2025-11-04T09:00:01.000Z'),
+        signals: {
+          declineCode: 'three_d_secure_required',
+          nextPaymentAttemptAt: null,
+          cardExpMonth: 10,
+          cardExpYear: 2025,
+          retryable: true,
+          recoveryUrl: 'https://whop.com/billing/recover/pay_9QwErT5yUi3kVx',
+        },
+      },
+    ],
+    [
+      'membership.cancel_at_period_end_changed',
+      {
+        ...member,
+        kind: 'cancellation_scheduled',
+        whopPaymentId: null,
+        amountCents: null,
+        currency: 'usd',
+        reason: 'too_expensive',
+        occurredAt: new Date('2025-11-08T12:10:02.310Z'),
+        cancellation: { cancelOption: 'too_expensive', cancelationStatus: 'canceling' },
+      },
+    ],
+    [
+      'membership.updated',
+      {
+        ...member,
+        kind: 'cancellation_unscheduled',
+        whopPaymentId: null,
+        amountCents: null,
+        currency: 'usd',
+        reason: 'won_back',
+        occurredAt: new Date('2025-11-09T15:20:05.871Z'),
+        cancellation: { cancelOption: 'too_expensive', cancelationStatus: 'won_back' },
       },
     ],
     [
@@ -309,7 +367,8 @@ describe('malformed bodies', () => {
 describe('legacy v5 bodies', () => {
   it.each<[string, Record<string, unknown>, WhopFixtureType, WhopEventOverrides]>([
     // v5 payments carry no email and no failure message.
-    ['payment.failed', buildLegacyWhopEvent('payment.failed'), 'payment.failed', { data: { user: { email: null }, failure_message: null } }],
+    // (v5 user is an id only, so the email is unknown rather than withheld; no decline code, no card.)
+    ['payment.failed', buildLegacyWhopEvent('payment.failed'), 'payment.failed', { data: { user: USER, failure_message: null, decline_code: null, retryable: null, payment_method: null } }],
     // v5 memberships carry no currency, no updated_at and no send time, so created_at is the only time.
     ['membership.went_valid', buildLegacyWhopEvent('membership.went_valid'), 'membership.activated', { timestamp: null, data: { updated_at: null, currency: null } }],
   ])('v5 %s maps to the same fact as v1 %s carrying the same information', (_action, v5, v1Type, v1Overrides) => {
@@ -328,6 +387,7 @@ describe('legacy v5 bodies', () => {
       currency: 'usd',
       reason: null,
       occurredAt: new Date('2025-11-03T09:00:04.000Z'),
+      signals: { declineCode: null, nextPaymentAttemptAt: new Date('2025-11-06T09:00:00.000Z'), cardExpMonth: null, cardExpYear: null, retryable: null, recoveryUrl: null },
     });
   });
 
@@ -382,6 +442,7 @@ describe('legacy v5 bodies', () => {
       reason: null,
       occurredAt: new Date(1642558479 * 1000),
       webhookEventId: 3,
+      signals: { declineCode: null, nextPaymentAttemptAt: null, cardExpMonth: null, cardExpYear: null, retryable: null, recoveryUrl: null },
     });
   });
 
@@ -520,6 +581,77 @@ describe('buildWhopEvent', () => {
     const ids = { companyId: 'biz_story', membershipId: 'mem_story', paymentId: 'pay_story', userId: 'user_story', email: 'story@example.com' };
     const fact = expectFact(mapWebhookToFact(buildWhopEvent(type, whopIdOverrides(type, ids)), 1));
     expect(fact).toMatchObject({ companyId: 'biz_story', whopMembershipId: 'mem_story', whopUserId: 'user_story', memberEmail: 'story@example.com' });
-    if (fact.kind !== 'membership_activated' && fact.kind !== 'membership_deactivated') expect(fact.whopPaymentId).toBe('pay_story');
+    if (fact.kind === 'payment_failed' || fact.kind === 'payment_succeeded' || fact.kind === 'payment_requires_action' || fact.kind === 'payment_reversed')
+      expect(fact.whopPaymentId).toBe('pay_story');
+  });
+});
+
+describe('both payload shapes (2026-07-20 nested, 2026-09-15 account_id and bare ids) state the same facts', () => {
+  const MAPPED = WHOP_FIXTURE_TYPES.filter(isHandledEventType);
+
+  it.each(MAPPED)('%s', (type) => {
+    const classic = mapWebhookToFact(buildWhopEventIn('2026-07-20', type), EVENT_ID);
+    const dated = mapWebhookToFact(buildWhopEventIn('2026-09-15', type), EVENT_ID, STORY_REFERENCES);
+    expect(classic.ok).toBe(true);
+    expect(dated).toEqual(classic);
+  });
+
+  it('every fixture exists in both shapes, and the dated one carries account_id, never company_id', () => {
+    for (const type of WHOP_FIXTURE_TYPES) {
+      const dated = buildWhopEventIn('2026-09-15', type);
+      expect(dated.account_id).toBe(COMPANY);
+      expect(dated).not.toHaveProperty('company_id');
+    }
+  });
+
+  it('without the lookups, a bare-id payment still maps (no email); a bare-id refund is unresolved_reference', () => {
+    const failed = expectFact(mapWebhookToFact(buildWhopEventIn('2026-09-15', 'payment.failed'), 1));
+    expect(failed).toMatchObject({ companyId: COMPANY, whopMembershipId: MEMBERSHIP, whopUserId: USER, memberEmail: null });
+    expect(failed.withheld).toBeUndefined();
+    expect(expectFailure(mapWebhookToFact(buildWhopEventIn('2026-09-15', 'refund.created'), 1), 'unresolved_reference')).toContain(PAYMENT);
+  });
+
+  it('referencesToResolve asks only for what a payload left out', () => {
+    expect(referencesToResolve(buildWhopEventIn('2026-07-20', 'payment.failed'))).toEqual({ payments: [], memberships: [] });
+    expect(referencesToResolve(buildWhopEventIn('2026-09-15', 'payment.failed'))).toEqual({ payments: [], memberships: [MEMBERSHIP] });
+    expect(referencesToResolve(buildWhopEventIn('2026-09-15', 'membership.updated'))).toEqual({ payments: [], memberships: [MEMBERSHIP] });
+    expect(referencesToResolve(buildWhopEventIn('2026-09-15', 'dispute.created'))).toEqual({ payments: [PAYMENT], memberships: [] });
+    expect(referencesToResolve(buildWhopEventIn('2026-09-15', 'entry.created'))).toEqual({ payments: [], memberships: [] });
+  });
+});
+
+describe('the new signals', () => {
+  it('invoice.past_due is stored and ignored on purpose (the charge arrives as payment.failed)', () => {
+    expectFailure(mapWebhookToFact(buildWhopEvent('invoice.past_due'), 1), 'unhandled_type');
+  });
+
+  it('a membership.updated that neither schedules nor undoes a cancellation is ignored; `left` too', () => {
+    expectFailure(mapWebhookToFact(buildWhopEvent('membership.updated', { data: { cancel_at_period_end: false, cancelation_status: null } }), 1), 'unhandled_type');
+    expectFailure(mapWebhookToFact(buildWhopEvent('membership.updated', { data: { cancel_at_period_end: false, cancelation_status: 'left' } }), 1), 'unhandled_type');
+  });
+
+  it('cancel_at_period_end_changed to false is an unscheduled cancellation even without a status', () => {
+    const fact = expectFact(mapWebhookToFact(buildWhopEvent('membership.cancel_at_period_end_changed', { data: { cancel_at_period_end: false, cancelation_status: null } }), 1));
+    expect(fact).toMatchObject({ kind: 'cancellation_unscheduled', cancellation: { cancelOption: 'too_expensive', cancelationStatus: null } });
+  });
+
+  it('fields Whop withholds without a permission are noted, and the fact still maps', () => {
+    const body = buildWhopEvent('payment.requires_action', { data: { recovery_url: null, user: { email: null }, customer_phone: null } });
+    const fact = expectFact(mapWebhookToFact(body, 1));
+    expect(fact.withheld).toEqual(['email', 'phone', 'recovery_url']);
+    expect(fact).toMatchObject({ kind: 'payment_requires_action', memberEmail: null, signals: { recoveryUrl: null } });
+  });
+
+  it('an unreadable next_payment_attempt is invalid_payload naming it; a bad card month is dropped', () => {
+    expect(expectFailure(mapWebhookToFact(buildWhopEvent('payment.failed', { data: { next_payment_attempt: 'soon' } }), 1), 'invalid_payload')).toContain('data.next_payment_attempt');
+    const fact = expectFact(mapWebhookToFact(buildWhopEvent('payment.failed', { data: { payment_method: { card: { exp_month: 13 } } } }), 1));
+    expect(fact.signals).toMatchObject({ cardExpMonth: null, cardExpYear: null });
+  });
+});
+
+describe('the intake reads the company of both shapes (per-company rate limit, the stored row)', () => {
+  it.each(WHOP_FIXTURE_TYPES)('%s', (type) => {
+    expect(companyIdOfDelivery(buildWhopEventIn('2026-07-20', type))).toBe(COMPANY);
+    expect(companyIdOfDelivery(buildWhopEventIn('2026-09-15', type))).toBe(COMPANY);
   });
 });

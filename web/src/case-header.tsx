@@ -28,6 +28,10 @@ export function CaseHeader({ recoveryCase: c }: { recoveryCase: RecoveryCase }) 
         <Fact label="Amount at risk" value={formatMoney(c.amount_at_risk_cents, c.currency)} />
         <Fact label="Recovered" value={c.recovered_cents > 0 ? formatMoney(c.recovered_cents, c.currency) : '—'} />
         <Fact label="Failure" value={`${c.failure_reason ? humanize(c.failure_reason) : 'Unknown reason'}${c.failure_count > 1 ? ` (${c.failure_count} times)` : ''}`} />
+        {c.decline_code && <Fact label="Decline code" value={c.decline_code} />}
+        {c.needs_authentication && <Fact label="Needs authentication" value="The bank asks the member to confirm this payment (3-D Secure)" />}
+        {c.next_payment_attempt_at && <Fact label="Whop retries the card" value={formatDateTime(c.next_payment_attempt_at)} />}
+        {c.card_exp_month && c.card_exp_year && <Fact label="Card expires" value={`${String(c.card_exp_month).padStart(2, '0')}/${c.card_exp_year}`} />}
         <Fact label="First failure" value={formatDateTime(c.first_failure_at)} />
         <Fact label="Attribution window ends" value={formatDateTime(c.attribution_ends_at)} />
         {c.recovered_at && <Fact label="Recovered at" value={formatDateTime(c.recovered_at)} />}

@@ -165,6 +165,11 @@ function SettingsEditor({ companyId, initial }: { companyId: string; initial: Se
           <ul className="status-list">
             <li className={initial.whop_configured ? 'text-good' : 'text-warn'}>{initial.whop_configured ? 'Whop API connected' : 'Whop API not connected: push and DMs are kept in the outbox'}</li>
             <li className={initial.smtp_configured ? 'text-good' : 'text-warn'}>{initial.smtp_configured ? 'Email sending set up' : 'Email sending not set up: emails are kept in the outbox'}</li>
+            {initial.whop_capabilities?.filter((c) => c.status === 'off').map((c) => (
+              <li key={c.field} className="text-warn" data-testid={`capability-off-${c.field}`}>
+                {c.capability}: off, Whop sends them empty. Grant the app the <code>{c.permission}</code> permission to turn this on.
+              </li>
+            ))}
           </ul>
         </section>
 

@@ -113,6 +113,13 @@ export interface RecoveryCase {
   member_name: string | null;
   failure_reason: string | null;
   failure_count: number;
+  /** Whop's decline code of the latest failure. */
+  decline_code?: string | null;
+  /** Case detail only: the latest charge waits for the member to authenticate (3-D Secure). */
+  needs_authentication?: boolean;
+  next_payment_attempt_at?: string | null;
+  card_exp_month?: number | null;
+  card_exp_year?: number | null;
   amount_at_risk_cents: number;
   recovered_cents: number;
   currency: string;
@@ -206,6 +213,8 @@ export interface SettingsResponse {
   smtp_configured: boolean;
   whop_configured: boolean;
   webhook_url: string;
+  /** Permission-gated Whop fields: `off` says which permission turns the capability on. */
+  whop_capabilities?: { field: string; capability: string; status: 'on' | 'off' | 'unknown'; permission: string; observed_at: string | null }[];
 }
 
 export interface SettingsProblem {

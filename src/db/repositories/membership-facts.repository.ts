@@ -8,10 +8,26 @@ import { membershipFacts } from '../schema/membership-facts.ts';
 export async function insertMembershipFact(q: Queryable, fact: MembershipFact): Promise<boolean> {
   const rows = await q
     .insert(membershipFacts)
-    .values({ ...fact, memberEmailHash: emailLookupHash(fact.memberEmail) })
+    .values({ ...columnsOf(fact), memberEmailHash: emailLookupHash(fact.memberEmail) })
     .onConflictDoNothing()
     .returning({ id: membershipFacts.id });
   return rows.length > 0;
+}
+
+function columnsOf(fact: MembershipFact) {
+  const { signals, cancellation, withheld, ...rest } = fact;
+  return {
+    ...rest,
+    declineCode: signals?.declineCode ?? null,
+    nextPaymentAttemptAt: signals?.nextPaymentAttemptAt ?? null,
+    cardExpMonth: signals?.cardExpMonth ?? null,
+    cardExpYear: signals?.cardExpYear ?? null,
+    retryable: signals?.retryable ?? null,
+    recoveryUrl: signals?.recoveryUrl ?? null,
+    cancelOption: cancellation?.cancelOption ?? null,
+    cancelationStatus: cancellation?.cancelationStatus ?? null,
+    withheldFields: [...(withheld ?? [])],
+  };
 }
 
 export async function listMembershipFacts(q: Queryable, companyId: string, whopMembershipId: string): Promise<MembershipFact[]> {
@@ -21,6 +37,20 @@ export async function listMembershipFacts(q: Queryable, companyId: string, whopM
     .where(and(eq(membershipFacts.companyId, companyId), eq(membershipFacts.whopMembershipId, whopMembershipId)))
     .orderBy(asc(membershipFacts.occurredAt), asc(membershipFacts.id));
   return rows.map((r) => ({
+    ...(r.kind === 'payment_failed' || r.kind === 'payment_requires_action'
+      ? {
+          signals: {
+            declineCode: r.declineCode,
+            nextPaymentAttemptAt: r.nextPaymentAttemptAt,
+            cardExpMonth: r.cardExpMonth,
+            cardExpYear: r.cardExpYear,
+            retryable: r.retryable,
+            recoveryUrl: r.recoveryUrl,
+          },
+        }
+      : {}),
+    ...(r.cancelOption !== null || r.cancelationStatus !== null ? { cancellation: { cancelOption: r.cancelOption, cancelationStatus: r.cancelationStatus } } : {}),
+    withheld: r.withheldFields,
     kind: r.kind,
     companyId: r.companyId,
     whopMembershipId: r.whopMembershipId,

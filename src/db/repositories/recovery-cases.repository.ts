@@ -38,6 +38,13 @@ function columnsOf(d: DerivedCase, now: Date) {
     closedAt: d.closedAt,
     attributionWindowDays: d.attributionWindowDays,
     attributionEndsAt: d.attributionEndsAt,
+    declineCode: d.declineCode,
+    nextPaymentAttemptAt: d.nextPaymentAttemptAt,
+    cardExpMonth: d.cardExpMonth,
+    cardExpYear: d.cardExpYear,
+    paymentRetryable: d.paymentRetryable,
+    needsAuthentication: d.needsAuthentication,
+    recoveryUrl: d.recoveryUrl,
     updatedAt: now,
   };
 }

@@ -35,6 +35,13 @@ export async function insertWebhookEvents(q: Queryable, events: NewWebhookEvent[
   return rows.map((r) => ({ id: Number(r.id), webhookId: r.webhook_id }));
 }
 
+/** The stored body of a row still to be processed (pending or failed), without locking; null otherwise. */
+export async function findWebhookEventBody(q: Queryable, id: number): Promise<string | null> {
+  const rows = await q.select({ rawBody: webhookEvents.rawBody, status: webhookEvents.status }).from(webhookEvents).where(eq(webhookEvents.id, id));
+  const row = rows[0];
+  return row && row.status !== 'processed' && row.status !== 'ignored' ? row.rawBody : null;
+}
+
 /** Locks the row for the processing transaction, so two workers never apply it together. */
 export async function lockWebhookEvent(q: Queryable, id: number) {
   const rows = await q.select().from(webhookEvents).where(eq(webhookEvents.id, id)).for('update');

@@ -1,6 +1,6 @@
 import { encryptedText } from '../encrypted-text.ts';
-import { bigint, bigserial, pgTable, text, timestamp } from 'drizzle-orm/pg-core';
-import type { FactKind } from '../../domain/membership-fact.ts';
+import { bigint, bigserial, boolean, pgTable, smallint, text, timestamp } from 'drizzle-orm/pg-core';
+import type { FactKind, WithheldField } from '../../domain/membership-fact.ts';
 
 export const membershipFacts = pgTable('membership_facts', {
   id: bigserial('id', { mode: 'number' }).primaryKey(),
@@ -17,4 +17,13 @@ export const membershipFacts = pgTable('membership_facts', {
   occurredAt: timestamp('occurred_at', { withTimezone: true }).notNull(),
   webhookEventId: bigint('webhook_event_id', { mode: 'number' }),
   createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  declineCode: text('decline_code'),
+  nextPaymentAttemptAt: timestamp('next_payment_attempt_at', { withTimezone: true }),
+  cardExpMonth: smallint('card_exp_month'),
+  cardExpYear: smallint('card_exp_year'),
+  retryable: boolean('retryable'),
+  recoveryUrl: encryptedText('recovery_url'),
+  cancelOption: text('cancel_option'),
+  cancelationStatus: text('cancelation_status'),
+  withheldFields: text('withheld_fields').array().$type<WithheldField[]>().notNull().default([]),
 });

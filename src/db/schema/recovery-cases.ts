@@ -1,5 +1,5 @@
 import { encryptedText } from '../encrypted-text.ts';
-import { bigint, boolean, integer, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { bigint, boolean, integer, pgTable, smallint, text, timestamp, uuid } from 'drizzle-orm/pg-core';
 import type { CaseStatus, RiskLevel } from '../../domain/recovery-case.ts';
 
 export const recoveryCases = pgTable('recovery_cases', {
@@ -31,6 +31,12 @@ export const recoveryCases = pgTable('recovery_cases', {
   memberName: encryptedText('member_name'),
   whopProductId: text('whop_product_id'),
   paymentRetryable: boolean('payment_retryable').notNull().default(false),
+  declineCode: text('decline_code'),
+  nextPaymentAttemptAt: timestamp('next_payment_attempt_at', { withTimezone: true }),
+  cardExpMonth: smallint('card_exp_month'),
+  cardExpYear: smallint('card_exp_year'),
+  needsAuthentication: boolean('needs_authentication').notNull().default(false),
+  recoveryUrl: encryptedText('recovery_url'),
   /** What the recovery is credited to (domain/recovery-credit.ts); null unless recovered. */
   creditedMethod: text('credited_method'),
   creditedChannel: text('credited_channel'),

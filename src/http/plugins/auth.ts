@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { SignJWT, jwtVerify } from 'jose';
 import { errorBody } from '../errors.ts';
+import { setLogUserId } from '../request-log-controller.ts';
 
 export type Principal = { kind: 'operator'; id: string; email: string; csrf: string } | { kind: 'creator'; userId: string };
 
@@ -46,6 +47,13 @@ export function createAuth(options: AuthOptions) {
    * with the SDK). Client-sent ids (x-company-id, a user id in the body) are never trusted.
    */
   async function principalOf(request: FastifyRequest): Promise<Principal | null> {
+    const principal = await resolvePrincipal(request);
+    // The request's log line names who it was from (the guide's request middleware logs userId).
+    if (principal) setLogUserId(request, principal.kind === 'operator' ? principal.id : principal.userId);
+    return principal;
+  }
+
+  async function resolvePrincipal(request: FastifyRequest): Promise<Principal | null> {
     const cookie = request.cookies[SESSION_COOKIE];
     if (cookie) {
       try {

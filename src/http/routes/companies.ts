@@ -14,6 +14,7 @@ import type { ActionRefusal } from '../../services/find-actionable-case.ts';
 import { nudgeCaseNow } from '../../services/nudge-case-now.ts';
 import type { OutreachDeps } from '../../services/send-nudge.ts';
 import { updateCompanySettings } from '../../services/update-company-settings.ts';
+import { presentWhopCapabilities } from '../../presenters/whop-capabilities.presenter.ts';
 import { errorBody } from '../errors.ts';
 import type { Audit } from '../plugins/audit.ts';
 import { actorOf, type Auth } from '../plugins/auth.ts';
@@ -188,7 +189,7 @@ export async function companyRoutes(app: FastifyInstance, deps: CompanyRouteDeps
 
   app.get<{ Params: Params }>('/api/companies/:companyId/settings', { schema: { params: companyParams } }, async (request, reply) => {
     if (!(await auth.authorize(request, reply, request.params.companyId))) return reply;
-    const current = await findCurrentSettings(db, request.params.companyId);
+    const [current, capabilities] = await Promise.all([findCurrentSettings(db, request.params.companyId), presentWhopCapabilities(request.params.companyId, db)]);
     return {
       version: current.version,
       settings: current.outreach,
@@ -197,6 +198,9 @@ export async function companyRoutes(app: FastifyInstance, deps: CompanyRouteDeps
       smtp_configured: deps.outreach.email !== null,
       whop_configured: deps.outreach.whop !== null,
       webhook_url: `${deps.publicUrl.replace(/\/$/, '')}/api/webhooks/whop`,
+      // Fields Whop withheld for lack of an app permission: what is off, and what turns it on.
+      whop_capabilities: capabilities.map((c) => ({ field: c.field, capability: c.capability, status: c.status, permission: c.permission, observed_at: c.observedAt })),
+      whop_api_version: deps.outreach.whop?.apiVersion ?? null,
     };
   });
 

@@ -1,4 +1,5 @@
 import Whop, { APIConnectionError, APIError } from '@whop/sdk';
+import { DEFAULT_WHOP_API_VERSION, endpointGenerationOf, hasWhopShape, type WhopEndpointGeneration } from './api-version.ts';
 
 /** A failed Whop call, mapped to what the caller needs to decide: retry or not, and when. */
 export interface WhopFailure {
@@ -36,15 +37,65 @@ export interface RetriedPayment {
   paidAt: string | null;
 }
 
+/** A payment as a list or a read returns it, at either version (related records nested or as bare ids). */
+export interface WhopPaymentSummary {
+  id: string;
+  companyId: string | null;
+  membershipId: string | null;
+  userId: string | null;
+  status: string | null;
+  substatus: string | null;
+  createdAt: string | null;
+}
+
+/** A membership as a list returns it. */
+export interface WhopMembershipSummary {
+  id: string;
+  companyId: string | null;
+  userId: string | null;
+  status: string;
+  cancelAtPeriodEnd: boolean;
+  updatedAt: string | null;
+}
+
+/** One page of a cursor list; `nextCursor` null on the last page. */
+export interface WhopPage<T> {
+  items: T[];
+  nextCursor: string | null;
+}
+
+export interface ListQuery {
+  companyId: string;
+  /** One Whop status (payments: open, paid, …; memberships: past_due, canceling, …); dated versions filter by one only. */
+  status?: string;
+  createdAfter?: Date;
+  first?: number;
+  after?: string | null;
+}
+
 /** The narrow set of Whop calls Churn Saver makes; nothing else of the SDK leaks out. */
 export interface WhopGateway {
+  /** The pinned API version (Api-Version-Date of every call) and the endpoint generation it speaks. */
+  readonly apiVersion: string;
+  readonly generation: WhopEndpointGeneration;
   getMembership(membershipId: string): Promise<WhopResult<MemberMembership>>;
+  /** Free days on the current period: `add_free_days {free_days}` before 2026-09-15, `extend {days}` from it. */
   addFreeDays(membershipId: string, freeDays: number): Promise<WhopResult<void>>;
+  /** Undoes a scheduled cancel: `/uncancel` before 2026-09-15, `PATCH {cancel_at_period_end:false}` from it. */
+  uncancelMembership(membershipId: string): Promise<WhopResult<void>>;
+  getPayment(paymentId: string): Promise<WhopResult<WhopPaymentSummary>>;
+  /** One page, in the pinned version's filter dialect. */
+  listPayments(query: ListQuery): Promise<WhopResult<WhopPage<WhopPaymentSummary>>>;
+  listMemberships(query: ListQuery): Promise<WhopResult<WhopPage<WhopMembershipSummary>>>;
   /** Push to one member through an experience of their product (company-wide pushes reach only the team). */
   sendPush(input: { companyId: string; productId: string | null; userId: string; title: string; content: string; restPath?: string }): Promise<WhopResult<void>>;
   /** Opens (or reuses) the DM channel with the member and posts Markdown. */
   sendDirectMessage(input: { companyId: string; userId: string; content: string }): Promise<WhopResult<{ messageId: string }>>;
   retryPayment(paymentId: string): Promise<WhopResult<RetriedPayment>>;
+  /**
+   * Always sends `cancel_at_period_end` explicitly: from 2026-09-15 a cancel without it revokes
+   * access immediately, whatever was meant.
+   */
   cancelMembership(membershipId: string, mode: 'at_period_end' | 'immediate'): Promise<WhopResult<void>>;
   /** The user's access level to a company, product or experience: admin, customer or no_access. */
   checkAccess(resourceId: string, userId: string): Promise<WhopResult<'admin' | 'customer' | 'no_access'>>;
@@ -54,18 +105,24 @@ export interface WhopGatewayOptions {
   apiKey: string;
   baseURL: string;
   appID?: string | undefined;
+  /** Api-Version-Date for every call (WHOP_API_VERSION); passed to the SDK explicitly so it never reads process.env. */
+  apiVersion?: string;
   /** Per-call timeout; the caller's own retry policy handles the rest (SDK retries are off). */
   timeoutMs?: number;
 }
 
 export function createWhopGateway(options: WhopGatewayOptions): WhopGateway {
+  const apiVersion = options.apiVersion ?? DEFAULT_WHOP_API_VERSION;
+  const generation = endpointGenerationOf(apiVersion);
   const whop = new Whop({
     apiKey: options.apiKey,
     baseURL: options.baseURL,
     appID: options.appID ?? null,
+    version: apiVersion,
     maxRetries: 0,
     timeout: options.timeoutMs ?? 10_000,
   });
+  const newListFilters = hasWhopShape(apiVersion, 'listFilters');
   // Experience per product for pushes; products rarely change their experiences.
   const experienceByProduct = new Map<string, string | null>();
 
@@ -79,27 +136,46 @@ export function createWhopGateway(options: WhopGatewayOptions): WhopGateway {
   }
 
   return {
+    apiVersion,
+    generation,
     getMembership: (membershipId) =>
       call(async () => {
         const m = await whop.memberships.retrieve(membershipId);
-        const user = m.user as { id?: string; name?: string | null; username?: string; email?: string | null } | null;
-        const product = m.product as { id?: string; title?: string } | null;
-        const company = m.company as { id?: string } | null;
+        // Newer versions may give related records as bare ids; a bare user id carries no name or email.
+        const user = asRecord(m.user) as { id?: string; name?: string | null; username?: string; email?: string | null } | null;
+        const product = asRecord(m.product) as { id?: string; title?: string } | null;
         return {
           id: m.id,
           status: String(m.status),
           manageUrl: (m as { manage_url?: string | null }).manage_url ?? null,
-          userId: user?.id ?? null,
+          userId: idOf(m.user),
           userName: user?.name ?? user?.username ?? null,
           email: user?.email ?? null,
-          productId: product?.id ?? null,
+          productId: idOf(m.product),
           productTitle: product?.title ?? null,
-          companyId: company?.id ?? null,
+          companyId: companyIdOf(m),
         };
       }),
     addFreeDays: (membershipId, freeDays) =>
       call(async () => {
-        await whop.memberships.addFreeDays(membershipId, { free_days: freeDays });
+        if (generation === 'dated') await whop.post(`/memberships/${encodeURIComponent(membershipId)}/extend`, { body: { days: freeDays } });
+        else await whop.memberships.addFreeDays(membershipId, { free_days: freeDays });
+      }),
+    uncancelMembership: (membershipId) =>
+      call(async () => {
+        if (generation === 'dated') await whop.patch(`/memberships/${encodeURIComponent(membershipId)}`, { body: { cancel_at_period_end: false } });
+        else await whop.memberships.uncancel(membershipId);
+      }),
+    getPayment: (paymentId) => call(async () => toPaymentSummary(await whop.payments.retrieve(paymentId))),
+    listPayments: (query) =>
+      call(async () => {
+        const page = await whop.get<RawPage>('/payments', { query: listQueryOf(query, newListFilters) });
+        return { items: page.data.map(toPaymentSummary), nextCursor: nextCursorOf(page) };
+      }),
+    listMemberships: (query) =>
+      call(async () => {
+        const page = await whop.get<RawPage>('/memberships', { query: listQueryOf(query, newListFilters) });
+        return { items: page.data.map(toMembershipSummary), nextCursor: nextCursorOf(page) };
       }),
     sendPush: (input) =>
       call(async () => {
@@ -138,9 +214,78 @@ export function createWhopGateway(options: WhopGatewayOptions): WhopGateway {
       }),
     cancelMembership: (membershipId, mode) =>
       call(async () => {
-        await whop.memberships.cancel(membershipId, { cancellation_mode: mode });
+        const atPeriodEnd = mode === 'at_period_end';
+        // Classic versions read cancellation_mode; the explicit flag agrees with it and is what dated versions read.
+        const body = generation === 'dated' ? { cancel_at_period_end: atPeriodEnd } : { cancellation_mode: mode, cancel_at_period_end: atPeriodEnd };
+        await whop.post(`/memberships/${encodeURIComponent(membershipId)}/cancel`, { body });
       }),
   };
+}
+
+type RawRecord = Record<string, unknown>;
+interface RawPage {
+  data: RawRecord[];
+  page_info?: { end_cursor?: string | null; has_next_page?: boolean } | null;
+}
+
+/** The list query in the pinned version's dialect: `company_id` + `statuses[]` (classic) or `account_id` + `status` (dated). */
+function listQueryOf(query: ListQuery, newFilters: boolean): Record<string, unknown> {
+  const out: Record<string, unknown> = { first: query.first ?? 50 };
+  if (query.after) out.after = query.after;
+  if (query.createdAfter) out.created_after = query.createdAfter.toISOString();
+  if (newFilters) {
+    out.account_id = query.companyId;
+    if (query.status) out.status = query.status;
+  } else {
+    out.company_id = query.companyId;
+    if (query.status) out.statuses = [query.status];
+  }
+  return out;
+}
+
+function nextCursorOf(page: RawPage): string | null {
+  return page.page_info?.has_next_page ? (page.page_info.end_cursor ?? null) : null;
+}
+
+function toPaymentSummary(p: object): WhopPaymentSummary {
+  const r = p as RawRecord;
+  return {
+    id: String(r.id),
+    companyId: companyIdOf(r),
+    membershipId: idOf(r.membership),
+    userId: idOf(r.user),
+    status: typeof r.status === 'string' ? r.status : null,
+    substatus: typeof r.substatus === 'string' ? r.substatus : null,
+    createdAt: typeof r.created_at === 'string' ? r.created_at : null,
+  };
+}
+
+function toMembershipSummary(m: RawRecord): WhopMembershipSummary {
+  return {
+    id: String(m.id),
+    companyId: companyIdOf(m),
+    userId: idOf(m.user),
+    status: String(m.status),
+    cancelAtPeriodEnd: m.cancel_at_period_end === true,
+    updatedAt: typeof m.updated_at === 'string' ? m.updated_at : null,
+  };
+}
+
+/** `{ id }` or a bare id string (newer versions), else null. */
+function idOf(value: unknown): string | null {
+  if (typeof value === 'string' && value !== '') return value;
+  const id = asRecord(value)?.id;
+  return typeof id === 'string' && id !== '' ? id : null;
+}
+
+function asRecord(value: unknown): RawRecord | null {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as RawRecord) : null;
+}
+
+/** The company (account, from 2026-08-14) a record belongs to, nested or as an id. */
+function companyIdOf(record: object): string | null {
+  const r = record as RawRecord;
+  return idOf(r.company) ?? idOf(r.account) ?? idOf(r.company_id) ?? idOf(r.account_id);
 }
 
 /** No experience to push through: the member cannot be reached by push (permanent). */

@@ -6,6 +6,7 @@ import type { Metrics } from '../../observability/metrics.ts';
 import { reportError } from '../../observability/sentry.ts';
 import type { Clock } from '../../services/clock.ts';
 import { processWebhookEvent } from '../../services/process-webhook-event.ts';
+import type { ResolveWebhookReferences } from '../../services/resolve-webhook-references.ts';
 import { QUEUES, type WebhookEventJob } from '../queue.ts';
 
 /** Attempts before a row that keeps throwing is marked failed and left for an operator. */
@@ -16,7 +17,7 @@ export const MAX_PROCESSING_ATTEMPTS = 10;
  * (permanent). A throw (database outage, bug) is recorded on the row and rethrown after the rest of
  * the batch ran, so pg-boss retries the job; events already processed are skipped on the retry.
  */
-export function processWebhookEventsJob(deps: { db: AppDb; clock: Clock; logger: Logger; metrics: Metrics }) {
+export function processWebhookEventsJob(deps: { db: AppDb; clock: Clock; logger: Logger; metrics: Metrics; resolveReferences?: ResolveWebhookReferences }) {
   return async (jobs: Job<WebhookEventJob>[]): Promise<void> => {
     const { logger, metrics } = deps;
     let firstError: unknown;

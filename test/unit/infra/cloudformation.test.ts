@@ -77,4 +77,11 @@ describe('infra/cloudformation/production-stack.yaml', () => {
     expect(template.Resources.DBParameterGroup?.Properties?.Parameters).toMatchObject({ statement_timeout: '30000', idle_in_transaction_session_timeout: '10000' });
     expect(byType('AWS::ElastiCache::ReplicationGroup')[0]?.Properties).toMatchObject({ Engine: 'redis', Port: 6379, TransitEncryptionEnabled: true });
   });
+
+  it('its DATABASE_URL template uses the form libpq and node-postgres both accept: verify-full against the bundled RDS CA', () => {
+    const template = parseTemplate(text) as Template & { Outputs: Record<string, { Value: { 'Fn::Sub': string } }> };
+    const url = template.Outputs.DatabaseUrlTemplate!.Value['Fn::Sub'];
+    expect(url.slice(url.indexOf('?'))).toBe('?sslmode=verify-full&sslrootcert=/app/certs/rds-ca-bundle.pem');
+    expect(template.Resources.DBInstance?.Properties).toMatchObject({ CACertificateIdentifier: 'rds-ca-rsa2048-g1' });
+  });
 });

@@ -54,7 +54,7 @@ describe('ECS task definitions', { timeout: 30_000 }, () => {
     const parsed = await parseTerraformDir('infra/terraform');
     const secretNames = literalLocal(parsed, 'app_secret_names') as string[];
     const secretValues = literalLocal(parsed, 'app_secret_values') as Record<string, string>;
-    const environment = literalLocal(parsed, 'app_environment') as NameValue[];
+    const environment = [...(literalLocal(parsed, 'app_environment') as NameValue[]), ...(literalLocal(parsed, 'app_settings') as NameValue[])];
     const json = appContainer(readTaskDefinition('infra/ecs/task-definition.json'));
 
     expect(REQUIRED_IN_PRODUCTION.filter((name) => !secretNames.includes(name))).toEqual([]);
@@ -66,9 +66,11 @@ describe('ECS task definitions', { timeout: 30_000 }, () => {
     for (const { role } of TASKS) {
       const definitions = String(resourceBlock(parsed, 'aws_ecs_task_definition', role)!.container_definitions);
       const references = (await getReferencesInExpression('ecs.tf', definitions)).map((r) => r.value);
-      expect(references).toEqual(expect.arrayContaining(['local.app_secrets', 'local.app_environment']));
+      expect(references).toEqual(expect.arrayContaining(['local.app_secrets', 'local.app_container_environment', 'local.datadog_agent_containers']));
       expect(definitions).toMatch(new RegExp(`name\\s*=\\s*"ROLE",\\s*value\\s*=\\s*"${role}"`));
     }
+    const containerEnvironment = (await getReferencesInExpression('ecs.tf', String(literalLocal(parsed, 'app_container_environment')))).map((r) => r.value);
+    expect(containerEnvironment).toEqual(expect.arrayContaining(['local.app_environment', 'local.app_settings', 'local.datadog_app_environment']));
     const appSecrets = String(literalLocal(parsed, 'app_secrets'));
     expect((await getReferencesInExpression('ecs.tf', appSecrets)).map((r) => r.value)).toContain('local.app_secret_names');
   });

@@ -4,9 +4,10 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { MONITORING_PLACEHOLDERS } from '../../../src/observability/alarm-definitions.ts';
 import { findUnresolvedReferences, literalLocal, parseTerraformDir, resourceBlock, variableDefault } from '../../support/terraform-references.ts';
+import { httpsProblems } from '../../support/terraform-https.ts';
 
 const TERRAFORM_DIR = 'infra/terraform';
-const EXPECTED_FILES = ['alb.tf', 'autoscaling.tf', 'backup.tf', 'cache.tf', 'database.tf', 'ecs.tf', 'monitoring.tf', 'network.tf', 'outputs.tf', 'secrets.tf', 'security-groups.tf', 'variables.tf', 'versions.tf', 'waf.tf'];
+const EXPECTED_FILES = ['alb.tf', 'autoscaling.tf', 'backup.tf', 'cache.tf', 'cdn.tf', 'database.tf', 'dns.tf', 'ecs.tf', 'monitoring.tf', 'network.tf', 'outputs.tf', 'secrets.tf', 'security-groups.tf', 'settings.tf', 'variables.tf', 'versions.tf', 'waf.tf'];
 const temps: string[] = [];
 afterAll(() => temps.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
 
@@ -91,4 +92,66 @@ describe('infra/terraform', { timeout: 30_000 }, () => {
     const vars = literalLocal(parsed, 'monitoring_template_vars') as Record<string, unknown>;
     expect(Object.keys(vars).sort()).toEqual(Object.keys(MONITORING_PLACEHOLDERS).sort());
   });
+
+  it('HTTPS end to end: a DNS-validated certificate for app, api, webhooks and admin, HTTP redirected, Route 53 aliases', async () => {
+    const parsed = await parseTerraformDir(TERRAFORM_DIR);
+    expect(httpsProblems(parsed)).toEqual([]);
+    expect(literalLocal(parsed, 'hostnames')).toEqual({ app: 'app.${var.domain_name}', api: 'api.${var.domain_name}', webhooks: 'webhooks.${var.domain_name}', admin: 'admin.${var.domain_name}' });
+    // PUBLIC_URL defaults to the app name over https.
+    expect(literalLocal(parsed, 'public_url')).toBe('${var.public_url != "" ? var.public_url : "https://${local.hostnames.app}"}');
+  });
+
+  it('a listener that forwards plain HTTP, a certificate missing a name, or a listener not waiting for validation is caught', async () => {
+    const forwards = brokenCopy('alb.tf', (text) => text.replace(/default_action \{\n    type = "redirect"[\s\S]*?\n  \}\n\}/, 'default_action {\n    type             = "forward"\n    target_group_arn = aws_lb_target_group.web.arn\n  }\n}'));
+    expect(httpsProblems(await parseTerraformDir(forwards))).toEqual(['HTTP listener: must redirect to HTTPS 443 (HTTP_301), not forward']);
+    const missingName = brokenCopy('dns.tf', (text) => text.replace('local.hostnames.webhooks, ', ''));
+    expect(httpsProblems(await parseTerraformDir(missingName))).toEqual(['certificate: does not cover webhooks']);
+    const unvalidated = brokenCopy('dns.tf', (text) => text.replace('aws_acm_certificate_validation.main[0].certificate_arn', 'aws_acm_certificate.main[0].arn'));
+    expect(httpsProblems(await parseTerraformDir(unvalidated))).toEqual(['certificate: the HTTPS listener must use the validated certificate (aws_acm_certificate_validation)']);
+  });
+
+  it('CloudFront (cdn_enabled, off by default) caches only /assets/* and passes everything else through, with a us-east-1 certificate', async () => {
+    const parsed = await parseTerraformDir(TERRAFORM_DIR);
+    expect(variableDefault(parsed, 'cdn_enabled')).toBe(false);
+    const cdn = resourceBlock(parsed, 'aws_cloudfront_distribution', 'app')!;
+    expect(cdn.count).toBe('${var.cdn_enabled ? 1 : 0}');
+    expect(cdn.aliases).toEqual(['${local.hostnames.app}']);
+    expect(cdn.default_cache_behavior).toEqual([expect.objectContaining({ cache_policy_id: '${data.aws_cloudfront_cache_policy.disabled.id}', origin_request_policy_id: '${data.aws_cloudfront_origin_request_policy.all_viewer.id}', viewer_protocol_policy: 'redirect-to-https' })]);
+    expect(cdn.ordered_cache_behavior).toEqual([expect.objectContaining({ path_pattern: '/assets/*', cache_policy_id: '${data.aws_cloudfront_cache_policy.optimized.id}', allowed_methods: ['GET', 'HEAD'] })]);
+    expect(cdn.origin).toEqual([expect.objectContaining({ domain_name: '${local.origin_hostname}', custom_origin_config: [expect.objectContaining({ origin_protocol_policy: 'https-only' })] })]);
+    expect(resourceBlock(parsed, 'aws_acm_certificate', 'cdn')).toMatchObject({ provider: '${aws.us_east_1}', domain_name: '${local.hostnames.app}', validation_method: 'DNS' });
+    // The ALB's certificate covers the origin name CloudFront connects to.
+    expect(resourceBlock(parsed, 'aws_acm_certificate', 'main')!.subject_alternative_names).toContain('${local.origin_hostname}');
+    // app points at CloudFront when it is on, at the ALB otherwise; never both.
+    expect(literalLocal(parsed, 'alb_hostnames')).toBe('${merge({ for key, host in local.hostnames : key => host if !(var.cdn_enabled && key == "app") }, { origin = local.origin_hostname })}');
+    expect(resourceBlock(parsed, 'aws_route53_record', 'cdn')).toMatchObject({ count: '${var.cdn_enabled ? 1 : 0}', name: '${local.hostnames.app}' });
+  });
+
+  it('Datadog exists only with an API key: the agent sidecar and the dd-trace preload are both gated on datadog_api_key', async () => {
+    const parsed = await parseTerraformDir(TERRAFORM_DIR);
+    expect(variableDefault(parsed, 'datadog_api_key')).toBe('');
+    expect(literalLocal(parsed, 'datadog')).toBe('${var.datadog_api_key != ""}');
+    const agent = String(literalLocal(parsed, 'datadog_agent_containers'));
+    expect(agent).toMatch(/^\$\{local\.datadog \? \[/);
+    expect(agent).toMatch(/\]\s*:\s*\[\]\}$/);
+    expect(agent).toContain('{ name = "DD_API_KEY", valueFrom = "${aws_secretsmanager_secret.app.arn}:DATADOG_API_KEY::" }');
+    const preload = String(literalLocal(parsed, 'datadog_app_environment'));
+    expect(preload).toMatch(/^\$\{local\.datadog \? \[/);
+    expect(preload).toContain('{ name = "NODE_OPTIONS", value = "--import dd-trace/initialize.mjs" }');
+    expect(preload).toContain('{ name = "DD_TRACE_AGENT_URL", value = "http://localhost:8126" }');
+  });
+
+  it('DATABASE_URL and DIRECT_URL use sslmode=verify-full with the CA bundle at the path the Dockerfile writes it', async () => {
+    const parsed = await parseTerraformDir(TERRAFORM_DIR);
+    expect(literalLocal(parsed, 'db_tls')).toBe('sslmode=verify-full&sslrootcert=${var.rds_ca_bundle_path}');
+    const bundle = String(variableDefault(parsed, 'rds_ca_bundle_path'));
+    expect(bundle).toBe('/app/certs/rds-ca-bundle.pem');
+    expect(readFileSync('Dockerfile', 'utf8')).toMatch(/^WORKDIR \/app$[\s\S]*^RUN mkdir -p certs && node scripts\/rds-ca-bundle\.mjs certs\/rds-ca-bundle\.pem$/m);
+    const secretValues = literalLocal(parsed, 'app_secret_values') as Record<string, string>;
+    expect(secretValues.DIRECT_URL).toBe('${local.db_direct}');
+    expect(secretValues.DATABASE_URL).toBe('${var.database_pooler_host != "" ? local.db_via_proxy : local.db_direct}');
+    for (const name of ['db_direct', 'db_via_proxy']) expect(String(literalLocal(parsed, name))).toMatch(/\?\$\{local\.db_tls\}$/);
+    expect(resourceBlock(parsed, 'aws_db_instance', 'main')).toMatchObject({ ca_cert_identifier: 'rds-ca-rsa2048-g1' });
+  });
 });
+

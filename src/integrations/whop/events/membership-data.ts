@@ -1,13 +1,15 @@
 import { z } from 'zod';
 import type { FactKind, MembershipFact } from '../../../domain/membership-fact.ts';
-import { firstCompanyId, idRef, isoTimestamp, normalizeCurrency, pickOccurredAt, userRef } from './fields.ts';
-import { mapFailure, type MapResult } from './map-result.ts';
+import { companyIdOf, idRef, isoTimestamp, memberOf, normalizeCurrency, pickOccurredAt, userRef } from './fields.ts';
+import { mapFailure, type MapResult, type ResolvedReferences } from './map-result.ts';
 import type { WebhookEnvelope } from './webhook-envelope.ts';
 
 /** The part of Whop's `Membership` object (reference §1.3) that membership.* events need. */
 export const membershipData = z.looseObject({
   id: z.string().min(1),
   company: idRef.nullish(),
+  /** From 2026-08-14 some records name their company `account`. */
+  account: idRef.nullish(),
   user: userRef.nullish(),
   currency: z.string().nullish(),
   created_at: isoTimestamp,
@@ -24,11 +26,14 @@ export type MembershipData = z.infer<typeof membershipData>;
 export function toMembershipFact(
   envelope: WebhookEnvelope,
   membership: MembershipData,
-  fact: { kind: Extract<FactKind, 'membership_activated' | 'membership_deactivated'>; reason: string | null },
+  fact: Pick<MembershipFact, 'reason' | 'cancellation'> & {
+    kind: Extract<FactKind, 'membership_activated' | 'membership_deactivated' | 'cancellation_scheduled' | 'cancellation_unscheduled'>;
+  },
   webhookEventId: number | null,
+  references: ResolvedReferences,
 ): MapResult {
-  const companyId = firstCompanyId(membership.company?.id, envelope.company_id);
-  if (!companyId) return mapFailure('no_company', `${envelope.type} ${membership.id}: neither data.company.id nor company_id is set`);
+  const companyId = companyIdOf(envelope, membership.company, membership.account);
+  if (!companyId) return mapFailure('no_company', `${envelope.type} ${membership.id}: none of data.company, data.account, company_id or account_id is set`);
   const occurredAt = pickOccurredAt([
     ['data.updated_at', membership.updated_at],
     ['timestamp', envelope.timestamp],
@@ -36,18 +41,21 @@ export function toMembershipFact(
   ]);
   if (!occurredAt.ok) return occurredAt;
 
+  const member = memberOf(membership.user, membership.id, references);
   const membershipFact: MembershipFact = {
     kind: fact.kind,
     companyId,
     whopMembershipId: membership.id,
-    whopUserId: membership.user?.id ?? null,
-    memberEmail: membership.user?.email ?? null,
+    whopUserId: member.whopUserId,
+    memberEmail: member.memberEmail,
     whopPaymentId: null,
     amountCents: null,
     currency: normalizeCurrency(membership.currency),
     reason: fact.reason,
     occurredAt: occurredAt.value,
     webhookEventId,
+    ...(fact.cancellation ? { cancellation: fact.cancellation } : {}),
+    ...(member.emailWithheld ? { withheld: ['email'] as const } : {}),
   };
   return { ok: true, fact: membershipFact };
 }

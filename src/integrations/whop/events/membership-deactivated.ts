@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { parseData } from './fields.ts';
-import type { MapResult } from './map-result.ts';
+import type { MapResult, ResolvedReferences } from './map-result.ts';
 import { membershipData, toMembershipFact } from './membership-data.ts';
 import type { WebhookEnvelope } from './webhook-envelope.ts';
 
@@ -16,13 +16,13 @@ export const membershipDeactivatedData = membershipData.extend({
  * `membership.deactivated` → a `membership_deactivated` fact: the member lost access (churned),
  * whether by cancelling, by expiry or because payment retries ran out.
  */
-export function mapMembershipDeactivated(envelope: WebhookEnvelope, webhookEventId: number | null): MapResult {
+export function mapMembershipDeactivated(envelope: WebhookEnvelope, webhookEventId: number | null, references: ResolvedReferences): MapResult {
   const parsed = parseData(membershipDeactivatedData, envelope.data);
   if (!parsed.ok) return parsed;
   const membership = parsed.value;
   // The free text may be empty when the member skipped it; the picked option says more then.
   const reason = nonEmpty(membership.cancellation_reason) ?? nonEmpty(membership.cancel_option);
-  return toMembershipFact(envelope, membership, { kind: 'membership_deactivated', reason }, webhookEventId);
+  return toMembershipFact(envelope, membership, { kind: 'membership_deactivated', reason }, webhookEventId, references);
 }
 
 function nonEmpty(text: string | null | undefined): string | null {

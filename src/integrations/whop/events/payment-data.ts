@@ -1,16 +1,18 @@
 import { z } from 'zod';
-import type { FactKind, MembershipFact } from '../../../domain/membership-fact.ts';
+import type { FactKind, MembershipFact, PaymentSignals, WithheldField } from '../../../domain/membership-fact.ts';
 import {
   amountInMinorUnits,
+  companyIdOf,
   decimalAmount,
-  firstCompanyId,
   idRef,
   isoTimestamp,
+  memberOf,
   normalizeCurrency,
   pickOccurredAt,
+  refId,
   userRef,
 } from './fields.ts';
-import { mapFailure, type MapResult } from './map-result.ts';
+import { mapFailure, type MapResult, type ResolvedReferences } from './map-result.ts';
 import type { WebhookEnvelope } from './webhook-envelope.ts';
 
 /**
@@ -20,8 +22,12 @@ import type { WebhookEnvelope } from './webhook-envelope.ts';
 export const paymentData = z.looseObject({
   id: z.string().min(1),
   company: idRef.nullish(),
+  account: idRef.nullish(),
   user: userRef.nullish(),
   membership: idRef.nullish(),
+  /** `{ id, phone }`; a null phone may be a missing member:phone:read permission (or no phone given). */
+  member: z.union([z.string(), z.looseObject({ phone: z.string().nullish() })]).nullish(),
+  customer_phone: z.string().nullish(),
   /** What the member is charged, in major units; `subtotal` is before tax and discounts. */
   total: decimalAmount,
   subtotal: decimalAmount,
@@ -37,15 +43,17 @@ export function toPaymentFact(
   envelope: WebhookEnvelope,
   payment: PaymentData,
   fact: {
-    kind: Extract<FactKind, 'payment_failed' | 'payment_succeeded'>;
+    kind: Extract<FactKind, 'payment_failed' | 'payment_succeeded' | 'payment_requires_action'>;
     reason: string | null;
     occurredAt: ReadonlyArray<readonly [field: string, value: string | null | undefined]>;
+    signals?: PaymentSignals;
   },
   webhookEventId: number | null,
+  references: ResolvedReferences,
 ): MapResult {
-  const companyId = firstCompanyId(payment.company?.id, envelope.company_id);
-  if (!companyId) return mapFailure('no_company', `${envelope.type} ${payment.id}: neither data.company.id nor company_id is set`);
-  const whopMembershipId = payment.membership?.id;
+  const companyId = companyIdOf(envelope, payment.company, payment.account);
+  if (!companyId) return mapFailure('no_company', `${envelope.type} ${payment.id}: none of data.company, data.account, company_id or account_id is set`);
+  const whopMembershipId = refId(payment.membership);
   if (!whopMembershipId) return mapFailure('no_membership', `${envelope.type} ${payment.id}: data.membership is null`);
 
   const currency = normalizeCurrency(payment.currency);
@@ -55,18 +63,35 @@ export function toPaymentFact(
   const occurredAt = pickOccurredAt(fact.occurredAt);
   if (!occurredAt.ok) return occurredAt;
 
+  const member = memberOf(payment.user, whopMembershipId, references);
+  const withheld: WithheldField[] = [];
+  if (member.emailWithheld) withheld.push('email');
+  if (isPhoneWithheld(payment)) withheld.push('phone');
+  if (fact.kind === 'payment_requires_action' && fact.signals?.recoveryUrl === null) withheld.push('recovery_url');
   const membershipFact: MembershipFact = {
     kind: fact.kind,
     companyId,
     whopMembershipId,
-    whopUserId: payment.user?.id ?? null,
-    memberEmail: payment.user?.email ?? null,
+    whopUserId: member.whopUserId,
+    memberEmail: member.memberEmail,
     whopPaymentId: payment.id,
     amountCents: amount.value,
     currency,
     reason: fact.reason,
     occurredAt: occurredAt.value,
     webhookEventId,
+    ...(fact.signals ? { signals: fact.signals } : {}),
+    ...(withheld.length > 0 ? { withheld } : {}),
   };
   return { ok: true, fact: membershipFact };
+}
+
+/**
+ * Whop sent `customer_phone: null` and no phone on the member: the phone permission may be off (or
+ * the member gave none). Payloads without the field (older versions) say nothing either way.
+ */
+function isPhoneWithheld(payment: PaymentData): boolean {
+  if (!('customer_phone' in payment) || payment.customer_phone !== null) return false;
+  const member = payment.member;
+  return !(typeof member === 'object' && member !== null && typeof member.phone === 'string' && member.phone !== '');
 }

@@ -5,12 +5,14 @@ import {
   decimalAmount,
   firstCompanyId,
   idRef,
+  memberOf,
+  refId,
   isoTimestamp,
   normalizeCurrency,
   pickOccurredAt,
   userRef,
 } from './fields.ts';
-import { mapFailure, type MapResult } from './map-result.ts';
+import { mapFailure, type MapResult, type ResolvedReferences } from './map-result.ts';
 import type { WebhookEnvelope } from './webhook-envelope.ts';
 
 /** The payment summary nested in refunds and disputes: which payment, of which membership. */
@@ -30,7 +32,9 @@ export const paymentReversalData = z.looseObject({
   currency: z.string().nullish(),
   created_at: isoTimestamp,
   company: idRef.nullish(),
-  payment: reversedPayment.nullish(),
+  account: idRef.nullish(),
+  /** Nested, or a bare `pay_…` id at newer versions (then looked up in Whop: see references.ts). */
+  payment: z.union([z.string().min(1), reversedPayment]).nullish(),
 });
 
 export type PaymentReversalData = z.infer<typeof paymentReversalData>;
@@ -45,17 +49,22 @@ export function toPaymentReversalFact(
   reversal: PaymentReversalData,
   reason: 'refund' | 'dispute',
   webhookEventId: number | null,
+  references: ResolvedReferences,
 ): MapResult {
-  const payment = reversal.payment;
+  if (!reversal.payment) return mapFailure('no_membership', `${envelope.type} ${reversal.id}: data.payment is null`);
+  const payment = typeof reversal.payment === 'string' ? lookedUpPayment(reversal.payment, references) : reversal.payment;
+  if (!payment) return mapFailure('unresolved_reference', `${envelope.type} ${reversal.id}: data.payment is the bare id ${reversal.payment} and Whop could not be asked which membership it belongs to`);
   // A refund's own company is its payment's; a dispute carries `company` itself. Either can be absent.
+  const own = refId(reversal.company) ?? refId(reversal.account);
+  const ofPayment = refId(payment.company);
   const companyId =
     reason === 'refund'
-      ? firstCompanyId(payment?.company?.id, reversal.company?.id, envelope.company_id)
-      : firstCompanyId(reversal.company?.id, payment?.company?.id, envelope.company_id);
-  if (!companyId) return mapFailure('no_company', `${envelope.type} ${reversal.id}: no data.payment.company.id, data.company.id or company_id`);
-  if (!payment) return mapFailure('no_membership', `${envelope.type} ${reversal.id}: data.payment is null`);
-  const whopMembershipId = payment.membership?.id;
+      ? firstCompanyId(ofPayment, own, envelope.company_id, envelope.account_id)
+      : firstCompanyId(own, ofPayment, envelope.company_id, envelope.account_id);
+  if (!companyId) return mapFailure('no_company', `${envelope.type} ${reversal.id}: no data.payment.company, data.company, company_id or account_id`);
+  const whopMembershipId = refId(payment.membership);
   if (!whopMembershipId) return mapFailure('no_membership', `${envelope.type} ${reversal.id}: data.payment.membership is null`);
+  const member = memberOf(payment.user, whopMembershipId, references);
 
   const currency = normalizeCurrency(reversal.currency) ?? normalizeCurrency(payment.currency);
   const amount = amountInMinorUnits('data.amount', reversal.amount, currency);
@@ -70,8 +79,8 @@ export function toPaymentReversalFact(
     kind: 'payment_reversed',
     companyId,
     whopMembershipId,
-    whopUserId: payment.user?.id ?? null,
-    memberEmail: payment.user?.email ?? null,
+    whopUserId: member.whopUserId,
+    memberEmail: member.memberEmail,
     whopPaymentId: payment.id,
     amountCents: amount.value,
     currency,
@@ -80,4 +89,12 @@ export function toPaymentReversalFact(
     webhookEventId,
   };
   return { ok: true, fact };
+}
+
+/** What a nested payment summary would have said, from the payment looked up in Whop. */
+function lookedUpPayment(paymentId: string, references: ResolvedReferences): z.infer<typeof reversedPayment> | null {
+  const found = references.payments.get(paymentId);
+  if (!found) return null;
+  const ref = (id: string | null) => (id ? { id } : null);
+  return { id: paymentId, company: ref(found.companyId), membership: ref(found.membershipId), user: ref(found.userId), currency: null };
 }

@@ -1,5 +1,5 @@
 import { isoTimestamp, parseData } from './fields.ts';
-import type { MapResult } from './map-result.ts';
+import type { MapResult, ResolvedReferences } from './map-result.ts';
 import { paymentData, toPaymentFact } from './payment-data.ts';
 import type { WebhookEnvelope } from './webhook-envelope.ts';
 
@@ -10,7 +10,7 @@ export const paymentSucceededData = paymentData.extend({
 });
 
 /** `payment.succeeded` → a `payment_succeeded` fact, which may recover an open case. */
-export function mapPaymentSucceeded(envelope: WebhookEnvelope, webhookEventId: number | null): MapResult {
+export function mapPaymentSucceeded(envelope: WebhookEnvelope, webhookEventId: number | null, references: ResolvedReferences): MapResult {
   const parsed = parseData(paymentSucceededData, envelope.data);
   if (!parsed.ok) return parsed;
   const payment = parsed.value;
@@ -28,5 +28,6 @@ export function mapPaymentSucceeded(envelope: WebhookEnvelope, webhookEventId: n
       ],
     },
     webhookEventId,
+    references,
   );
 }

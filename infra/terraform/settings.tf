@@ -1,0 +1,200 @@
+# Every setting src/config/config.ts reads that is not built by this stack, as a Terraform variable.
+# Empty = unset: the service's own default applies (an empty value never reaches the task
+# definition). Secrets go to the Secrets Manager secret (secrets.tf), the rest to plain environment
+# (ecs.tf). A variable added to config.ts without an entry here or in secrets.tf fails
+# test/unit/infra/config-coverage.test.ts; infra/README.md says how to add one.
+
+variable "log_level" {
+  description = "LOG_LEVEL: fatal, error, warn, info, debug, trace or silent."
+  type        = string
+  default     = "info"
+}
+
+variable "whop_api_base_url" {
+  description = "WHOP_API_BASE_URL. Empty = Whop's (https://api.whop.com/api/v1)."
+  type        = string
+  default     = ""
+}
+
+variable "whop_api_version" {
+  description = "WHOP_API_VERSION: the dated Whop API version requests pin. Empty = the service's default."
+  type        = string
+  default     = ""
+}
+
+variable "whop_user_token_public_key" {
+  description = "WHOP_USER_TOKEN_PUBLIC_KEY: Whop's user-token public key as a JWK JSON string. Empty = Whop's JWKS (fetched over the network)."
+  type        = string
+  default     = ""
+}
+
+variable "smtp_host" {
+  description = "SMTP_HOST: email nudges and compliance reports go out here. Empty = no email channel."
+  type        = string
+  default     = ""
+}
+
+variable "smtp_port" {
+  description = "SMTP_PORT. Empty = 587."
+  type        = string
+  default     = ""
+}
+
+variable "smtp_secure" {
+  description = "SMTP_SECURE: true for implicit TLS (port 465); empty or false = STARTTLS when offered."
+  type        = string
+  default     = ""
+}
+
+variable "smtp_from" {
+  description = "SMTP_FROM: the sender address, required with smtp_host (e.g. Churn Saver <billing@example.com>)."
+  type        = string
+  default     = ""
+}
+
+variable "compliance_report_email" {
+  description = "COMPLIANCE_REPORT_EMAIL: npm run compliance:audit mails its report here (needs SMTP). Empty = printed only."
+  type        = string
+  default     = ""
+}
+
+variable "raw_webhook_retention_days" {
+  description = "RAW_WEBHOOK_RETENTION_DAYS: days a raw webhook body is kept. Empty = 30."
+  type        = string
+  default     = ""
+}
+
+variable "nudge_interval_seconds" {
+  description = "NUDGE_INTERVAL_SECONDS: how often a worker looks for due nudges. Empty = 5."
+  type        = string
+  default     = ""
+}
+
+variable "db_statement_timeout_ms" {
+  description = "DB_STATEMENT_TIMEOUT_MS per session. Empty = 30000 (the parameter group sets the same)."
+  type        = string
+  default     = ""
+}
+
+variable "db_idle_in_transaction_timeout_ms" {
+  description = "DB_IDLE_IN_TRANSACTION_TIMEOUT_MS per session. Empty = 10000."
+  type        = string
+  default     = ""
+}
+
+variable "rate_limit_ip_max" {
+  description = "RATE_LIMIT_IP_MAX requests per ip per window. Empty = 2000 (the WAF's rule)."
+  type        = string
+  default     = ""
+}
+
+variable "rate_limit_ip_window_seconds" {
+  description = "RATE_LIMIT_IP_WINDOW_SECONDS. Empty = 300."
+  type        = string
+  default     = ""
+}
+
+variable "rate_limit_company_webhooks_per_minute" {
+  description = "RATE_LIMIT_COMPANY_WEBHOOKS_PER_MINUTE. Empty = 6000."
+  type        = string
+  default     = ""
+}
+
+variable "rate_limit_login_max" {
+  description = "RATE_LIMIT_LOGIN_MAX sign-in attempts per account per window. Empty = 10."
+  type        = string
+  default     = ""
+}
+
+variable "rate_limit_login_window_seconds" {
+  description = "RATE_LIMIT_LOGIN_WINDOW_SECONDS. Empty = 900."
+  type        = string
+  default     = ""
+}
+
+variable "health_disk_min_free_mb" {
+  description = "HEALTH_DISK_MIN_FREE_MB: /api/health's disk check fails below this. Empty = 100."
+  type        = string
+  default     = ""
+}
+
+variable "health_external_probe_seconds" {
+  description = "HEALTH_EXTERNAL_PROBE_SECONDS: how often Whop and SMTP are probed in the background. Empty = 60."
+  type        = string
+  default     = ""
+}
+
+variable "openrouter_model" {
+  description = "OPENROUTER_MODEL for AI-written copy. Empty = the service's default."
+  type        = string
+  default     = ""
+}
+
+variable "openrouter_base_url" {
+  description = "OPENROUTER_BASE_URL: any OpenAI-compatible chat-completions endpoint. Empty = OpenRouter."
+  type        = string
+  default     = ""
+}
+
+variable "smtp_user" {
+  description = "SMTP_USER for SMTP AUTH. Empty = no authentication."
+  type        = string
+  sensitive   = true
+  default     = ""
+}
+
+variable "smtp_pass" {
+  description = "SMTP_PASS. Pass as TF_VAR_smtp_pass."
+  type        = string
+  sensitive   = true
+  default     = ""
+}
+
+variable "openrouter_api_key" {
+  description = "OPENROUTER_API_KEY: enables AI-written copy (playbooks). Empty = off. Pass as TF_VAR_openrouter_api_key."
+  type        = string
+  sensitive   = true
+  default     = ""
+}
+
+variable "datadog_api_key" {
+  description = "DATADOG_API_KEY: adds the Datadog agent sidecar to both task definitions and preloads dd-trace. Empty = no Datadog at all."
+  type        = string
+  sensitive   = true
+  default     = ""
+}
+
+variable "datadog_site" {
+  description = "DD_SITE of the Datadog account (datadoghq.com, datadoghq.eu, us5.datadoghq.com …)."
+  type        = string
+  default     = "datadoghq.com"
+}
+
+locals {
+  # Operator settings as plain environment; entries left empty are dropped (ECS strips empty
+  # values anyway, which would show as a change on every plan).
+  app_settings = [
+    { name = "LOG_LEVEL", value = var.log_level },
+    { name = "WHOP_API_BASE_URL", value = var.whop_api_base_url },
+    { name = "WHOP_API_VERSION", value = var.whop_api_version },
+    { name = "WHOP_USER_TOKEN_PUBLIC_KEY", value = var.whop_user_token_public_key },
+    { name = "SMTP_HOST", value = var.smtp_host },
+    { name = "SMTP_PORT", value = var.smtp_port },
+    { name = "SMTP_SECURE", value = var.smtp_secure },
+    { name = "SMTP_FROM", value = var.smtp_from },
+    { name = "COMPLIANCE_REPORT_EMAIL", value = var.compliance_report_email },
+    { name = "RAW_WEBHOOK_RETENTION_DAYS", value = var.raw_webhook_retention_days },
+    { name = "NUDGE_INTERVAL_SECONDS", value = var.nudge_interval_seconds },
+    { name = "DB_STATEMENT_TIMEOUT_MS", value = var.db_statement_timeout_ms },
+    { name = "DB_IDLE_IN_TRANSACTION_TIMEOUT_MS", value = var.db_idle_in_transaction_timeout_ms },
+    { name = "RATE_LIMIT_IP_MAX", value = var.rate_limit_ip_max },
+    { name = "RATE_LIMIT_IP_WINDOW_SECONDS", value = var.rate_limit_ip_window_seconds },
+    { name = "RATE_LIMIT_COMPANY_WEBHOOKS_PER_MINUTE", value = var.rate_limit_company_webhooks_per_minute },
+    { name = "RATE_LIMIT_LOGIN_MAX", value = var.rate_limit_login_max },
+    { name = "RATE_LIMIT_LOGIN_WINDOW_SECONDS", value = var.rate_limit_login_window_seconds },
+    { name = "HEALTH_DISK_MIN_FREE_MB", value = var.health_disk_min_free_mb },
+    { name = "HEALTH_EXTERNAL_PROBE_SECONDS", value = var.health_external_probe_seconds },
+    { name = "OPENROUTER_MODEL", value = var.openrouter_model },
+    { name = "OPENROUTER_BASE_URL", value = var.openrouter_base_url },
+  ]
+}

@@ -1,0 +1,131 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createWhopGateway, type WhopGateway } from '../../src/integrations/whop/whop-gateway.ts';
+import { startWhopApiFake, type WhopApiFake } from '../fakes/whop-api.ts';
+
+/** The gateway against the Whop fake at both endpoint generations: what Whop sees, and what it does. */
+let fake: WhopApiFake;
+beforeAll(async () => {
+  fake = await startWhopApiFake({ apiKey: 'k' });
+});
+afterAll(async () => fake.close());
+beforeEach(() => fake.reset());
+
+const gatewayAt = (apiVersion?: string): WhopGateway => createWhopGateway({ apiKey: 'k', baseURL: fake.baseURL, apiVersion, timeoutMs: 2000 });
+const CLASSIC = '2026-07-20';
+const DATED = '2026-09-15';
+
+describe('every Whop call carries the pinned version', () => {
+  it('sends WHOP_API_VERSION as Api-Version-Date, not the SDK default or process.env', async () => {
+    const before = process.env.WHOP_API_VERSION;
+    process.env.WHOP_API_VERSION = '2025-01-01';
+    try {
+      fake.setMembership('mem_v');
+      await gatewayAt(DATED).getMembership('mem_v');
+      await gatewayAt().getMembership('mem_v');
+    } finally {
+      if (before === undefined) delete process.env.WHOP_API_VERSION;
+      else process.env.WHOP_API_VERSION = before;
+    }
+    expect(fake.calls.map((c) => c.headers['api-version-date'])).toEqual([DATED, CLASSIC]);
+  });
+});
+
+describe.each([
+  { version: CLASSIC, generation: 'classic', freeDays: ['POST', '/memberships/mem_a/add_free_days', { free_days: 7 }], uncancel: ['POST', '/memberships/mem_a/uncancel'] },
+  { version: DATED, generation: 'dated', freeDays: ['POST', '/memberships/mem_a/extend', { days: 7 }], uncancel: ['PATCH', '/memberships/mem_a', { cancel_at_period_end: false }] },
+] as const)('at $version the gateway speaks the $generation endpoints', ({ version, generation, freeDays, uncancel }) => {
+  it('grants free days through the endpoint that exists at this version', async () => {
+    const before = fake.setMembership('mem_a', { renewal_period_end: '2026-12-10T00:00:00.000Z' });
+    const gateway = gatewayAt(version);
+    expect(gateway.generation).toBe(generation);
+    expect(await gateway.addFreeDays('mem_a', 7)).toEqual({ ok: true, value: undefined });
+    const [call] = fake.callsTo(freeDays[0], freeDays[1]);
+    expect(call?.body).toEqual(freeDays[2]);
+    expect(call?.status).toBe(200);
+    expect(fake.membership('mem_a')?.renewal_period_end).toBe('2026-12-17T00:00:00.000Z');
+    expect(before.id).toBe('mem_a');
+  });
+
+  it('undoes a scheduled cancel through the endpoint that exists at this version', async () => {
+    fake.setMembership('mem_a', { cancel_at_period_end: true });
+    expect((await gatewayAt(version).uncancelMembership('mem_a')).ok).toBe(true);
+    const [call] = fake.callsTo(uncancel[0], uncancel[1]);
+    expect(call?.status).toBe(200);
+    if (uncancel.length === 3) expect(call?.body).toEqual(uncancel[2]);
+    expect(fake.membership('mem_a')?.cancel_at_period_end).toBe(false);
+  });
+
+  it('a cancel at period end keeps access (cancel_at_period_end sent explicitly)', async () => {
+    fake.setMembership('mem_a', { status: 'past_due' });
+    expect((await gatewayAt(version).cancelMembership('mem_a', 'at_period_end')).ok).toBe(true);
+    expect(fake.callsTo('POST', '/memberships/mem_a/cancel')[0]?.body).toMatchObject({ cancel_at_period_end: true });
+    expect(fake.cancellations).toMatchObject([{ membershipId: 'mem_a', effect: 'at_period_end', apiVersion: version }]);
+    expect(fake.membership('mem_a')).toMatchObject({ status: 'past_due', cancel_at_period_end: true });
+  });
+
+  it('an immediate cancel revokes access', async () => {
+    fake.setMembership('mem_a');
+    expect((await gatewayAt(version).cancelMembership('mem_a', 'immediate')).ok).toBe(true);
+    expect(fake.callsTo('POST', '/memberships/mem_a/cancel')[0]?.body).toMatchObject({ cancel_at_period_end: false });
+    expect(fake.cancellations).toMatchObject([{ effect: 'immediate' }]);
+    expect(fake.membership('mem_a')?.status).toBe('canceled');
+  });
+
+  it('lists memberships and payments of one company with the filters of this version', async () => {
+    fake.setMembership('mem_l1', { status: 'past_due', company: { id: 'biz_l', title: 'L' } });
+    fake.setMembership('mem_l2', { status: 'active', company: { id: 'biz_l', title: 'L' } });
+    fake.setMembership('mem_other', { status: 'past_due', company: { id: 'biz_other', title: 'O' } });
+    fake.setPayment('pay_l1', { status: 'open', company: { id: 'biz_l', route: 'l', title: 'L' }, membership: { id: 'mem_l1', phone_number: null, status: 'past_due' }, user: { id: 'user_l1', email: null, name: null, username: 'l1' } });
+    const gateway = gatewayAt(version);
+    const memberships = await gateway.listMemberships({ companyId: 'biz_l', status: 'past_due' });
+    const payments = await gateway.listPayments({ companyId: 'biz_l', status: 'open' });
+    expect(memberships).toEqual({ ok: true, value: { items: [expect.objectContaining({ id: 'mem_l1', companyId: 'biz_l', status: 'past_due' })], nextCursor: null } });
+    // Related records come back nested (classic) or as bare ids (dated): the same ids either way.
+    expect(payments).toEqual({ ok: true, value: { items: [expect.objectContaining({ id: 'pay_l1', companyId: 'biz_l', membershipId: 'mem_l1', userId: 'user_l1' })], nextCursor: null } });
+    const query = fake.callsTo('GET', '/payments')[0]!.query;
+    if (generation === 'dated') expect(query).toMatchObject({ account_id: 'biz_l', status: 'open' });
+    else expect(query).toMatchObject({ company_id: 'biz_l', 'statuses[]': 'open' });
+  });
+
+  it('reads a payment whose related records may be bare ids', async () => {
+    fake.setPayment('pay_r', { membership: { id: 'mem_r', phone_number: null, status: 'past_due' }, user: { id: 'user_r', email: null, name: null, username: 'r' } });
+    expect(await gatewayAt(version).getPayment('pay_r')).toMatchObject({ ok: true, value: { id: 'pay_r', membershipId: 'mem_r', userId: 'user_r', companyId: 'biz_fake' } });
+  });
+});
+
+describe('the fake refuses what Whop would refuse at each version', () => {
+  const raw = (version: string, method: string, path: string, body?: object) =>
+    fetch(`${fake.baseURL}${path}`, {
+      method,
+      headers: { authorization: 'Bearer k', 'api-version-date': version, ...(body ? { 'content-type': 'application/json' } : {}) },
+      ...(body ? { body: JSON.stringify(body) } : {}),
+    });
+
+  it('add_free_days and uncancel are gone at 2026-09-15; extend is not there before it', async () => {
+    fake.setMembership('mem_x');
+    expect((await raw(DATED, 'POST', '/memberships/mem_x/add_free_days', { free_days: 3 })).status).toBe(404);
+    expect((await raw(DATED, 'POST', '/memberships/mem_x/uncancel')).status).toBe(404);
+    expect((await raw(CLASSIC, 'POST', '/memberships/mem_x/extend', { days: 3 })).status).toBe(404);
+  });
+
+  it('at 2026-09-15 a cancel without cancel_at_period_end revokes access immediately', async () => {
+    fake.setMembership('mem_x');
+    expect((await raw(DATED, 'POST', '/memberships/mem_x/cancel', { cancellation_mode: 'at_period_end' })).status).toBe(200);
+    expect(fake.cancellations).toMatchObject([{ membershipId: 'mem_x', effect: 'immediate', apiVersion: DATED }]);
+    expect(fake.membership('mem_x')?.status).toBe('canceled');
+  });
+
+  it('a list with the other version\'s filters is a 400', async () => {
+    expect((await raw(DATED, 'GET', '/memberships?company_id=biz_fake')).status).toBe(400);
+    expect((await raw(CLASSIC, 'GET', '/payments?account_id=biz_fake')).status).toBe(400);
+    expect((await raw(DATED, 'GET', '/payments?account_id=biz_fake&statuses[]=open')).status).toBe(400);
+  });
+
+  it('a failure of a raw call maps like an SDK call (retryable 5xx with status)', async () => {
+    fake.setMembership('mem_f');
+    fake.failNext('POST /memberships/:id/extend', [{ status: 503 }]);
+    expect(await gatewayAt(DATED).addFreeDays('mem_f', 2)).toMatchObject({ ok: false, provider: 'whop', retryable: true, status: 503 });
+    fake.failNext('PATCH /memberships/:id', [{ status: 403 }]);
+    expect(await gatewayAt(DATED).uncancelMembership('mem_f')).toMatchObject({ ok: false, retryable: false, status: 403 });
+  });
+});
