@@ -2,7 +2,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 
 /**
  * Tracked links: every link to the member's manage or recovery page goes through our redirect
- * (`/r/<token>`), which records the click (case, step, channel, time) and forwards. The token is
+ * (`/r?t=<token>`; a query, since the token holds the target URL and path parameters are short), which records the click (case, step, channel, time) and forwards. The token is
  * the link's facts plus an HMAC under a key derived from the link signing key, so it cannot be
  * forged to forward elsewhere (no open redirect) or credit another case. Unsubscribe links are
  * never wrapped: they are not clicks towards a recovery.
@@ -44,5 +44,5 @@ export function readClickToken(signingKey: string, token: string): ClickLink | n
 }
 
 export function clickUrl(publicUrl: string, signingKey: string, link: ClickLink): string {
-  return `${publicUrl.replace(/\/$/, '')}/r/${createClickToken(signingKey, link)}`;
+  return `${publicUrl.replace(/\/$/, '')}/r?t=${createClickToken(signingKey, link)}`;
 }

@@ -9,7 +9,7 @@ import { decrypted } from '../support/test-keys.ts';
 const DAY0 = new Date('2026-05-04T15:00:00.000Z');
 const at = (days: number) => new Date(DAY0.getTime() + days * DAY);
 /** The tracked links in a message, read back from their tokens. */
-const trackedLinks = (text: string) => [...text.matchAll(/https:\/\/recover\.example\.test\/r\/(c1\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+)/g)].map((m) => readClickToken('test-signing-key', m[1]!));
+const trackedLinks = (text: string) => [...text.matchAll(/https:\/\/recover\.example\.test\/r\?t=(c1\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+)/g)].map((m) => readClickToken('test-signing-key', m[1]!));
 
 describe('recovery outreach, day by day', () => {
   let database: TestDatabase;
@@ -68,7 +68,7 @@ describe('recovery outreach, day by day', () => {
     expect(trackedLinks(mail!.text ?? "")).toEqual([expect.objectContaining({ step: 0, channel: 'email', to: manageUrl })]);
     expect(mail?.text).not.toContain(`${manageUrl}`);
     expect(mail?.text).toMatch(/3 free days/);
-    expect(mail?.html).toMatch(/href="https:\/\/recover\.example\.test\/r\/c1\./);
+    expect(mail?.html).toMatch(/href="https:\/\/recover\.example\.test\/r\?t=c1\./);
     // The unsubscribe link is not a click towards a recovery: never wrapped.
     expect(mail?.text).toMatch(/Unsubscribe: https:\/\/recover\.example\.test\/api\/unsubscribe\?token=/);
     expect(mail?.headers['list-unsubscribe']).toMatch(/^<https:\/\/recover\.example\.test\/api\/unsubscribe\?token=/);
