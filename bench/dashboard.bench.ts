@@ -123,11 +123,15 @@ try {
     }
   }
   await capturePool.end();
+} catch (error) {
+  // The bench's own failure is its exit code, also when the database is kept (that exit used to say 0).
+  console.error('bench:dashboard failed:', error);
+  process.exitCode = 1;
 } finally {
   await database.close();
   if (process.env.BENCH_KEEP_DATABASE === '1') {
     console.log(`kept ${databaseUrl} (BENCH_KEEP_DATABASE=1): drop it with DROP DATABASE ${name}`);
-    process.exit(0);
+    process.exit(process.exitCode ?? 0);
   }
   const dropper = new pg.Client({ connectionString: ADMIN_URL });
   await dropper.connect();

@@ -45,7 +45,6 @@ export const TEMPLATE_MAX_LENGTH: { readonly [C in Channel]: Readonly<Record<Tem
 /** `{name}`, tolerating spaces inside the braces; names start with a letter or underscore. */
 const PLACEHOLDER_PATTERN = /\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}/g;
 const SECTION_PATTERN = /\[\[([\s\S]*?)\]\]/g;
-const DOUBLE_BRACES_PATTERN = /\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}/g;
 
 export function isPlaceholder(name: string): name is Placeholder {
   return (PLACEHOLDERS as readonly string[]).includes(name);
@@ -62,15 +61,47 @@ export function findUnknownPlaceholders(template: string): string[] {
 }
 
 /**
- * Everything that would make a template render wrongly, as messages ready to follow a field path:
- * unknown placeholders, `{{double braces}}`, and unbalanced or nested `[[ ]]` sections.
+ * Everything that would make a template render wrongly, as messages ready to follow a field path,
+ * in order of appearance: unknown placeholders (each once), `{{double braces}}`, malformed
+ * placeholders (`{amount` never closed, `amount}` never opened, `{member name}`, `{{amount}`,
+ * `{amount}}`), and unbalanced or nested `[[ ]]` sections. Braces that cannot be meant as a
+ * placeholder (`{}`, `{29.99}`) are plain text.
  */
 export function findTemplateProblems(template: string): string[] {
-  const problems = findUnknownPlaceholders(template).map((name) => `unknown placeholder {${name}}`);
-  for (const match of template.matchAll(DOUBLE_BRACES_PATTERN))
-    problems.push(`use single braces: {${match[1]!}} instead of ${match[0]}`);
+  const problems = [...findPlaceholderProblems(template)];
   const sectionProblem = findSectionProblem(template);
   if (sectionProblem !== null) problems.push(sectionProblem);
+  return problems;
+}
+
+/**
+ * One left-to-right scan over the braces. Alternatives, most specific first: `{{name}}`, `{name}`,
+ * `{words with spaces}`, `{name` (unclosed), `name}` (unopened), then a lone brace.
+ */
+const BRACE_TOKEN =
+  /\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}|\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}|\{\s*([A-Za-z_][A-Za-z0-9_]*(?:[ \t]+[A-Za-z0-9_]+)+)\s*\}|\{\s*([A-Za-z_][A-Za-z0-9_]*)|([A-Za-z_][A-Za-z0-9_]*)[ \t]*\}|[{}]/g;
+
+function findPlaceholderProblems(template: string): string[] {
+  const problems: string[] = [];
+  const unknown = new Set<string>();
+  let previousEnd = -1;
+  let previousWasPlaceholder = false;
+  for (const match of template.matchAll(BRACE_TOKEN)) {
+    const [whole, doubled, name, spaced, unclosed, unopened] = match;
+    const adjacent = match.index === previousEnd;
+    if (doubled !== undefined) problems.push(`use single braces: {${doubled}} instead of ${whole}`);
+    else if (name !== undefined && !isPlaceholder(name)) {
+      if (!unknown.has(name)) problems.push(`unknown placeholder {${name}}`);
+      unknown.add(name);
+    } else if (spaced !== undefined) problems.push(`malformed placeholder {${spaced}}: a placeholder is one word, such as {${spaced.trim().split(/\s+/).join('_')}}`);
+    else if (unclosed !== undefined) problems.push(`malformed placeholder {${unclosed}: it is never closed with }; write {${unclosed}}`);
+    else if (unopened !== undefined) problems.push(`malformed placeholder ${unopened}}: it has no opening {; write {${unopened}}`);
+    else if (whole === '}' && adjacent && previousWasPlaceholder) problems.push(`malformed placeholder: an extra } after ${template.slice(0, match.index).match(/\{[^{}]*\}$/)?.[0] ?? 'a placeholder'}`);
+    else if (whole === '{' && /^\{\s*[A-Za-z_][A-Za-z0-9_]*\s*\}(?!\})/.test(template.slice(match.index + 1)))
+      problems.push(`malformed placeholder: an extra { before ${template.slice(match.index + 1).match(/^\{[^{}]*\}/)![0]}`);
+    previousEnd = match.index + whole.length;
+    previousWasPlaceholder = name !== undefined;
+  }
   return problems;
 }
 

@@ -72,24 +72,29 @@ function isTimeZone(timeZone: string): boolean {
 /** A 0-based step index: key "0" is the first reminder. Checked against the offsets by findStepProblems. */
 const STEP_KEY = /^(?:0|[1-9][0-9]*)$/;
 
-function templateText(maxLength: number) {
+/**
+ * `checkSyntax` false reads stored settings: a template saved before a syntax rule existed (an
+ * unclosed `{amount` was accepted until #16) must not turn the whole row into the defaults; the
+ * renderer leaves such text as written. Saving always checks.
+ */
+function templateText(maxLength: number, checkSyntax: boolean) {
   return z
     .string({ error: 'must be text' })
     .max(maxLength, { error: `must be at most ${maxLength} characters` })
     .superRefine((text, ctx) => {
       if (text.trim() === '') ctx.addIssue({ code: 'custom', message: 'must not be blank (leave it out to use the default)' });
-      for (const message of findTemplateProblems(text)) ctx.addIssue({ code: 'custom', message });
+      if (checkSyntax) for (const message of findTemplateProblems(text)) ctx.addIssue({ code: 'custom', message });
     });
 }
 
-function byVariant(maxLength: number) {
-  const text = templateText(maxLength).optional();
+function byVariant(maxLength: number, checkSyntax: boolean) {
+  const text = templateText(maxLength, checkSyntax).optional();
   return z.strictObject(Object.fromEntries(DECLINE_VARIANTS.map((v) => [v, text])) as Record<DeclineVariant, typeof text>).optional();
 }
 
-function channelTemplates<C extends Channel>(channel: C) {
+function channelTemplates<C extends Channel>(channel: C, checkSyntax: boolean) {
   const limits = TEMPLATE_MAX_LENGTH[channel] as Record<string, number>;
-  const parts = z.strictObject(Object.fromEntries(TEMPLATE_PARTS[channel].map((part) => [part, byVariant(limits[part]!)])) as Record<string, ReturnType<typeof byVariant>>);
+  const parts = z.strictObject(Object.fromEntries(TEMPLATE_PARTS[channel].map((part) => [part, byVariant(limits[part]!, checkSyntax)])) as Record<string, ReturnType<typeof byVariant>>);
   return parts
     .extend({
       steps: z
@@ -105,9 +110,10 @@ type PartsOf<C extends Channel> = C extends 'email' ? { subject?: VariantTexts; 
 export type ChannelCustomTemplates<C extends Channel> = PartsOf<C> & { steps?: Record<string, PartsOf<C>> };
 export type CustomTemplates = { [C in Channel]?: ChannelCustomTemplates<C> };
 
-const templatesSchema = z.strictObject(Object.fromEntries(CHANNELS.map((c) => [c, channelTemplates(c)]))) as unknown as z.ZodType<CustomTemplates, unknown>;
+const templatesSchema = (checkSyntax: boolean) =>
+  z.strictObject(Object.fromEntries(CHANNELS.map((c) => [c, channelTemplates(c, checkSyntax)]))) as unknown as z.ZodType<CustomTemplates, unknown>;
 
-export const outreachSettingsSchema = z
+const settingsSchema = (checkTemplateSyntax: boolean) => z
   .strictObject({
     enable_push: z.boolean({ error: 'must be true or false' }).default(true),
     enable_dm: z.boolean({ error: 'must be true or false' }).default(true),
@@ -130,7 +136,7 @@ export const outreachSettingsSchema = z
      */
     holdout_percent: wholeNumber('percent', 0, 50).default(0),
     /** The company's own copy; anything left out falls back to DEFAULT_TEMPLATES. */
-    templates: templatesSchema.default(() => ({})),
+    templates: templatesSchema(checkTemplateSyntax).default(() => ({})),
   })
   .superRefine(
     (settings, ctx) => {
@@ -138,6 +144,10 @@ export const outreachSettingsSchema = z
     },
     { when: (payload) => isRecord(payload.value) },
   );
+
+export const outreachSettingsSchema = settingsSchema(true);
+/** Settings as stored: every rule but template syntax (see templateText). */
+const storedOutreachSettingsSchema = settingsSchema(false);
 
 export type OutreachSettings = z.output<typeof outreachSettingsSchema>;
 export type QuietHours = NonNullable<OutreachSettings['quiet_hours']>;
@@ -156,8 +166,8 @@ export type ParseOutreachSettingsResult = { ok: true; settings: OutreachSettings
  * every problem at once with its field path. Missing fields take their defaults; unknown fields
  * are rejected by name so a typo never silently does nothing. Offsets come back sorted.
  */
-export function parseOutreachSettings(input: unknown): ParseOutreachSettingsResult {
-  const parsed = outreachSettingsSchema.safeParse(input);
+export function parseOutreachSettings(input: unknown, options: { stored?: boolean } = {}): ParseOutreachSettingsResult {
+  const parsed = (options.stored ? storedOutreachSettingsSchema : outreachSettingsSchema).safeParse(input);
   if (!parsed.success) return { ok: false, problems: parsed.error.issues.flatMap(toProblems) };
   return { ok: true, settings: parsed.data };
 }

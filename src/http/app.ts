@@ -14,10 +14,11 @@ import { healthRoutes } from './routes/health.ts';
 import { unsubscribeRoutes } from './routes/unsubscribe.ts';
 import { clickRoutes } from './routes/clicks.ts';
 import { adminRoutes } from './routes/admin.ts';
+import { reconciliationRoutes } from './routes/reconciliation.ts';
 import { authRoutes } from './routes/auth.ts';
 import { companyRoutes } from './routes/companies.ts';
 import { memberDataRoutes } from './routes/member-data.ts';
-import { dashboardPages } from './routes/dashboard-pages.ts';
+import { dashboardPages, notFoundPage } from './routes/dashboard-pages.ts';
 import { createAudit } from './plugins/audit.ts';
 import { createAuth } from './plugins/auth.ts';
 import { registerRateLimits, type RateLimitSettings } from './plugins/rate-limits.ts';
@@ -72,7 +73,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   // Before any route: the per-ip limit attaches to each route as it is added.
   const limits = await registerRateLimits(app, deps.rateLimits);
   // Unknown paths count against the ip too (scanners), through the same limiter.
-  registerErrorHandling(app, { notFoundPreHandler: app.rateLimit() });
+  registerErrorHandling(app, { notFoundPreHandler: app.rateLimit(), notFoundPage });
   await app.register(helmet, {
     // API answers are never framed; dashboard pages override this per route (dashboard-pages.ts).
     contentSecurityPolicy: { directives: { frameAncestors: ["'none'"] } },
@@ -109,6 +110,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   await app.register(authRoutes, { db: database.db, clock, auth, audit, limits });
   await app.register(adminRoutes, { db: database.db, clock, auth });
+  await app.register(reconciliationRoutes, { db: database.db, boss, clock, auth, audit, whopConfigured: deps.outreach.whop !== null });
   await app.register(companyRoutes, { db: database.db, auth, audit, outreach: deps.outreach, publicUrl: deps.publicUrl });
   await app.register(memberDataRoutes, { db: database.db, auth, clock });
   await app.register(dashboardPages);

@@ -1,4 +1,4 @@
-import type { FastifyError, FastifyInstance, preHandlerAsyncHookHandler } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
 import { reportError } from '../observability/sentry.ts';
 
 /** The closed list of error codes this API answers with, and their statuses. */
@@ -37,7 +37,10 @@ export function errorBody(code: ErrorCode, message: string, requestId?: string):
  * (when SENTRY_DSN is set; scrubbed the same way).
  * `notFoundPreHandler` runs before the 404 answer (the per-ip rate limit, so scanning counts).
  */
-export function registerErrorHandling(app: FastifyInstance, options: { notFoundPreHandler?: preHandlerAsyncHookHandler } = {}): void {
+export function registerErrorHandling(
+  app: FastifyInstance,
+  options: { notFoundPreHandler?: preHandlerAsyncHookHandler; notFoundPage?: (request: FastifyRequest) => { html: Buffer; csp: string } | null } = {},
+): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {
     if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE' || error.statusCode === 413)
       return reply.code(413).send(errorBody('payload_too_large', `body exceeds the ${request.routeOptions.bodyLimit ?? 1048576}-byte limit`));
@@ -51,9 +54,12 @@ export function registerErrorHandling(app: FastifyInstance, options: { notFoundP
     reportError(error, { source: 'http', tags: { method: request.method, route: request.routeOptions.url ?? 'unknown' }, extra: { requestId: request.id } });
     return reply.code(500).send(errorBody('internal', 'internal error; quote the request id to the operator', request.id));
   });
-  app.setNotFoundHandler(options.notFoundPreHandler ? { preHandler: options.notFoundPreHandler } : {}, (request, reply) =>
-    reply.code(404).send(errorBody('not_found', `no route ${request.method} ${request.url.split('?')[0]}`)),
-  );
+  app.setNotFoundHandler(options.notFoundPreHandler ? { preHandler: options.notFoundPreHandler } : {}, (request, reply) => {
+    // A person at a mistyped address gets the product's page (still a 404); API clients get JSON.
+    const page = options.notFoundPage?.(request) ?? null;
+    if (page) return reply.code(404).header('content-security-policy', page.csp).type('text/html; charset=utf-8').header('cache-control', 'no-cache').send(page.html);
+    return reply.code(404).send(errorBody('not_found', `no route ${request.method} ${request.url.split('?')[0]}`));
+  });
 }
 
 /** "querystring.limit: must be <= 200", "body: unknown field send_sms": the field, then the problem. */

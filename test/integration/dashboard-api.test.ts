@@ -264,6 +264,49 @@ describe('dashboard API', () => {
       expect(again.json.error.message).toBe('the case is closed');
     });
 
+    it('the company is named by Whop’s title from its events, renamed by a later event, never another company’s', async () => {
+      const named = await api('/api/companies/biz_dash_a', { headers: as(ownerA) });
+      expect(named.status).toBe(200);
+      // The recorded payment.failed fixture names its company.
+      expect(named.json).toEqual({ company: { id: 'biz_dash_a', name: 'Northwind Trading Club' } });
+      // One event at a time: the name is the one of the latest event processed that carries one.
+      const deliver = async (id: string, title: string | null) => {
+        const body = JSON.stringify(buildWhopEvent('payment.succeeded', { company_id: 'biz_dash_a', data: { id, company: { id: 'biz_dash_a', title }, membership: { id: 'mem_named' }, total: 1, currency: 'usd', paid_at: new Date().toISOString() } }));
+        expect((await service.post('/api/webhooks/whop', body, signV1(body, service.webhookSecret))).status).toBe(200);
+        await waitFor(async () => {
+          const { rows } = await database.sql.query<{ n: number }>(`SELECT count(*)::int AS n FROM webhook_events WHERE status = 'pending'`);
+          return rows[0]!.n === 0;
+        }, 10_000, 'events processed');
+        return (await api('/api/companies/biz_dash_a', { headers: as(ownerA) })).json.company.name;
+      };
+      expect(await deliver('pay_named_1', 'Alpha Trading Club')).toBe('Alpha Trading Club');
+      expect(await deliver('pay_named_2', 'Alpha Traders')).toBe('Alpha Traders');
+      // An event without a title keeps the name.
+      expect(await deliver('pay_named_3', null)).toBe('Alpha Traders');
+      expect((await api('/api/companies/biz_dash_b', { headers: as(ownerA) })).status).toBe(404);
+    });
+
+    it('settings: an unclosed {amount is refused by the server, naming the template and the placeholder', async () => {
+      const before = await api('/api/companies/biz_dash_a/settings', { headers: as(ownerA) });
+      const refused = await api('/api/companies/biz_dash_a/settings', { method: 'PUT', headers: as(ownerA), body: { templates: { email: { body: { card_expired: 'Your {amount payment failed: {manage_url}' } } } } });
+      expect(refused.status).toBe(400);
+      expect(refused.json.error.problems).toEqual([{ field: 'templates.email.body.card_expired', message: 'malformed placeholder {amount: it is never closed with }; write {amount}' }]);
+      expect((await api('/api/companies/biz_dash_a/settings', { headers: as(ownerA) })).json.version).toBe(before.json.version);
+    });
+
+    it('an unknown path gets the product’s page in a browser and the JSON error body from an API client', async () => {
+      const browser = await api('/nothing/here', { headers: { accept: 'text/html,application/xhtml+xml' } });
+      expect(browser.status).toBe(404);
+      expect(browser.text).toMatch(/<div id="root">/);
+      expect(browser.text).not.toContain('no route');
+      const client = await api('/nothing/here');
+      expect(client.status).toBe(404);
+      expect(client.json.error).toEqual({ code: 'not_found', message: 'no route GET /nothing/here' });
+      const apiPath = await api('/api/nothing', { headers: { accept: 'text/html' } });
+      expect(apiPath.status).toBe(404);
+      expect(apiPath.json.error.code).toBe('not_found');
+    });
+
     it('settings: invalid values answer 400 naming the field, unknown fields are rejected, a valid save makes a new version', async () => {
       const before = await api('/api/companies/biz_dash_a/settings', { headers: as(ownerA) });
       expect(before.json).toMatchObject({ settings: { reminder_offsets_days: [0, 2, 4], incentive_days: 3 }, webhook_url: expect.stringMatching(/\/api\/webhooks\/whop$/) });

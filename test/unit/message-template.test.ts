@@ -45,6 +45,14 @@ describe('findTemplateProblems', () => {
     ['an optional section that is never closed is rejected', 'Hi [[ Get {incentive_days} days', ['optional section [[ is never closed with ]]']],
     ['a stray ]] is rejected', 'Hi ]] there', [']] closes no optional section']],
     ['nested optional sections are rejected', '[[a [[b]] c]]', ['optional sections [[ ]] cannot be nested']],
+    ['an unclosed {amount is named, with the fix', 'Pay {amount now', ['malformed placeholder {amount: it is never closed with }; write {amount}']],
+    ['an unclosed placeholder at the very end is named', 'Pay {amount', ['malformed placeholder {amount: it is never closed with }; write {amount}']],
+    ['a placeholder missing its opening brace is named', 'Pay amount} now', ['malformed placeholder amount}: it has no opening {; write {amount}']],
+    ['a placeholder of two words is named', 'Hi {member name}', ['malformed placeholder {member name}: a placeholder is one word, such as {member_name}']],
+    ['an extra opening brace is named', 'Pay {{amount} now', ['malformed placeholder: an extra { before {amount}']],
+    ['an extra closing brace is named', 'Pay {amount}} now', ['malformed placeholder: an extra } after {amount}']],
+    ['every malformed placeholder is named, in order', '{product} {amount and {manage_url', ['malformed placeholder {amount: it is never closed with }; write {amount}', 'malformed placeholder {manage_url: it is never closed with }; write {manage_url}']],
+    ['braces that cannot be a placeholder stay plain text', 'Price: {} or {29.99} or { }', []],
   ])('%s', (_title, template, problems) => {
     expect(findTemplateProblems(template)).toEqual(problems);
   });

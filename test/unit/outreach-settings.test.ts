@@ -121,6 +121,12 @@ describe('rejected outreach settings name the field at fault', () => {
       'templates.email.subject.card_expired',
       /^unknown placeholder \{coupon\}$/,
     ],
+    [
+      'an unclosed {amount is refused naming the template and the placeholder',
+      { templates: { email: { body: { generic: 'Your {amount payment failed: {manage_url}' } } } },
+      'templates.email.body.generic',
+      /^malformed placeholder \{amount: it is never closed with \}; write \{amount\}$/,
+    ],
     ['a blank DM template is rejected (leave it out to use the default)', { templates: { dm: { body: { generic: '   ' } } } }, 'templates.dm.body.generic', /must not be blank/],
     ['an unclosed optional section is rejected', { templates: { push: { body: { generic: 'Hi [[ {incentive_days} days' } } } }, 'templates.push.body.generic', /never closed/],
     ['a push has no subject', { templates: { push: { subject: { generic: 'x' } } } }, 'templates.push.subject', /unknown setting/],
@@ -176,5 +182,23 @@ describe('rejected outreach settings name the field at fault', () => {
 
   it('a problem outside any field reads without a field prefix', () => {
     expect(describeSettingsProblems(problemsOf(42))).toEqual(['settings must be an object']);
+  });
+});
+
+describe('settings saved before a template rule existed', () => {
+  const saved = { enable_push: false, reminder_offsets_days: [1, 3], templates: { email: { body: { generic: 'Your {amount payment failed: {manage_url}' } } } };
+
+  it('are refused when saved again: the unclosed {amount is named', () => {
+    const parsed = parseOutreachSettings(saved);
+    expect(parsed.ok).toBe(false);
+  });
+
+  it('still read back as the creator saved them (not the defaults), template text as written', () => {
+    const parsed = parseOutreachSettings(saved, { stored: true });
+    expect(parsed.ok && parsed.settings).toMatchObject({ enable_push: false, reminder_offsets_days: [1, 3], templates: { email: { body: { generic: 'Your {amount payment failed: {manage_url}' } } } });
+  });
+
+  it('other problems in a stored row are still problems', () => {
+    expect(parseOutreachSettings({ ...saved, incentive_days: 5 }, { stored: true }).ok).toBe(false);
   });
 });

@@ -2,7 +2,7 @@ import { useState } from 'react';
 import { api, companyPath, queryString } from './api.ts';
 import { CaseFilters, type CaseFilterValues } from './case-filters.tsx';
 import { CasesTable, parseSort } from './cases-table.tsx';
-import { ErrorView, Loading } from './error-view.tsx';
+import { ErrorView, Loading, plainError } from './error-view.tsx';
 import { ExportCsvButton } from './export-csv-button.tsx';
 import { formatCount } from './format.ts';
 import { setQuery, useLocation } from './router.ts';
@@ -45,7 +45,7 @@ export function CasesPage({ companyId }: { companyId: string }) {
       const page = await api.get<CaseList>(companyPath(companyId, `/cases${queryString({ ...filters, sort: sort === DEFAULT_SORT ? null : sort, limit: PAGE_SIZE, cursor: nextCursor })}`));
       setMore({ key: query, cases: [...(extra?.cases ?? []), ...page.cases], nextCursor: page.next_cursor });
     } catch (error) {
-      setMoreError(error instanceof Error ? error.message : 'Could not load more cases.');
+      setMoreError(plainError(error).message);
     } finally {
       setLoadingMore(false);
     }

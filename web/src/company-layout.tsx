@@ -1,6 +1,9 @@
 import type { ReactNode } from 'react';
+import { companyPath } from './api.ts';
 import { Link } from './link.tsx';
 import { paths, type Route } from './router.ts';
+import type { CompanyInfo } from './types.ts';
+import { useResource } from './use-resource.ts';
 
 type CompanyRoute = Extract<Route, { companyId: string }>;
 
@@ -10,14 +13,19 @@ const TABS = [
   { label: 'Settings', to: paths.settings, active: (route: CompanyRoute) => route.name === 'settings' },
 ];
 
-/** A company's pages: its id and the Overview / Cases / Settings tabs. */
+/**
+ * A company's pages: its name (Whop's title; the id on hover, and in settings) and the Overview /
+ * Cases / Settings tabs. Until the name is known, or when Whop never sent one, the id stands in.
+ */
 export function CompanyLayout({ route, children }: { route: CompanyRoute; children: ReactNode }) {
+  const company = useResource<CompanyInfo>(companyPath(route.companyId));
+  const name = company.data?.company.name ?? null;
   return (
     <>
       <div className="company-bar">
         <div className="company-bar-inner">
-          <span className="company-id" title="Whop company id">
-            {route.companyId}
+          <span className={name ? 'company-name' : 'company-id'} title={`Whop company id: ${route.companyId}`} data-testid="company-name">
+            {name ?? route.companyId}
           </span>
           <nav aria-label="Company" className="tabs">
             {TABS.map((tab) => {

@@ -2,6 +2,7 @@ import { useEffect, useRef, useState } from 'react';
 import { companyPath, queryString } from './api.ts';
 import type { CaseFilterValues } from './case-filters.tsx';
 import { downloadCsv, saveBlob, type CsvProgress } from './csv-download.ts';
+import { plainError } from './error-view.tsx';
 import { formatBytes, formatCount } from './format.ts';
 
 type State = { phase: 'idle' } | { phase: 'running'; progress: CsvProgress } | { phase: 'done'; progress: CsvProgress } | { phase: 'error'; message: string };
@@ -25,7 +26,7 @@ export function ExportCsvButton({ companyId, filters, expectedRows }: { companyI
       setState({ phase: 'done', progress });
     } catch (error) {
       if (abort.signal.aborted) setState({ phase: 'idle' });
-      else setState({ phase: 'error', message: error instanceof Error ? error.message : 'The export failed.' });
+      else setState({ phase: 'error', message: plainError(error).message });
     } finally {
       if (controller.current === abort) controller.current = null;
     }

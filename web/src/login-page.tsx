@@ -1,6 +1,6 @@
 import { useState, type FormEvent } from 'react';
 import { api, ApiError, setCsrfToken } from './api.ts';
-import { navigate, paths } from './router.ts';
+import { navigate, paths, safeNextPath } from './router.ts';
 import { useSession } from './session.tsx';
 
 interface LoginResponse {
@@ -8,10 +8,9 @@ interface LoginResponse {
   csrf_token: string;
 }
 
-/** Where to go after signing in: a same-site `?next=` path, else the operator overview. */
+/** Where to go after signing in: the page asked for (`?next=`, same origin only), else the operator overview. */
 function nextPath(): string {
-  const next = new URLSearchParams(window.location.search).get('next');
-  return next !== null && next.startsWith('/') && !next.startsWith('//') ? next : paths.admin();
+  return safeNextPath(new URLSearchParams(window.location.search).get('next'), window.location.origin) ?? paths.admin();
 }
 
 /** Operator sign in: POST /api/auth/login, keep the CSRF token, go to /admin. */

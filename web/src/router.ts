@@ -1,4 +1,7 @@
 import { useSyncExternalStore } from 'react';
+import { safeNextPath } from './next-path.ts';
+
+export { safeNextPath };
 
 /** Client-side routing on the History API: no router package, a handful of routes. */
 
@@ -37,6 +40,12 @@ function safeDecode(part: string): string {
   }
 }
 
+/** The sign-in page, asked to come back to `returnTo` (default: where the user is now). */
+export function loginPath(returnTo: string = window.location.pathname + window.location.search): string {
+  const next = safeNextPath(returnTo, window.location.origin);
+  return next === null || next === '/' ? '/login' : `/login?next=${encodeURIComponent(next)}`;
+}
+
 export const paths = {
   overview: (companyId: string) => `/dashboard/${encodeURIComponent(companyId)}`,
   cases: (companyId: string) => `/dashboard/${encodeURIComponent(companyId)}/cases`,
@@ -46,9 +55,51 @@ export const paths = {
   login: () => '/login',
 };
 
+/**
+ * A page with unsaved work (settings) blocks leaving it: `navigate` to another path, and Back or
+ * Forward, ask the blocker instead of going. The blocker decides (e.g. after a dialog) and calls
+ * `navigate(to, { force: true })` to go after all. Query-only changes on the same path never ask.
+ */
+type Blocker = (to: string) => void;
+let blocker: Blocker | null = null;
+
+/** Installs the blocker; returns its removal. One at a time: the last page to ask wins. */
+export function blockNavigation(onBlocked: Blocker): () => void {
+  blocker = onBlocked;
+  return () => {
+    if (blocker === onBlocked) blocker = null;
+  };
+}
+
+function pathOf(url: string): string {
+  const at = url.search(/[?#]/);
+  return at === -1 ? url : url.slice(0, at);
+}
+
+/** The URL the user last settled on: Back onto a blocked page is undone to it. */
+let settledUrl = typeof window === 'undefined' ? '' : currentUrl();
+
+if (typeof window !== 'undefined') {
+  window.addEventListener('popstate', () => {
+    const to = currentUrl();
+    if (blocker !== null && pathOf(to) !== pathOf(settledUrl)) {
+      // Stay on the page (put its URL back), then let the blocker ask about going to `to`.
+      window.history.pushState(null, '', settledUrl);
+      blocker(to);
+      return;
+    }
+    settledUrl = to;
+  });
+}
+
 /** Goes to `to` (path + optional query) without reloading; `replace` keeps the history entry. */
-export function navigate(to: string, options: { replace?: boolean } = {}): void {
+export function navigate(to: string, options: { replace?: boolean; force?: boolean } = {}): void {
   if (to === currentUrl()) return;
+  if (blocker !== null && !options.force && pathOf(to) !== window.location.pathname) {
+    blocker(to);
+    return;
+  }
+  settledUrl = to;
   if (options.replace) window.history.replaceState(null, '', to);
   else window.history.pushState(null, '', to);
   window.dispatchEvent(new Event(NAVIGATE_EVENT));

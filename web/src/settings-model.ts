@@ -1,5 +1,6 @@
 import type { Channel, ChannelTemplates, DeclineVariant, Settings, SettingsProblem, TemplateParts } from './types.ts';
 import { CHANNELS, DECLINE_VARIANTS } from './types.ts';
+import { findTemplateProblems } from '../../src/domain/message-template.ts';
 
 /**
  * The settings form as strings and flags (what inputs hold), its conversion to and from the API's
@@ -211,34 +212,17 @@ function checkRange(errors: FieldErrors, field: string, text: string, min: numbe
   if (Number.isNaN(value) || value < min || value > max) add(errors, field, `Enter ${what} from ${min} to ${max}.`);
 }
 
-const PLACEHOLDER = /\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}/g;
-const DOUBLE_BRACES = /\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}/g;
-
-/** Unknown `{placeholders}`, `{{double braces}}`, unbalanced or nested `[[ ]]`. */
+/**
+ * The server's own template rules (src/domain/message-template.ts, pure and shared), as sentences:
+ * unknown placeholders (with the known ones), malformed ones such as an unclosed `{amount`,
+ * `{{double braces}}`, unbalanced or nested `[[ ]]`. One rule set, so the form never accepts what
+ * the server refuses.
+ */
 export function templateProblems(text: string, placeholders: readonly string[]): string[] {
-  const problems: string[] = [];
-  const unknown = new Set<string>();
-  for (const match of text.matchAll(PLACEHOLDER)) if (!placeholders.includes(match[1]!)) unknown.add(match[1]!);
-  for (const name of unknown) problems.push(`Unknown placeholder {${name}}. Use one of ${placeholders.map((p) => `{${p}}`).join(', ')}.`);
-  for (const match of text.matchAll(DOUBLE_BRACES)) problems.push(`Use single braces: {${match[1]!}} instead of ${match[0]}.`);
-  let open = false;
-  for (const token of text.match(/\[\[|\]\]/g) ?? []) {
-    if (token === '[[') {
-      if (open) {
-        problems.push('Optional sections [[ … ]] cannot be nested.');
-        return problems;
-      }
-      open = true;
-    } else {
-      if (!open) {
-        problems.push('A ]] has no matching [[.');
-        return problems;
-      }
-      open = false;
-    }
-  }
-  if (open) problems.push('An optional section [[ is not closed with ]].');
-  return problems;
+  return findTemplateProblems(text).map((problem) => {
+    const sentence = `${capitalize(problem)}.`;
+    return problem.startsWith('unknown placeholder') ? `${sentence} Use one of ${placeholders.map((p) => `{${p}}`).join(', ')}.` : sentence;
+  });
 }
 
 /**

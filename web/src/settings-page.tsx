@@ -1,7 +1,8 @@
-import { useCallback, useEffect, useMemo, useState, type FormEvent } from 'react';
+import { useCallback, useMemo, useState, type FormEvent } from 'react';
 import { api, ApiError, companyPath } from './api.ts';
 import { CopyButton } from './copy-button.tsx';
 import { ErrorView, Loading } from './error-view.tsx';
+import { LeaveGuard } from './leave-guard.tsx';
 import { fieldId, SettingsFormContext, type SettingsFormApi } from './settings-context.tsx';
 import { SettingsGeneral } from './settings-general.tsx';
 import { MAX_REMINDERS, placeProblems, templateKey, TEMPLATE_PARTS, toForm, toSettings, validateForm, type FieldErrors, type SettingsForm } from './settings-model.ts';
@@ -46,13 +47,6 @@ function SettingsEditor({ companyId, initial }: { companyId: string; initial: Se
 
   const clientErrors = useMemo(() => validateForm(form, initial.placeholders), [form, initial.placeholders]);
   const dirty = useMemo(() => JSON.stringify(toSettings(form, saved.settings)) !== JSON.stringify(toSettings(savedForm, saved.settings)), [form, savedForm, saved.settings]);
-
-  useEffect(() => {
-    if (!dirty) return;
-    const warn = (event: BeforeUnloadEvent) => event.preventDefault();
-    window.addEventListener('beforeunload', warn);
-    return () => window.removeEventListener('beforeunload', warn);
-  }, [dirty]);
 
   const clearServerErrors = useCallback((fields: readonly string[]) => {
     setServerErrors((current) => {
@@ -137,6 +131,7 @@ function SettingsEditor({ companyId, initial }: { companyId: string; initial: Se
 
   return (
     <SettingsFormContext.Provider value={context}>
+      <LeaveGuard dirty={dirty} what="the settings" />
       <div className="stack-lg">
         <div className="page-head">
           <div>
@@ -162,6 +157,9 @@ function SettingsEditor({ companyId, initial }: { companyId: string; initial: Se
               dispute.created.
             </p>
           </div>
+          <p className="hint" data-testid="settings-company-id">
+            Whop company id: <code>{companyId}</code>
+          </p>
           <ul className="status-list">
             <li className={initial.whop_configured ? 'text-good' : 'text-warn'}>{initial.whop_configured ? 'Whop API connected' : 'Whop API not connected: push and DMs are kept in the outbox'}</li>
             <li className={initial.smtp_configured ? 'text-good' : 'text-warn'}>{initial.smtp_configured ? 'Email sending set up' : 'Email sending not set up: emails are kept in the outbox'}</li>

@@ -21,9 +21,19 @@ export function TemplateEditor({ channel }: { channel: Channel }) {
   const stepProblems = steps.some((step) => errorsFor(`templates.${channel}.steps.${step}`).length > 0) || errorsFor(`templates.${channel}.steps`).length > 0;
   const stepTextProblems = Object.keys(form.templates).some((key) => key.startsWith(`templates.${channel}.steps.`) && errorsFor(key).length > 0);
 
+  const ownKeys = Object.keys(form.templates).filter((key) => key.startsWith(`templates.${channel}.`));
+  const customCount = ownKeys.filter((key) => (form.templates[key] ?? '').trim() !== '').length;
+  const problemCount = ownKeys.reduce((n, key) => n + errorsFor(key).length, 0) + errorsFor(`templates.${channel}`).length;
+  const summary = problemCount > 0 ? (problemCount === 1 ? '1 problem to fix' : `${problemCount} problems to fix`) : customCount > 0 ? `${customCount} ${customCount === 1 ? 'text' : 'texts'} of your own` : 'Default copy';
+
+  // One collapsible group per channel (closed until opened, or while it holds a problem).
   return (
     <section className="card template-channel" aria-labelledby={`templates-${channel}`} data-testid={`templates-${channel}`}>
-      <h3 id={`templates-${channel}`}>{CHANNEL_LABELS[channel]}</h3>
+      <details className="template-channel-details" open={problemCount > 0}>
+      <summary className="template-channel-summary">
+        <h3 id={`templates-${channel}`}>{CHANNEL_LABELS[channel]}</h3>
+        <span className={problemCount > 0 ? 'pill pill-bad' : 'pill pill-quiet'} data-testid={`templates-${channel}-summary`}>{summary}</span>
+      </summary>
       <p className="muted">
         {CHANNEL_INTROS[channel]}
         {!form[`enable_${channel}`] && <strong> This channel is off: these messages are not sent.</strong>}
@@ -54,6 +64,7 @@ export function TemplateEditor({ channel }: { channel: Channel }) {
             </details>
           );
         })}
+      </details>
       </details>
     </section>
   );

@@ -11,9 +11,16 @@ const PART_LABELS: Record<string, string> = { title: 'Title', subject: 'Subject'
 export function TemplateGroup({ channel, variant, step }: { channel: Channel; variant: DeclineVariant; step?: number }) {
   const { form, setTemplate, errorsFor } = useSettingsForm();
   const keys = TEMPLATE_PARTS[channel].map((part) => templateKey(channel, part, variant, step));
+  const custom = keys.some((key) => (form.templates[key] ?? '').trim() !== '');
+  const problems = keys.reduce((n, key) => n + errorsFor(key).length, 0);
+  // Collapsed unless it holds the creator's own copy or a problem: 12 editors open at once made a
+  // page of several screens. A closed group's preview is not fetched (it is out of view).
   return (
-    <div className="template-group" data-testid="template-group">
-      <h4 className="template-group-title">{VARIANT_LABELS[variant]}</h4>
+    <details className="template-group" data-testid="template-group" data-variant={variant} open={custom || problems > 0}>
+      <summary className="template-group-title">
+        <span>{VARIANT_LABELS[variant]}</span>
+        {problems > 0 ? <span className="pill pill-bad">{problems === 1 ? '1 problem' : `${problems} problems`}</span> : custom ? <span className="pill">your copy</span> : <span className="pill pill-quiet">default copy</span>}
+      </summary>
       <div className="template-grid">
         <div className="template-inputs">
           {TEMPLATE_PARTS[channel].map((part, index) => {
@@ -49,6 +56,6 @@ export function TemplateGroup({ channel, variant, step }: { channel: Channel; va
         </div>
         <TemplatePreview channel={channel} variant={variant} step={step ?? 0} ownKeys={keys} />
       </div>
-    </div>
+    </details>
   );
 }

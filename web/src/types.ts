@@ -10,6 +10,11 @@ export const CASE_STATUSES: readonly CaseStatus[] = ['open', 'recovered', 'close
 
 export type Me = { kind: 'operator'; email: string; csrf_token: string } | { kind: 'creator'; user_id: string };
 
+/** GET /api/companies/:id: the company's display name (null until Whop named it). */
+export interface CompanyInfo {
+  company: { id: string; name: string | null };
+}
+
 export interface CompanySummary {
   company_id: string;
   title: string | null;

@@ -1,4 +1,4 @@
-import { and, desc, eq } from 'drizzle-orm';
+import { and, desc, eq, sql } from 'drizzle-orm';
 import { DEFAULT_OUTREACH_SETTINGS, parseOutreachSettings, type OutreachSettings } from '../../domain/outreach-settings.ts';
 import type { Queryable } from '../client.ts';
 import { companies } from '../schema/companies.ts';
@@ -14,7 +14,7 @@ type SettingsRow = { version: number; attributionWindowDays: number; settings: R
 
 /** Settings were validated on save; a row that no longer parses falls back to the defaults. */
 function toCurrentSettings(row: SettingsRow): CurrentSettings {
-  const parsed = parseOutreachSettings({ ...row.settings, attribution_window_days: row.attributionWindowDays });
+  const parsed = parseOutreachSettings({ ...row.settings, attribution_window_days: row.attributionWindowDays }, { stored: true });
   const outreach = parsed.ok ? parsed.settings : { ...DEFAULT_OUTREACH_SETTINGS, attribution_window_days: row.attributionWindowDays };
   return { version: row.version, attributionWindowDays: row.attributionWindowDays, outreach };
 }
@@ -25,9 +25,27 @@ const settingsColumns = {
   settings: companySettings.settings,
 };
 
-/** Creates the company on its first event; later events leave it as is. */
+/**
+ * Creates the company on its first event. A later event that names the company (Whop's
+ * `company.title`) renames it when the name changed or was unknown; one without a name leaves it
+ * as is, and an unchanged name writes nothing.
+ */
 export async function ensureCompany(q: Queryable, companyId: string, title: string | null): Promise<void> {
-  await q.insert(companies).values({ companyId, title }).onConflictDoNothing({ target: companies.companyId });
+  const name = title?.trim() || null;
+  await q
+    .insert(companies)
+    .values({ companyId, title: name })
+    .onConflictDoUpdate({
+      target: companies.companyId,
+      set: { title: sql`excluded.title`, updatedAt: sql`now()` },
+      setWhere: sql`excluded.title IS NOT NULL AND ${companies.title} IS DISTINCT FROM excluded.title`,
+    });
+}
+
+/** The company's display name (Whop's title), or null when no event or seed named it yet. */
+export async function findCompanyName(q: Queryable, companyId: string): Promise<string | null> {
+  const rows = await q.select({ title: companies.title }).from(companies).where(eq(companies.companyId, companyId)).limit(1);
+  return rows[0]?.title ?? null;
 }
 
 /** The company's newest settings version, creating version 1 with defaults when there is none. */

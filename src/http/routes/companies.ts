@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { AppDb } from '../../db/client.ts';
-import { findCurrentSettings } from '../../db/repositories/companies.repository.ts';
+import { findCompanyName, findCurrentSettings } from '../../db/repositories/companies.repository.ts';
 import { composeNudge } from '../../domain/compose-nudge.ts';
 import { DECLINE_VARIANTS } from '../../domain/decline-variant.ts';
 import { PLACEHOLDERS, placeholderValuesOf } from '../../domain/message-template.ts';
@@ -73,6 +73,12 @@ export async function companyRoutes(app: FastifyInstance, deps: CompanyRouteDeps
   const now = () => deps.outreach.clock.now();
   const dateLike = { type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2}(T[0-9:.]+(Z|[+-]\\d{2}:\\d{2}))?$' } as const;
   const filterProps = { ...caseFilterProperties, from: dateLike, to: dateLike };
+
+  // The company as the dashboard's header names it: Whop's title, null until an event named it.
+  app.get<{ Params: Params }>('/api/companies/:companyId', { schema: { params: companyParams } }, async (request, reply) => {
+    if (!(await auth.authorize(request, reply, request.params.companyId))) return reply;
+    return { company: { id: request.params.companyId, name: await findCompanyName(db, request.params.companyId) } };
+  });
 
   app.get<{ Params: Params; Querystring: { window?: number } }>(
     '/api/companies/:companyId/kpis',

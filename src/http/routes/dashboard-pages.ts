@@ -36,6 +36,25 @@ function pageDirectives(frameAncestors: string[]) {
 const FRAMED_BY_WHOP = { contentSecurityPolicy: { useDefaults: false, directives: pageDirectives(WHOP_FRAME_ANCESTORS) }, xFrameOptions: false } as const;
 const NOT_FRAMED = { contentSecurityPolicy: { useDefaults: false, directives: pageDirectives(["'none'"]) } } as const;
 
+/** pageDirectives as a header value, for answers that no route's helmet options cover (the 404 page). */
+function policyHeader(directives: Record<string, string[]>): string {
+  return Object.entries(directives)
+    .map(([name, values]) => `${name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} ${values.join(' ')}`)
+    .join('; ');
+}
+
+/**
+ * The product's own "page not found" for a person (a browser asking for HTML) at an unknown path:
+ * the dashboard's index.html, whose router shows it in the app's layout. null when the dashboard
+ * is not built, or the request is not a browser's page load: API clients keep their JSON 404.
+ */
+export function notFoundPage(request: { method: string; url: string; headers: { accept?: string | undefined } }): { html: Buffer; csp: string } | null {
+  if ((request.method !== 'GET' && request.method !== 'HEAD') || request.url.startsWith('/api/') || !request.headers.accept?.includes('text/html')) return null;
+  const indexPath = join(WEB_DIST, 'index.html');
+  if (!existsSync(indexPath)) return null;
+  return { html: readFileSync(indexPath), csp: policyHeader(pageDirectives(["'none'"])) };
+}
+
 /**
  * The React dashboard (built by `npm run build:web` into dist/web): assets, and index.html for
  * every client route. Dashboard pages get a CSP that allows framing by Whop only.
