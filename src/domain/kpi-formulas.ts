@@ -1,47 +1,123 @@
-/** Counts and sums over a company's cases that first failed inside the KPI window. */
-export interface KpiInputs {
-  casesOpened: number;
+/**
+ * The dashboard's figures, one definition each (docs/metrics.md explains them in plain words).
+ * Pure: the presenters bring SQL aggregates, these turn them into the numbers shown.
+ *
+ * Cases are grouped into cohorts by their first failure. A case is decided when it is recovered or
+ * lost (closed without recovery, or still open after its attribution window ended); until then it
+ * is still deciding and no rate counts it, because a young case can be recovered but not lost yet.
+ */
+
+export type CaseOutcome = 'recovered' | 'lost' | 'deciding';
+
+/** The one definition of "decided" (the SQL in presenters/kpi-sql.ts says the same). */
+export function outcomeOf(c: { status: 'open' | 'recovered' | 'closed_no_recovery'; attributionEndsAt: Date }, now: Date): CaseOutcome {
+  if (c.status === 'recovered') return 'recovered';
+  if (c.status === 'closed_no_recovery' || c.attributionEndsAt.getTime() <= now.getTime()) return 'lost';
+  return 'deciding';
+}
+
+/** Counts of one set of cases by outcome. */
+export interface OutcomeCounts {
   recovered: number;
-  closedNoRecovery: number;
-  open: number;
-  /** Open cases whose attribution window has passed but the sweep has not closed yet: lost. */
-  openPastWindow: number;
-  /** Minor units. Amount at risk of the recovered cases (for the rate by amount). */
-  recoveredAtRiskCents: number;
-  /** Minor units. Amount at risk of closed and past-window cases. */
+  lost: number;
+  deciding: number;
+}
+
+export interface Rate {
+  /** recovered / decided, 0–1 (4 decimals); null when nothing is decided yet. */
+  value: number | null;
+  decided: number;
+  deciding: number;
+  /**
+   * True when the rate cannot be trusted yet: most of the cases are still deciding, or every
+   * decided case was recovered while others are still open (young cases cannot be lost yet, so a
+   * "100%" would only say that nothing had time to fail).
+   */
+  provisional: boolean;
+}
+
+/** Recovery rate by count: recovered cases / decided cases. */
+export function recoveryRateByCount(k: OutcomeCounts): Rate {
+  return rateOf(k.recovered, k.recovered + k.lost, k.deciding);
+}
+
+/** Amounts (minor units, one currency) of one set of cases by outcome. */
+export interface OutcomeAmounts {
+  /** Amount at risk of the recovered cases (what failed and was won back). */
+  recoveredFailedCents: number;
+  /** Amount at risk of the lost cases. */
   lostCents: number;
-  /** Minor units actually won back (sum of attributed payments). */
-  recoveredCents: number;
-  incentiveCostCents: number;
+  /** Amount at risk of the cases still deciding. */
+  decidingCents: number;
+  /** Cases still deciding (for provisional). */
+  decidingCases: number;
+  decidedCases: number;
 }
 
-export const KPI_FORMULAS = {
-  recovery_rate_count: 'recovered / (recovered + closed_no_recovery + open past window)',
-  recovery_rate_amount: 'amount at risk of recovered cases / amount at risk of (recovered + closed_no_recovery + open past window) cases',
-  recovered_cents: 'sum of payments attributed to recovered cases inside their attribution window',
-  lost_cents: 'amount at risk of closed_no_recovery and open-past-window cases',
-  at_risk_cents: 'amount at risk of cases open now and still inside their window (not limited to the KPI window)',
-  incentive_cost_cents: 'estimated cost of granted incentives: amount at risk x free days / 30',
-  net_recovered_cents: 'recovered_cents - incentive_cost_cents',
-  median_hours_to_recover: 'median of (recovered_at - first_failure_at) over recovered cases',
-  by_step: 'nudged: cases that received step k; recovered_after: cases recovered after exactly k+1 steps',
-  by_channel: 'sent: deliveries sent (or outbox) on the channel; recovered_cases: recovered cases with such a delivery',
-} as const;
-
-/** Share of decided cases (recovered or lost) that were recovered; null when none is decided yet. */
-export function recoveryRates(k: KpiInputs): { byCount: number | null; byAmount: number | null } {
-  const decided = k.recovered + k.closedNoRecovery + k.openPastWindow;
-  const decidedAmount = k.recoveredAtRiskCents + k.lostCents;
-  return {
-    byCount: decided === 0 ? null : round4(k.recovered / decided),
-    byAmount: decidedAmount === 0 ? null : round4(k.recoveredAtRiskCents / decidedAmount),
-  };
+/**
+ * Recovery rate by amount (dollar-weighted, as Churn Buster and Baremetrics publish theirs): the
+ * failed amount of decided cases that was won back / the failed amount of decided cases.
+ */
+export function recoveryRateByAmount(k: OutcomeAmounts): Rate {
+  const rate = rateOf(k.recoveredFailedCents, k.recoveredFailedCents + k.lostCents, k.decidingCases, k.decidedCases);
+  return rate;
 }
 
-export function netRecoveredCents(k: Pick<KpiInputs, 'recoveredCents' | 'incentiveCostCents'>): number {
+function rateOf(hits: number, decided: number, deciding: number, decidedCases = decided): Rate {
+  const value = decided === 0 ? null : round4(hits / decided);
+  const provisional = deciding > 0 && (deciding > decidedCases || value === 1 || value === null);
+  return { value, decided: decidedCases, deciding, provisional };
+}
+
+/** Net recovered: money won back minus the estimated cost of the incentives granted (same currency). */
+export function netRecoveredCents(k: { recoveredCents: number; incentiveCostCents: number }): number {
   return k.recoveredCents - k.incentiveCostCents;
 }
+
+/** Estimated cost of free days: the days' share of a 30-day period at the amount at risk. */
+export function incentiveCostCents(amountAtRiskCents: number, days: number): number {
+  return Math.round((amountAtRiskCents * days) / 30);
+}
+
+/** Median of a list (null when empty); hours to recover use it. */
+export function median(values: readonly number[]): number | null {
+  if (values.length === 0) return null;
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+/** Days before `now` the headline cohort ends: the attribution window, so every case in it is decided. */
+export function headlineCohort(now: Date, windowDays: number, attributionWindowDays: number): { from: Date; to: Date } {
+  const to = new Date(now.getTime() - attributionWindowDays * DAY_MS);
+  return { from: new Date(to.getTime() - windowDays * DAY_MS), to };
+}
+
+const DAY_MS = 86_400_000;
 
 function round4(x: number): number {
   return Math.round(x * 10_000) / 10_000;
 }
+
+/** Plain-language definitions the dashboard shows under "How we count" (docs/metrics.md has the detail). */
+export const KPI_FORMULAS = {
+  cohort: 'Cases are counted in the window of their first failed payment, whatever happened later.',
+  decided: 'A case is decided once it is recovered, or lost: closed without a payment, or its attribution window ended. Cases still inside their window are "still deciding" and no rate counts them.',
+  recovery_rate_count: 'Recovered cases ÷ decided cases.',
+  recovery_rate_amount: 'Failed amount of recovered cases ÷ failed amount of decided cases (dollar-weighted), per currency.',
+  headline: 'The headline rate uses the most recent cases whose attribution windows have all ended, so young cases cannot make it look better than it is.',
+  provisional: 'A rate is provisional while most cases are still deciding, or while every decided case was recovered but others are still open.',
+  recovered_cents: 'Payments counted towards recovered cases inside their attribution window, per currency.',
+  lost_cents: 'Failed amount of lost cases, per currency.',
+  at_risk_cents: 'Failed amount of cases open now and still inside their window (any first failure date), per currency.',
+  incentive_cost_cents: 'Estimated cost of free days granted: failed amount × days ÷ 30.',
+  net_recovered_cents: 'Recovered − incentive cost, per currency.',
+  median_hours_to_recover: 'Middle value of the time from first failure to the recovering payment.',
+  currencies: 'Amounts are never added across currencies: each currency has its own line.',
+  credited_method: "Each recovery counts once: for the last reminder link the member clicked, else the last reminder delivered before the payment (a reminder sent by hand counts as a manual action), else our payment retry, else Whop's own retry.",
+  by_decline: 'Cases grouped by why the payment failed; the rate is over decided cases, as above.',
+  at_risk_cases: 'Open cases still inside their window, largest amount first, with their next reminder.',
+  lift: 'Recovery rate with Churn Saver minus the rate of the control group (members we send nothing), over decided cases, with a 95 % interval.',
+  incremental_revenue: 'What the treated cases recovered, net of incentives, beyond what the control group rate would have given them; per currency, with a 95 % interval.',
+  measuring: 'The result is final once the planned number of decided cases is reached; until then it is marked interim.',
+} as const;

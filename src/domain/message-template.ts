@@ -190,6 +190,22 @@ export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => HTML_ESCAPES[c]!);
 }
 
+/** What {product} reads when the product's title is unknown; tidyUnknownProduct smooths the sentence. */
+export const UNKNOWN_PRODUCT = 'your membership';
+
+/**
+ * Rendered text with an unknown product: "Your {product} membership payment" must not read
+ * "Your your membership membership payment" (nor the old "membership membership").
+ */
+export function tidyUnknownProduct(text: string): string {
+  return text
+    .replace(/\b(your) your membership membership\b/gi, '$1 membership')
+    .replace(/\byour membership membership\b/gi, (m) => m.slice(0, m.length - ' membership'.length))
+    .replace(/\b(your) your membership\b/gi, '$1 membership')
+    .replace(/\bThe your membership team\b/g, 'The team')
+    .replace(/\bmembership membership\b/gi, 'membership');
+}
+
 /**
  * Placeholder values for one nudge. `incentiveDays` is 0 when no incentive applies to this nudge:
  * its value is then empty, which drops the `[[ ]]` sections that promise free days. A missing
@@ -198,14 +214,15 @@ export function escapeHtml(text: string): string {
  */
 export function placeholderValuesOf(input: {
   memberName: string | null;
-  product: string;
+  /** The product's title; null when Whop did not say (the text then reads "your membership"). */
+  product: string | null;
   amount: string;
   manageUrl: string;
   incentiveDays: number;
 }): PlaceholderValues {
   return {
     member_name: input.memberName?.trim() ?? '',
-    product: input.product,
+    product: input.product?.trim() || UNKNOWN_PRODUCT,
     amount: input.amount,
     manage_url: input.manageUrl,
     incentive_days: input.incentiveDays > 0 ? String(input.incentiveDays) : '',

@@ -12,6 +12,7 @@ import { registerErrorHandling } from './errors.ts';
 import { RequestLogController } from './request-log-controller.ts';
 import { healthRoutes } from './routes/health.ts';
 import { unsubscribeRoutes } from './routes/unsubscribe.ts';
+import { clickRoutes } from './routes/clicks.ts';
 import { adminRoutes } from './routes/admin.ts';
 import { reconciliationRoutes } from './routes/reconciliation.ts';
 import { authRoutes } from './routes/auth.ts';
@@ -114,6 +115,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     health: { sql: database.sql, databaseKind: database.kind, cache, version: deps.version, now: () => clock.now(), ...deps.health },
   });
   await app.register(unsubscribeRoutes, { db: database.db, signingKey: deps.linkSigningKey });
+  await app.register(clickRoutes, { db: database.db, signingKey: deps.linkSigningKey, clock });
   await app.register(authRoutes, { db: database.db, clock, auth, audit, limits });
   await app.register(adminRoutes, { db: database.db, clock, auth });
   await app.register(reconciliationRoutes, { db: database.db, boss, clock, auth, audit, whopConfigured: deps.outreach.whop !== null });

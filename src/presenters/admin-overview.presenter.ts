@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { queryRows, type Queryable } from '../db/client.ts';
+import { cohortSql, recoveredCentsSql } from './kpi-sql.ts';
 
 /** Operators' view across companies: intake health, queue lag, dead letters. Not tenant-scoped by design. */
 export async function presentAdminOverview(q: Queryable, now: Date) {
@@ -36,17 +37,31 @@ export async function presentAdminOverview(q: Queryable, now: Date) {
   };
 }
 
-/** Every company with its open cases and 30-day recovered amount (operators). */
+/**
+ * Every company with its open cases and what its last 30 days' cohort recovered, per currency:
+ * the same definition as the creator overview's 30-day window (kpi-sql.ts), never summed across
+ * currencies. One index range per company (LATERAL), not a scan of every case.
+ */
 export async function presentCompanyList(q: Queryable, now: Date) {
-  const since = new Date(now.getTime() - 30 * 86_400_000).toISOString();
-  const list = await queryRows<Record<string, string | number | null>>(
+  const since = new Date(now.getTime() - 30 * 86_400_000);
+  const list = await queryRows<{ company_id: string; title: string | null; open_cases: string | number; recovered: { currency: string | null; recovered_cents: string | number }[] | string | null }>(
     q,
     sql`SELECT co.company_id, co.title,
-               count(c.id) FILTER (WHERE c.status = 'open') AS open_cases,
-               coalesce(sum(c.recovered_cents) FILTER (WHERE c.status = 'recovered' AND c.recovered_at >= ${since}::timestamptz), 0) AS recovered_cents_30d,
-               max(c.currency) AS currency
-        FROM companies co LEFT JOIN recovery_cases c ON c.company_id = co.company_id
-        GROUP BY co.company_id, co.title ORDER BY co.company_id LIMIT 1000`,
+               (SELECT count(*) FROM recovery_cases c WHERE c.company_id = co.company_id AND c.status = 'open') AS open_cases,
+               (SELECT coalesce(json_agg(json_build_object('currency', m.currency, 'recovered_cents', m.cents) ORDER BY m.currency), '[]'::json)
+                  FROM (SELECT c.currency, ${recoveredCentsSql} AS cents FROM recovery_cases c
+                        WHERE ${cohortSql(sql`co.company_id`, since)} GROUP BY c.currency) m) AS recovered
+        FROM companies co ORDER BY co.company_id LIMIT 1000`,
   );
-  return { companies: list.map((r) => ({ company_id: r.company_id, title: r.title, open_cases: Number(r.open_cases), recovered_cents_30d: Number(r.recovered_cents_30d), currency: r.currency ?? 'usd' })) };
+  return {
+    companies: list.map((r) => {
+      const recovered = typeof r.recovered === 'string' ? JSON.parse(r.recovered) : (r.recovered ?? []);
+      return {
+        company_id: r.company_id,
+        title: r.title,
+        open_cases: Number(r.open_cases),
+        recovered_30d: (recovered as { currency: string | null; recovered_cents: string | number }[]).map((m) => ({ currency: (m.currency ?? 'usd').toLowerCase(), recovered_cents: Number(m.recovered_cents) })),
+      };
+    }),
+  };
 }

@@ -152,7 +152,7 @@ export async function* iterateCases(companyId: string, q: Queryable, filters: Ca
 export async function presentCase(companyId: string, q: Queryable, caseId: string) {
   if (!isUuid(caseId)) return null;
   const [found] = await q
-    .select({ ...listColumns, ...signalColumns })
+    .select({ ...listColumns, ...signalColumns, holdout: recoveryCases.holdout, credited_method: recoveryCases.creditedMethod, credited_channel: recoveryCases.creditedChannel, credited_step: recoveryCases.creditedStep })
     .from(recoveryCases)
     .where(and(eq(recoveryCases.companyId, companyId), eq(recoveryCases.id, caseId)));
   if (!found) return null;

@@ -1,57 +1,41 @@
-import { sql } from 'drizzle-orm';
+import { and, desc, eq, gt, sql } from 'drizzle-orm';
+import { recoveryCases } from '../db/schema/recovery-cases.ts';
+import { CREDITED_METHODS, type CreditedMethod } from '../domain/recovery-credit.ts';
 import { queryRows, type Queryable } from '../db/client.ts';
-import { KPI_FORMULAS, netRecoveredCents, recoveryRates, type KpiInputs } from '../domain/kpi-formulas.ts';
+import { findCurrentSettings } from '../db/repositories/companies.repository.ts';
+import {
+  headlineCohort,
+  KPI_FORMULAS,
+  netRecoveredCents,
+  recoveryRateByAmount,
+  recoveryRateByCount,
+  type CaseOutcome,
+  type OutcomeCounts,
+  type Rate,
+} from '../domain/kpi-formulas.ts';
+import { ASSUMED_BASELINE_RATE, incrementalRevenue, newcombeLift, PLANNED_MIN_LIFT, plannedSampleSize, seededRandom, type IncrementalRevenue } from '../domain/lift.ts';
+import { cohortSql, outcomeSql } from './kpi-sql.ts';
 
 const DAY_MS = 86_400_000;
-
-/**
- * The currency most of the company's cases are in; amounts of other currencies are not mixed in.
- * Most companies sell in one currency: the distinct currencies are found by walking the
- * (company_id, currency) index one value at a time. With several, each is counted only as far as
- * needed to tell which has the most: counts are capped, and the cap grows (x8) until at most one
- * currency reaches it. The winner is exact (a tie goes to the first in currency order).
- */
-async function mainCurrencyOf(q: Queryable, companyId: string): Promise<string> {
-  const found = await queryRows<{ currency: string }>(
-    q,
-    sql`WITH RECURSIVE currencies AS (
-          SELECT (SELECT min(currency) FROM recovery_cases WHERE company_id = ${companyId}) AS currency
-          UNION ALL
-          SELECT (SELECT min(r.currency) FROM recovery_cases r WHERE r.company_id = ${companyId} AND r.currency > c.currency)
-          FROM currencies c WHERE c.currency IS NOT NULL
-        )
-        SELECT currency FROM currencies WHERE currency IS NOT NULL`,
-  );
-  if (found.length <= 1) return found[0]?.currency ?? 'usd';
-  let contenders = found.map(({ currency }) => ({ currency, n: 0 }));
-  for (let cap = 1000; ; cap *= 8) {
-    const counted = await Promise.all(
-      contenders.map(async ({ currency }) => {
-        const [row] = await queryRows<{ n: string | number }>(
-          q,
-          sql`SELECT count(*) AS n FROM (SELECT 1 FROM recovery_cases WHERE company_id = ${companyId} AND currency = ${currency} LIMIT ${cap}) capped`,
-        );
-        return { currency, n: Number(row?.n ?? 0) };
-      }),
-    );
-    const atCap = counted.filter((c) => c.n >= cap);
-    // One reached the cap and every other stopped below it: that one has the most.
-    if (atCap.length === 1) return atCap[0]!.currency;
-    // None reached it: every count is exact.
-    if (atCap.length === 0) return counted.reduce((best, c) => (c.n > best.n ? c : best)).currency;
-    contenders = atCap;
-  }
-}
+/** Where "How we count" links to: docs/metrics.md, served by routes/dashboard-pages.ts. */
+export const METRICS_DOC_URL = '/docs/metrics.md';
 
 type Num = string | number | null;
 
-/** One group of the window's cases: the totals, the per-step and the weekly figures are sums over these. */
+/** One group of cases: every figure below is a sum over these. */
 interface CaseGroup {
-  status: 'open' | 'recovered' | 'closed_no_recovery';
   currency: string | null;
+  outcome: CaseOutcome;
+  in_window: boolean;
+  in_headline: boolean;
+  /** Cohort week (Monday, UTC) of a window case; null for headline-only cases. */
+  week_start: string | null;
   steps_sent: number;
-  past_window: boolean;
-  week_start: Date | string | null;
+  credited_method: string | null;
+  credited_channel: string | null;
+  credited_step: number | null;
+  decline_category: string | null;
+  holdout: boolean;
   n: Num;
   at_risk_cents: Num;
   recovered_cents: Num;
@@ -60,132 +44,344 @@ interface CaseGroup {
 /** Steps the per-step figures cover (as many as reminder offsets may have). */
 const STEPS = 10;
 
+export interface MoneyLine {
+  currency: string;
+  cases: number;
+  recovered_cents: number;
+  /** Failed amount of the recovered cases. */
+  recovered_failed_cents: number;
+  lost_cents: number;
+  deciding_cents: number;
+  at_risk_cents: number;
+  incentive_cost_cents: number;
+  net_recovered_cents: number;
+  rate_amount: Rate;
+}
+
 /**
- * The dashboard's KPIs for one company over cases that first failed in the last `windowDays`.
- * companyId is argument one and every query is scoped to it. Formulas: domain/kpi-formulas.ts.
+ * The dashboard's KPIs for one company: cases whose first failure is in the last `windowDays`
+ * (the window), plus the headline cohort (the same length, ending one attribution window ago, so
+ * every case in it is decided). companyId is argument one and every query is scoped to it.
+ * Definitions: domain/kpi-formulas.ts and docs/metrics.md. Amounts are per currency, never summed.
  *
- * The window's cases are read once, grouped by what the figures distinguish (status, currency,
- * steps sent, past the window, week decided), and the totals, per-step and weekly figures are
- * summed from those groups; the statements do not depend on one another (money is grouped by
- * currency and the company's main currency picked afterwards), so they run side by side.
+ * The window's and the headline's cases are read in one pass of the (company_id, first_failure_at)
+ * index, grouped by what the figures distinguish; the other statements run beside it.
  */
 export async function presentKpis(companyId: string, q: Queryable, windowDays: number, now: Date) {
-  const since = new Date(now.getTime() - windowDays * DAY_MS).toISOString();
+  const since = new Date(now.getTime() - windowDays * DAY_MS);
+  const { attributionWindowDays, outreach } = await findCurrentSettings(q, companyId);
+  const headline = headlineCohort(now, windowDays, attributionWindowDays);
+  const from = headline.from < since ? headline.from : since;
   const at = now.toISOString();
-  const scope = sql`c.company_id = ${companyId} AND c.first_failure_at >= ${since}::timestamptz`;
+  const windowScope = cohortSql(companyId, since);
 
-  const [currency, groups, [medianRow], incentiveCost, atRisk, byChannel] = await Promise.all([
-    mainCurrencyOf(q, companyId),
+  const [groups, [medianRow], incentiveCost, atRisk, byChannel, clicks, atRiskCases] = await Promise.all([
     queryRows<CaseGroup>(
       q,
-      // Grouped under "C" (byte order): the same groups, but a sort, when the planner sorts to
-      // group a long window, compares bytes rather than locale-aware text.
-      sql`SELECT c.status COLLATE "C" AS status, c.currency COLLATE "C" AS currency, c.steps_sent,
-                 (c.status = 'open' AND c.attribution_ends_at < ${at}::timestamptz) AS past_window,
-                 CASE WHEN c.status <> 'open' THEN date_trunc('week', coalesce(c.recovered_at, c.closed_at)) END AS week_start,
+      sql`SELECT c.currency COLLATE "C" AS currency, ${outcomeSql(now)} AS outcome,
+                 (c.first_failure_at >= ${since.toISOString()}::timestamptz) AS in_window,
+                 (c.first_failure_at >= ${headline.from.toISOString()}::timestamptz AND c.first_failure_at < ${headline.to.toISOString()}::timestamptz) AS in_headline,
+                 CASE WHEN c.first_failure_at >= ${since.toISOString()}::timestamptz
+                      THEN to_char(date_trunc('week', c.first_failure_at AT TIME ZONE 'UTC'), 'YYYY-MM-DD') END AS week_start,
+                 c.steps_sent, c.credited_method, c.credited_channel, c.credited_step, coalesce(c.decline_code, c.decline_category) AS decline_category, c.holdout,
                  count(*) AS n, sum(c.amount_at_risk_cents) AS at_risk_cents, sum(c.recovered_cents) AS recovered_cents
-          FROM recovery_cases c WHERE ${scope}
-          GROUP BY 5, 3, 4, 1, 2`,
+          FROM recovery_cases c WHERE ${cohortSql(companyId, from)}
+          GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11`,
     ),
     queryRows<{ hours: Num }>(
       q,
       sql`SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM c.recovered_at - c.first_failure_at) / 3600) AS hours
-          FROM recovery_cases c WHERE ${scope} AND c.status = 'recovered' AND c.recovered_at IS NOT NULL`,
+          FROM recovery_cases c WHERE ${windowScope} AND c.status = 'recovered' AND c.recovered_at IS NOT NULL`,
     ),
     queryRows<{ currency: string | null; cents: Num }>(
       q,
       sql`SELECT c.currency, sum(i.cost_cents) AS cents FROM incentives i JOIN recovery_cases c ON c.id = i.case_id
-          WHERE ${scope} AND i.company_id = ${companyId} AND i.status = 'granted' GROUP BY c.currency`,
+          WHERE ${windowScope} AND i.company_id = ${companyId} AND i.status = 'granted' GROUP BY c.currency`,
     ),
     queryRows<{ currency: string | null; cents: Num }>(
       q,
       sql`SELECT c.currency, sum(c.amount_at_risk_cents) AS cents FROM recovery_cases c
-          WHERE c.company_id = ${companyId} AND c.status = 'open' AND c.attribution_ends_at >= ${at}::timestamptz GROUP BY c.currency`,
+          WHERE c.company_id = ${companyId} AND c.status = 'open' AND c.attribution_ends_at > ${at}::timestamptz GROUP BY c.currency`,
     ),
-    queryRows<{ channel: string; sent: string | number; recovered_cases: string | number }>(
+    queryRows<{ channel: string; sent: Num; outbox: Num }>(
       q,
-      sql`SELECT d.channel, count(*) AS sent, count(DISTINCT c.id) FILTER (WHERE c.status = 'recovered') AS recovered_cases
+      sql`SELECT d.channel, count(*) FILTER (WHERE d.status = 'sent') AS sent, count(*) FILTER (WHERE d.status = 'outbox') AS outbox
           FROM deliveries d JOIN recovery_cases c ON c.id = d.case_id
-          WHERE ${scope} AND d.company_id = ${companyId} AND d.status IN ('sent', 'outbox') GROUP BY d.channel ORDER BY d.channel`,
+          WHERE ${windowScope} AND d.company_id = ${companyId} AND d.status IN ('sent', 'outbox') GROUP BY d.channel ORDER BY d.channel`,
     ),
+    // Counted clicks of the window's cases (a cohort case's clicks come after its first failure).
+    queryRows<{ channel: string | null; n: Num }>(
+      q,
+      sql`SELECT e.detail->>'channel' AS channel, count(*) AS n FROM case_events e JOIN recovery_cases c ON c.id = e.case_id
+          WHERE e.company_id = ${companyId} AND e.reason = 'link_clicked' AND e.at >= ${since.toISOString()}::timestamptz
+            AND e.detail->>'counted' = 'true' AND ${windowScope} GROUP BY 1`,
+    ),
+    presentAtRiskCases(companyId, q, now),
   ]);
 
-  const n = (v: string | number | null | undefined) => Number(v ?? 0);
-  const inMain = (g: { currency: string | null }) => g.currency === currency;
-  const sum = (of: (g: CaseGroup) => number) => groups.reduce((total, g) => total + of(g), 0);
-  const totals = {
-    cases_opened: sum((g) => n(g.n)),
-    recovered: sum((g) => (g.status === 'recovered' ? n(g.n) : 0)),
-    closed_no_recovery: sum((g) => (g.status === 'closed_no_recovery' ? n(g.n) : 0)),
-    open: sum((g) => (g.status === 'open' ? n(g.n) : 0)),
-    open_past_window: sum((g) => (g.past_window ? n(g.n) : 0)),
-    recovered_at_risk_cents: sum((g) => (g.status === 'recovered' && inMain(g) ? n(g.at_risk_cents) : 0)),
-    lost_cents: sum((g) => ((g.status === 'closed_no_recovery' || g.past_window) && inMain(g) ? n(g.at_risk_cents) : 0)),
-    recovered_cents: sum((g) => (g.status === 'recovered' && inMain(g) ? n(g.recovered_cents) : 0)),
+  const n = (v: Num | undefined) => Number(v ?? 0);
+  const cur = (c: string | null) => (c ?? 'usd').toLowerCase();
+  const windowGroups = groups.filter((g) => g.in_window);
+  const headlineGroups = groups.filter((g) => g.in_headline);
+  const countsOf = (of: CaseGroup[]): OutcomeCounts & { cases: number } => {
+    const k = { cases: 0, recovered: 0, lost: 0, deciding: 0 };
+    for (const g of of) {
+      k.cases += n(g.n);
+      k[g.outcome] += n(g.n);
+    }
+    return k;
   };
 
-  // Step k: cases that got it (more than k steps sent), and cases recovered after exactly k + 1 steps.
-  const byStep: { step: number; nudged: number; recovered_after: number }[] = [];
-  for (let step = 0; step < STEPS; step++) {
-    const nudged = sum((g) => (g.steps_sent > step ? n(g.n) : 0));
-    if (nudged > 0) byStep.push({ step, nudged, recovered_after: sum((g) => (g.status === 'recovered' && g.steps_sent === step + 1 ? n(g.n) : 0)) });
-  }
-
-  // Decided cases by the week they were decided (no date sorts last, as in SQL).
-  const weeks = new Map<number | null, { week_start: Date | string | null; recovered_cents: number; lost_cents: number; recovered: number; lost: number }>();
-  for (const g of groups) {
-    if (g.status === 'open') continue;
-    const key = g.week_start === null ? null : new Date(g.week_start).getTime();
-    let week = weeks.get(key);
-    if (!week) weeks.set(key, (week = { week_start: g.week_start, recovered_cents: 0, lost_cents: 0, recovered: 0, lost: 0 }));
-    if (g.status === 'recovered') {
-      week.recovered += n(g.n);
-      if (inMain(g)) week.recovered_cents += n(g.recovered_cents);
+  // Money per currency (window), biggest currency (by cases) first.
+  const money = new Map<string, MoneyLine & { decided: number; deciding: number }>();
+  const line = (currency: string) => {
+    let m = money.get(currency);
+    if (!m) {
+      m = { currency, cases: 0, recovered_cents: 0, recovered_failed_cents: 0, lost_cents: 0, deciding_cents: 0, at_risk_cents: 0, incentive_cost_cents: 0, net_recovered_cents: 0, rate_amount: null as unknown as Rate, decided: 0, deciding: 0 };
+      money.set(currency, m);
+    }
+    return m;
+  };
+  for (const g of windowGroups) {
+    const m = line(cur(g.currency));
+    m.cases += n(g.n);
+    if (g.outcome === 'recovered') {
+      m.recovered_cents += n(g.recovered_cents);
+      m.recovered_failed_cents += n(g.at_risk_cents);
+      m.decided += n(g.n);
+    } else if (g.outcome === 'lost') {
+      m.lost_cents += n(g.at_risk_cents);
+      m.decided += n(g.n);
     } else {
-      week.lost += n(g.n);
-      if (inMain(g)) week.lost_cents += n(g.at_risk_cents);
+      m.deciding_cents += n(g.at_risk_cents);
+      m.deciding += n(g.n);
     }
   }
-  const weekly = [...weeks.entries()].sort(([a], [b]) => (a === null ? 1 : b === null ? -1 : a - b)).map(([, w]) => w);
+  for (const r of incentiveCost) line(cur(r.currency)).incentive_cost_cents += n(r.cents);
+  for (const r of atRisk) line(cur(r.currency)).at_risk_cents += n(r.cents);
+  const moneyLines: MoneyLine[] = [...money.values()]
+    .sort((a, b) => b.cases - a.cases || a.currency.localeCompare(b.currency))
+    .map(({ decided, deciding, ...m }) => ({
+      ...m,
+      net_recovered_cents: netRecoveredCents({ recoveredCents: m.recovered_cents, incentiveCostCents: m.incentive_cost_cents }),
+      rate_amount: recoveryRateByAmount({ recoveredFailedCents: m.recovered_failed_cents, lostCents: m.lost_cents, decidingCents: m.deciding_cents, decidedCases: decided, decidingCases: deciding }),
+    }));
 
-  const inputs: KpiInputs = {
-    casesOpened: totals.cases_opened,
-    recovered: totals.recovered,
-    closedNoRecovery: totals.closed_no_recovery,
-    open: totals.open,
-    openPastWindow: totals.open_past_window,
-    recoveredAtRiskCents: totals.recovered_at_risk_cents,
-    lostCents: totals.lost_cents,
-    recoveredCents: totals.recovered_cents,
-    incentiveCostCents: n(incentiveCost.find(inMain)?.cents),
-  };
-  const rates = recoveryRates(inputs);
+  // Headline: rate by count, and by amount per currency.
+  const headlineAmounts = new Map<string, { recovered: number; lost: number; deciding: number; decidedCases: number; decidingCases: number }>();
+  for (const g of headlineGroups) {
+    const key = cur(g.currency);
+    const h = headlineAmounts.get(key) ?? { recovered: 0, lost: 0, deciding: 0, decidedCases: 0, decidingCases: 0 };
+    headlineAmounts.set(key, h);
+    h[g.outcome] += n(g.at_risk_cents);
+    if (g.outcome === 'deciding') h.decidingCases += n(g.n);
+    else h.decidedCases += n(g.n);
+  }
+  const headlineCounts = countsOf(headlineGroups);
+  const windowCounts = countsOf(windowGroups);
+
+  // Credit: each recovered case counts once, for the one method it is credited to (recovery-credit.ts).
+  const recoveredGroups = windowGroups.filter((g) => g.outcome === 'recovered');
+  const methodOf = (g: CaseGroup): CreditedMethod => (CREDITED_METHODS.includes(g.credited_method as CreditedMethod) ? (g.credited_method as CreditedMethod) : 'unattributed');
+  const byMethod = CREDITED_METHODS.map((method) => {
+    const of = recoveredGroups.filter((g) => methodOf(g) === method);
+    return { method, recovered: of.reduce((t, g) => t + n(g.n), 0), amounts: perCurrency(of, (g) => n(g.recovered_cents), currencyOrderOf(money)) };
+  });
+  const isNudgeCredit = (g: CaseGroup) => methodOf(g) === 'nudge' || methodOf(g) === 'manual';
+
+  // Step k: cases that got it (more than k steps sent), and recoveries credited to it.
+  const byStep: { step: number; nudged: number; recovered: number }[] = [];
+  for (let step = 0; step < STEPS; step++) {
+    const nudged = windowGroups.reduce((t, g) => t + (g.steps_sent > step ? n(g.n) : 0), 0);
+    const recovered = recoveredGroups.reduce((t, g) => t + (isNudgeCredit(g) && g.credited_step === step ? n(g.n) : 0), 0);
+    if (nudged > 0 || recovered > 0) byStep.push({ step, nudged, recovered });
+  }
+
+  // By decline reason: Whop's decline code when the case has one (issue #11), else the failure
+  // message's category (decline-variant.ts); cases from before either was recorded say so.
+  const categories = new Map<string, CaseGroup[]>();
+  for (const g of windowGroups) {
+    const key = g.decline_category ?? 'not_recorded';
+    categories.set(key, [...(categories.get(key) ?? []), g]);
+  }
+  const byDecline = [...categories.entries()]
+    .map(([category, of]) => {
+      const counts = countsOf(of);
+      return { category, ...counts, rate_count: recoveryRateByCount(counts), amounts: perCurrency(of.filter((g) => g.outcome === 'recovered'), (g) => n(g.recovered_cents), currencyOrderOf(money)) };
+    })
+    .sort((a, b) => b.cases - a.cases || a.category.localeCompare(b.category));
+
+  // Cohort weeks: cases by the week of their first failure, stacked by outcome; amounts per currency.
+  const weeks = new Map<string, { week_start: string; recovered: number; lost: number; deciding: number; amounts: Map<string, { currency: string; recovered_cents: number; lost_cents: number; deciding_cents: number }> }>();
+  for (const g of windowGroups) {
+    const key = g.week_start!;
+    let w = weeks.get(key);
+    if (!w) weeks.set(key, (w = { week_start: key, recovered: 0, lost: 0, deciding: 0, amounts: new Map() }));
+    w[g.outcome] += n(g.n);
+    const c = cur(g.currency);
+    let a = w.amounts.get(c);
+    if (!a) w.amounts.set(c, (a = { currency: c, recovered_cents: 0, lost_cents: 0, deciding_cents: 0 }));
+    if (g.outcome === 'recovered') a.recovered_cents += n(g.recovered_cents);
+    else if (g.outcome === 'lost') a.lost_cents += n(g.at_risk_cents);
+    else a.deciding_cents += n(g.at_risk_cents);
+  }
+  const currencyOrder = moneyLines.map((m) => m.currency);
+  const weekly = [...weeks.values()]
+    .sort((a, b) => a.week_start.localeCompare(b.week_start))
+    .map((w) => ({ ...w, amounts: [...w.amounts.values()].sort((a, b) => currencyOrder.indexOf(a.currency) - currencyOrder.indexOf(b.currency)) }));
+
+  const controlGroup = await presentControlGroup(companyId, q, windowGroups, windowScope, now, outreach.holdout_percent);
+
   const median = medianRow?.hours;
   return {
     window_days: windowDays,
-    currency,
-    cases_opened: inputs.casesOpened,
-    recovered: inputs.recovered,
-    closed_no_recovery: inputs.closedNoRecovery,
-    open: inputs.open,
-    open_past_window: inputs.openPastWindow,
-    recovery_rate_count: rates.byCount,
-    recovery_rate_amount: rates.byAmount,
-    recovered_cents: inputs.recoveredCents,
-    lost_cents: inputs.lostCents,
-    at_risk_cents: n(atRisk.find(inMain)?.cents),
-    incentive_cost_cents: inputs.incentiveCostCents,
-    net_recovered_cents: netRecoveredCents(inputs),
+    window: { from: since.toISOString(), to: at, ...windowCounts, rate_count: recoveryRateByCount(windowCounts) },
+    headline: {
+      from: headline.from.toISOString(),
+      to: headline.to.toISOString(),
+      attribution_window_days: attributionWindowDays,
+      ...headlineCounts,
+      rate_count: recoveryRateByCount(headlineCounts),
+      rate_amount: [...headlineAmounts.entries()]
+        .sort(([a], [b]) => (currencyOrder.indexOf(a) + 1 || 1e9) - (currencyOrder.indexOf(b) + 1 || 1e9) || a.localeCompare(b))
+        .map(([currency, h]) => ({ currency, ...recoveryRateByAmount({ recoveredFailedCents: h.recovered, lostCents: h.lost, decidingCents: h.deciding, decidedCases: h.decidedCases, decidingCases: h.decidingCases }) })),
+    },
+    cases_opened: windowCounts.cases,
+    recovered: windowCounts.recovered,
+    lost: windowCounts.lost,
+    deciding: windowCounts.deciding,
+    money: moneyLines,
     median_hours_to_recover: median === null || median === undefined ? null : Math.round(Number(median) * 10) / 10,
+    by_method: byMethod,
     by_step: byStep,
-    by_channel: byChannel.map((r) => ({ channel: r.channel, sent: n(r.sent), recovered_cases: n(r.recovered_cases) })),
-    weekly: weekly.map((r) => ({
-      week_start: new Date(r.week_start ?? 0).toISOString().slice(0, 10),
-      recovered_cents: r.recovered_cents,
-      lost_cents: r.lost_cents,
-      recovered: r.recovered,
-      lost: r.lost,
-    })),
+    by_channel: channelRows(byChannel, clicks, recoveredGroups.filter(isNudgeCredit)),
+    by_decline: byDecline,
+    at_risk_cases: atRiskCases,
+    control_group: controlGroup,
+    weekly,
     formulas: KPI_FORMULAS,
+    formulas_url: METRICS_DOC_URL,
   };
+}
+
+export type KpisView = Awaited<ReturnType<typeof presentKpis>>;
+
+/**
+ * Treated vs control (held-out) cases of the window, over decided cases: the rates, the lift with
+ * its Newcombe interval, the incremental net revenue per currency with a member bootstrap
+ * interval, and how many more decided cases the planned (fixed-horizon) sample needs. The
+ * per-member read runs only when the window has held-out decided cases.
+ */
+async function presentControlGroup(companyId: string, q: Queryable, windowGroups: CaseGroup[], windowScope: ReturnType<typeof cohortSql>, now: Date, holdoutPercent: number) {
+  const groupOf = (holdout: boolean) => {
+    const of = windowGroups.filter((g) => g.holdout === holdout);
+    const k = { cases: 0, recovered: 0, lost: 0, deciding: 0 };
+    for (const g of of) {
+      k.cases += Number(g.n);
+      k[g.outcome] += Number(g.n);
+    }
+    return { ...k, decided: k.recovered + k.lost, rate: recoveryRateByCount(k) };
+  };
+  const treated = groupOf(false);
+  const control = groupOf(true);
+  const lift = newcombeLift(treated, control);
+  const decided = treated.decided + control.decided;
+  const share = holdoutPercent > 0 ? holdoutPercent / 100 : decided > 0 ? control.decided / decided : 0;
+  const baseline = control.decided >= 10 && control.rate.value !== null ? control.rate.value : ASSUMED_BASELINE_RATE;
+  const planned = plannedSampleSize(baseline, PLANNED_MIN_LIFT, share);
+  const incremental: ({ currency: string } & IncrementalRevenue)[] = [];
+  if (control.decided > 0 && treated.decided > 0) {
+    const members = await queryRows<{ holdout: boolean; currency: string | null; cases: Num; recovered: Num; incentive: Num }>(
+      q,
+      sql`SELECT c.holdout, c.currency, coalesce(c.whop_user_id, c.whop_membership_id) AS member, count(*) AS cases,
+                 coalesce(sum(c.recovered_cents) FILTER (WHERE c.status = 'recovered'), 0) AS recovered,
+                 coalesce(sum((SELECT sum(i.cost_cents) FROM incentives i WHERE i.case_id = c.id AND i.status = 'granted')), 0) AS incentive
+          FROM recovery_cases c WHERE ${windowScope} AND ${outcomeSql(now)} <> 'deciding'
+          GROUP BY 1, 2, 3`,
+    );
+    const currencies = [...new Set(members.map((m) => (m.currency ?? 'usd').toLowerCase()))].sort();
+    for (const currency of currencies) {
+      const inCurrency = members.filter((m) => (m.currency ?? 'usd').toLowerCase() === currency);
+      const outcome = (m: (typeof members)[number], net: boolean) => ({ cases: Number(m.cases), netCents: Number(m.recovered) - (net ? Number(m.incentive) : 0) });
+      const t = inCurrency.filter((m) => !m.holdout).map((m) => outcome(m, true));
+      const c = inCurrency.filter((m) => m.holdout).map((m) => outcome(m, false));
+      // Seeded by the company: the same data shows the same interval on every load.
+      incremental.push({ currency, ...incrementalRevenue(t, c, seededRandom(seedOf(`${companyId}:${currency}`))) });
+    }
+  }
+  return {
+    holdout_percent: holdoutPercent,
+    treated,
+    control,
+    lift,
+    planned_decided: Number.isFinite(planned) ? planned : null,
+    more_decided_needed: Number.isFinite(planned) ? Math.max(0, planned - decided) : null,
+    measuring: !Number.isFinite(planned) || decided < planned,
+    incremental,
+  };
+}
+
+function seedOf(text: string): number {
+  let h = 2166136261;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 16777619);
+  return h >>> 0;
+}
+
+function currencyOrderOf(money: Map<string, { cases: number }>): string[] {
+  return [...money.entries()].sort(([a, x], [b, y]) => y.cases - x.cases || a.localeCompare(b)).map(([c]) => c);
+}
+
+/** Sums `of` per currency, in the overview's currency order; currencies with nothing are left out. */
+function perCurrency(groups: CaseGroup[], of: (g: CaseGroup) => number, order: string[]): { currency: string; recovered_cents: number }[] {
+  const sums = new Map<string, number>();
+  for (const g of groups) {
+    const c = (g.currency ?? 'usd').toLowerCase();
+    sums.set(c, (sums.get(c) ?? 0) + of(g));
+  }
+  return [...sums.entries()].sort(([a], [b]) => (order.indexOf(a) + 1 || 1e9) - (order.indexOf(b) + 1 || 1e9)).map(([currency, recovered_cents]) => ({ currency, recovered_cents }));
+}
+
+/** Per channel: messages sent, kept in the outbox, counted clicks, and recoveries credited to it. */
+function channelRows(deliveries: { channel: string; sent: Num; outbox?: Num }[], clicks: { channel: string | null; n: Num }[], credited: CaseGroup[]) {
+  const channels = [...new Set([...deliveries.map((d) => d.channel), ...clicks.map((c) => c.channel ?? 'unknown'), ...credited.map((g) => g.credited_channel ?? 'unknown')])].sort();
+  return channels.map((channel) => {
+    const d = deliveries.find((x) => x.channel === channel);
+    return {
+      channel,
+      sent: Number(d?.sent ?? 0),
+      outbox: Number(d?.outbox ?? 0),
+      clicks: Number(clicks.find((c) => (c.channel ?? 'unknown') === channel)?.n ?? 0),
+      recovered: credited.filter((g) => (g.credited_channel ?? 'unknown') === channel).reduce((t, g) => t + Number(g.n ?? 0), 0),
+    };
+  });
+}
+
+/**
+ * The overview's at-risk list: open cases still inside their window with the most at stake, their
+ * next reminder and when (the company's partial index on open cases by amount).
+ */
+async function presentAtRiskCases(companyId: string, q: Queryable, now: Date, limit = 5) {
+  const rows = await q
+    .select({
+      id: recoveryCases.id,
+      member_name: recoveryCases.memberName,
+      whop_membership_id: recoveryCases.whopMembershipId,
+      amount_at_risk_cents: recoveryCases.amountAtRiskCents,
+      currency: recoveryCases.currency,
+      steps_sent: recoveryCases.stepsSent,
+      next_nudge_at: recoveryCases.nextNudgeAt,
+      attribution_ends_at: recoveryCases.attributionEndsAt,
+      holdout: recoveryCases.holdout,
+    })
+    .from(recoveryCases)
+    .where(and(eq(recoveryCases.companyId, companyId), eq(recoveryCases.status, 'open'), gt(recoveryCases.attributionEndsAt, now)))
+    .orderBy(desc(recoveryCases.amountAtRiskCents), recoveryCases.id)
+    .limit(limit);
+  return rows.map((r) => ({
+    ...r,
+    currency: (r.currency ?? 'usd').toLowerCase(),
+    next_step: r.holdout || r.next_nudge_at === null ? null : r.steps_sent + 1,
+    next_nudge_at: r.holdout ? null : (r.next_nudge_at?.toISOString() ?? null),
+    attribution_ends_at: r.attribution_ends_at.toISOString(),
+  }));
 }

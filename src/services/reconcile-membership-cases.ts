@@ -4,6 +4,9 @@ import type { DerivedCase, RiskLevel } from '../domain/recovery-case.ts';
 import type { AppTx } from '../db/client.ts';
 import { findOrCreateCurrentSettings, findSettingsVersion, type CurrentSettings } from '../db/repositories/companies.repository.ts';
 import { nextNudgeAt } from '../domain/nudge-schedule.ts';
+import { appendCaseEvent } from '../db/repositories/outreach.repository.ts';
+import { assignHoldout } from './assign-holdout.ts';
+import { creditRecoveredCase } from './credit-recovery.ts';
 import { listMembershipFacts } from '../db/repositories/membership-facts.repository.ts';
 import {
   deleteCases,
@@ -46,16 +49,21 @@ export async function reconcileMembershipCases(tx: AppTx, companyId: string, who
     const existing = matches.get(d);
     const version = existing?.settingsVersion ?? settings.version;
     if (!settingsByVersion.has(version)) settingsByVersion.set(version, await findSettingsVersion(tx, companyId, version));
-    const nextNudge = scheduleOf(d, existing, settingsByVersion.get(version)!, now);
+    // Issue #12: a held-out (control group) case is never scheduled for a nudge.
+    const holdout = existing ? existing.holdout : await assignHoldout(tx, { companyId, whopUserId: d.whopUserId, whopMembershipId, holdoutPercent: settings.outreach.holdout_percent });
+    const nextNudge = holdout ? null : scheduleOf(d, existing, settingsByVersion.get(version)!, now);
     let id: string;
     if (existing) {
       id = existing.id;
       await updateCase(tx, id, d, now, nextNudge);
     } else {
-      id = await insertCase(tx, d, settings.version, now, nextNudge);
+      id = await insertCase(tx, d, settings.version, now, nextNudge, holdout);
       result.created.push({ id, riskLevel: d.riskLevel });
+      if (holdout) await appendCaseEvent(tx, { companyId, caseId: id, status: d.status, reason: 'holdout_assigned', actor: 'system', source: 'outreach', detail: { holdout_percent: settings.outreach.holdout_percent }, at: d.firstFailureAt });
     }
     await replaceLifecycleEvents(tx, id, d);
+    // Issue #12: what the recovery is credited to (only a recovered case, or one that was, is touched).
+    if (d.status === 'recovered' || existing?.creditedMethod) await creditRecoveredCase(tx, id, d);
     result.caseIds.push(id);
   }
   return result;

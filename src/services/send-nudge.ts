@@ -31,6 +31,7 @@ import type { Metrics } from '../observability/metrics.ts';
 import type { Clock } from './clock.ts';
 import { reconcileMembershipCases } from './reconcile-membership-cases.ts';
 import { unsubscribeUrl } from './unsubscribe-links.ts';
+import { clickUrl } from './click-links.ts';
 
 export interface OutreachDeps {
   db: AppDb;
@@ -51,7 +52,7 @@ export type SendNudgeResult =
   | { ok: true; outcome: 'sent'; step: number; channels: Partial<Record<DeliveryChannel, string>> }
   | { ok: true; outcome: 'waiting'; step: number; retryAt: Date; why: string }
   | { ok: true; outcome: 'recovered_by_retry'; step: number }
-  | { ok: false; reason: 'not_found' | 'case_closed' | 'no_steps_left' | 'not_due' };
+  | { ok: false; reason: 'not_found' | 'case_closed' | 'no_steps_left' | 'not_due' | 'held_out' };
 
 /** A membership Whop says is not there (a 4xx) is looked up again this much later. */
 const LOOKUP_GONE_RETRY_MS = 10 * 60_000;
@@ -83,6 +84,11 @@ export async function sendNudge(deps: OutreachDeps, caseOrId: string | StoredCas
   if (c.status !== 'open') {
     await release({ nextNudgeAt: null });
     return { ok: false, reason: 'case_closed' };
+  }
+  // Issue #12: the control group gets nothing from us (no nudge, incentive, payment retry or offer).
+  if (c.holdout) {
+    await release({ nextNudgeAt: null });
+    return { ok: false, reason: 'held_out' };
   }
   const settings = await settingsOf(deps, c.companyId, c.settingsVersion);
   const step = stepIndexFor(settings.reminder_offsets_days, c.stepsSent);
@@ -122,12 +128,14 @@ export async function sendNudge(deps: OutreachDeps, caseOrId: string | StoredCas
     variant: declineVariantOf(c.failureReason),
     values: placeholderValuesOf({
       memberName: member.name,
-      product: member.productTitle ?? 'membership',
+      product: member.productTitle,
       amount: formatAmount(c.amountAtRiskCents, currency),
       manageUrl: member.manageUrl,
       incentiveDays: incentive.days,
     }),
     unsubscribeUrl: member.email ? unsubscribeUrl(deps.links.publicUrl, deps.links.signingKey, { companyId: c.companyId, email: member.email, whopUserId: member.userId }) : deps.links.publicUrl,
+    // Issue #12: the manage link goes through our redirect, which records the click for credit.
+    manageUrlFor: (channel) => clickUrl(deps.links.publicUrl, deps.links.signingKey, { companyId: c.companyId, caseId, step, channel, to: member.manageUrl }),
   });
 
   const enabled: DeliveryChannel[] = (['push', 'dm', 'email'] as const).filter((ch) => settings[`enable_${ch}`]);
@@ -275,7 +283,11 @@ async function grantIncentiveOnce(deps: OutreachDeps, c: StoredCase, settings: O
     const settled = await settleInterruptedGrant(deps, c, incentive, days, now);
     if (settled !== 'not_granted') return settled;
   }
-  if (!deps.whop) return { days: 0 };
+  if (!deps.whop) {
+    // Outbox mode: nothing can be granted, so the incentive resolves now rather than stay pending.
+    await transitionIncentive(deps.db, incentive.id, 'pending', 'failed', { error: 'not granted: no Whop API key (outbox mode)', now });
+    return { days: 0 };
+  }
   // The evidence an interrupted grant is settled by: the period end just before the call.
   let periodEnd = member.renewalPeriodEnd;
   if (periodEnd === undefined) {

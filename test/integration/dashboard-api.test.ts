@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { generateKeyPair } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { WhopApiFake } from '../fakes/whop-api.ts';
@@ -75,7 +77,7 @@ describe('dashboard API', () => {
     it('a creator who is admin of the company sees its KPIs and cases', async () => {
       const kpis = await api('/api/companies/biz_dash_a/kpis', { headers: as(ownerA) });
       expect(kpis.status).toBe(200);
-      expect(kpis.json).toMatchObject({ cases_opened: 7, open: 7, currency: 'usd' });
+      expect(kpis.json).toMatchObject({ cases_opened: 7, deciding: 7, money: [{ currency: 'usd' }] });
       const cases = await api('/api/companies/biz_dash_a/cases', { headers: as(ownerA) });
       expect(cases.json.cases).toHaveLength(7);
     });
@@ -186,10 +188,20 @@ describe('dashboard API', () => {
       expect(response.json.error.message).toMatch(/window/);
     });
 
-    it('kpis print the formulas they use', async () => {
+    it('every figure the KPIs explain is defined in docs/metrics.md, which the answer links to and the server serves', async () => {
       const response = await api('/api/companies/biz_dash_a/kpis?window=90', { headers: as(ownerA) });
       expect(response.json.window_days).toBe(90);
-      expect(response.json.formulas.recovery_rate_count).toBe('recovered / (recovered + closed_no_recovery + open past window)');
+      const doc = readFileSync(join(process.cwd(), 'docs', 'metrics.md'), 'utf8');
+      const documented = new Set([...doc.matchAll(/^### .*?`([a-z_]+)`/gm)].map((m) => m[1]));
+      const explained = Object.keys(response.json.formulas);
+      expect(explained.length).toBeGreaterThan(5);
+      expect(explained.filter((key) => !documented.has(key))).toEqual([]);
+      // Every money figure the API returns has its definition.
+      const moneyFields = Object.keys(response.json.money[0]).filter((key) => key.endsWith('_cents'));
+      expect(moneyFields.filter((key) => !documented.has(key))).toEqual([]);
+      const served = await fetch(`${service.url}${response.json.formulas_url}`);
+      expect(served.status).toBe(200);
+      expect(await served.text()).toBe(doc);
     });
 
     it('cases filter by status and search, sort by amount, and page with a cursor without overlap', async () => {
@@ -232,6 +244,16 @@ describe('dashboard API', () => {
       expect(again.json.error.message).toMatch(/less than 12 h ago; allowed from/);
       const forced = await api(`/api/companies/biz_dash_a/cases/${id}/nudge`, { method: 'POST', headers: as(ownerA), body: { force: true } });
       expect(forced.status).toBe(403);
+    });
+
+    it('a nudge that would do nothing (every reminder already sent) answers 409 with the reason, not 200', async () => {
+      const id = (await api('/api/companies/biz_dash_a/cases?q=mem_a3', { headers: as(ownerA) })).json.cases[0].id;
+      await database.sql.query(`UPDATE recovery_cases SET steps_sent = 3 WHERE id = $1`, [id]);
+      const nudged = await api(`/api/companies/biz_dash_a/cases/${id}/nudge`, { method: 'POST', headers: as(ownerA), body: {} });
+      expect(nudged.status).toBe(409);
+      expect(nudged.json.error).toEqual({ code: 'conflict', reason: 'no_steps_left', message: 'every reminder of this case has already gone out; nothing was sent' });
+      const page = await api(`/api/companies/biz_dash_a/cases/${id}`, { headers: as(ownerA) });
+      expect(page.json.deliveries).toEqual([]);
     });
 
     it('cancelling a case works once; the second time it is refused with 409 and a reason', async () => {
@@ -343,7 +365,7 @@ describe('dashboard API for a company that has not sent anything yet', () => {
     expect(settings.status).toBe(200);
     expect(await settings.json()).toMatchObject({ version: 0, settings: { reminder_offsets_days: [0, 2, 4] }, webhook_url: expect.stringMatching(/\/api\/webhooks\/whop$/) });
     const kpis = await (await fetch(`${service.url}/api/companies/biz_new/kpis`, { headers })).json();
-    expect(kpis).toMatchObject({ cases_opened: 0, recovery_rate_count: null });
+    expect(kpis).toMatchObject({ cases_opened: 0, money: [], window: { rate_count: { value: null, decided: 0 } } });
   });
 
   it('an operator opening a company we have never heard of gets 404', async () => {

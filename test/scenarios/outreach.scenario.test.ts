@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { MAX_DELIVERY_ATTEMPTS } from '../../src/domain/retry-backoff.ts';
 import { recordOptOuts } from '../../src/db/repositories/outreach.repository.ts';
+import { readClickToken } from '../../src/services/click-links.ts';
 import { sendDueNudges } from '../../src/services/send-due-nudges.ts';
 import { DAY, startOutreachHarness, type OutreachHarness } from '../support/outreach-harness.ts';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.ts';
@@ -8,6 +9,8 @@ import { decrypted } from '../support/test-keys.ts';
 
 const DAY0 = new Date('2026-05-04T15:00:00.000Z');
 const at = (days: number) => new Date(DAY0.getTime() + days * DAY);
+/** The tracked links in a message, read back from their tokens. */
+const trackedLinks = (text: string) => [...text.matchAll(/https:\/\/recover\.example\.test\/r\?t=(c1\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+)/g)].map((m) => readClickToken('test-signing-key', m[1]!));
 
 describe('recovery outreach, day by day', () => {
   let database: TestDatabase;
@@ -60,11 +63,15 @@ describe('recovery outreach, day by day', () => {
     expect(push?.body).toMatchObject({ experience_id: `exp_${companyId}`, user_ids: [`user_${membershipId}`] });
     const dms = h.whop.messagesTo(`user_${membershipId}`);
     expect(dms).toHaveLength(1);
-    expect(dms[0]!.content).toContain(manageUrl);
+    // Every manage link goes through our click redirect, one per channel, forwarding to Whop's page.
+    expect(trackedLinks(dms[0]!.content)).toEqual([{ companyId, caseId: expect.any(String), step: 0, channel: 'dm', to: manageUrl }]);
     const [mail] = h.smtp.inbox(`dana${seq}@example.test`);
-    expect(mail?.text).toContain(manageUrl);
+    expect(trackedLinks(mail!.text ?? "")).toEqual([expect.objectContaining({ step: 0, channel: 'email', to: manageUrl })]);
+    expect(mail?.text).not.toContain(`${manageUrl}`);
     expect(mail?.text).toMatch(/3 free days/);
-    expect(mail?.html).toContain(`href="${manageUrl}"`);
+    expect(mail?.html).toMatch(/href="https:\/\/recover\.example\.test\/r\?t=c1\./);
+    // The unsubscribe link is not a click towards a recovery: never wrapped.
+    expect(mail?.text).toMatch(/Unsubscribe: https:\/\/recover\.example\.test\/api\/unsubscribe\?token=/);
     expect(mail?.headers['list-unsubscribe']).toMatch(/^<https:\/\/recover\.example\.test\/api\/unsubscribe\?token=/);
     expect((await deliveriesOf()).map((d) => `${d.step}:${d.channel}:${d.status}`)).toEqual(['0:dm:sent', '0:email:sent', '0:push:sent']);
 
@@ -213,8 +220,15 @@ describe('recovery outreach with nothing configured (embedded default)', () => {
     expect(await sendDueNudges(h.deps)).toMatchObject({ sent: 1 });
     const { rows } = await database.sql.query<{ channel: string; status: string; rendered_body: string }>(`SELECT channel, status, rendered_body FROM deliveries ORDER BY channel`);
     expect(rows.map((r) => `${r.channel}:${r.status}`)).toEqual(['dm:outbox', 'email:outbox', 'push:outbox']);
-    for (const r of rows.map(decrypted)) expect(r.rendered_body).toContain('https://whop.com/billing/manage/mem_box');
+    for (const r of rows.map(decrypted)) expect(trackedLinks(r.rendered_body).map((l) => l?.to)).toEqual(['https://whop.com/billing/manage/mem_box']);
     expect(h.whop.calls).toHaveLength(0);
     expect(h.smtp.messages).toHaveLength(0);
+  });
+
+  it('the free days cannot be granted without Whop: the incentive resolves as not granted (why), and no message promises them', async () => {
+    const { rows: incentives } = await database.sql.query<{ status: string; error: string }>(`SELECT status, error FROM incentives`);
+    expect(incentives).toEqual([{ status: 'failed', error: 'not granted: no Whop API key (outbox mode)' }]);
+    const { rows } = await database.sql.query<{ rendered_body: string }>(`SELECT rendered_body FROM deliveries`);
+    for (const r of rows.map(decrypted)) expect(r.rendered_body).not.toMatch(/free day/i);
   });
 });

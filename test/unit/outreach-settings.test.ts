@@ -32,8 +32,15 @@ describe('outreach settings defaults', () => {
       min_gap_hours: 12,
       quiet_hours: null,
       retry_payment_first: false,
+      holdout_percent: 0,
       templates: {},
     });
+  });
+
+  it.each([[-1], [51], [2.5], ['10']])('holdout_percent %j is refused, naming the field (0–50 whole percent)', (value) => {
+    const parsed = parseOutreachSettings({ holdout_percent: value });
+    expect(parsed.ok).toBe(false);
+    if (!parsed.ok) expect(parsed.problems.map((p) => p.field)).toEqual(['holdout_percent']);
   });
 
   it('an empty settings row (the column default {}) reads as the defaults', () => {

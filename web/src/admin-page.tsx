@@ -110,7 +110,7 @@ function CompanyTable({ companies }: { companies: CompanySummary[] }) {
               Open cases
             </th>
             <th scope="col" className="num">
-              Recovered (30 days)
+              <abbr title="Cases that first failed in the last 30 days, as on each company's overview">Recovered (30 days)</abbr>
             </th>
           </tr>
         </thead>
@@ -122,7 +122,7 @@ function CompanyTable({ companies }: { companies: CompanySummary[] }) {
                 {company.title && <div className="muted small mono">{company.company_id}</div>}
               </td>
               <td className="num">{formatCount(company.open_cases)}</td>
-              <td className="num">{formatMoney(company.recovered_cents_30d, company.currency)}</td>
+              <td className="num">{company.recovered_30d.length === 0 ? formatMoney(0, 'usd') : company.recovered_30d.map((m) => <div key={m.currency}>{formatMoney(m.recovered_cents, m.currency)}</div>)}</td>
             </tr>
           ))}
         </tbody>

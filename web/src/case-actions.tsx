@@ -1,7 +1,8 @@
 import { useState, type ReactNode } from 'react';
 import { api, companyPath } from './api.ts';
 import { ConfirmDialog } from './confirm-dialog.tsx';
-import { CHANNEL_LABELS, formatDateTime, localizeTimes } from './format.ts';
+import { formatDateTime, localizeTimes } from './format.ts';
+import { reminderOutcome } from './timeline-items.ts';
 import { isOperator, useSession } from './session.tsx';
 import type { ActionResponse, RecoveryCase } from './types.ts';
 
@@ -76,7 +77,7 @@ function memberName(c: RecoveryCase): string {
 type Result = { ok: boolean; message: string };
 
 /** Nudge now / Cancel case / Cancel membership / Terminate, each confirmed, each answered in words. */
-export function CaseActions({ companyId, recoveryCase, onDone }: { companyId: string; recoveryCase: RecoveryCase; onDone: () => void }) {
+export function CaseActions({ companyId, recoveryCase, onDone }: { companyId: string; recoveryCase: RecoveryCase & { holdout?: boolean }; onDone: () => void }) {
   const { me } = useSession();
   const [pending, setPending] = useState<ActionName | null>(null);
   const [busy, setBusy] = useState(false);
@@ -105,7 +106,16 @@ export function CaseActions({ companyId, recoveryCase, onDone }: { companyId: st
   return (
     <section className="card actions" aria-labelledby="actions-heading">
       <h2 id="actions-heading">Actions</h2>
-      {closed && <p className="muted small">This case is {recoveryCase.status === 'recovered' ? 'recovered' : 'closed'}; Churn Saver will refuse these actions.</p>}
+      {!closed && recoveryCase.holdout === true && (
+        <p className="muted small" data-testid="actions-holdout-note">
+          This case is in the control group: Churn Saver sends it no reminder, so the dashboard can measure what reminders add.
+        </p>
+      )}
+      {closed && (
+        <p className="muted small" data-testid="actions-closed-note">
+          This case is {recoveryCase.status === 'recovered' ? 'recovered' : 'closed'}: there is nothing left to do, so these actions are off.
+        </p>
+      )}
       <div className="action-buttons">
         {(Object.keys(ACTIONS) as ActionName[]).map((name) => (
           <button
@@ -117,7 +127,7 @@ export function CaseActions({ companyId, recoveryCase, onDone }: { companyId: st
               setResult(null);
               setPending(name);
             }}
-            disabled={busy}
+            disabled={busy || closed || (name === 'nudge' && recoveryCase.holdout === true)}
           >
             {ACTIONS[name].label}
           </button>
@@ -159,10 +169,7 @@ export function describeNudge(result: unknown): Result {
   if (typeof result !== 'object' || result === null) return { ok: true, message: ACTIONS.nudge.done };
   const r = result as { ok?: boolean; outcome?: string; step?: number; channels?: Record<string, string>; retryAt?: string; retry_at?: string; why?: string; reason?: string };
   const step = typeof r.step === 'number' ? `Reminder ${r.step + 1}` : 'The reminder';
-  if (r.outcome === 'sent') {
-    const channels = r.channels ? Object.entries(r.channels).map(([channel, status]) => `${CHANNEL_LABELS[channel] ?? channel}: ${status}`) : [];
-    return { ok: true, message: `${step} sent${channels.length > 0 ? ` (${channels.join(', ')})` : ''}.` };
-  }
+  if (r.outcome === 'sent') return { ok: true, message: `${reminderOutcome(typeof r.step === 'number' ? r.step : null, r.channels ?? {})}.` };
   if (r.outcome === 'waiting') {
     const at = r.retryAt ?? r.retry_at;
     return { ok: true, message: `${step} is queued${r.why ? `: ${r.why}` : ''}${at ? `; next try ${formatDateTime(at)}` : ''}.` };

@@ -1,6 +1,8 @@
 import { lazy, Suspense } from 'react';
 import { companyPath } from './api.ts';
 import { ChannelTable } from './channel-table.tsx';
+import { ControlGroupCard } from './control-group.tsx';
+import { AtRiskList, DeclineTable, MethodTable } from './credit-tables.tsx';
 import { ErrorView, Loading } from './error-view.tsx';
 import { HowWeCount, KpiTiles } from './kpi-tiles.tsx';
 import { setQuery, useLocation } from './router.ts';
@@ -33,7 +35,8 @@ export function OverviewPage({ companyId }: { companyId: string }) {
         <div>
           <h1>Overview</h1>
           <p className="muted">
-            Last {data.window_days} days · amounts in {data.currency.toUpperCase()}
+            Cases whose first payment failed in the last {data.window_days} days
+            {data.money.length > 0 && ` · amounts in ${data.money.map((m) => m.currency.toUpperCase()).join(', ')}`}
           </p>
         </div>
         <WindowSelect value={windowDays} onChange={(days) => setQuery({ window: days === 30 ? null : days })} />
@@ -49,27 +52,37 @@ export function OverviewPage({ companyId }: { companyId: string }) {
       <section aria-label="Key numbers" aria-busy={kpis.loading}>
         <KpiTiles kpis={data} />
       </section>
-      <HowWeCount formulas={data.formulas} />
+      <HowWeCount formulas={data.formulas} url={data.formulas_url} />
 
       {!noCasesYet && (
         <>
           <section className="card" aria-labelledby="weekly-heading">
-            <h2 id="weekly-heading">Recovered vs lost, by week</h2>
+            <h2 id="weekly-heading">Cases by week of first failure</h2>
             <figure className="chart" data-testid="weekly-chart">
               {data.weekly.length === 0 ? (
-                <p className="muted">No case was recovered or lost in this window.</p>
+                <p className="muted">No case first failed in this window.</p>
               ) : (
                 <Suspense fallback={<div className="chart-placeholder"><Loading label="Loading chart…" /></div>}>
-                  <WeeklyChart weekly={data.weekly} currency={data.currency} />
+                  <WeeklyChart weekly={data.weekly} />
                 </Suspense>
               )}
               <figcaption>
                 <details>
                   <summary>Show as a table</summary>
-                  <WeeklyTable weekly={data.weekly} currency={data.currency} />
+                  <WeeklyTable weekly={data.weekly} />
                 </details>
               </figcaption>
             </figure>
+          </section>
+          <ControlGroupCard group={data.control_group} />
+          <section className="card" aria-labelledby="at-risk-heading">
+            <h2 id="at-risk-heading">Most at stake now</h2>
+            <AtRiskList companyId={companyId} cases={data.at_risk_cases} />
+          </section>
+          <section className="card" aria-labelledby="method-heading">
+            <h2 id="method-heading">What recovered the money</h2>
+            <p className="muted small">Each recovery counts once, for the one thing it is credited to.</p>
+            <MethodTable methods={data.by_method} />
           </section>
           <div className="grid-2">
             <section className="card" aria-labelledby="funnel-heading">
@@ -81,6 +94,10 @@ export function OverviewPage({ companyId }: { companyId: string }) {
               <ChannelTable channels={data.by_channel} />
             </section>
           </div>
+          <section className="card" aria-labelledby="decline-heading">
+            <h2 id="decline-heading">By decline reason</h2>
+            <DeclineTable declines={data.by_decline} />
+          </section>
         </>
       )}
     </div>

@@ -33,7 +33,7 @@ function Checkbox({ field, label, hint }: { field: BooleanField; label: string; 
   );
 }
 
-type TextField = 'reminder_offsets_days' | 'attribution_window_days' | 'min_gap_hours';
+type TextField = 'reminder_offsets_days' | 'attribution_window_days' | 'min_gap_hours' | 'holdout_percent';
 
 function TextInput({ field, label, hint, type = 'text', min, max, suffix }: { field: TextField; label: string; hint?: string; type?: 'text' | 'number'; min?: number; max?: number; suffix?: string }) {
   const { form, update, errorsFor } = useSettingsForm();
@@ -206,6 +206,15 @@ export function SettingsGeneral({ smtpConfigured, whopConfigured }: { smtpConfig
           hint="1 to 60. A payment within this many days of the first failure counts as recovered; after it, the case closes."
         />
         <QuietHours />
+        <TextInput
+          field="holdout_percent"
+          label="Control group"
+          type="number"
+          min={0}
+          max={50}
+          suffix="% of members"
+          hint="0 to 50. These members get nothing from Churn Saver (Whop's own emails and retries still happen), so the overview can show what the reminders really add. More held out measures sooner but wins back less; 10 % is a common choice."
+        />
         <Checkbox field="retry_payment_first" label="Retry the payment before each reminder" hint="When Whop can retry the failed payment, try it first; if it goes through, the member gets no message." />
       </fieldset>
 

@@ -33,6 +33,7 @@ export interface SettingsForm {
   incentive_days: string;
   attribution_window_days: string;
   min_gap_hours: string;
+  holdout_percent: string;
   quiet_enabled: boolean;
   quiet_start: string;
   quiet_end: string;
@@ -70,6 +71,7 @@ export function toForm(settings: Settings): SettingsForm {
     incentive_days: String(settings.incentive_days),
     attribution_window_days: String(settings.attribution_window_days),
     min_gap_hours: String(settings.min_gap_hours),
+    holdout_percent: String(settings.holdout_percent ?? 0),
     quiet_enabled: settings.quiet_hours !== null,
     quiet_start: String(settings.quiet_hours?.start_hour ?? 22),
     quiet_end: String(settings.quiet_hours?.end_hour ?? 8),
@@ -119,6 +121,7 @@ export function toSettings(form: SettingsForm, base: Settings): Settings {
     incentive_days: wholeNumber(form.incentive_days),
     attribution_window_days: wholeNumber(form.attribution_window_days),
     min_gap_hours: wholeNumber(form.min_gap_hours),
+    holdout_percent: wholeNumber(form.holdout_percent),
     quiet_hours: form.quiet_enabled ? { start_hour: wholeNumber(form.quiet_start), end_hour: wholeNumber(form.quiet_end), timezone: form.quiet_timezone.trim() } : null,
     retry_payment_first: form.retry_payment_first,
     templates: buildTemplates(form.templates),
@@ -181,6 +184,7 @@ export function validateForm(form: SettingsForm, placeholders: readonly string[]
 
   checkRange(errors, 'attribution_window_days', form.attribution_window_days, 1, 60, 'a whole number of days');
   checkRange(errors, 'min_gap_hours', form.min_gap_hours, 0, 168, 'a whole number of hours');
+  checkRange(errors, 'holdout_percent', form.holdout_percent, 0, 50, 'a whole percent from 0 to 50');
 
   if (form.quiet_enabled) {
     checkRange(errors, 'quiet_hours.start_hour', form.quiet_start, 0, 23, 'an hour');

@@ -29,7 +29,7 @@ export function buildTimeline(detail: CaseDetail): TimelineItem[] {
     .sort()[0] ?? null;
   const items = [
     ...detail.timeline.map(eventItem),
-    ...detail.incentives.map((incentive, index) => incentiveItem(incentive, index, firstReminderAt)),
+    ...detail.incentives.map((incentive, index) => incentiveItem(incentive, index, firstReminderAt, detail.case.status)),
     ...detail.deliveries.map(deliveryItem),
   ];
   const time = (item: TimelineItem) => (item.sortAt === null ? Number.POSITIVE_INFINITY : new Date(item.sortAt).getTime() || 0);
@@ -90,20 +90,19 @@ function describeEvent(event: CaseEvent, detail: Record<string, unknown>, notes:
     case 'case_cancelled':
       if (text('why')) notes.push(text('why')!);
       return 'Case cancelled';
+    case 'holdout_assigned':
+      notes.push("Churn Saver sends this member nothing (no reminder, incentive, payment retry or offer); Whop's own emails and retries still happen.");
+      return 'In the control group';
+    case 'link_clicked':
+      if (detail.counted === false) notes.push(`Not counted as a click: ${humanize(String(detail.why ?? 'automated'))}`);
+      return `Link clicked in reminder ${typeof detail.step === 'number' ? detail.step + 1 : ''} (${CHANNEL_LABELS[String(detail.channel)] ?? String(detail.channel)})`;
     case 'nudge_requested':
       if (detail.force === true) notes.push('Minimum gap ignored (forced)');
       return 'Nudge requested';
     case 'nudge_sent': {
-      const step = typeof detail.step === 'number' ? detail.step + 1 : null;
-      const channels = detail.channels;
-      if (channels && typeof channels === 'object')
-        notes.push(
-          Object.entries(channels as Record<string, unknown>)
-            .map(([channel, status]) => `${CHANNEL_LABELS[channel] ?? channel}: ${String(status)}`)
-            .join(' · '),
-        );
+      const channels = detail.channels && typeof detail.channels === 'object' ? (detail.channels as Record<string, unknown>) : {};
       if (typeof detail.incentive_days === 'number') notes.push(`Offered ${detail.incentive_days} free days`);
-      return step === null ? 'Reminder sent' : `Reminder ${step} sent`;
+      return reminderOutcome(typeof detail.step === 'number' ? detail.step : null, channels);
     }
     case 'membership_cancel_at_period_end':
       return 'Membership set to cancel at the end of the period';
@@ -117,6 +116,26 @@ function describeEvent(event: CaseEvent, detail: Record<string, unknown>, notes:
         if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') notes.push(`${humanize(key)}: ${String(value)}`);
       return humanize(event.reason);
   }
+}
+
+/**
+ * What a reminder step did, never overstated: "sent" only for channels that were sent; a step
+ * whose messages were all kept in the outbox (provider not configured) says so.
+ */
+export function reminderOutcome(step: number | null, channels: Record<string, unknown>): string {
+  const name = step === null ? 'Reminder' : `Reminder ${step + 1}`;
+  const on = (status: string) => Object.entries(channels).filter(([, s]) => s === status).map(([channel]) => CHANNEL_LABELS[channel] ?? channel);
+  const sent = on('sent');
+  const parts = [
+    sent.length > 0 && `sent by ${sent.join(', ')}`,
+    on('outbox').length > 0 && `kept in the outbox, not sent (${on('outbox').join(', ')}: provider not configured)`,
+    on('skipped').length > 0 && `skipped on ${on('skipped').join(', ')}`,
+    on('failed').length > 0 && `failed on ${on('failed').join(', ')}`,
+    on('dead').length > 0 && `gave up on ${on('dead').join(', ')}`,
+  ].filter((p): p is string => typeof p === 'string');
+  if (parts.length === 0) return `${name}: nothing sent`;
+  if (sent.length === 0) return `${name} not sent: ${parts.join('; ')}`;
+  return `${name} ${parts.join('; ')}`;
 }
 
 const DELIVERY_WORDS: Record<Delivery['status'], string> = {
@@ -147,22 +166,43 @@ function deliveryItem(delivery: Delivery, index: number): TimelineItem {
   };
 }
 
-function incentiveItem(incentive: Incentive, index: number, firstReminderAt: string | null): TimelineItem {
+/**
+ * An incentive's state always resolves: granted, or not granted and why. One still pending or
+ * being granted on a case that is no longer open was never granted (the case ended first).
+ */
+export function incentiveState(incentive: Incentive, caseStatus: CaseDetail['case']['status']): { words: string; granted: boolean; why: string | null } {
+  const ended = caseStatus === 'recovered' ? 'the case was recovered before it was granted' : 'the case closed before it was granted';
+  switch (incentive.status) {
+    case 'granted':
+      return { words: 'granted', granted: true, why: null };
+    case 'failed':
+      return { words: 'not granted', granted: false, why: incentive.error ?? 'Whop refused the grant' };
+    case 'unknown':
+      return { words: 'outcome unknown', granted: false, why: 'The grant was interrupted; check the membership in Whop before granting again.' };
+    case 'granting':
+      return caseStatus === 'open' ? { words: 'being granted', granted: false, why: null } : { words: 'not granted', granted: false, why: ended };
+    default:
+      return caseStatus === 'open' ? { words: 'not granted yet', granted: false, why: 'it is granted with the first reminder' } : { words: 'not granted', granted: false, why: ended };
+  }
+}
+
+function incentiveItem(incentive: Incentive, index: number, firstReminderAt: string | null, caseStatus: CaseDetail['case']['status']): TimelineItem {
   const what = incentive.type === 'free_days' ? `${incentive.value} free ${incentive.value === 1 ? 'day' : 'days'}` : `${humanize(incentive.type)} (${incentive.value})`;
   const notes: string[] = [];
-  if (incentive.cost_cents > 0) notes.push(`Estimated cost ${formatMoney(incentive.cost_cents, incentive.currency)}`);
-  if (incentive.error) notes.push(`Error: ${incentive.error}`);
-  if (incentive.status === 'unknown') notes.push('The grant was interrupted; check the membership in Whop before granting again.');
-  const state: Record<string, string> = { granted: 'granted', pending: 'pending', granting: 'being granted', failed: 'failed', unknown: 'outcome unknown' };
+  const state = incentiveState(incentive, caseStatus);
+  // Only a granted incentive costs anything (and counts in the overview's incentive cost).
+  if (incentive.cost_cents > 0 && state.granted) notes.push(`Estimated cost ${formatMoney(incentive.cost_cents, incentive.currency)}`);
+  if (state.why) notes.push(state.granted ? state.why : `Why: ${state.why}`);
+  else if (incentive.error) notes.push(`Error: ${incentive.error}`);
   return {
     key: `incentive-${index}`,
     kind: 'incentive',
     at: incentive.granted_at,
     sortAt: incentive.granted_at ?? firstReminderAt,
     rank: 1,
-    title: `Incentive: ${what} ${state[incentive.status] ?? incentive.status}`,
+    title: `Incentive: ${what} ${state.words}`,
     actor: 'Churn Saver',
-    tone: incentive.status === 'granted' ? 'info' : incentive.status === 'failed' || incentive.status === 'unknown' ? 'bad' : 'neutral',
+    tone: state.granted ? 'info' : incentive.status === 'failed' || incentive.status === 'unknown' ? 'bad' : 'neutral',
     notes,
   };
 }

@@ -15,7 +15,7 @@ export function Timeline({ detail }: { detail: CaseDetail }) {
             <div className="timeline-head">
               <strong className="timeline-title">{item.title}</strong>
               <span className="timeline-meta">
-                {item.at === null ? <span>no time yet</span> : <time dateTime={item.at}>{formatDateTime(item.at)}</time>}
+                {item.at === null ? <span>{item.kind === 'incentive' ? 'not granted' : 'no time recorded'}</span> : <time dateTime={item.at}>{formatDateTime(item.at)}</time>}
                 <span aria-hidden="true"> · </span>
                 <span>by {item.actor}</span>
               </span>

@@ -19,8 +19,8 @@ export interface CompanySummary {
   company_id: string;
   title: string | null;
   open_cases: number;
-  recovered_cents_30d: number;
-  currency: string | null;
+  /** Same definition as the overview's 30-day recovered, one line per currency. */
+  recovered_30d: { currency: string; recovered_cents: number }[];
 }
 
 export interface AdminOverview {
@@ -31,26 +31,82 @@ export interface AdminOverview {
   dead_letters: { company_id: string; case_id: string; channel: Channel; step: number; error: string | null; updated_at: string }[];
 }
 
-export interface Kpis {
-  window_days: number;
+/** A rate over decided cases (docs/metrics.md): null when nothing is decided yet. */
+export interface Rate {
+  value: number | null;
+  decided: number;
+  deciding: number;
+  provisional: boolean;
+}
+
+export interface CurrencyAmount {
   currency: string;
-  cases_opened: number;
-  recovered: number;
-  closed_no_recovery: number;
-  open: number;
-  open_past_window: number;
-  recovery_rate_count: number | null;
-  recovery_rate_amount: number | null;
   recovered_cents: number;
+}
+
+export interface MoneyLine {
+  currency: string;
+  cases: number;
+  recovered_cents: number;
+  recovered_failed_cents: number;
   lost_cents: number;
+  deciding_cents: number;
   at_risk_cents: number;
   incentive_cost_cents: number;
   net_recovered_cents: number;
+  rate_amount: Rate;
+}
+
+export interface CohortCounts {
+  from: string;
+  to: string;
+  cases: number;
+  recovered: number;
+  lost: number;
+  deciding: number;
+  rate_count: Rate;
+}
+
+export interface Kpis {
+  window_days: number;
+  window: CohortCounts;
+  headline: CohortCounts & { attribution_window_days: number; rate_amount: (Rate & { currency: string })[] };
+  cases_opened: number;
+  recovered: number;
+  lost: number;
+  deciding: number;
+  money: MoneyLine[];
   median_hours_to_recover: number | null;
-  by_step: { step: number; nudged: number; recovered_after: number }[];
-  by_channel: { channel: Channel; sent: number; recovered_cases: number }[];
-  weekly: { week_start: string; recovered_cents: number; lost_cents: number; recovered: number; lost: number }[];
+  by_method: { method: 'whop_retry' | 'nudge' | 'manual' | 'churn_saver_retry' | 'unattributed'; recovered: number; amounts: CurrencyAmount[] }[];
+  by_step: { step: number; nudged: number; recovered: number }[];
+  by_channel: { channel: Channel; sent: number; outbox: number; clicks: number; recovered: number }[];
+  by_decline: { category: string; cases: number; recovered: number; lost: number; deciding: number; rate_count: Rate; amounts: CurrencyAmount[] }[];
+  at_risk_cases: { id: string; member_name: string | null; whop_membership_id: string; amount_at_risk_cents: number; currency: string; steps_sent: number; next_step: number | null; next_nudge_at: string | null; attribution_ends_at: string; holdout: boolean }[];
+  weekly: { week_start: string; recovered: number; lost: number; deciding: number; amounts: { currency: string; recovered_cents: number; lost_cents: number; deciding_cents: number }[] }[];
+  control_group: ControlGroup;
   formulas: Record<string, string>;
+  formulas_url: string;
+}
+
+export interface ControlGroupSide {
+  cases: number;
+  recovered: number;
+  lost: number;
+  deciding: number;
+  decided: number;
+  rate: Rate;
+}
+
+export interface ControlGroup {
+  holdout_percent: number;
+  treated: ControlGroupSide;
+  control: ControlGroupSide;
+  /** Proportions (0.05 = 5 percentage points). */
+  lift: { estimate: number | null; lower: number | null; upper: number | null };
+  planned_decided: number | null;
+  more_decided_needed: number | null;
+  measuring: boolean;
+  incremental: { currency: string; estimate: number | null; lower: number | null; upper: number | null }[];
 }
 
 export interface RecoveryCase {
@@ -120,7 +176,7 @@ export interface Incentive {
 }
 
 export interface CaseDetail {
-  case: RecoveryCase;
+  case: RecoveryCase & { holdout?: boolean; credited_method?: string | null; credited_channel?: string | null; credited_step?: number | null };
   timeline: CaseEvent[];
   deliveries: Delivery[];
   incentives: Incentive[];
@@ -148,6 +204,8 @@ export interface Settings {
   min_gap_hours: number;
   quiet_hours: QuietHours | null;
   retry_payment_first: boolean;
+  /** Percent of members held out as the control group (0–50). */
+  holdout_percent?: number;
   templates: Partial<Record<Channel, ChannelTemplates>>;
   /** Anything the server adds later is kept as it came and sent back unchanged. */
   [other: string]: unknown;

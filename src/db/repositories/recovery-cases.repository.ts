@@ -1,4 +1,5 @@
 import { and, asc, eq, inArray, lt } from 'drizzle-orm';
+import { declineVariantOf } from '../../domain/decline-variant.ts';
 import type { DerivedCase } from '../../domain/recovery-case.ts';
 import type { Queryable } from '../client.ts';
 import { emailLookupHash } from '../encrypted-text.ts';
@@ -25,6 +26,7 @@ function columnsOf(d: DerivedCase, now: Date) {
     whopPaymentId: d.whopPaymentId,
     status: d.status,
     failureReason: d.failureReason,
+    declineCategory: declineVariantOf(d.failureReason),
     failureCount: d.failureCount,
     amountAtRiskCents: d.amountAtRiskCents,
     recoveredCents: d.recoveredCents,
@@ -47,10 +49,11 @@ function columnsOf(d: DerivedCase, now: Date) {
   };
 }
 
-export async function insertCase(q: Queryable, d: DerivedCase, settingsVersion: number, now: Date, nextNudgeAt: Date | null): Promise<string> {
+/** `holdout`: the case is in the control group (assign-holdout.ts), decided once, when it opens. */
+export async function insertCase(q: Queryable, d: DerivedCase, settingsVersion: number, now: Date, nextNudgeAt: Date | null, holdout = false): Promise<string> {
   const rows = await q
     .insert(recoveryCases)
-    .values({ companyId: d.companyId, whopMembershipId: d.whopMembershipId, settingsVersion, createdAt: now, nextNudgeAt, ...columnsOf(d, now) })
+    .values({ companyId: d.companyId, whopMembershipId: d.whopMembershipId, settingsVersion, createdAt: now, nextNudgeAt, holdout, ...columnsOf(d, now) })
     .returning({ id: recoveryCases.id });
   return rows[0]!.id;
 }

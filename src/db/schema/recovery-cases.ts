@@ -40,6 +40,14 @@ export const recoveryCases = pgTable('recovery_cases', {
   cardExpYear: smallint('card_exp_year'),
   needsAuthentication: boolean('needs_authentication').notNull().default(false),
   recoveryUrl: encryptedText('recovery_url'),
+  /** What the recovery is credited to (domain/recovery-credit.ts); null unless recovered. */
+  creditedMethod: text('credited_method'),
+  creditedChannel: text('credited_channel'),
+  creditedStep: integer('credited_step'),
+  /** domain/decline-variant.ts of the failure reason, kept in clear for grouping. */
+  declineCategory: text('decline_category'),
+  /** In the control group: gets nothing from us (issue #12 §3); decided when the case opens. */
+  holdout: boolean('holdout').notNull().default(false),
   createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
 });

@@ -51,6 +51,15 @@ function filtersOf(query: Filters) {
   return { status: query.status, from: dateBound(query.from, false), to: dateBound(query.to, true), q: query.q?.trim() || undefined };
 }
 
+/** Why a "nudge now" sent nothing, in words (the reason code goes along). */
+const NUDGE_NOT_SENT: Record<'not_found' | 'case_closed' | 'no_steps_left' | 'not_due' | 'held_out', string> = {
+  held_out: 'this case is in the control group: Churn Saver sends it nothing, so the dashboard can measure what reminders add',
+  not_found: 'the case no longer exists',
+  case_closed: 'the case is no longer open; nothing was sent',
+  no_steps_left: 'every reminder of this case has already gone out; nothing was sent',
+  not_due: 'the reminder is not due yet; nothing was sent',
+};
+
 /** Refusals of case actions: unknown → 404, refused → 409 with the reason. */
 function sendRefusal(reply: FastifyReply, refusal: ActionRefusal | { ok: false; reason: string; message: string }) {
   if (refusal.reason === 'not_found') return reply.code(404).send(errorBody('not_found', refusal.message));
@@ -155,6 +164,8 @@ export async function companyRoutes(app: FastifyInstance, deps: CompanyRouteDeps
           : { ok: false, force: request.body?.force === true, reason: result.result.reason },
     });
     if (!result.ok) return sendRefusal(reply, result.reason === 'too_soon' ? { ...result, message: `${result.message}; allowed from ${result.allowedAt.toISOString()}` } : result);
+    // A nudge that did nothing is refused, not a 200 with ok:false (docs/api.md).
+    if (!result.result.ok) return sendRefusal(reply, { ok: false, reason: result.result.reason, message: NUDGE_NOT_SENT[result.result.reason] });
     return { ok: true, result: result.result };
   });
   app.post<{ Params: CaseParams }>('/api/companies/:companyId/cases/:caseId/cancel', { schema: actionSchema, bodyLimit: ACTION_BODY_LIMIT }, async (request, reply) => {

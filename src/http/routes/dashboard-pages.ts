@@ -5,6 +5,8 @@ import fastifyStatic from '@fastify/static';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 
 export const WEB_DIST = resolve(fileURLToPath(new URL('.', import.meta.url)), '..', '..', '..', 'dist', 'web');
+/** docs/metrics.md, which the overview's "How we count" links to (the image copies it too). */
+export const METRICS_DOC = resolve(fileURLToPath(new URL('.', import.meta.url)), '..', '..', '..', 'docs', 'metrics.md');
 
 /** Whop shows the dashboard in an iframe: only Whop's origins may frame these pages. */
 export const WHOP_FRAME_ANCESTORS = ["'self'", 'https://whop.com', 'https://*.whop.com'];
@@ -69,4 +71,8 @@ export async function dashboardPages(app: FastifyInstance): Promise<void> {
   app.get('/admin', { helmet: NOT_FRAMED }, page);
   app.get('/admin/*', { helmet: NOT_FRAMED }, page);
   app.get('/login', { helmet: NOT_FRAMED }, page);
+  app.get('/docs/metrics.md', { helmet: FRAMED_BY_WHOP }, async (_request, reply) => {
+    if (!existsSync(METRICS_DOC)) return reply.code(404).type('text/plain').send('docs/metrics.md is not installed');
+    return reply.type('text/plain; charset=utf-8').header('cache-control', 'no-cache').send(readFileSync(METRICS_DOC));
+  });
 }
