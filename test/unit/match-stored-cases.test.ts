@@ -11,7 +11,7 @@ describe('windowsOverlap', () => {
     [[8, 14], [0, 7], false, 'a day apart, other order'],
     [[0, 30], [5, 6], true, 'one inside the other'],
     [[5, 6], [0, 30], true, 'inside, other order'],
-  ] as const)('%j and %j: %s (%s)', (a, b, expected) => {
+  ] as const)('%j and %j: %s (%s)', (a, b, expected, _why) => {
     expect(windowsOverlap(w('a', a[0], a[1]), w('b', b[0], b[1]))).toBe(expected);
   });
 });
