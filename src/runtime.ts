@@ -16,6 +16,10 @@ import { createEmailSender } from './integrations/email/email-sender.ts';
 import { endpointGenerationOf } from './integrations/whop/api-version.ts';
 import { createReferenceResolver } from './services/resolve-webhook-references.ts';
 import { createWhopGateway } from './integrations/whop/whop-gateway.ts';
+import { createWhopListReader } from './integrations/whop/whop-lists.ts';
+import { budgetScope, createRateBudget } from './integrations/whop/rate-budget/rate-budget.ts';
+import { createBudgetedFetch } from './integrations/whop/rate-budget/budgeted-fetch.ts';
+import { parseOperationLimits } from './domain/rate-budget.ts';
 import type { OutreachDeps } from './services/send-nudge.ts';
 import { createUserTokenVerifier } from './integrations/whop/user-token-verifier.ts';
 import { createOperator } from './services/create-operator.ts';
@@ -98,10 +102,27 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
 
   // Links in messages are signed with JWT_SECRET; in development the webhook secret stands in.
   const linkSigningKey = config.JWT_SECRET ?? options.webhookSecret;
+  // Every Whop call of this process (gateway and reconciliation reads) passes the fleet's one budget.
+  const whopBudget = createRateBudget({
+    redisUrl: config.REDIS_URL,
+    sql: database.sql,
+    defaultLimit: config.WHOP_RATE_LIMIT_PER_WINDOW,
+    limits: config.WHOP_RATE_LIMITS ? (parseOperationLimits(config.WHOP_RATE_LIMITS) as { limits: Map<string, number> }).limits : undefined,
+    windowMs: config.WHOP_RATE_WINDOW_SECONDS * 1000,
+    burst: config.WHOP_RATE_BURST,
+    scope: budgetScope(config.WHOP_API_KEY ?? '', config.WHOP_API_BASE_URL),
+    metrics,
+  });
+  await whopBudget.ready();
+  const callTimeoutMs = 10_000;
+  const whopFetch = createBudgetedFetch(whopBudget, { maxWaitMs: config.WHOP_RATE_MAX_WAIT_MS, callTimeoutMs, metrics });
+  const whopOptions = config.WHOP_API_KEY
+    ? { apiKey: config.WHOP_API_KEY, baseURL: config.WHOP_API_BASE_URL, appID: config.WHOP_APP_ID, apiVersion: config.WHOP_API_VERSION, fetch: whopFetch, timeoutMs: config.WHOP_RATE_MAX_WAIT_MS + callTimeoutMs }
+    : null;
   const outreach: OutreachDeps = {
     db: database.db,
     clock,
-    whop: config.WHOP_API_KEY ? createWhopGateway({ apiKey: config.WHOP_API_KEY, baseURL: config.WHOP_API_BASE_URL, appID: config.WHOP_APP_ID, apiVersion: config.WHOP_API_VERSION }) : null,
+    whop: whopOptions ? createWhopGateway(whopOptions) : null,
     email: config.SMTP_HOST
       ? createEmailSender({ host: config.SMTP_HOST, port: config.SMTP_PORT, user: config.SMTP_USER, pass: config.SMTP_PASS, from: config.SMTP_FROM!, secure: config.SMTP_SECURE })
       : null,
@@ -120,6 +141,16 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       metrics,
       rawWebhookRetentionDays: config.RAW_WEBHOOK_RETENTION_DAYS,
       resolveReferences: createReferenceResolver(outreach.whop, { clock }),
+      ...(whopOptions
+        ? {
+            reconcile: {
+              reader: createWhopListReader(whopOptions),
+              options: { lookbackMs: config.RECONCILE_LOOKBACK_HOURS * 3_600_000, overlapMs: config.RECONCILE_OVERLAP_MINUTES * 60_000 },
+              cron: config.RECONCILE_CRON,
+              onStart: config.RECONCILE_ON_START,
+            },
+          }
+        : {}),
     });
     nudges = startNudgeLoop(outreach, { intervalMs: config.NUDGE_INTERVAL_SECONDS * 1000, logger });
   }
@@ -185,6 +216,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       await nudges?.stop();
       await boss.stop({ graceful: true, timeout: 20_000, close: true });
       outreach.email?.close();
+      await whopBudget.close();
       await cache.close();
       if (ownsDatabase) await database.close();
     })());

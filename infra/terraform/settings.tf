@@ -70,6 +70,60 @@ variable "nudge_interval_seconds" {
   default     = ""
 }
 
+variable "whop_rate_limit_per_window" {
+  description = "WHOP_RATE_LIMIT_PER_WINDOW: shared Whop budget, calls per operation per window for the whole fleet. Empty = 600 (Whop's last documented figure, unverified)."
+  type        = string
+  default     = ""
+}
+
+variable "whop_rate_window_seconds" {
+  description = "WHOP_RATE_WINDOW_SECONDS: the budget's window. Empty = 60."
+  type        = string
+  default     = ""
+}
+
+variable "whop_rate_limits" {
+  description = "WHOP_RATE_LIMITS: per-operation overrides, METHOD /path=N,... Empty = none."
+  type        = string
+  default     = ""
+}
+
+variable "whop_rate_burst" {
+  description = "WHOP_RATE_BURST: calls of one operation that may go back to back. Empty = 10."
+  type        = string
+  default     = ""
+}
+
+variable "whop_rate_max_wait_ms" {
+  description = "WHOP_RATE_MAX_WAIT_MS: longest wait for a budget slot before a call is deferred. Empty = 20000."
+  type        = string
+  default     = ""
+}
+
+variable "reconcile_cron" {
+  description = "RECONCILE_CRON: when workers reconcile with Whop. Empty = */15 * * * *."
+  type        = string
+  default     = ""
+}
+
+variable "reconcile_on_start" {
+  description = "RECONCILE_ON_START: reconcile with Whop when a worker starts. Empty = true."
+  type        = string
+  default     = ""
+}
+
+variable "reconcile_lookback_hours" {
+  description = "RECONCILE_LOOKBACK_HOURS: how far back reconciliation reads at most. Empty = 72."
+  type        = string
+  default     = ""
+}
+
+variable "reconcile_overlap_minutes" {
+  description = "RECONCILE_OVERLAP_MINUTES: each reconciliation re-reads this much before the previous run's start. Empty = 30."
+  type        = string
+  default     = ""
+}
+
 variable "db_statement_timeout_ms" {
   description = "DB_STATEMENT_TIMEOUT_MS per session. Empty = 30000 (the parameter group sets the same)."
   type        = string
@@ -185,6 +239,15 @@ locals {
     { name = "COMPLIANCE_REPORT_EMAIL", value = var.compliance_report_email },
     { name = "RAW_WEBHOOK_RETENTION_DAYS", value = var.raw_webhook_retention_days },
     { name = "NUDGE_INTERVAL_SECONDS", value = var.nudge_interval_seconds },
+    { name = "WHOP_RATE_LIMIT_PER_WINDOW", value = var.whop_rate_limit_per_window },
+    { name = "WHOP_RATE_WINDOW_SECONDS", value = var.whop_rate_window_seconds },
+    { name = "WHOP_RATE_LIMITS", value = var.whop_rate_limits },
+    { name = "WHOP_RATE_BURST", value = var.whop_rate_burst },
+    { name = "WHOP_RATE_MAX_WAIT_MS", value = var.whop_rate_max_wait_ms },
+    { name = "RECONCILE_CRON", value = var.reconcile_cron },
+    { name = "RECONCILE_ON_START", value = var.reconcile_on_start },
+    { name = "RECONCILE_LOOKBACK_HOURS", value = var.reconcile_lookback_hours },
+    { name = "RECONCILE_OVERLAP_MINUTES", value = var.reconcile_overlap_minutes },
     { name = "DB_STATEMENT_TIMEOUT_MS", value = var.db_statement_timeout_ms },
     { name = "DB_IDLE_IN_TRANSACTION_TIMEOUT_MS", value = var.db_idle_in_transaction_timeout_ms },
     { name = "RATE_LIMIT_IP_MAX", value = var.rate_limit_ip_max },

@@ -1,5 +1,5 @@
 import { describeConfigProblems, loadConfig } from '../config/config.ts';
-import { openDatabase } from '../db/client.ts';
+import { openToolDatabase } from './open-cli-database.ts';
 import { verifyDatabase } from '../db/verify-schema.ts';
 
 // npm run db:verify — after db:migrate in a deploy: does the live schema match what migrations/
@@ -13,7 +13,7 @@ if (!loaded.ok) {
 }
 const { config } = loaded;
 // Not migrated on open: verifying must not change what it verifies.
-const database = await openDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR, maxConnections: 2 });
+const database = await openToolDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR, maxConnections: 2 });
 try {
   const report = await verifyDatabase(database.sql, { kind: database.kind });
   for (const line of report.summary) console.log(`  ok    ${line}`);

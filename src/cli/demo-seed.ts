@@ -2,6 +2,7 @@ import { sql } from 'drizzle-orm';
 import { queryRows, type Database } from '../db/client.ts';
 import { updateCaseOutreach } from '../db/repositories/outreach.repository.ts';
 import { closeExpiredCases } from '../services/close-expired-cases.ts';
+import { purgeExpiredPersonalData } from '../services/purge-expired-personal-data.ts';
 import { createOperator } from '../services/create-operator.ts';
 import { createWebhookIntake } from '../services/ingest-webhook.ts';
 import { processWebhookEvent } from '../services/process-webhook-event.ts';
@@ -28,6 +29,8 @@ export interface SeedDemoOptions {
   links?: { publicUrl: string; signingKey: string };
   /** Progress lines (default: none). */
   log?: (line: string) => void;
+  /** RAW_WEBHOOK_RETENTION_DAYS (default 30): the hourly purge a worker runs over those 90 days. */
+  rawWebhookRetentionDays?: number;
 }
 
 export interface DemoSummary {
@@ -147,6 +150,9 @@ export async function seedDemo(database: Database, options: SeedDemoOptions = {}
     await advanceTo(now);
     // The worker closes expired cases every few minutes; the demo's last sweep is at `now`.
     await closeExpiredCases({ db, clock });
+    // A worker running over those 90 days would have cleared raw bodies past their retention
+    // (the compliance audit's gdpr check fails on any left).
+    await purgeExpiredPersonalData({ db, clock }, { rawWebhookDays: options.rawWebhookRetentionDays ?? 30 });
   } finally {
     await boss.stop({ graceful: false, close: true });
   }

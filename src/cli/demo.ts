@@ -28,7 +28,7 @@ const baseUrl = `http://localhost:${config.PORT}`;
 try {
   const reset = args.includes('--reset');
   console.log(`Demo company biz_demo on ${where}${reset ? ' (--reset: deleting it first)' : ''} …`);
-  const summary = await seedDemo(database, { reset, links: { publicUrl: config.PUBLIC_URL ?? baseUrl, signingKey }, log: (line) => console.log(line) });
+  const summary = await seedDemo(database, { reset, links: { publicUrl: config.PUBLIC_URL ?? baseUrl, signingKey }, rawWebhookRetentionDays: config.RAW_WEBHOOK_RETENTION_DAYS, log: (line) => console.log(line) });
   console.log(describe(summary, baseUrl));
 } catch (error) {
   console.error(`demo failed: ${error instanceof Error ? error.message : String(error)}`);

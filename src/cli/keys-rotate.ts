@@ -27,7 +27,7 @@ if (!Number.isInteger(batchSize) || batchSize < 1) {
   process.exit(2);
 }
 
-const { config, database } = await openCliDatabase();
+const { config, database } = await openCliDatabase(process.env, { personalData: false });
 let keyring;
 try {
   keyring = keyringFromConfig(config);

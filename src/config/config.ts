@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { DEFAULT_WHOP_API_VERSION, WHOP_API_VERSION_PATTERN } from '../integrations/whop/api-version.ts';
 import { parseEncryptionKey } from '../integrations/crypto/encryption-keys.ts';
+import { parseOperationLimits } from '../domain/rate-budget.ts';
 
 /** Values that look filled in but are the guide's or .env.example's placeholders. */
 const PLACEHOLDER = /^(your[-_].*|changeme|change-me|replace[-_]?me|\*+|xxx+|secret|todo)$/i;
@@ -85,6 +86,25 @@ const schema = z.object({
   TRUST_PROXY_HOPS: z.coerce.number().int().min(0).max(10).default(1),
   /** Days a raw webhook body is kept before the hourly purge clears it (the row and what it produced stay). */
   RAW_WEBHOOK_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
+  /**
+   * Shared Whop rate budget (every worker, one bucket per operation): calls per window. 600 per
+   * minute per operation per app key is the last figure Whop documented (unverified since).
+   */
+  WHOP_RATE_LIMIT_PER_WINDOW: z.coerce.number().int().min(1).default(600),
+  /** Per-operation overrides, `METHOD /path=N,…` with ids as :id, e.g. `POST /notifications=300`. */
+  WHOP_RATE_LIMITS: z.preprocess(emptyToUndefined, z.string().optional()),
+  WHOP_RATE_WINDOW_SECONDS: z.coerce.number().min(0.5).max(3600).default(60),
+  /** Calls of one operation that may go back to back before spacing applies. */
+  WHOP_RATE_BURST: z.coerce.number().int().min(1).default(10),
+  /** Longest a call waits for its slot before it is deferred (answered as a retryable 429 without calling Whop). */
+  WHOP_RATE_MAX_WAIT_MS: z.coerce.number().int().min(0).max(120_000).default(20_000),
+  /** Reconciliation with Whop: cron of the scheduled run (runs at worker start too, and from the admin page). */
+  RECONCILE_CRON: z.string().min(9).default('*/15 * * * *'),
+  RECONCILE_ON_START: z.preprocess((v) => (typeof v === 'string' ? v.trim().toLowerCase() : v), z.enum(['true', 'false', '1', '0', '']).default('true')).transform((v) => v !== 'false' && v !== '0'),
+  /** How far back a company never reconciled before is read; also the cap for any company. */
+  RECONCILE_LOOKBACK_HOURS: z.coerce.number().min(1).max(24 * 30).default(72),
+  /** Each run re-reads this much before the previous run's end, for events Whop stamped late. */
+  RECONCILE_OVERLAP_MINUTES: z.coerce.number().min(0).max(24 * 60).default(30),
   /** How often a worker looks for due nudges. */
   NUDGE_INTERVAL_SECONDS: z.coerce.number().min(0.1).max(3600).default(5),
   /** /api/health's disk check: unhealthy below this many MB free where the service writes (DATA_DIR, the temp folder). */
@@ -136,6 +156,10 @@ export function loadConfig(env: Record<string, string | undefined>): ConfigResul
     if (value === undefined || PLACEHOLDER.test(value.trim())) continue;
     const parsed = parseEncryptionKey(value, name);
     if (!parsed.ok) problems.push(parsed.problem);
+  }
+  if (config.WHOP_RATE_LIMITS !== undefined) {
+    const limits = parseOperationLimits(config.WHOP_RATE_LIMITS);
+    if (!limits.ok) problems.push(`WHOP_RATE_LIMITS: ${limits.problem}`);
   }
   if (config.SMTP_HOST && !config.SMTP_FROM) problems.push('SMTP_FROM: required when SMTP_HOST is set (the sender address)');
   if (config.DIRECT_URL && !config.DATABASE_URL) problems.push('DIRECT_URL: needs DATABASE_URL too (it only takes the session work off DATABASE_URL)');

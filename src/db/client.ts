@@ -1,5 +1,6 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { lockDataDir } from './data-dir-lock.ts';
 import { readPgliteTemplate } from './pglite-template.ts';
 import { PGlite } from '@electric-sql/pglite';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
@@ -121,14 +122,24 @@ function pgRunner(target: pg.Pool | pg.PoolClient): SqlRunner {
 
 async function openPglite(dataDir: string): Promise<Database> {
   let location = dataDir;
+  let unlock = async () => {};
   if (dataDir !== 'memory://') {
+    // One process owns the folder: refuse before PGlite reads or writes anything in it.
+    mkdirSync(dataDir, { recursive: true });
+    unlock = await lockDataDir(resolve(dataDir));
     const folder = resolve(dataDir, 'pglite');
     mkdirSync(folder, { recursive: true });
     location = folder;
   }
   const isNew = location !== 'memory://' && !existsSync(join(location, 'PG_VERSION'));
   const template = isNew ? readPgliteTemplate() : undefined;
-  const pglite = await PGlite.create(location === 'memory://' ? undefined : location, template ? { loadDataDir: template } : {});
+  let pglite: PGlite;
+  try {
+    pglite = await PGlite.create(location === 'memory://' ? undefined : location, template ? { loadDataDir: template } : {});
+  } catch (error) {
+    await unlock();
+    throw error;
+  }
   const sql: SqlRunner = {
     async query(text, params) {
       const result = await pglite.query(text, params);
@@ -145,7 +156,13 @@ async function openPglite(dataDir: string): Promise<Database> {
     pglite,
     // PGlite is one session already.
     withConnection: (fn) => fn(sql),
-    close: () => pglite.close(),
+    async close() {
+      try {
+        await pglite.close();
+      } finally {
+        await unlock();
+      }
+    },
   };
 }
 

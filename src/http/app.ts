@@ -13,6 +13,7 @@ import { RequestLogController } from './request-log-controller.ts';
 import { healthRoutes } from './routes/health.ts';
 import { unsubscribeRoutes } from './routes/unsubscribe.ts';
 import { adminRoutes } from './routes/admin.ts';
+import { reconciliationRoutes } from './routes/reconciliation.ts';
 import { authRoutes } from './routes/auth.ts';
 import { companyRoutes } from './routes/companies.ts';
 import { memberDataRoutes } from './routes/member-data.ts';
@@ -107,6 +108,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   await app.register(authRoutes, { db: database.db, clock, auth, audit, limits });
   await app.register(adminRoutes, { db: database.db, clock, auth });
+  await app.register(reconciliationRoutes, { db: database.db, boss, clock, auth, audit, whopConfigured: deps.outreach.whop !== null });
   await app.register(companyRoutes, { db: database.db, auth, audit, outreach: deps.outreach, publicUrl: deps.publicUrl });
   await app.register(memberDataRoutes, { db: database.db, auth, clock });
   await app.register(dashboardPages);

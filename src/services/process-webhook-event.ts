@@ -1,12 +1,13 @@
 import type { AppDb } from '../db/client.ts';
 import { ensureCompany } from '../db/repositories/companies.repository.ts';
-import { insertMembershipFact } from '../db/repositories/membership-facts.repository.ts';
 import { findWebhookEventBody, lockWebhookEvent, markWebhookEvent } from '../db/repositories/webhook-events.repository.ts';
 import type { RiskLevel } from '../domain/recovery-case.ts';
 import { isLegacyV5, mapWebhookToFact, NO_REFERENCES, type ResolvedReferences } from '../integrations/whop/events/index.ts';
 import { timeQuery, type Metrics } from '../observability/metrics.ts';
 import type { Clock } from './clock.ts';
 import { reconcileMembershipCases } from './reconcile-membership-cases.ts';
+import { storeMembershipFact } from './store-membership-fact.ts';
+import { isSynthesizedWebhookId } from '../integrations/whop/synthesized-events.ts';
 import type { ResolveWebhookReferences } from './resolve-webhook-references.ts';
 
 export type ProcessResult =
@@ -60,7 +61,7 @@ export async function processWebhookEvent(
     }
     const { fact } = mapped;
     await ensureCompany(tx, fact.companyId, companyTitleOf(body));
-    await insertMembershipFact(tx, fact);
+    await storeMembershipFact(tx, fact, { synthesized: isSynthesizedWebhookId(event.webhookId) });
     const reconciled = await timeQuery(deps.metrics, 'reconcile', 'recovery_cases', () =>
       reconcileMembershipCases(tx, fact.companyId, fact.whopMembershipId, now),
     );

@@ -10,6 +10,7 @@ export const QUEUES = {
   archiveOldCases: 'recovery-cases-archive-old',
   ensureAuditPartitions: 'audit-events-ensure-partitions',
   purgeExpiredPersonalData: 'personal-data-purge-expired',
+  reconcileWithWhop: 'whop-reconcile',
 } as const;
 
 /** One job per intake transaction: the events it stored, processed one by one. */
@@ -42,6 +43,9 @@ export async function startQueue(database: Database, options: QueueOptions): Pro
   // Archiving runs in batches of short transactions: a long run must not be expired and retried alongside itself.
   await boss.createQueue(QUEUES.archiveOldCases, { retryLimit: 0, expireInSeconds: 3600 });
   await boss.createQueue(QUEUES.ensureAuditPartitions, { retryLimit: 2, retryDelay: 60 });
+  // Stately: at most one run active and one queued across the fleet (a fleet starting together runs
+  // one, not one per worker); a failed company is retried by the next run, not by the job.
+  await boss.createQueue(QUEUES.reconcileWithWhop, { policy: 'stately', retryLimit: 0, expireInSeconds: 3600 });
   return boss;
 }
 

@@ -10,6 +10,9 @@ import { purgeExpiredPersonalData } from '../services/purge-expired-personal-dat
 import { archiveOldCasesJob } from './jobs/archive-old-cases.job.ts';
 import { ensureAuditPartitionsJob } from './jobs/ensure-audit-partitions.job.ts';
 import { processWebhookEventsJob } from './jobs/process-webhook-events.job.ts';
+import { reconcileWithWhopJob, type ReconcileJob } from './jobs/reconcile-with-whop.job.ts';
+import type { WhopListReader } from '../integrations/whop/whop-lists.ts';
+import type { ReconcileOptions } from '../services/reconcile-with-whop.ts';
 import type { ResolveWebhookReferences } from '../services/resolve-webhook-references.ts';
 import { QUEUES, type WebhookEventJob } from './queue.ts';
 
@@ -20,6 +23,7 @@ export const SCHEDULES = [
   { queue: QUEUES.archiveOldCases, cron: '17 3 * * *', why: 'move cases idle for over 2 years (with their rows) to the archive schema, at a quiet hour' },
   { queue: QUEUES.purgeExpiredPersonalData, cron: '37 * * * *', why: 'clear raw webhook bodies past RAW_WEBHOOK_RETENTION_DAYS and member exports past their 7 days' },
   { queue: QUEUES.ensureAuditPartitions, cron: '7 0 * * *', why: 'keep audit.events partitions for this month and the next three (daily, so a missed day never matters)' },
+  { queue: QUEUES.reconcileWithWhop, cron: '*/15 * * * *', why: 'ask Whop for payments and memberships no webhook announced (RECONCILE_CRON overrides; also at start and from the admin page)' },
 ] as const;
 
 export interface WorkerDeps {
@@ -30,6 +34,8 @@ export interface WorkerDeps {
   metrics: Metrics;
   /** Days raw webhook bodies are kept (RAW_WEBHOOK_RETENTION_DAYS). */
   rawWebhookRetentionDays?: number;
+  /** Reconciliation with Whop; absent without WHOP_API_KEY (nothing to read from). */
+  reconcile?: { reader: WhopListReader; options: ReconcileOptions; cron?: string; onStart: boolean };
   /** Looks up in Whop the ids a webhook gives bare (newer API versions); absent = nothing is looked up. */
   resolveReferences?: ResolveWebhookReferences;
 }
@@ -59,7 +65,21 @@ export async function startWorker(deps: WorkerDeps): Promise<void> {
   await boss.work(QUEUES.ensureAuditPartitions, reportingFailures(QUEUES.ensureAuditPartitions, ensurePartitions));
   // At start too: a service down over a month boundary has its partitions before the first cron.
   await ensurePartitions().catch((error) => logger.error({ err: error }, 'audit.events partitions not ensured at start'));
-  for (const s of SCHEDULES) await boss.schedule(s.queue, s.cron);
+  if (deps.reconcile) {
+    const reconcile = deps.reconcile;
+    await boss.work<ReconcileJob>(QUEUES.reconcileWithWhop, reportingFailures(QUEUES.reconcileWithWhop, reconcileWithWhopJob({ ...deps, ...reconcile })));
+    // At start: an outage ends with a restart, and what Whop could not deliver meanwhile is read back now.
+    // The queue keeps one queued: workers starting together add one run, not one each.
+    if (reconcile.onStart) await boss.send(QUEUES.reconcileWithWhop, { trigger: 'start' } satisfies ReconcileJob);
+  }
+  for (const s of SCHEDULES) {
+    if (s.queue === QUEUES.reconcileWithWhop) {
+      if (deps.reconcile) await boss.schedule(s.queue, deps.reconcile.cron ?? s.cron, { trigger: 'schedule' } satisfies ReconcileJob);
+      else await boss.unschedule(s.queue);
+      continue;
+    }
+    await boss.schedule(s.queue, s.cron);
+  }
 }
 
 /** pg-boss records a throw as the job's failure; Sentry hears of it too. The error still propagates. */

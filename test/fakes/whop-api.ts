@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
+import { Webhook } from 'standardwebhooks';
 import type { DmChannel } from '@whop/sdk/resources/dm-channels';
 import type { PromoCode } from '@whop/sdk/resources/promo-codes';
 import type { Experience, Membership, Message, Payment } from '@whop/sdk/resources/shared';
@@ -35,6 +36,10 @@ export const WHOP_FAKE_ROUTES = [
   'GET /users/:userId/access/:resourceId',
   'GET /experiences',
   'GET /experiences/:id',
+  // Reconciliation: the webhook delivery log and its replay.
+  'GET /webhooks/:id/deliveries',
+  'POST /webhooks/:id/deliveries/:deliveryId/replay',
+  'POST /webhooks/:id/replay',
 ] as const;
 export type WhopRouteKey = (typeof WHOP_FAKE_ROUTES)[number];
 
@@ -86,6 +91,16 @@ export interface WhopApiFakeOptions {
   keyApiVersion?: string;
 }
 
+/** Events the fake can serialise from its records (webhookBody). */
+export type WhopFakeEventType =
+  | 'payment.failed'
+  | 'payment.succeeded'
+  | 'payment.requires_action'
+  | 'membership.activated'
+  | 'membership.deactivated'
+  | 'membership.updated'
+  | 'membership.cancel_at_period_end_changed';
+
 /** What a cancel call did to the membership, as Whop would apply it at the request's version. */
 export interface WhopCancellation {
   membershipId: string;
@@ -102,6 +117,22 @@ export interface WhopDirectMessage {
   userIds: string[];
   content: string;
   at: Date;
+}
+
+/** One entry of the fake's webhook delivery log (Whop keeps 30 days of them). */
+export interface WhopWebhookDelivery {
+  /** `whdel_…` */
+  id: string;
+  webhookId: string;
+  /** The event's `webhook-id` (`msg_…`), kept by a replay. */
+  messageId: string;
+  eventType: string;
+  body: string;
+  /** HTTP status the receiver answered, 0 when unreachable. */
+  responseStatus: number;
+  succeeded: boolean;
+  createdAt: Date;
+  replays: number;
 }
 
 export interface WhopApiFake {
@@ -135,8 +166,32 @@ export interface WhopApiFake {
   promoCodes: PromoCode[];
   /** Every cancel the fake applied, oldest first, with the effect the request's version gave it. */
   cancellations: WhopCancellation[];
+  /**
+   * Fields newer than @whop/sdk 0.0.42's types (decline_code, recovery_url, card_exp_month/year,
+   * customer_phone, …), merged into the payment wherever it is served.
+   */
+  setPaymentExtras(paymentId: string, extras: Record<string, unknown>): void;
+  /**
+   * The webhook body Whop would send for a stored payment or membership, serialised at `apiVersion`
+   * (from 2026-08-14 `account_id` instead of `company_id`; from 2026-09-15 related records as bare ids).
+   * Unsigned: sign it with test/support/sign-webhook.ts.
+   */
+  webhookBody(type: WhopFakeEventType, recordId: string, apiVersion: string): Record<string, unknown>;
   /** Queues scripted answers for a route; each is consumed by one call. */
   failNext(routeKey: WhopRouteKey, responses: ScriptedWhopResponse[]): void;
+  /**
+   * Enforces Whop's rate limit: at most `limit` calls per route in any sliding `windowMs`; a call over it
+   * is answered 429 (`rate_limit_exceeded`, Retry-After) and counted as a violation. null turns it off.
+   */
+  enforceRateLimit(rate: { limit: number; windowMs: number } | null): void;
+  /** Calls answered 429 by the enforced limit, per route key; a budget that holds Whop's limit keeps this empty. */
+  rateLimitViolations(): Partial<Record<WhopRouteKey, number>>;
+  /** The webhook Whop delivers to (its id, URL and secret): deliveries and replays go there, signed like Whop signs. */
+  configureWebhook(webhook: { id: string; url: string; secret: string }): void;
+  /** Delivers one v1 event to the configured webhook and logs the delivery (failed when the receiver is down). */
+  deliverWebhook(body: { id: string; type: string; [key: string]: unknown }): Promise<WhopWebhookDelivery>;
+  /** The delivery log, oldest first. */
+  deliveries: WhopWebhookDelivery[];
   /** Forgets recorded calls and unconsumed scripts; seeded data (memberships, access, ...) stays. */
   reset(): void;
   close(): Promise<void>;
@@ -225,6 +280,7 @@ export async function startWhopApiFake(options: WhopApiFakeOptions = {}): Promis
   const directMessages: WhopDirectMessage[] = [];
   const promoCodes: PromoCode[] = [];
   const cancellations: WhopCancellation[] = [];
+  const paymentExtras = new Map<string, Record<string, unknown>>();
   const pendingDelays = new Set<() => void>();
 
   const defaultMembership = (id: string): Membership => {
@@ -333,6 +389,9 @@ export async function startWhopApiFake(options: WhopApiFakeOptions = {}): Promis
     return ok(next);
   };
 
+  const rateLimiter = createRateLimitEnforcer(() => Date.now());
+  const webhookLog = createWebhookDeliveryLog(clock);
+
   // ---- Versioned behaviour (issue #11 §6): both endpoint generations, chosen by Api-Version-Date. ----
 
   /** What a cancel does at the request's version: from 2026-09-15 only an explicit cancel_at_period_end:true keeps access. */
@@ -363,7 +422,7 @@ export async function startWhopApiFake(options: WhopApiFakeOptions = {}): Promis
   /**
    * One page of memberships or payments of a company, in the request version's filter dialect:
    * `company_id` + `statuses[]` before 2026-09-15, `account_id` + `status` from it; the other dialect is a 400.
-   * (No cursor paging here: every match in one page.)
+   * Time filters, order and cursor pages: pageOfPayments / pageOfMemberships below.
    */
   function listHandlers() {
     const filterOf = ({ query, apiVersion }: RouteInput): { companyId: string; statuses: string[] | null } | Answer => {
@@ -377,7 +436,6 @@ export async function startWhopApiFake(options: WhopApiFakeOptions = {}): Promis
       const raw = statusKeys.flatMap((k) => [query[k]].flat()).filter((v): v is string => typeof v === 'string');
       return { companyId, statuses: raw.length > 0 ? raw : null };
     };
-    const page = (data: unknown[]) => ok({ data, page_info: { end_cursor: null, start_cursor: null, has_next_page: false, has_previous_page: false } });
     return {
       'GET /memberships': (input: RouteInput): Answer => {
         const filter = filterOf(input);
@@ -385,22 +443,52 @@ export async function startWhopApiFake(options: WhopApiFakeOptions = {}): Promis
         const data = [...memberships.values()].filter(
           (m) => m.company.id === filter.companyId && (!filter.statuses || filter.statuses.includes(m.cancel_at_period_end && m.status === 'active' ? 'canceling' : m.status)),
         );
-        return page(data);
+        return pageOfMemberships(data, input.query);
       },
       'GET /payments': (input: RouteInput): Answer => {
         const filter = filterOf(input);
         if ('status' in filter) return filter;
         const data = [...payments.values()].filter((p) => p.company?.id === filter.companyId && (!filter.statuses || filter.statuses.includes(String(p.status))));
-        return page(data.map((p) => serializePayment(p, input.apiVersion)));
+        return pageOfPayments(data, input.query, (p) => serializePayment(p, input.apiVersion));
       },
     } satisfies Partial<Record<WhopRouteKey, (input: RouteInput) => Answer>>;
   }
 
   /** From 2026-09-15 a payment read gives related records as bare ids (whopsdk-rust payments.rs; our reading). */
-  const serializePayment = (payment: Payment, apiVersion: string): unknown => {
-    if (!isDated(apiVersion)) return payment;
+  const serializePayment = (payment: Payment, apiVersion: string): Record<string, unknown> => {
+    const full = { ...payment, ...paymentExtras.get(payment.id) };
+    if (!isDated(apiVersion)) return full;
     const bare = (ref: { id: string } | null | undefined) => ref?.id ?? null;
-    return { ...payment, membership: bare(payment.membership), member: bare(payment.member), plan: bare(payment.plan), user: bare(payment.user), product: bare(payment.product) };
+    const card = payment.payment_method?.card;
+    return {
+      ...full,
+      membership: bare(payment.membership),
+      member: bare(payment.member),
+      plan: bare(payment.plan),
+      user: bare(payment.user),
+      product: bare(payment.product),
+      payment_method: bare(payment.payment_method),
+      ...(card ? { card_exp_month: card.exp_month, card_exp_year: card.exp_year } : {}),
+    };
+  };
+
+  /** A membership as a 2026-09-15 webhook carries it: related records as bare ids. */
+  const serializeMembership = (membership: Membership, apiVersion: string): Record<string, unknown> => {
+    if (!isDated(apiVersion)) return { ...membership };
+    const bare = (ref: { id: string } | null | undefined) => ref?.id ?? null;
+    const { company: _company, ...rest } = membership;
+    return { ...rest, user: bare(membership.user), member: bare(membership.member), plan: bare(membership.plan), product: bare(membership.product), promo_code: bare(membership.promo_code) };
+  };
+
+  /** The envelope of a webhook at `apiVersion`: account_id from 2026-08-14, company_id before. */
+  const webhookBodyOf = (type: WhopFakeEventType, recordId: string, apiVersion: string): Record<string, unknown> => {
+    const isPayment = type.startsWith('payment.');
+    const record = isPayment ? payments.get(recordId) : memberships.get(recordId);
+    if (!record) throw new Error(`Whop fake has no ${isPayment ? 'payment' : 'membership'} ${recordId}`);
+    const companyId = record.company?.id ?? null;
+    const data = isPayment ? serializePayment(record as Payment, apiVersion) : serializeMembership(record as Membership, apiVersion);
+    const tenant = compareWhopVersions(apiVersion, '2026-08-14') >= 0 ? { account_id: companyId } : { company_id: companyId };
+    return { id: newId('msg'), api_version: 'v1', type, timestamp: iso(), ...tenant, data };
   };
 
   const addDays = (id: string, days: number): Answer => {
@@ -417,7 +505,7 @@ export async function startWhopApiFake(options: WhopApiFakeOptions = {}): Promis
     return true;
   };
 
-  const handlers: Record<WhopRouteKey, (input: RouteInput) => Answer> = {
+  const handlers: Record<WhopRouteKey, (input: RouteInput) => Answer | Promise<Answer>> = {
     'GET /memberships/:id': ({ params }) => {
       const membership = memberships.get(params.id!);
       return membership ? ok(membership) : notFound('Membership', params.id!);
@@ -556,6 +644,9 @@ export async function startWhopApiFake(options: WhopApiFakeOptions = {}): Promis
       const experience = experiences.get(params.id!);
       return experience ? ok(experience) : notFound('Experience', params.id!);
     },
+    'GET /webhooks/:id/deliveries': ({ params, query }) => webhookLog.list(params.id!, query),
+    'POST /webhooks/:id/deliveries/:deliveryId/replay': ({ params }) => webhookLog.replayOne(params.id!, params.deliveryId!),
+    'POST /webhooks/:id/replay': ({ params, body }) => webhookLog.replayRange(params.id!, body),
   };
 
   const app = Fastify({ logger: false, forceCloseConnections: true });
@@ -631,6 +722,8 @@ export async function startWhopApiFake(options: WhopApiFakeOptions = {}): Promis
         if (!isAuthorised(request.headers.authorization)) {
           return send(reply, fail(401, 'unauthorized', 'Missing or invalid API key (expected Authorization: Bearer <key>)'));
         }
+        const limited = rateLimiter.check(routeKey);
+        if (limited) return send(reply, limited, { 'retry-after': String(limited.retryAfterSeconds) });
         let extraHeaders: Record<string, string> = {};
         const scripted = scripts.get(routeKey)?.shift();
         if (scripted && 'timeoutMs' in scripted) {
@@ -651,7 +744,7 @@ export async function startWhopApiFake(options: WhopApiFakeOptions = {}): Promis
         if (!isRouteAt(routeKey, input.apiVersion)) {
           return send(reply, fail(404, 'not_found', `No route for ${request.method} ${request.url.split('?')[0]} at API version ${input.apiVersion}`));
         }
-        const answer = handlers[routeKey](input);
+        const answer = await handlers[routeKey](input);
         const status = scripted && !('timeoutMs' in scripted) && answer.status < 300 ? scripted.status : answer.status;
         return send(reply, { ...answer, status }, extraHeaders);
       },
@@ -680,6 +773,10 @@ export async function startWhopApiFake(options: WhopApiFakeOptions = {}): Promis
     calls,
     promoCodes,
     cancellations,
+    setPaymentExtras(paymentId, extras) {
+      paymentExtras.set(paymentId, { ...paymentExtras.get(paymentId), ...extras });
+    },
+    webhookBody: webhookBodyOf,
     callsTo(method, pathPattern) {
       const wanted = method.toUpperCase();
       return calls.filter((call) => {
@@ -716,6 +813,11 @@ export async function startWhopApiFake(options: WhopApiFakeOptions = {}): Promis
       if (!(WHOP_FAKE_ROUTES as readonly string[]).includes(routeKey)) throw new Error(`Whop fake has no route ${routeKey}`);
       scripts.set(routeKey, [...(scripts.get(routeKey) ?? []), ...responses]);
     },
+    enforceRateLimit: (rate) => rateLimiter.configure(rate),
+    rateLimitViolations: () => rateLimiter.violations(),
+    configureWebhook: (webhook) => webhookLog.configure(webhook),
+    deliverWebhook: (body) => webhookLog.deliver(body),
+    deliveries: webhookLog.deliveries,
     reset() {
       calls.length = 0;
       cancellations.length = 0;
@@ -724,6 +826,182 @@ export async function startWhopApiFake(options: WhopApiFakeOptions = {}): Promis
     async close() {
       for (const finish of [...pendingDelays]) finish();
       await app.close();
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reconciliation support: lists, rate limit, delivery log. Kept apart from the per-version shapes.
+
+/** Cursor page over `items` (already filtered and sorted): `first` (default 10, max 100) after the opaque cursor `after`. */
+function cursorPage<T>(items: T[], query: Record<string, string | string[]>): Answer {
+  const first = Math.min(100, Math.max(1, Number(single(query.first) ?? 10) || 10));
+  const after = single(query.after);
+  let start = 0;
+  if (after !== undefined) {
+    const decoded = Number(Buffer.from(after, 'base64url').toString('utf8'));
+    if (!Number.isInteger(decoded) || decoded < 0) return fail(400, 'bad_request', 'after: not a cursor this API issued');
+    start = decoded;
+  }
+  const data = items.slice(start, start + first);
+  const end = start + data.length;
+  const cursor = (n: number) => Buffer.from(String(n), 'utf8').toString('base64url');
+  return ok({
+    data,
+    page_info: { end_cursor: data.length > 0 ? cursor(end) : null, start_cursor: data.length > 0 ? cursor(start) : null, has_next_page: end < items.length, has_previous_page: start > 0 },
+  });
+}
+
+function single(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
+}
+
+function byTime(field: string, direction: string | undefined) {
+  const sign = direction === 'asc' ? 1 : -1;
+  return (a: Record<string, unknown>, b: Record<string, unknown>) => {
+    const ta = typeof a[field] === 'string' ? Date.parse(a[field] as string) : Number.NEGATIVE_INFINITY;
+    const tb = typeof b[field] === 'string' ? Date.parse(b[field] as string) : Number.NEGATIVE_INFINITY;
+    return ta === tb ? String(a.id).localeCompare(String(b.id)) : (ta < tb ? -1 : 1) * sign;
+  };
+}
+
+function withinTimes(item: Record<string, unknown>, field: string, afterIso: string | undefined, beforeIso: string | undefined): boolean {
+  const t = typeof item[field] === 'string' ? Date.parse(item[field] as string) : NaN;
+  if (afterIso !== undefined && !(t > Date.parse(afterIso))) return false;
+  if (beforeIso !== undefined && !(t < Date.parse(beforeIso))) return false;
+  return true;
+}
+
+/** A company's payments (already filtered by company and status), by created/updated_after/before, order, direction, first/after. */
+function pageOfPayments(matching: Payment[], query: Record<string, string | string[]>, serialize: (p: Payment) => unknown): Answer {
+  const items = matching
+    .filter((p) => withinTimes(p as never, 'created_at', single(query.created_after), single(query.created_before)))
+    .filter((p) => withinTimes(p as never, 'updated_at', single(query.updated_after), single(query.updated_before)))
+    .sort(byTime(single(query.order) ?? 'created_at', single(query.direction)) as never)
+    .map(serialize);
+  return cursorPage(items, query);
+}
+
+/** A company's memberships (already filtered by company and status), by created_after/before, order (created_at, canceled_at), direction, first/after. */
+function pageOfMemberships(matching: Membership[], query: Record<string, string | string[]>): Answer {
+  const items = matching
+    .filter((m) => withinTimes(m as never, 'created_at', single(query.created_after), single(query.created_before)))
+    .sort(byTime(single(query.order) ?? 'created_at', single(query.direction)) as never);
+  return cursorPage(items, query);
+}
+
+/**
+ * Whop's limit per operation (route) in a sliding window. A call over it is answered 429 and counted:
+ * the fake's record of every time a client exceeded the limit. Off until configured.
+ */
+function createRateLimitEnforcer(now: () => number) {
+  let rate: { limit: number; windowMs: number } | null = null;
+  const recent = new Map<WhopRouteKey, number[]>();
+  const violations: Partial<Record<WhopRouteKey, number>> = {};
+  return {
+    configure(next: { limit: number; windowMs: number } | null) {
+      rate = next;
+      recent.clear();
+    },
+    violations: () => ({ ...violations }),
+    /** null: within the limit (the call counts); else the 429 to answer. */
+    check(route: WhopRouteKey): (Answer & { retryAfterSeconds: number }) | null {
+      if (!rate) return null;
+      const t = now();
+      const times = (recent.get(route) ?? []).filter((at) => at > t - rate!.windowMs);
+      if (times.length >= rate.limit) {
+        recent.set(route, times);
+        violations[route] = (violations[route] ?? 0) + 1;
+        const retryAfterSeconds = Math.max(1, Math.ceil((times[0]! + rate.windowMs - t) / 1000));
+        return { ...fail(429, 'rate_limit_exceeded', `Try again in ${retryAfterSeconds} seconds.`), retryAfterSeconds };
+      }
+      times.push(t);
+      recent.set(route, times);
+      return null;
+    },
+  };
+}
+
+/**
+ * The delivery log of one webhook (docs.whop.com/api-reference/beta/webhooks: list deliveries, replay one,
+ * replay a time range; paths here are our reading, unverified). A replay re-sends the exact payload with its
+ * original webhook-id, freshly signed, to the webhook's current URL.
+ */
+function createWebhookDeliveryLog(clock: { now(): Date }) {
+  let webhook: { id: string; url: string; secret: string } | null = null;
+  const deliveries: WhopWebhookDelivery[] = [];
+
+  const post = async (messageId: string, body: string): Promise<number> => {
+    if (!webhook) throw new Error('Whop fake: configureWebhook first');
+    const at = clock.now();
+    const signature = new Webhook(Buffer.from(webhook.secret, 'utf8').toString('base64')).sign(messageId, at, body);
+    try {
+      const response = await fetch(webhook.url, {
+        method: 'POST',
+        body,
+        headers: { 'content-type': 'application/json', 'webhook-id': messageId, 'webhook-timestamp': String(Math.floor(at.getTime() / 1000)), 'webhook-signature': signature },
+        signal: AbortSignal.timeout(5000),
+      });
+      await response.arrayBuffer();
+      return response.status;
+    } catch {
+      return 0;
+    }
+  };
+  const view = (d: WhopWebhookDelivery) => ({
+    id: d.id, webhook_id: d.webhookId, message_id: d.messageId, event_type: d.eventType, response_status: d.responseStatus,
+    succeeded: d.succeeded, created_at: d.createdAt.toISOString(), replays: d.replays,
+  });
+  const replay = async (d: WhopWebhookDelivery) => {
+    const status = await post(d.messageId, d.body);
+    d.replays += 1;
+    if (status >= 200 && status < 300) d.succeeded = true;
+    d.responseStatus = status;
+    return { response_status: status, succeeded: status >= 200 && status < 300, delivery_id: d.id };
+  };
+
+  return {
+    deliveries,
+    configure(next: { id: string; url: string; secret: string }) {
+      webhook = next;
+    },
+    async deliver(event: { id: string; type: string }): Promise<WhopWebhookDelivery> {
+      const body = JSON.stringify(event);
+      const status = await post(event.id, body);
+      const delivery: WhopWebhookDelivery = {
+        id: newId('whdel'), webhookId: webhook!.id, messageId: event.id, eventType: event.type, body,
+        responseStatus: status, succeeded: status >= 200 && status < 300, createdAt: clock.now(), replays: 0,
+      };
+      deliveries.push(delivery);
+      return delivery;
+    },
+    list(webhookId: string, query: Record<string, string | string[]>): Answer {
+      if (!webhook || webhook.id !== webhookId) return notFound('Webhook', webhookId);
+      const status = single(query.status);
+      const items = deliveries
+        .filter((d) => status === undefined || (status === 'failed' ? !d.succeeded : d.succeeded))
+        .filter((d) => withinTimes({ created_at: d.createdAt.toISOString() }, 'created_at', single(query.created_after), single(query.created_before)))
+        .map(view);
+      return cursorPage(items, query);
+    },
+    async replayOne(webhookId: string, deliveryId: string): Promise<Answer> {
+      if (!webhook || webhook.id !== webhookId) return notFound('Webhook', webhookId);
+      const delivery = deliveries.find((d) => d.id === deliveryId);
+      if (!delivery) return notFound('Delivery', deliveryId);
+      return ok(await replay(delivery));
+    },
+    async replayRange(webhookId: string, body: Record<string, unknown>): Promise<Answer> {
+      if (!webhook || webhook.id !== webhookId) return notFound('Webhook', webhookId);
+      const after = typeof body.created_after === 'string' ? body.created_after : undefined;
+      const before = typeof body.created_before === 'string' ? body.created_before : undefined;
+      if (after === undefined) return fail(400, 'bad_request', 'created_after is required');
+      const onlyFailed = body.only_failed !== false;
+      const chosen = deliveries.filter(
+        (d) => withinTimes({ created_at: d.createdAt.toISOString() }, 'created_at', after, before) && (!onlyFailed || !d.succeeded),
+      );
+      const results = [];
+      for (const d of chosen) results.push(await replay(d));
+      return ok({ replayed: results.length, results });
     },
   };
 }

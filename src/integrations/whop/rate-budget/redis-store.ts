@@ -1,0 +1,64 @@
+import { Redis } from 'ioredis';
+import type { BucketParams } from '../../../domain/rate-budget.ts';
+import type { BudgetStore, StoreReservation } from './store.ts';
+
+/**
+ * domain/rate-budget.ts `reserve` as one Lua script, on Redis's own clock (TIME), so workers whose
+ * clocks differ still share one schedule. KEYS[1] bucket; ARGV interval, tolerance, max wait (ms).
+ */
+const RESERVE = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local tat = tonumber(redis.call('GET', KEYS[1]) or '0')
+local interval, tolerance, max_wait = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+local base = math.max(tat, now)
+local wait = math.max(0, base - tolerance - now)
+if wait > max_wait then return {0, wait} end
+local next_tat = base + interval
+redis.call('SET', KEYS[1], next_tat, 'PX', next_tat - now + 60000)
+return {1, wait}
+`;
+
+/**
+ * domain/rate-budget.ts `pause`: no new slot before now + Retry-After; KEYS[2] marks the pause so
+ * calls that reserved a slot earlier and are still waiting for it re-reserve after it.
+ * ARGV retry-after, tolerance (ms).
+ */
+const PAUSE = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local tat = tonumber(redis.call('GET', KEYS[1]) or '0')
+local paused = math.max(tat, now + tonumber(ARGV[1]) + tonumber(ARGV[2]))
+redis.call('SET', KEYS[1], paused, 'PX', paused - now + 60000)
+redis.call('SET', KEYS[2], '1', 'PX', tonumber(ARGV[1]))
+return paused
+`;
+
+const PREFIX = 'churn-saver:whop-budget:';
+
+/**
+ * The Redis store. Its own connection, built to fail fast: no offline queue (a command while
+ * disconnected fails at once instead of waiting for a reconnect), no per-command retries, and a
+ * 300 ms command timeout; the budget then falls back to PostgreSQL.
+ */
+export function createRedisBudgetStore(url: string): BudgetStore & { redis: Redis } {
+  const redis = new Redis(url, { enableOfflineQueue: false, maxRetriesPerRequest: 0, commandTimeout: 300, connectTimeout: 1000, lazyConnect: false });
+  redis.on('error', () => {});
+  return {
+    name: 'redis',
+    redis,
+    async reserve(operation: string, params: BucketParams, maxWaitMs: number): Promise<StoreReservation> {
+      const [granted, waitMs] = (await redis.eval(RESERVE, 1, PREFIX + operation, params.intervalMs, params.toleranceMs, Math.floor(maxWaitMs))) as [number, number];
+      return { granted: granted === 1, waitMs: Number(waitMs) };
+    },
+    async pause(operation, params, retryAfterMs) {
+      await redis.eval(PAUSE, 2, PREFIX + operation, `${PREFIX}${operation}:paused`, Math.max(1, Math.ceil(retryAfterMs)), params.toleranceMs);
+    },
+    async pausedFor(operation) {
+      return Math.max(0, await redis.pttl(`${PREFIX}${operation}:paused`));
+    },
+    async close() {
+      redis.disconnect();
+    },
+  };
+}

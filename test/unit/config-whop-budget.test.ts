@@ -1,0 +1,24 @@
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config/config.ts';
+
+describe('Whop budget and reconciliation settings', () => {
+  it('default to Whop’s last documented figure (600 a minute per operation) and a reconciliation every 15 minutes', () => {
+    const loaded = loadConfig({});
+    expect(loaded.ok).toBe(true);
+    if (!loaded.ok) return;
+    expect(loaded.config).toMatchObject({
+      WHOP_RATE_LIMIT_PER_WINDOW: 600, WHOP_RATE_WINDOW_SECONDS: 60, WHOP_RATE_BURST: 10, WHOP_RATE_MAX_WAIT_MS: 20_000,
+      RECONCILE_CRON: '*/15 * * * *', RECONCILE_ON_START: true, RECONCILE_LOOKBACK_HOURS: 72, RECONCILE_OVERLAP_MINUTES: 30,
+    });
+  });
+
+  it('a malformed per-operation limit is refused, naming the variable and the entry', () => {
+    const loaded = loadConfig({ WHOP_RATE_LIMITS: 'POST /notifications=300,notifications' });
+    expect(loaded).toEqual({ ok: false, problems: ['WHOP_RATE_LIMITS: "notifications" is not METHOD /path=N (N ≥ 1)'] });
+  });
+
+  it('RECONCILE_ON_START=false turns the start-up run off', () => {
+    const loaded = loadConfig({ RECONCILE_ON_START: 'false' });
+    expect(loaded.ok && loaded.config.RECONCILE_ON_START).toBe(false);
+  });
+});
