@@ -6,7 +6,7 @@ import { defineConfig } from 'vitest/config';
 // MUTATION_SCOPE=domain leaves the PGlite ones out (they are slow and kill no domain mutant).
 const domainOnly = process.env.MUTATION_SCOPE === 'domain';
 const DOMAIN_TESTS = [
-  'case-lifecycle', 'case-lifecycle.property', 'case-signals', 'decline-variant', 'domain-rules', 'match-stored-cases', 'message-template',
+  'case-lifecycle', 'case-lifecycle.details', 'case-lifecycle.property', 'case-signals', 'decline-variant', 'domain-rules', 'match-stored-cases', 'message-template',
   'money', 'nudge-schedule', 'outreach-settings', 'risk-level', 'whop-events', 'whop-permissions',
 ].map((name) => `test/unit/${name}.test.ts`);
 export default defineConfig({
