@@ -9,6 +9,7 @@ describe('windowsOverlap', () => {
     [[0, 7], [7, 14], true, 'touching ends overlap (inclusive)'],
     [[0, 7], [8, 14], false, 'a day apart'],
     [[8, 14], [0, 7], false, 'a day apart, other order'],
+    [[7, 14], [0, 7], true, 'touching ends, other order'],
     [[0, 30], [5, 6], true, 'one inside the other'],
     [[5, 6], [0, 30], true, 'inside, other order'],
   ] as const)('%j and %j: %s (%s)', (a, b, expected, _why) => {
@@ -41,5 +42,11 @@ describe('matchStoredCases', () => {
   it('a new derived case that overlaps nothing stays unmatched (it will be inserted)', () => {
     const { matches } = matchStoredCases([w('d1', 0, 7), w('d2', 30, 37)], [w('s1', 0, 7)]);
     expect([...matches.keys()].map((d) => d.id)).toEqual(['d1']);
+  });
+
+  it('a stored case is never paired with a derived case whose window it does not overlap', () => {
+    const { matches, unmatched } = matchStoredCases([w('d1', 0, 7), w('d2', 30, 37)], [w('s1', 30, 37)]);
+    expect([...matches].map(([d, s]) => `${d.id}->${s.id}`)).toEqual(['d2->s1']);
+    expect(unmatched).toEqual([]);
   });
 });
