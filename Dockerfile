@@ -44,7 +44,8 @@ RUN mkdir -p /app/data && chown 1001:1001 /app/data
 
 USER 1001
 EXPOSE 3000
+# /api/ready, not /api/health: a Redis or Whop outage must not mark every container unhealthy.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
-  CMD curl -fsS http://localhost:3000/api/health || exit 1
+  CMD curl -fsS http://localhost:3000/api/ready || exit 1
 # ROLE=web|worker|all (default all). Node is PID 1 and handles SIGTERM itself: drains, exits 0.
 CMD ["node", "dist/main.js"]

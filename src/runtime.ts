@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { createChatCompletionsClient } from './integrations/ai/chat-completions-client.ts';
 import type { Logger } from 'pino';
 import type { PgBoss } from 'pg-boss';
 import type { Config } from './config/config.ts';
@@ -97,7 +98,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     logger.error({ err: error }, 'queue error');
     reportError(error, { source: 'queue' });
   });
-  const cache = createCache(config.REDIS_URL);
+  const cache = createCache(config.REDIS_URL, { commandTimeoutMs: config.REDIS_COMMAND_TIMEOUT_MS });
   const metrics = createMetrics();
 
   // Links in messages are signed with JWT_SECRET; in development the webhook secret stands in.
@@ -128,6 +129,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       : null,
     links: { publicUrl: config.PUBLIC_URL ?? `http://localhost:${config.PORT}`, signingKey: linkSigningKey },
     metrics,
+    leaseMs: config.NUDGE_LEASE_SECONDS * 1000,
   };
   // The pinned version decides which endpoint shapes we call and which payload shapes webhooks carry.
   logger.info({ whopApiVersion: config.WHOP_API_VERSION, endpoints: endpointGenerationOf(config.WHOP_API_VERSION), whopApi: outreach.whop ? 'configured' : 'off' }, 'whop api version pinned');
@@ -188,6 +190,9 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       publicUrl: outreach.links.publicUrl,
       version: config.APP_VERSION,
       trustProxyHops: config.TRUST_PROXY_HOPS,
+      ai: config.OPENROUTER_API_KEY
+        ? createChatCompletionsClient({ apiKey: config.OPENROUTER_API_KEY, baseUrl: config.OPENROUTER_BASE_URL, model: config.OPENROUTER_MODEL, timeoutSeconds: config.OPENROUTER_TIMEOUT_SECONDS })
+        : null,
       health: {
         external: externalProbe.check,
         disk: { paths: [config.DATA_DIR, tmpdir()], minFreeMb: config.HEALTH_DISK_MIN_FREE_MB },
@@ -195,10 +200,11 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       rateLimits: {
         ipMax: config.RATE_LIMIT_IP_MAX,
         ipWindowSeconds: config.RATE_LIMIT_IP_WINDOW_SECONDS,
+        principalMax: config.RATE_LIMIT_PRINCIPAL_MAX,
         companyWebhooksPerMinute: config.RATE_LIMIT_COMPANY_WEBHOOKS_PER_MINUTE,
         loginPerAccountMax: config.RATE_LIMIT_LOGIN_MAX,
         loginPerAccountWindowSeconds: config.RATE_LIMIT_LOGIN_WINDOW_SECONDS,
-        redis: cache.redis,
+        redis: cache.guard,
         nameSpace: options.rateLimitNamespace,
       },
     });

@@ -1,5 +1,5 @@
-# Public ALB in the public subnets; web tasks register by IP. Health check: /api/health (200 only
-# when database and Redis answer).
+# Public ALB in the public subnets; web tasks register by IP. Health check: /api/ready (200 while the
+# task can serve: PostgreSQL answers; Redis is optional, so its outage must not drain every task).
 resource "aws_lb" "main" {
   name                       = local.name
   load_balancer_type         = "application"
@@ -20,7 +20,7 @@ resource "aws_lb_target_group" "web" {
   deregistration_delay = 30
 
   health_check {
-    path                = "/api/health"
+    path                = "/api/ready"
     matcher             = "200"
     interval            = 30
     timeout             = 5

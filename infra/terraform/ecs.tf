@@ -95,7 +95,7 @@ resource "aws_ecs_task_definition" "web" {
       stopTimeout      = 30
       logConfiguration = { logDriver = "awslogs", options = local.awslogs }
       healthCheck = {
-        command     = ["CMD-SHELL", "curl -f http://localhost:3000/api/health || exit 1"]
+        command     = ["CMD-SHELL", "curl -f http://localhost:3000/api/ready || exit 1"]
         interval    = 30
         timeout     = 5
         retries     = 3

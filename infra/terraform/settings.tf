@@ -124,6 +124,24 @@ variable "reconcile_overlap_minutes" {
   default     = ""
 }
 
+variable "nudge_lease_seconds" {
+  description = "NUDGE_LEASE_SECONDS: how long a worker's claim on a case lasts (a killed worker's cases wait at most this). Empty = 120."
+  type        = string
+  default     = ""
+}
+
+variable "redis_command_timeout_ms" {
+  description = "REDIS_COMMAND_TIMEOUT_MS: longest a request waits on one Redis command before the process's own cache and counters serve. Empty = 100."
+  type        = string
+  default     = ""
+}
+
+variable "rate_limit_principal_max" {
+  description = "RATE_LIMIT_PRINCIPAL_MAX: requests per signed-in creator or operator per RATE_LIMIT_IP_WINDOW_SECONDS. Empty = 2000."
+  type        = string
+  default     = ""
+}
+
 variable "db_statement_timeout_ms" {
   description = "DB_STATEMENT_TIMEOUT_MS per session. Empty = 30000 (the parameter group sets the same)."
   type        = string
@@ -190,6 +208,12 @@ variable "openrouter_base_url" {
   default     = ""
 }
 
+variable "openrouter_timeout_seconds" {
+  description = "OPENROUTER_TIMEOUT_SECONDS: an AI draft request gives up after this long. Empty = 20."
+  type        = string
+  default     = ""
+}
+
 variable "smtp_user" {
   description = "SMTP_USER for SMTP AUTH. Empty = no authentication."
   type        = string
@@ -248,6 +272,9 @@ locals {
     { name = "RECONCILE_ON_START", value = var.reconcile_on_start },
     { name = "RECONCILE_LOOKBACK_HOURS", value = var.reconcile_lookback_hours },
     { name = "RECONCILE_OVERLAP_MINUTES", value = var.reconcile_overlap_minutes },
+    { name = "NUDGE_LEASE_SECONDS", value = var.nudge_lease_seconds },
+    { name = "REDIS_COMMAND_TIMEOUT_MS", value = var.redis_command_timeout_ms },
+    { name = "RATE_LIMIT_PRINCIPAL_MAX", value = var.rate_limit_principal_max },
     { name = "DB_STATEMENT_TIMEOUT_MS", value = var.db_statement_timeout_ms },
     { name = "DB_IDLE_IN_TRANSACTION_TIMEOUT_MS", value = var.db_idle_in_transaction_timeout_ms },
     { name = "RATE_LIMIT_IP_MAX", value = var.rate_limit_ip_max },
@@ -259,5 +286,6 @@ locals {
     { name = "HEALTH_EXTERNAL_PROBE_SECONDS", value = var.health_external_probe_seconds },
     { name = "OPENROUTER_MODEL", value = var.openrouter_model },
     { name = "OPENROUTER_BASE_URL", value = var.openrouter_base_url },
+    { name = "OPENROUTER_TIMEOUT_SECONDS", value = var.openrouter_timeout_seconds },
   ]
 }

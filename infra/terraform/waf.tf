@@ -52,20 +52,48 @@ resource "aws_wafv2_web_acl" "main" {
         aggregate_key_type    = "IP"
         evaluation_window_sec = 300
 
-        # Whop delivers every creator's webhooks from a few addresses; those are signed and limited
-        # per company by the app (RATE_LIMIT_COMPANY_WEBHOOKS_PER_MINUTE), so they are not counted here.
+        # Not counted here, because the app limits them after verifying who they are:
+        # - webhooks: Whop delivers every creator's from a few addresses; signed and limited per
+        #   company (RATE_LIMIT_COMPANY_WEBHOOKS_PER_MINUTE);
+        # - requests carrying Whop's user token: every creator in Whop's iframe arrives through
+        #   Whop's proxy, so per ip they would share one budget; the app verifies the token and
+        #   limits each Whop user (RATE_LIMIT_PRINCIPAL_MAX). A forged token fails verification and
+        #   the request is then counted per ip by the app (RATE_LIMIT_IP_MAX).
         scope_down_statement {
-          not_statement {
+          and_statement {
             statement {
-              byte_match_statement {
-                search_string         = "/api/webhooks/"
-                positional_constraint = "STARTS_WITH"
-                field_to_match {
-                  uri_path {}
+              not_statement {
+                statement {
+                  byte_match_statement {
+                    search_string         = "/api/webhooks/"
+                    positional_constraint = "STARTS_WITH"
+                    field_to_match {
+                      uri_path {}
+                    }
+                    text_transformation {
+                      priority = 0
+                      type     = "NONE"
+                    }
+                  }
                 }
-                text_transformation {
-                  priority = 0
-                  type     = "NONE"
+              }
+            }
+            statement {
+              not_statement {
+                statement {
+                  size_constraint_statement {
+                    comparison_operator = "GT"
+                    size                = 0
+                    field_to_match {
+                      single_header {
+                        name = "x-whop-user-token"
+                      }
+                    }
+                    text_transformation {
+                      priority = 0
+                      type     = "NONE"
+                    }
+                  }
                 }
               }
             }

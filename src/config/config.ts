@@ -7,7 +7,7 @@ import { parseOperationLimits } from '../domain/rate-budget.ts';
 const PLACEHOLDER = /^(your[-_].*|changeme|change-me|replace[-_]?me|\*+|xxx+|secret|todo)$/i;
 
 /** Never printed in a config problem; the deployment kit keeps each in Secrets Manager (test/unit/infra). */
-export const SECRET_NAMES = ['WEBHOOK_SECRET', 'WHOP_API_KEY', 'ENCRYPTION_KEY', 'ENCRYPTION_KEY_PREVIOUS', 'ENCRYPTION_HASH_KEY', 'JWT_SECRET', 'SMTP_PASS', 'ADMIN_PASSWORD', 'DATADOG_API_KEY'] as const;
+export const SECRET_NAMES = ['WEBHOOK_SECRET', 'WHOP_API_KEY', 'ENCRYPTION_KEY', 'ENCRYPTION_KEY_PREVIOUS', 'ENCRYPTION_HASH_KEY', 'JWT_SECRET', 'SMTP_PASS', 'ADMIN_PASSWORD', 'DATADOG_API_KEY', 'OPENROUTER_API_KEY'] as const;
 /** In production these must be present, and not placeholders. Exported so the deployment kit (infra/) is tested against the same list. */
 export const REQUIRED_IN_PRODUCTION = ['DATABASE_URL', 'WEBHOOK_SECRET', 'WHOP_API_KEY', 'ENCRYPTION_KEY', 'JWT_SECRET'] as const;
 /** Keys too short to resist guessing. */
@@ -42,6 +42,8 @@ const schema = z.object({
   /** PostgreSQL: close a session idle inside a transaction this long (ms; 0 = never). The guide sets 10 s. */
   DB_IDLE_IN_TRANSACTION_TIMEOUT_MS: z.coerce.number().int().min(0).default(10_000),
   REDIS_URL: z.preprocess(emptyToUndefined, z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL').optional()),
+  /** Longest any request waits on one Redis command; past it the cache and rate limits use this process's own state. */
+  REDIS_COMMAND_TIMEOUT_MS: z.coerce.number().int().min(10).max(5000).default(100),
   WEBHOOK_SECRET: optionalString,
   WHOP_API_KEY: optionalString,
   WHOP_APP_ID: optionalString,
@@ -76,6 +78,8 @@ const schema = z.object({
   SMTP_SECURE: z.preprocess((v) => (typeof v === 'string' ? v.trim().toLowerCase() : v), z.enum(['true', 'false', '1', '0', '']).default('false')).transform((v) => v === 'true' || v === '1'),
   /** Per client ip, every route but health and metrics: the WAF's rule (2000 per 5 minutes) as a second line. */
   RATE_LIMIT_IP_MAX: z.coerce.number().int().min(1).default(2000),
+  /** Requests per signed-in creator (verified Whop user) or operator per window; anonymous traffic counts per ip. */
+  RATE_LIMIT_PRINCIPAL_MAX: z.coerce.number().int().min(1).default(2000),
   RATE_LIMIT_IP_WINDOW_SECONDS: z.coerce.number().int().min(1).max(86_400).default(300),
   /** Verified Whop deliveries per company per minute (unsigned ones never count). */
   RATE_LIMIT_COMPANY_WEBHOOKS_PER_MINUTE: z.coerce.number().int().min(1).default(6000),
@@ -107,12 +111,21 @@ const schema = z.object({
   RECONCILE_OVERLAP_MINUTES: z.coerce.number().min(0).max(24 * 60).default(30),
   /** How often a worker looks for due nudges. */
   NUDGE_INTERVAL_SECONDS: z.coerce.number().min(0.1).max(3600).default(5),
+  /** How long a worker's claim on a case lasts: a killed worker's cases wait at most this. Above every provider timeout. */
+  NUDGE_LEASE_SECONDS: z.coerce.number().int().min(2).max(3600).default(120),
   /** /api/health's disk check: unhealthy below this many MB free where the service writes (DATA_DIR, the temp folder). */
   HEALTH_DISK_MIN_FREE_MB: z.coerce.number().int().min(0).default(100),
   /** /api/health's external check: how often Whop's API and the SMTP server are probed in the background. */
   HEALTH_EXTERNAL_PROBE_SECONDS: z.coerce.number().int().min(5).max(3600).default(60),
   /** Datadog: read by the agent sidecar and dd-trace (the task definition preloads it when set); the service itself only keeps it out of logs. */
   DATADOG_API_KEY: optionalString,
+  /** AI-drafted copy (settings page): off without a key. Any OpenAI-compatible chat-completions endpoint. */
+  OPENROUTER_API_KEY: optionalString,
+  OPENROUTER_MODEL: z.preprocess(emptyToUndefined, z.string().min(1).max(200).default('openai/gpt-4o-mini')),
+  /** Base URL the client appends /chat/completions to. */
+  OPENROUTER_BASE_URL: z.preprocess(emptyToUndefined, z.url().default('https://openrouter.ai/api/v1')),
+  /** A draft request gives up after this long (the creator gets a clear message, nothing changes). */
+  OPENROUTER_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(120).default(20),
   APP_VERSION: z.string().min(1).default('0.1.0'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** web: HTTP only; worker: queue and sweeps only; all: both in one process (npm start). */

@@ -1,5 +1,6 @@
 import type { FactKind, MembershipFact, PaymentSignals } from './membership-fact.ts';
 import type { CaseStatus, DerivedCase, LifecyclePolicy, TransitionReason } from './recovery-case.ts';
+import { AUTHENTICATION_DECLINE } from './decline-variant.ts';
 import { riskLevelOf } from './risk-level.ts';
 
 const DAY_MS = 86_400_000;
@@ -24,9 +25,6 @@ const KIND_ORDER: Record<FactKind, number> = {
 export const FACT_KINDS = Object.keys(KIND_ORDER) as readonly FactKind[];
 
 const NO_SIGNALS: PaymentSignals = { declineCode: null, nextPaymentAttemptAt: null, cardExpMonth: null, cardExpYear: null, retryable: null, recoveryUrl: null };
-
-/** Decline codes that mean the bank wants the member to authenticate, not a new card. */
-const AUTHENTICATION_DECLINE = /^(three_d_secure|authentication_required)/;
 
 /** Facts in the order the fold reads them; exact duplicates (same kind, payment, time) dropped. */
 export function orderFacts(facts: readonly MembershipFact[]): MembershipFact[] {

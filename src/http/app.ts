@@ -25,6 +25,8 @@ import type { OutreachDeps } from '../services/send-nudge.ts';
 import type { HealthDeps } from '../services/check-health.ts';
 import { companyExists } from '../db/repositories/companies.repository.ts';
 import { webhookRoutes } from './routes/webhooks.ts';
+import { templateDraftRoutes } from './routes/template-drafts.ts';
+import type { ChatCompletionsClient } from '../integrations/ai/chat-completions-client.ts';
 
 export interface AppDeps {
   database: Database;
@@ -54,6 +56,8 @@ export interface AppDeps {
   rateLimits: RateLimitSettings;
   /** /api/health's disk and external checks (runtime.ts); without them health reports database, Redis and memory. */
   health?: Pick<HealthDeps, 'external' | 'disk'>;
+  /** AI-drafted copy (OPENROUTER_API_KEY); absent or null = the feature is off. */
+  ai?: ChatCompletionsClient | null;
 }
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
@@ -69,8 +73,19 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     // Unknown fields are rejected (400 naming them), never silently dropped.
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
   });
-  // Before any route: the per-ip limit attaches to each route as it is added.
-  const limits = await registerRateLimits(app, deps.rateLimits);
+  const auth = createAuth({
+    sessionSecret: deps.sessionSecret,
+    secureCookies: deps.secureCookies,
+    verifyCreatorToken: deps.verifyCreatorToken,
+    isCompanyAdmin: deps.isCompanyAdmin,
+    companyExists: (companyId) => companyExists(deps.database.db, companyId),
+  });
+  // Before any route: the per-client limit attaches to each route as it is added. Signed-in
+  // clients count per principal (creators behind Whop's proxy share its addresses), others per ip.
+  const limits = await registerRateLimits(app, deps.rateLimits, async (request) => {
+    const principal = await auth.principalOf(request);
+    return principal === null ? null : principal.kind === 'creator' ? `creator:${principal.userId}` : `operator:${principal.id}`;
+  });
   // Unknown paths count against the ip too (scanners), through the same limiter.
   registerErrorHandling(app, { notFoundPreHandler: app.rateLimit(), notFoundPage });
   await app.register(helmet, {
@@ -99,17 +114,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     health: { sql: database.sql, databaseKind: database.kind, cache, version: deps.version, now: () => clock.now(), ...deps.health },
   });
   await app.register(unsubscribeRoutes, { db: database.db, signingKey: deps.linkSigningKey });
-  const auth = createAuth({
-    sessionSecret: deps.sessionSecret,
-    secureCookies: deps.secureCookies,
-    verifyCreatorToken: deps.verifyCreatorToken,
-    isCompanyAdmin: deps.isCompanyAdmin,
-    companyExists: (companyId) => companyExists(database.db, companyId),
-  });
   await app.register(authRoutes, { db: database.db, clock, auth, audit, limits });
   await app.register(adminRoutes, { db: database.db, clock, auth });
   await app.register(reconciliationRoutes, { db: database.db, boss, clock, auth, audit, whopConfigured: deps.outreach.whop !== null });
   await app.register(companyRoutes, { db: database.db, auth, audit, outreach: deps.outreach, publicUrl: deps.publicUrl });
+  await app.register(templateDraftRoutes, { db: database.db, auth, audit, ai: deps.ai ?? null });
   await app.register(memberDataRoutes, { db: database.db, auth, clock });
   await app.register(dashboardPages);
   // Operators land on the admin overview (it asks them to sign in); creators arrive at /dashboard/biz_… from Whop.

@@ -13,6 +13,7 @@ export const ERROR_STATUS = {
   gone: 410,
   invalid_settings: 400,
   bad_gateway: 502,
+  gateway_timeout: 504,
   unsupported_media_type: 415,
   payload_too_large: 413,
   rate_limited: 429,

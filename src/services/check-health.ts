@@ -62,6 +62,28 @@ export async function checkHealth(deps: HealthDeps): Promise<HealthReport> {
   return { status: healthy ? 'healthy' : 'unhealthy', timestamp: deps.now().toISOString(), version: deps.version, checks };
 }
 
+export interface ReadinessReport {
+  status: 'ready' | 'not_ready';
+  timestamp: string;
+  /** What the service cannot do without; optional dependencies (Redis) are listed but never decide. */
+  checks: Record<string, HealthCheck & { required: boolean }>;
+}
+
+/**
+ * Readiness for the load balancer and ECS: whether this task can do its job. Required: what is
+ * this task's own (PostgreSQL reachable from it, its memory, its disk); replacing the task can
+ * help. Reported but never deciding: what every task shares (Redis, which is optional: cache and
+ * rate limits fall back to each process; Whop and SMTP): a 503 from all tasks at once would have
+ * the ALB take the whole fleet out of service. `/api/health` keeps the guide's semantics.
+ */
+export async function checkReadiness(deps: HealthDeps): Promise<ReadinessReport> {
+  const report = await checkHealth(deps);
+  const required = new Set(['database', 'memory', 'disk']);
+  const checks = Object.fromEntries(Object.entries(report.checks).map(([name, check]) => [name, { ...check, required: required.has(name) }]));
+  const ready = Object.values(checks).every((c) => c.healthy || !c.required);
+  return { status: ready ? 'ready' : 'not_ready', timestamp: report.timestamp, checks };
+}
+
 async function timed(run: () => Promise<string>, failure: string): Promise<HealthCheck> {
   const start = performance.now();
   try {

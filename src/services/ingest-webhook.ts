@@ -5,6 +5,7 @@ import { isHandledEventType, isLegacyV5, normalizeLegacyV5 } from '../integratio
 import { timeQuery, type Metrics } from '../observability/metrics.ts';
 import { enqueueInTransaction, QUEUES } from '../worker/queue.ts';
 import type { Clock } from './clock.ts';
+import { idProblem } from '../domain/storable-text.ts';
 
 export interface IngestInput {
   webhookId: string;
@@ -16,7 +17,7 @@ export interface IngestInput {
 export type IngestResult =
   | { ok: true; outcome: 'accepted' | 'ignored'; eventId: number; type: string }
   | { ok: true; outcome: 'duplicate'; type: string }
-  | { ok: false; reason: 'missing_type' | 'missing_id'; message: string };
+  | { ok: false; reason: 'missing_type' | 'missing_id' | 'unstorable'; message: string };
 
 export interface IngestDeps {
   db: AppDb;
@@ -68,15 +69,27 @@ export function createWebhookIntake(deps: IngestDeps, options: { maxInFlight?: n
           (stored) => {
             for (const p of batch) p.resolve(resultFor(p.event, stored));
           },
-          (error: unknown) => {
-            // Nothing of the batch committed: every caller answers 503 and Whop retries.
-            for (const p of batch) p.reject(error);
+          async (error: unknown) => {
+            // Nothing of the batch committed. An outage fails them all (503, Whop retries); a row
+            // PostgreSQL refused fails only itself: the others are stored one by one.
+            if (!isDataError(error)) for (const p of batch) p.reject(error);
+            else if (batch.length === 1) batch[0]!.resolve({ ok: false, reason: 'unstorable', message: 'the event holds a value that cannot be stored' });
+            else for (const p of batch) await storeAlone(p);
           },
         )
         .finally(() => {
           inFlight -= 1;
           schedulePump();
         });
+    }
+  }
+
+  async function storeAlone(p: Pending): Promise<void> {
+    try {
+      p.resolve(resultFor(p.event, await storeBatch(deps, [p.event])));
+    } catch (error) {
+      if (isDataError(error)) p.resolve({ ok: false, reason: 'unstorable', message: 'the event holds a value that cannot be stored' });
+      else p.reject(error);
     }
   }
 
@@ -121,7 +134,16 @@ function resultFor(event: NewWebhookEvent, stored: Map<string, number>): IngestR
   return { ok: true, outcome: event.status === 'pending' ? 'accepted' : 'ignored', eventId: id, type: event.type };
 }
 
-type Envelope = { ok: true; type: string; companyId: string | null } | { ok: false; reason: 'missing_type' | 'missing_id'; message: string };
+type Envelope = { ok: true; type: string; companyId: string | null } | { ok: false; reason: 'missing_type' | 'missing_id' | 'unstorable'; message: string };
+
+/**
+ * SQLSTATE classes of a value the database refuses (22 data exception: NUL, bad dates; 23
+ * integrity; 54 program limit: an index row too large): that row's fault, not an outage.
+ */
+function isDataError(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code ?? (error as { cause?: { code?: unknown } } | null)?.cause?.code;
+  return typeof code === 'string' && /^(22|23|54)/.test(code);
+}
 
 function readEnvelope(input: IngestInput): Envelope {
   const body = (isLegacyV5(input.body) ? normalizeLegacyV5(input.body) : input.body) as Record<string, unknown> | null;
@@ -131,7 +153,13 @@ function readEnvelope(input: IngestInput): Envelope {
     return { ok: false, reason: 'missing_type', message: input.apiVersion === 'v5' ? 'body.action is required' : 'body.type is required' };
   if (input.apiVersion === 'v1' && (typeof body.id !== 'string' || body.id.length === 0))
     return { ok: false, reason: 'missing_id', message: 'body.id is required' };
-  return { ok: true, type: body.type, companyId: companyIdOfBody(body) };
+  // What we index must be storable: checked here so one bad delivery never fails its batch.
+  const companyId = companyIdOfBody(body);
+  for (const [name, value] of [['webhook id', input.webhookId], ['type', body.type], ['company id', companyId]] as const) {
+    const problem = value === null ? null : idProblem(value);
+    if (problem) return { ok: false, reason: 'unstorable', message: `${name} ${problem}` };
+  }
+  return { ok: true, type: body.type, companyId };
 }
 
 /**

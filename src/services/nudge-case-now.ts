@@ -25,7 +25,7 @@ export async function nudgeCaseNow(deps: OutreachDeps, input: { companyId: strin
       return { ok: false, reason: 'too_soon', message: `the last nudge went out less than ${outreach.min_gap_hours} h ago`, allowedAt };
   }
   // The same lease the sweeps take: a worker sending this case right now is never doubled.
-  if (!(await claimCase(deps.db, c.id, now))) return { ok: false, reason: 'in_progress', message: 'a nudge for this case is being sent right now; try again in a minute' };
+  if (!(await claimCase(deps.db, c.id, now, deps.leaseMs))) return { ok: false, reason: 'in_progress', message: 'a nudge for this case is being sent right now; try again in a minute' };
   await appendCaseEvent(deps.db, { companyId: c.companyId, caseId: c.id, status: 'open', reason: 'nudge_requested', actor: input.actor, source: 'action', detail: { force: input.force === true }, at: now });
   return { ok: true, result: await sendNudge(deps, c.id, { force: true, actor: input.actor }) };
 }

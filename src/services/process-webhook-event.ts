@@ -2,6 +2,8 @@ import type { AppDb } from '../db/client.ts';
 import { ensureCompany } from '../db/repositories/companies.repository.ts';
 import { findWebhookEventBody, lockWebhookEvent, markWebhookEvent } from '../db/repositories/webhook-events.repository.ts';
 import type { RiskLevel } from '../domain/recovery-case.ts';
+import { hasNul, MAX_ID_LENGTH } from '../domain/storable-text.ts';
+import { validateFact } from '../domain/validate-fact.ts';
 import { isLegacyV5, mapWebhookToFact, NO_REFERENCES, type ResolvedReferences } from '../integrations/whop/events/index.ts';
 import { timeQuery, type Metrics } from '../observability/metrics.ts';
 import type { Clock } from './clock.ts';
@@ -60,6 +62,13 @@ export async function processWebhookEvent(
       return { ok: false, reason: 'invalid_payload', type: event.type, message } as const;
     }
     const { fact } = mapped;
+    // Every mapper's output passes the one domain check (storable, and something Whop can send).
+    const verdict = validateFact(fact, now);
+    if (!verdict.ok) {
+      const message = `invalid_fact: ${verdict.problem}`;
+      await markWebhookEvent(tx, eventId, { status: 'failed', error: message, at: now });
+      return { ok: false, reason: 'invalid_payload', type: event.type, message } as const;
+    }
     await ensureCompany(tx, fact.companyId, companyTitleOf(body));
     await storeMembershipFact(tx, fact, { synthesized: isSynthesizedWebhookId(event.webhookId) });
     const reconciled = await timeQuery(deps.metrics, 'reconcile', 'recovery_cases', () =>
@@ -87,5 +96,6 @@ async function referencesFor(deps: { db: AppDb; resolveReferences?: ResolveWebho
 
 function companyTitleOf(body: unknown): string | null {
   const title = (body as { data?: { company?: { title?: unknown } } })?.data?.company?.title;
-  return typeof title === 'string' ? title : null;
+  // A title we cannot store is one we do without (the dashboard shows the id).
+  return typeof title === 'string' && !hasNul(title) && title.length <= MAX_ID_LENGTH ? title : null;
 }

@@ -4,8 +4,13 @@ import { listStalePendingEventIds } from '../db/repositories/webhook-events.repo
 import { QUEUES } from '../worker/queue.ts';
 import type { Clock } from './clock.ts';
 
-/** How long a row may stay pending before the sweep assumes its job was lost. */
-export const STALE_PENDING_MS = 2 * 60_000;
+/**
+ * How long a row may stay pending before the sweep assumes its job was lost. Every row is stored
+ * with its job, and a killed worker's jobs come back through pg-boss' heartbeat (queue.ts), so this
+ * is only the net for a lost job. Safe at a minute: re-enqueueing a row whose job is merely queued
+ * behind a backlog costs one skipped lookup (processing locks the row and skips processed ones).
+ */
+export const STALE_PENDING_MS = 60_000;
 const JOB_SIZE = 100;
 
 /**

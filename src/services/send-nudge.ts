@@ -7,6 +7,8 @@ import {
   findOrCreateStepDeliveries,
   findOrCreateIncentive,
   hasCaseEvent,
+  markDeliveriesSending,
+  NUDGE_LEASE_MS,
   optedOutChannels,
   transitionIncentive,
   updateCaseOutreach,
@@ -21,6 +23,7 @@ import { placeholderValuesOf } from '../domain/message-template.ts';
 import { formatMinorUnits, toMinorUnits } from '../domain/money.ts';
 import { nextNudgeAt, stepIndexFor } from '../domain/nudge-schedule.ts';
 import type { OutreachSettings } from '../domain/outreach-settings.ts';
+import { retryPaymentDecision, retrySignalsOfCase } from '../domain/playbook.ts';
 import { MAX_DELIVERY_ATTEMPTS, retryDelayMs } from '../domain/retry-backoff.ts';
 import type { EmailSender } from '../integrations/email/email-sender.ts';
 import type { MemberMembership, WhopGateway } from '../integrations/whop/whop-gateway.ts';
@@ -40,6 +43,8 @@ export interface OutreachDeps {
   /** [0, 1); tests inject a fixed value for exact backoff times. */
   random?: () => number;
   metrics?: Metrics;
+  /** How long a claim on a case lasts (NUDGE_LEASE_SECONDS); default NUDGE_LEASE_MS. */
+  leaseMs?: number;
 }
 
 export type SendNudgeResult =
@@ -48,10 +53,18 @@ export type SendNudgeResult =
   | { ok: true; outcome: 'recovered_by_retry'; step: number }
   | { ok: false; reason: 'not_found' | 'case_closed' | 'no_steps_left' | 'not_due' };
 
-/** Link retries when the manage URL cannot be had (nothing is sent or counted meanwhile). */
-const LINK_RETRY_MS = 10 * 60_000;
-/** A free-days grant left in `granting` this long was interrupted mid-call: never retried blindly. */
-const STALE_GRANT_MS = 10 * 60_000;
+/** A membership Whop says is not there (a 4xx) is looked up again this much later. */
+const LOOKUP_GONE_RETRY_MS = 10 * 60_000;
+const DAY_MS = 86_400_000;
+/**
+ * A `sending` delivery or a `granting` incentive older than the case lease was left by a worker
+ * that died during the provider call: the lease is what keeps a live worker's call from being
+ * taken for a dead one's (every provider call times out well within it).
+ */
+const interruptedAfterMs = (deps: OutreachDeps) => deps.leaseMs ?? NUDGE_LEASE_MS;
+/** A grant call that timed out is settled by reading Whop this much later. */
+const GRANT_TIMEOUT_SETTLE_MS = 10_000;
+const GRANT_TIMED_OUT = 'the Whop call timed out or the connection dropped: settled by reading the membership';
 
 /**
  * Sends the current step of one case on every enabled channel, once. The caller holds the case's
@@ -86,17 +99,20 @@ export async function sendNudge(deps: OutreachDeps, caseOrId: string | StoredCas
     return { ok: true, outcome: 'waiting', step, retryAt, why };
   };
 
-  if (settings.retry_payment_first && deps.whop && c.whopPaymentId && !(await hasCaseEvent(deps.db, caseId, `payment_retried_step_${step}`))) {
+  // #15: never while Whop has its own attempt scheduled, for a non-retryable payment or an unusable card.
+  if (settings.retry_payment_first && retryPaymentDecision(true, retrySignalsOfCase(c), now).retry && deps.whop && c.whopPaymentId && !(await hasCaseEvent(deps.db, caseId, `payment_retried_step_${step}`))) {
     const recovered = await retryPaymentFirst(deps, c, step, now);
     if (recovered) return { ok: true, outcome: 'recovered_by_retry', step };
   }
 
   const member = await lookUpMember(deps, c);
-  if (!member.ok) return waitUntil(new Date(now.getTime() + LINK_RETRY_MS), member.why);
-  // What Whop told us about the member is kept with the case's next write (one statement).
+  if (!member.ok) return waitUntil(new Date(now.getTime() + member.retryInMs), member.why);
+  // What Whop told us about the member is kept with the case's next write (one statement); the
+  // manage URL too, so later steps need no lookup (it is stable per membership).
   Object.assign(contactUpdate, { memberName: member.name, memberEmail: member.email, whopUserId: member.userId, whopProductId: member.productId });
+  if (member.fromWhop) Object.assign(contactUpdate, { manageUrl: member.manageUrl, whopProductTitle: member.productTitle });
 
-  const incentive = step === 0 ? await grantIncentiveOnce(deps, c, settings, now) : { days: 0 };
+  const incentive = step === 0 ? await grantIncentiveOnce(deps, c, settings, now, member) : { days: 0 };
   if ('retryAt' in incentive) return waitUntil(incentive.retryAt, incentive.why);
 
   const currency = c.currency ?? 'usd';
@@ -119,17 +135,21 @@ export async function sendNudge(deps: OutreachDeps, caseOrId: string | StoredCas
   // One look at the opt-outs for every channel of this step.
   const optedOut = await optedOutChannels(deps.db, c.companyId, { email: member.email, whopUserId: member.userId });
   const to = { companyId: c.companyId, userId: member.userId, email: member.email, productId: member.productId, optedOut };
+  await settleInterruptedDeliveries(deps, rows, now);
+  // Marked `sending` in one statement before any provider call: a kill between the call and its
+  // record leaves `sending`, never a `pending` row another sweep would send again (at most once).
+  const due = rows.filter((d) => d.status === 'pending' && !(d.nextAttemptAt && d.nextAttemptAt.getTime() > now.getTime()));
+  const mine = await markDeliveriesSending(deps.db, due.map((d) => d.id), now);
   // Channels go out side by side: they are independent, and each has its own row.
   await Promise.all(
     rows.map(async (delivery, i) => {
-      if (delivery.status !== 'pending') return;
-      if (delivery.nextAttemptAt && delivery.nextAttemptAt.getTime() > now.getTime()) return;
+      if (!mine.has(delivery.id)) return;
       rows[i] = await attemptDelivery(deps, delivery, delivery.channel, composed, to, now);
     }),
   );
-  const pending = rows.filter((d) => d.status === 'pending');
+  const pending = rows.filter((d) => d.status === 'pending' || d.status === 'sending');
   if (pending.length > 0) {
-    const retryAt = new Date(Math.min(...pending.map((d) => d.nextAttemptAt?.getTime() ?? now.getTime())));
+    const retryAt = new Date(Math.min(...pending.map((d) => (d.status === 'sending' ? d.updatedAt.getTime() + interruptedAfterMs(deps) : (d.nextAttemptAt?.getTime() ?? now.getTime())))));
     return waitUntil(retryAt, `retrying ${pending.map((d) => d.channel).join(', ')}`);
   }
   const channels = Object.fromEntries(rows.map((d) => [d.channel, d.status])) as Partial<Record<DeliveryChannel, string>>;
@@ -180,6 +200,10 @@ async function settingsOf(deps: OutreachDeps, companyId: string, version: number
 
 interface MemberContact {
   ok: true;
+  /** Read from Whop at this nudge (so worth caching on the case), not from the case or outbox defaults. */
+  fromWhop: boolean;
+  /** The membership's period end as Whop gave it now; undefined when not looked up at this nudge. */
+  renewalPeriodEnd?: string | null;
   manageUrl: string;
   name: string | null;
   email: string | null;
@@ -190,13 +214,18 @@ interface MemberContact {
 
 /**
  * The member's manage URL and contact details. Without a Whop API key (outbox mode) the URL is
- * Whop's standard form, since nothing leaves the building anyway; with one, Whop must answer,
- * otherwise nothing is sent now.
+ * Whop's standard form, since nothing leaves the building anyway. With one, the URL cached on the
+ * case (from an earlier lookup) serves without a call; else Whop must answer, and a transient
+ * failure waits what Whop asked (Retry-After) or a short backoff.
  */
-async function lookUpMember(deps: OutreachDeps, c: StoredCase): Promise<MemberContact | { ok: false; why: string }> {
+async function lookUpMember(deps: OutreachDeps, c: StoredCase): Promise<MemberContact | { ok: false; why: string; retryInMs: number }> {
+  if (deps.whop && c.manageUrl) {
+    return { ok: true, fromWhop: false, manageUrl: c.manageUrl, name: c.memberName, email: c.memberEmail, userId: c.whopUserId, productId: c.whopProductId, productTitle: c.whopProductTitle };
+  }
   if (!deps.whop) {
     return {
       ok: true,
+      fromWhop: false,
       manageUrl: `https://whop.com/billing/manage/${c.whopMembershipId}`,
       name: c.memberName,
       email: c.memberEmail,
@@ -206,11 +235,13 @@ async function lookUpMember(deps: OutreachDeps, c: StoredCase): Promise<MemberCo
     };
   }
   const found = await deps.whop.getMembership(c.whopMembershipId);
-  if (!found.ok) return { ok: false, why: `membership lookup failed: ${found.message}` };
+  if (!found.ok) return { ok: false, why: `membership lookup failed: ${found.message}`, retryInMs: found.retryable ? retryDelayMs(1, found.retryAfterMs, deps.random?.() ?? Math.random()) : LOOKUP_GONE_RETRY_MS };
   const m: MemberMembership = found.value;
-  if (!m.manageUrl) return { ok: false, why: 'Whop returned no manage_url' };
+  if (!m.manageUrl) return { ok: false, why: 'Whop returned no manage_url', retryInMs: LOOKUP_GONE_RETRY_MS };
   const contact: MemberContact = {
     ok: true,
+    fromWhop: true,
+    renewalPeriodEnd: m.renewalPeriodEnd ?? null,
     manageUrl: m.manageUrl,
     name: m.userName ?? c.memberName,
     email: c.memberEmail ?? m.email,
@@ -223,11 +254,13 @@ async function lookUpMember(deps: OutreachDeps, c: StoredCase): Promise<MemberCo
 
 /**
  * Grants the first-nudge free days once per case. The incentive row moves pending → granting in a
- * conditional update before Whop is called, so concurrent workers and retries call at most once;
- * a grant interrupted mid-call (stale `granting`) becomes `unknown` for an operator, never a
+ * conditional update before Whop is called (with the membership's period end as it was), so
+ * concurrent workers and retries call at most once. A grant interrupted mid-call (`granting` past
+ * the lease) is settled by reading Whop: the period end moved by the days → granted (and said so
+ * in the message); unchanged → granted now; anything else → `unknown` for an operator, never a
  * second grant. Returns the days to mention, or when to try again.
  */
-async function grantIncentiveOnce(deps: OutreachDeps, c: StoredCase, settings: OutreachSettings, now: Date): Promise<{ days: number } | { retryAt: Date; why: string }> {
+async function grantIncentiveOnce(deps: OutreachDeps, c: StoredCase, settings: OutreachSettings, now: Date, member: MemberContact): Promise<{ days: number } | { retryAt: Date; why: string }> {
   const days = settings.incentive_days;
   if (days === 0 || settings.incentive_type !== 'free_days') return { days: 0 };
   // Estimated cost: the days' share of a 30-day period at the amount at risk.
@@ -236,22 +269,69 @@ async function grantIncentiveOnce(deps: OutreachDeps, c: StoredCase, settings: O
   if (incentive.status === 'granted') return { days };
   if (incentive.status === 'failed' || incentive.status === 'unknown') return { days: 0 };
   if (incentive.status === 'granting') {
-    if (now.getTime() - incentive.updatedAt.getTime() < STALE_GRANT_MS) return { retryAt: new Date(now.getTime() + 60_000), why: 'incentive grant in progress elsewhere' };
-    await transitionIncentive(deps.db, incentive.id, 'granting', 'unknown', { error: 'interrupted during the Whop call; check the membership before granting by hand', now });
-    return { days: 0 };
+    // Our own call timed out: no worker is in it any more, only Whop may still be applying it.
+    const settleAfter = incentive.error === GRANT_TIMED_OUT ? GRANT_TIMEOUT_SETTLE_MS : interruptedAfterMs(deps);
+    if (now.getTime() - incentive.updatedAt.getTime() < settleAfter) return { retryAt: new Date(incentive.updatedAt.getTime() + settleAfter), why: 'incentive grant in progress; settled by reading Whop shortly' };
+    const settled = await settleInterruptedGrant(deps, c, incentive, days, now);
+    if (settled !== 'not_granted') return settled;
   }
   if (!deps.whop) return { days: 0 };
-  if (!(await transitionIncentive(deps.db, incentive.id, 'pending', 'granting', { now }))) return { retryAt: new Date(now.getTime() + 60_000), why: 'incentive claimed by another worker' };
+  // The evidence an interrupted grant is settled by: the period end just before the call.
+  let periodEnd = member.renewalPeriodEnd;
+  if (periodEnd === undefined) {
+    const fresh = await deps.whop.getMembership(c.whopMembershipId);
+    if (!fresh.ok) return { retryAt: new Date(now.getTime() + retryDelayMs(1, fresh.retryAfterMs, deps.random?.() ?? Math.random())), why: `membership lookup before the grant failed: ${fresh.message}` };
+    periodEnd = fresh.value.renewalPeriodEnd ?? null;
+  }
+  const periodEndBefore = periodEnd ? new Date(periodEnd) : null;
+  if (!(await transitionIncentive(deps.db, incentive.id, 'pending', 'granting', { periodEndBefore, now }))) return { retryAt: new Date(now.getTime() + 60_000), why: 'incentive claimed by another worker' };
   const granted = await deps.whop.addFreeDays(c.whopMembershipId, days);
   if (granted.ok) {
     await transitionIncentive(deps.db, incentive.id, 'granting', 'granted', { grantedAt: now, error: null, now });
     return { days };
+  }
+  if (granted.maybeApplied) {
+    // A timeout or a dropped connection: Whop may have applied it. Never call again blindly;
+    // settle by reading the membership once Whop has had time to finish.
+    await transitionIncentive(deps.db, incentive.id, 'granting', 'granting', { error: GRANT_TIMED_OUT, now });
+    return { retryAt: new Date(now.getTime() + GRANT_TIMEOUT_SETTLE_MS), why: `free days call ${granted.message}; checking Whop before anything else` };
   }
   if (granted.retryable) {
     await transitionIncentive(deps.db, incentive.id, 'granting', 'pending', { error: granted.message, now });
     return { retryAt: new Date(now.getTime() + retryDelayMs(1, granted.retryAfterMs, deps.random?.() ?? Math.random())), why: `free days not granted yet: ${granted.message}` };
   }
   await transitionIncentive(deps.db, incentive.id, 'granting', 'failed', { error: granted.message, now });
+  return { days: 0 };
+}
+
+/**
+ * A grant whose worker died during the Whop call: did the membership get the days? Read Whop's
+ * period end and compare it with the one recorded before the call.
+ */
+async function settleInterruptedGrant(
+  deps: OutreachDeps,
+  c: StoredCase,
+  incentive: { id: string; periodEndBefore: Date | null },
+  days: number,
+  now: Date,
+): Promise<{ days: number } | { retryAt: Date; why: string } | 'not_granted'> {
+  const current = deps.whop && incentive.periodEndBefore ? await deps.whop.getMembership(c.whopMembershipId) : null;
+  if (current && !current.ok && current.retryable)
+    return { retryAt: new Date(now.getTime() + retryDelayMs(1, current.retryAfterMs, deps.random?.() ?? Math.random())), why: `checking an interrupted grant: ${current.message}` };
+  const after = current?.ok && current.value.renewalPeriodEnd ? Date.parse(current.value.renewalPeriodEnd) : NaN;
+  const moved = after - (incentive.periodEndBefore?.getTime() ?? NaN);
+  // A minute of slack either way: Whop's timestamps are its own.
+  if (moved >= days * DAY_MS - 60_000 && moved <= days * DAY_MS + 60_000) {
+    await transitionIncentive(deps.db, incentive.id, 'granting', 'granted', { grantedAt: now, error: 'interrupted during the Whop call; Whop shows the days granted', now });
+    return { days };
+  }
+  if (Math.abs(moved) <= 60_000) {
+    // Whop never applied it: grant it now, as if the call had never been made.
+    return (await transitionIncentive(deps.db, incentive.id, 'granting', 'pending', { error: 'interrupted before Whop applied it; granting again', now }))
+      ? 'not_granted'
+      : { retryAt: new Date(now.getTime() + 60_000), why: 'incentive settled by another worker' };
+  }
+  await transitionIncentive(deps.db, incentive.id, 'granting', 'unknown', { error: 'interrupted during the Whop call and Whop does not show it clearly; check the membership before granting by hand', now });
   return { days: 0 };
 }
 
@@ -294,7 +374,8 @@ async function retryPaymentFirst(deps: OutreachDeps, c: StoredCase, step: number
   return true;
 }
 
-type ChannelOutcome = { ok: true; providerMessageId: string | null } | { ok: false; retryable: boolean; retryAfterMs: number | null; message: string };
+/** `maybeDelivered`: the sending call timed out, so the provider may have delivered it. */
+type ChannelOutcome = { ok: true; providerMessageId: string | null } | { ok: false; retryable: boolean; retryAfterMs: number | null; message: string; maybeDelivered?: boolean };
 
 /** Sends one channel's message; the providers' results mapped to one shape. */
 async function sendOnChannel(deps: OutreachDeps, channel: DeliveryChannel, composed: ComposedNudge, to: Recipient): Promise<ChannelOutcome> {
@@ -306,14 +387,14 @@ async function sendOnChannel(deps: OutreachDeps, channel: DeliveryChannel, compo
       html: composed.email.html,
       headers: { 'List-Unsubscribe': `<${unsubscribeUrl(deps.links.publicUrl, deps.links.signingKey, { companyId: to.companyId, email: to.email!, whopUserId: to.userId })}>`, 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' },
     });
-    return sent.ok ? { ok: true, providerMessageId: sent.messageId } : { ok: false, retryable: sent.retryable, retryAfterMs: null, message: sent.message };
+    return sent.ok ? { ok: true, providerMessageId: sent.messageId } : { ok: false, retryable: sent.retryable, retryAfterMs: null, message: sent.message, maybeDelivered: sent.responseCode === null && /ETIMEDOUT|ESOCKET/.test(sent.message) };
   }
   if (channel === 'push') {
     const pushed = await deps.whop!.sendPush({ companyId: to.companyId, productId: to.productId, userId: to.userId!, title: composed.push.title, content: composed.push.body });
-    return pushed.ok ? { ok: true, providerMessageId: null } : pushed;
+    return pushed.ok ? { ok: true, providerMessageId: null } : { ...pushed, maybeDelivered: pushed.maybeApplied === true };
   }
   const dm = await deps.whop!.sendDirectMessage({ companyId: to.companyId, userId: to.userId!, content: composed.dm.body });
-  return dm.ok ? { ok: true, providerMessageId: dm.value.messageId } : dm;
+  return dm.ok ? { ok: true, providerMessageId: dm.value.messageId } : { ...dm, maybeDelivered: dm.maybeApplied === true };
 }
 
 interface Recipient {
@@ -349,10 +430,25 @@ async function attemptDelivery(deps: OutreachDeps, delivery: Delivery, channel: 
   const result = await sendOnChannel(deps, channel, composed, to);
   const attempts = delivery.attempts + 1;
   if (result.ok) return store({ status: 'sent', attempts, error: null, providerMessageId: result.providerMessageId });
+  // A call that timed out may have been delivered, and no provider here can be asked: at most once.
+  if (result.maybeDelivered) return store({ status: 'unknown', attempts, error: `${result.message} (may have been delivered; not sent again)` });
   if (!result.retryable) return store({ status: 'failed', attempts, error: result.message });
   if (attempts >= MAX_DELIVERY_ATTEMPTS) return store({ status: 'dead', attempts, error: `gave up after ${attempts} attempts: ${result.message}` });
   const delay = retryDelayMs(attempts, result.retryAfterMs, deps.random?.() ?? Math.random());
   return store({ status: 'pending', attempts, error: result.message, nextAttemptAt: new Date(now.getTime() + delay) });
+}
+
+/**
+ * Deliveries a dead worker left `sending` (past the lease): the provider may have delivered them,
+ * and none of push, DM or email can be asked, so they become `unknown` and are never sent again.
+ */
+async function settleInterruptedDeliveries(deps: OutreachDeps, rows: Delivery[], now: Date): Promise<void> {
+  for (const [i, d] of rows.entries()) {
+    if (d.status !== 'sending' || now.getTime() - d.updatedAt.getTime() < interruptedAfterMs(deps)) continue;
+    const error = 'interrupted during the provider call: it may have been delivered, so it is not sent again';
+    await updateDelivery(deps.db, d.id, { status: 'unknown', error, now });
+    rows[i] = { ...d, status: 'unknown', error, updatedAt: now };
+  }
 }
 
 function whyUnreachable(channel: DeliveryChannel, to: Recipient): string | null {

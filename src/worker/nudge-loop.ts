@@ -19,7 +19,8 @@ export function startNudgeLoop(deps: OutreachDeps, options: { intervalMs: number
     while (full && !stopped) {
       const result = await sendDueNudges(deps, {
         limit: batchSize,
-        concurrency: options.concurrency ?? 16,
+        // Also the most cases a killed worker holds back (each for at most the lease).
+        concurrency: options.concurrency ?? 8,
         onError: (caseId, error) => {
           options.logger.error({ err: error, caseId }, 'nudge failed; the claim lapses and a later sweep retries');
           reportError(error, { source: 'nudges', extra: { caseId } });

@@ -13,6 +13,16 @@ export const QUEUES = {
   reconcileWithWhop: 'whop-reconcile',
 } as const;
 
+/**
+ * A worker killed mid-batch stops its heartbeat: after HEARTBEAT_SECONDS without one, the next
+ * supervise pass (every SUPERVISE_SECONDS, on any live worker) retries the job after its first
+ * retry delay (1 s). Acked events of a killed process thus become cases ~10–20 s after a worker is
+ * back, not after the 2-minute expiry (which stays, as the bound for a live but hung handler).
+ */
+const HEARTBEAT_SECONDS = 10;
+const SUPERVISE_SECONDS = 5;
+const WEBHOOK_QUEUE_OPTIONS = { retryLimit: 5, retryDelay: 1, retryBackoff: true, retryDelayMax: 60, expireInSeconds: 120, heartbeatSeconds: HEARTBEAT_SECONDS };
+
 /** One job per intake transaction: the events it stored, processed one by one. */
 export interface WebhookEventJob {
   eventIds: number[];
@@ -33,10 +43,12 @@ export async function startQueue(database: Database, options: QueueOptions): Pro
   const isWorker = options.role === 'worker';
   const boss =
     database.kind === 'pglite'
-      ? new PgBoss({ db: fromPglite(database.pglite!), backend: 'pglite', supervise: isWorker, schedule: isWorker })
-      : new PgBoss({ connectionString: database.sessionConnectionString ?? database.connectionString!, max: 4, supervise: isWorker, schedule: isWorker, application_name: 'churn-saver-queue' });
+      ? new PgBoss({ db: fromPglite(database.pglite!), backend: 'pglite', supervise: isWorker, schedule: isWorker, superviseIntervalSeconds: SUPERVISE_SECONDS })
+      : new PgBoss({ connectionString: database.sessionConnectionString ?? database.connectionString!, max: 4, supervise: isWorker, schedule: isWorker, superviseIntervalSeconds: SUPERVISE_SECONDS, application_name: 'churn-saver-queue' });
   await boss.start();
-  await boss.createQueue(QUEUES.processWebhookEvent, { retryLimit: 5, retryDelay: 5, retryBackoff: true, expireInSeconds: 120 });
+  await boss.createQueue(QUEUES.processWebhookEvent, WEBHOOK_QUEUE_OPTIONS);
+  // createQueue leaves an existing queue's policy as it was: deployments from before get this one too.
+  await boss.updateQueue(QUEUES.processWebhookEvent, WEBHOOK_QUEUE_OPTIONS);
   await boss.createQueue(QUEUES.requeuePendingWebhooks, { retryLimit: 0 });
   await boss.createQueue(QUEUES.closeExpiredCases, { retryLimit: 0 });
   await boss.createQueue(QUEUES.purgeExpiredPersonalData, { retryLimit: 0 });

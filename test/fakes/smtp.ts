@@ -62,6 +62,8 @@ export interface SmtpFake {
   failNextWith(code: number, message: string): void;
   /** While set, every message is rejected with this reply (after any queued `failNextWith`). */
   failWith: SmtpFailure | null;
+  /** While set, each message is rejected with `failure` when `random()` < `rate` (a flaky peer). */
+  failRandomly: { rate: number; failure: SmtpFailure; random: () => number } | null;
   /** Forgets messages, rejections, logins and queued failures. */
   reset(): void;
   close(): Promise<void>;
@@ -82,6 +84,7 @@ export async function startSmtpFake(options: SmtpFakeOptions = {}): Promise<Smtp
     logins,
     connections: 0,
     failWith: options.failWith ?? null,
+    failRandomly: null,
     inbox: (address) => messages.filter((m) => m.to.some((to) => to.toLowerCase() === address.toLowerCase())),
     failNextWith(code, message) {
       queuedFailures.push({ code, message });
@@ -119,7 +122,8 @@ export async function startSmtpFake(options: SmtpFakeOptions = {}): Promise<Smtp
       stream.on('end', () => {
         const from = session.envelope.mailFrom ? session.envelope.mailFrom.address : '';
         const to = session.envelope.rcptTo.map((r) => r.address);
-        const failure = queuedFailures.shift() ?? fake.failWith;
+        const flaky = fake.failRandomly && fake.failRandomly.random() < fake.failRandomly.rate ? fake.failRandomly.failure : null;
+        const failure = queuedFailures.shift() ?? fake.failWith ?? flaky;
         if (failure) {
           rejected.push({ from, to, code: failure.code, message: failure.message, at: new Date() });
           const error: SMTPServerError = Object.assign(new Error(failure.message), { responseCode: failure.code });

@@ -12,7 +12,7 @@ import { readResponse } from '../support/read-response.ts';
 
 const OPERATOR = { email: 'ops@edges.test', password: 'edges operator passphrase 1' };
 /** Tight limits so a test can reach them; the defaults are 2000 per 5 min, 6000 per minute and 10 per 15 min. */
-const LIMITS = { RATE_LIMIT_IP_MAX: '5', RATE_LIMIT_COMPANY_WEBHOOKS_PER_MINUTE: '3', RATE_LIMIT_LOGIN_MAX: '3' };
+const LIMITS = { RATE_LIMIT_IP_MAX: '5', RATE_LIMIT_PRINCIPAL_MAX: '60', RATE_LIMIT_COMPANY_WEBHOOKS_PER_MINUTE: '3', RATE_LIMIT_LOGIN_MAX: '3' };
 const SQL_PAYLOADS = ["' OR 1=1 --", '"; DROP TABLE recovery_cases; --'];
 const NAME_PAYLOAD = "Robert'); DROP TABLE recovery_cases; --";
 
@@ -108,6 +108,31 @@ describe('edges: rate limits, security headers, content types, audit log, inject
       // A forged leftmost X-Forwarded-For entry does not make a new client.
       expect((await api('/api/auth/me', { headers: { 'x-forwarded-for': `198.18.0.${Math.floor(Math.random() * 250)}, ${ip}` } })).status).toBe(429);
     });
+
+    it("behind one proxy address (Whop's iframe proxy) 3 creators and an operator are each counted on their own; anonymous traffic from it stays limited per ip", async () => {
+      const proxyIp = '203.0.113.30';
+      const creators = ['user_edge_proxy_a', 'user_edge_proxy_b', 'user_edge_proxy_c'];
+      const tokens = await Promise.all(creators.map((id) => issuer.token(id)));
+      const proxyOperator = { email: 'proxy@edges.test', password: 'the-right-password-for-proxy' };
+      await createOperator({ db: database.db }, { ...proxyOperator, updateExisting: false });
+      const login = await api('/api/auth/login', { method: 'POST', body: proxyOperator, ip: '203.0.113.31' });
+      const cookie = login.headers.get('set-cookie')!.split(';')[0]!;
+      // Interleaved, as a busy proxy forwards them: 3 creators + 1 operator x 5 requests = 20 from one address, 4x the limit.
+      const statuses: number[] = [];
+      for (let round = 0; round < 5; round++) {
+        for (const token of tokens) statuses.push((await api('/api/auth/me', { ip: proxyIp, headers: as(token) })).status);
+        statuses.push((await api('/api/auth/me', { ip: proxyIp, headers: { cookie } })).status);
+      }
+      expect(statuses).toEqual(Array(20).fill(200));
+      // Each principal still has its limit (RATE_LIMIT_PRINCIPAL_MAX here 60): the first creator reaches it, the others are untouched.
+      let served = 5;
+      while ((await api('/api/auth/me', { ip: proxyIp, headers: as(tokens[0]!) })).status === 200) served++;
+      expect(served).toBe(60);
+      expect((await api('/api/auth/me', { ip: proxyIp, headers: as(tokens[1]!) })).status).toBe(200);
+      // A forged or expired token is anonymous: counted on the address.
+      for (let i = 0; i < 5; i++) expect((await api('/api/auth/me', { ip: proxyIp, headers: as('not-a-token') })).status).toBe(401);
+      expect((await api('/api/auth/me', { ip: proxyIp, headers: as('not-a-token') })).status).toBe(429);
+    });
   });
 
   describe('per-company webhook limit', () => {
@@ -139,6 +164,19 @@ describe('edges: rate limits, security headers, content types, audit log, inject
   });
 
   describe('per-account sign-in limit', () => {
+    it('counts failures only: more good sign-ins than RATE_LIMIT_LOGIN_MAX in a row never lock an operator out', async () => {
+      const account = { email: 'busy@edges.test', password: 'the-right-password-for-busy' };
+      await createOperator({ db: database.db }, { ...account, updateExisting: false });
+      const statuses: number[] = [];
+      for (let i = 0; i < 8; i++) statuses.push((await api('/api/auth/login', { method: 'POST', body: account })).status);
+      expect(statuses).toEqual(Array(8).fill(200));
+      // Failures still count: two wrong, a good one (not counted), one more wrong, then refused.
+      const next: number[] = [];
+      for (const password of ['wrong-1', 'wrong-2', account.password, 'wrong-3', account.password])
+        next.push((await api('/api/auth/login', { method: 'POST', body: { email: account.email, password } })).status);
+      expect(next).toEqual([401, 401, 200, 401, 429]);
+    });
+
     it('past RATE_LIMIT_LOGIN_MAX attempts an account answers 429 even to the right password, whatever the case of the email', async () => {
       const account = { email: 'limited@edges.test', password: 'the-right-password-for-limited' };
       await createOperator({ db: database.db }, { ...account, updateExisting: false });
@@ -273,7 +311,7 @@ describe('edges: rate limits, security headers, content types, audit log, inject
 
       const failed = (await auditRows('auth.login_failed')).filter((r) => r.target === `operator:${OPERATOR.email}`);
       expect(failed).toEqual([expect.objectContaining({ company_id: null, actor: 'anonymous', ip, detail: { ok: false, reason: 'invalid_credentials' } })]);
-      expect(await auditRows('auth.login')).toEqual([expect.objectContaining({ company_id: null, actor: `operator:${OPERATOR.email}`, ip, detail: { ok: true } })]);
+      expect((await auditRows('auth.login')).filter((r) => r.actor === `operator:${OPERATOR.email}`)).toEqual([expect.objectContaining({ company_id: null, actor: `operator:${OPERATOR.email}`, ip, detail: { ok: true } })]);
       expect(await auditRows('auth.logout')).toEqual([expect.objectContaining({ actor: `operator:${OPERATOR.email}`, ip })]);
       const everything = JSON.stringify((await database.sql.query(`SELECT * FROM audit.events`)).rows);
       expect(everything).not.toContain(OPERATOR.password);

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { MAX_DELIVERY_ATTEMPTS } from '../../src/domain/retry-backoff.ts';
 import { recordOptOuts } from '../../src/db/repositories/outreach.repository.ts';
 import { sendDueNudges } from '../../src/services/send-due-nudges.ts';
 import { DAY, startOutreachHarness, type OutreachHarness } from '../support/outreach-harness.ts';
@@ -116,12 +117,12 @@ describe('recovery outreach, day by day', () => {
     expect(h.whop.callsTo('POST', '/messages')).toHaveLength(1);
   });
 
-  it('retries of a 5xx are dead-lettered after 5 attempts and the step still completes', async () => {
-    h.whop.failNext('POST /notifications', Array.from({ length: 5 }, () => ({ status: 503 })));
+  it('retries of a 5xx are dead-lettered after MAX_DELIVERY_ATTEMPTS attempts and the step still completes', async () => {
+    h.whop.failNext('POST /notifications', Array.from({ length: MAX_DELIVERY_ATTEMPTS }, () => ({ status: 503 })));
     await failPayment(0);
     for (let minute = 0; minute < 24 * 60; minute += 30) await sweep(minute / 1440);
     const push = (await deliveriesOf()).find((d) => d.step === 0 && d.channel === 'push')!;
-    expect(push).toMatchObject({ status: 'dead', attempts: 5 });
+    expect(push).toMatchObject({ status: 'dead', attempts: MAX_DELIVERY_ATTEMPTS });
     expect((await caseRow()).steps_sent).toBe(1);
   });
 
@@ -171,7 +172,8 @@ describe('recovery outreach, day by day', () => {
 
   it('with payments.retry first, a retry that succeeds recovers the case and no message goes out', async () => {
     await h.saveSettings(companyId, { retry_payment_first: true });
-    await failPayment(0);
+    // Whop says a retry may pass, on a card still valid (#15: no retry otherwise; the fixture's card expired in 10/2025).
+    await failPayment(0, { retryable: true, card_exp_month: 12, card_exp_year: 2030 });
     h.whop.setRetryOutcome(`pay_${seq}`, { id: `pay_${seq}`, total: 29.99, currency: 'usd', membership: { id: membershipId, status: 'active', phone_number: null } } as never);
     await sweep(0);
     expect(h.whop.callsTo('POST', `/payments/pay_${seq}/retry`)).toHaveLength(1);

@@ -43,14 +43,14 @@ export interface BrowserDashboard {
 
 /**
  * The service on a fresh embedded database with a small living history (eight members' failures
- * over the last weeks, some recovered), and Chromium.
+ * over the last weeks, some recovered), and Chromium. `env` adds service variables.
  */
-export async function startBrowserDashboard(): Promise<BrowserDashboard> {
+export async function startBrowserDashboard(options: { env?: Record<string, string> } = {}): Promise<BrowserDashboard> {
   mkdirSync(SCREENSHOTS, { recursive: true });
   const database = await createTestDatabase();
   // Sign-in is limited per account; these tests sign in once per browser context.
   const service = await startTestService(database, {
-    env: { ADMIN_EMAIL: OPERATOR.email, ADMIN_PASSWORD: OPERATOR.password, NUDGE_INTERVAL_SECONDS: '3600', RATE_LIMIT_LOGIN_MAX: '100' },
+    env: { ADMIN_EMAIL: OPERATOR.email, ADMIN_PASSWORD: OPERATOR.password, NUDGE_INTERVAL_SECONDS: '3600', RATE_LIMIT_LOGIN_MAX: '100', ...options.env },
   });
   const now = Date.now();
   const members = ['Dana Reyes', 'Lee Park', 'Sam Ortiz', 'Ana Silva', 'Kim Cho', 'Ola Berg', 'Ravi Shah', 'Mia Novak'];

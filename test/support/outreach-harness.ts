@@ -51,7 +51,7 @@ export async function startOutreachHarness(database: TestDatabase, start: Date, 
   const deps: OutreachDeps = {
     db: database.db,
     clock,
-    whop: options.outbox ? null : createWhopGateway({ apiKey: 'test_key', baseURL: whop.baseURL, appID: 'app_test', timeoutMs: 2000 }),
+    whop: options.outbox ? null : createWhopGateway({ apiKey: 'test_key', baseURL: whop.baseURL, appID: 'app_test', timeoutMs: 2000, now: () => clock.now().getTime() }),
     email,
     links: { publicUrl: 'https://recover.example.test', signingKey: 'test-signing-key' },
     random: () => 0.5,

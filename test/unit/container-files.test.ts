@@ -32,8 +32,8 @@ describe('Dockerfile', () => {
     expect(runs(runner).join('\n')).toMatch(/adduser [^\n]*-u 1001/);
   });
 
-  it('checks health with curl on /api/health (curl installed in the image) and exposes 3000', () => {
-    expect(healthcheckCommand(runner)).toMatch(/^curl -f\S* http:\/\/localhost:3000\/api\/health\b/);
+  it('checks readiness with curl on /api/ready (curl installed in the image) and exposes 3000', () => {
+    expect(healthcheckCommand(runner)).toMatch(/^curl -f\S* http:\/\/localhost:3000\/api\/ready\b/);
     expect(runs(runner).join('\n')).toMatch(/apk add [^\n]*\bcurl\b/);
     expect(runner.instructions.filter((i) => i.keyword === 'EXPOSE').map((i) => i.args)).toEqual(['3000']);
   });
@@ -97,12 +97,12 @@ describe('docker-compose.yml', () => {
     expect(services.web!.ports).toEqual(['${WEB_PORT:-3000}:3000']);
   });
 
-  it('starts the app only once PostgreSQL and Redis are healthy; web is checked on /api/health', () => {
+  it('starts the app only once PostgreSQL and Redis are healthy; web is checked on /api/ready (a Redis outage does not mark it unhealthy)', () => {
     for (const app of ['web', 'worker']) {
       expect(services[app]!.depends_on?.postgres?.condition).toBe('service_healthy');
       expect(services[app]!.depends_on?.redis?.condition).toBe('service_healthy');
     }
-    expect(services.web!.healthcheck?.test?.join(' ')).toMatch(/curl -f\S* http:\/\/localhost:3000\/api\/health/);
+    expect(services.web!.healthcheck?.test?.join(' ')).toMatch(/curl -f\S* http:\/\/localhost:3000\/api\/ready/);
     expect(services.postgres!.healthcheck?.test?.join(' ')).toMatch(/pg_isready/);
     expect(services.redis!.healthcheck?.test?.join(' ')).toMatch(/redis-cli ping/);
     // The worker serves no HTTP: the image's curl check would mark it unhealthy forever.

@@ -23,26 +23,28 @@ describe('channelListText: channels as a member reads them', () => {
   });
 });
 
-describe('retryDelayMs: exponential from 30 s, capped at 6 h, jittered 50–100 %, never before Retry-After', () => {
+describe('retryDelayMs: after Retry-After (up to 20 % later), else exponential from 5 s, capped at 6 h, jittered 50–100 %', () => {
   it.each([
     // attempt, retryAfterMs, random, expected
-    [1, null, 0, 15_000],
-    [1, null, 0.999999, 30_000],
-    [1, null, 0.5, 22_500],
-    [2, null, 0.999999, 60_000],
-    [3, null, 0, 60_000],
-    [0, null, 0, 15_000],
-    [20, null, 0.99, 21_492_000],
-    [9, null, 0.99, 7_641_600],
-    [10, null, 0.99, 15_283_200],
+    [1, null, 0, 2_500],
+    [1, null, 0.999999, 5_000],
+    [1, null, 0.5, 3_750],
+    [2, null, 0.999999, 10_000],
+    [3, null, 0, 10_000],
+    [0, null, 0, 2_500],
+    [12, null, 0.99, 10_188_800],
+    [13, null, 0.99, 20_377_600],
+    [14, null, 0.99, 21_492_000],
     [20, null, 0, 3 * 3_600_000],
-    [1, 120_000, 0.999999, 120_000],
-    [3, 1_000, 0.999999, 120_000],
+    [1, 120_000, 0, 120_000],
+    [1, 120_000, 0.5, 132_000],
+    [3, 1_000, 0.999999, 1_200],
+    [1, 0, 0, 2_500],
   ])('attempt %i, Retry-After %s, random %s: %i ms', (attempt, retryAfter, random, expected) => {
     expect(retryDelayMs(attempt, retryAfter, random)).toBe(expected);
   });
-  it('gives up after five attempts', () => {
-    expect(MAX_DELIVERY_ATTEMPTS).toBe(5);
+  it('gives up after eight attempts', () => {
+    expect(MAX_DELIVERY_ATTEMPTS).toBe(8);
   });
 });
 

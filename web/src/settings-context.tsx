@@ -1,4 +1,5 @@
 import { createContext, useContext } from 'react';
+import type { AiDrafting } from './ai-draft.tsx';
 import type { SettingsForm } from './settings-model.ts';
 import type { Settings } from './types.ts';
 
@@ -14,6 +15,8 @@ export interface SettingsFormApi {
   errorsFor: (field: string) => string[];
   /** Client-side problems of every field (for previews: an invalid text is not previewed). */
   clientErrors: Record<string, string[]>;
+  /** AI drafting, null when the server has no OPENROUTER_API_KEY (the feature is hidden). */
+  ai: AiDrafting | null;
 }
 
 export const SettingsFormContext = createContext<SettingsFormApi | null>(null);

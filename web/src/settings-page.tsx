@@ -1,4 +1,5 @@
-import { useCallback, useMemo, useState, type FormEvent } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState, type FormEvent } from 'react';
+import { AiBriefCard, type AiDrafting, type DraftBrief } from './ai-draft.tsx';
 import { api, ApiError, companyPath } from './api.ts';
 import { CopyButton } from './copy-button.tsx';
 import { ErrorView, Loading } from './error-view.tsx';
@@ -33,12 +34,34 @@ type SaveState = { phase: 'idle' } | { phase: 'saving' } | { phase: 'saved'; ver
 /** `/dashboard/:companyId/settings`: how and when members are reminded, and with which words. */
 export function SettingsPage({ companyId }: { companyId: string }) {
   const resource = useResource<SettingsResponse>(companyPath(companyId, '/settings'));
+  // Whether AI drafting is on; a failure here only hides the feature, it never blocks the page.
+  const drafts = useResource<{ available: boolean; model?: string }>(companyPath(companyId, '/settings/drafts'));
   if (resource.error !== undefined && resource.data === undefined) return <ErrorView error={resource.error} title="Could not load the settings" onRetry={resource.reload} />;
   if (resource.data === undefined) return <Loading label="Loading settings…" />;
-  return <SettingsEditor companyId={companyId} initial={resource.data} />;
+  return <SettingsEditor companyId={companyId} initial={resource.data} aiModel={drafts.data?.available ? (drafts.data.model ?? 'AI') : null} />;
 }
 
-function SettingsEditor({ companyId, initial }: { companyId: string; initial: SettingsResponse }) {
+const EMPTY_BRIEF: DraftBrief = { product: '', tone: '', language: '' };
+
+/** The brief is the creator's own words about the product, kept in this browser between visits. */
+function useStoredBrief(companyId: string): [DraftBrief, (brief: DraftBrief) => void] {
+  const storageKey = `churn-saver:ai-brief:${companyId}`;
+  const [brief, setBrief] = useState<DraftBrief>(() => {
+    try {
+      return { ...EMPTY_BRIEF, ...(JSON.parse(window.localStorage.getItem(storageKey) ?? '{}') as Partial<DraftBrief>) };
+    } catch {
+      return EMPTY_BRIEF; // storage blocked (third-party iframe) or unreadable
+    }
+  });
+  useEffect(() => {
+    try {
+      window.localStorage.setItem(storageKey, JSON.stringify(brief));
+    } catch {}
+  }, [storageKey, brief]);
+  return [brief, setBrief];
+}
+
+function SettingsEditor({ companyId, initial, aiModel }: { companyId: string; initial: SettingsResponse; aiModel: string | null }) {
   const [saved, setSaved] = useState<{ version: number; settings: Settings }>({ version: initial.version, settings: initial.settings });
   const [form, setForm] = useState<SettingsForm>(() => toForm(initial.settings));
   const [savedForm, setSavedForm] = useState<SettingsForm>(() => toForm(initial.settings));
@@ -77,9 +100,18 @@ function SettingsEditor({ companyId, initial }: { companyId: string; initial: Se
 
   const errorsFor = useCallback((field: string) => [...(clientErrors[field] ?? []), ...(serverErrors[field] ?? [])], [clientErrors, serverErrors]);
 
+  const [brief, setBrief] = useStoredBrief(companyId);
+  // Approving a draft is the ordinary save of the whole form with the draft's texts in it.
+  const approveRef = useRefCallback((texts: Record<string, string>) => {
+    const next = { ...form, templates: { ...form.templates, ...texts } };
+    setForm(next);
+    return saveForm(next);
+  });
+  const ai: AiDrafting | null = useMemo(() => (aiModel === null ? null : { model: aiModel, brief, setBrief, approve: approveRef }), [aiModel, brief, setBrief, approveRef]);
+
   const context: SettingsFormApi = useMemo(
-    () => ({ companyId, form, saved: saved.settings, placeholders: initial.placeholders, update, setTemplate, errorsFor, clientErrors }),
-    [companyId, form, saved.settings, initial.placeholders, update, setTemplate, errorsFor, clientErrors],
+    () => ({ companyId, form, saved: saved.settings, placeholders: initial.placeholders, update, setTemplate, errorsFor, clientErrors, ai }),
+    [companyId, form, saved.settings, initial.placeholders, update, setTemplate, errorsFor, clientErrors, ai],
   );
 
   function focusFirst(fields: readonly string[]) {
@@ -94,32 +126,39 @@ function SettingsEditor({ companyId, initial }: { companyId: string; initial: Se
     }
   }
 
-  async function save(event: FormEvent<HTMLFormElement>) {
+  function save(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
-    const invalid = Object.keys(clientErrors);
+    void saveForm(form);
+  }
+
+  /** Saves `toSave` as a new settings version; true when it was saved. */
+  async function saveForm(toSave: SettingsForm): Promise<boolean> {
+    const invalid = Object.keys(validateForm(toSave, initial.placeholders));
     if (invalid.length > 0) {
       setSaveState({ phase: 'error', message: `Not saved: fix the ${invalid.length === 1 ? 'problem' : `${invalid.length} problems`} marked below.`, problems: [] });
       focusFirst(invalid);
-      return;
+      return false;
     }
     setSaveState({ phase: 'saving' });
     try {
-      const response = await api.put<{ version: number; settings: Settings }>(companyPath(companyId, '/settings'), toSettings(form, saved.settings));
+      const response = await api.put<{ version: number; settings: Settings }>(companyPath(companyId, '/settings'), toSettings(toSave, saved.settings));
       setSaved({ version: response.version, settings: response.settings });
       const next = toForm(response.settings);
       setForm(next);
       setSavedForm(next);
       setServerErrors({});
       setSaveState({ phase: 'saved', version: response.version });
+      return true;
     } catch (error) {
       if (error instanceof ApiError && error.problems.length > 0) {
-        const { byField, unplaced } = placeProblems(error.problems, knownFields(form));
+        const { byField, unplaced } = placeProblems(error.problems, knownFields(toSave));
         setServerErrors(byField);
         setSaveState({ phase: 'error', message: `Not saved: ${error.problems.length === 1 ? 'one problem' : `${error.problems.length} problems`} to fix.`, problems: unplaced });
         window.setTimeout(() => focusFirst(Object.keys(byField)), 0);
       } else {
         setSaveState({ phase: 'error', message: error instanceof Error ? error.message : 'Could not save the settings.', problems: [] });
       }
+      return false;
     }
   }
 
@@ -188,6 +227,7 @@ function SettingsEditor({ companyId, initial }: { companyId: string; initial: Se
                 . Text inside <code>[[ … ]]</code> is dropped when a placeholder in it is empty (e.g. no incentive).
               </p>
             </div>
+            <AiBriefCard />
             {CHANNELS.map((channel) => (
               <TemplateEditor key={channel} channel={channel} />
             ))}
@@ -224,4 +264,11 @@ function SettingsEditor({ companyId, initial }: { companyId: string; initial: Se
       </div>
     </SettingsFormContext.Provider>
   );
+}
+
+/** A stable function that always calls the latest `fn` (so memoized context does not go stale). */
+function useRefCallback<A extends unknown[], R>(fn: (...args: A) => R): (...args: A) => R {
+  const ref = useRef(fn);
+  ref.current = fn;
+  return useCallback((...args: A) => ref.current(...args), []);
 }

@@ -1,3 +1,4 @@
+import { TemplateDraft } from './ai-draft.tsx';
 import { describedBy, FieldErrors } from './field-errors.tsx';
 import { VARIANT_LABELS } from './format.ts';
 import { fieldId, useSettingsForm } from './settings-context.tsx';
@@ -56,6 +57,7 @@ export function TemplateGroup({ channel, variant, step }: { channel: Channel; va
         </div>
         <TemplatePreview channel={channel} variant={variant} step={step ?? 0} ownKeys={keys} />
       </div>
+      <TemplateDraft channel={channel} variant={variant} {...(step === undefined ? {} : { step })} />
     </details>
   );
 }

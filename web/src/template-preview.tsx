@@ -12,26 +12,32 @@ const SCALAR_FIELDS = ['enable_push', 'enable_dm', 'enable_email', 'reminder_off
  * The settings to preview with: the draft where it is valid, the saved value where it is not, and
  * only this channel's valid texts, so one mistake elsewhere does not break every preview.
  */
-function previewSettings(form: ReturnType<typeof useSettingsForm>['form'], saved: Settings, errors: Record<string, string[]>, channel: Channel): Settings {
+function previewSettings(form: ReturnType<typeof useSettingsForm>['form'], saved: Settings, errors: Record<string, string[]>, channel: Channel, override: Readonly<Record<string, string>>): Settings {
   const draft = toSettings(form, saved);
   const result: Settings = { ...saved };
   for (const field of SCALAR_FIELDS) if (!errors[field]) (result as Record<string, unknown>)[field] = draft[field];
   if (!Object.keys(errors).some((key) => key.startsWith('quiet_hours'))) result.quiet_hours = draft.quiet_hours;
   const texts: Record<string, string> = {};
   for (const [key, text] of Object.entries(form.templates)) if (key.startsWith(`templates.${channel}.`) && !errors[key]) texts[key] = text;
+  Object.assign(texts, override);
   result.templates = buildTemplates(texts);
   return result;
 }
 
-/** The message a sample member would get, rendered by the server as the texts are typed. */
-export function TemplatePreview({ channel, variant, step, ownKeys }: { channel: Channel; variant: DeclineVariant; step: number; ownKeys: readonly string[] }) {
+const NO_OVERRIDE: Readonly<Record<string, string>> = {};
+
+/**
+ * The message a sample member would get, rendered by the server as the texts are typed.
+ * `override` previews texts that are not in the form (an AI draft awaiting approval).
+ */
+export function TemplatePreview({ channel, variant, step, ownKeys, override = NO_OVERRIDE, testId = 'template-preview' }: { channel: Channel; variant: DeclineVariant; step: number; ownKeys: readonly string[]; override?: Readonly<Record<string, string>>; testId?: string }) {
   const { companyId, form, saved, clientErrors } = useSettingsForm();
   const box = useRef<HTMLDivElement>(null);
   const visible = useInView(box);
   const blocked = ownKeys.some((key) => (clientErrors[key]?.length ?? 0) > 0);
   const payload = useMemo(
-    () => (blocked ? null : JSON.stringify({ settings: previewSettings(form, saved, clientErrors, channel), channel, step, variant })),
-    [blocked, form, saved, clientErrors, channel, step, variant],
+    () => (blocked ? null : JSON.stringify({ settings: previewSettings(form, saved, clientErrors, channel, override), channel, step, variant })),
+    [blocked, form, saved, clientErrors, channel, step, variant, override],
   );
   const settled = useDebounced(payload, 500);
   const [state, setState] = useState<{ result?: PreviewResult; error?: string; loading: boolean }>({ loading: false });
@@ -49,7 +55,7 @@ export function TemplatePreview({ channel, variant, step, ownKeys }: { channel: 
 
   const result = state.result;
   return (
-    <div ref={box} className={`preview preview-${channel}`} data-testid="template-preview" data-channel={channel} data-variant={variant} aria-live="polite" aria-busy={state.loading}>
+    <div ref={box} className={`preview preview-${channel}`} data-testid={testId} data-channel={channel} data-variant={variant} aria-live="polite" aria-busy={state.loading}>
       <div className="preview-label">Preview{state.loading ? ' · updating…' : ''}</div>
       {blocked ? (
         <p className="muted small">Fix the problems in this message to see its preview.</p>

@@ -8,6 +8,7 @@ export type AuditAction =
   | 'membership.cancel'
   | 'membership.terminate'
   | 'settings.update'
+  | 'settings.draft'
   | 'cases.export_csv'
   | 'auth.login'
   | 'auth.login_failed'

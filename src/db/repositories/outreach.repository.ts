@@ -19,8 +19,8 @@ export const NUDGE_LEASE_MS = 2 * 60_000;
  * workers send each step once. Earliest-due first keeps old cases from starving new ones, and a
  * case waiting on a retry has its next_nudge_at pushed out, so it never blocks the queue.
  */
-export async function claimDueCases(q: Queryable, now: Date, limit: number): Promise<StoredCase[]> {
-  const leaseEnds = new Date(now.getTime() + NUDGE_LEASE_MS);
+export async function claimDueCases(q: Queryable, now: Date, limit: number, leaseMs = NUDGE_LEASE_MS): Promise<StoredCase[]> {
+  const leaseEnds = new Date(now.getTime() + leaseMs);
   const due = q
     .select({ id: recoveryCases.id })
     .from(recoveryCases)
@@ -40,9 +40,9 @@ export async function claimDueCases(q: Queryable, now: Date, limit: number): Pro
 export type StoredCase = typeof recoveryCases.$inferSelect;
 
 /** Claims one case for a manual nudge; false while a worker holds it. */
-export async function claimCase(q: Queryable, caseId: string, now: Date): Promise<boolean> {
+export async function claimCase(q: Queryable, caseId: string, now: Date, leaseMs = NUDGE_LEASE_MS): Promise<boolean> {
   const claimed = await queryRows(q, sql`
-    UPDATE recovery_cases SET nudge_claimed_until = ${new Date(now.getTime() + NUDGE_LEASE_MS).toISOString()}::timestamptz
+    UPDATE recovery_cases SET nudge_claimed_until = ${new Date(now.getTime() + leaseMs).toISOString()}::timestamptz
     WHERE id = ${caseId} AND (nudge_claimed_until IS NULL OR nudge_claimed_until < ${now.toISOString()}::timestamptz)
     RETURNING id`);
   return claimed.length > 0;
@@ -56,7 +56,7 @@ export async function findCase(q: Queryable, caseId: string) {
 export async function updateCaseOutreach(
   q: Queryable,
   caseId: string,
-  update: Partial<Pick<typeof recoveryCases.$inferInsert, 'nextNudgeAt' | 'stepsSent' | 'lastNudgeAt' | 'nudgeClaimedUntil' | 'memberName' | 'memberEmail' | 'whopProductId' | 'whopUserId'>>,
+  update: Partial<Pick<typeof recoveryCases.$inferInsert, 'nextNudgeAt' | 'stepsSent' | 'lastNudgeAt' | 'nudgeClaimedUntil' | 'memberName' | 'memberEmail' | 'whopProductId' | 'whopUserId' | 'manageUrl' | 'whopProductTitle'>>,
 ): Promise<void> {
   const hash = update.memberEmail !== undefined ? { memberEmailHash: emailLookupHash(update.memberEmail) } : {};
   await q.update(recoveryCases).set({ ...update, ...hash }).where(eq(recoveryCases.id, caseId));
@@ -81,6 +81,21 @@ export async function updateDelivery(
   await q.update(deliveries).set({ ...rest, updatedAt: now }).where(eq(deliveries.id, id));
 }
 
+/**
+ * Marks the step's deliveries about to be attempted `sending`, in one statement before any
+ * provider call. Only rows still pending move; returns the ids this caller moved (a second worker
+ * racing for the same rows gets none).
+ */
+export async function markDeliveriesSending(q: Queryable, ids: string[], now: Date): Promise<Set<string>> {
+  if (ids.length === 0) return new Set();
+  const rows = await q
+    .update(deliveries)
+    .set({ status: 'sending', updatedAt: now })
+    .where(and(inArray(deliveries.id, ids), eq(deliveries.status, 'pending')))
+    .returning({ id: deliveries.id });
+  return new Set(rows.map((r) => r.id));
+}
+
 /** Creates the case's incentive of a type once; later calls return the same row. */
 export async function findOrCreateIncentive(
   q: Queryable,
@@ -100,7 +115,7 @@ export async function transitionIncentive(
   id: string,
   from: IncentiveStatus,
   to: IncentiveStatus,
-  extra: { error?: string | null; providerRef?: string | null; grantedAt?: Date | null; now: Date },
+  extra: { error?: string | null; providerRef?: string | null; grantedAt?: Date | null; periodEndBefore?: Date | null; now: Date },
 ): Promise<boolean> {
   const { now, ...rest } = extra;
   const rows = await q

@@ -2,6 +2,7 @@ import { and, eq, inArray, lt, sql } from 'drizzle-orm';
 import { queryRows, type Queryable } from '../client.ts';
 import { fieldCipher } from '../encrypted-text.ts';
 import { webhookEvents, type WebhookEventStatus } from '../schema/webhook-events.ts';
+import { storableText } from '../../domain/storable-text.ts';
 
 export interface NewWebhookEvent {
   webhookId: string;
@@ -57,7 +58,7 @@ export async function markWebhookEvent(
     .update(webhookEvents)
     .set({
       status: update.status,
-      error: update.error,
+      error: update.error === null ? null : storableText(update.error),
       processedAt: update.at,
       attempts: sql`${webhookEvents.attempts} + 1`,
       ...(update.companyId !== undefined ? { companyId: update.companyId } : {}),
@@ -73,7 +74,7 @@ export async function recordProcessingError(q: Queryable, id: number, error: str
   await q
     .update(webhookEvents)
     .set({
-      error,
+      error: storableText(error),
       attempts: sql`${webhookEvents.attempts} + 1`,
       status: sql`CASE WHEN ${webhookEvents.attempts} + 1 >= ${maxAttempts} THEN 'failed' ELSE ${webhookEvents.status} END`,
     })

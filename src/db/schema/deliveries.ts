@@ -2,7 +2,8 @@ import { encryptedText } from '../encrypted-text.ts';
 import { integer, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
 
 export type DeliveryChannel = 'push' | 'dm' | 'email';
-export type DeliveryStatus = 'pending' | 'sent' | 'failed' | 'skipped' | 'outbox' | 'dead';
+/** `sending`: the provider is being called (set just before); `unknown`: a worker died during that call (never resent). */
+export type DeliveryStatus = 'pending' | 'sending' | 'sent' | 'failed' | 'skipped' | 'outbox' | 'dead' | 'unknown';
 
 export const deliveries = pgTable('deliveries', {
   id: uuid('id').primaryKey().defaultRandom(),

@@ -16,4 +16,6 @@ export const incentives = pgTable('incentives', {
   createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
   grantedAt: timestamp('granted_at', { withTimezone: true }),
+  /** The membership's renewal_period_end just before the grant call: the evidence an interrupted grant is settled by. */
+  periodEndBefore: timestamp('period_end_before', { withTimezone: true }),
 });

@@ -30,6 +30,9 @@ export const recoveryCases = pgTable('recovery_cases', {
   nudgeClaimedUntil: timestamp('nudge_claimed_until', { withTimezone: true }),
   memberName: encryptedText('member_name'),
   whopProductId: text('whop_product_id'),
+  /** Whop's manage_url for the membership (stable), cached after the first lookup. */
+  manageUrl: text('manage_url'),
+  whopProductTitle: text('whop_product_title'),
   paymentRetryable: boolean('payment_retryable').notNull().default(false),
   declineCode: text('decline_code'),
   nextPaymentAttemptAt: timestamp('next_payment_attempt_at', { withTimezone: true }),

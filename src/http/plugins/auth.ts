@@ -46,7 +46,15 @@ export function createAuth(options: AuthOptions) {
    * Who is asking: an operator (session cookie) or a creator (Whop's user token header, verified
    * with the SDK). Client-sent ids (x-company-id, a user id in the body) are never trusted.
    */
-  async function principalOf(request: FastifyRequest): Promise<Principal | null> {
+  // Asked by the rate limit and again by the route: verified once per request.
+  const verified = new WeakMap<FastifyRequest, Promise<Principal | null>>();
+  function principalOf(request: FastifyRequest): Promise<Principal | null> {
+    let principal = verified.get(request);
+    if (!principal) verified.set(request, (principal = identify(request)));
+    return principal;
+  }
+
+  async function identify(request: FastifyRequest): Promise<Principal | null> {
     const principal = await resolvePrincipal(request);
     // The request's log line names who it was from (the guide's request middleware logs userId).
     if (principal) setLogUserId(request, principal.kind === 'operator' ? principal.id : principal.userId);

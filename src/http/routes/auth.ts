@@ -30,7 +30,8 @@ export async function authRoutes(app: FastifyInstance, deps: { db: AppDb; clock:
       const email = request.body.email.trim().toLowerCase();
       // The account, never the password: who tried to sign in is what an investigation needs.
       const attempt = { companyId: null, actor: 'anonymous', target: `operator:${email}` } as const;
-      // Counted before the password is checked, so guessing stops here whatever the lockout says.
+      // Failures in the window are checked before the password is, so guessing stops here whatever
+      // the lockout says; a good sign-in never counts (ten in a row must not lock an operator out).
       const limited = await deps.limits.checkLogin(request, email);
       if (!limited.allowed) {
         await audit(request, { ...attempt, action: 'auth.login_failed', detail: { ok: false, reason: 'rate_limited' } });
@@ -42,6 +43,7 @@ export async function authRoutes(app: FastifyInstance, deps: { db: AppDb; clock:
       const result = await authenticateOperator(deps, request.body);
       if (!result.ok) {
         await audit(request, { ...attempt, action: 'auth.login_failed', detail: { ok: false, reason: result.reason } });
+        if (result.reason !== 'locked') await deps.limits.countLoginFailure(request, email);
         if (result.reason === 'locked')
           return reply.code(429).header('retry-after', String(result.retryAfterSeconds)).send(errorBody('rate_limited', `too many failed sign-ins; try again in ${result.retryAfterSeconds} s`));
         // The same answer whether or not the email exists.

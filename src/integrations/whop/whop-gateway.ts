@@ -1,4 +1,4 @@
-import Whop, { APIConnectionError, APIError } from '@whop/sdk';
+import Whop, { APIConnectionError, APIConnectionTimeoutError, APIError } from '@whop/sdk';
 import { DEFAULT_WHOP_API_VERSION, endpointGenerationOf, hasWhopShape, type WhopEndpointGeneration } from './api-version.ts';
 
 /** A failed Whop call, mapped to what the caller needs to decide: retry or not, and when. */
@@ -11,6 +11,8 @@ export interface WhopFailure {
   /** Whop's Retry-After, in ms, when it sent one. */
   retryAfterMs: number | null;
   message: string;
+  /** The call that would have done it timed out: Whop may have applied it (never retry a send blindly). */
+  maybeApplied?: boolean;
 }
 export type WhopResult<T> = { ok: true; value: T } | WhopFailure;
 
@@ -25,6 +27,8 @@ export interface MemberMembership {
   productId: string | null;
   productTitle: string | null;
   companyId: string | null;
+  /** When the current period ends (ISO); free days move it. Read to settle an interrupted grant. */
+  renewalPeriodEnd?: string | null;
 }
 
 export interface RetriedPayment {
@@ -111,6 +115,8 @@ export interface WhopGatewayOptions {
   timeoutMs?: number;
   /** The SDK's fetch: the shared rate budget's (integrations/whop/rate-budget/budgeted-fetch.ts) in the service. */
   fetch?: (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
+  /** Clock for Retry-After bookkeeping (tests inject theirs). */
+  now?: () => number;
 }
 
 export function createWhopGateway(options: WhopGatewayOptions): WhopGateway {
@@ -125,17 +131,39 @@ export function createWhopGateway(options: WhopGatewayOptions): WhopGateway {
     timeout: options.timeoutMs ?? 10_000,
     ...(options.fetch ? { fetch: options.fetch } : {}),
   });
+  const now = options.now ?? Date.now;
   const newListFilters = hasWhopShape(apiVersion, 'listFilters');
   // Experience per product for pushes; products rarely change their experiences.
   const experienceByProduct = new Map<string, string | null>();
 
+  // One lookup in flight per product however many pushes wait for it, and none while Whop's
+  // Retry-After for it runs: concurrent sends must not repeat a refused call sooner than asked.
+  const experienceLookups = new Map<string, Promise<string | null>>();
+  const experienceRefusedUntil = new Map<string, { until: number; error: unknown }>();
+
   async function experienceFor(companyId: string, productId: string | null): Promise<string | null> {
     const key = `${companyId}:${productId ?? ''}`;
     if (experienceByProduct.has(key)) return experienceByProduct.get(key)!;
-    const page = await whop.experiences.list({ company_id: companyId, ...(productId ? { product_id: productId } : {}), first: 1 });
-    const id = page.data[0]?.id ?? null;
-    experienceByProduct.set(key, id);
-    return id;
+    const refused = experienceRefusedUntil.get(key);
+    if (refused && refused.until > now()) throw refused.error;
+    let lookup = experienceLookups.get(key);
+    if (!lookup) {
+      lookup = whop.experiences
+        .list({ company_id: companyId, ...(productId ? { product_id: productId } : {}), first: 1 })
+        .then((page) => {
+          const id = page.data[0]?.id ?? null;
+          experienceByProduct.set(key, id);
+          return id;
+        })
+        .catch((error: unknown) => {
+          const wait = error instanceof APIError ? retryAfterMs(error.headers) : null;
+          if (wait) experienceRefusedUntil.set(key, { until: now() + wait, error });
+          throw error;
+        })
+        .finally(() => experienceLookups.delete(key));
+      experienceLookups.set(key, lookup);
+    }
+    return lookup;
   }
 
   return {
@@ -156,6 +184,7 @@ export function createWhopGateway(options: WhopGatewayOptions): WhopGateway {
           email: user?.email ?? null,
           productId: idOf(m.product),
           productTitle: product?.title ?? null,
+          renewalPeriodEnd: (m as { renewal_period_end?: string | null }).renewal_period_end ?? null,
           companyId: companyIdOf(m),
         };
       }),
@@ -182,7 +211,7 @@ export function createWhopGateway(options: WhopGatewayOptions): WhopGateway {
       }),
     sendPush: (input) =>
       call(async () => {
-        const experienceId = await experienceFor(input.companyId, input.productId);
+        const experienceId = await beforeTheSend(experienceFor(input.companyId, input.productId));
         if (!experienceId) throw new NoExperienceError(input.productId);
         await whop.notifications.create({
           experience_id: experienceId,
@@ -194,7 +223,7 @@ export function createWhopGateway(options: WhopGatewayOptions): WhopGateway {
       }),
     sendDirectMessage: (input) =>
       call(async () => {
-        const channel = await whop.dmChannels.create({ with_user_ids: [input.userId], company_id: input.companyId });
+        const channel = await beforeTheSend(whop.dmChannels.create({ with_user_ids: [input.userId], company_id: input.companyId }));
         const message = await whop.messages.create({ channel_id: channel.id, content: input.content });
         return { messageId: message.id };
       }),
@@ -306,6 +335,17 @@ async function call<T>(run: () => Promise<T>): Promise<WhopResult<T>> {
   }
 }
 
+/** Errors of a preparatory call (opening a DM channel, finding the experience): nothing was sent yet. */
+const BEFORE_SEND = new WeakSet<object>();
+async function beforeTheSend<T>(step: Promise<T>): Promise<T> {
+  try {
+    return await step;
+  } catch (error) {
+    if (typeof error === 'object' && error !== null) BEFORE_SEND.add(error);
+    throw error;
+  }
+}
+
 /** 429, 408, 409, 5xx and network errors are worth retrying; other 4xx are not. */
 export function toFailure(error: unknown): WhopFailure {
   if (error instanceof APIError && typeof error.status === 'number') {
@@ -313,7 +353,8 @@ export function toFailure(error: unknown): WhopFailure {
     const retryable = status === 429 || status === 408 || status === 409 || status >= 500;
     return { ok: false, provider: 'whop', retryable, status, retryAfterMs: retryAfterMs(error.headers), message: messageOf(error) };
   }
-  if (error instanceof APIConnectionError) return { ok: false, provider: 'whop', retryable: true, status: null, retryAfterMs: null, message: error.message };
+  if (error instanceof APIConnectionError)
+    return { ok: false, provider: 'whop', retryable: true, status: null, retryAfterMs: null, message: error.message, maybeApplied: error instanceof APIConnectionTimeoutError && !BEFORE_SEND.has(error) };
   if (error instanceof NoExperienceError) return { ok: false, provider: 'whop', retryable: false, status: null, retryAfterMs: null, message: error.message };
   throw error;
 }

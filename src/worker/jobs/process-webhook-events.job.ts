@@ -6,6 +6,7 @@ import type { Metrics } from '../../observability/metrics.ts';
 import { reportError } from '../../observability/sentry.ts';
 import type { Clock } from '../../services/clock.ts';
 import { processWebhookEvent } from '../../services/process-webhook-event.ts';
+import { storableText } from '../../domain/storable-text.ts';
 import type { ResolveWebhookReferences } from '../../services/resolve-webhook-references.ts';
 import { QUEUES, type WebhookEventJob } from '../queue.ts';
 
@@ -36,8 +37,10 @@ export function processWebhookEventsJob(deps: { db: AppDb; clock: Clock; logger:
             logger.warn({ eventId, type: result.type, problem: result.message }, 'webhook event could not be processed');
           }
         } catch (error) {
-          firstError ??= error;
-          const message = error instanceof Error ? error.message : String(error);
+          // pg-boss stores the job's error as JSON in PostgreSQL: a NUL in it (an echoed value)
+          // would fail that write too and leave the job active until it expires.
+          const message = storableText(error instanceof Error ? error.message : String(error));
+          firstError ??= new Error(message);
           logger.error({ err: error, eventId }, 'webhook event processing threw; will retry');
           reportError(error, { source: 'worker', tags: { queue: QUEUES.processWebhookEvent }, extra: { eventId } });
           await recordProcessingError(deps.db, eventId, message, MAX_PROCESSING_ATTEMPTS).catch(() => {});

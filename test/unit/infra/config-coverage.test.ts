@@ -14,8 +14,8 @@ const names = (list: NameValue[] | undefined) => (list ?? []).map((e) => e.name)
 const NOT_CARRIED: Record<string, string> = {
   DATA_DIR: "the image's ./data (WORKDIR /app) is the default; production keeps its data in PostgreSQL",
 };
-/** Carried by the kit before config.ts reads them (the AI copy of the playbooks issue). */
-const AHEAD_OF_CONFIG = ['OPENROUTER_API_KEY', 'OPENROUTER_MODEL', 'OPENROUTER_BASE_URL', 'WHOP_API_VERSION'];
+/** Carried by the kit before config.ts reads them. */
+const AHEAD_OF_CONFIG = ['WHOP_API_VERSION'];
 /** Carrying credentials or personal data: Secrets Manager only, never plain environment. */
 const MUST_BE_SECRET = [...SECRET_NAMES, 'DATABASE_URL', 'DIRECT_URL', 'REDIS_URL', 'SMTP_USER', 'OPENROUTER_API_KEY', 'ADMIN_EMAIL'];
 

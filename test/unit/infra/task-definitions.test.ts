@@ -43,10 +43,10 @@ describe('ECS task definitions', { timeout: 30_000 }, () => {
     expect(missingProductionVariables(stripped)).toEqual(['JWT_SECRET']);
   });
 
-  it('the web task listens on 3000 and checks /api/health with curl; the worker has no port', () => {
+  it('the web task listens on 3000 and checks /api/ready with curl; the worker has no port', () => {
     const web = appContainer(readTaskDefinition('infra/ecs/task-definition.json'));
     expect(web.portMappings?.map((p) => p.containerPort)).toEqual([3000]);
-    expect(web.healthCheck?.command).toEqual(['CMD-SHELL', 'curl -f http://localhost:3000/api/health || exit 1']);
+    expect(web.healthCheck?.command).toEqual(['CMD-SHELL', 'curl -f http://localhost:3000/api/ready || exit 1']);
     expect(appContainer(readTaskDefinition('infra/ecs/task-definition.worker.json')).portMappings).toBeUndefined();
   });
 

@@ -75,12 +75,16 @@ describe('infra/terraform', { timeout: 30_000 }, () => {
     const rateRule = (acl.rule as { name: string; action?: unknown; statement: { rate_based_statement?: unknown[] }[] }[]).find((r) => r.name === 'RateLimit')!;
     expect(rateRule.action).toEqual([{ block: [{}] }]);
     expect(rateRule.statement[0]!.rate_based_statement![0]).toMatchObject({ limit: 2000, aggregate_key_type: 'IP', evaluation_window_sec: 300 });
+    // Webhooks and Whop-iframe traffic (x-whop-user-token) are limited by the app after verification, not per proxy ip.
+    const scope = JSON.stringify((rateRule.statement[0]!.rate_based_statement![0] as { scope_down_statement?: unknown }).scope_down_statement);
+    expect(scope).toContain('"/api/webhooks/"');
+    expect(scope).toMatch(/not_statement[^]*single_header[^]*"x-whop-user-token"/);
     expect(resourceBlock(parsed, 'aws_wafv2_web_acl_association', 'alb')).toMatchObject({ resource_arn: '${aws_lb.main.arn}' });
   });
 
-  it('the ALB checks /api/health on port 3000 and the chain is ALB -> ECS:3000 -> RDS:5432 / Redis:6379', async () => {
+  it('the ALB checks /api/ready on port 3000 and the chain is ALB -> ECS:3000 -> RDS:5432 / Redis:6379', async () => {
     const parsed = await parseTerraformDir(TERRAFORM_DIR);
-    expect(resourceBlock(parsed, 'aws_lb_target_group', 'web')).toMatchObject({ port: 3000, health_check: [{ path: '/api/health' }] });
+    expect(resourceBlock(parsed, 'aws_lb_target_group', 'web')).toMatchObject({ port: 3000, health_check: [{ path: '/api/ready' }] });
     const ingress = (name: string) => (resourceBlock(parsed, 'aws_security_group', name)!.ingress as { from_port: number; security_groups?: string[] }[])[0]!;
     expect(ingress('ecs')).toMatchObject({ from_port: 3000, security_groups: ['${aws_security_group.alb.id}'] });
     expect(ingress('rds')).toMatchObject({ from_port: 5432, security_groups: ['${aws_security_group.ecs.id}'] });

@@ -96,7 +96,14 @@ const TIMESTAMP_FIELDS = new Set([
 /** Objects left as they are: their keys are the creator's, not Whop's. */
 const OPAQUE_FIELDS = new Set(['metadata', 'custom_field_responses']);
 
-function normalizeRecord(record: JsonRecord): JsonRecord {
+/**
+ * Whop's objects nest a few levels deep; deeper than this is carried over as it is, so a hostile
+ * 10,000-deep body cannot overflow the stack (nothing we read lies that deep).
+ */
+const MAX_NORMALIZE_DEPTH = 16;
+
+function normalizeRecord(record: JsonRecord, depth = 0): JsonRecord {
+  if (depth >= MAX_NORMALIZE_DEPTH) return record;
   const out: JsonRecord = {};
   for (const [key, value] of Object.entries(record)) {
     if (FLAT_ID_FIELDS.some(([flat]) => flat === key)) continue;
@@ -105,7 +112,7 @@ function normalizeRecord(record: JsonRecord): JsonRecord {
       if (!(renamed in record)) out[renamed] = value;
       continue;
     }
-    out[key] = normalizeValue(key, value);
+    out[key] = normalizeValue(key, value, depth + 1);
   }
 
   for (const [flat, nested] of FLAT_ID_FIELDS) {
@@ -128,12 +135,12 @@ function normalizeRecord(record: JsonRecord): JsonRecord {
   return out;
 }
 
-function normalizeValue(key: string, value: unknown): unknown {
+function normalizeValue(key: string, value: unknown, depth: number): unknown {
   if (OPAQUE_FIELDS.has(key)) return value;
   if (REFERENCE_FIELDS.has(key) && typeof value === 'string' && value !== '') return { id: value };
   if (key.endsWith('_at') || TIMESTAMP_FIELDS.has(key)) return toIsoTimestamp(value) ?? value;
-  if (isRecord(value)) return normalizeRecord(value);
-  if (Array.isArray(value)) return value.map((item) => (isRecord(item) ? normalizeRecord(item) : item));
+  if (isRecord(value)) return normalizeRecord(value, depth);
+  if (Array.isArray(value)) return value.map((item) => (isRecord(item) ? normalizeRecord(item, depth) : item));
   return value;
 }
 
