@@ -21,6 +21,9 @@ const KIND_ORDER: Record<FactKind, number> = {
   cancellation_unscheduled: 8,
 };
 
+/** Every fact kind the fold reads (complete by construction: KIND_ORDER is a Record over FactKind). */
+export const FACT_KINDS = Object.keys(KIND_ORDER) as readonly FactKind[];
+
 const NO_SIGNALS: PaymentSignals = { declineCode: null, nextPaymentAttemptAt: null, cardExpMonth: null, cardExpYear: null, retryable: null, recoveryUrl: null };
 
 /** Facts in the order the fold reads them; exact duplicates (same kind, payment, time) dropped. */

@@ -4,12 +4,16 @@ import type { DerivedCase, RiskLevel } from '../domain/recovery-case.ts';
 import type { AppTx } from '../db/client.ts';
 import { findOrCreateCurrentSettings, findSettingsVersion, type CurrentSettings } from '../db/repositories/companies.repository.ts';
 import { nextNudgeAt } from '../domain/nudge-schedule.ts';
-import { appendCaseEvent } from '../db/repositories/outreach.repository.ts';
 import { assignHoldout } from './assign-holdout.ts';
 import { creditRecoveredCase } from './credit-recovery.ts';
 import { listMembershipFacts } from '../db/repositories/membership-facts.repository.ts';
+import { matchStoredCases, type UnmatchedCase } from '../domain/match-stored-cases.ts';
+import { appendCaseEvent, hasCaseEvent } from '../db/repositories/outreach.repository.ts';
 import {
+  closeSupersededCase,
   deleteCases,
+  findCaseHistory,
+  moveCaseHistory,
   insertCase,
   lockMembershipCases,
   replaceLifecycleEvents,
@@ -37,10 +41,8 @@ export async function reconcileMembershipCases(tx: AppTx, companyId: string, who
   const knownWindowDays = new Map(stored.map((c) => [c.firstFailureAt.getTime(), c.attributionWindowDays]));
   const derived = deriveCases(facts, { attributionWindowDays: settings.attributionWindowDays, knownWindowDays }, now);
 
-  const matches = matchStoredCases(derived, stored);
-  const matchedIds = new Set([...matches.values()].map((c) => c.id));
-  // Deleting unmatched rows first frees the one-open-case-per-membership slot.
-  await deleteCases(tx, stored.filter((c) => !matchedIds.has(c.id)).map((c) => c.id));
+  const { matches, unmatched } = matchStoredCases(derived, stored);
+  await settleUnmatchedCases(tx, unmatched, now);
 
   const result: ReconcileResult = { created: [], caseIds: [] };
   // Chronological order: earlier cases are never open, so the unique open index holds throughout.
@@ -90,22 +92,41 @@ function scheduleOf(d: DerivedCase, existing: StoredCase | undefined, settings: 
 }
 
 /**
- * Pairs each derived case with the stored case it continues: the first unpaired stored case whose
- * window overlaps. A late, earlier failure moves a case's start without making it a new case.
+ * What becomes of stored cases the fold no longer derives. Without outreach history they are
+ * deleted (their lifecycle rows are re-derived elsewhere). With history (deliveries, incentives,
+ * outreach or action timeline rows) they are never deleted with it: a case merged into one that
+ * continues its window hands its history to that case, so the creator sees one case with every
+ * nudge the member got; a case nothing continues (or whose incentive type the continuing case
+ * already granted: one incentive of a type per case) is kept, closed without recovery, with a
+ * timeline row saying why. Runs before the derived cases are written: this frees the one open
+ * case slot and the (membership, first failure) key the continuing case may take.
  */
-function matchStoredCases(derived: DerivedCase[], stored: StoredCase[]): Map<DerivedCase, StoredCase> {
-  const matches = new Map<DerivedCase, StoredCase>();
-  const free = new Set(stored);
-  for (const d of derived) {
-    for (const s of free) {
-      const overlaps =
-        s.firstFailureAt.getTime() <= d.attributionEndsAt.getTime() && d.firstFailureAt.getTime() <= s.attributionEndsAt.getTime();
-      if (overlaps) {
-        matches.set(d, s);
-        free.delete(s);
-        break;
-      }
+async function settleUnmatchedCases(tx: AppTx, unmatched: UnmatchedCase<StoredCase>[], now: Date): Promise<void> {
+  const history = await findCaseHistory(tx, unmatched.map((u) => u.stored.id));
+  await deleteCases(tx, unmatched.filter((u) => !history.has(u.stored.id)).map((u) => u.stored.id));
+  for (const { stored: from, continuedBy: to } of unmatched) {
+    const own = history.get(from.id);
+    if (!own) continue;
+    const taken = to ? (history.get(to.id)?.incentiveTypes ?? (await findCaseHistory(tx, [to.id])).get(to.id)?.incentiveTypes ?? []) : [];
+    if (to && !own.incentiveTypes.some((t) => taken.includes(t))) {
+      const carried = await moveCaseHistory(tx, from, to);
+      to.stepsSent = carried.stepsSent;
+      to.lastNudgeAt = carried.lastNudgeAt;
+      history.set(to.id, { incentiveTypes: [...taken, ...own.incentiveTypes] });
+      await appendCaseEvent(tx, { companyId: to.companyId, caseId: to.id, status: to.status, reason: 'case_merged', actor: 'system', source: 'action', detail: { merged_from_case: from.id, nudges_moved: from.stepsSent }, at: now });
+      continue;
     }
+    if (from.status === 'closed_no_recovery' && from.nextNudgeAt === null && (await hasCaseEvent(tx, from.id, 'case_superseded'))) continue;
+    await closeSupersededCase(tx, from.id, now);
+    await appendCaseEvent(tx, {
+      companyId: from.companyId,
+      caseId: from.id,
+      status: 'closed_no_recovery',
+      reason: 'case_superseded',
+      actor: 'system',
+      source: 'action',
+      detail: to ? { continued_by_case: to.id, why: 'merged into a later case; kept for its incentive' } : { why: 'the payment facts no longer make this a case' },
+      at: now,
+    });
   }
-  return matches;
 }

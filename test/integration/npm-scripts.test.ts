@@ -175,6 +175,17 @@ const ROWS: Record<string, Row> = {
     },
   },
   typecheck: { where: 'once', how: 'exit 0', run: async ({ cwd, env }) => expect((await runNpm(cwd, 'typecheck', [], env, 180_000)).code).toBe(0) },
+  'test:mutation': {
+    where: 'once',
+    how: "-- --dryRunOnly on the domain (MUTATION_SCOPE=domain): StrykerJS on Node 22 instruments src/domain without the KPI formulas and the domain tests pass unmutated, exit 0 (a full run takes minutes: README)",
+    async run({ cwd, env }) {
+      const result = await runNpm(cwd, 'test:mutation', ['--dryRunOnly'], { ...env, MUTATION_SCOPE: 'domain' }, 300_000);
+      ok(result, /Initial test run succeeded\. Ran \d+ tests/);
+      const mutated = Number(result.stdout.match(/Found (\d+) of \d+ file\(s\) to be mutated/)?.[1]);
+      const domainFiles = readdirSync(join(cwd, 'src/domain')).filter((f) => f.endsWith('.ts') && f !== 'kpi-formulas.ts').length;
+      expect(mutated).toBe(domainFiles);
+    },
+  },
   postinstall: {
     where: 'once',
     how: 'what npm ci runs: the embedded template and the dashboard build, exit 0',

@@ -1,9 +1,11 @@
-import { and, asc, eq, inArray, lt } from 'drizzle-orm';
+import { and, asc, eq, inArray, lt, ne, sql } from 'drizzle-orm';
 import { declineVariantOf } from '../../domain/decline-variant.ts';
 import type { DerivedCase } from '../../domain/recovery-case.ts';
 import type { Queryable } from '../client.ts';
 import { emailLookupHash } from '../encrypted-text.ts';
 import { caseEvents } from '../schema/case-events.ts';
+import { deliveries } from '../schema/deliveries.ts';
+import { incentives } from '../schema/incentives.ts';
 import { recoveryCases } from '../schema/recovery-cases.ts';
 
 export type StoredCase = typeof recoveryCases.$inferSelect;
@@ -63,8 +65,58 @@ export async function updateCase(q: Queryable, id: string, d: DerivedCase, now: 
   await q.update(recoveryCases).set({ ...columnsOf(d, now), nextNudgeAt }).where(eq(recoveryCases.id, id));
 }
 
+/**
+ * Deletes cases with their lifecycle rows (ON DELETE CASCADE). Only for cases without outreach
+ * history: callers check with `findCaseHistory` first, since a delete would take deliveries,
+ * incentives and outreach/action timeline rows with it.
+ */
 export async function deleteCases(q: Queryable, ids: string[]): Promise<void> {
   if (ids.length > 0) await q.delete(recoveryCases).where(inArray(recoveryCases.id, ids));
+}
+
+/** What a creator sees of a case beyond its derived lifecycle: per case id with any, its incentive types. */
+export async function findCaseHistory(q: Queryable, ids: string[]): Promise<Map<string, { incentiveTypes: string[] }>> {
+  const history = new Map<string, { incentiveTypes: string[] }>();
+  if (ids.length === 0) return history;
+  const entry = (id: string) => history.get(id) ?? history.set(id, { incentiveTypes: [] }).get(id)!;
+  for (const r of await q.selectDistinct({ id: deliveries.caseId }).from(deliveries).where(inArray(deliveries.caseId, ids))) entry(r.id);
+  const events = await q.selectDistinct({ id: caseEvents.caseId }).from(caseEvents).where(and(inArray(caseEvents.caseId, ids), ne(caseEvents.source, 'lifecycle')));
+  for (const r of events) entry(r.id);
+  for (const r of await q.select({ id: incentives.caseId, type: incentives.type }).from(incentives).where(inArray(incentives.caseId, ids))) entry(r.id).incentiveTypes.push(r.type);
+  return history;
+}
+
+/**
+ * Moves a merged case's outreach history onto the case that continues its window, then deletes
+ * the emptied row: deliveries (their steps numbered after the target's, so none collides),
+ * incentives, outreach and action timeline rows. The target counts the steps the member already
+ * got and keeps the later last nudge, so no reminder is repeated and the minimum gap holds.
+ */
+export async function moveCaseHistory(q: Queryable, from: StoredCase, to: StoredCase): Promise<{ stepsSent: number; lastNudgeAt: Date | null }> {
+  const [max] = await q.select({ step: sql<number | null>`max(${deliveries.step})` }).from(deliveries).where(eq(deliveries.caseId, to.id));
+  const offset = Math.max(to.stepsSent, max?.step === null || max?.step === undefined ? 0 : Number(max.step) + 1);
+  await q.update(deliveries).set({ caseId: to.id, step: sql`${deliveries.step} + ${offset}` }).where(eq(deliveries.caseId, from.id));
+  await q.update(incentives).set({ caseId: to.id }).where(eq(incentives.caseId, from.id));
+  await q.update(caseEvents).set({ caseId: to.id }).where(and(eq(caseEvents.caseId, from.id), ne(caseEvents.source, 'lifecycle')));
+  const stepsSent = to.stepsSent + from.stepsSent;
+  const lastNudgeAt = latest(to.lastNudgeAt, from.lastNudgeAt);
+  await q.delete(recoveryCases).where(eq(recoveryCases.id, from.id));
+  await q.update(recoveryCases).set({ stepsSent, lastNudgeAt }).where(eq(recoveryCases.id, to.id));
+  return { stepsSent, lastNudgeAt };
+}
+
+/** A case the facts no longer make, kept for its history: closed without recovery, nudges stopped. */
+export async function closeSupersededCase(q: Queryable, id: string, now: Date): Promise<void> {
+  await q
+    .update(recoveryCases)
+    .set({ status: 'closed_no_recovery', closedAt: sql`coalesce(${recoveryCases.closedAt}, ${now.toISOString()}::timestamptz)`, recoveredCents: 0, recoveredAt: null, nextNudgeAt: null, updatedAt: now })
+    .where(eq(recoveryCases.id, id));
+}
+
+function latest(a: Date | null, b: Date | null): Date | null {
+  if (a === null) return b;
+  if (b === null) return a;
+  return a.getTime() >= b.getTime() ? a : b;
 }
 
 /** Rewrites the lifecycle part of a case's timeline; outreach and action rows stay. */
