@@ -200,9 +200,10 @@ describe('POST /api/webhooks/whop', () => {
     expect(statuses.filter((s) => s !== 200)).toEqual([]);
     const ids = deliveries.map((d) => `'${d.headers['webhook-id']}'`).join(',');
     expect(await countEvents(`webhook_id IN (${ids})`)).toBe(300);
-    await waitFor(async () => (await countEvents(`webhook_id IN (${ids}) AND status = 'processed'`)) === 300, 30_000, 'burst processed');
+    await waitFor(async () => (await countEvents(`webhook_id IN (${ids}) AND status = 'processed'`)) === 300, 100_000, 'burst processed');
     const cases = await casesOf(companyId);
     expect(cases).toHaveLength(100);
     expect(cases.every((c) => c.failure_count === 3)).toBe(true);
-  });
+    // Correctness, not speed (that is npm run bench): a loaded CI machine may take a minute for 300 events.
+  }, 120_000);
 });
