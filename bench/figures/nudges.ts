@@ -5,7 +5,7 @@ import { startWhopApiFake, type RecordedWhopCall } from '../../test/fakes/whop-a
 import { newWebhookSecret } from '../../test/support/sign-webhook.ts';
 import { createBenchDatabase } from '../support/bench-database.ts';
 import { sized, until, type Figure } from '../support/figures.ts';
-import { commitsOf, startCountedService, statementsOf } from './service.ts';
+import { commitsOf, printStatementDetail, startCountedService, statementsOf } from './service.ts';
 
 const WORKERS = 2;
 const CONCURRENCY = 16; // the nudge loop's default per worker
@@ -54,6 +54,7 @@ export async function measureNudges(): Promise<Figure[]> {
     await until(async () => (polls++, Number((await client.query('SELECT count(*) FROM recovery_cases WHERE steps_sent >= 1')).rows[0].count) >= cases), 600_000, 'every case nudged', 20);
     const seconds = (performance.now() - started) / 1000;
     const statements = (await Promise.all(workers.map((w, i) => statementsOf(w, files[i]!)))).reduce((a, b) => a + b, 0) - statementsBefore;
+    printStatementDetail(files, cases, 'nudge');
     await Promise.all(workers.map((w) => w.stop()));
     await new Promise((r) => setTimeout(r, 700));
     const commits = (await commitsOf(client, db.name)) - commitsBefore - polls - 3; // the seed INSERT and the snapshots' own

@@ -5,7 +5,7 @@ import { newWebhookSecret } from '../../test/support/sign-webhook.ts';
 import { createBenchDatabase } from '../support/bench-database.ts';
 import { sized, until, type Figure } from '../support/figures.ts';
 import { makeDeliveries } from '../support/webhook-deliveries.ts';
-import { commitsOf, startCountedService, statementsOf } from './service.ts';
+import { commitsOf, printStatementDetail, startCountedService, statementsOf } from './service.ts';
 
 // Webhook processing, events into cases, one worker: N signed payment.failed deliveries are stored by
 // a web process first (not timed), then one worker process starts and turns the backlog into cases.
@@ -43,6 +43,7 @@ export async function measureProcessing(): Promise<Figure[]> {
     await until(async () => (await pending()) === 0, 600_000, 'the worker to process every event', 20);
     const seconds = (performance.now() - started) / 1000;
     const statements = (await statementsOf(worker, statementsFile)) - statementsBefore;
+    printStatementDetail([statementsFile], unique, 'event');
     await worker.stop(); // its backends flush their statistics as they exit
     await new Promise((r) => setTimeout(r, 700));
     const commits = (await commitsOf(client, db.name)) - commitsBefore - polls - 2;

@@ -28,3 +28,14 @@ export async function commitsOf(client: pg.Client, database: string): Promise<nu
   const { rows } = await client.query<{ n: string }>('SELECT xact_commit::text AS n FROM pg_stat_database WHERE datname = $1', [database]);
   return Number(rows[0]!.n);
 }
+
+/** BENCH_STATEMENT_DETAIL=1: the statements the counted processes sent most, per unit of work (the profile's first question). */
+export function printStatementDetail(files: string[], per: number, unit: string): void {
+  if (process.env.BENCH_STATEMENT_DETAIL !== '1') return;
+  const totals = new Map<string, number>();
+  for (const file of files) {
+    for (const [text, n] of JSON.parse(readFileSync(`${file}.detail.json`, 'utf8')) as [string, number][]) totals.set(text, (totals.get(text) ?? 0) + n);
+  }
+  console.log(`  statements per ${unit} (since start-up, top 15):`);
+  for (const [text, n] of [...totals].sort((a, b) => b[1] - a[1]).slice(0, 15)) console.log(`    ${(n / per).toFixed(2).padStart(6)}  ${text}`);
+}
