@@ -3,10 +3,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
-import { newWebhookSecret, signV1 } from '../test/support/sign-webhook.ts';
+import { newWebhookSecret } from '../test/support/sign-webhook.ts';
+import { makeDeliveries } from './support/webhook-deliveries.ts';
 import { createBenchDatabase } from './support/bench-database.ts';
 import { spawnService } from '../test/support/spawn-service.ts';
-import { buildWhopEvent } from '../test/support/whop-fixtures.ts';
 
 // npm run bench:ingest — prints figures and ratios; asserts nothing.
 // Signed payment.failed deliveries over many companies and memberships with 5 % duplicates,
@@ -16,24 +16,6 @@ import { buildWhopEvent } from '../test/support/whop-fixtures.ts';
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
 const secret = newWebhookSecret();
-
-function makeDeliveries(count: number) {
-  const deliveries: { body: string; headers: Record<string, string> }[] = [];
-  const now = new Date();
-  for (let i = 0; i < count; i++) {
-    if (i > 0 && i % 20 === 0) {
-      deliveries.push(deliveries[i - 7]!); // 5 % duplicates: Whop retrying a delivery
-      continue;
-    }
-    const body = JSON.stringify(
-      buildWhopEvent('payment.failed', {
-        data: { id: `pay_${i}`, company: { id: `biz_bench${i % 500}` }, membership: { id: `mem_bench${i}` }, last_payment_attempt: now.toISOString() },
-      }),
-    );
-    deliveries.push({ body, headers: signV1(body, secret, { at: now }) });
-  }
-  return deliveries;
-}
 
 /** Where each target's next delivery comes from: never replay a delivery to the same database by accident. */
 interface Cursor { next: number }
@@ -84,7 +66,7 @@ async function coldStart(env: Record<string, string>) {
 }
 
 const fmt = (n: number) => n.toFixed(0);
-const deliveries = makeDeliveries(Number(process.env.BENCH_DELIVERIES ?? 120_000));
+const deliveries = makeDeliveries(Number(process.env.BENCH_DELIVERIES ?? 120_000), secret);
 const base = { RATE_LIMIT_COMPANY_WEBHOOKS_PER_MINUTE: '10000000', WEBHOOK_SECRET: secret, PORT: '0', HOSTNAME: '127.0.0.1', LOG_LEVEL: 'warn' };
 const serviceEnv = (extra: Record<string, string>) => ({ ...base, NODE_ENV: 'test', ...extra });
 

@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { lockDataDir } from './data-dir-lock.ts';
-import { readPgliteTemplate } from './pglite-template.ts';
+import { readFreshDatabaseTemplate } from './pglite-template.ts';
 import { PGlite } from '@electric-sql/pglite';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
@@ -132,7 +132,8 @@ async function openPglite(dataDir: string): Promise<Database> {
     location = folder;
   }
   const isNew = location !== 'memory://' && !existsSync(join(location, 'PG_VERSION'));
-  const template = isNew ? readPgliteTemplate() : undefined;
+  // A new folder starts from the packed template (migrated when it matches the migrations): no initdb.
+  const template = isNew ? readFreshDatabaseTemplate()?.blob : undefined;
   let pglite: PGlite;
   try {
     pglite = await PGlite.create(location === 'memory://' ? undefined : location, template ? { loadDataDir: template } : {});

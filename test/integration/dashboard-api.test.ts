@@ -216,6 +216,17 @@ describe('dashboard API', () => {
       expect(second.json.next_cursor).toBeNull();
     });
 
+    it('case search matches the start of a membership or user id, with or without its prefix, never the middle', async () => {
+      const ids = async (q: string) => (await api(`/api/companies/biz_dash_a/cases?q=${encodeURIComponent(q)}`, { headers: as(ownerA) })).json.cases.map((c: any) => c.whop_membership_id).sort();
+      expect(await ids('a3')).toEqual(['mem_a3']);
+      expect(await ids('user_a5')).toEqual(['mem_a5']);
+      expect(await ids('mem_a')).toEqual(['mem_a0', 'mem_a1', 'mem_a2', 'mem_a3', 'mem_a4', 'mem_a5', 'mem_a6']);
+      expect((await api('/api/companies/biz_dash_a/cases?q=mem_a', { headers: as(ownerA) })).json.total).toBe(7);
+      // A LIKE wildcard is text, not a pattern; the middle of an id is not a prefix.
+      expect(await ids('mem_%')).toEqual([]);
+      expect(await ids('_a3')).toEqual([]);
+    });
+
     it.each([
       ['limit=201', 'limit'],
       ['sort=email', 'sort'],

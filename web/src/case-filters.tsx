@@ -45,7 +45,7 @@ export function CaseFilters({ values, onChange }: { values: CaseFilterValues; on
           id="filter-search"
           data-testid="filter-search"
           type="search"
-          placeholder="Exact email, or part of a user or membership id"
+          placeholder="Exact email, or the start of a user or membership id"
           value={search}
           onChange={(event) => setSearch(event.target.value)}
         />

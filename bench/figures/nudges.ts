@@ -1,0 +1,101 @@
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { startWhopApiFake, type RecordedWhopCall } from '../../test/fakes/whop-api.ts';
+import { newWebhookSecret } from '../../test/support/sign-webhook.ts';
+import { createBenchDatabase } from '../support/bench-database.ts';
+import { sized, until, type Figure } from '../support/figures.ts';
+import { commitsOf, printStatementDetail, startCountedService, statementsOf } from './service.ts';
+
+const WORKERS = 2;
+const CONCURRENCY = 16; // the nudge loop's default per worker
+const COMPANIES = 50;
+
+// Nudges: N due cases, WORKERS worker processes against the recording Whop fake (push + DM, no email).
+// Bare limit: the very calls our workers made, replayed nudge by nudge against the same fake with the
+// same concurrency (WORKERS x 16), plus one UPDATE of the case per nudge (1 statement, 1 commit).
+export async function measureNudges(): Promise<Figure[]> {
+  const cases = sized(200, 5000);
+  const db = await createBenchDatabase('churn_bench_nudge_figure');
+  const whop = await startWhopApiFake();
+  const client = new pg.Client({ connectionString: db.url });
+  try {
+    const env = {
+      DATABASE_URL: db.url, WEBHOOK_SECRET: newWebhookSecret(), WHOP_API_KEY: 'bench_key', WHOP_API_BASE_URL: whop.baseURL, NUDGE_INTERVAL_SECONDS: '0.1',
+      WHOP_RATE_LIMIT_PER_WINDOW: '100000000', RECONCILE_ON_START: 'false', ROLE: 'worker',
+    };
+    const files = Array.from({ length: WORKERS }, (_, i) => join(tmpdir(), `churn-bench-nudge-statements-${process.pid}-${i}`));
+    const workers = files.map((file) => startCountedService(env, [], file));
+    await Promise.all(workers.map((w) => w.waitFor(/worker running/)));
+    await client.connect();
+    for (let c = 0; c < COMPANIES; c++) {
+      whop.setExperience(`exp_b${c}`, { company: { id: `biz_b${c}`, route: `b${c}`, title: `B${c}` }, products: [{ id: `prod_b${c}`, route: 'p', title: 'P' }] as never });
+    }
+    for (let i = 0; i < cases; i++) {
+      whop.setMembership(`mem_b${i}`, { company: { id: `biz_b${i % COMPANIES}`, title: 'B' }, product: { id: `prod_b${i % COMPANIES}`, title: 'Bench Product', metadata: {} }, user: { id: `user_b${i}`, username: `u${i}`, name: `Member ${i}`, email: null as never } });
+    }
+    await client.query(`INSERT INTO companies (company_id) SELECT 'biz_b' || g FROM generate_series(0, ${COMPANIES - 1}) g`);
+    await client.query(
+      `INSERT INTO company_settings (company_id, version, attribution_window_days, settings) SELECT 'biz_b' || g, 1, 14, $1::jsonb FROM generate_series(0, ${COMPANIES - 1}) g`,
+      [JSON.stringify({ enable_email: false, incentive_days: 0 })],
+    );
+    const statementsBefore = (await Promise.all(workers.map((w, i) => statementsOf(w, files[i]!)))).reduce((a, b) => a + b, 0);
+    const commitsBefore = await commitsOf(client, db.name);
+    whop.reset();
+    const started = performance.now();
+    await client.query(
+      `INSERT INTO recovery_cases (company_id, whop_membership_id, whop_user_id, status, failure_reason, failure_count, amount_at_risk_cents, currency,
+         first_failure_at, last_failure_at, attribution_window_days, attribution_ends_at, settings_version, next_nudge_at)
+       SELECT 'biz_b' || (g % ${COMPANIES}), 'mem_b' || g, 'user_b' || g, 'open', 'Your card was declined.', 1, 2999, 'usd',
+         now(), now(), 14, now() + interval '14 days', 1, now()
+       FROM generate_series(0, ${cases - 1}) g`,
+    );
+    let polls = 0;
+    await until(async () => (polls++, Number((await client.query('SELECT count(*) FROM recovery_cases WHERE steps_sent >= 1')).rows[0].count) >= cases), 600_000, 'every case nudged', 20);
+    const seconds = (performance.now() - started) / 1000;
+    const statements = (await Promise.all(workers.map((w, i) => statementsOf(w, files[i]!)))).reduce((a, b) => a + b, 0) - statementsBefore;
+    printStatementDetail(files, cases, 'nudge');
+    await Promise.all(workers.map((w) => w.stop()));
+    await new Promise((r) => setTimeout(r, 700));
+    const commits = (await commitsOf(client, db.name)) - commitsBefore - polls - 3; // the seed INSERT and the snapshots' own
+    const pushes = whop.callsTo('POST', '/notifications').length;
+    const dms = whop.callsTo('POST', '/messages').length;
+    if (pushes !== cases || dms !== cases) throw new Error(`expected ${cases} pushes and DMs exactly once, got ${pushes} and ${dms}`);
+
+    // Bare: replay the recorded calls grouped per membership, then one UPDATE per nudge.
+    const byMembership = new Map<string, RecordedWhopCall[]>();
+    for (const call of whop.calls) {
+      const id = JSON.stringify([call.path, call.body, call.query]).match(/(?:mem|user)_b(\d+)\b/)?.[1];
+      if (id === undefined) continue;
+      byMembership.set(id, [...(byMembership.get(id) ?? []), call]);
+    }
+    const callsPerNudge = [...byMembership.values()].reduce((n, c) => n + c.length, 0) / cases;
+    const pool = new pg.Pool({ connectionString: db.url, max: WORKERS * 4 });
+    const queue = [...byMembership.entries()];
+    const bareStarted = performance.now();
+    await Promise.all(Array.from({ length: WORKERS * CONCURRENCY }, async () => {
+      for (let next = queue.pop(); next; next = queue.pop()) {
+        const [id, calls] = next;
+        for (const call of calls) {
+          const query = new URLSearchParams(call.query as Record<string, string>).toString();
+          const response = await fetch(`${whop.url}${call.path}${query ? `?${query}` : ''}`, {
+            method: call.method, headers: { authorization: call.headers.authorization ?? '', 'content-type': 'application/json' },
+            ...(call.body === undefined ? {} : { body: JSON.stringify(call.body) }),
+          });
+          await response.arrayBuffer();
+        }
+        await pool.query(`UPDATE recovery_cases SET steps_sent = steps_sent + 1, last_nudge_at = now() WHERE whop_membership_id = $1`, [`mem_b${id}`]);
+      }
+    }));
+    const bareSeconds = (performance.now() - bareStarted) / 1000;
+    await pool.end();
+    return [{
+      name: `nudges, ${WORKERS} workers (nudges/s)`, ours: cases / seconds, bare: byMembership.size / bareSeconds, unit: 'nudges/s', higherIsBetter: true, target: '>= 0.85',
+      detail: `${cases} nudges; ${callsPerNudge.toFixed(1)} Whop calls, ${(statements / cases).toFixed(1)} statements and ${(commits / cases).toFixed(1)} commits per nudge (target <= 3 and 1); bare: 1 and 1`,
+    }];
+  } finally {
+    await client.end().catch(() => {});
+    await whop.close();
+    await db.drop();
+  }
+}

@@ -1,0 +1,36 @@
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { openDatabase } from '../../src/db/client.ts';
+import { listMigrations, migrate } from '../../src/db/migrate.ts';
+import { migratedTemplatePath, readFreshDatabaseTemplate, writePgliteTemplate } from '../../src/db/pglite-template.ts';
+import { BACKEND } from '../support/test-database.ts';
+
+// A fresh embedded database starts from the template npm ci made with every migration applied:
+// the first start runs no migration (the start-to-healthy figure of npm run bench).
+describe.runIf(BACKEND === 'pglite')('embedded database template', () => {
+  const dirs: string[] = [];
+  afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+
+  it('a new data folder opens already migrated: migrate then applies nothing', async () => {
+    await writePgliteTemplate(); // what postinstall ran; idempotent
+    expect(existsSync(migratedTemplatePath())).toBe(true);
+    expect(readFreshDatabaseTemplate()?.migrated).toBe(true);
+    const dir = mkdtempSync(join(tmpdir(), 'churn-template-'));
+    dirs.push(dir);
+    const database = await openDatabase({ dataDir: dir });
+    try {
+      const { rows } = await database.sql.query<{ n: number }>('SELECT count(*)::int AS n FROM schema_migrations');
+      expect(rows[0]!.n).toBe(listMigrations().length);
+      const result = await database.withConnection((sql) => migrate(sql));
+      expect(result.applied).toEqual([]);
+      // Schema only: no rows of anyone's, no lookup-hash key shared between installations.
+      expect((await database.sql.query<{ n: number }>('SELECT count(*)::int AS n FROM encryption_settings')).rows[0]!.n).toBe(0);
+      expect((await database.sql.query<{ n: number }>('SELECT count(*)::int AS n FROM recovery_cases')).rows[0]!.n).toBe(0);
+    } finally {
+      await database.close();
+    }
+  }, 120_000);
+
+});
