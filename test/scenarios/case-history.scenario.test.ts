@@ -1,54 +1,32 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { presentCase } from '../../src/presenters/cases.presenter.ts';
 import { sendDueNudges } from '../../src/services/send-due-nudges.ts';
-import { DAY, startOutreachHarness, type OutreachHarness } from '../support/outreach-harness.ts';
-import { createTestDatabase, type TestDatabase } from '../support/test-database.ts';
+import { DAY, useOutreachScenario } from '../support/outreach-harness.ts';
 
 const DAY0 = new Date('2026-06-01T15:00:00.000Z');
 const at = (days: number) => new Date(DAY0.getTime() + days * DAY);
 
 /** #13 §3: a re-derivation never deletes a case the member was nudged on, even when a late fact reshapes the cases. */
 describe('a case with outreach history survives a late fact that moves its window', () => {
-  let database: TestDatabase;
-  let h: OutreachHarness;
-  let seq = 0;
-  let companyId: string;
-  let membershipId: string;
+  const s = useOutreachScenario({ day0: DAY0, prefix: 'hist', email: (seq) => `lee${seq}@example.test`, stopEarlierCases: false });
 
-  beforeAll(async () => {
-    database = await createTestDatabase();
-    h = await startOutreachHarness(database, DAY0);
-  });
-  afterAll(async () => {
-    await h?.close();
-    await database?.close();
-  });
-  beforeEach(() => {
-    seq += 1;
-    companyId = `biz_hist${seq}`;
-    membershipId = `mem_hist${seq}`;
-    h.whop.reset();
-    h.clock.set(DAY0);
-    h.seedMember(membershipId, companyId, { email: `lee${seq}@example.test` });
-  });
-
-  const member = () => ({ membership: { id: membershipId }, user: { id: `user_${membershipId}`, email: `lee${seq}@example.test`, name: 'Lee Park' } });
+  const member = () => ({ membership: { id: s.membershipId }, user: { id: `user_${s.membershipId}`, email: `lee${s.seq}@example.test`, name: 'Lee Park' } });
   const fail = (payment: string, days: number) =>
-    h.deliver('payment.failed', { id: payment, ...member(), total: 29.99, currency: 'usd', failure_message: 'Your card has insufficient funds.', last_payment_attempt: at(days).toISOString() }, companyId);
+    s.h.deliver('payment.failed', { id: payment, ...member(), total: 29.99, currency: 'usd', failure_message: 'Your card has insufficient funds.', last_payment_attempt: at(days).toISOString() }, s.companyId);
   const sweep = (days: number) => {
-    h.clock.set(at(days));
-    return sendDueNudges(h.deps);
+    s.h.clock.set(at(days));
+    return sendDueNudges(s.h.deps);
   };
   const caseIds = async () =>
-    (await database.sql.query<{ id: string }>(`SELECT id FROM recovery_cases WHERE company_id = $1 ORDER BY first_failure_at`, [companyId])).rows.map((r) => r.id);
-  const creatorView = async (id: string) => (await presentCase(companyId, database.db, id))!;
-  const freeDayGrants = () => h.whop.callsTo('POST', `/memberships/${membershipId}/add_free_days`);
+    (await s.database.sql.query<{ id: string }>(`SELECT id FROM recovery_cases WHERE company_id = $1 ORDER BY first_failure_at`, [s.companyId])).rows.map((r) => r.id);
+  const creatorView = async (id: string) => (await presentCase(s.companyId, s.database.db, id))!;
+  const freeDayGrants = () => s.h.whop.callsTo('POST', `/memberships/${s.membershipId}/add_free_days`);
 
   it('merged into the case that now covers its window: deliveries, free days and timeline move there, and no reminder is repeated', async () => {
-    await h.saveSettings(companyId, { attribution_window_days: 7, reminder_offsets_days: [0, 4], incentive_days: 3, min_gap_hours: 12 });
-    h.clock.set(at(5));
+    await s.h.saveSettings(s.companyId, { attribution_window_days: 7, reminder_offsets_days: [0, 4], incentive_days: 3, min_gap_hours: 12 });
+    s.h.clock.set(at(5));
     await fail('pay_a', 5); // case 1: window day 5..12, never nudged (no sweep before it closes)
-    h.clock.set(at(13));
+    s.h.clock.set(at(13));
     await fail('pay_b', 13); // case 1 closes at day 12; case 2 opens, window day 13..20
     expect(await sweep(13)).toMatchObject({ sent: 1 });
     const [first, second] = await caseIds();
@@ -57,8 +35,8 @@ describe('a case with outreach history survives a late fact that moves its windo
 
     // The creator widens the window, then Whop delivers an older attempt of pay_a late (stamped day 1):
     // the fold now reads one case from day 1 to day 31 holding all three failures.
-    await h.saveSettings(companyId, { attribution_window_days: 30, reminder_offsets_days: [0, 4], incentive_days: 3, min_gap_hours: 12 });
-    h.clock.set(at(14));
+    await s.h.saveSettings(s.companyId, { attribution_window_days: 30, reminder_offsets_days: [0, 4], incentive_days: 3, min_gap_hours: 12 });
+    s.h.clock.set(at(14));
     await fail('pay_a', 1);
 
     expect(await caseIds()).toEqual([first]);
@@ -80,14 +58,14 @@ describe('a case with outreach history survives a late fact that moves its windo
   });
 
   it('no longer a case at all (its payment turns out to have succeeded first): kept, closed without recovery, history intact', async () => {
-    h.clock.set(at(0));
+    s.h.clock.set(at(0));
     await fail('pay_c', 0);
     expect(await sweep(0)).toMatchObject({ sent: 1 });
     const [only] = await caseIds();
 
     // pay_c's success, stamped before the failure, arrives late: the failure was a stale delivery.
-    h.clock.set(at(1));
-    await h.deliver('payment.succeeded', { id: 'pay_c', ...member(), total: 29.99, currency: 'usd', paid_at: at(-0.1).toISOString() }, companyId);
+    s.h.clock.set(at(1));
+    await s.h.deliver('payment.succeeded', { id: 'pay_c', ...member(), total: 29.99, currency: 'usd', paid_at: at(-0.1).toISOString() }, s.companyId);
 
     expect(await caseIds()).toEqual([only]);
     const kept = await creatorView(only!);
@@ -98,9 +76,9 @@ describe('a case with outreach history survives a late fact that moves its windo
     expect(kept.timeline.map((e) => e.reason)).toContain('nudge_sent');
 
     // Re-deriving again (another late fact) neither duplicates the note nor sends anything.
-    h.clock.set(at(2));
-    await h.deliver('payment.succeeded', { id: 'pay_c', ...member(), total: 29.99, currency: 'usd', paid_at: at(-0.1).toISOString() }, companyId).catch(() => undefined);
-    await h.deliver('membership.activated', { id: membershipId, updated_at: at(2).toISOString() }, companyId);
+    s.h.clock.set(at(2));
+    await s.h.deliver('payment.succeeded', { id: 'pay_c', ...member(), total: 29.99, currency: 'usd', paid_at: at(-0.1).toISOString() }, s.companyId).catch(() => undefined);
+    await s.h.deliver('membership.activated', { id: s.membershipId, updated_at: at(2).toISOString() }, s.companyId);
     expect((await creatorView(only!)).timeline.filter((e) => e.reason === 'case_superseded')).toHaveLength(1);
     expect(await sweep(3)).toMatchObject({ claimed: 0 });
   });

@@ -1,7 +1,6 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { sendDueNudges } from '../../src/services/send-due-nudges.ts';
-import { DAY, startOutreachHarness, type OutreachHarness } from '../support/outreach-harness.ts';
-import { createTestDatabase, type TestDatabase } from '../support/test-database.ts';
+import { DAY, useOutreachScenario } from '../support/outreach-harness.ts';
 
 const DAY0 = new Date('2026-05-04T15:00:00.000Z');
 const at = (days: number) => new Date(DAY0.getTime() + days * DAY);
@@ -12,40 +11,16 @@ const at = (days: number) => new Date(DAY0.getTime() + days * DAY);
  * Day by day against the Whop fake, one injected clock.
  */
 describe('payment retry guard, day by day', () => {
-  let database: TestDatabase;
-  let h: OutreachHarness;
-  let seq = 0;
-  let companyId: string;
-  let membershipId: string;
-
-  beforeAll(async () => {
-    database = await createTestDatabase();
-    h = await startOutreachHarness(database, DAY0);
-  });
-  afterAll(async () => {
-    await h?.close();
-    await database?.close();
-  });
-  beforeEach(async () => {
-    await database.sql.exec('UPDATE recovery_cases SET next_nudge_at = NULL');
-    seq += 1;
-    companyId = `biz_guard${seq}`;
-    membershipId = `mem_guard${seq}`;
-    h.whop.reset();
-    h.smtp.reset();
-    h.clock.set(DAY0);
-    h.seedMember(membershipId, companyId, { email: `lee${seq}@example.test` });
-    await h.saveSettings(companyId, { retry_payment_first: true });
-  });
+  const s = useOutreachScenario({ day0: DAY0, prefix: 'guard', email: (seq) => `lee${seq}@example.test`, reset: ['whop', 'smtp'], settings: { retry_payment_first: true } });
 
   const failPayment = (extra: Record<string, unknown>) =>
-    h.deliver('payment.failed', { id: `pay_g${seq}`, membership: { id: membershipId }, user: { id: `user_${membershipId}`, email: `lee${seq}@example.test` }, total: 29.99, currency: 'usd', failure_message: 'Your card was declined.', last_payment_attempt: DAY0.toISOString(), card_exp_month: 12, card_exp_year: 2030, ...extra }, companyId);
+    s.h.deliver('payment.failed', { id: `pay_g${s.seq}`, membership: { id: s.membershipId }, user: { id: `user_${s.membershipId}`, email: `lee${s.seq}@example.test` }, total: 29.99, currency: 'usd', failure_message: 'Your card was declined.', last_payment_attempt: DAY0.toISOString(), card_exp_month: 12, card_exp_year: 2030, ...extra }, s.companyId);
   const sweep = async (days: number) => {
-    h.clock.set(at(days));
-    return sendDueNudges(h.deps);
+    s.h.clock.set(at(days));
+    return sendDueNudges(s.h.deps);
   };
-  const retries = () => h.whop.callsTo('POST', `/payments/pay_g${seq}/retry`);
-  const pushes = () => h.whop.callsTo('POST', '/notifications').filter((c) => JSON.stringify(c.body).includes(`user_${membershipId}`));
+  const retries = () => s.h.whop.callsTo('POST', `/payments/pay_g${s.seq}/retry`);
+  const pushes = () => s.h.whop.callsTo('POST', '/notifications').filter((c) => JSON.stringify(c.body).includes(`user_${s.membershipId}`));
 
   it('while Whop has its own attempt scheduled we do not retry; once it has passed, the next step does', async () => {
     await failPayment({ decline_code: 'do_not_honor', retryable: true, next_payment_attempt: at(1).toISOString() });

@@ -1,8 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { sendDueNudges } from '../../src/services/send-due-nudges.ts';
 import type { ScriptedWhopResponse, WhopRouteKey } from '../fakes/whop-api.ts';
-import { startOutreachHarness, type OutreachHarness } from '../support/outreach-harness.ts';
-import { createTestDatabase, type TestDatabase } from '../support/test-database.ts';
+import { useOutreachScenario } from '../support/outreach-harness.ts';
 
 /**
  * The issue's fault mix against the real outreach code, the Whop API fake and a real SMTP peer:
@@ -27,24 +26,14 @@ function seeded(seed: number) {
 }
 
 describe('provider faults cost seconds', () => {
-  let database: TestDatabase;
-  let h: OutreachHarness;
-
-  beforeAll(async () => {
-    database = await createTestDatabase();
-    h = await startOutreachHarness(database, START);
-  });
-  afterAll(async () => {
-    await h?.close();
-    await database?.close();
-  });
+  const s = useOutreachScenario({ day0: START });
 
   it('under 429/500/hangs from Whop and 451 from SMTP, >= 95 % of members are reached on each channel within 4 minutes, 0 duplicates, 0 retries before Retry-After', async () => {
     const companyId = 'biz_faults';
     const members = Array.from({ length: MEMBERS }, (_, i) => `mem_fault${i}`);
-    for (const m of members) h.seedMember(m, companyId, { email: `${m}@example.test`, userId: `user_${m}` });
+    for (const m of members) s.h.seedMember(m, companyId, { email: `${m}@example.test`, userId: `user_${m}` });
     for (const m of members)
-      await h.deliver('payment.failed', { id: `pay_${m}`, membership: { id: m }, user: { id: `user_${m}`, email: `${m}@example.test`, name: 'Dana Reyes' }, total: 29.99, currency: 'usd', failure_message: 'Your card was declined.', last_payment_attempt: START.toISOString() }, companyId);
+      await s.h.deliver('payment.failed', { id: `pay_${m}`, membership: { id: m }, user: { id: `user_${m}`, email: `${m}@example.test`, name: 'Dana Reyes' }, total: 29.99, currency: 'usd', failure_message: 'Your card was declined.', last_payment_attempt: START.toISOString() }, companyId);
 
     const random = seeded(14);
     const pick = (): ScriptedWhopResponse => {
@@ -54,31 +43,31 @@ describe('provider faults cost seconds', () => {
       if (r < 0.45) return { timeoutMs: 2300 }; // the harness' client gives up after 2 s
       return { status: 200 };
     };
-    for (const route of ROUTES) h.whop.failNext(route, Array.from({ length: 5000 }, pick));
-    h.smtp.failRandomly = { rate: 0.2, failure: { code: 451, message: '4.3.0 try again later' }, random: seeded(451) };
+    for (const route of ROUTES) s.h.whop.failNext(route, Array.from({ length: 5000 }, pick));
+    s.h.smtp.failRandomly = { rate: 0.2, failure: { code: 451, message: '4.3.0 try again later' }, random: seeded(451) };
 
     for (let second = 0; second <= SIMULATED_SECONDS; second++) {
-      h.clock.set(new Date(START.getTime() + second * 1000));
-      await sendDueNudges(h.deps, { limit: 1000, concurrency: 16 });
+      s.h.clock.set(new Date(START.getTime() + second * 1000));
+      await sendDueNudges(s.h.deps, { limit: 1000, concurrency: 16 });
     }
-    h.smtp.failRandomly = null;
+    s.h.smtp.failRandomly = null;
 
     // Reached = what the member really got, as the providers recorded it.
-    const okPushes = h.whop.callsTo('POST', '/notifications').filter((c) => c.status === 200);
+    const okPushes = s.h.whop.callsTo('POST', '/notifications').filter((c) => c.status === 200);
     const pushesTo = (m: string) => okPushes.filter((c) => (c.body as { user_ids?: string[] }).user_ids?.includes(`user_${m}`)).length;
     const reached = {
       push: members.filter((m) => pushesTo(m) > 0).length / MEMBERS,
-      dm: members.filter((m) => h.whop.messagesTo(`user_${m}`).length > 0).length / MEMBERS,
-      email: members.filter((m) => h.smtp.inbox(`${m}@example.test`).length > 0).length / MEMBERS,
+      dm: members.filter((m) => s.h.whop.messagesTo(`user_${m}`).length > 0).length / MEMBERS,
+      email: members.filter((m) => s.h.smtp.inbox(`${m}@example.test`).length > 0).length / MEMBERS,
     };
-    const duplicates = members.reduce((n, m) => n + Math.max(0, pushesTo(m) - 1) + Math.max(0, h.whop.messagesTo(`user_${m}`).length - 1) + Math.max(0, h.smtp.inbox(`${m}@example.test`).length - 1), 0);
-    const grants = members.reduce((n, m) => n + Math.max(0, h.whop.callsTo('POST', `/memberships/${m}/add_free_days`).filter((c) => c.status === 200).length - 1), 0);
+    const duplicates = members.reduce((n, m) => n + Math.max(0, pushesTo(m) - 1) + Math.max(0, s.h.whop.messagesTo(`user_${m}`).length - 1) + Math.max(0, s.h.smtp.inbox(`${m}@example.test`).length - 1), 0);
+    const grants = members.reduce((n, m) => n + Math.max(0, s.h.whop.callsTo('POST', `/memberships/${m}/add_free_days`).filter((c) => c.status === 200).length - 1), 0);
 
     // After every 429 for a (route, subject), the next call for the same pair came no sooner than 2 s.
     const subjectOf = (c: { path: string; body: unknown; query: Record<string, unknown> }) =>
       `${c.path}|${JSON.stringify((c.body as Record<string, unknown> | undefined)?.user_ids ?? (c.body as Record<string, unknown> | undefined)?.with_user_ids ?? (c.body as Record<string, unknown> | undefined)?.channel_id ?? c.query.company_id ?? '')}`;
     const byKey = new Map<string, { at: number; status: number | undefined }[]>();
-    for (const c of h.whop.calls) {
+    for (const c of s.h.whop.calls) {
       if (c.route === null) continue;
       const key = `${c.route}|${subjectOf(c)}`;
       byKey.set(key, [...(byKey.get(key) ?? []), { at: c.at.getTime(), status: c.status }]);
@@ -96,8 +85,8 @@ describe('provider faults cost seconds', () => {
             earlyKeys.push(`${key.slice(0, 80)} +${gap}ms`);
           }
         }
-    const { rows: waiting } = await database.sql.query<{ status: string; n: number }>(`SELECT status, count(*)::int AS n FROM deliveries GROUP BY 1 ORDER BY 1`);
-    console.log('fault mix, 4 simulated minutes:', JSON.stringify({ reached, duplicates, secondGrants: grants, retriesBeforeRetryAfter: early, shortestGapAfter429Ms: shortestGap, earlyKeys, deliveries: waiting, whopCalls: h.whop.calls.length }));
+    const { rows: waiting } = await s.database.sql.query<{ status: string; n: number }>(`SELECT status, count(*)::int AS n FROM deliveries GROUP BY 1 ORDER BY 1`);
+    console.log('fault mix, 4 simulated minutes:', JSON.stringify({ reached, duplicates, secondGrants: grants, retriesBeforeRetryAfter: early, shortestGapAfter429Ms: shortestGap, earlyKeys, deliveries: waiting, whopCalls: s.h.whop.calls.length }));
 
     expect(reached.push).toBeGreaterThanOrEqual(0.95);
     expect(reached.dm).toBeGreaterThanOrEqual(0.95);

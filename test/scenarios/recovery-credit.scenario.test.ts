@@ -1,52 +1,30 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createClickToken } from '../../src/services/click-links.ts';
 import { nudgeCaseNow } from '../../src/services/nudge-case-now.ts';
 import { recordClick } from '../../src/services/record-click.ts';
 import { sendDueNudges } from '../../src/services/send-due-nudges.ts';
-import { DAY, startOutreachHarness, type OutreachHarness } from '../support/outreach-harness.ts';
-import { createTestDatabase, type TestDatabase } from '../support/test-database.ts';
+import { DAY, useOutreachScenario } from '../support/outreach-harness.ts';
 
 const DAY0 = new Date('2026-06-01T15:00:00.000Z');
 const at = (days: number) => new Date(DAY0.getTime() + days * DAY);
 const BROWSER = 'Mozilla/5.0 (iPhone; CPU iPhone OS 18_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.0 Mobile/15E148 Safari/604.1';
 
 describe('each recovery is credited to one method', () => {
-  let database: TestDatabase;
-  let h: OutreachHarness;
-  let seq = 0;
-  let companyId: string;
-  let membershipId: string;
-
-  beforeAll(async () => {
-    database = await createTestDatabase();
-    h = await startOutreachHarness(database, DAY0);
-  });
-  afterAll(async () => {
-    await h?.close();
-    await database?.close();
-  });
-  beforeEach(async () => {
-    await database.sql.exec('UPDATE recovery_cases SET next_nudge_at = NULL');
-    seq += 1;
-    companyId = `biz_credit${seq}`;
-    membershipId = `mem_credit${seq}`;
-    h.clock.set(DAY0);
-    h.seedMember(membershipId, companyId, { email: `cred${seq}@example.test` });
-  });
+  const s = useOutreachScenario({ day0: DAY0, prefix: 'credit', email: (seq) => `cred${seq}@example.test`, reset: [] });
 
   const fail = () =>
-    h.deliver('payment.failed', { id: `pay_c${seq}`, membership: { id: membershipId }, user: { id: `user_${membershipId}`, email: `cred${seq}@example.test`, name: 'Dana' }, total: 20, currency: 'usd', failure_message: 'Your card was declined.', last_payment_attempt: at(0).toISOString() }, companyId);
+    s.h.deliver('payment.failed', { id: `pay_c${s.seq}`, membership: { id: s.membershipId }, user: { id: `user_${s.membershipId}`, email: `cred${s.seq}@example.test`, name: 'Dana' }, total: 20, currency: 'usd', failure_message: 'Your card was declined.', last_payment_attempt: at(0).toISOString() }, s.companyId);
   const pay = (days: number) => {
-    h.clock.set(at(days));
-    return h.deliver('payment.succeeded', { id: `pay_ok${seq}`, membership: { id: membershipId }, total: 20, currency: 'usd', paid_at: at(days).toISOString() }, companyId);
+    s.h.clock.set(at(days));
+    return s.h.deliver('payment.succeeded', { id: `pay_ok${s.seq}`, membership: { id: s.membershipId }, total: 20, currency: 'usd', paid_at: at(days).toISOString() }, s.companyId);
   };
   const theCase = async () =>
-    (await database.sql.query<{ id: string; status: string; credited_method: string | null; credited_channel: string | null; credited_step: number | null; decline_category: string | null }>(
-      `SELECT id, status, credited_method, credited_channel, credited_step, decline_category FROM recovery_cases WHERE company_id = $1`, [companyId])).rows[0]!;
+    (await s.database.sql.query<{ id: string; status: string; credited_method: string | null; credited_channel: string | null; credited_step: number | null; decline_category: string | null }>(
+      `SELECT id, status, credited_method, credited_channel, credited_step, decline_category FROM recovery_cases WHERE company_id = $1`, [s.companyId])).rows[0]!;
   const click = async (channel: string, when: Date, options: { method?: string; userAgent?: string } = {}) => {
     const c = await theCase();
-    const token = createClickToken(h.deps.links.signingKey, { companyId, caseId: c.id, step: 0, channel, to: `https://whop.com/billing/manage/${membershipId}` });
-    return recordClick({ db: h.deps.db, signingKey: h.deps.links.signingKey }, { token, method: options.method ?? 'GET', userAgent: options.userAgent ?? BROWSER, now: when });
+    const token = createClickToken(s.h.deps.links.signingKey, { companyId: s.companyId, caseId: c.id, step: 0, channel, to: `https://whop.com/billing/manage/${s.membershipId}` });
+    return recordClick({ db: s.h.deps.db, signingKey: s.h.deps.links.signingKey }, { token, method: options.method ?? 'GET', userAgent: options.userAgent ?? BROWSER, now: when });
   };
 
   it("paid before any nudge reached the member: Whop's own retry", async () => {
@@ -57,10 +35,10 @@ describe('each recovery is credited to one method', () => {
 
   it('a member clicked the DM link, then paid: credited to the DM of reminder 1, not to every channel', async () => {
     await fail();
-    h.clock.set(at(0));
-    await sendDueNudges(h.deps);
-    h.clock.set(new Date(at(0).getTime() + 3_600_000));
-    expect(await click('dm', h.clock.now())).toMatchObject({ ok: true, to: `https://whop.com/billing/manage/${membershipId}`, verdict: { counted: true } });
+    s.h.clock.set(at(0));
+    await sendDueNudges(s.h.deps);
+    s.h.clock.set(new Date(at(0).getTime() + 3_600_000));
+    expect(await click('dm', s.h.clock.now())).toMatchObject({ ok: true, to: `https://whop.com/billing/manage/${s.membershipId}`, verdict: { counted: true } });
     // A mail scanner's probe and a preview bot afterwards do not count.
     expect(await click('email', new Date(at(0).getTime() + 7_200_000), { method: 'HEAD' })).toMatchObject({ verdict: { counted: false, why: 'head_request' } });
     expect(await click('email', new Date(at(0).getTime() + 7_300_000), { userAgent: 'Mozilla/5.0 (compatible; Barracuda Sentinel)' })).toMatchObject({ verdict: { counted: false, why: 'bot_user_agent' } });
@@ -70,8 +48,8 @@ describe('each recovery is credited to one method', () => {
 
   it('an email click seconds after delivery is a scanner; without a human click the last delivered message is credited', async () => {
     await fail();
-    h.clock.set(at(0));
-    await sendDueNudges(h.deps);
+    s.h.clock.set(at(0));
+    await sendDueNudges(s.h.deps);
     expect(await click('email', new Date(at(0).getTime() + 2_000))).toMatchObject({ verdict: { counted: false, why: 'too_soon_after_delivery' } });
     await pay(1);
     const credited = await theCase();
@@ -83,8 +61,8 @@ describe('each recovery is credited to one method', () => {
   it('a reminder sent by hand ("nudge now") credits a manual action', async () => {
     await fail();
     const c = await theCase();
-    h.clock.set(at(0.5));
-    expect(await nudgeCaseNow(h.deps, { companyId, caseId: c.id, actor: 'creator:user_owner' })).toMatchObject({ ok: true });
+    s.h.clock.set(at(0.5));
+    expect(await nudgeCaseNow(s.h.deps, { companyId: s.companyId, caseId: c.id, actor: 'creator:user_owner' })).toMatchObject({ ok: true });
     await pay(1);
     expect(await theCase()).toMatchObject({ credited_method: 'manual', credited_step: 0 });
   });
@@ -92,9 +70,9 @@ describe('each recovery is credited to one method', () => {
   it('a forged or altered link is refused and records nothing', async () => {
     await fail();
     const c = await theCase();
-    const token = createClickToken('another-key', { companyId, caseId: c.id, step: 0, channel: 'dm', to: 'https://evil.example/' });
-    expect(await recordClick({ db: h.deps.db, signingKey: h.deps.links.signingKey }, { token, method: 'GET', userAgent: BROWSER, now: at(0) })).toEqual({ ok: false, reason: 'invalid_token' });
-    const { rows } = await database.sql.query(`SELECT 1 FROM case_events WHERE case_id = $1 AND reason = 'link_clicked'`, [c.id]);
+    const token = createClickToken('another-key', { companyId: s.companyId, caseId: c.id, step: 0, channel: 'dm', to: 'https://evil.example/' });
+    expect(await recordClick({ db: s.h.deps.db, signingKey: s.h.deps.links.signingKey }, { token, method: 'GET', userAgent: BROWSER, now: at(0) })).toEqual({ ok: false, reason: 'invalid_token' });
+    const { rows } = await s.database.sql.query(`SELECT 1 FROM case_events WHERE case_id = $1 AND reason = 'link_clicked'`, [c.id]);
     expect(rows).toHaveLength(0);
   });
 });

@@ -1,4 +1,5 @@
 import type { PgBoss } from 'pg-boss';
+import { afterAll, beforeAll, beforeEach } from 'vitest';
 import { createEmailSender } from '../../src/integrations/email/email-sender.ts';
 import { createWhopGateway } from '../../src/integrations/whop/whop-gateway.ts';
 import { createWebhookIntake } from '../../src/services/ingest-webhook.ts';
@@ -8,7 +9,7 @@ import { updateCompanySettings } from '../../src/services/update-company-setting
 import { startQueue } from '../../src/worker/queue.ts';
 import { startSmtpFake, type SmtpFake } from '../fakes/smtp.ts';
 import { startWhopApiFake, type WhopApiFake } from '../fakes/whop-api.ts';
-import type { TestDatabase } from './test-database.ts';
+import { createTestDatabase, type TestDatabase } from './test-database.ts';
 import { buildWhopEvent, type WhopFixtureType } from './whop-fixtures.ts';
 
 export const DAY = 86_400_000;
@@ -89,5 +90,72 @@ export async function startOutreachHarness(database: TestDatabase, start: Date, 
       await whop.close();
       await smtp.close();
     },
+  };
+}
+
+export interface OutreachScenarioOptions {
+  /** The harness clock's start, and where each test's clock is set back to. */
+  day0: Date;
+  /** Each test gets `biz_<prefix><seq>` / `mem_<prefix><seq>`, seeded at the Whop fake; without a prefix, no per-test member. */
+  prefix?: string;
+  /** The seeded member's email for this test's seq (the harness default when omitted). */
+  email?: (seq: number) => string;
+  /** Company settings saved for each test's company after seeding. */
+  settings?: Record<string, unknown>;
+  /** Before each test, stop earlier tests' cases (next_nudge_at = NULL): sweeps are global. Default true. */
+  stopEarlierCases?: boolean;
+  /** Which fakes forget earlier tests before each test. Default ['whop']. */
+  reset?: Array<'whop' | 'smtp'>;
+  /** Passed to startOutreachHarness. */
+  outbox?: boolean;
+}
+
+export interface OutreachScenario {
+  readonly h: OutreachHarness;
+  readonly database: TestDatabase;
+  readonly seq: number;
+  readonly companyId: string;
+  readonly membershipId: string;
+}
+
+/**
+ * The scenario files' shared setup: one database and harness per describe, and (with a prefix)
+ * a fresh company and member per test. Read the values through the returned getters: they
+ * change per test.
+ */
+export function useOutreachScenario(options: OutreachScenarioOptions): OutreachScenario {
+  const { day0, prefix, email, settings, stopEarlierCases = true, reset = ['whop'], outbox } = options;
+  let database: TestDatabase;
+  let h: OutreachHarness;
+  let seq = 0;
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    h = await startOutreachHarness(database, day0, outbox === undefined ? {} : { outbox });
+  });
+  afterAll(async () => {
+    await h?.close();
+    await database?.close();
+  });
+  const ids = (kind: 'biz' | 'mem') => {
+    if (prefix === undefined) throw new Error('useOutreachScenario: no per-test member without a prefix');
+    return `${kind}_${prefix}${seq}`;
+  };
+  if (prefix !== undefined) {
+    beforeEach(async () => {
+      if (stopEarlierCases) await database.sql.exec('UPDATE recovery_cases SET next_nudge_at = NULL');
+      seq += 1;
+      if (reset.includes('whop')) h.whop.reset();
+      if (reset.includes('smtp')) h.smtp.reset();
+      h.clock.set(day0);
+      h.seedMember(ids('mem'), ids('biz'), email ? { email: email(seq) } : undefined);
+      if (settings) await h.saveSettings(ids('biz'), settings);
+    });
+  }
+  return {
+    get h() { return h; },
+    get database() { return database; },
+    get seq() { return seq; },
+    get companyId() { return ids('biz'); },
+    get membershipId() { return ids('mem'); },
   };
 }
