@@ -29,6 +29,9 @@ export default defineConfig(async () => {
   const dataTests = ['test/integration/**/*.test.ts', 'test/scenarios/**/*.test.ts'];
   return {
     test: {
+      // Most files wait on processes, sockets and timers, not the CPU: on a 2-core CI machine two
+      // workers left it half idle (load ~1) and the suite took ~30 minutes; three fill it.
+      maxWorkers: 3,
       projects: [
         { test: { name: 'unit', include: ['test/unit/**/*.test.ts'] } },
         // The dashboard in Debian's Chromium, on the embedded default (one backend is enough for the UI).
