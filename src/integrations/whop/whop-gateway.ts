@@ -119,18 +119,23 @@ export interface WhopGatewayOptions {
   now?: () => number;
 }
 
-export function createWhopGateway(options: WhopGatewayOptions): WhopGateway {
-  const apiVersion = options.apiVersion ?? DEFAULT_WHOP_API_VERSION;
-  const generation = endpointGenerationOf(apiVersion);
-  const whop = new Whop({
+/** The SDK client every Whop reader and writer shares: pinned version, no SDK retries, the budget's fetch. */
+export function createWhopSdkClient(options: WhopGatewayOptions): Whop {
+  return new Whop({
     apiKey: options.apiKey,
     baseURL: options.baseURL,
     appID: options.appID ?? null,
-    version: apiVersion,
+    version: options.apiVersion ?? DEFAULT_WHOP_API_VERSION,
     maxRetries: 0,
     timeout: options.timeoutMs ?? 10_000,
     ...(options.fetch ? { fetch: options.fetch } : {}),
   });
+}
+
+export function createWhopGateway(options: WhopGatewayOptions): WhopGateway {
+  const apiVersion = options.apiVersion ?? DEFAULT_WHOP_API_VERSION;
+  const generation = endpointGenerationOf(apiVersion);
+  const whop = createWhopSdkClient(options);
   const now = options.now ?? Date.now;
   const newListFilters = hasWhopShape(apiVersion, 'listFilters');
   // Experience per product for pushes; products rarely change their experiences.

@@ -1,6 +1,5 @@
-import Whop from '@whop/sdk';
 import { DEFAULT_WHOP_API_VERSION, hasWhopShape } from './api-version.ts';
-import { toFailure, type WhopGatewayOptions, type WhopResult } from './whop-gateway.ts';
+import { createWhopSdkClient, toFailure, type WhopGatewayOptions, type WhopResult } from './whop-gateway.ts';
 
 /** A Whop object exactly as a REST read returns it: a v1 webhook's `data` serializes the same way at the same version. */
 export type WhopObject = Record<string, unknown> & { id: string };
@@ -30,15 +29,7 @@ export interface WhopListReader {
 export function createWhopListReader(options: WhopGatewayOptions): WhopListReader {
   const apiVersion = options.apiVersion ?? DEFAULT_WHOP_API_VERSION;
   const newFilters = hasWhopShape(apiVersion, 'listFilters');
-  const whop = new Whop({
-    apiKey: options.apiKey,
-    baseURL: options.baseURL,
-    appID: options.appID ?? null,
-    version: apiVersion,
-    maxRetries: 0,
-    timeout: options.timeoutMs ?? 10_000,
-    ...(options.fetch ? { fetch: options.fetch } : {}),
-  });
+  const whop = createWhopSdkClient(options);
   const scope = (companyId: string, status: string) => (newFilters ? { account_id: companyId, status } : { company_id: companyId, statuses: [status] });
   const list = async (path: string, query: Record<string, unknown>): Promise<WhopObjectPage> => {
     const page = await whop.get<{ data: WhopObject[]; page_info?: { end_cursor?: string | null; has_next_page?: boolean } | null }>(path, { query });
