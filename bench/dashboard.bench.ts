@@ -7,7 +7,7 @@ import { openDatabase, type AppDb } from '../src/db/client.ts';
 import { installFieldCipher } from '../src/db/encrypted-text.ts';
 import { generateEncryptionKey, loadKeyring } from '../src/integrations/crypto/encryption-keys.ts';
 import { createFieldCipher } from '../src/integrations/crypto/field-cipher.ts';
-import { resolveLookupHashKey } from '../src/services/resolve-lookup-hash-key.ts';
+import { resolveLookupHashKey } from '../src/services/members/resolve-lookup-hash-key.ts';
 import { listMigrations, migrate, MIGRATIONS_DIR } from '../src/db/migrate.ts';
 import * as schema from '../src/db/schema/index.ts';
 import { presentCaseList, type CaseListQuery } from '../src/presenters/cases.presenter.ts';

@@ -5,7 +5,7 @@ import { generateEncryptionKey, loadKeyring } from '../../src/integrations/crypt
 import { createFieldCipher } from '../../src/integrations/crypto/field-cipher.ts';
 import { presentCaseList, type CaseListQuery } from '../../src/presenters/cases.presenter.ts';
 import { presentKpis } from '../../src/presenters/kpis.presenter.ts';
-import { resolveLookupHashKey } from '../../src/services/resolve-lookup-hash-key.ts';
+import { resolveLookupHashKey } from '../../src/services/members/resolve-lookup-hash-key.ts';
 import { createBenchDatabase } from '../support/bench-database.ts';
 import { BIG, BIG_EVERY, seedDashboard } from '../support/dashboard-seed.ts';
 import { p95Of, sized, type Figure } from '../support/figures.ts';

@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { openCliDatabase } from './open-cli-database.ts';
-import { createOperator } from '../services/create-operator.ts';
+import { createOperator } from '../services/operators/create-operator.ts';
 
 // npm run admin:create -- --email ops@example.com --password '…'   (creates, or resets the password)
 const { values } = parseArgs({ options: { email: { type: 'string' }, password: { type: 'string' } } });

@@ -2,7 +2,7 @@ import { keyringFromConfig } from '../config/keyring-from-config.ts';
 import { createEmailSender } from '../integrations/email/email-sender.ts';
 import { createLogger } from '../observability/logger.ts';
 import { startRuntime, type Runtime } from '../runtime.ts';
-import { runComplianceAudit, storeComplianceReport } from '../services/run-compliance-audit.ts';
+import { runComplianceAudit, storeComplianceReport } from '../ops/run-compliance-audit.ts';
 import { openCliDatabase } from './open-cli-database.ts';
 
 /**

@@ -1,5 +1,5 @@
 import { companyExists, ensureCompany, findOrCreateCurrentSettings } from '../db/repositories/companies.repository.ts';
-import { createOperator } from '../services/create-operator.ts';
+import { createOperator } from '../services/operators/create-operator.ts';
 import { DEMO_COMPANY_ID, DEMO_COMPANY_TITLE } from './demo-story.ts';
 import { openCliDatabase } from './open-cli-database.ts';
 

@@ -1,15 +1,15 @@
 import { sql } from 'drizzle-orm';
 import { queryRows, type Database } from '../db/client.ts';
 import { updateCaseOutreach } from '../db/repositories/outreach.repository.ts';
-import { closeExpiredCases } from '../services/close-expired-cases.ts';
-import { purgeExpiredPersonalData } from '../services/purge-expired-personal-data.ts';
-import { createOperator } from '../services/create-operator.ts';
-import { createWebhookIntake } from '../services/ingest-webhook.ts';
-import { processWebhookEvent } from '../services/process-webhook-event.ts';
-import { sendDueNudges } from '../services/send-due-nudges.ts';
-import type { OutreachDeps } from '../services/send-nudge.ts';
-import { createUnsubscribeToken } from '../services/unsubscribe-links.ts';
-import { unsubscribeMember } from '../services/unsubscribe-member.ts';
+import { closeExpiredCases } from '../services/cases/close-expired-cases.ts';
+import { purgeExpiredPersonalData } from '../services/members/purge-expired-personal-data.ts';
+import { createOperator } from '../services/operators/create-operator.ts';
+import { createWebhookIntake } from '../services/webhooks/ingest-webhook.ts';
+import { processWebhookEvent } from '../services/webhooks/process-webhook-event.ts';
+import { sendDueNudges } from '../services/nudges/send-due-nudges.ts';
+import type { OutreachDeps } from '../services/nudges/send-nudge.ts';
+import { createUnsubscribeToken } from '../services/members/unsubscribe-links.ts';
+import { unsubscribeMember } from '../services/members/unsubscribe-member.ts';
 import { QUEUES, startQueue, type WebhookEventJob } from '../worker/queue.ts';
 import { DEMO_COMPANY_ID, DEMO_COMPANY_TITLE, planDemoStory, type DemoMember } from './demo-story.ts';
 

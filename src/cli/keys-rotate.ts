@@ -1,7 +1,7 @@
 import cliProgress from 'cli-progress';
 import { keyringFromConfig } from '../config/keyring-from-config.ts';
-import { censusStoredKeys, describeUnreadableKeys } from '../services/check-stored-keys.ts';
-import { rotateEncryptionKeys } from '../services/rotate-encryption-keys.ts';
+import { censusStoredKeys, describeUnreadableKeys } from '../ops/check-stored-keys.ts';
+import { rotateEncryptionKeys } from '../ops/rotate-encryption-keys.ts';
 import { openCliDatabase } from './open-cli-database.ts';
 
 /**

@@ -5,7 +5,7 @@ import { DataDirLockedError } from '../db/data-dir-lock.ts';
 import { installFieldCipher } from '../db/encrypted-text.ts';
 import { migrate } from '../db/migrate.ts';
 import { createFieldCipher } from '../integrations/crypto/field-cipher.ts';
-import { resolveLookupHashKey } from '../services/resolve-lookup-hash-key.ts';
+import { resolveLookupHashKey } from '../services/members/resolve-lookup-hash-key.ts';
 
 export interface CliDatabaseOptions {
   /**

@@ -7,9 +7,9 @@ import { loadConfig } from '../config/config.ts';
 import { openDatabase } from '../db/client.ts';
 import { createLogger } from '../observability/logger.ts';
 import { startRuntime } from '../runtime.ts';
-import { checkSecurityHeaders, type HeaderFinding } from '../services/check-security-headers.ts';
-import { scanForSecrets } from '../services/scan-for-secrets.ts';
-import { countAtOrAbove, runNpmAudit, SEVERITIES, type Severity } from '../services/summarize-npm-audit.ts';
+import { checkSecurityHeaders, type HeaderFinding } from '../ops/check-security-headers.ts';
+import { scanForSecrets } from '../ops/scan-for-secrets.ts';
+import { countAtOrAbove, runNpmAudit, SEVERITIES, type Severity } from '../ops/summarize-npm-audit.ts';
 
 // npm run security:scan [-- --url https://… --path . --fail-on high --skip-audit]
 // 1. npm audit --omit=dev (what ships), summarised per severity;

@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { runSmokeTests, SMOKE_TESTS } from '../services/run-smoke-tests.ts';
+import { runSmokeTests, SMOKE_TESTS } from '../ops/run-smoke-tests.ts';
 
 // npm run smoke [-- --url https://…] — the deployment guide's post-deployment smoke tests against a
 // running service (APP_URL when --url is not given): health (with the database), webhook intake

@@ -82,7 +82,7 @@ function whopBudgetMetrics(registry: Registry) {
   };
 }
 
-/** Reconciliation with Whop (services/reconcile-with-whop). */
+/** Reconciliation with Whop (services/reconciliation/reconcile-with-whop). */
 function reconciliationMetrics(registry: Registry) {
   return {
     reconciliationRuns: new Counter({

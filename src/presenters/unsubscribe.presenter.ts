@@ -1,6 +1,6 @@
 import type { AppDb } from '../db/client.ts';
 import { findCompanyName } from '../db/repositories/companies.repository.ts';
-import { readUnsubscribeToken } from '../services/unsubscribe-links.ts';
+import { readUnsubscribeToken } from '../services/members/unsubscribe-links.ts';
 
 /** Longest token we read: a sealed one is ~150 characters; anything far longer is not ours. */
 const MAX_TOKEN_LENGTH = 2000;

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import { reportError } from '../observability/sentry.ts';
-import { sendDueNudges } from '../services/send-due-nudges.ts';
-import type { OutreachDeps } from '../services/send-nudge.ts';
+import { sendDueNudges } from '../services/nudges/send-due-nudges.ts';
+import type { OutreachDeps } from '../services/nudges/send-nudge.ts';
 
 /**
  * Sends due nudges every `intervalMs` (pg-boss cron is per minute; nudges should not wait that

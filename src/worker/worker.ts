@@ -3,17 +3,17 @@ import type { Logger } from 'pino';
 import type { AppDb } from '../db/client.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import { reportError } from '../observability/sentry.ts';
-import type { Clock } from '../services/clock.ts';
-import { closeExpiredCases } from '../services/close-expired-cases.ts';
-import { requeuePendingWebhooks } from '../services/requeue-pending-webhooks.ts';
-import { purgeExpiredPersonalData } from '../services/purge-expired-personal-data.ts';
+import type { Clock } from '../integrations/clock.ts';
+import { closeExpiredCases } from '../services/cases/close-expired-cases.ts';
+import { requeuePendingWebhooks } from '../services/webhooks/requeue-pending-webhooks.ts';
+import { purgeExpiredPersonalData } from '../services/members/purge-expired-personal-data.ts';
 import { archiveOldCasesJob } from './jobs/archive-old-cases.job.ts';
 import { ensureAuditPartitionsJob } from './jobs/ensure-audit-partitions.job.ts';
 import { processWebhookEventsJob } from './jobs/process-webhook-events.job.ts';
 import { reconcileWithWhopJob, type ReconcileJob } from './jobs/reconcile-with-whop.job.ts';
 import type { WhopListReader } from '../integrations/whop/whop-lists.ts';
-import type { ReconcileOptions } from '../services/reconcile-with-whop.ts';
-import type { ResolveWebhookReferences } from '../services/resolve-webhook-references.ts';
+import type { ReconcileOptions } from '../services/reconciliation/reconcile-with-whop.ts';
+import type { ResolveWebhookReferences } from '../services/webhooks/resolve-webhook-references.ts';
 import { QUEUES, type WebhookEventJob } from './queue.ts';
 
 /** Every cron this service runs, one list. */

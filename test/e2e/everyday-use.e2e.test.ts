@@ -14,7 +14,7 @@ import {
   type BrowserDashboard,
 } from '../support/browser-dashboard.ts';
 import { emailLookupHashes, userLookupHashes } from '../../src/db/encrypted-text.ts';
-import { createUnsubscribeToken } from '../../src/services/unsubscribe-links.ts';
+import { createUnsubscribeToken } from '../../src/services/members/unsubscribe-links.ts';
 
 const blocked = guardBrowserTests('everyday-use.e2e.test.ts');
 

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { presentKpis } from '../../src/presenters/kpis.presenter.ts';
-import { archiveOldCases } from '../../src/services/archive-old-cases.ts';
-import { sendDueNudges } from '../../src/services/send-due-nudges.ts';
+import { archiveOldCases } from '../../src/services/cases/archive-old-cases.ts';
+import { sendDueNudges } from '../../src/services/nudges/send-due-nudges.ts';
 import { DAY, startOutreachHarness, type OutreachHarness } from '../support/outreach-harness.ts';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.ts';
 

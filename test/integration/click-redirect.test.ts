@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createClickToken } from '../../src/services/click-links.ts';
+import { createClickToken } from '../../src/services/nudges/click-links.ts';
 import { FIXTURE_COMPANY, FIXTURE_NOW, fixtureCaseId, seedKpiFixture } from '../support/kpi-fixture.ts';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.ts';
 import { startTestService, type TestService } from '../support/test-service.ts';

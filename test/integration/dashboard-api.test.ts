@@ -170,7 +170,7 @@ describe('dashboard API', () => {
 
     it('repeated failed logins back off with 429 and Retry-After', async () => {
       const email = 'locked@churnsaver.test';
-      const { createOperator } = await import('../../src/services/create-operator.ts');
+      const { createOperator } = await import('../../src/services/operators/create-operator.ts');
       await createOperator({ db: database.db }, { email, password: 'a-long-enough-password', updateExisting: false });
       const statuses: number[] = [];
       for (let i = 0; i < 7; i++) statuses.push((await api('/api/auth/login', { method: 'POST', body: { email, password: 'wrong' } })).status);

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase, type Database } from '../../src/db/client.ts';
 import { migrate } from '../../src/db/migrate.ts';
 import { recordAuditEvent } from '../../src/db/repositories/audit-log.repository.ts';
-import { ensureAuditPartitions } from '../../src/services/ensure-audit-partitions.ts';
+import { ensureAuditPartitions } from '../../src/services/operators/ensure-audit-partitions.ts';
 import { startQueue } from '../../src/worker/queue.ts';
 import { BACKEND, createTestDatabase, type TestDatabase } from '../support/test-database.ts';
 

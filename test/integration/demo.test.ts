@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_COMPANY_ID, DEMO_OPERATOR, seedDemo, type DemoSummary } from '../../src/cli/demo-seed.ts';
 import { presentKpis } from '../../src/presenters/kpis.presenter.ts';
 import { presentCaseList } from '../../src/presenters/cases.presenter.ts';
-import { authenticateOperator } from '../../src/services/authenticate-operator.ts';
+import { authenticateOperator } from '../../src/services/operators/authenticate-operator.ts';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.ts';
 import { decrypted } from '../support/test-keys.ts';
 

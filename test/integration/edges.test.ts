@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createOperator } from '../../src/services/create-operator.ts';
+import { createOperator } from '../../src/services/operators/create-operator.ts';
 import type { WhopApiFake } from '../fakes/whop-api.ts';
 import { newWebhookSecret, signV1 } from '../support/sign-webhook.ts';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.ts';

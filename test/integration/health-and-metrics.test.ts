@@ -30,7 +30,7 @@ describe('health and metrics', () => {
 
   it('GET /api/health answers 503 unhealthy naming the database when it is gone', async () => {
     const broken = { ...database, sql: { ...database.sql, query: async () => Promise.reject(new Error('connection refused')) } };
-    const { checkHealth } = await import('../../src/services/check-health.ts');
+    const { checkHealth } = await import('../../src/services/operators/check-health.ts');
     const report = await checkHealth({ sql: broken.sql, databaseKind: database.kind, cache: service.cache, version: 'x', now: () => new Date() });
     expect(report.status).toBe('unhealthy');
     expect(report.checks.database).toMatchObject({ healthy: false, message: expect.stringContaining('connection refused') });

@@ -1,8 +1,8 @@
 import { createServer, type Server } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { checkHealth, type HealthCheck } from '../../src/services/check-health.ts';
-import { createExternalProbe, smtpTarget, whopApiTarget } from '../../src/services/probe-external.ts';
+import { checkHealth, type HealthCheck } from '../../src/services/operators/check-health.ts';
+import { createExternalProbe, smtpTarget, whopApiTarget } from '../../src/services/operators/probe-external.ts';
 import { startSmtpFake, type SmtpFake } from '../fakes/smtp.ts';
 import { startWhopApiFake, type WhopApiFake } from '../fakes/whop-api.ts';
 import { startServiceWithWhop } from '../support/service-with-whop.ts';

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { presentKpis } from '../../src/presenters/kpis.presenter.ts';
-import { purgeExpiredPersonalData } from '../../src/services/purge-expired-personal-data.ts';
+import { purgeExpiredPersonalData } from '../../src/services/members/purge-expired-personal-data.ts';
 import { startWhopApiFake, type WhopApiFake } from '../fakes/whop-api.ts';
 import { findInDatabase } from '../support/database-scan.ts';
 import { signV1 } from '../support/sign-webhook.ts';

@@ -6,7 +6,7 @@ import { registerErrorHandling } from '../../src/http/errors.ts';
 import { createLogger } from '../../src/observability/logger.ts';
 import { createMetrics } from '../../src/observability/metrics.ts';
 import { flushSentry, initSentry, secretValues } from '../../src/observability/sentry.ts';
-import { systemClock } from '../../src/services/clock.ts';
+import { systemClock } from '../../src/integrations/clock.ts';
 import { processWebhookEventsJob } from '../../src/worker/jobs/process-webhook-events.job.ts';
 import type { WebhookEventJob } from '../../src/worker/queue.ts';
 import { startFakeSentry, type FakeSentry } from '../fakes/sentry.ts';

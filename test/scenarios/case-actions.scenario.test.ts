@@ -1,8 +1,8 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import { cancelCase } from '../../src/services/cancel-case.ts';
-import { cancelMembership } from '../../src/services/cancel-membership.ts';
-import { nudgeCaseNow } from '../../src/services/nudge-case-now.ts';
-import { sendDueNudges } from '../../src/services/send-due-nudges.ts';
+import { cancelCase } from '../../src/services/cases/cancel-case.ts';
+import { cancelMembership } from '../../src/services/cases/cancel-membership.ts';
+import { nudgeCaseNow } from '../../src/services/nudges/nudge-case-now.ts';
+import { sendDueNudges } from '../../src/services/nudges/send-due-nudges.ts';
 import { DAY, useOutreachScenario } from '../support/outreach-harness.ts';
 import { presentCase } from '../../src/presenters/cases.presenter.ts';
 
@@ -94,7 +94,7 @@ describe('company settings are versioned', () => {
   const s = useOutreachScenario({ day0: DAY0 });
 
   it('a template with an unknown placeholder is refused, naming the template and the placeholder', async () => {
-    const { updateCompanySettings } = await import('../../src/services/update-company-settings.ts');
+    const { updateCompanySettings } = await import('../../src/services/settings/update-company-settings.ts');
     const result = await updateCompanySettings(s.h.deps, { companyId: 'biz_set', actor: 'creator:u', settings: { templates: { email: { subject: { card_expired: 'Use {coupon} now' } } } } });
     expect(result).toMatchObject({ ok: false, reason: 'invalid_settings' });
     if (!result.ok) expect(result.problems).toContainEqual({ field: 'templates.email.subject.card_expired', message: expect.stringContaining('{coupon}') });

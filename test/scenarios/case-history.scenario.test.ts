@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { presentCase } from '../../src/presenters/cases.presenter.ts';
-import { sendDueNudges } from '../../src/services/send-due-nudges.ts';
+import { sendDueNudges } from '../../src/services/nudges/send-due-nudges.ts';
 import { DAY, useOutreachScenario } from '../support/outreach-harness.ts';
 
 const DAY0 = new Date('2026-06-01T15:00:00.000Z');

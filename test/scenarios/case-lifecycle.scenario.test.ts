@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PgBoss } from 'pg-boss';
-import { closeExpiredCases } from '../../src/services/close-expired-cases.ts';
-import { createWebhookIntake } from '../../src/services/ingest-webhook.ts';
-import { processWebhookEvent } from '../../src/services/process-webhook-event.ts';
-import { requeuePendingWebhooks } from '../../src/services/requeue-pending-webhooks.ts';
+import { closeExpiredCases } from '../../src/services/cases/close-expired-cases.ts';
+import { createWebhookIntake } from '../../src/services/webhooks/ingest-webhook.ts';
+import { processWebhookEvent } from '../../src/services/webhooks/process-webhook-event.ts';
+import { requeuePendingWebhooks } from '../../src/services/webhooks/requeue-pending-webhooks.ts';
 import { QUEUES, startQueue } from '../../src/worker/queue.ts';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.ts';
 import { buildWhopEvent, type WhopFixtureType } from '../support/whop-fixtures.ts';

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { nudgeCaseNow } from '../../src/services/nudge-case-now.ts';
-import { sendDueNudges } from '../../src/services/send-due-nudges.ts';
-import { updateCompanySettings } from '../../src/services/update-company-settings.ts';
+import { nudgeCaseNow } from '../../src/services/nudges/nudge-case-now.ts';
+import { sendDueNudges } from '../../src/services/nudges/send-due-nudges.ts';
+import { updateCompanySettings } from '../../src/services/settings/update-company-settings.ts';
 import { DAY, startOutreachHarness, type OutreachHarness } from '../support/outreach-harness.ts';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.ts';
 

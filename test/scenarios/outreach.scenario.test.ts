@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { MAX_DELIVERY_ATTEMPTS } from '../../src/domain/retry-backoff.ts';
 import { recordOptOuts } from '../../src/db/repositories/outreach.repository.ts';
-import { readClickToken } from '../../src/services/click-links.ts';
-import { sendDueNudges } from '../../src/services/send-due-nudges.ts';
+import { readClickToken } from '../../src/services/nudges/click-links.ts';
+import { sendDueNudges } from '../../src/services/nudges/send-due-nudges.ts';
 import { DAY, useOutreachScenario } from '../support/outreach-harness.ts';
 import { decrypted } from '../support/test-keys.ts';
 

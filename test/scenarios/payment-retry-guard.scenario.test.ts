@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { sendDueNudges } from '../../src/services/send-due-nudges.ts';
+import { sendDueNudges } from '../../src/services/nudges/send-due-nudges.ts';
 import { DAY, useOutreachScenario } from '../support/outreach-harness.ts';
 
 const DAY0 = new Date('2026-05-04T15:00:00.000Z');

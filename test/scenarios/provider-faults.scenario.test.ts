@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { sendDueNudges } from '../../src/services/send-due-nudges.ts';
+import { sendDueNudges } from '../../src/services/nudges/send-due-nudges.ts';
 import type { ScriptedWhopResponse, WhopRouteKey } from '../fakes/whop-api.ts';
 import { useOutreachScenario } from '../support/outreach-harness.ts';
 

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { createClickToken } from '../../src/services/click-links.ts';
-import { nudgeCaseNow } from '../../src/services/nudge-case-now.ts';
-import { recordClick } from '../../src/services/record-click.ts';
-import { sendDueNudges } from '../../src/services/send-due-nudges.ts';
+import { createClickToken } from '../../src/services/nudges/click-links.ts';
+import { nudgeCaseNow } from '../../src/services/nudges/nudge-case-now.ts';
+import { recordClick } from '../../src/services/nudges/record-click.ts';
+import { sendDueNudges } from '../../src/services/nudges/send-due-nudges.ts';
 import { DAY, useOutreachScenario } from '../support/outreach-harness.ts';
 
 const DAY0 = new Date('2026-06-01T15:00:00.000Z');

@@ -3,7 +3,7 @@ import { Writable } from 'node:stream';
 import { loadConfig, type Config } from '../../src/config/config.ts';
 import { createLogger } from '../../src/observability/logger.ts';
 import { startRuntime, type Runtime } from '../../src/runtime.ts';
-import type { Clock } from '../../src/services/clock.ts';
+import type { Clock } from '../../src/integrations/clock.ts';
 import { newWebhookSecret } from './sign-webhook.ts';
 import { TEST_ENCRYPTION_KEY } from './test-keys.ts';
 import { TEST_REDIS_URL, type TestDatabase } from './test-database.ts';

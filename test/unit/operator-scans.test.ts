@@ -1,9 +1,9 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { checkSecurityHeaders } from '../../src/services/check-security-headers.ts';
-import { findSecretsInText } from '../../src/services/scan-for-secrets.ts';
-import { countAtOrAbove, formatAuditTable, summarizeNpmAudit } from '../../src/services/summarize-npm-audit.ts';
+import { checkSecurityHeaders } from '../../src/ops/check-security-headers.ts';
+import { findSecretsInText } from '../../src/ops/scan-for-secrets.ts';
+import { countAtOrAbove, formatAuditTable, summarizeNpmAudit } from '../../src/ops/summarize-npm-audit.ts';
 
 // Fake secrets are assembled at run time so this file holds none of the strings it looks for.
 const join = (...parts: string[]) => parts.join('');

@@ -31,7 +31,7 @@ function sdkLikeEvent(): ErrorEvent {
         type: 'Error',
         value: `connect to ${config.DATABASE_URL} failed; password db@Pass-2024 rejected; Failed query: insert into "members" values ($1, $2)\nparams: bob.member+tag@mail.example.org,Bob`,
         stacktrace: {
-          frames: [{ filename: '/app/dist/services/send-nudge.js', function: 'sendNudge', lineno: 42, vars: { password: config.ADMIN_PASSWORD, note: `smtp ${config.SMTP_PASS}` } }],
+          frames: [{ filename: '/app/dist/services/nudges/send-nudge.js', function: 'sendNudge', lineno: 42, vars: { password: config.ADMIN_PASSWORD, note: `smtp ${config.SMTP_PASS}` } }],
         },
       }],
     },
@@ -75,7 +75,7 @@ describe('Sentry events leave without secrets or personal data', () => {
     const scrubbed = scrubEvent(sdkLikeEvent(), SECRETS);
     expect(scrubbed.exception?.values?.[0]?.type).toBe('Error');
     expect(scrubbed.exception?.values?.[0]?.value).toContain('Failed query: insert into "members"');
-    expect(scrubbed.exception?.values?.[0]?.stacktrace?.frames?.[0]).toMatchObject({ filename: '/app/dist/services/send-nudge.js', function: 'sendNudge', lineno: 42 });
+    expect(scrubbed.exception?.values?.[0]?.stacktrace?.frames?.[0]).toMatchObject({ filename: '/app/dist/services/nudges/send-nudge.js', function: 'sendNudge', lineno: 42 });
     expect(scrubbed.tags).toEqual({ source: 'http', route: '/api/companies/:companyId/cases' });
     expect(scrubbed.request).toMatchObject({ method: 'POST', url: 'http://localhost:3000/api/unsubscribe' });
     expect(scrubbed.request?.headers).toMatchObject({ 'user-agent': 'curl/8.5.0', 'x-request-id': 'req-17', authorization: '[redacted]', cookie: '[redacted]' });

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { mapWebhookToFact } from '../../src/integrations/whop/events/index.ts';
 import { createWhopGateway, type WhopGateway } from '../../src/integrations/whop/whop-gateway.ts';
-import { createReferenceResolver } from '../../src/services/resolve-webhook-references.ts';
+import { createReferenceResolver } from '../../src/services/webhooks/resolve-webhook-references.ts';
 import { startWhopApiFake, type WhopApiFake } from '../fakes/whop-api.ts';
 
 /** The gateway against the Whop fake at both endpoint generations: what Whop sees, and what it does. */

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { capabilitiesOf, FEATURE_PERMISSIONS } from '../../src/domain/whop-permissions.ts';
-import { createReferenceResolver } from '../../src/services/resolve-webhook-references.ts';
+import { createReferenceResolver } from '../../src/services/webhooks/resolve-webhook-references.ts';
 import type { WhopGateway } from '../../src/integrations/whop/whop-gateway.ts';
 import { buildWhopEventIn } from '../support/whop-fixtures.ts';
 

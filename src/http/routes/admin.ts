@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { AppDb } from '../../db/client.ts';
 import { presentAdminOverview, presentCompanyList } from '../../presenters/admin-overview.presenter.ts';
-import type { Clock } from '../../services/clock.ts';
+import type { Clock } from '../../integrations/clock.ts';
 import type { Auth } from '../plugins/auth.ts';
 
 /** Operators only: every company, intake health, queue lag and dead letters. */

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { AppDb } from '../../db/client.ts';
-import { authenticateOperator } from '../../services/authenticate-operator.ts';
-import type { Clock } from '../../services/clock.ts';
+import { authenticateOperator } from '../../services/operators/authenticate-operator.ts';
+import type { Clock } from '../../integrations/clock.ts';
 import { errorBody } from '../errors.ts';
 import type { Audit } from '../plugins/audit.ts';
 import { actorOf, type Auth } from '../plugins/auth.ts';

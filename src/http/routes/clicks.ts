@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { AppDb } from '../../db/client.ts';
-import type { Clock } from '../../services/clock.ts';
-import { recordClick } from '../../services/record-click.ts';
+import type { Clock } from '../../integrations/clock.ts';
+import { recordClick } from '../../services/nudges/record-click.ts';
 import { errorBody } from '../errors.ts';
 
 /** `GET|HEAD /r?t=<token>`: a tracked link in a nudge. Records the click, then forwards (302). */

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { Metrics } from '../../observability/metrics.ts';
-import { checkHealth, checkReadiness, type HealthDeps } from '../../services/check-health.ts';
+import { checkHealth, checkReadiness, type HealthDeps } from '../../services/operators/check-health.ts';
 
 /** The ALB's health check and Prometheus' scrape poll from few addresses: no per-ip limit for them. */
 const unlimited = { config: { rateLimit: false } } as const;

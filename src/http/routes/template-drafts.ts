@@ -5,7 +5,7 @@ import { CHANNELS, type Channel } from '../../domain/message-template.ts';
 import { MAX_REMINDERS } from '../../domain/outreach-settings.ts';
 import { BRIEF_MAX_LENGTH } from '../../domain/template-draft.ts';
 import type { ChatCompletionsClient } from '../../integrations/ai/chat-completions-client.ts';
-import { draftTemplate, type DraftTemplateResult } from '../../services/draft-template.ts';
+import { draftTemplate, type DraftTemplateResult } from '../../services/settings/draft-template.ts';
 import { errorBody, type ErrorCode } from '../errors.ts';
 import type { Audit } from '../plugins/audit.ts';
 import { actorOf, type Auth } from '../plugins/auth.ts';

@@ -3,7 +3,7 @@ import type { AppDb } from '../../db/client.ts';
 import { channelListText } from '../../domain/channel-names.ts';
 import { escapeHtml } from '../../domain/message-template.ts';
 import { presentUnsubscribe } from '../../presenters/unsubscribe.presenter.ts';
-import { unsubscribeMember } from '../../services/unsubscribe-member.ts';
+import { unsubscribeMember } from '../../services/members/unsubscribe-member.ts';
 import { errorBody } from '../errors.ts';
 import { memberPage } from '../member-page.ts';
 

@@ -3,8 +3,8 @@ import type { PgBoss } from 'pg-boss';
 import type { AppDb } from '../../db/client.ts';
 import type { createWebhookVerifier } from '../../integrations/whop/webhook-verifier.ts';
 import type { Metrics } from '../../observability/metrics.ts';
-import type { Clock } from '../../services/clock.ts';
-import { companyIdOfDelivery, createWebhookIntake } from '../../services/ingest-webhook.ts';
+import type { Clock } from '../../integrations/clock.ts';
+import { companyIdOfDelivery, createWebhookIntake } from '../../services/webhooks/ingest-webhook.ts';
 import { errorBody } from '../errors.ts';
 import type { RateLimits } from '../plugins/rate-limits.ts';
 

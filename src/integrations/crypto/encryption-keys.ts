@@ -34,7 +34,7 @@ export type Keyring = {
    * and the rotation must re-hash (from previousHashKey to hashKey).
    * 'stored': the service's own lookup-hash key, kept encrypted in the database (encryption_settings)
    * and re-encrypted by a rotation like any other value, so hashes never change with ENCRYPTION_KEY
-   * (opt-outs hold nothing but a hash: a changed hash would forget them). See src/services/resolve-lookup-hash-key.ts.
+   * (opt-outs hold nothing but a hash: a changed hash would forget them). See src/services/members/resolve-lookup-hash-key.ts.
    */
   hashKeySource: 'explicit' | 'derived' | 'stored';
   /**

@@ -8,7 +8,7 @@ import type { WhopObject } from './whop-lists.ts';
  * The id is derived from the object's state: reading the same unchanged object again gives the
  * same id (webhook_events dedupes it), while the real delivery, with Whop's own `msg_…` id, is a
  * second row whose fact is the same fact (same payment id, kind and attempt time; membership status
- * changes merge in services/store-membership-fact.ts), so it is stored once.
+ * changes merge in services/webhooks/store-membership-fact.ts), so it is stored once.
  */
 export const SYNTHESIZED_PREFIX = 'reconcile:';
 

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { AppDb } from '../../db/client.ts';
-import { archiveOldCases } from '../../services/archive-old-cases.ts';
-import type { Clock } from '../../services/clock.ts';
+import { archiveOldCases } from '../../services/cases/archive-old-cases.ts';
+import type { Clock } from '../../integrations/clock.ts';
 
 /**
  * Daily: moves finished cases idle for over 2 years (and their timeline, deliveries, incentives and

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { AppDb } from '../../db/client.ts';
-import type { Clock } from '../../services/clock.ts';
-import { ensureAuditPartitions } from '../../services/ensure-audit-partitions.ts';
+import type { Clock } from '../../integrations/clock.ts';
+import { ensureAuditPartitions } from '../../services/operators/ensure-audit-partitions.ts';
 
 /** Daily (and at worker start): audit.events partitions for this month and the next three. */
 export function ensureAuditPartitionsJob(deps: { db: AppDb; clock: Clock; logger: Logger }) {

@@ -4,10 +4,10 @@ import type { AppDb } from '../../db/client.ts';
 import { recordProcessingError } from '../../db/repositories/webhook-events.repository.ts';
 import type { Metrics } from '../../observability/metrics.ts';
 import { reportError } from '../../observability/sentry.ts';
-import type { Clock } from '../../services/clock.ts';
-import { processWebhookEvent } from '../../services/process-webhook-event.ts';
+import type { Clock } from '../../integrations/clock.ts';
+import { processWebhookEvent } from '../../services/webhooks/process-webhook-event.ts';
 import { storableText } from '../../domain/storable-text.ts';
-import type { ResolveWebhookReferences } from '../../services/resolve-webhook-references.ts';
+import type { ResolveWebhookReferences } from '../../services/webhooks/resolve-webhook-references.ts';
 import { QUEUES, type WebhookEventJob } from '../queue.ts';
 
 /** Attempts before a row that keeps throwing is marked failed and left for an operator. */

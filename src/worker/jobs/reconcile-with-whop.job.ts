@@ -4,9 +4,9 @@ import type { AppDb } from '../../db/client.ts';
 import { failAbandonedReconciliationRuns, insertReconciliationRun, type ReconciliationTrigger } from '../../db/repositories/reconciliation.repository.ts';
 import type { WhopListReader } from '../../integrations/whop/whop-lists.ts';
 import type { Metrics } from '../../observability/metrics.ts';
-import type { Clock } from '../../services/clock.ts';
-import { createWebhookIntake } from '../../services/ingest-webhook.ts';
-import { reconcileWithWhop, type ReconcileOptions } from '../../services/reconcile-with-whop.ts';
+import type { Clock } from '../../integrations/clock.ts';
+import { createWebhookIntake } from '../../services/webhooks/ingest-webhook.ts';
+import { reconcileWithWhop, type ReconcileOptions } from '../../services/reconciliation/reconcile-with-whop.ts';
 
 /** `runId` when an operator asked (the run row exists, shown as queued); start and schedule jobs make theirs. */
 export interface ReconcileJob {

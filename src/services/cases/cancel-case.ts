@@ -1,0 +1,39 @@
+import { insertMembershipFact } from '../../db/repositories/membership-facts.repository.ts';
+import { appendCaseEvent } from '../../db/repositories/outreach.repository.ts';
+import type { AppDb } from '../../db/client.ts';
+import type { Clock } from '../../integrations/clock.ts';
+import { findActionableCase, type ActionRefusal } from './find-actionable-case.ts';
+import { reconcileMembershipCases } from './reconcile-membership-cases.ts';
+import { fieldCipher } from '../../db/encrypted-text.ts';
+
+export type CancelCaseResult = { ok: true; caseId: string } | ActionRefusal;
+
+/**
+ * Closes an open case by hand: no more nudges. Stored as a `case_cancelled` fact so the fold stays
+ * the one source of case state (a later payment failure opens a new case as usual), and written
+ * to the timeline with who did it.
+ */
+export async function cancelCase(deps: { db: AppDb; clock: Clock }, input: { companyId: string; caseId: string; actor: string; why?: string }): Promise<CancelCaseResult> {
+  const now = deps.clock.now();
+  return deps.db.transaction(async (tx) => {
+    const found = await findActionableCase(tx, input.companyId, input.caseId);
+    if (!found.ok) return found;
+    const c = found.case;
+    await insertMembershipFact(tx, {
+      kind: 'case_cancelled',
+      companyId: c.companyId,
+      whopMembershipId: c.whopMembershipId,
+      whopUserId: c.whopUserId,
+      memberEmail: null,
+      whopPaymentId: null,
+      amountCents: null,
+      currency: null,
+      reason: input.why ?? null,
+      occurredAt: now,
+      webhookEventId: null,
+    });
+    await reconcileMembershipCases(tx, c.companyId, c.whopMembershipId, now);
+    await appendCaseEvent(tx, { companyId: c.companyId, caseId: c.id, status: 'closed_no_recovery', reason: 'case_cancelled', actor: input.actor, source: 'action', detail: input.why ? { why: fieldCipher().encrypt(input.why) } : {}, at: now });
+    return { ok: true, caseId: c.id };
+  });
+}

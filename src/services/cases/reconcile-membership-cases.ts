@@ -1,0 +1,132 @@
+import { sql } from 'drizzle-orm';
+import { deriveCases } from '../../domain/case-lifecycle.ts';
+import type { DerivedCase, RiskLevel } from '../../domain/recovery-case.ts';
+import type { AppTx } from '../../db/client.ts';
+import { findOrCreateCurrentSettings, findSettingsVersion, type CurrentSettings } from '../../db/repositories/companies.repository.ts';
+import { nextNudgeAt } from '../../domain/nudge-schedule.ts';
+import { assignHoldout } from './assign-holdout.ts';
+import { creditRecoveredCase } from './credit-recovery.ts';
+import { listMembershipFacts } from '../../db/repositories/membership-facts.repository.ts';
+import { matchStoredCases, type UnmatchedCase } from '../../domain/match-stored-cases.ts';
+import { appendCaseEvent, hasCaseEvent } from '../../db/repositories/outreach.repository.ts';
+import {
+  closeSupersededCase,
+  deleteCases,
+  findCaseHistory,
+  moveCaseHistory,
+  insertCase,
+  lockMembershipCases,
+  replaceLifecycleEvents,
+  updateCase,
+  type StoredCase,
+} from '../../db/repositories/recovery-cases.repository.ts';
+
+export interface ReconcileResult {
+  /** Cases that did not exist before, with their risk level (for recovery_cases_created_total). */
+  created: { id: string; riskLevel: RiskLevel }[];
+  caseIds: string[];
+}
+
+/**
+ * Re-derives one membership's cases from all its facts and stores the result.
+ * Must run inside a transaction; a transaction-scoped advisory lock on (company, membership)
+ * serialises concurrent workers so they never derive from different fact sets at once.
+ * Idempotent: running it again with the same facts changes nothing but updated_at.
+ */
+export async function reconcileMembershipCases(tx: AppTx, companyId: string, whopMembershipId: string, now: Date): Promise<ReconcileResult> {
+  await tx.execute(sql`SELECT pg_advisory_xact_lock(hashtextextended(${`${companyId}:${whopMembershipId}`}, 0))`);
+  const settings = await findOrCreateCurrentSettings(tx, companyId);
+  const stored = await lockMembershipCases(tx, companyId, whopMembershipId);
+  const facts = await listMembershipFacts(tx, companyId, whopMembershipId);
+  const knownWindowDays = new Map(stored.map((c) => [c.firstFailureAt.getTime(), c.attributionWindowDays]));
+  const derived = deriveCases(facts, { attributionWindowDays: settings.attributionWindowDays, knownWindowDays }, now);
+
+  const { matches, unmatched } = matchStoredCases(derived, stored);
+  await settleUnmatchedCases(tx, unmatched, now);
+
+  const result: ReconcileResult = { created: [], caseIds: [] };
+  // Chronological order: earlier cases are never open, so the unique open index holds throughout.
+  const settingsByVersion = new Map<number, CurrentSettings>([[settings.version, settings]]);
+  for (const d of derived) {
+    const existing = matches.get(d);
+    const version = existing?.settingsVersion ?? settings.version;
+    if (!settingsByVersion.has(version)) settingsByVersion.set(version, await findSettingsVersion(tx, companyId, version));
+    // Issue #12: a held-out (control group) case is never scheduled for a nudge.
+    const holdout = existing ? existing.holdout : await assignHoldout(tx, { companyId, whopUserId: d.whopUserId, whopMembershipId, holdoutPercent: settings.outreach.holdout_percent });
+    const nextNudge = holdout ? null : scheduleOf(d, existing, settingsByVersion.get(version)!, now);
+    let id: string;
+    if (existing) {
+      id = existing.id;
+      await updateCase(tx, id, d, now, nextNudge);
+    } else {
+      id = await insertCase(tx, d, settings.version, now, nextNudge, holdout);
+      result.created.push({ id, riskLevel: d.riskLevel });
+      if (holdout) await appendCaseEvent(tx, { companyId, caseId: id, status: d.status, reason: 'holdout_assigned', actor: 'system', source: 'outreach', detail: { holdout_percent: settings.outreach.holdout_percent }, at: d.firstFailureAt });
+    }
+    await replaceLifecycleEvents(tx, id, d);
+    // Issue #12: what the recovery is credited to (only a recovered case, or one that was, is touched).
+    if (d.status === 'recovered' || existing?.creditedMethod) await creditRecoveredCase(tx, id, d);
+    result.caseIds.push(id);
+  }
+  return result;
+}
+
+/**
+ * When the case's next nudge is due, from the settings version it opened with and the steps it has
+ * had. A case that is not open gets none; a reopened case resumes where it stopped.
+ */
+function scheduleOf(d: DerivedCase, existing: StoredCase | undefined, settings: CurrentSettings, now: Date): Date | null {
+  return nextNudgeAt(
+    {
+      offsetsDays: settings.outreach.reminder_offsets_days,
+      firstFailureAt: d.firstFailureAt,
+      stepsSent: existing?.stepsSent ?? 0,
+      lastNudgeAt: existing?.lastNudgeAt ?? null,
+      minGapHours: settings.outreach.min_gap_hours,
+      quietHours: settings.outreach.quiet_hours,
+      status: d.status,
+      attributionEndsAt: d.attributionEndsAt,
+    },
+    now,
+  );
+}
+
+/**
+ * What becomes of stored cases the fold no longer derives. Without outreach history they are
+ * deleted (their lifecycle rows are re-derived elsewhere). With history (deliveries, incentives,
+ * outreach or action timeline rows) they are never deleted with it: a case merged into one that
+ * continues its window hands its history to that case, so the creator sees one case with every
+ * nudge the member got; a case nothing continues (or whose incentive type the continuing case
+ * already granted: one incentive of a type per case) is kept, closed without recovery, with a
+ * timeline row saying why. Runs before the derived cases are written: this frees the one open
+ * case slot and the (membership, first failure) key the continuing case may take.
+ */
+async function settleUnmatchedCases(tx: AppTx, unmatched: UnmatchedCase<StoredCase>[], now: Date): Promise<void> {
+  const history = await findCaseHistory(tx, unmatched.map((u) => u.stored.id));
+  await deleteCases(tx, unmatched.filter((u) => !history.has(u.stored.id)).map((u) => u.stored.id));
+  for (const { stored: from, continuedBy: to } of unmatched) {
+    const own = history.get(from.id);
+    if (!own) continue;
+    const taken = to ? (history.get(to.id)?.incentiveTypes ?? (await findCaseHistory(tx, [to.id])).get(to.id)?.incentiveTypes ?? []) : [];
+    if (to && !own.incentiveTypes.some((t) => taken.includes(t))) {
+      const carried = await moveCaseHistory(tx, from, to);
+      to.stepsSent = carried.stepsSent;
+      to.lastNudgeAt = carried.lastNudgeAt;
+      history.set(to.id, { incentiveTypes: [...taken, ...own.incentiveTypes] });
+      await appendCaseEvent(tx, { companyId: to.companyId, caseId: to.id, status: to.status, reason: 'case_merged', actor: 'system', source: 'action', detail: { merged_from_case: from.id, nudges_moved: from.stepsSent }, at: now });
+      continue;
+    }
+    if (from.status === 'closed_no_recovery' && from.nextNudgeAt === null && (await hasCaseEvent(tx, from.id, 'case_superseded'))) continue;
+    await closeSupersededCase(tx, from.id, now);
+    await appendCaseEvent(tx, {
+      companyId: from.companyId,
+      caseId: from.id,
+      status: 'closed_no_recovery',
+      reason: 'case_superseded',
+      actor: 'system',
+      source: 'action',
+      detail: to ? { continued_by_case: to.id, why: 'merged into a later case; kept for its incentive' } : { why: 'the payment facts no longer make this a case' },
+      at: now,
+    });
+  }
+}

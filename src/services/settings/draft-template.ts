@@ -1,0 +1,65 @@
+import type { AppDb } from '../../db/client.ts';
+import { findCurrentSettings } from '../../db/repositories/companies.repository.ts';
+import { selectTemplate, TEMPLATE_PARTS } from '../../domain/message-template.ts';
+import type { SettingsProblem } from '../../domain/outreach-settings.ts';
+import {
+  buildDraftPrompt,
+  findBriefProblems,
+  findTargetProblems,
+  parseDraftAnswer,
+  type DraftBrief,
+  type DraftParts,
+  type DraftTarget,
+} from '../../domain/template-draft.ts';
+import type { ChatCompletionsClient } from '../../integrations/ai/chat-completions-client.ts';
+
+export type DraftTemplateResult =
+  | { ok: true; draft: DraftParts; current: DraftParts; settingsVersion: number; model: string }
+  | { ok: false; reason: 'ai_not_configured' }
+  | { ok: false; reason: 'invalid_request'; problems: SettingsProblem[] }
+  | { ok: false; reason: 'ai_timeout'; timeoutSeconds: number }
+  | { ok: false; reason: 'ai_rate_limited'; retryAfterSeconds: number | null }
+  | { ok: false; reason: 'ai_failed'; status: number | null }
+  | { ok: false; reason: 'ai_refused' }
+  | { ok: false; reason: 'ai_malformed_answer'; problems: string[] };
+
+/**
+ * Asks the model for a draft of one template and checks it. Changes nothing: the draft goes back
+ * to the creator, and only saving it as settings (updateCompanySettings) makes it copy members
+ * get. The prompt holds the brief, the template's context and the company's current text for it;
+ * no case, fact or member row is read here.
+ */
+export async function draftTemplate(
+  deps: { db: AppDb; ai: ChatCompletionsClient | null },
+  input: { companyId: string; target: DraftTarget; brief: DraftBrief },
+): Promise<DraftTemplateResult> {
+  if (deps.ai === null) return { ok: false, reason: 'ai_not_configured' };
+  const current = await findCurrentSettings(deps.db, input.companyId);
+  const settings = current.outreach;
+  const problems = [...findBriefProblems(input.brief), ...findTargetProblems(input.target, settings)];
+  if (problems.length > 0) return { ok: false, reason: 'invalid_request', problems };
+
+  const { channel, step, variant } = input.target;
+  const selected = selectTemplate(settings, channel, step ?? 0, variant) as unknown as DraftParts;
+  const currentText = Object.fromEntries((TEMPLATE_PARTS[channel] as readonly string[]).map((part) => [part, selected[part] ?? '']));
+  const messages = buildDraftPrompt(input.target, input.brief, { reminderOffsetsDays: settings.reminder_offsets_days, incentiveDays: settings.incentive_days, current: currentText });
+
+  const answer = await deps.ai.complete(messages);
+  if (!answer.ok) {
+    switch (answer.reason) {
+      case 'timeout':
+        return { ok: false, reason: 'ai_timeout', timeoutSeconds: answer.timeoutSeconds };
+      case 'rate_limited':
+        return { ok: false, reason: 'ai_rate_limited', retryAfterSeconds: answer.retryAfterSeconds };
+      case 'failed':
+        return { ok: false, reason: 'ai_failed', status: answer.status };
+      case 'malformed_response':
+        return { ok: false, reason: 'ai_malformed_answer', problems: ['the service answered something that is not a chat completion'] };
+    }
+  }
+  if (answer.refusal !== null || answer.finishReason === 'content_filter') return { ok: false, reason: 'ai_refused' };
+  if (answer.finishReason === 'length') return { ok: false, reason: 'ai_malformed_answer', problems: ['the answer was cut off at the length limit'] };
+  const parsed = parseDraftAnswer(answer.content, input.target, settings);
+  if (!parsed.ok) return { ok: false, reason: 'ai_malformed_answer', problems: parsed.problems };
+  return { ok: true, draft: parsed.parts, current: currentText, settingsVersion: current.version, model: deps.ai.model };
+}

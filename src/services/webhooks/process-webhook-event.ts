@@ -1,0 +1,101 @@
+import type { AppDb } from '../../db/client.ts';
+import { ensureCompany } from '../../db/repositories/companies.repository.ts';
+import { findWebhookEventBody, lockWebhookEvent, markWebhookEvent } from '../../db/repositories/webhook-events.repository.ts';
+import type { RiskLevel } from '../../domain/recovery-case.ts';
+import { hasNul, MAX_ID_LENGTH } from '../../domain/storable-text.ts';
+import { validateFact } from '../../domain/validate-fact.ts';
+import { isLegacyV5, mapWebhookToFact, NO_REFERENCES, type ResolvedReferences } from '../../integrations/whop/events/index.ts';
+import { timeQuery, type Metrics } from '../../observability/metrics.ts';
+import type { Clock } from '../../integrations/clock.ts';
+import { reconcileMembershipCases } from '../cases/reconcile-membership-cases.ts';
+import { storeMembershipFact } from './store-membership-fact.ts';
+import { isSynthesizedWebhookId } from '../../integrations/whop/synthesized-events.ts';
+import type { ResolveWebhookReferences } from './resolve-webhook-references.ts';
+
+export type ProcessResult =
+  | { ok: true; outcome: 'processed'; type: string; createdCases: { id: string; riskLevel: RiskLevel }[]; caseIds: string[] }
+  | { ok: true; outcome: 'ignored'; type: string; reason: string }
+  | { ok: true; outcome: 'already_done'; type: string }
+  | { ok: false; reason: 'not_found' }
+  | { ok: false; reason: 'invalid_payload'; type: string; message: string };
+
+/**
+ * Turns one stored webhook event into a membership fact and re-derives that membership's cases,
+ * all in one transaction with the event row locked. Safe to run twice: a processed row is skipped,
+ * and facts are unique. A payload we cannot read is marked failed (permanent, visible), not retried.
+ * Ids the body gives bare are looked up in Whop first (`resolveReferences`), outside the transaction
+ * so no row stays locked during a Whop call; a retryable Whop failure throws, and the job retries.
+ */
+export async function processWebhookEvent(
+  deps: { db: AppDb; clock: Clock; metrics?: Metrics; resolveReferences?: ResolveWebhookReferences },
+  eventId: number,
+): Promise<ProcessResult> {
+  const references = await referencesFor(deps, eventId);
+  return deps.db.transaction(async (tx) => {
+    const event = await lockWebhookEvent(tx, eventId);
+    if (!event) return { ok: false, reason: 'not_found' } as const;
+    if (event.status === 'processed' || event.status === 'ignored') return { ok: true, outcome: 'already_done', type: event.type } as const;
+    const now = deps.clock.now();
+    if (event.rawBody === null) {
+      // Erased on the member's request before it was processed: nothing left to apply.
+      await markWebhookEvent(tx, eventId, { status: 'ignored', error: 'body erased', at: now });
+      return { ok: true, outcome: 'ignored', type: event.type, reason: 'body erased' } as const;
+    }
+    let body: unknown;
+    try {
+      body = JSON.parse(event.rawBody);
+    } catch {
+      await markWebhookEvent(tx, eventId, { status: 'failed', error: 'raw body is not JSON', at: now });
+      return { ok: false, reason: 'invalid_payload', type: event.type, message: 'raw body is not JSON' } as const;
+    }
+    // Legacy v5 membership bodies carry no event time; when we received it is the closest we have.
+    if (isLegacyV5(body) && (body as { timestamp?: unknown }).timestamp === undefined)
+      (body as { timestamp?: string }).timestamp = event.receivedAt.toISOString();
+    const mapped = mapWebhookToFact(body, eventId, references);
+    if (!mapped.ok) {
+      if (mapped.reason === 'unhandled_type') {
+        await markWebhookEvent(tx, eventId, { status: 'ignored', error: null, at: now });
+        return { ok: true, outcome: 'ignored', type: event.type, reason: mapped.detail } as const;
+      }
+      const message = `${mapped.reason}: ${mapped.detail}`;
+      await markWebhookEvent(tx, eventId, { status: 'failed', error: message, at: now });
+      return { ok: false, reason: 'invalid_payload', type: event.type, message } as const;
+    }
+    const { fact } = mapped;
+    // Every mapper's output passes the one domain check (storable, and something Whop can send).
+    const verdict = validateFact(fact, now);
+    if (!verdict.ok) {
+      const message = `invalid_fact: ${verdict.problem}`;
+      await markWebhookEvent(tx, eventId, { status: 'failed', error: message, at: now });
+      return { ok: false, reason: 'invalid_payload', type: event.type, message } as const;
+    }
+    await ensureCompany(tx, fact.companyId, companyTitleOf(body));
+    await storeMembershipFact(tx, fact, { synthesized: isSynthesizedWebhookId(event.webhookId) });
+    const reconciled = await timeQuery(deps.metrics, 'reconcile', 'recovery_cases', () =>
+      reconcileMembershipCases(tx, fact.companyId, fact.whopMembershipId, now),
+    );
+    await markWebhookEvent(tx, eventId, { status: 'processed', error: null, companyId: fact.companyId, at: now });
+    return { ok: true, outcome: 'processed', type: event.type, createdCases: reconciled.created, caseIds: reconciled.caseIds } as const;
+  });
+}
+
+async function referencesFor(deps: { db: AppDb; resolveReferences?: ResolveWebhookReferences }, eventId: number): Promise<ResolvedReferences> {
+  if (!deps.resolveReferences) return NO_REFERENCES;
+  const rawBody = await findWebhookEventBody(deps.db, eventId);
+  if (rawBody === null) return NO_REFERENCES;
+  let body: unknown;
+  try {
+    body = JSON.parse(rawBody);
+  } catch {
+    return NO_REFERENCES;
+  }
+  const resolved = await deps.resolveReferences(body);
+  if (!resolved.ok) throw new Error(resolved.message);
+  return resolved.references;
+}
+
+function companyTitleOf(body: unknown): string | null {
+  const title = (body as { data?: { company?: { title?: unknown } } })?.data?.company?.title;
+  // A title we cannot store is one we do without (the dashboard shows the id).
+  return typeof title === 'string' && !hasNul(title) && title.length <= MAX_ID_LENGTH ? title : null;
+}
