@@ -1,3 +1,4 @@
+import { CHANNELS, type Channel } from '../../domain/channels.ts';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { AppDb } from '../../db/client.ts';
 import { findCompanyName, findCurrentSettings } from '../../db/repositories/companies.repository.ts';
@@ -230,7 +231,7 @@ export async function companyRoutes(app: FastifyInstance, deps: CompanyRouteDeps
     return { version: saved.version, settings: saved.settings };
   });
 
-  app.post<{ Params: Params; Body: { settings?: unknown; channel: 'push' | 'dm' | 'email'; step?: number; variant?: string } }>(
+  app.post<{ Params: Params; Body: { settings?: unknown; channel: Channel; step?: number; variant?: string } }>(
     '/api/companies/:companyId/settings/preview',
     {
       schema: {
@@ -239,7 +240,7 @@ export async function companyRoutes(app: FastifyInstance, deps: CompanyRouteDeps
           type: 'object',
           required: ['channel'],
           additionalProperties: false,
-          properties: { settings: { type: 'object' }, channel: { type: 'string', enum: ['push', 'dm', 'email'] }, step: { type: 'integer', minimum: 0, maximum: 9 }, variant: { type: 'string', enum: [...DECLINE_VARIANTS] } },
+          properties: { settings: { type: 'object' }, channel: { type: 'string', enum: [...CHANNELS] }, step: { type: 'integer', minimum: 0, maximum: 9 }, variant: { type: 'string', enum: [...DECLINE_VARIANTS] } },
         },
       },
     },

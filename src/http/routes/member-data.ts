@@ -1,3 +1,4 @@
+import { CHANNELS } from '../../domain/channels.ts';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { AppDb } from '../../db/client.ts';
 import { desc, eq } from 'drizzle-orm';
@@ -132,7 +133,7 @@ export async function memberDataRoutes(app: FastifyInstance, deps: MemberDataRou
           type: 'object',
           additionalProperties: false,
           required: ['channels'],
-          properties: { ...subjectProperties, channels: { type: 'array', minItems: 1, uniqueItems: true, items: { type: 'string', enum: ['email', 'push', 'dm'] } } },
+          properties: { ...subjectProperties, channels: { type: 'array', minItems: 1, uniqueItems: true, items: { type: 'string', enum: [...CHANNELS] } } },
         },
       },
     },
