@@ -1,5 +1,6 @@
 import type { Channel, ChannelTemplates, DeclineVariant, Settings, SettingsProblem, TemplateParts } from './types.ts';
 import { CHANNELS, DECLINE_VARIANTS } from './types.ts';
+import { channelTogglesOf, type ChannelToggle } from '../../src/domain/channels.ts';
 import { findTemplateProblems, TEMPLATE_MAX_LENGTH as DOMAIN_TEMPLATE_MAX_LENGTH, TEMPLATE_PARTS as DOMAIN_TEMPLATE_PARTS } from '../../src/domain/message-template.ts';
 import { INCENTIVE_DAYS_CHOICES, MAX_OFFSET_DAYS, MAX_REMINDERS, SETTING_RANGES } from '../../src/domain/settings-limits.ts';
 
@@ -16,10 +17,7 @@ export { INCENTIVE_DAYS_CHOICES, MAX_OFFSET_DAYS, MAX_REMINDERS } from '../../sr
 export const TEMPLATE_PARTS: Readonly<Record<Channel, readonly string[]>> = DOMAIN_TEMPLATE_PARTS;
 export const TEMPLATE_MAX_LENGTH: Readonly<Record<Channel, Readonly<Record<string, number>>>> = DOMAIN_TEMPLATE_MAX_LENGTH;
 
-export interface SettingsForm {
-  enable_push: boolean;
-  enable_dm: boolean;
-  enable_email: boolean;
+export interface SettingsForm extends Record<ChannelToggle, boolean> {
   reminder_offsets_days: string;
   incentive_days: string;
   attribution_window_days: string;
@@ -55,9 +53,7 @@ export function toForm(settings: Settings): SettingsForm {
     for (const [step, parts] of Object.entries(own.steps ?? {})) if (/^\d+$/.test(step)) collectParts(templates, channel, parts, Number(step));
   }
   return {
-    enable_push: settings.enable_push,
-    enable_dm: settings.enable_dm,
-    enable_email: settings.enable_email,
+    ...channelTogglesOf(settings),
     reminder_offsets_days: settings.reminder_offsets_days.join(', '),
     incentive_days: String(settings.incentive_days),
     attribution_window_days: String(settings.attribution_window_days),
@@ -105,9 +101,7 @@ export function toSettings(form: SettingsForm, base: Settings): Settings {
   const offsets = parseOffsets(form.reminder_offsets_days);
   return {
     ...base,
-    enable_push: form.enable_push,
-    enable_dm: form.enable_dm,
-    enable_email: form.enable_email,
+    ...channelTogglesOf(form),
     reminder_offsets_days: [...offsets].sort((a, b) => a - b),
     incentive_days: wholeNumber(form.incentive_days),
     attribution_window_days: wholeNumber(form.attribution_window_days),

@@ -10,11 +10,12 @@ import type { Json } from '../../src/presenters/json.ts';
 import type { ControlGroupView, CurrencyAmount as CurrencyAmountDto, KpisView, MoneyLine as MoneyLineDto } from '../../src/presenters/kpis.presenter.ts';
 import type { SettingsPreview } from '../../src/presenters/settings-preview.presenter.ts';
 import type { SettingsView } from '../../src/presenters/settings.presenter.ts';
-import type { Channel } from '../../src/domain/message-template.ts';
+import type { Channel } from '../../src/domain/channels.ts';
 import type { DeclineVariant } from '../../src/domain/decline-variant.ts';
 import type { OutreachSettings } from '../../src/domain/outreach-settings.ts';
 
-export { CHANNELS, type Channel } from '../../src/domain/message-template.ts';
+/** The server's one channel list (src/domain/channels.ts). */
+export { CHANNELS, type Channel } from '../../src/domain/channels.ts';
 export { DECLINE_VARIANTS, type DeclineVariant } from '../../src/domain/decline-variant.ts';
 export { CASE_STATUSES, type CaseStatus } from '../../src/domain/recovery-case.ts';
 export type { Rate } from '../../src/domain/kpi-formulas.ts';
@@ -47,7 +48,7 @@ export type ChannelTemplates = TemplateParts & { steps?: Record<string, Template
 export type QuietHours = NonNullable<OutreachSettings['quiet_hours']>;
 
 /**
- * The server's settings (OutreachSettings). What the form sends back may be invalid (the server
+ * The server's settings (OutreachSettings: `enable_<channel>` for every channel, then the rest). What the form sends back may be invalid (the server
  * names each problem), so there its numbers are any numbers and its templates any texts.
  */
 export type Settings = Omit<OutreachSettings, 'incentive_days' | 'templates'> & { incentive_days: number; templates: Partial<Record<Channel, ChannelTemplates>> };
