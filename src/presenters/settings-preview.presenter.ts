@@ -4,7 +4,13 @@ import { placeholderValuesOf, type Channel } from '../domain/message-template.ts
 import { parseOutreachSettings, type SettingsProblem } from '../domain/outreach-settings.ts';
 
 /** POST /api/companies/:companyId/settings/preview: one channel's message as a member would read it. */
-export type SettingsPreview = { subject: string; body: string } | { title: string; body: string } | { body: string };
+export interface SettingsPreview {
+  /** Email only. */
+  subject?: string;
+  /** Push only. */
+  title?: string;
+  body: string;
+}
 
 export type SettingsPreviewResult = { ok: true; preview: SettingsPreview } | { ok: false; reason: 'invalid_settings'; problems: SettingsProblem[] };
 
