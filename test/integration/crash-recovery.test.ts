@@ -4,6 +4,7 @@ import { startWhopApiFake, type WhopApiFake } from '../fakes/whop-api.ts';
 import { newWebhookSecret, signV1 } from '../support/sign-webhook.ts';
 import { spawnService, type SpawnedService } from '../support/spawn-service.ts';
 import { BACKEND, createTestDatabase, type TestDatabase } from '../support/test-database.ts';
+import { withoutControlGroup } from '../support/no-control-group.ts';
 import { waitFor } from '../support/test-service.ts';
 import { buildWhopEvent } from '../support/whop-fixtures.ts';
 
@@ -33,6 +34,7 @@ describe.runIf(BACKEND === 'postgres')('a process killed with SIGKILL', () => {
 
   beforeAll(async () => {
     database = await createTestDatabase();
+    await withoutControlGroup(database.sql, ['biz_crash', 'biz_sweep']);
     whop = await startWhopApiFake();
     smtp = await startSmtpFake();
   });

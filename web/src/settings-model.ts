@@ -58,7 +58,7 @@ export function toForm(settings: Settings): SettingsForm {
     incentive_days: String(settings.incentive_days),
     attribution_window_days: String(settings.attribution_window_days),
     min_gap_hours: String(settings.min_gap_hours),
-    holdout_percent: String(settings.holdout_percent ?? 0),
+    holdout_percent: String(settings.holdout_percent ?? 10),
     quiet_enabled: settings.quiet_hours !== null,
     quiet_start: String(settings.quiet_hours?.start_hour ?? 22),
     quiet_end: String(settings.quiet_hours?.end_hour ?? 8),
