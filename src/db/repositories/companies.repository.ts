@@ -42,6 +42,19 @@ export async function ensureCompany(q: Queryable, companyId: string, title: stri
     });
 }
 
+/** ensureCompany for many companies in one statement (the webhook batch path); ids must be distinct. */
+export async function ensureCompanies(q: Queryable, entries: { companyId: string; title: string | null }[]): Promise<void> {
+  if (entries.length === 0) return;
+  await q
+    .insert(companies)
+    .values(entries.map((e) => ({ companyId: e.companyId, title: e.title?.trim() || null })))
+    .onConflictDoUpdate({
+      target: companies.companyId,
+      set: { title: sql`excluded.title`, updatedAt: sql`now()` },
+      setWhere: sql`excluded.title IS NOT NULL AND ${companies.title} IS DISTINCT FROM excluded.title`,
+    });
+}
+
 /** The company's display name (Whop's title), or null when no event or seed named it yet. */
 export async function findCompanyName(q: Queryable, companyId: string): Promise<string | null> {
   const rows = await q.select({ title: companies.title }).from(companies).where(eq(companies.companyId, companyId)).limit(1);
