@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import type { AppDb, AppTx } from '../../db/client.ts';
-import { ensureCompanies } from '../../db/repositories/companies.repository.ts';
+import { ensureCompanies, findOrCreateCurrentSettingsOf } from '../../db/repositories/companies.repository.ts';
 import { insertMembershipFacts } from '../../db/repositories/membership-facts.repository.ts';
 import { findWebhookEventBodies, lockWebhookEvents, markWebhookEvents } from '../../db/repositories/webhook-events.repository.ts';
 import type { WebhookEventStatus } from '../../db/schema/webhook-events.ts';
@@ -22,7 +22,7 @@ export interface BatchOutcome {
 /**
  * processWebhookEvent for many events in one transaction, with the same rules (decideWebhookEvent)
  * and results, in a fixed number of statements plus one re-derivation per membership: the rows are
- * locked in one SELECT, companies created in one upsert, facts stored in one insert (a status fact,
+ * locked in one SELECT, companies created in one upsert and their settings read in one SELECT, facts stored in one insert (a status fact,
  * which compares itself with its membership's others, alone and in order), and the rows marked in
  * one UPDATE. The advisory locks of every membership are taken first, in one sorted order, so two
  * batches never wait on each other in a cycle. Any throw rolls the whole batch back: the caller then
@@ -74,10 +74,12 @@ export async function processWebhookBatch(
       // Sorted too: an upsert locks the rows it meets in order.
       await ensureCompanies(tx, [...titles].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([companyId, title]) => ({ companyId, title })));
       await storeFacts(tx, applied);
+      const settings = await findOrCreateCurrentSettingsOf(tx, [...titles.keys()].sort());
       const reconciled = new Map<string, ReconcileResult>();
       for (const key of memberships) {
         const { fact } = applied.find((a) => membershipKey(a.fact) === key)!;
-        reconciled.set(key, await timeQuery(deps.metrics, 'reconcile', 'recovery_cases', () => reconcileMembershipCases(tx, fact.companyId, fact.whopMembershipId, now)));
+        const prepared = { locked: true, settings: settings.get(fact.companyId)! };
+        reconciled.set(key, await timeQuery(deps.metrics, 'reconcile', 'recovery_cases', () => reconcileMembershipCases(tx, fact.companyId, fact.whopMembershipId, now, prepared)));
       }
       const lastOf = new Map(applied.map((a) => [membershipKey(a.fact), a.id]));
       for (const a of applied) {
