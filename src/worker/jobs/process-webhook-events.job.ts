@@ -14,7 +14,10 @@ import { QUEUES, type WebhookEventJob } from '../queue.ts';
 /** Attempts before a row that keeps throwing is marked failed and left for an operator. */
 export const MAX_PROCESSING_ATTEMPTS = 10;
 
-/** Most events one batch transaction applies (its advisory locks, one per membership, fit PGlite's lock table). */
+/**
+ * Most events one batch transaction applies: enough to spread its fixed statements thin, few enough
+ * that a batch rolled back (then run one by one) costs little and its membership locks are brief.
+ */
 export const EVENTS_PER_BATCH = 50;
 
 type Deps = { db: AppDb; clock: Clock; logger: Logger; metrics: Metrics; resolveReferences?: ResolveWebhookReferences };
