@@ -377,6 +377,12 @@ export function templateReasonsOf(variant: DeclineVariant, category?: DeclineCat
   return reasons;
 }
 
+/** The case a preview of one template reason stands for: a category-only reason reads as that category with a generic message variant. */
+export function previewReasonOf(reason: TemplateReason): { variant: DeclineVariant; category: DeclineCategory | null } {
+  if ((DECLINE_VARIANTS as readonly string[]).includes(reason)) return { variant: reason as DeclineVariant, category: null };
+  return { variant: reason === 'issuer_soft_decline' ? 'card_declined' : 'generic', category: reason as DeclineCategory };
+}
+
 /** Our default for a case: an expired card keeps its precise "has expired" copy; other categories with copy of their own use it. */
 function defaultReasonOf(variant: DeclineVariant, category?: DeclineCategory | null): TemplateReason {
   if (category === 'needs_authentication' || (category === 'card_unusable' && variant !== 'card_expired')) return category;

@@ -322,3 +322,13 @@ export function nextPlaybookNudgeAt(input: PlaybookCaseInput, now: Date): { step
   if (at >= (input.whopCancelAt?.getTime() ?? Infinity) || at > input.attributionEndsAt.getTime()) return null;
   return { step, at: new Date(at) };
 }
+
+/** DEFAULT_PLAYBOOKS in the settings' own shape (snake_case), for the settings page to show as the defaults. */
+export function defaultPlaybookSettings(): Record<DeclineCategory, { steps: { after_hours: number; channels: readonly Channel[]; retry_first: boolean; on_payday: boolean }[]; last_step_lead_hours: number }> {
+  return Object.fromEntries(
+    Object.entries(DEFAULT_PLAYBOOKS).map(([category, p]) => [
+      category,
+      { steps: p.steps.map((s) => ({ after_hours: s.afterHours, channels: s.channels, retry_first: s.retryFirst, on_payday: s.onPayday })), last_step_lead_hours: p.lastStepLeadHours },
+    ]),
+  ) as ReturnType<typeof defaultPlaybookSettings>;
+}

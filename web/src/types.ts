@@ -6,6 +6,22 @@ export type DeclineVariant = 'insufficient_funds' | 'card_expired' | 'card_decli
 
 export const CHANNELS: readonly Channel[] = ['push', 'dm', 'email'];
 export const DECLINE_VARIANTS: readonly DeclineVariant[] = ['insufficient_funds', 'card_expired', 'card_declined', 'generic'];
+/** What a template may be written for: the variants, plus the decline categories with copy of their own (#15). */
+export type TemplateReason = DeclineVariant | 'needs_authentication' | 'card_unusable' | 'issuer_soft_decline';
+export const TEMPLATE_REASONS: readonly TemplateReason[] = [...DECLINE_VARIANTS, 'needs_authentication', 'card_unusable', 'issuer_soft_decline'];
+export type DeclineCategory = 'needs_authentication' | 'card_unusable' | 'insufficient_funds' | 'issuer_soft_decline' | 'unknown';
+export const DECLINE_CATEGORIES: readonly DeclineCategory[] = ['needs_authentication', 'card_unusable', 'insufficient_funds', 'issuer_soft_decline', 'unknown'];
+/** One step of a playbook as the settings API stores it (docs/playbooks.md). */
+export interface PlaybookStep {
+  after_hours: number;
+  channels: Channel[];
+  retry_first: boolean;
+  on_payday: boolean;
+}
+export interface PlaybookSetting {
+  steps: PlaybookStep[];
+  last_step_lead_hours: number;
+}
 export const CASE_STATUSES: readonly CaseStatus[] = ['open', 'recovered', 'closed_no_recovery'];
 
 export type Me = { kind: 'operator'; email: string; csrf_token: string } | { kind: 'creator'; user_id: string };
@@ -182,7 +198,7 @@ export interface CaseDetail {
   incentives: Incentive[];
 }
 
-export type VariantTexts = Partial<Record<DeclineVariant, string>>;
+export type VariantTexts = Partial<Record<TemplateReason, string>>;
 /** One channel's parts (push: title/body, dm: body, email: subject/body), each per variant. */
 export type TemplateParts = Partial<Record<string, VariantTexts>>;
 export type ChannelTemplates = TemplateParts & { steps?: Record<string, TemplateParts> };
@@ -207,6 +223,10 @@ export interface Settings {
   /** Percent of members held out as the control group (0–50). */
   holdout_percent?: number;
   templates: Partial<Record<Channel, ChannelTemplates>>;
+  decline_playbooks?: boolean;
+  playbooks?: Partial<Record<DeclineCategory, PlaybookSetting>>;
+  member_cap?: { max_nudges: number; window_hours: number } | null;
+  digest?: { email: string; hour_utc: number } | null;
   /** Anything the server adds later is kept as it came and sent back unchanged. */
   [other: string]: unknown;
 }
@@ -218,6 +238,8 @@ export interface SettingsResponse {
   smtp_configured: boolean;
   whop_configured: boolean;
   webhook_url: string;
+  /** Our playbook per decline category: what a category the company did not write follows. */
+  default_playbooks?: Record<DeclineCategory, PlaybookSetting>;
   /** Permission-gated Whop fields: `off` says which permission turns the capability on. */
   whop_capabilities?: { field: string; capability: string; status: 'on' | 'off' | 'unknown'; permission: string; observed_at: string | null }[];
 }

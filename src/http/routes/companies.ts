@@ -3,7 +3,8 @@ import type { AppDb } from '../../db/client.ts';
 import { findCompanyName, findCurrentSettings } from '../../db/repositories/companies.repository.ts';
 import { composeNudge } from '../../domain/compose-nudge.ts';
 import { DECLINE_VARIANTS } from '../../domain/decline-variant.ts';
-import { PLACEHOLDERS, placeholderValuesOf } from '../../domain/message-template.ts';
+import { PLACEHOLDERS, placeholderValuesOf, previewReasonOf, TEMPLATE_REASONS, type TemplateReason } from '../../domain/message-template.ts';
+import { defaultPlaybookSettings } from '../../domain/playbook.ts';
 import { parseOutreachSettings } from '../../domain/outreach-settings.ts';
 import { presentCasesCsv } from '../../presenters/cases-csv.presenter.ts';
 import { CASE_SORTS, decodeCursor, presentCase, presentCaseList, type CaseSort } from '../../presenters/cases.presenter.ts';
@@ -201,6 +202,8 @@ export async function companyRoutes(app: FastifyInstance, deps: CompanyRouteDeps
       settings: current.outreach,
       placeholders: PLACEHOLDERS,
       variants: DECLINE_VARIANTS,
+      // What a category the company did not write follows (the settings form shows it as the default).
+      default_playbooks: defaultPlaybookSettings(),
       smtp_configured: deps.outreach.email !== null,
       whop_configured: deps.outreach.whop !== null,
       webhook_url: `${deps.publicUrl.replace(/\/$/, '')}/api/webhooks/whop`,
@@ -239,7 +242,7 @@ export async function companyRoutes(app: FastifyInstance, deps: CompanyRouteDeps
           type: 'object',
           required: ['channel'],
           additionalProperties: false,
-          properties: { settings: { type: 'object' }, channel: { type: 'string', enum: ['push', 'dm', 'email'] }, step: { type: 'integer', minimum: 0, maximum: 9 }, variant: { type: 'string', enum: [...DECLINE_VARIANTS] } },
+          properties: { settings: { type: 'object' }, channel: { type: 'string', enum: ['push', 'dm', 'email'] }, step: { type: 'integer', minimum: 0, maximum: 9 }, variant: { type: 'string', enum: [...TEMPLATE_REASONS] } },
         },
       },
     },
@@ -252,7 +255,7 @@ export async function companyRoutes(app: FastifyInstance, deps: CompanyRouteDeps
       const composed = composeNudge({
         settings: parsed.settings,
         stepIndex: request.body.step ?? 0,
-        variant: (request.body.variant ?? 'generic') as (typeof DECLINE_VARIANTS)[number],
+        ...previewReasonOf((request.body.variant ?? 'generic') as TemplateReason),
         values: placeholderValuesOf({ memberName: 'Dana Reyes', product: 'Northwind Signals', amount: '$29.99', manageUrl: 'https://whop.com/billing/manage/mem_example', incentiveDays: (request.body.step ?? 0) === 0 ? parsed.settings.incentive_days : 0 }),
         unsubscribeUrl: `${deps.publicUrl.replace(/\/$/, '')}/api/unsubscribe?token=example`,
       });
