@@ -143,6 +143,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       metrics,
       rawWebhookRetentionDays: config.RAW_WEBHOOK_RETENTION_DAYS,
       resolveReferences: createReferenceResolver(outreach.whop, { clock }),
+      ...(outreach.email ? { digest: { email: outreach.email, publicUrl: outreach.links.publicUrl } } : {}),
       ...(whopOptions
         ? {
             reconcile: {
