@@ -58,3 +58,9 @@ export async function isMembershipEnded(q: Queryable, companyId: string, whopMem
   const access = rows.find((r) => r.kind === 'membership_activated' || r.kind === 'membership_deactivated' || r.kind === 'payment_succeeded');
   return access?.kind === 'membership_deactivated';
 }
+
+/** The detail of the case's latest `nudge_held` row, to write a hold once, not at every sweep; null when none. */
+export async function findLatestHold(q: Queryable, caseId: string): Promise<Record<string, unknown> | null> {
+  const [row] = await queryRows<{ detail: Record<string, unknown> | null }>(q, sql`SELECT detail FROM case_events WHERE case_id = ${caseId}::uuid AND reason = 'nudge_held' ORDER BY id DESC LIMIT 1`);
+  return row?.detail ?? null;
+}
