@@ -46,6 +46,7 @@ describe('playbooks by decline category, day by day', () => {
 
   it('insufficient funds: a note at once, then the ask (with a retry) on the payday, not before', async () => {
     await fail({ decline_code: 'insufficient_funds', failure_message: 'Insufficient funds', retryable: true });
+    s.h.whop.setRetryOutcome(`pay_pb${s.seq}`, { status: 'open', substatus: 'failed' }); // the payday retry fails: the ask goes out
     await sweepAt(at(0, 0));
     expect(emails()).toHaveLength(1); // step 0: email only
     expect(pushes()).toHaveLength(0);

@@ -28,7 +28,8 @@ export function buildTimeline(detail: CaseDetail): TimelineItem[] {
     .filter((at): at is string => at !== null)
     .sort()[0] ?? null;
   const items = [
-    ...detail.timeline.map(eventItem),
+    // nudge_reserved is the member cap's bookkeeping (#15); the nudge_sent that follows tells the story.
+    ...detail.timeline.filter((event) => event.reason !== 'nudge_reserved').map(eventItem),
     ...detail.incentives.map((incentive, index) => incentiveItem(incentive, index, firstReminderAt, detail.case.status)),
     ...detail.deliveries.map(deliveryItem),
   ];

@@ -12,15 +12,26 @@ import { queryRows, type Queryable } from '../client.ts';
  * When each nudge reached this member (any case of theirs, by Whop user, else by membership) after
  * `since`, oldest first. A nudge is a step sent (case_events `nudge_sent`), whatever its channels.
  */
-export async function listMemberNudgeTimes(q: Queryable, companyId: string, member: { whopUserId: string | null; whopMembershipId: string }, since: Date): Promise<Date[]> {
+export async function listMemberNudgeTimes(q: Queryable, companyId: string, member: { whopUserId: string | null; whopMembershipId: string }, since: Date, except?: { caseId: string; step: number }): Promise<Date[]> {
+  // The step being decided is not its own contact (a retried delivery of a reserved step goes on).
+  const notThis = except ? sql`AND NOT (e.case_id = ${except.caseId}::uuid AND e.detail ->> 'step' = ${String(except.step)})` : sql``;
   const byMember = member.whopUserId === null ? sql`c.whop_membership_id = ${member.whopMembershipId}` : sql`(c.whop_user_id = ${member.whopUserId} OR c.whop_membership_id = ${member.whopMembershipId})`;
+  // A step counts once, from its reservation (nudge_reserved, written before the send) or its nudge_sent.
   const rows = await queryRows<{ at: string | Date }>(
     q,
-    sql`SELECT e.at FROM case_events e JOIN recovery_cases c ON c.id = e.case_id
-        WHERE c.company_id = ${companyId} AND e.company_id = ${companyId} AND e.reason = 'nudge_sent' AND e.at > ${since.toISOString()}::timestamptz AND ${byMember}
-        ORDER BY e.at`,
+    sql`SELECT min(e.at) AS at FROM case_events e JOIN recovery_cases c ON c.id = e.case_id
+        WHERE c.company_id = ${companyId} AND e.company_id = ${companyId} AND e.reason IN ('nudge_sent', 'nudge_reserved') AND e.at > ${since.toISOString()}::timestamptz AND ${byMember} ${notThis}
+        GROUP BY e.case_id, e.detail ->> 'step' ORDER BY 1`,
   );
   return rows.map((r) => new Date(r.at));
+}
+
+/**
+ * Serialises cap decisions of one member (company, Whop user else membership) for the rest of the
+ * transaction: two cases of one member sent by two workers at once never both pass a full cap.
+ */
+export async function lockMemberContact(tx: Queryable, companyId: string, member: { whopUserId: string | null; whopMembershipId: string }): Promise<void> {
+  await tx.execute(sql`SELECT pg_advisory_xact_lock(hashtextextended(${`contact:${companyId}:${member.whopUserId ?? member.whopMembershipId}`}, 0))`);
 }
 
 /**
@@ -63,4 +74,10 @@ export async function isMembershipEnded(q: Queryable, companyId: string, whopMem
 export async function findLatestHold(q: Queryable, caseId: string): Promise<Record<string, unknown> | null> {
   const [row] = await queryRows<{ detail: Record<string, unknown> | null }>(q, sql`SELECT detail FROM case_events WHERE case_id = ${caseId}::uuid AND reason = 'nudge_held' ORDER BY id DESC LIMIT 1`);
   return row?.detail ?? null;
+}
+
+/** Whether the case has a `reason` row for this step (detail.step). */
+export async function hasCaseEventForStep(q: Queryable, caseId: string, reason: string, step: number): Promise<boolean> {
+  const rows = await queryRows(q, sql`SELECT 1 FROM case_events WHERE case_id = ${caseId}::uuid AND reason = ${reason} AND detail ->> 'step' = ${String(step)} LIMIT 1`);
+  return rows.length > 0;
 }

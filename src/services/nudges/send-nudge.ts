@@ -16,7 +16,8 @@ import { formatAmount } from '../../domain/money.ts';
 import { stepIndexFor } from '../../domain/nudge-schedule.ts';
 import { decideContact, type HoldReason } from '../../domain/contact-policy.ts';
 import { categoryOfCase, nextCaseStep } from '../../domain/next-case-step.ts';
-import { findLatestHold, isMembershipEnded, listChannelsSentForInvoiceStep, listMemberNudgeTimes } from '../../db/repositories/contact-history.repository.ts';
+import { findLatestHold, hasCaseEventForStep, isMembershipEnded, listChannelsSentForInvoiceStep, listMemberNudgeTimes, lockMemberContact } from '../../db/repositories/contact-history.repository.ts';
+import type { AppDb, AppTx } from '../../db/client.ts';
 import { retryPaymentDecision, retrySignalsOfCase } from '../../domain/playbook.ts';
 import { unsubscribeUrl } from '../members/unsubscribe-links.ts';
 import { clickUrl } from './click-links.ts';
@@ -99,22 +100,34 @@ export async function sendNudge(deps: NudgeDeps, caseOrId: string | StoredCase, 
   // #15 contact policy: gone members, an invoice's step already sent, the member cap, quiet hours.
   // An operator's forced "nudge now" is not held by the cap or quiet hours (they asked for it now).
   const capWindowMs = (settings.member_cap?.window_hours ?? 0) * 3_600_000;
-  const contact = decideContact(
-    {
-      memberCap: settings.member_cap && !options.force ? { maxNudges: settings.member_cap.max_nudges, windowHours: settings.member_cap.window_hours } : null,
-      // Off, quiet hours were applied when the step was scheduled (nextNudgeAt), as before #15.
-      quietHours: settings.decline_playbooks && !options.force ? settings.quiet_hours : null,
-    },
-    {
-      now,
-      channels: settings.decline_playbooks ? (planned?.channels ?? []) : CHANNELS.filter((channel) => settings[channelToggle(channel)]),
-      membershipEnded: await isMembershipEnded(deps.db, c.companyId, c.whopMembershipId, { deactivationEnds: settings.decline_playbooks }),
-      memberTimeZone: null,
-      memberNudgesAt: settings.member_cap ? await listMemberNudgeTimes(deps.db, c.companyId, { whopUserId: member.userId, whopMembershipId: c.whopMembershipId }, new Date(now.getTime() - capWindowMs)) : [],
-      sentForInvoiceStep: await listChannelsSentForInvoiceStep(deps.db, c.companyId, c.whopPaymentId, step, caseId),
-      mustSendBefore: settings.decline_playbooks ? (planned?.whopCancelAt ?? null) : null,
-    },
-  );
+  const memberKey = { whopUserId: member.userId, whopMembershipId: c.whopMembershipId };
+  const decide = async (q: AppDb | AppTx) =>
+    decideContact(
+      {
+        memberCap: settings.member_cap && !options.force ? { maxNudges: settings.member_cap.max_nudges, windowHours: settings.member_cap.window_hours } : null,
+        // Off, quiet hours were applied when the step was scheduled (nextNudgeAt), as before #15.
+        quietHours: settings.decline_playbooks && !options.force ? settings.quiet_hours : null,
+      },
+      {
+        now,
+        channels: settings.decline_playbooks ? (planned?.channels ?? []) : CHANNELS.filter((channel) => settings[channelToggle(channel)]),
+        membershipEnded: await isMembershipEnded(q, c.companyId, c.whopMembershipId, { deactivationEnds: settings.decline_playbooks }),
+        memberTimeZone: null,
+        memberNudgesAt: settings.member_cap ? await listMemberNudgeTimes(q, c.companyId, memberKey, new Date(now.getTime() - capWindowMs), { caseId, step }) : [],
+        sentForInvoiceStep: await listChannelsSentForInvoiceStep(q, c.companyId, c.whopPaymentId, step, caseId),
+        mustSendBefore: settings.decline_playbooks ? (planned?.whopCancelAt ?? null) : null,
+      },
+    );
+  // With a cap, the decision and a reservation of the step are one transaction under the member's
+  // lock: concurrent workers sending two cases of one member see each other's steps.
+  const contact = !settings.member_cap
+    ? await decide(deps.db)
+    : await deps.db.transaction(async (tx) => {
+        await lockMemberContact(tx, c.companyId, memberKey);
+        const decided = await decide(tx);
+        if (decided.send && !(await hasCaseEventForStep(tx, caseId, 'nudge_reserved', step))) await appendCaseEvent(tx, { companyId: c.companyId, caseId, status: 'open', reason: 'nudge_reserved', actor: 'system', source: 'outreach', detail: { step }, at: now });
+        return decided;
+      });
   if (!contact.send) {
     const latest = await findLatestHold(deps.db, caseId);
     const until = contact.until?.toISOString() ?? null;
