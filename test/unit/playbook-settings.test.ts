@@ -93,3 +93,27 @@ describe('templates by decline category', () => {
     expect(templateReasonsOf('generic', 'unknown')).toEqual(['generic']);
   });
 });
+
+describe('the settings form: one playbook step a line', () => {
+  it('reads hours, channels and flags, and writes them back the same', async () => {
+    const { formatPlaybookSteps, parsePlaybookSteps } = await import('../../web/src/settings-model.ts');
+    const parsed = parsePlaybookSteps('0h push dm\n24 email, push retry\n\n192h email dm retry payday');
+    expect(parsed).toEqual({
+      ok: true,
+      steps: [
+        { after_hours: 0, channels: ['push', 'dm'], retry_first: false, on_payday: false },
+        { after_hours: 24, channels: ['email', 'push'], retry_first: true, on_payday: false },
+        { after_hours: 192, channels: ['email', 'dm'], retry_first: true, on_payday: true },
+      ],
+    });
+    if (parsed.ok) expect(formatPlaybookSteps(parsed.steps)).toBe('0h push dm\n24h email push retry\n192h email dm retry payday');
+  });
+
+  it('names the line and the word it cannot read', async () => {
+    const { parsePlaybookSteps } = await import('../../web/src/settings-model.ts');
+    expect(parsePlaybookSteps('soon push\n12h fax')).toEqual({
+      ok: false,
+      problems: ['Line 1: start with the hours after the failure, e.g. "24h".', 'Line 2: "fax" is not a channel (push, dm, email), "retry" or "payday".', 'Line 2: name at least one channel (push, dm, email).'],
+    });
+  });
+});
