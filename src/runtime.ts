@@ -146,6 +146,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       rawWebhookRetentionDays: config.RAW_WEBHOOK_RETENTION_DAYS,
       // Without WHOP_API_KEY nothing can be looked up: no resolver, so processing reads no body twice.
       ...(outreach.whop ? { resolveReferences: createReferenceResolver(outreach.whop, { clock }) } : {}),
+      ...(outreach.email ? { digest: { email: outreach.email, publicUrl: outreach.links.publicUrl } } : {}),
       ...(whopOptions
         ? {
             reconcile: {

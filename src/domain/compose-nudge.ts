@@ -1,5 +1,5 @@
 import type { Channel } from './channels.ts';
-import type { DeclineVariant } from './decline-variant.ts';
+import type { DeclineCategory, DeclineVariant } from './decline-variant.ts';
 import { escapeHtml, renderTemplate, selectTemplate, tidyUnknownProduct, UNKNOWN_PRODUCT, type PlaceholderValues } from './message-template.ts';
 import type { OutreachSettings } from './outreach-settings.ts';
 
@@ -18,12 +18,14 @@ export function composeNudge(input: {
   settings: Pick<OutreachSettings, 'templates'>;
   stepIndex: number;
   variant: DeclineVariant;
+  /** The case's decline category (issue #15): its own copy first when it has some; null or absent reads the variant only. */
+  category?: DeclineCategory | null;
   values: PlaceholderValues;
   unsubscribeUrl: string;
   /** Each channel's {manage_url}: our tracked redirect for that channel (click-links.ts); the value as given when absent. */
   manageUrlFor?: (channel: Channel) => string;
 }): ComposedNudge {
-  const pick = <C extends Channel>(channel: C) => selectTemplate(input.settings, channel, input.stepIndex, input.variant);
+  const pick = <C extends Channel>(channel: C) => selectTemplate(input.settings, channel, input.stepIndex, input.variant, input.category);
   const unknownProduct = input.values.product === UNKNOWN_PRODUCT;
   const renderer = (channel: Channel) => {
     const values = input.manageUrlFor ? { ...input.values, manage_url: input.manageUrlFor(channel) } : input.values;

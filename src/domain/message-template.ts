@@ -1,5 +1,5 @@
 import { CHANNELS, type Channel } from './channels.ts';
-import type { DeclineVariant } from './decline-variant.ts';
+import { DECLINE_VARIANTS, type DeclineCategory, type DeclineVariant } from './decline-variant.ts';
 import type { OutreachSettings } from './outreach-settings.ts';
 
 /**
@@ -241,7 +241,16 @@ function emailBody(problem: string, action: string, incentive: string): string {
  * own (see selectTemplate). Every body links {manage_url}; free days are only ever promised inside
  * an optional section, so a nudge without an incentive never mentions them.
  */
-export const DEFAULT_TEMPLATES: { readonly [C in Channel]: Readonly<Record<DeclineVariant, ChannelTemplate<C>>> } = {
+/**
+ * The reasons a template may be written for: the message variants, plus the decline categories
+ * whose copy must differ from every variant (issue #15): an authentication to confirm, a card that
+ * can never be charged again, a soft issuer decline. `insufficient_funds` is both a variant and a
+ * category; `unknown` reads the variants (generic at last).
+ */
+export const TEMPLATE_REASONS = [...DECLINE_VARIANTS, 'needs_authentication', 'card_unusable', 'issuer_soft_decline'] as const;
+export type TemplateReason = (typeof TEMPLATE_REASONS)[number];
+
+export const DEFAULT_TEMPLATES: { readonly [C in Channel]: Readonly<Record<TemplateReason, ChannelTemplate<C>>> } = {
   email: {
     insufficient_funds: {
       subject: "Your {product} payment didn't go through",
@@ -275,6 +284,30 @@ export const DEFAULT_TEMPLATES: { readonly [C in Channel]: Readonly<Record<Decli
         "Update today and we'll add {incentive_days} free days to your membership as a thank-you.",
       ),
     },
+    needs_authentication: {
+      subject: 'Confirm your {product} payment with your bank',
+      body: emailBody(
+        'Your bank needs you to confirm the {amount} payment for your {product} membership. Nothing is wrong with your card: it is a one-time security check (3-D Secure).',
+        'Confirm the payment here. It takes a few seconds:',
+        "Confirm today and we'll add {incentive_days} free days to your membership as a thank-you.",
+      ),
+    },
+    card_unusable: {
+      subject: 'Add a new card to keep {product}',
+      body: emailBody(
+        "The card on file for your {product} membership can't be charged any more (it has expired, been replaced or closed), so your {amount} payment didn't go through.",
+        'Add a new card here to keep your access. It takes under a minute:',
+        "Update today and we'll add {incentive_days} free days to your membership as a thank-you.",
+      ),
+    },
+    issuer_soft_decline: {
+      subject: 'Your bank declined the payment for {product}',
+      body: emailBody(
+        'Your bank declined the {amount} payment for your {product} membership. This is often a one-off security check: approving the charge with your bank or using another card usually fixes it.',
+        'Update your payment here to keep your access:',
+        "Update today and we'll add {incentive_days} free days to your membership as a thank-you.",
+      ),
+    },
   },
   push: {
     insufficient_funds: {
@@ -293,6 +326,18 @@ export const DEFAULT_TEMPLATES: { readonly [C in Channel]: Readonly<Record<Decli
       title: 'Action needed for {product}',
       body: "Your {amount} payment for {product} didn't go through. Update your payment to keep your access.[[ Get {incentive_days} free days when you do.]] {manage_url}",
     },
+    needs_authentication: {
+      title: 'Confirm your payment',
+      body: 'Your bank needs you to confirm the {amount} payment for {product}. Tap to confirm and keep your access.[[ Get {incentive_days} free days when you do.]] {manage_url}',
+    },
+    card_unusable: {
+      title: 'Add a new card',
+      body: "The card for your {product} membership can't be charged any more. Add a new card to keep your access.[[ Get {incentive_days} free days when you do.]] {manage_url}",
+    },
+    issuer_soft_decline: {
+      title: 'Your payment was declined',
+      body: 'Your bank declined the {amount} payment for {product}. Update your payment to keep your access.[[ Get {incentive_days} free days when you do.]] {manage_url}',
+    },
   },
   dm: {
     insufficient_funds: {
@@ -307,34 +352,68 @@ export const DEFAULT_TEMPLATES: { readonly [C in Channel]: Readonly<Record<Decli
     generic: {
       body: "Hi[[ {member_name}]], your {amount} payment for **{product}** didn't go through.\n\nUpdate it here to keep your access: [update your payment]({manage_url})\n\n[[As a thank-you, you'll get **{incentive_days} free days** when you update.]]",
     },
+    needs_authentication: {
+      body: "Hi[[ {member_name}]], your bank needs you to confirm the {amount} payment for **{product}** (a one-time security check).\n\nConfirm it here to keep your access: [confirm the payment]({manage_url})\n\n[[As a thank-you, you'll get **{incentive_days} free days** when you confirm.]]",
+    },
+    card_unusable: {
+      body: "Hi[[ {member_name}]], the card on file for **{product}** can't be charged any more, so your {amount} payment didn't go through.\n\nAdd a new card here to keep your access: [add a new card]({manage_url})\n\n[[As a thank-you, you'll get **{incentive_days} free days** when you update.]]",
+    },
+    issuer_soft_decline: {
+      body: "Hi[[ {member_name}]], your bank declined the {amount} payment for **{product}**. Approving the charge with your bank or using another card usually fixes it.\n\nUpdate it here to keep your access: [update your payment]({manage_url})\n\n[[As a thank-you, you'll get **{incentive_days} free days** when you update.]]",
+    },
   },
 };
 
 /**
+ * The reasons a template is looked up by, most specific first: the case's decline category when it
+ * has copy of its own, its message variant, then generic. An expired card is card_unusable and
+ * card_expired: the category (issue #15) decides, so a creator's "new card" copy covers lost and
+ * stolen cards too; without a category, the variant alone (as before #15).
+ */
+export function templateReasonsOf(variant: DeclineVariant, category?: DeclineCategory | null): TemplateReason[] {
+  const reasons: TemplateReason[] = [];
+  if (category && category !== 'unknown' && category !== variant) reasons.push(category);
+  reasons.push(variant);
+  if (variant !== 'generic') reasons.push('generic');
+  return reasons;
+}
+
+/** The case a preview of one template reason stands for: a category-only reason reads as that category with a generic message variant. */
+export function previewReasonOf(reason: TemplateReason): { variant: DeclineVariant; category: DeclineCategory | null } {
+  if ((DECLINE_VARIANTS as readonly string[]).includes(reason)) return { variant: reason as DeclineVariant, category: null };
+  return { variant: reason === 'issuer_soft_decline' ? 'card_declined' : 'generic', category: reason as DeclineCategory };
+}
+
+/** Our default for a case: an expired card keeps its precise "has expired" copy; other categories with copy of their own use it. */
+function defaultReasonOf(variant: DeclineVariant, category?: DeclineCategory | null): TemplateReason {
+  if (category === 'needs_authentication' || (category === 'card_unusable' && variant !== 'card_expired')) return category;
+  if (category === 'issuer_soft_decline' && variant === 'generic') return category;
+  return variant;
+}
+
+/**
  * The template for one nudge. Each part (subject, title, body) is resolved on its own, most
- * specific first: the company's template for this step and variant, for this step's generic
- * variant, for every step and this variant, for every step's generic variant, then the default.
- * A company's generic copy thus beats our variant-specific default: it is their voice.
- * `stepIndex` is 0-based, in the order of the sorted reminder offsets.
+ * specific first: the company's template for this step, by reason (templateReasonsOf), then for
+ * every step, by reason, then our default. A company's generic copy thus beats our
+ * reason-specific default: it is their voice. `stepIndex` is 0-based, in the order of the sorted
+ * reminder offsets (or of the category's playbook steps when playbooks plan the case).
  */
 export function selectTemplate<C extends Channel>(
   settings: Pick<OutreachSettings, 'templates'>,
   channel: C,
   stepIndex: number,
   variant: DeclineVariant,
+  category?: DeclineCategory | null,
 ): ChannelTemplate<C> {
-  type Parts = Partial<Record<TemplatePart<C>, Partial<Record<DeclineVariant, string>>>>;
+  type Parts = Partial<Record<TemplatePart<C>, Partial<Record<TemplateReason, string>>>>;
   const custom = settings.templates[channel] as (Parts & { steps?: Record<string, Parts> }) | undefined;
   const forStep = custom?.steps?.[String(stepIndex)];
-  const fallback = DEFAULT_TEMPLATES[channel][variant];
+  const fallback = DEFAULT_TEMPLATES[channel][defaultReasonOf(variant, category)];
+  const reasons = templateReasonsOf(variant, category);
   const selected = {} as Record<TemplatePart<C>, string>;
   for (const part of TEMPLATE_PARTS[channel] as readonly TemplatePart<C>[]) {
-    selected[part] =
-      forStep?.[part]?.[variant] ??
-      forStep?.[part]?.generic ??
-      custom?.[part]?.[variant] ??
-      custom?.[part]?.generic ??
-      (fallback[part] as string);
+    const firstOf = (texts: Partial<Record<TemplateReason, string>> | undefined) => reasons.map((r) => texts?.[r]).find((t) => t !== undefined);
+    selected[part] = firstOf(forStep?.[part]) ?? firstOf(custom?.[part]) ?? (fallback[part] as string);
   }
   return selected as ChannelTemplate<C>;
 }

@@ -112,7 +112,7 @@ function isQuietHour(hour: number, { start_hour: start, end_hour: end }: QuietHo
  * time, so a skipped hour (spring forward) or a repeated one (fall back) is handled by what the
  * clock actually shows, as are zones with half- or quarter-hour offsets.
  */
-function endOfQuietHours(at: number, quietHours: QuietHours): number {
+export function endOfQuietHours(at: number, quietHours: QuietHours): number {
   let t = at;
   // A quiet window lasts at most 23 local hours; a DST change adds at most one more step.
   for (let steps = 0; steps < 48; steps++) {

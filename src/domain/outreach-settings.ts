@@ -1,7 +1,8 @@
 import { z } from 'zod';
-import { DECLINE_VARIANTS, type DeclineVariant } from './decline-variant.ts';
+import { DECLINE_CATEGORIES, type DeclineCategory } from './decline-variant.ts';
+import { DEFAULT_PLAYBOOKS } from './playbook.ts';
 import { CHANNELS, channelToggle, type Channel, type ChannelToggle } from './channels.ts';
-import { TEMPLATE_MAX_LENGTH, TEMPLATE_PARTS, findTemplateProblems } from './message-template.ts';
+import { TEMPLATE_MAX_LENGTH, TEMPLATE_PARTS, TEMPLATE_REASONS, findTemplateProblems, type TemplateReason } from './message-template.ts';
 import { INCENTIVE_DAYS_CHOICES, MAX_OFFSET_DAYS, MAX_REMINDERS, SETTING_RANGES } from './settings-limits.ts';
 
 /**
@@ -67,6 +68,49 @@ function isTimeZone(timeZone: string): boolean {
   }
 }
 
+/** The longest a playbook step may wait after the first failure: the attribution window's maximum. */
+export const MAX_STEP_AFTER_HOURS = 60 * 24;
+
+const playbookStepSchema = z.strictObject({
+  /** Hours after the first failure (0: at once). */
+  after_hours: wholeNumber('hours', 0, MAX_STEP_AFTER_HOURS),
+  channels: z
+    .array(z.enum(CHANNELS, { error: `must be one of ${CHANNELS.join(', ')}` }), { error: 'must be a list of channels, e.g. ["push", "dm"]' })
+    .min(1, { error: 'must list at least one channel' })
+    .refine((channels) => new Set(channels).size === channels.length, { error: 'must not list a channel twice' }),
+  /** Retry the payment first (skipped for unusable cards, non-retryable payments and while Whop has a retry scheduled). */
+  retry_first: z.boolean({ error: 'must be true or false' }).default(false),
+  /** Move the step to the next likely payday (the 1st, the 15th, the last business day) at 09:00 local. */
+  on_payday: z.boolean({ error: 'must be true or false' }).default(false),
+});
+
+/** One category's playbook as a creator writes it; steps come back sorted by after_hours. */
+const playbookSchema = z.strictObject({
+  steps: z
+    .array(playbookStepSchema, { error: 'must be a list of steps' })
+    .min(1, { error: 'must list at least one step' })
+    .max(MAX_REMINDERS, { error: `must list at most ${MAX_REMINDERS} steps` })
+    .transform((steps) => [...steps].sort((a, b) => a.after_hours - b.after_hours)),
+  /** When Whop's cancel time is known, the last step goes this many hours before it. */
+  last_step_lead_hours: wholeNumber('hours', SETTING_RANGES.playbook_lead_hours.min, SETTING_RANGES.playbook_lead_hours.max).default(12),
+});
+export type PlaybookSetting = z.output<typeof playbookSchema>;
+
+const playbooksSchema = z.strictObject(Object.fromEntries(DECLINE_CATEGORIES.map((c) => [c, playbookSchema.optional()])) as Record<DeclineCategory, z.ZodOptional<typeof playbookSchema>>);
+
+const memberCapSchema = z.strictObject({
+  /** Most nudges one member gets from this company in the window, across all their cases. */
+  max_nudges: wholeNumber('nudges', SETTING_RANGES.member_cap_nudges.min, SETTING_RANGES.member_cap_nudges.max),
+  window_hours: wholeNumber('hours', SETTING_RANGES.member_cap_window_hours.min, SETTING_RANGES.member_cap_window_hours.max),
+});
+
+const digestSchema = z.strictObject({
+  /** The creator's address for the daily digest of new failures and recoveries. */
+  email: z.email({ error: 'must be an email address' }),
+  /** Hour (UTC) at which the digest is sent. */
+  hour_utc: hour.default(8),
+});
+
 /** A 0-based step index: key "0" is the first reminder. Checked against the offsets by findStepProblems. */
 const STEP_KEY = /^(?:0|[1-9][0-9]*)$/;
 
@@ -87,7 +131,7 @@ function templateText(maxLength: number, checkSyntax: boolean) {
 
 function byVariant(maxLength: number, checkSyntax: boolean) {
   const text = templateText(maxLength, checkSyntax).optional();
-  return z.strictObject(Object.fromEntries(DECLINE_VARIANTS.map((v) => [v, text])) as Record<DeclineVariant, typeof text>).optional();
+  return z.strictObject(Object.fromEntries(TEMPLATE_REASONS.map((v) => [v, text])) as Record<TemplateReason, typeof text>).optional();
 }
 
 function channelTemplates<C extends Channel>(channel: C, checkSyntax: boolean) {
@@ -102,7 +146,7 @@ function channelTemplates<C extends Channel>(channel: C, checkSyntax: boolean) {
     .optional();
 }
 
-type VariantTexts = Partial<Record<DeclineVariant, string>>;
+type VariantTexts = Partial<Record<TemplateReason, string>>;
 type PartsOf<C extends Channel> = C extends 'email' ? { subject?: VariantTexts; body?: VariantTexts } : C extends 'push' ? { title?: VariantTexts; body?: VariantTexts } : { body?: VariantTexts };
 /** Custom copy of one channel: for every step, and optionally per 0-based step index. */
 export type ChannelCustomTemplates<C extends Channel> = PartsOf<C> & { steps?: Record<string, PartsOf<C>> };
@@ -135,6 +179,18 @@ const settingsSchema = (checkTemplateSyntax: boolean) => z
      * a result within months on a mid-sized company while 90 % of members are still nudged.
      */
     holdout_percent: wholeNumber('percent', SETTING_RANGES.holdout_percent.min, SETTING_RANGES.holdout_percent.max).default(10),
+    /**
+     * Issue #15 §1: plan each case by its decline category (`playbooks`, else DEFAULT_PLAYBOOKS)
+     * inside Whop's retry window, rather than reminder_offsets_days for every case. Ships off, as
+     * holdout_percent ships at 0: turning it on changes every running test's schedule (docs/playbooks.md).
+     */
+    decline_playbooks: z.boolean({ error: 'must be true or false' }).default(false),
+    /** The company's own playbook per decline category; a category left out uses DEFAULT_PLAYBOOKS. */
+    playbooks: playbooksSchema.default(() => ({})),
+    /** At most this many nudges to one member in a sliding window, across their cases; null for no cap. */
+    member_cap: memberCapSchema.nullable().default(null),
+    /** A daily digest email to the creator; null for none. */
+    digest: digestSchema.nullable().default(null),
     /** The company's own copy; anything left out falls back to DEFAULT_TEMPLATES. */
     templates: templatesSchema(checkTemplateSyntax).default(() => ({})),
   })
@@ -212,19 +268,29 @@ function findStepProblems(settings: unknown): { path: string[]; message: string 
   if (!isRecord(settings) || !isRecord(settings.templates)) return [];
   const offsets = settings.reminder_offsets_days;
   if (!Array.isArray(offsets) || offsets.length === 0) return [];
+  // With playbooks on, a step index names a step of any category's playbook.
+  const stepCount = settings.decline_playbooks === true ? Math.max(offsets.length, ...playbookStepCounts(settings.playbooks)) : offsets.length;
   const problems: { path: string[]; message: string }[] = [];
   for (const channel of CHANNELS) {
     const templates = settings.templates[channel];
     if (!isRecord(templates) || !isRecord(templates.steps)) continue;
     for (const key of Object.keys(templates.steps)) {
-      if (STEP_KEY.test(key) && Number(key) >= offsets.length)
+      if (STEP_KEY.test(key) && Number(key) >= stepCount)
         problems.push({
           path: ['templates', channel, 'steps', key],
-          message: `there is no reminder step ${key}: steps count from 0 and ${offsets.length} reminder${offsets.length === 1 ? ' is' : 's are'} configured`,
+          message: `there is no reminder step ${key}: steps count from 0 and ${stepCount} reminder${stepCount === 1 ? ' is' : 's are'} configured`,
         });
     }
   }
   return problems;
+}
+
+/** Steps per category as planned: the company's playbook where written, else the default's. */
+function playbookStepCounts(playbooks: unknown): number[] {
+  return DECLINE_CATEGORIES.map((c) => {
+    const own = isRecord(playbooks) && isRecord(playbooks[c]) && Array.isArray(playbooks[c].steps) ? playbooks[c].steps.length : 0;
+    return own > 0 ? own : DEFAULT_PLAYBOOKS[c].steps.length;
+  });
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

@@ -252,3 +252,83 @@ function instantOf(year: number, month: number, day: number, hour: number, timeZ
   }
   return guess;
 }
+
+/** The company's settings a playbook is read from (src/domain/outreach-settings.ts). */
+export interface PlaybookSettings {
+  decline_playbooks: boolean;
+  playbooks: Partial<Record<DeclineCategory, { steps: readonly { after_hours: number; channels: readonly Channel[]; retry_first: boolean; on_payday: boolean }[]; last_step_lead_hours: number }>>;
+}
+
+/**
+ * The playbook a case of `category` follows: the company's own for that category, else ours
+ * (DEFAULT_PLAYBOOKS). Only read when settings.decline_playbooks is on; off, every case follows
+ * reminder_offsets_days as before #15.
+ */
+export function playbookFor(settings: PlaybookSettings, category: DeclineCategory): Playbook {
+  const own = settings.playbooks[category];
+  if (!own) return DEFAULT_PLAYBOOKS[category];
+  return {
+    steps: own.steps.map((s) => ({ afterHours: s.after_hours, channels: s.channels, retryFirst: s.retry_first, onPayday: s.on_payday })),
+    lastStepLeadHours: own.last_step_lead_hours,
+  };
+}
+
+/**
+ * When Whop cancels the membership, as far as its signals tell (null: they do not). Whop keeps a
+ * past-due membership while it retries (about five days, docs.whop.com) and cancels when an attempt
+ * fails with none after it; no payload carries the cancel time, so it is read from Whop's cadence:
+ * - a next attempt is scheduled: the cancel comes no sooner than that attempt plus the interval
+ *   Whop used to schedule it (from the failure to the attempt), the earliest the attempt after it
+ *   or the cancel can come in a cadence that does not speed up [unverified: Whop publishes none];
+ * - a failure after earlier ones with no next attempt: Whop has stopped retrying, the cancel is
+ *   imminent: LAST_CALL_GRACE_MS after that failure (the last step, moved before it, goes at once);
+ * - a first failure with no next attempt: unknown (Whop may not retry this charge at all, or did not say).
+ * Each later failure re-plans with its own signals (the case holds the latest failure's).
+ */
+export function whopCancelAtOf(c: { nextPaymentAttemptAt: Date | null; lastFailureAt: Date; failureCount: number }): Date | null {
+  const last = c.lastFailureAt.getTime();
+  if (c.nextPaymentAttemptAt === null) return c.failureCount > 1 ? new Date(last + LAST_CALL_GRACE_MS) : null;
+  const next = c.nextPaymentAttemptAt.getTime();
+  if (next <= last) return null;
+  return new Date(next + (next - last));
+}
+
+/** How long after Whop's final failed attempt a last call may still go (the membership.deactivated that follows closes the case). */
+export const LAST_CALL_GRACE_MS = HOUR_MS;
+
+/** What nextPlaybookNudgeAt reads of a case. */
+export interface PlaybookCaseInput extends PlanInput {
+  status: 'open' | 'recovered' | 'closed_no_recovery';
+  /** The next step's index must be at least this (steps_sent: one past the last step sent). */
+  stepsSent: number;
+  lastNudgeAt: Date | null;
+  /** Least time between two nudges of one case, in hours. */
+  minGapHours: number;
+}
+
+/**
+ * The next step of a case planned by playbook, and when it may go (null: none will). The step is
+ * the first planned step at or after stepsSent; it goes at its planned time, never before the gap
+ * after the last nudge nor before `now`, and not at all once that falls at or after Whop's cancel
+ * or past the attribution window. Quiet hours and the member cap are the contact policy's, at send.
+ * Idempotent, like nextNudgeAt: it derives everything from its input.
+ */
+export function nextPlaybookNudgeAt(input: PlaybookCaseInput, now: Date): { step: PlannedStep; at: Date } | null {
+  if (input.status !== 'open') return null;
+  const step = planPlaybook(input).find((p) => p.index >= input.stepsSent);
+  if (!step) return null;
+  const gapEndsAt = input.lastNudgeAt === null ? -Infinity : input.lastNudgeAt.getTime() + input.minGapHours * HOUR_MS;
+  const at = Math.max(step.at.getTime(), gapEndsAt, now.getTime());
+  if (at >= (input.whopCancelAt?.getTime() ?? Infinity) || at > input.attributionEndsAt.getTime()) return null;
+  return { step, at: new Date(at) };
+}
+
+/** DEFAULT_PLAYBOOKS in the settings' own shape (snake_case), for the settings page to show as the defaults. */
+export function defaultPlaybookSettings(): Record<DeclineCategory, { steps: { after_hours: number; channels: readonly Channel[]; retry_first: boolean; on_payday: boolean }[]; last_step_lead_hours: number }> {
+  return Object.fromEntries(
+    Object.entries(DEFAULT_PLAYBOOKS).map(([category, p]) => [
+      category,
+      { steps: p.steps.map((s) => ({ after_hours: s.afterHours, channels: s.channels, retry_first: s.retryFirst, on_payday: s.onPayday })), last_step_lead_hours: p.lastStepLeadHours },
+    ]),
+  ) as ReturnType<typeof defaultPlaybookSettings>;
+}

@@ -21,4 +21,11 @@ export const SETTING_RANGES = {
   holdout_percent: { min: 0, max: 50 },
   /** A quiet-hours bound, as a local hour. */
   quiet_hour: { min: 0, max: 23 },
+  /** A playbook's last step goes this many hours before Whop's cancel. */
+  playbook_lead_hours: { min: 0, max: 72 },
+  /** The per-member cap across cases: nudges, and the sliding window in hours. */
+  member_cap_nudges: { min: 1, max: 20 },
+  member_cap_window_hours: { min: 1, max: 24 * 14 },
+  /** The hour (UTC) the creator's digest goes out. */
+  digest_hour: { min: 0, max: 23 },
 } as const;

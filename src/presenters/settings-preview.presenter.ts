@@ -1,6 +1,5 @@
 import { composeNudge } from '../domain/compose-nudge.ts';
-import type { DeclineVariant } from '../domain/decline-variant.ts';
-import { placeholderValuesOf, type Channel } from '../domain/message-template.ts';
+import { placeholderValuesOf, previewReasonOf, type Channel, type TemplateReason } from '../domain/message-template.ts';
 import { parseOutreachSettings, type SettingsProblem } from '../domain/outreach-settings.ts';
 
 /** POST /api/companies/:companyId/settings/preview: one channel's message as a member would read it. */
@@ -18,16 +17,17 @@ export type SettingsPreviewResult = { ok: true; preview: SettingsPreview } | { o
 const SAMPLE = { memberName: 'Dana Reyes', product: 'Northwind Signals', amount: '$29.99', manageUrl: 'https://whop.com/billing/manage/mem_example' } as const;
 
 /**
- * Renders unsaved settings' copy for one channel, step (0-based) and decline variant with the
+ * Renders unsaved settings' copy for one channel, step (0-based) and template reason (a decline
+ * variant, or a decline category with copy of its own) with the
  * sample member. Pure: reads nothing; the settings are checked as a save would check them.
  */
-export function presentSettingsPreview(input: { settings: unknown; channel: Channel; step: number; variant: DeclineVariant }, publicUrl: string): SettingsPreviewResult {
+export function presentSettingsPreview(input: { settings: unknown; channel: Channel; step: number; variant: TemplateReason }, publicUrl: string): SettingsPreviewResult {
   const parsed = parseOutreachSettings(input.settings);
   if (!parsed.ok) return { ok: false, reason: 'invalid_settings', problems: parsed.problems };
   const composed = composeNudge({
     settings: parsed.settings,
     stepIndex: input.step,
-    variant: input.variant,
+    ...previewReasonOf(input.variant),
     values: placeholderValuesOf({ ...SAMPLE, incentiveDays: input.step === 0 ? parsed.settings.incentive_days : 0 }),
     unsubscribeUrl: `${publicUrl.replace(/\/$/, '')}/api/unsubscribe?token=example`,
   });

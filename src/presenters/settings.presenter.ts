@@ -4,6 +4,7 @@ import { DECLINE_VARIANTS, type DeclineVariant } from '../domain/decline-variant
 import { PLACEHOLDERS } from '../domain/message-template.ts';
 import type { OutreachSettings } from '../domain/outreach-settings.ts';
 import type { CapabilityStatus } from '../domain/whop-permissions.ts';
+import { defaultPlaybookSettings } from '../domain/playbook.ts';
 import { presentWhopCapabilities } from './whop-capabilities.presenter.ts';
 
 /** What this server can send with, for the settings page (from its configuration, not the company's). */
@@ -22,6 +23,8 @@ export interface SettingsView {
   settings: OutreachSettings;
   placeholders: readonly string[];
   variants: readonly DeclineVariant[];
+  /** Our playbook per decline category: what a category the company did not write follows (#15). */
+  default_playbooks: ReturnType<typeof defaultPlaybookSettings>;
   smtp_configured: boolean;
   whop_configured: boolean;
   /** Where Whop must send this server's webhooks. */
@@ -44,6 +47,7 @@ export async function presentSettings(companyId: string, q: Queryable, server: S
     settings: current.outreach,
     placeholders: PLACEHOLDERS,
     variants: DECLINE_VARIANTS,
+    default_playbooks: defaultPlaybookSettings(),
     smtp_configured: server.smtpConfigured,
     whop_configured: server.whopConfigured,
     webhook_url: `${server.publicUrl.replace(/\/$/, '')}/api/webhooks/whop`,

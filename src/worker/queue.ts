@@ -11,6 +11,7 @@ export const QUEUES = {
   ensureAuditPartitions: 'audit-events-ensure-partitions',
   purgeExpiredPersonalData: 'personal-data-purge-expired',
   reconcileWithWhop: 'whop-reconcile',
+  sendCreatorDigests: 'creator-digests-send',
 } as const;
 
 /**
@@ -57,6 +58,7 @@ export async function startQueue(database: Database, options: QueueOptions): Pro
   await boss.createQueue(QUEUES.requeuePendingWebhooks, { retryLimit: 0 });
   await boss.createQueue(QUEUES.closeExpiredCases, { retryLimit: 0 });
   await boss.createQueue(QUEUES.purgeExpiredPersonalData, { retryLimit: 0 });
+  await boss.createQueue(QUEUES.sendCreatorDigests, { retryLimit: 0 });
   // Archiving runs in batches of short transactions: a long run must not be expired and retried alongside itself.
   await boss.createQueue(QUEUES.archiveOldCases, { retryLimit: 0, expireInSeconds: 3600 });
   await boss.createQueue(QUEUES.ensureAuditPartitions, { retryLimit: 2, retryDelay: 60 });

@@ -8,6 +8,8 @@ import { closeExpiredCases } from '../services/cases/close-expired-cases.ts';
 import { requeuePendingWebhooks } from '../services/webhooks/requeue-pending-webhooks.ts';
 import { purgeExpiredPersonalData } from '../services/members/purge-expired-personal-data.ts';
 import { archiveOldCasesJob } from './jobs/archive-old-cases.job.ts';
+import { sendCreatorDigestsJob } from './jobs/send-creator-digests.job.ts';
+import type { EmailSender } from '../integrations/email/email-sender.ts';
 import { ensureAuditPartitionsJob } from './jobs/ensure-audit-partitions.job.ts';
 import { processWebhookEventsJob } from './jobs/process-webhook-events.job.ts';
 import { reconcileWithWhopJob, type ReconcileJob } from './jobs/reconcile-with-whop.job.ts';
@@ -23,6 +25,7 @@ export const SCHEDULES = [
   { queue: QUEUES.archiveOldCases, cron: '17 3 * * *', why: 'move cases idle for over 2 years (with their rows) to the archive schema, at a quiet hour' },
   { queue: QUEUES.purgeExpiredPersonalData, cron: '37 * * * *', why: 'clear raw webhook bodies past RAW_WEBHOOK_RETENTION_DAYS and member exports past their 7 days' },
   { queue: QUEUES.ensureAuditPartitions, cron: '7 0 * * *', why: 'keep audit.events partitions for this month and the next three (daily, so a missed day never matters)' },
+  { queue: QUEUES.sendCreatorDigests, cron: '3 * * * *', why: "each company's daily digest email, once a UTC day at the hour it chose (settings.digest; needs SMTP)" },
   { queue: QUEUES.reconcileWithWhop, cron: '*/15 * * * *', why: 'ask Whop for payments and memberships no webhook announced (RECONCILE_CRON overrides; also at start and from the admin page)' },
 ] as const;
 
@@ -38,6 +41,8 @@ export interface WorkerDeps {
   reconcile?: { reader: WhopListReader; options: ReconcileOptions; cron?: string; onStart: boolean };
   /** Looks up in Whop the ids a webhook gives bare (newer API versions); absent = nothing is looked up. */
   resolveReferences?: ResolveWebhookReferences;
+  /** The creators' daily digest; absent without SMTP (nothing to send it with). */
+  digest?: { email: EmailSender; publicUrl: string };
 }
 
 /** Registers the job handlers and schedules on a started pg-boss. */
@@ -63,6 +68,7 @@ export async function startWorker(deps: WorkerDeps): Promise<void> {
     if (purged.webhookBodiesPurged + purged.exportsExpired > 0) logger.info(purged, 'purged personal data past its retention');
   }));
   await boss.work(QUEUES.archiveOldCases, reportingFailures(QUEUES.archiveOldCases, archiveOldCasesJob(deps)));
+  if (deps.digest) await boss.work(QUEUES.sendCreatorDigests, reportingFailures(QUEUES.sendCreatorDigests, sendCreatorDigestsJob({ ...deps, ...deps.digest })));
   const ensurePartitions = ensureAuditPartitionsJob(deps);
   await boss.work(QUEUES.ensureAuditPartitions, reportingFailures(QUEUES.ensureAuditPartitions, ensurePartitions));
   // At start too: a service down over a month boundary has its partitions before the first cron.
@@ -78,6 +84,10 @@ export async function startWorker(deps: WorkerDeps): Promise<void> {
     if (s.queue === QUEUES.reconcileWithWhop) {
       if (deps.reconcile) await boss.schedule(s.queue, deps.reconcile.cron ?? s.cron, { trigger: 'schedule' } satisfies ReconcileJob);
       else await boss.unschedule(s.queue);
+      continue;
+    }
+    if (s.queue === QUEUES.sendCreatorDigests && !deps.digest) {
+      await boss.unschedule(s.queue);
       continue;
     }
     await boss.schedule(s.queue, s.cron);

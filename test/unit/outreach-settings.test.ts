@@ -33,6 +33,10 @@ describe('outreach settings defaults', () => {
       quiet_hours: null,
       retry_payment_first: false,
       holdout_percent: 10,
+      decline_playbooks: false,
+      playbooks: {},
+      member_cap: null,
+      digest: null,
       templates: {},
     });
   });

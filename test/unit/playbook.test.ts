@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DECLINE_CATEGORIES, type DeclineCategory } from '../../src/domain/decline-variant.ts';
-import { DEFAULT_PLAYBOOKS, type PlanInput, isLikelyPayday, nextPaydayAt, planPlaybook, retryPaymentDecision } from '../../src/domain/playbook.ts';
+import { DEFAULT_PLAYBOOKS, type PlanInput, type PlaybookCaseInput, isLikelyPayday, nextPaydayAt, nextPlaybookNudgeAt, planPlaybook, playbookFor, retryPaymentDecision, whopCancelAtOf } from '../../src/domain/playbook.ts';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -156,5 +156,67 @@ describe('nextPaydayAt', () => {
   it('keeps 09:00 local across a daylight-saving change', () => {
     // Clocks go forward in New York on 2027-03-14; the next payday is Monday the 15th.
     expect(nextPaydayAt(new Date('2027-03-13T12:00:00Z'), 'America/New_York').toISOString()).toBe('2027-03-15T13:00:00.000Z');
+  });
+});
+
+describe("Whop's window", () => {
+  const failed = (hours: number) => new Date(T0.getTime() + hours * HOUR);
+
+  it("reads the cancel from Whop's next attempt and its cadence, not from a fixed five days", () => {
+    expect(whopCancelAtOf({ nextPaymentAttemptAt: failed(48), lastFailureAt: T0, failureCount: 1 })).toEqual(failed(96));
+    expect(whopCancelAtOf({ nextPaymentAttemptAt: failed(72), lastFailureAt: failed(48), failureCount: 2 })).toEqual(failed(96));
+  });
+
+  it('a failure with no next attempt after earlier ones means Whop stopped retrying; a first one tells nothing', () => {
+    expect(whopCancelAtOf({ nextPaymentAttemptAt: null, lastFailureAt: failed(96), failureCount: 3 })).toEqual(failed(97));
+    expect(whopCancelAtOf({ nextPaymentAttemptAt: null, lastFailureAt: T0, failureCount: 1 })).toBeNull();
+  });
+
+  it.each(DECLINE_CATEGORIES)('%s: nothing is planned at or after the cancel, and the last step comes before it', (category) => {
+    const whopCancelAt = whopCancelAtOf({ nextPaymentAttemptAt: failed(36), lastFailureAt: T0, failureCount: 1 })!;
+    const steps = plan(category, { whopCancelAt });
+    expect(steps.length).toBeGreaterThan(0);
+    for (const s of steps) expect(s.at.getTime()).toBeLessThan(whopCancelAt.getTime());
+    expect(steps.at(-1)!.index).toBe(DEFAULT_PLAYBOOKS[category].steps.length - 1);
+  });
+});
+
+describe('nextPlaybookNudgeAt', () => {
+  const base = (over: Partial<PlaybookCaseInput> = {}): PlaybookCaseInput => ({
+    category: 'unknown',
+    playbook: DEFAULT_PLAYBOOKS.unknown,
+    firstFailureAt: T0,
+    whopCancelAt: null,
+    attributionEndsAt: new Date(T0.getTime() + 14 * DAY),
+    paydayTimeZone: 'UTC',
+    paymentRetryable: false,
+    nextPaymentAttemptAt: null,
+    status: 'open',
+    stepsSent: 0,
+    lastNudgeAt: null,
+    minGapHours: 12,
+    ...over,
+  });
+
+  it('walks the planned steps in order, one past the last sent', () => {
+    expect(nextPlaybookNudgeAt(base(), T0)).toMatchObject({ step: { index: 0 }, at: T0 });
+    expect(nextPlaybookNudgeAt(base({ stepsSent: 1, lastNudgeAt: T0 }), T0)).toMatchObject({ step: { index: 1 }, at: new Date(T0.getTime() + 2 * DAY) });
+    expect(nextPlaybookNudgeAt(base({ stepsSent: 3 }), T0)).toBeNull();
+  });
+
+  it('a closed case gets nothing', () => {
+    expect(nextPlaybookNudgeAt(base({ status: 'recovered' }), T0)).toBeNull();
+  });
+
+  it('a gap that would push the step past the cancel drops it', () => {
+    const whopCancelAt = new Date(T0.getTime() + 50 * HOUR);
+    const planned = nextPlaybookNudgeAt(base({ stepsSent: 1, lastNudgeAt: new Date(T0.getTime() + 40 * HOUR), minGapHours: 20, whopCancelAt }), T0);
+    expect(planned).toBeNull();
+  });
+
+  it("the company's own playbook replaces ours for its category only", () => {
+    const settings = { decline_playbooks: true, playbooks: { card_unusable: { steps: [{ after_hours: 6, channels: ['email' as const], retry_first: true, on_payday: false }], last_step_lead_hours: 4 } } };
+    expect(playbookFor(settings, 'card_unusable')).toEqual({ steps: [{ afterHours: 6, channels: ['email'], retryFirst: true, onPayday: false }], lastStepLeadHours: 4 });
+    expect(playbookFor(settings, 'insufficient_funds')).toBe(DEFAULT_PLAYBOOKS.insufficient_funds);
   });
 });

@@ -122,4 +122,15 @@ export const VARIANT_LABELS: Record<string, string> = {
   card_expired: 'Card expired',
   card_declined: 'Card declined',
   generic: 'Any other reason',
+  needs_authentication: 'Needs authentication (3-D Secure)',
+  card_unusable: 'Card unusable (expired, lost, closed)',
+  issuer_soft_decline: 'Bank declined for now',
+};
+
+export const CATEGORY_LABELS: Record<string, string> = {
+  needs_authentication: 'Needs authentication (3-D Secure)',
+  card_unusable: 'Card unusable (expired, lost, stolen, closed)',
+  insufficient_funds: 'Insufficient funds',
+  issuer_soft_decline: 'Bank declined for now',
+  unknown: 'Unknown reason',
 };

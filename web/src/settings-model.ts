@@ -1,5 +1,5 @@
-import type { Channel, ChannelTemplates, DeclineVariant, Settings, SettingsProblem, TemplateParts } from './types.ts';
-import { CHANNELS, DECLINE_VARIANTS } from './types.ts';
+import type { Channel, ChannelTemplates, DeclineCategory, PlaybookSetting, PlaybookStep, Settings, SettingsProblem, TemplateParts, TemplateReason } from './types.ts';
+import { CHANNELS, DECLINE_CATEGORIES, TEMPLATE_REASONS } from './types.ts';
 import { channelTogglesOf, type ChannelToggle } from '../../src/domain/channels.ts';
 import { findTemplateProblems, TEMPLATE_MAX_LENGTH as DOMAIN_TEMPLATE_MAX_LENGTH, TEMPLATE_PARTS as DOMAIN_TEMPLATE_PARTS } from '../../src/domain/message-template.ts';
 import { INCENTIVE_DAYS_CHOICES, MAX_OFFSET_DAYS, MAX_REMINDERS, SETTING_RANGES } from '../../src/domain/settings-limits.ts';
@@ -30,9 +30,52 @@ export interface SettingsForm extends Record<ChannelToggle, boolean> {
   retry_payment_first: boolean;
   /** Custom copy by field key; an empty string means "use the default". */
   templates: Record<string, string>;
+  decline_playbooks: boolean;
+  /** One text per category, one step a line ("24h push email retry"); empty means our default playbook. */
+  playbooks: Record<DeclineCategory, string>;
+  /** Hours before Whop's cancel for each category's last step, as typed. */
+  playbook_leads: Record<DeclineCategory, string>;
+  member_cap_enabled: boolean;
+  member_cap_max: string;
+  member_cap_hours: string;
+  digest_enabled: boolean;
+  digest_email: string;
+  digest_hour: string;
 }
 
-export function templateKey(channel: Channel, part: string, variant: DeclineVariant, step?: number): string {
+/** A playbook's steps as the form shows them: one line per step, "<hours>h <channels> [retry] [payday]". */
+export function formatPlaybookSteps(steps: readonly PlaybookStep[]): string {
+  return steps.map((s) => [`${s.after_hours}h`, ...s.channels, ...(s.retry_first ? ['retry'] : []), ...(s.on_payday ? ['payday'] : [])].join(' ')).join('\n');
+}
+
+/** The steps of a playbook text, or the problems of its lines (1-based line numbers). */
+export function parsePlaybookSteps(text: string): { ok: true; steps: PlaybookStep[] } | { ok: false; problems: string[] } {
+  const steps: PlaybookStep[] = [];
+  const problems: string[] = [];
+  text.split('\n').forEach((line, i) => {
+    const tokens = line.trim().toLowerCase().split(/[\s,]+/).filter((t) => t !== '');
+    if (tokens.length === 0) return;
+    const hours = /^(\d+)h?$/.exec(tokens[0]!);
+    const step: PlaybookStep = { after_hours: hours ? Number(hours[1]) : Number.NaN, channels: [], retry_first: false, on_payday: false };
+    if (!hours) problems.push(`Line ${i + 1}: start with the hours after the failure, e.g. "24h".`);
+    for (const token of tokens.slice(1)) {
+      if ((CHANNELS as readonly string[]).includes(token)) step.channels.push(token as Channel);
+      else if (token === 'retry') step.retry_first = true;
+      else if (token === 'payday') step.on_payday = true;
+      else problems.push(`Line ${i + 1}: "${token}" is not a channel (push, dm, email), "retry" or "payday".`);
+    }
+    if (step.channels.length === 0) problems.push(`Line ${i + 1}: name at least one channel (push, dm, email).`);
+    steps.push(step);
+  });
+  if (steps.length > MAX_REMINDERS) problems.push(`At most ${MAX_REMINDERS} steps.`);
+  return problems.length > 0 ? { ok: false, problems } : { ok: true, steps };
+}
+
+function byCategory<T>(make: (category: DeclineCategory) => T): Record<DeclineCategory, T> {
+  return Object.fromEntries(DECLINE_CATEGORIES.map((c) => [c, make(c)])) as Record<DeclineCategory, T>;
+}
+
+export function templateKey(channel: Channel, part: string, variant: TemplateReason, step?: number): string {
   return step === undefined ? `templates.${channel}.${part}.${variant}` : `templates.${channel}.steps.${step}.${part}.${variant}`;
 }
 
@@ -65,6 +108,15 @@ export function toForm(settings: Settings): SettingsForm {
     quiet_timezone: settings.quiet_hours?.timezone ?? browserTimeZone(),
     retry_payment_first: settings.retry_payment_first,
     templates,
+    decline_playbooks: settings.decline_playbooks ?? false,
+    playbooks: byCategory((c) => (settings.playbooks?.[c] ? formatPlaybookSteps(settings.playbooks[c].steps) : '')),
+    playbook_leads: byCategory((c) => String(settings.playbooks?.[c]?.last_step_lead_hours ?? 12)),
+    member_cap_enabled: (settings.member_cap ?? null) !== null,
+    member_cap_max: String(settings.member_cap?.max_nudges ?? 2),
+    member_cap_hours: String(settings.member_cap?.window_hours ?? 24),
+    digest_enabled: (settings.digest ?? null) !== null,
+    digest_email: settings.digest?.email ?? '',
+    digest_hour: String(settings.digest?.hour_utc ?? 8),
   };
 }
 
@@ -72,7 +124,7 @@ function collectParts(into: Record<string, string>, channel: Channel, parts: Tem
   for (const part of TEMPLATE_PARTS[channel]) {
     const byVariant = parts[part];
     if (!byVariant || typeof byVariant !== 'object') continue;
-    for (const variant of DECLINE_VARIANTS) {
+    for (const variant of TEMPLATE_REASONS) {
       const text = byVariant[variant];
       if (typeof text === 'string') into[templateKey(channel, part, variant, step)] = text;
     }
@@ -110,7 +162,24 @@ export function toSettings(form: SettingsForm, base: Settings): Settings {
     quiet_hours: form.quiet_enabled ? { start_hour: wholeNumber(form.quiet_start), end_hour: wholeNumber(form.quiet_end), timezone: form.quiet_timezone.trim() } : null,
     retry_payment_first: form.retry_payment_first,
     templates: buildTemplates(form.templates),
+    decline_playbooks: form.decline_playbooks,
+    playbooks: buildPlaybooks(form),
+    member_cap: form.member_cap_enabled ? { max_nudges: wholeNumber(form.member_cap_max), window_hours: wholeNumber(form.member_cap_hours) } : null,
+    digest: form.digest_enabled ? { email: form.digest_email.trim(), hour_utc: wholeNumber(form.digest_hour) } : null,
   };
+}
+
+/** The categories the creator wrote steps for; an empty text means our default playbook. */
+function buildPlaybooks(form: SettingsForm): Partial<Record<DeclineCategory, PlaybookSetting>> {
+  const playbooks: Partial<Record<DeclineCategory, PlaybookSetting>> = {};
+  for (const category of DECLINE_CATEGORIES) {
+    const text = form.playbooks[category] ?? '';
+    if (text.trim() === '') continue;
+    const parsed = parsePlaybookSteps(text);
+    // An unparsable text is caught by validateForm before saving; never send half of it.
+    if (parsed.ok) playbooks[category] = { steps: parsed.steps, last_step_lead_hours: wholeNumber(form.playbook_leads[category] ?? '12') };
+  }
+  return playbooks;
 }
 
 /** Non-blank texts only: a blank one means the default copy. */
@@ -122,12 +191,12 @@ export function buildTemplates(texts: Record<string, string>): Settings['templat
     const channel = parts[1] as Channel;
     const own = (templates[channel] ??= {});
     if (parts[2] === 'steps' && parts.length === 6) {
-      const [, , , step, part, variant] = parts as [string, string, string, string, string, DeclineVariant];
+      const [, , , step, part, variant] = parts as [string, string, string, string, string, TemplateReason];
       const steps = (own.steps ??= {});
       const stepParts = (steps[step] ??= {});
       (stepParts[part] ??= {})[variant] = text;
     } else if (parts.length === 4) {
-      const [, , part, variant] = parts as [string, string, string, DeclineVariant];
+      const [, , part, variant] = parts as [string, string, string, TemplateReason];
       (own[part] ??= {})[variant] = text;
     }
   }
@@ -179,7 +248,24 @@ export function validateForm(form: SettingsForm, placeholders: readonly string[]
     if (!isTimeZone(form.quiet_timezone)) add(errors, 'quiet_hours.timezone', 'Use a time zone name such as America/New_York.');
   }
 
-  const reminderCount = offsets.length;
+  for (const category of DECLINE_CATEGORIES) {
+    const text = form.playbooks[category] ?? '';
+    if (text.trim() === '') continue;
+    const parsed = parsePlaybookSteps(text);
+    if (!parsed.ok) for (const message of parsed.problems) add(errors, `playbooks.${category}`, message);
+    checkRange(errors, `playbooks.${category}.last_step_lead_hours`, form.playbook_leads[category] ?? '', SETTING_RANGES.playbook_lead_hours, 'a whole number of hours');
+  }
+  if (form.member_cap_enabled) {
+    checkRange(errors, 'member_cap.max_nudges', form.member_cap_max, SETTING_RANGES.member_cap_nudges, 'a whole number of nudges');
+    checkRange(errors, 'member_cap.window_hours', form.member_cap_hours, SETTING_RANGES.member_cap_window_hours, 'a whole number of hours');
+  }
+  if (form.digest_enabled) {
+    if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(form.digest_email.trim())) add(errors, 'digest.email', 'Enter the email address the digest goes to.');
+    checkRange(errors, 'digest.hour_utc', form.digest_hour, SETTING_RANGES.digest_hour, 'an hour');
+  }
+
+  // With playbooks on, a step's copy may be for any step a playbook has (the server checks which).
+  const reminderCount = form.decline_playbooks ? MAX_REMINDERS : offsets.length;
   for (const [key, text] of Object.entries(form.templates)) {
     if (text.trim() === '') continue;
     const [, channel, second, step, part] = key.split('.') as [string, Channel, string, string?, string?];

@@ -9,7 +9,8 @@ import { fieldId, SettingsFormContext, type SettingsFormApi } from './settings-c
 import { SettingsGeneral } from './settings-general.tsx';
 import { MAX_REMINDERS, placeProblems, templateKey, TEMPLATE_PARTS, toForm, toSettings, validateForm, type FieldErrors, type SettingsForm } from './settings-model.ts';
 import { TemplateEditor } from './template-editor.tsx';
-import { CHANNELS, DECLINE_VARIANTS, type Settings, type SettingsProblem, type SettingsResponse } from './types.ts';
+import { SettingsPlaybooks } from './settings-playbooks.tsx';
+import { CHANNELS, DECLINE_CATEGORIES, TEMPLATE_REASONS, type Settings, type SettingsProblem, type SettingsResponse } from './types.ts';
 import { useResource } from './use-resource.ts';
 
 /** Every field key a server problem can be placed on, most specific first wins (see placeProblems). */
@@ -17,12 +18,14 @@ function knownFields(form: SettingsForm): string[] {
   const fields = [
     ...CHANNEL_TOGGLES, 'reminder_offsets_days', 'incentive_days', 'attribution_window_days', 'min_gap_hours',
     'quiet_hours', 'quiet_hours.start_hour', 'quiet_hours.end_hour', 'quiet_hours.timezone', 'retry_payment_first', ...Object.keys(form.templates),
+    'decline_playbooks', 'playbooks', 'member_cap', 'member_cap.max_nudges', 'member_cap.window_hours', 'digest', 'digest.email', 'digest.hour_utc',
+    ...DECLINE_CATEGORIES.flatMap((c) => [`playbooks.${c}`, `playbooks.${c}.last_step_lead_hours`]),
   ];
   for (const channel of CHANNELS) {
     fields.push(`templates.${channel}`, `templates.${channel}.steps`);
     for (let step = 0; step < MAX_REMINDERS; step++) fields.push(`templates.${channel}.steps.${step}`);
     for (const part of TEMPLATE_PARTS[channel])
-      for (const variant of DECLINE_VARIANTS) {
+      for (const variant of TEMPLATE_REASONS) {
         fields.push(templateKey(channel, part, variant));
         for (let step = 0; step < MAX_REMINDERS; step++) fields.push(templateKey(channel, part, variant, step));
       }
@@ -213,6 +216,7 @@ function SettingsEditor({ companyId, initial, aiModel }: { companyId: string; in
 
         <form className="settings-form stack-lg" data-testid="settings-form" onSubmit={save} noValidate aria-label="Outreach settings">
           <SettingsGeneral smtpConfigured={initial.smtp_configured} whopConfigured={initial.whop_configured} />
+          <SettingsPlaybooks defaults={initial.default_playbooks} />
 
           <section className="stack" aria-labelledby="messages-heading">
             <div>

@@ -3,7 +3,7 @@ import { CHANNEL_LABELS } from './format.ts';
 import { useSettingsForm } from './settings-context.tsx';
 import { parseOffsets, stepsWithCopy } from './settings-model.ts';
 import { TemplateGroup } from './template-group.tsx';
-import { DECLINE_VARIANTS, type Channel } from './types.ts';
+import { TEMPLATE_REASONS, type Channel } from './types.ts';
 
 const CHANNEL_INTROS: Record<Channel, string> = {
   push: 'A short notification: keep the title under 60 characters.',
@@ -39,7 +39,7 @@ export function TemplateEditor({ channel }: { channel: Channel }) {
         {!form[`enable_${channel}`] && <strong> This channel is off: these messages are not sent.</strong>}
       </p>
       <FieldErrors field={`templates.${channel}`} messages={errorsFor(`templates.${channel}`)} />
-      {DECLINE_VARIANTS.map((variant) => (
+      {TEMPLATE_REASONS.map((variant) => (
         <TemplateGroup key={variant} channel={channel} variant={variant} />
       ))}
       <details className="step-templates" open={withCopy.length > 0 || stepProblems || stepTextProblems}>
@@ -58,7 +58,7 @@ export function TemplateEditor({ channel }: { channel: Channel }) {
                 {hasCopy && <span className="pill">custom</span>}
               </summary>
               <FieldErrors field={`templates.${channel}.steps.${step}`} messages={problems} />
-              {DECLINE_VARIANTS.map((variant) => (
+              {TEMPLATE_REASONS.map((variant) => (
                 <TemplateGroup key={variant} channel={channel} variant={variant} step={step} />
               ))}
             </details>

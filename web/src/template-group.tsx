@@ -4,12 +4,12 @@ import { VARIANT_LABELS } from './format.ts';
 import { fieldId, useSettingsForm } from './settings-context.tsx';
 import { TEMPLATE_MAX_LENGTH, TEMPLATE_PARTS, templateKey } from './settings-model.ts';
 import { TemplatePreview } from './template-preview.tsx';
-import type { Channel, DeclineVariant } from './types.ts';
+import { DECLINE_VARIANTS, type Channel, type DeclineVariant, type TemplateReason } from './types.ts';
 
 const PART_LABELS: Record<string, string> = { title: 'Title', subject: 'Subject', body: 'Message' };
 
 /** One decline variant of one channel (optionally for one step): its texts and their preview. */
-export function TemplateGroup({ channel, variant, step }: { channel: Channel; variant: DeclineVariant; step?: number }) {
+export function TemplateGroup({ channel, variant, step }: { channel: Channel; variant: TemplateReason; step?: number }) {
   const { form, setTemplate, errorsFor } = useSettingsForm();
   const keys = TEMPLATE_PARTS[channel].map((part) => templateKey(channel, part, variant, step));
   const custom = keys.some((key) => (form.templates[key] ?? '').trim() !== '');
@@ -57,7 +57,8 @@ export function TemplateGroup({ channel, variant, step }: { channel: Channel; va
         </div>
         <TemplatePreview channel={channel} variant={variant} step={step ?? 0} ownKeys={keys} />
       </div>
-      <TemplateDraft channel={channel} variant={variant} {...(step === undefined ? {} : { step })} />
+      {/* AI drafts cover the message variants; the decline categories' own copy is written by hand for now. */}
+      {(DECLINE_VARIANTS as readonly string[]).includes(variant) && <TemplateDraft channel={channel} variant={variant as DeclineVariant} {...(step === undefined ? {} : { step })} />}
     </details>
   );
 }

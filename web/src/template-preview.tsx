@@ -3,7 +3,7 @@ import { CHANNEL_TOGGLES } from '../../src/domain/channels.ts';
 import { api, companyPath } from './api.ts';
 import { useSettingsForm } from './settings-context.tsx';
 import { buildTemplates, toSettings } from './settings-model.ts';
-import type { Channel, DeclineVariant, PreviewResult, Settings } from './types.ts';
+import type { Channel, PreviewResult, Settings, TemplateReason } from './types.ts';
 import { useDebounced } from './use-resource.ts';
 import { useInView } from './use-in-view.ts';
 
@@ -31,7 +31,7 @@ const NO_OVERRIDE: Readonly<Record<string, string>> = {};
  * The message a sample member would get, rendered by the server as the texts are typed.
  * `override` previews texts that are not in the form (an AI draft awaiting approval).
  */
-export function TemplatePreview({ channel, variant, step, ownKeys, override = NO_OVERRIDE, testId = 'template-preview' }: { channel: Channel; variant: DeclineVariant; step: number; ownKeys: readonly string[]; override?: Readonly<Record<string, string>>; testId?: string }) {
+export function TemplatePreview({ channel, variant, step, ownKeys, override = NO_OVERRIDE, testId = 'template-preview' }: { channel: Channel; variant: TemplateReason; step: number; ownKeys: readonly string[]; override?: Readonly<Record<string, string>>; testId?: string }) {
   const { companyId, form, saved, clientErrors } = useSettingsForm();
   const box = useRef<HTMLDivElement>(null);
   const visible = useInView(box);

@@ -28,7 +28,8 @@ export function buildTimeline(detail: CaseDetail): TimelineItem[] {
     .filter((at): at is string => at !== null)
     .sort()[0] ?? null;
   const items = [
-    ...detail.timeline.map(eventItem),
+    // nudge_reserved is the member cap's bookkeeping (#15); the nudge_sent that follows tells the story.
+    ...detail.timeline.filter((event) => event.reason !== 'nudge_reserved').map(eventItem),
     ...detail.incentives.map((incentive, index) => incentiveItem(incentive, index, firstReminderAt, detail.case.status)),
     ...detail.deliveries.map(deliveryItem),
   ];
@@ -104,6 +105,13 @@ function describeEvent(event: CaseEvent, detail: Record<string, unknown>, notes:
       if (typeof detail.incentive_days === 'number') notes.push(`Offered ${detail.incentive_days} free days`);
       return reminderOutcome(typeof detail.step === 'number' ? detail.step : null, channels);
     }
+    case 'nudge_held': {
+      // #15 contact policy: why a step did not go (yet); `until` null means it never will.
+      const why = HOLD_WORDS[String(detail.why)] ?? humanize(String(detail.why ?? 'held'));
+      const step = typeof detail.step === 'number' ? ` ${detail.step + 1}` : '';
+      if (typeof detail.until === 'string') notes.push(`Waits until ${new Date(detail.until).toLocaleString()}`);
+      return detail.until ? `Reminder${step} held: ${why}` : `Reminder${step} not sent: ${why}`;
+    }
     case 'membership_cancel_at_period_end':
       return 'Membership set to cancel at the end of the period';
     case 'membership_terminated':
@@ -117,6 +125,14 @@ function describeEvent(event: CaseEvent, detail: Record<string, unknown>, notes:
       return humanize(event.reason);
   }
 }
+
+const HOLD_WORDS: Record<string, string> = {
+  membership_ended: 'the membership was cancelled or the member left',
+  already_sent_for_invoice: 'already sent for this payment',
+  member_cap: "the member's reminder limit was reached",
+  quiet_hours: 'quiet hours',
+  window_closed: "it would come after Whop's cancellation",
+};
 
 /**
  * What a reminder step did, never overstated: "sent" only for channels that were sent; a step

@@ -12,7 +12,8 @@ import type { SettingsPreview } from '../../src/presenters/settings-preview.pres
 import type { SettingsView } from '../../src/presenters/settings.presenter.ts';
 import type { Channel } from '../../src/domain/channels.ts';
 import type { DeclineVariant } from '../../src/domain/decline-variant.ts';
-import type { OutreachSettings } from '../../src/domain/outreach-settings.ts';
+import type { OutreachSettings, PlaybookSetting } from '../../src/domain/outreach-settings.ts';
+import type { TemplateReason } from '../../src/domain/message-template.ts';
 
 /** The server's one channel list (src/domain/channels.ts). */
 export { CHANNELS, type Channel } from '../../src/domain/channels.ts';
@@ -20,6 +21,11 @@ export { DECLINE_VARIANTS, type DeclineVariant } from '../../src/domain/decline-
 export { CASE_STATUSES, type CaseStatus } from '../../src/domain/recovery-case.ts';
 export type { Rate } from '../../src/domain/kpi-formulas.ts';
 export type { SettingsProblem } from '../../src/domain/outreach-settings.ts';
+export { TEMPLATE_REASONS, type TemplateReason } from '../../src/domain/message-template.ts';
+export { DECLINE_CATEGORIES, type DeclineCategory } from '../../src/domain/decline-variant.ts';
+export type { PlaybookSetting } from '../../src/domain/outreach-settings.ts';
+/** One step of a playbook as the settings API stores it (docs/playbooks.md). */
+export type PlaybookStep = PlaybookSetting['steps'][number];
 
 /** GET /api/auth/me (routes/auth.ts): who is signed in. */
 export type Me = { kind: 'operator'; email: string; csrf_token: string } | { kind: 'creator'; user_id: string };
@@ -40,7 +46,7 @@ export type CaseEvent = CaseDetail['timeline'][number];
 export type Delivery = CaseDetail['deliveries'][number];
 export type Incentive = CaseDetail['incentives'][number];
 
-export type VariantTexts = Partial<Record<DeclineVariant, string>>;
+export type VariantTexts = Partial<Record<TemplateReason, string>>;
 /** One channel's parts (push: title/body, dm: body, email: subject/body), each per variant. */
 export type TemplateParts = Partial<Record<string, VariantTexts>>;
 export type ChannelTemplates = TemplateParts & { steps?: Record<string, TemplateParts> };

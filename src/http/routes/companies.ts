@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { CHANNELS, type Channel } from '../../domain/channels.ts';
 import type { AppDb } from '../../db/client.ts';
-import { DECLINE_VARIANTS, type DeclineVariant } from '../../domain/decline-variant.ts';
+import { TEMPLATE_REASONS, type TemplateReason } from '../../domain/message-template.ts';
 import { presentCasesCsv } from '../../presenters/cases-csv.presenter.ts';
 import { CASE_SORTS, decodeCursor, presentCase, presentCaseList, type CaseSort } from '../../presenters/cases.presenter.ts';
 import { presentCompany } from '../../presenters/company.presenter.ts';
@@ -195,7 +195,7 @@ export async function companyRoutes(app: FastifyInstance, deps: CompanyRouteDeps
     return sendResult(reply, saved, presentSavedSettings, invalidSettings);
   });
 
-  app.post<{ Params: Params; Body: { settings?: unknown; channel: Channel; step?: number; variant?: DeclineVariant } }>(
+  app.post<{ Params: Params; Body: { settings?: unknown; channel: Channel; step?: number; variant?: TemplateReason } }>(
     '/api/companies/:companyId/settings/preview',
     {
       schema: {
@@ -204,7 +204,7 @@ export async function companyRoutes(app: FastifyInstance, deps: CompanyRouteDeps
           type: 'object',
           required: ['channel'],
           additionalProperties: false,
-          properties: { settings: { type: 'object' }, channel: { type: 'string', enum: [...CHANNELS] }, step: { type: 'integer', minimum: 0, maximum: 9 }, variant: { type: 'string', enum: [...DECLINE_VARIANTS] } },
+          properties: { settings: { type: 'object' }, channel: { type: 'string', enum: [...CHANNELS] }, step: { type: 'integer', minimum: 0, maximum: 9 }, variant: { type: 'string', enum: [...TEMPLATE_REASONS] } },
         },
       },
     },

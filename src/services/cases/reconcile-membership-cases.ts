@@ -3,7 +3,7 @@ import { deriveCases } from '../../domain/case-lifecycle.ts';
 import type { DerivedCase, RiskLevel } from '../../domain/recovery-case.ts';
 import type { AppTx } from '../../db/client.ts';
 import { findOrCreateCurrentSettings, findSettingsVersion, type CurrentSettings } from '../../db/repositories/companies.repository.ts';
-import { nextNudgeAt, scheduleInputOf } from '../../domain/nudge-schedule.ts';
+import { nextCaseStep } from '../../domain/next-case-step.ts';
 import { assignHoldout } from './assign-holdout.ts';
 import { creditRecoveredCase } from './credit-recovery.ts';
 import { listMembershipFacts } from '../../db/repositories/membership-facts.repository.ts';
@@ -84,8 +84,8 @@ export async function reconcileMembershipCases(
  * had. A case that is not open gets none; a reopened case resumes where it stopped.
  */
 function scheduleOf(d: DerivedCase, existing: StoredCase | undefined, settings: CurrentSettings, now: Date): Date | null {
-  const state = { firstFailureAt: d.firstFailureAt, stepsSent: existing?.stepsSent ?? 0, lastNudgeAt: existing?.lastNudgeAt ?? null, status: d.status, attributionEndsAt: d.attributionEndsAt };
-  return nextNudgeAt(scheduleInputOf(settings.outreach, state), now);
+  // #15: one planner for open, re-derive and send (reminder days, or the category's playbook).
+  return nextCaseStep({ ...d, stepsSent: existing?.stepsSent ?? 0, lastNudgeAt: existing?.lastNudgeAt ?? null }, settings.outreach, now)?.at ?? null;
 }
 
 /**

@@ -13,7 +13,11 @@ import { composeNudge } from '../../domain/compose-nudge.ts';
 import { declineVariantOf } from '../../domain/decline-variant.ts';
 import { placeholderValuesOf } from '../../domain/message-template.ts';
 import { formatAmount } from '../../domain/money.ts';
-import { nextNudgeAt, scheduleInputOf, stepIndexFor } from '../../domain/nudge-schedule.ts';
+import { stepIndexFor } from '../../domain/nudge-schedule.ts';
+import { decideContact, type HoldReason } from '../../domain/contact-policy.ts';
+import { categoryOfCase, nextCaseStep } from '../../domain/next-case-step.ts';
+import { findLatestHold, hasCaseEventForStep, isMembershipEnded, listChannelsSentForInvoiceStep, listMemberNudgeTimes, lockMemberContact } from '../../db/repositories/contact-history.repository.ts';
+import type { AppDb, AppTx } from '../../db/client.ts';
 import { retryPaymentDecision, retrySignalsOfCase } from '../../domain/playbook.ts';
 import { unsubscribeUrl } from '../members/unsubscribe-links.ts';
 import { clickUrl } from './click-links.ts';
@@ -31,6 +35,8 @@ export type SendNudgeResult =
   | { ok: true; outcome: 'sent'; step: number; channels: Partial<Record<Channel, string>> }
   | { ok: true; outcome: 'waiting'; step: number; retryAt: Date; why: string }
   | { ok: true; outcome: 'recovered_by_retry'; step: number }
+  /** #15 contact policy: the step is held for good (until null) or moved on (the invoice already had it). */
+  | { ok: true; outcome: 'held'; step: number; why: HoldReason }
   | { ok: false; reason: 'not_found' | 'case_closed' | 'no_steps_left' | 'not_due' | 'held_out' };
 
 type CaseUpdate = Parameters<typeof updateCaseOutreach>[2];
@@ -59,7 +65,9 @@ export async function sendNudge(deps: NudgeDeps, caseOrId: string | StoredCase, 
     return { ok: false, reason: 'held_out' };
   }
   const settings = await deps.settings.settingsVersion(c.companyId, c.settingsVersion);
-  const step = stepIndexFor(settings.reminder_offsets_days, c.stepsSent);
+  // #15: with playbooks on, the case's category plans its steps (the index may skip a dropped step).
+  const planned = nextCaseStep(c, settings, now);
+  const step = settings.decline_playbooks ? (planned?.index ?? null) : stepIndexFor(settings.reminder_offsets_days, c.stepsSent);
   if (step === null) {
     await release({ nextNudgeAt: null });
     return { ok: false, reason: 'no_steps_left' };
@@ -76,7 +84,8 @@ export async function sendNudge(deps: NudgeDeps, caseOrId: string | StoredCase, 
   // #15: never while Whop has its own attempt scheduled, for a non-retryable payment or an unusable card.
   const whop = deps.whop;
   const whopPaymentId = c.whopPaymentId;
-  if (settings.retry_payment_first && retryPaymentDecision(true, retrySignalsOfCase(c), now).retry && whop && whopPaymentId && !(await hasCaseEvent(deps.db, caseId, `payment_retried_step_${step}`))) {
+  const retryFirst = settings.decline_playbooks ? (planned?.retryFirst ?? false) : settings.retry_payment_first;
+  if (retryFirst && retryPaymentDecision(true, retrySignalsOfCase(c), now).retry && whop && whopPaymentId && !(await hasCaseEvent(deps.db, caseId, `payment_retried_step_${step}`))) {
     const recovered = await retryPaymentFirst({ ...deps, whop }, { ...c, whopPaymentId }, step, now);
     if (recovered) return { ok: true, outcome: 'recovered_by_retry', step };
   }
@@ -88,27 +97,75 @@ export async function sendNudge(deps: NudgeDeps, caseOrId: string | StoredCase, 
   Object.assign(contactUpdate, { memberName: member.name, memberEmail: member.email, whopUserId: member.userId, whopProductId: member.productId });
   if (member.fromWhop) Object.assign(contactUpdate, { manageUrl: member.manageUrl, whopProductTitle: member.productTitle });
 
+  // #15 contact policy: gone members, an invoice's step already sent, the member cap, quiet hours.
+  // An operator's forced "nudge now" is not held by the cap or quiet hours (they asked for it now).
+  const capWindowMs = (settings.member_cap?.window_hours ?? 0) * 3_600_000;
+  const memberKey = { whopUserId: member.userId, whopMembershipId: c.whopMembershipId };
+  const decide = async (q: AppDb | AppTx) =>
+    decideContact(
+      {
+        memberCap: settings.member_cap && !options.force ? { maxNudges: settings.member_cap.max_nudges, windowHours: settings.member_cap.window_hours } : null,
+        // Off, quiet hours were applied when the step was scheduled (nextNudgeAt), as before #15.
+        quietHours: settings.decline_playbooks && !options.force ? settings.quiet_hours : null,
+      },
+      {
+        now,
+        channels: settings.decline_playbooks ? (planned?.channels ?? []) : CHANNELS.filter((channel) => settings[channelToggle(channel)]),
+        membershipEnded: await isMembershipEnded(q, c.companyId, c.whopMembershipId, { deactivationEnds: settings.decline_playbooks }),
+        memberTimeZone: null,
+        memberNudgesAt: settings.member_cap ? await listMemberNudgeTimes(q, c.companyId, memberKey, new Date(now.getTime() - capWindowMs), { caseId, step }) : [],
+        sentForInvoiceStep: await listChannelsSentForInvoiceStep(q, c.companyId, c.whopPaymentId, step, caseId),
+        mustSendBefore: settings.decline_playbooks ? (planned?.whopCancelAt ?? null) : null,
+      },
+    );
+  // With a cap, the decision and a reservation of the step are one transaction under the member's
+  // lock: concurrent workers sending two cases of one member see each other's steps.
+  const contact = !settings.member_cap
+    ? await decide(deps.db)
+    : await deps.db.transaction(async (tx) => {
+        await lockMemberContact(tx, c.companyId, memberKey);
+        const decided = await decide(tx);
+        if (decided.send && !(await hasCaseEventForStep(tx, caseId, 'nudge_reserved', step))) await appendCaseEvent(tx, { companyId: c.companyId, caseId, status: 'open', reason: 'nudge_reserved', actor: 'system', source: 'outreach', detail: { step }, at: now });
+        return decided;
+      });
+  if (!contact.send) {
+    const latest = await findLatestHold(deps.db, caseId);
+    const until = contact.until?.toISOString() ?? null;
+    if (latest?.step !== step || latest?.why !== contact.reason || latest?.until !== until)
+      await appendCaseEvent(deps.db, { companyId: c.companyId, caseId, status: 'open', reason: 'nudge_held', actor: 'system', source: 'outreach', detail: { step, why: contact.reason, until }, at: now });
+    if (contact.until) return waitUntil(contact.until, `held: ${contact.reason}`);
+    if (contact.reason === 'already_sent_for_invoice') {
+      // The member has this step from another case of the same payment: go on to the next one.
+      const stepsSent = step + 1;
+      await release({ stepsSent, nextNudgeAt: nextCaseStep({ ...c, stepsSent }, settings, now)?.at ?? null });
+    } else await release({ nextNudgeAt: null });
+    return { ok: true, outcome: 'held', step, why: contact.reason };
+  }
+
   const incentive = step === 0 ? await grantIncentive(deps, c, settings, now, member) : { days: 0 };
   if ('retryAt' in incentive) return waitUntil(incentive.retryAt, incentive.why);
 
+  // #15: a charge waiting for 3-D Secure links Whop's recovery page (where the member confirms it), not the manage page.
+  const category = planned?.category ?? categoryOfCase(c);
+  const link = category === 'needs_authentication' && c.recoveryUrl ? c.recoveryUrl : member.manageUrl;
   const composed = composeNudge({
     settings,
     stepIndex: step,
     variant: declineVariantOf(c.failureReason),
+    category,
     values: placeholderValuesOf({
       memberName: member.name,
       product: member.productTitle,
       amount: formatAmount(c.amountAtRiskCents, c.currency ?? 'usd'),
-      manageUrl: member.manageUrl,
+      manageUrl: link,
       incentiveDays: incentive.days,
     }),
     unsubscribeUrl: member.email ? unsubscribeUrl(deps.links.publicUrl, deps.links.signingKey, { companyId: c.companyId, email: member.email, whopUserId: member.userId }) : deps.links.publicUrl,
     // Issue #12: the manage link goes through our redirect, which records the click for credit.
-    manageUrlFor: (channel) => clickUrl(deps.links.publicUrl, deps.links.signingKey, { companyId: c.companyId, caseId, step, channel, to: member.manageUrl }),
+    manageUrlFor: (channel) => clickUrl(deps.links.publicUrl, deps.links.signingKey, { companyId: c.companyId, caseId, step, channel, to: link }),
   });
 
-  const enabled = CHANNELS.filter((channel) => settings[channelToggle(channel)]);
-  const created = await findOrCreateStepDeliveries(deps.db, { companyId: c.companyId, caseId, step }, enabled);
+  const created = await findOrCreateStepDeliveries(deps.db, { companyId: c.companyId, caseId, step }, contact.channels);
   // One look at the opt-outs for every channel of this step.
   const optedOut = await optedOutChannels(deps.db, c.companyId, { email: member.email, whopUserId: member.userId });
   const rows = await deliverStep(deps, created, composed, { companyId: c.companyId, userId: member.userId, email: member.email, productId: member.productId, optedOut }, now);
@@ -116,7 +173,7 @@ export async function sendNudge(deps: NudgeDeps, caseOrId: string | StoredCase, 
   if (pending.length > 0) return waitUntil(retryAtOf(deps, pending, now), `retrying ${pending.map((d) => d.channel).join(', ')}`);
 
   const channels = Object.fromEntries(rows.map((d) => [d.channel, d.status])) as Partial<Record<Channel, string>>;
-  const stepsSent = c.stepsSent + 1;
+  const stepsSent = step + 1;
   await appendCaseEvent(deps.db, {
     companyId: c.companyId,
     caseId,
@@ -127,8 +184,7 @@ export async function sendNudge(deps: NudgeDeps, caseOrId: string | StoredCase, 
     detail: { step, channels, ...(incentive.days > 0 ? { incentive_days: incentive.days } : {}) },
     at: now,
   });
-  const schedule = scheduleInputOf(settings, { firstFailureAt: c.firstFailureAt, stepsSent, lastNudgeAt: now, status: 'open', attributionEndsAt: c.attributionEndsAt });
-  await release({ stepsSent, lastNudgeAt: now, nextNudgeAt: nextNudgeAt(schedule, now) });
+  await release({ stepsSent, lastNudgeAt: now, nextNudgeAt: nextCaseStep({ ...c, stepsSent, lastNudgeAt: now, status: 'open' }, settings, now)?.at ?? null });
   for (const [channel, status] of Object.entries(channels)) deps.metrics?.nudgeDeliveries.inc({ channel, status });
   return { ok: true, outcome: 'sent', step, channels };
 }
