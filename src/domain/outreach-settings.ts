@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { DECLINE_VARIANTS, type DeclineVariant } from './decline-variant.ts';
 import { CHANNELS, TEMPLATE_MAX_LENGTH, TEMPLATE_PARTS, findTemplateProblems, type Channel } from './message-template.ts';
+import { findVariantTestProblems, variantTestSchema } from './variant-test.ts';
 
 /**
  * A company's outreach settings: which channels nudge, when, with which incentive and copy.
@@ -137,10 +138,14 @@ const settingsSchema = (checkTemplateSyntax: boolean) => z
     holdout_percent: wholeNumber('percent', 0, 50).default(0),
     /** The company's own copy; anything left out falls back to DEFAULT_TEMPLATES. */
     templates: templatesSchema(checkTemplateSyntax).default(() => ({})),
+    /** A running variant test of one template (variant-test.ts, #15 §5); null when none runs. */
+    variant_test: variantTestSchema.nullable().default(null),
   })
   .superRefine(
     (settings, ctx) => {
       for (const problem of findStepProblems(settings)) ctx.addIssue({ code: 'custom', path: problem.path, message: problem.message });
+      const reminders = Array.isArray(settings.reminder_offsets_days) ? settings.reminder_offsets_days.length : undefined;
+      for (const problem of findVariantTestProblems(settings.variant_test, reminders, checkTemplateSyntax)) ctx.addIssue({ code: 'custom', path: problem.path, message: problem.message });
     },
     { when: (payload) => isRecord(payload.value) },
   );
