@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import type { AppDb, AppTx } from '../../db/client.ts';
-import { ensureCompany, findOrCreateCurrentSettings, saveSettingsVersion, type CurrentSettings } from '../../db/repositories/companies.repository.ts';
+import { ensureCompany, findCurrentSettings, findOrCreateCurrentSettings, saveSettingsVersion, type CurrentSettings } from '../../db/repositories/companies.repository.ts';
 import { parseOutreachSettings, type OutreachSettings, type SettingsProblem } from '../../domain/outreach-settings.ts';
 import { findVariantTestChangeProblems } from '../../domain/variant-copy.ts';
 
@@ -46,9 +46,9 @@ export async function saveSettingsChange<R extends string = never>(
   change: (current: CurrentSettings) => OutreachSettings | SettingsProblem[] | { refused: R },
 ): Promise<UpdateSettingsResult | { ok: false; reason: R; current: CurrentSettings }> {
   return deps.db.transaction(async (tx: AppTx) => {
-    await ensureCompany(tx, companyId, null);
     await tx.execute(sql`SELECT pg_advisory_xact_lock(hashtextextended(${`company_settings:${companyId}`}, 0))`);
-    const current = await findOrCreateCurrentSettings(tx, companyId);
+    // Read-only until the change is valid: a refused change writes nothing (not even version 1).
+    const current = await findCurrentSettings(tx, companyId);
     const next = change(current);
     if (Array.isArray(next)) return { ok: false as const, reason: 'invalid_settings' as const, problems: next };
     if ('refused' in next) return { ok: false as const, reason: next.refused, current };
@@ -56,7 +56,12 @@ export async function saveSettingsChange<R extends string = never>(
     if (!checked.ok) return { ok: false as const, reason: 'invalid_settings' as const, problems: checked.problems };
     const problems = findVariantTestChangeProblems(current.outreach, checked.settings);
     if (problems.length > 0) return { ok: false as const, reason: 'invalid_settings' as const, problems };
-    const version = await saveSettingsVersion(tx, companyId, checked.settings, actor);
-    return { ok: true as const, version, settings: checked.settings };
+    await ensureCompany(tx, companyId, null);
+    // A test starting in this change takes this version as its identity (started_version).
+    const version = (await findOrCreateCurrentSettings(tx, companyId)).version + 1;
+    const test = checked.settings.variant_test;
+    const settings = test !== null && test.started_version === null ? { ...checked.settings, variant_test: { ...test, started_version: version } } : checked.settings;
+    const saved = await saveSettingsVersion(tx, companyId, settings, actor);
+    return { ok: true as const, version: saved, settings };
   });
 }
