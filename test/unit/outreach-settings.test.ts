@@ -34,6 +34,7 @@ describe('outreach settings defaults', () => {
       retry_payment_first: false,
       holdout_percent: 0,
       templates: {},
+      variant_test: null,
     });
   });
 
