@@ -38,8 +38,15 @@ describe('a variant test, end to end', () => {
         h.seedMember(`mem_${company}_${i}`, company, { email: `v${i}@example.test`, userId: `user_${company}_${i}` });
         await fail(company, i, `pay_${company}_${i}`, DAY0);
       }
-    await sendDueNudges(h.deps);
-  }, 180_000);
+    // A lookup or send the loaded machine made slow waits for its retry: sweep again until every
+    // treated case has had its first step (each sweep 10 minutes later).
+    for (let sweep = 0; sweep < 6; sweep++) {
+      await sendDueNudges(h.deps);
+      const { rows } = await database.sql.query<{ n: number }>(`SELECT count(*)::int AS n FROM recovery_cases WHERE company_id = $1 AND NOT holdout AND steps_sent = 0`, [COMPANY]);
+      if (rows[0]!.n === 0) break;
+      h.clock.set(new Date(h.clock.now().getTime() + 10 * 60_000));
+    }
+  }, 240_000);
   afterAll(async () => {
     await h?.close();
     await database?.close();
@@ -55,6 +62,28 @@ describe('a variant test, end to end', () => {
     const treated = all.filter((c) => !c.holdout);
     expect(treated.some((c) => c.test_variant === 'a') && treated.some((c) => c.test_variant === 'b')).toBe(true);
     expect((await cases(OTHER)).every((c) => c.test_variant === null)).toBe(true);
+  });
+
+  it('each delivery of the tested template records its variant, and the text sent is that variant\'s', async () => {
+    const all = await cases();
+    const sent = new Set<string>();
+    for (const c of all.filter((x) => !x.holdout)) {
+      const { rows } = await database.sql.query<{ channel: string; status: string; test_variant: string | null }>(`SELECT channel, status, test_variant FROM deliveries WHERE case_id = $1 ORDER BY channel`, [c.id]);
+      // Only the DM of step 0 is tested: push and email carry no variant.
+      expect(rows.map((r) => [r.channel, r.test_variant])).toEqual([
+        ['dm', c.test_variant],
+        ['email', null],
+        ['push', null],
+      ]);
+      // A DM whose call outlived its lease on a loaded machine ends `unknown` (never resent): only sent texts are read.
+      if (rows[0]!.status !== 'sent') continue;
+      const dms = h.whop.messagesTo(c.whop_user_id);
+      expect(dms).toHaveLength(1);
+      if (c.test_variant === 'b') expect(dms[0]!.content).toMatch(/^Hi Dana Reyes, variant B here: one tap keeps your \*\*Northwind Signals\*\* access: \[update your payment\]\(https:\/\/recover\.example\.test\/r\?t=/);
+      else expect(dms[0]!.content).toContain('Approving the charge with your bank or using another card usually fixes it.');
+      sent.add(c.test_variant!);
+    }
+    expect(sent).toEqual(new Set(['a', 'b']));
   });
 
   it('sticky: a later case of the same member gets the same variant', async () => {

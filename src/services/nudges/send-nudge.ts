@@ -15,6 +15,8 @@ import { placeholderValuesOf } from '../../domain/message-template.ts';
 import { formatAmount } from '../../domain/money.ts';
 import { nextNudgeAt, scheduleInputOf, stepIndexFor } from '../../domain/nudge-schedule.ts';
 import { retryPaymentDecision, retrySignalsOfCase } from '../../domain/playbook.ts';
+import { settingsForVariant } from '../../domain/variant-copy.ts';
+import { isDeliveryInTest } from '../../domain/variant-test.ts';
 import { unsubscribeUrl } from '../members/unsubscribe-links.ts';
 import { clickUrl } from './click-links.ts';
 import { deliverStep } from './deliver-step.ts';
@@ -91,8 +93,10 @@ export async function sendNudge(deps: NudgeDeps, caseOrId: string | StoredCase, 
   const incentive = step === 0 ? await grantIncentive(deps, c, settings, now, member) : { days: 0 };
   if ('retryAt' in incentive) return waitUntil(incentive.retryAt, incentive.why);
 
+  // #15 §5: a case in its settings' variant test gets its variant's text; the tested deliveries record which.
+  const test = c.testVariant !== null && c.variantTestVersion === settings.variant_test?.started_version ? settings.variant_test : null;
   const composed = composeNudge({
-    settings,
+    settings: test ? settingsForVariant(settings, c.testVariant) : settings,
     stepIndex: step,
     variant: declineVariantOf(c.failureReason),
     values: placeholderValuesOf({
@@ -108,7 +112,7 @@ export async function sendNudge(deps: NudgeDeps, caseOrId: string | StoredCase, 
   });
 
   const enabled = CHANNELS.filter((channel) => settings[channelToggle(channel)]);
-  const created = await findOrCreateStepDeliveries(deps.db, { companyId: c.companyId, caseId, step }, enabled);
+  const created = await findOrCreateStepDeliveries(deps.db, { companyId: c.companyId, caseId, step }, enabled, (channel) => (test && isDeliveryInTest(test, channel, step) ? c.testVariant : null));
   // One look at the opt-outs for every channel of this step.
   const optedOut = await optedOutChannels(deps.db, c.companyId, { email: member.email, whopUserId: member.userId });
   const rows = await deliverStep(deps, created, composed, { companyId: c.companyId, userId: member.userId, email: member.email, productId: member.productId, optedOut }, now);
