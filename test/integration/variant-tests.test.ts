@@ -95,6 +95,9 @@ describe('variant tests (API)', () => {
     const cases = await casesOf(A);
     for (const c of cases) expect(c).toEqual({ whop_user_id: c.whop_user_id, variant_test_version: started, test_variant: testVariantOf({ companyId: A, testVersion: started, memberKey: c.whop_user_id }) });
     expect(new Set(cases.map((c) => c.test_variant))).toEqual(new Set(['a', 'b']));
+    // The case page says which variant the case is on.
+    const { rows } = await database.sql.query<{ id: string; test_variant: string }>(`SELECT id, test_variant FROM recovery_cases WHERE company_id = $1 LIMIT 1`, [A]);
+    expect((await api(`/api/companies/${A}/cases/${rows[0]!.id}`, { token: ownerA })).json.case).toMatchObject({ variant_test_version: started, test_variant: rows[0]!.test_variant });
     // The other company runs no test: its case is in none.
     expect((await casesOf(B))[0]).toMatchObject({ variant_test_version: null, test_variant: null });
   }, 120_000);
