@@ -1,3 +1,5 @@
+import { ASSUMED_BASELINE_RATE, newcombeLift, PLANNED_MIN_LIFT, plannedSampleSize, wilsonInterval, type Lift } from './lift.ts';
+
 /**
  * The dashboard's figures, one definition each (docs/metrics.md explains them in plain words).
  * Pure: the presenters bring SQL aggregates, these turn them into the numbers shown.
@@ -97,6 +99,61 @@ function round4(x: number): number {
   return Math.round(x * 10_000) / 10_000;
 }
 
+/** One arm of a variant test: its cases by outcome, the rate over decided cases and its 95 % Wilson interval. */
+export interface TestVariantFigures extends OutcomeCounts {
+  cases: number;
+  decided: number;
+  rate: Rate;
+  /** 95 % Wilson score interval of the rate (4 decimals); null until a case is decided. */
+  interval: { lower: number; upper: number } | null;
+}
+
+export type VariantTestState = 'measuring' | 'b_better' | 'a_better' | 'no_clear_difference';
+
+export interface VariantComparison {
+  a: TestVariantFigures;
+  b: TestVariantFigures;
+  /** B's rate − A's rate with a 95 % Newcombe hybrid score interval (4 decimals). */
+  difference: Lift;
+  /** Decided cases (both variants) the fixed-horizon plan needs to see a 10-point difference. */
+  planned_decided: number;
+  more_decided_needed: number;
+  /**
+   * `measuring` until the planned decided cases are reached; then the winner when the interval of
+   * the difference excludes 0, else no clear difference. Never a winner before the plan is met.
+   */
+  state: VariantTestState;
+}
+
+/**
+ * Variant A vs variant B of a variant test, over decided cases (docs/metrics.md "Variant tests"):
+ * each rate with its Wilson interval, the difference B − A with Newcombe's interval (lift.ts, the
+ * control group's method), and the fixed-horizon sample: members are split half and half, so the
+ * plan is plannedSampleSize at a 50 % share, from A's rate once 10 A cases are decided (else the
+ * assumed 30 %).
+ */
+export function compareTestVariants(a: OutcomeCounts, b: OutcomeCounts): VariantComparison {
+  const figures = (k: OutcomeCounts): TestVariantFigures => {
+    const decided = k.recovered + k.lost;
+    const w = decided === 0 ? null : wilsonInterval(k.recovered, decided);
+    return { ...k, cases: decided + k.deciding, decided, rate: recoveryRateByCount(k), interval: w === null ? null : { lower: round4(w.lower), upper: round4(w.upper) } };
+  };
+  const fa = figures(a);
+  const fb = figures(b);
+  const lift = newcombeLift(fb, fa);
+  const difference: Lift = { estimate: roundOrNull(lift.estimate), lower: roundOrNull(lift.lower), upper: roundOrNull(lift.upper) };
+  const baseline = fa.decided >= 10 ? fa.recovered / fa.decided : ASSUMED_BASELINE_RATE;
+  const planned = plannedSampleSize(baseline, PLANNED_MIN_LIFT, 0.5);
+  const more = Math.max(0, planned - fa.decided - fb.decided);
+  const state: VariantTestState =
+    more > 0 || lift.lower === null || lift.upper === null ? 'measuring' : lift.lower > 0 ? 'b_better' : lift.upper < 0 ? 'a_better' : 'no_clear_difference';
+  return { a: fa, b: fb, difference, planned_decided: planned, more_decided_needed: more, state };
+}
+
+function roundOrNull(x: number | null): number | null {
+  return x === null ? null : round4(x);
+}
+
 /** Plain-language definitions the dashboard shows under "How we count" (docs/metrics.md has the detail). */
 export const KPI_FORMULAS = {
   cohort: 'Cases are counted in the window of their first failed payment, whatever happened later.',
@@ -118,4 +175,5 @@ export const KPI_FORMULAS = {
   lift: 'Recovery rate with Churn Saver minus the rate of the control group (members we send nothing), over decided cases, with a 95 % interval.',
   incremental_revenue: 'What the treated cases recovered, net of incentives, beyond what the control group rate would have given them; per currency, with a 95 % interval.',
   measuring: 'The result is final once the planned number of decided cases is reached; until then it is marked interim.',
+  variant_test: 'Two texts of one reminder side by side: members are split at random, half and half, and each text\'s recovery rate is counted over its decided cases, with a 95 % interval. A winner is named only once the planned number of decided cases is reached and the interval of the difference excludes 0.',
 } as const;

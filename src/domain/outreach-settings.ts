@@ -4,6 +4,7 @@ import { DEFAULT_PLAYBOOKS } from './playbook.ts';
 import { CHANNELS, channelToggle, type Channel, type ChannelToggle } from './channels.ts';
 import { TEMPLATE_MAX_LENGTH, TEMPLATE_PARTS, TEMPLATE_REASONS, findTemplateProblems, type TemplateReason } from './message-template.ts';
 import { INCENTIVE_DAYS_CHOICES, MAX_OFFSET_DAYS, MAX_REMINDERS, SETTING_RANGES } from './settings-limits.ts';
+import { findVariantTestProblems, variantTestSchema } from './variant-test.ts';
 
 /**
  * A company's outreach settings: which channels nudge, when, with which incentive and copy.
@@ -193,10 +194,14 @@ const settingsSchema = (checkTemplateSyntax: boolean) => z
     digest: digestSchema.nullable().default(null),
     /** The company's own copy; anything left out falls back to DEFAULT_TEMPLATES. */
     templates: templatesSchema(checkTemplateSyntax).default(() => ({})),
+    /** A running variant test of one template (variant-test.ts, #15 §5); null when none runs. */
+    variant_test: variantTestSchema.nullable().default(null),
   })
   .superRefine(
     (settings, ctx) => {
       for (const problem of findStepProblems(settings)) ctx.addIssue({ code: 'custom', path: problem.path, message: problem.message });
+      const reminders = Array.isArray(settings.reminder_offsets_days) ? settings.reminder_offsets_days.length : undefined;
+      for (const problem of findVariantTestProblems(settings.variant_test, reminders, checkTemplateSyntax)) ctx.addIssue({ code: 'custom', path: problem.path, message: problem.message });
     },
     { when: (payload) => isRecord(payload.value) },
   );

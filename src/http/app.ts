@@ -27,6 +27,7 @@ import type { HealthDeps } from '../services/operators/check-health.ts';
 import { companyExists } from '../db/repositories/companies.repository.ts';
 import { webhookRoutes } from './routes/webhooks.ts';
 import { templateDraftRoutes } from './routes/template-drafts.ts';
+import { variantTestRoutes } from './routes/variant-tests.ts';
 import type { ChatCompletionsClient } from '../integrations/ai/chat-completions-client.ts';
 
 export interface AppDeps {
@@ -121,6 +122,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(reconciliationRoutes, { db: database.db, boss, clock, auth, audit, whopConfigured: deps.outreach.whop !== null });
   await app.register(companyRoutes, { db: database.db, auth, audit, outreach: deps.outreach, publicUrl: deps.publicUrl });
   await app.register(templateDraftRoutes, { db: database.db, auth, audit, ai: deps.ai ?? null });
+  await app.register(variantTestRoutes, { db: database.db, auth, audit, clock });
   await app.register(memberDataRoutes, { db: database.db, auth, audit, clock });
   await app.register(dashboardPages);
   // Operators land on the admin overview (it asks them to sign in); creators arrive at /dashboard/biz_… from Whop.

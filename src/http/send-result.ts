@@ -9,6 +9,8 @@ import type { NudgeNowResult } from '../services/nudges/nudge-case-now.ts';
 import type { SendNudgeResult } from '../services/nudges/send-nudge.ts';
 import type { RequestReconciliationResult } from '../services/reconciliation/request-reconciliation.ts';
 import type { DraftTemplateResult } from '../services/settings/draft-template.ts';
+import type { KeepTestVariantResult } from '../services/settings/keep-test-variant.ts';
+import type { StartVariantTestResult } from '../services/settings/start-variant-test.ts';
 import type { UpdateSettingsResult } from '../services/settings/update-company-settings.ts';
 import { sendError, type ErrorCode, type ErrorDetail } from './errors.ts';
 
@@ -21,6 +23,8 @@ export type RefusalReason = ReasonOf<
   | CancelCaseResult
   | CancelMembershipResult
   | UpdateSettingsResult
+  | StartVariantTestResult
+  | KeepTestVariantResult
   | SettingsPreviewResult
   | DraftTemplateResult
   | ExportResult
@@ -56,6 +60,9 @@ export const REFUSAL_CODES = {
   ai_failed: 'bad_gateway',
   ai_refused: 'bad_gateway',
   ai_malformed_answer: 'bad_gateway',
+  test_running: 'conflict',
+  no_test: 'conflict',
+  test_changed: 'conflict',
 } as const satisfies Record<RefusalReason, ErrorCode>;
 
 /** A refusal as the client reads it: the reason, a sentence, and optional detail (problems, retry hints). */

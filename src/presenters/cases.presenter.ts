@@ -157,7 +157,7 @@ export async function* iterateCases(companyId: string, q: Queryable, filters: Ca
 export async function presentCase(companyId: string, q: Queryable, caseId: string): Promise<CaseDetailView | null> {
   if (!isUuid(caseId)) return null;
   const [found] = await q
-    .select({ ...listColumns, ...signalColumns, holdout: recoveryCases.holdout, credited_method: recoveryCases.creditedMethod, credited_channel: recoveryCases.creditedChannel, credited_step: recoveryCases.creditedStep })
+    .select({ ...listColumns, ...signalColumns, holdout: recoveryCases.holdout, variant_test_version: recoveryCases.variantTestVersion, test_variant: recoveryCases.testVariant, credited_method: recoveryCases.creditedMethod, credited_channel: recoveryCases.creditedChannel, credited_step: recoveryCases.creditedStep })
     .from(recoveryCases)
     .where(and(eq(recoveryCases.companyId, companyId), eq(recoveryCases.id, caseId)));
   if (!found) return null;
@@ -168,7 +168,7 @@ export async function presentCase(companyId: string, q: Queryable, caseId: strin
       .where(and(eq(caseEvents.companyId, companyId), eq(caseEvents.caseId, caseId)))
       .orderBy(asc(caseEvents.at), asc(caseEvents.id)),
     q
-      .select({ step: deliveries.step, channel: deliveries.channel, status: deliveries.status, attempts: deliveries.attempts, error: deliveries.error, rendered_subject: deliveries.renderedSubject, rendered_body: deliveries.renderedBody, sent_at: deliveries.sentAt, updated_at: deliveries.updatedAt })
+      .select({ step: deliveries.step, channel: deliveries.channel, status: deliveries.status, attempts: deliveries.attempts, error: deliveries.error, rendered_subject: deliveries.renderedSubject, rendered_body: deliveries.renderedBody, test_variant: deliveries.testVariant, sent_at: deliveries.sentAt, updated_at: deliveries.updatedAt })
       .from(deliveries)
       .where(and(eq(deliveries.companyId, companyId), eq(deliveries.caseId, caseId)))
       .orderBy(asc(deliveries.step), asc(deliveries.channel)),

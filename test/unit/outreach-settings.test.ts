@@ -38,6 +38,7 @@ describe('outreach settings defaults', () => {
       member_cap: null,
       digest: null,
       templates: {},
+      variant_test: null,
     });
   });
 

@@ -2,6 +2,7 @@ import { lazy, Suspense } from 'react';
 import { companyPath } from './api.ts';
 import { ChannelTable } from './channel-table.tsx';
 import { ControlGroupCard } from './control-group.tsx';
+import { VariantTestCard } from './variants-section.tsx';
 import { AtRiskList, DeclineTable, MethodTable } from './credit-tables.tsx';
 import { ErrorView, Loading } from './error-view.tsx';
 import { HowWeCount, KpiTiles } from './kpi-tiles.tsx';
@@ -75,6 +76,7 @@ export function OverviewPage({ companyId }: { companyId: string }) {
             </figure>
           </section>
           <ControlGroupCard group={data.control_group} />
+          <VariantTestCard companyId={companyId} />
           <section className="card" aria-labelledby="at-risk-heading">
             <h2 id="at-risk-heading">Most at stake now</h2>
             <AtRiskList companyId={companyId} cases={data.at_risk_cases} />

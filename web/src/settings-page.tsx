@@ -12,6 +12,7 @@ import { TemplateEditor } from './template-editor.tsx';
 import { SettingsPlaybooks } from './settings-playbooks.tsx';
 import { CHANNELS, DECLINE_CATEGORIES, TEMPLATE_REASONS, type Settings, type SettingsProblem, type SettingsResponse } from './types.ts';
 import { useResource } from './use-resource.ts';
+import { VariantTestSection } from './variants-section.tsx';
 
 /** Every field key a server problem can be placed on, most specific first wins (see placeProblems). */
 function knownFields(form: SettingsForm): string[] {
@@ -42,7 +43,8 @@ export function SettingsPage({ companyId }: { companyId: string }) {
   const drafts = useResource<{ available: boolean; model?: string }>(companyPath(companyId, '/settings/drafts'));
   if (resource.error !== undefined && resource.data === undefined) return <ErrorView error={resource.error} title="Could not load the settings" onRetry={resource.reload} />;
   if (resource.data === undefined) return <Loading label="Loading settings…" />;
-  return <SettingsEditor companyId={companyId} initial={resource.data} aiModel={drafts.data?.available ? (drafts.data.model ?? 'AI') : null} />;
+  // Keyed by version: a variant test kept elsewhere on the page changes the templates, so the form restarts from them.
+  return <SettingsEditor key={resource.data.version} companyId={companyId} initial={resource.data} aiModel={drafts.data?.available ? (drafts.data.model ?? 'AI') : null} onReload={resource.reload} />;
 }
 
 const EMPTY_BRIEF: DraftBrief = { product: '', tone: '', language: '' };
@@ -65,7 +67,7 @@ function useStoredBrief(companyId: string): [DraftBrief, (brief: DraftBrief) => 
   return [brief, setBrief];
 }
 
-function SettingsEditor({ companyId, initial, aiModel }: { companyId: string; initial: SettingsResponse; aiModel: string | null }) {
+function SettingsEditor({ companyId, initial, aiModel, onReload }: { companyId: string; initial: SettingsResponse; aiModel: string | null; onReload: () => void }) {
   const [saved, setSaved] = useState<{ version: number; settings: Settings }>({ version: initial.version, settings: initial.settings });
   const [form, setForm] = useState<SettingsForm>(() => toForm(initial.settings));
   const [savedForm, setSavedForm] = useState<SettingsForm>(() => toForm(initial.settings));
@@ -266,6 +268,14 @@ function SettingsEditor({ companyId, initial, aiModel }: { companyId: string; in
             </div>
           </div>
         </form>
+
+        <VariantTestSection
+          companyId={companyId}
+          reminders={saved.settings.reminder_offsets_days.length}
+          aiAvailable={aiModel !== null}
+          blocked={dirty ? 'Save or discard your settings changes first.' : null}
+          onChanged={onReload}
+        />
       </div>
     </SettingsFormContext.Provider>
   );

@@ -9,6 +9,9 @@ export type AuditAction =
   | 'membership.terminate'
   | 'settings.update'
   | 'settings.draft'
+  /** A variant test started (variant B's approved text), or ended by keeping a winner (#15 §5). */
+  | 'variant_test.start'
+  | 'variant_test.keep'
   | 'cases.export_csv'
   | 'auth.login'
   | 'auth.login_failed'

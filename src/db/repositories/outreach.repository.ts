@@ -63,9 +63,15 @@ export async function updateCaseOutreach(
 }
 
 /** The deliveries of one (case, step) on the given channels, created pending on first sight. */
-export async function findOrCreateStepDeliveries(q: Queryable, key: { companyId: string; caseId: string; step: number }, channels: DeliveryChannel[]): Promise<Delivery[]> {
+/** `testVariantOf`: the variant test variant a channel's delivery carries (#15 §5), recorded when the row is created. */
+export async function findOrCreateStepDeliveries(
+  q: Queryable,
+  key: { companyId: string; caseId: string; step: number },
+  channels: DeliveryChannel[],
+  testVariantOf: (channel: DeliveryChannel) => 'a' | 'b' | null = () => null,
+): Promise<Delivery[]> {
   if (channels.length === 0) return [];
-  await q.insert(deliveries).values(channels.map((channel) => ({ ...key, channel }))).onConflictDoNothing();
+  await q.insert(deliveries).values(channels.map((channel) => ({ ...key, channel, testVariant: testVariantOf(channel) }))).onConflictDoNothing();
   return q
     .select()
     .from(deliveries)

@@ -51,11 +51,22 @@ function columnsOf(d: DerivedCase, now: Date) {
   };
 }
 
-/** `holdout`: the case is in the control group (assign-holdout.ts), decided once, when it opens. */
-export async function insertCase(q: Queryable, d: DerivedCase, settingsVersion: number, now: Date, nextNudgeAt: Date | null, holdout = false): Promise<string> {
+/**
+ * `holdout`: the case is in the control group (assign-holdout.ts), decided once, when it opens;
+ * `variant`: its variant test and variant (assign-test-variant.ts), likewise.
+ */
+export async function insertCase(
+  q: Queryable,
+  d: DerivedCase,
+  settingsVersion: number,
+  now: Date,
+  nextNudgeAt: Date | null,
+  holdout = false,
+  variant: { variantTestVersion: number; testVariant: 'a' | 'b' } | null = null,
+): Promise<string> {
   const rows = await q
     .insert(recoveryCases)
-    .values({ companyId: d.companyId, whopMembershipId: d.whopMembershipId, settingsVersion, createdAt: now, nextNudgeAt, holdout, ...columnsOf(d, now) })
+    .values({ companyId: d.companyId, whopMembershipId: d.whopMembershipId, settingsVersion, createdAt: now, nextNudgeAt, holdout, ...(variant ?? {}), ...columnsOf(d, now) })
     .returning({ id: recoveryCases.id });
   return rows[0]!.id;
 }

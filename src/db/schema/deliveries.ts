@@ -1,5 +1,6 @@
 import type { Channel } from '../../domain/channels.ts';
 import { encryptedText } from '../encrypted-text.ts';
+import type { TestVariant } from '../../domain/variant-test.ts';
 import { integer, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
 
 /** A delivery is one channel's attempt of one step: the channel list is domain/channels.ts. */
@@ -20,6 +21,8 @@ export const deliveries = pgTable('deliveries', {
   error: encryptedText('error'),
   renderedSubject: encryptedText('rendered_subject'),
   renderedBody: encryptedText('rendered_body'),
+  /** The variant whose text this delivery carried, when it is the template a variant test covers (#15 §5). */
+  testVariant: text('test_variant').$type<TestVariant>(),
   createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
   sentAt: timestamp('sent_at', { withTimezone: true }),

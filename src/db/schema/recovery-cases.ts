@@ -1,6 +1,7 @@
 import { encryptedText } from '../encrypted-text.ts';
 import { bigint, boolean, integer, pgTable, smallint, text, timestamp, uuid } from 'drizzle-orm/pg-core';
 import type { CaseStatus, RiskLevel } from '../../domain/recovery-case.ts';
+import type { TestVariant } from '../../domain/variant-test.ts';
 
 export const recoveryCases = pgTable('recovery_cases', {
   id: uuid('id').primaryKey().defaultRandom(),
@@ -48,6 +49,9 @@ export const recoveryCases = pgTable('recovery_cases', {
   declineCategory: text('decline_category'),
   /** In the control group: gets nothing from us (issue #12 §3); decided when the case opens. */
   holdout: boolean('holdout').notNull().default(false),
+  /** The variant test the case is in (the settings version that started it) and its variant (#15 §5). */
+  variantTestVersion: integer('variant_test_version'),
+  testVariant: text('test_variant').$type<TestVariant>(),
   createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
 });

@@ -5,6 +5,7 @@ import type { AppTx } from '../../db/client.ts';
 import { findOrCreateCurrentSettings, findSettingsVersion, type CurrentSettings } from '../../db/repositories/companies.repository.ts';
 import { nextCaseStep } from '../../domain/next-case-step.ts';
 import { assignHoldout } from './assign-holdout.ts';
+import { assignTestVariant } from './assign-test-variant.ts';
 import { creditRecoveredCase } from './credit-recovery.ts';
 import { listMembershipFacts } from '../../db/repositories/membership-facts.repository.ts';
 import { matchStoredCases, type UnmatchedCase } from '../../domain/match-stored-cases.ts';
@@ -66,7 +67,8 @@ export async function reconcileMembershipCases(
       id = existing.id;
       await updateCase(tx, id, d, now, nextNudge);
     } else {
-      id = await insertCase(tx, d, settings.version, now, nextNudge, holdout);
+      const variant = assignTestVariant(settings.outreach, { ...d, whopMembershipId, holdout });
+      id = await insertCase(tx, d, settings.version, now, nextNudge, holdout, variant);
       result.created.push({ id, riskLevel: d.riskLevel });
       if (holdout) await appendCaseEvent(tx, { companyId, caseId: id, status: d.status, reason: 'holdout_assigned', actor: 'system', source: 'outreach', detail: { holdout_percent: settings.outreach.holdout_percent }, at: d.firstFailureAt });
     }

@@ -19,6 +19,8 @@ import { categoryOfCase, nextCaseStep } from '../../domain/next-case-step.ts';
 import { findLatestHold, hasCaseEventForStep, isMembershipEnded, listChannelsSentForInvoiceStep, listMemberNudgeTimes, lockMemberContact } from '../../db/repositories/contact-history.repository.ts';
 import type { AppDb, AppTx } from '../../db/client.ts';
 import { retryPaymentDecision, retrySignalsOfCase } from '../../domain/playbook.ts';
+import { settingsForVariant } from '../../domain/variant-copy.ts';
+import { isDeliveryInTest } from '../../domain/variant-test.ts';
 import { unsubscribeUrl } from '../members/unsubscribe-links.ts';
 import { clickUrl } from './click-links.ts';
 import { deliverStep } from './deliver-step.ts';
@@ -148,8 +150,10 @@ export async function sendNudge(deps: NudgeDeps, caseOrId: string | StoredCase, 
   // #15: a charge waiting for 3-D Secure links Whop's recovery page (where the member confirms it), not the manage page.
   const category = planned?.category ?? categoryOfCase(c);
   const link = category === 'needs_authentication' && c.recoveryUrl ? c.recoveryUrl : member.manageUrl;
+  // #15 §5: a case in its settings' variant test gets its variant's text; the tested deliveries record which.
+  const test = c.testVariant !== null && c.variantTestVersion === settings.variant_test?.started_version ? settings.variant_test : null;
   const composed = composeNudge({
-    settings,
+    settings: test ? settingsForVariant(settings, c.testVariant) : settings,
     stepIndex: step,
     variant: declineVariantOf(c.failureReason),
     category,
@@ -165,7 +169,7 @@ export async function sendNudge(deps: NudgeDeps, caseOrId: string | StoredCase, 
     manageUrlFor: (channel) => clickUrl(deps.links.publicUrl, deps.links.signingKey, { companyId: c.companyId, caseId, step, channel, to: link }),
   });
 
-  const created = await findOrCreateStepDeliveries(deps.db, { companyId: c.companyId, caseId, step }, contact.channels);
+  const created = await findOrCreateStepDeliveries(deps.db, { companyId: c.companyId, caseId, step }, contact.channels, (channel) => (test && isDeliveryInTest(test, channel, step) ? c.testVariant : null));
   // One look at the opt-outs for every channel of this step.
   const optedOut = await optedOutChannels(deps.db, c.companyId, { email: member.email, whopUserId: member.userId });
   const rows = await deliverStep(deps, created, composed, { companyId: c.companyId, userId: member.userId, email: member.email, productId: member.productId, optedOut }, now);
