@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { DECLINE_VARIANTS, type DeclineVariant } from './decline-variant.ts';
 import { CHANNELS, TEMPLATE_MAX_LENGTH, TEMPLATE_PARTS, findTemplateProblems, type Channel } from './message-template.ts';
+import type { PromoTerms } from './promo-code.ts';
 
 /**
  * A company's outreach settings: which channels nudge, when, with which incentive and copy.
@@ -11,6 +12,9 @@ import { CHANNELS, TEMPLATE_MAX_LENGTH, TEMPLATE_PARTS, findTemplateProblems, ty
 /** Free days a creator may offer; 0 means no incentive. */
 export const INCENTIVE_DAYS_CHOICES = [0, 1, 3, 7, 14, 30] as const;
 export type IncentiveDays = (typeof INCENTIVE_DAYS_CHOICES)[number];
+
+/** Limits of a promo code's terms (issue #15 §3). Whop's own bounds are wider; these keep an offer sane. */
+export const PROMO_LIMITS = { percentOff: [1, 100], amountOffCents: [1, 100_000_00], durationMonths: [1, 36], validDays: [1, 90] } as const;
 
 export const MAX_REMINDERS = 10;
 export const MAX_OFFSET_DAYS = 30;
@@ -59,6 +63,36 @@ const quietHoursSchema = z
       .transform((timeZone) => new Intl.DateTimeFormat('en-US', { timeZone }).resolvedOptions().timeZone),
   })
   .refine((q) => q.start_hour !== q.end_hour, { error: 'start_hour and end_hour must differ (equal hours would mean always quiet)', path: ['end_hour'] });
+
+/**
+ * The promo code a case's first nudge offers when `incentive_type` is `promo_code`: percent or a
+ * flat amount (minor units of `currency`; it applies to that currency's cases only) off for
+ * `duration_months` billing months, redeemable for `valid_days` after it is created.
+ */
+const promoCodeSchema = z.discriminatedUnion(
+  'promo_type',
+  [
+    z.strictObject({
+      promo_type: z.literal('percentage'),
+      percent_off: wholeNumber('percent', ...PROMO_LIMITS.percentOff),
+      duration_months: wholeNumber('months', ...PROMO_LIMITS.durationMonths),
+      valid_days: wholeNumber('days', ...PROMO_LIMITS.validDays),
+    }),
+    z.strictObject({
+      promo_type: z.literal('flat_amount'),
+      amount_off_cents: wholeNumber('cents', ...PROMO_LIMITS.amountOffCents),
+      currency: z
+        .string({ error: 'must be a three-letter currency code such as usd' })
+        .regex(/^[A-Za-z]{3}$/, { error: 'must be a three-letter currency code such as usd' })
+        .transform((c) => c.toLowerCase()),
+      duration_months: wholeNumber('months', ...PROMO_LIMITS.durationMonths),
+      valid_days: wholeNumber('days', ...PROMO_LIMITS.validDays),
+    }),
+  ],
+  { error: 'promo_type must be "percentage" or "flat_amount"' },
+) as unknown as z.ZodType<PromoTerms, unknown>;
+
+export const DEFAULT_PROMO_CODE: PromoTerms = Object.freeze({ promo_type: 'percentage', percent_off: 20, duration_months: 3, valid_days: 14 });
 
 function isTimeZone(timeZone: string): boolean {
   try {
@@ -122,6 +156,8 @@ const settingsSchema = (checkTemplateSyntax: boolean) => z
     reminder_offsets_days: reminderOffsetsDays.default(() => [0, 2, 4]),
     incentive_type: z.enum(['free_days', 'promo_code'], { error: 'must be "free_days" or "promo_code"' }).default('free_days'),
     incentive_days: z.literal(INCENTIVE_DAYS_CHOICES, { error: `must be one of ${INCENTIVE_DAYS_CHOICES.join(', ')}` }).default(3),
+    /** The terms of the code offered when incentive_type is promo_code (kept, unused, otherwise). */
+    promo_code: promoCodeSchema.default(() => ({ ...DEFAULT_PROMO_CODE })),
     attribution_window_days: wholeNumber('days', 1, 60).default(14),
     /** Least time between two nudges of one case, in hours. */
     min_gap_hours: wholeNumber('hours', 0, 168).default(12),
