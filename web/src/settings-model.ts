@@ -1,6 +1,7 @@
 import type { Channel, ChannelTemplates, DeclineVariant, Settings, SettingsProblem, TemplateParts } from './types.ts';
 import { CHANNELS, DECLINE_VARIANTS } from './types.ts';
 import { findTemplateProblems } from '../../src/domain/message-template.ts';
+import { formatMinorUnits, toMinorUnits } from '../../src/domain/money.ts';
 
 /**
  * The settings form as strings and flags (what inputs hold), its conversion to and from the API's
@@ -10,6 +11,8 @@ import { findTemplateProblems } from '../../src/domain/message-template.ts';
  */
 
 export const INCENTIVE_DAYS_CHOICES = [0, 1, 3, 7, 14, 30] as const;
+/** Mirrors PROMO_LIMITS of src/domain/outreach-settings.ts (the server checks again). */
+export const PROMO_FORM_LIMITS = { percentOff: [1, 100], durationMonths: [1, 36], validDays: [1, 90] } as const;
 export const MAX_REMINDERS = 10;
 export const MAX_OFFSET_DAYS = 30;
 
@@ -31,6 +34,14 @@ export interface SettingsForm {
   enable_email: boolean;
   reminder_offsets_days: string;
   incentive_days: string;
+  incentive_type: 'free_days' | 'promo_code';
+  promo_type: 'percentage' | 'flat_amount';
+  promo_percent_off: string;
+  /** Major units ("5.00"), converted to minor units of promo_currency on save. */
+  promo_amount_off: string;
+  promo_currency: string;
+  promo_duration_months: string;
+  promo_valid_days: string;
   attribution_window_days: string;
   min_gap_hours: string;
   holdout_percent: string;
@@ -69,6 +80,8 @@ export function toForm(settings: Settings): SettingsForm {
     enable_email: settings.enable_email,
     reminder_offsets_days: settings.reminder_offsets_days.join(', '),
     incentive_days: String(settings.incentive_days),
+    incentive_type: settings.incentive_type === 'promo_code' ? 'promo_code' : 'free_days',
+    ...promoFormOf(settings.promo_code),
     attribution_window_days: String(settings.attribution_window_days),
     min_gap_hours: String(settings.min_gap_hours),
     holdout_percent: String(settings.holdout_percent ?? 0),
@@ -79,6 +92,30 @@ export function toForm(settings: Settings): SettingsForm {
     retry_payment_first: settings.retry_payment_first,
     templates,
   };
+}
+
+function promoFormOf(promo: Settings['promo_code']) {
+  const flat = promo?.promo_type === 'flat_amount';
+  return {
+    promo_type: flat ? ('flat_amount' as const) : ('percentage' as const),
+    promo_percent_off: String(promo?.promo_type === 'percentage' ? promo.percent_off : 20),
+    promo_amount_off: flat ? formatMinorUnits(promo.amount_off_cents, promo.currency) : '',
+    promo_currency: flat ? promo.currency : 'usd',
+    promo_duration_months: String(promo?.duration_months ?? 3),
+    promo_valid_days: String(promo?.valid_days ?? 14),
+  };
+}
+
+/** The promo terms to PUT; a flat amount the form cannot read becomes NaN, which the server names. */
+function promoSettingsOf(form: SettingsForm): NonNullable<Settings['promo_code']> {
+  const common = { duration_months: wholeNumber(form.promo_duration_months), valid_days: wholeNumber(form.promo_valid_days) };
+  if (form.promo_type === 'percentage') return { promo_type: 'percentage', percent_off: wholeNumber(form.promo_percent_off), ...common };
+  const currency = form.promo_currency.trim().toLowerCase();
+  let cents = Number.NaN;
+  try {
+    cents = toMinorUnits(form.promo_amount_off.trim(), currency || 'usd');
+  } catch {}
+  return { promo_type: 'flat_amount', amount_off_cents: cents, currency, ...common };
 }
 
 function collectParts(into: Record<string, string>, channel: Channel, parts: TemplateParts, step: number | undefined): void {
@@ -119,6 +156,8 @@ export function toSettings(form: SettingsForm, base: Settings): Settings {
     enable_email: form.enable_email,
     reminder_offsets_days: [...offsets].sort((a, b) => a - b),
     incentive_days: wholeNumber(form.incentive_days),
+    incentive_type: form.incentive_type,
+    promo_code: promoSettingsOf(form),
     attribution_window_days: wholeNumber(form.attribution_window_days),
     min_gap_hours: wholeNumber(form.min_gap_hours),
     holdout_percent: wholeNumber(form.holdout_percent),
@@ -182,6 +221,15 @@ export function validateForm(form: SettingsForm, placeholders: readonly string[]
   const incentive = wholeNumber(form.incentive_days);
   if (!(INCENTIVE_DAYS_CHOICES as readonly number[]).includes(incentive)) add(errors, 'incentive_days', `Choose one of ${INCENTIVE_DAYS_CHOICES.join(', ')}.`);
 
+  if (form.incentive_type === 'promo_code') {
+    if (form.promo_type === 'percentage') checkRange(errors, 'promo_code.percent_off', form.promo_percent_off, ...PROMO_FORM_LIMITS.percentOff, 'a whole percent');
+    else {
+      if (!/^[A-Za-z]{3}$/.test(form.promo_currency.trim())) add(errors, 'promo_code.currency', 'Use a three-letter currency code such as usd.');
+      if (!/^\d+(\.\d+)?$/.test(form.promo_amount_off.trim()) || Number(form.promo_amount_off) <= 0) add(errors, 'promo_code.amount_off_cents', 'Enter an amount such as 5.00.');
+    }
+    checkRange(errors, 'promo_code.duration_months', form.promo_duration_months, ...PROMO_FORM_LIMITS.durationMonths, 'a whole number of months');
+    checkRange(errors, 'promo_code.valid_days', form.promo_valid_days, ...PROMO_FORM_LIMITS.validDays, 'a whole number of days');
+  }
   checkRange(errors, 'attribution_window_days', form.attribution_window_days, 1, 60, 'a whole number of days');
   checkRange(errors, 'min_gap_hours', form.min_gap_hours, 0, 168, 'a whole number of hours');
   checkRange(errors, 'holdout_percent', form.holdout_percent, 0, 50, 'a whole percent from 0 to 50');

@@ -200,6 +200,10 @@ export interface Settings {
   reminder_offsets_days: number[];
   incentive_type?: string;
   incentive_days: number;
+  /** The promo code offered when incentive_type is promo_code (issue #15 §3). */
+  promo_code?:
+    | { promo_type: 'percentage'; percent_off: number; duration_months: number; valid_days: number }
+    | { promo_type: 'flat_amount'; amount_off_cents: number; currency: string; duration_months: number; valid_days: number };
   attribution_window_days: number;
   min_gap_hours: number;
   quiet_hours: QuietHours | null;

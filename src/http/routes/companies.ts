@@ -4,6 +4,7 @@ import { findCompanyName, findCurrentSettings } from '../../db/repositories/comp
 import { composeNudge } from '../../domain/compose-nudge.ts';
 import { DECLINE_VARIANTS } from '../../domain/decline-variant.ts';
 import { PLACEHOLDERS, placeholderValuesOf } from '../../domain/message-template.ts';
+import { describePromoOffer } from '../../domain/promo-code.ts';
 import { parseOutreachSettings } from '../../domain/outreach-settings.ts';
 import { presentCasesCsv } from '../../presenters/cases-csv.presenter.ts';
 import { CASE_SORTS, decodeCursor, presentCase, presentCaseList, type CaseSort } from '../../presenters/cases.presenter.ts';
@@ -253,7 +254,15 @@ export async function companyRoutes(app: FastifyInstance, deps: CompanyRouteDeps
         settings: parsed.settings,
         stepIndex: request.body.step ?? 0,
         variant: (request.body.variant ?? 'generic') as (typeof DECLINE_VARIANTS)[number],
-        values: placeholderValuesOf({ memberName: 'Dana Reyes', product: 'Northwind Signals', amount: '$29.99', manageUrl: 'https://whop.com/billing/manage/mem_example', incentiveDays: (request.body.step ?? 0) === 0 ? parsed.settings.incentive_days : 0 }),
+        values: placeholderValuesOf({
+          memberName: 'Dana Reyes',
+          product: 'Northwind Signals',
+          amount: '$29.99',
+          manageUrl: 'https://whop.com/billing/manage/mem_example',
+          incentiveDays: (request.body.step ?? 0) === 0 && parsed.settings.incentive_type === 'free_days' ? parsed.settings.incentive_days : 0,
+          // A case's code is shown from the step that created it on (the first), while it is valid.
+          promo: parsed.settings.incentive_type === 'promo_code' ? { code: 'SAVE-EXAMPLE1', offer: describePromoOffer(parsed.settings.promo_code) } : null,
+        }),
         unsubscribeUrl: `${deps.publicUrl.replace(/\/$/, '')}/api/unsubscribe?token=example`,
       });
       const channel = request.body.channel;
