@@ -173,6 +173,11 @@ export interface Incentive {
   currency: string | null;
   granted_at: string | null;
   error: string | null;
+  /** promo_code only: the code, and one truthful sentence on where it stands (created, redeemed, expired). */
+  code?: string | null;
+  redeemed_at?: string | null;
+  expires_at?: string | null;
+  summary?: string | null;
 }
 
 export interface CaseDetail {

@@ -140,7 +140,7 @@ export async function companyRoutes(app: FastifyInstance, deps: CompanyRouteDeps
 
   app.get<{ Params: CaseParams }>('/api/companies/:companyId/cases/:caseId', { schema: { params: caseParams } }, async (request, reply) => {
     if (!(await auth.authorize(request, reply, request.params.companyId))) return reply;
-    const found = await presentCase(request.params.companyId, db, request.params.caseId);
+    const found = await presentCase(request.params.companyId, db, request.params.caseId, now());
     return found ?? reply.code(404).send(errorBody('not_found', `no case ${request.params.caseId} in this company`));
   });
 
