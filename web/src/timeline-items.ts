@@ -109,6 +109,7 @@ function describeEvent(event: CaseEvent, detail: Record<string, unknown>, notes:
     case 'nudge_sent': {
       const channels = detail.channels && typeof detail.channels === 'object' ? (detail.channels as Record<string, unknown>) : {};
       if (typeof detail.incentive_days === 'number') notes.push(`Offered ${detail.incentive_days} free days`);
+      if (typeof detail.promo_code === 'string') notes.push(`Offered promo code ${detail.promo_code}`);
       return reminderOutcome(typeof detail.step === 'number' ? detail.step : null, channels);
     }
     case 'membership_cancel_at_period_end':

@@ -1,4 +1,4 @@
-import { and, eq, isNull, sql } from 'drizzle-orm';
+import { and, eq, gt, isNull, or, sql } from 'drizzle-orm';
 import type { PromoTerms } from '../../domain/promo-code.ts';
 import type { Queryable } from '../client.ts';
 import { incentives } from '../schema/incentives.ts';
@@ -72,4 +72,21 @@ export async function markPromoCodeRedeemed(
     .where(and(eq(incentives.id, found.id), isNull(incentives.redeemedAt)))
     .returning({ id: incentives.id });
   return rows.length > 0 ? { caseId: found.caseId, code: found.code, costCents } : null;
+}
+
+/** The case's promo code Whop has, not redeemed and not expired at `now`; null when none. */
+export async function findActivePromoCode(q: Queryable, caseId: string, now: Date): Promise<{ code: string; terms: PromoTerms } | null> {
+  const [row] = await q
+    .select({ code: incentives.code, terms: incentives.terms })
+    .from(incentives)
+    .where(
+      and(
+        eq(incentives.caseId, caseId),
+        eq(incentives.type, 'promo_code'),
+        eq(incentives.status, 'granted'),
+        isNull(incentives.redeemedAt),
+        or(isNull(incentives.expiresAt), gt(incentives.expiresAt, now)),
+      ),
+    );
+  return row?.code && row.terms ? { code: row.code, terms: row.terms } : null;
 }

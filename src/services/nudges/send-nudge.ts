@@ -18,7 +18,7 @@ import { retryPaymentDecision, retrySignalsOfCase } from '../../domain/playbook.
 import { unsubscribeUrl } from '../members/unsubscribe-links.ts';
 import { clickUrl } from './click-links.ts';
 import { deliverStep } from './deliver-step.ts';
-import { grantIncentive } from './grant-incentive.ts';
+import { currentIncentive, grantIncentive } from './grant-incentive.ts';
 import { lookUpMember } from './look-up-member.ts';
 import { interruptedAfterMs, type NudgeDeps } from './nudge-deps.ts';
 import { retryPaymentFirst } from './retry-payment-first.ts';
@@ -88,7 +88,7 @@ export async function sendNudge(deps: NudgeDeps, caseOrId: string | StoredCase, 
   Object.assign(contactUpdate, { memberName: member.name, memberEmail: member.email, whopUserId: member.userId, whopProductId: member.productId });
   if (member.fromWhop) Object.assign(contactUpdate, { manageUrl: member.manageUrl, whopProductTitle: member.productTitle });
 
-  const incentive = step === 0 ? await grantIncentive(deps, c, settings, now, member) : { days: 0 };
+  const incentive = step === 0 ? await grantIncentive(deps, c, settings, now, member) : await currentIncentive(deps, c, settings, now);
   if ('retryAt' in incentive) return waitUntil(incentive.retryAt, incentive.why);
 
   const composed = composeNudge({
@@ -101,6 +101,7 @@ export async function sendNudge(deps: NudgeDeps, caseOrId: string | StoredCase, 
       amount: formatAmount(c.amountAtRiskCents, c.currency ?? 'usd'),
       manageUrl: member.manageUrl,
       incentiveDays: incentive.days,
+      promo: incentive.promo ?? null,
     }),
     unsubscribeUrl: member.email ? unsubscribeUrl(deps.links.publicUrl, deps.links.signingKey, { companyId: c.companyId, email: member.email, whopUserId: member.userId }) : deps.links.publicUrl,
     // Issue #12: the manage link goes through our redirect, which records the click for credit.
@@ -124,7 +125,7 @@ export async function sendNudge(deps: NudgeDeps, caseOrId: string | StoredCase, 
     reason: 'nudge_sent',
     actor: options.actor ?? 'system',
     source: 'outreach',
-    detail: { step, channels, ...(incentive.days > 0 ? { incentive_days: incentive.days } : {}) },
+    detail: { step, channels, ...(incentive.days > 0 ? { incentive_days: incentive.days } : {}), ...(incentive.promo ? { promo_code: incentive.promo.code } : {}) },
     at: now,
   });
   const schedule = scheduleInputOf(settings, { firstFailureAt: c.firstFailureAt, stepsSent, lastNudgeAt: now, status: 'open', attributionEndsAt: c.attributionEndsAt });

@@ -1,23 +1,13 @@
 import { randomBytes } from 'node:crypto';
-import type { AppDb } from '../../db/client.ts';
 import { findOrCreatePromoIncentive, markPromoCodeCreated } from '../../db/repositories/incentives.repository.ts';
 import { appendCaseEvent, transitionIncentive, type Incentive, type StoredCase } from '../../db/repositories/outreach.repository.ts';
 import { formatMinorUnits } from '../../domain/money.ts';
 import { describePromoOffer, isSamePromoCode, promoCodeFrom, promoExpiresAt, whyPromoTermsDoNotApply, PROMO_CODE_SYMBOLS, type PromoTerms } from '../../domain/promo-code.ts';
 import { retryDelayMs } from '../../domain/retry-backoff.ts';
 import type { WhopGateway, WhopPromoCode } from '../../integrations/whop/whop-gateway.ts';
+import { interruptedAfterMs, randomOf, type NudgeDeps } from './nudge-deps.ts';
 
-export interface PromoCodeDeps {
-  db: AppDb;
-  /** null: no WHOP_API_KEY (outbox mode); no code can be created. */
-  whop: WhopGateway | null;
-  /** [0, 1); backoff jitter. */
-  random?: () => number;
-  /** Random bytes for the code; tests inject fixed ones. */
-  randomBytes?: (size: number) => Uint8Array;
-  /** How long a claim lasts: a `granting` row older than this was left by a dead worker. */
-  interruptedAfterMs: number;
-}
+type PromoCodeDeps = Pick<NudgeDeps, 'db' | 'whop' | 'random' | 'randomBytes' | 'leaseMs'>;
 
 /** The code to show in the message (`{promo_code}`, `{promo_offer}`), or none. */
 export type PromoOffer = { code: string; offer: string } | null;
@@ -46,7 +36,7 @@ export async function createPromoCodeOnce(deps: PromoCodeDeps, c: StoredCase, se
   const terms = row.terms!;
   const offerOf = (): PromoOffer => ({ code, offer: describePromoOffer(terms) });
   const wait = (ms: number, why: string): PromoOutcome => ({ retryAt: new Date(now.getTime() + ms), why });
-  const backoff = (retryAfterMs: number | null) => retryDelayMs(1, retryAfterMs, deps.random?.() ?? Math.random());
+  const backoff = (retryAfterMs: number | null) => retryDelayMs(1, retryAfterMs, randomOf(deps));
 
   if (row.status === 'granted') return { promo: offerOf() };
   if (row.status === 'failed' || row.status === 'unknown') return { promo: null };
@@ -62,7 +52,7 @@ export async function createPromoCodeOnce(deps: PromoCodeDeps, c: StoredCase, se
 
   let lookedUp = false;
   if (row.status === 'granting') {
-    const settleAfter = row.error === CREATE_TIMED_OUT ? CREATE_TIMEOUT_SETTLE_MS : deps.interruptedAfterMs;
+    const settleAfter = row.error === CREATE_TIMED_OUT ? CREATE_TIMEOUT_SETTLE_MS : interruptedAfterMs(deps);
     if (now.getTime() - row.updatedAt.getTime() < settleAfter)
       return { retryAt: new Date(row.updatedAt.getTime() + settleAfter), why: 'promo code creation in progress; settled by looking the code up shortly' };
     const found = await lookUp(whop, c, row);
