@@ -16,6 +16,10 @@ ALTER TABLE incentives ADD CONSTRAINT incentives_promo_code_fields_check
 -- Only a code Whop has (granted) can be redeemed, and a redemption always names its payment.
 ALTER TABLE incentives ADD CONSTRAINT incentives_redeemed_check
   CHECK ((redeemed_at IS NULL) = (whop_redeemed_payment_id IS NULL) AND (redeemed_at IS NULL OR status = 'granted'));
+-- A code costs nothing until redeemed: the KPI rollups (0029) sum cost_cents of granted incentives,
+-- so an unredeemed code must carry 0 there.
+ALTER TABLE incentives ADD CONSTRAINT incentives_promo_cost_check
+  CHECK (type <> 'promo_code' OR redeemed_at IS NOT NULL OR cost_cents = 0);
 -- Whop keeps codes unique per company; so do we (and a redemption finds its row by Whop's id).
 CREATE UNIQUE INDEX incentives_company_code_idx ON incentives (company_id, code) WHERE code IS NOT NULL;
 CREATE INDEX incentives_company_promo_ref_idx ON incentives (company_id, provider_ref) WHERE type = 'promo_code';
