@@ -7,16 +7,17 @@ import type { Incentive } from './outreach.repository.ts';
 /**
  * Creates the case's promo-code incentive once, with the code and terms chosen now; later calls
  * (a second worker, a retry) return the stored row, so every attempt creates and looks up the
- * same code. `value` is the percent or the flat minor units off.
+ * same code. `value` is the percent or the flat minor units off. `now` (the injected clock) is the
+ * row's created_at: the code cannot exist at Whop before it, which bounds the lookup.
  */
 export async function findOrCreatePromoIncentive(
   q: Queryable,
-  row: { companyId: string; caseId: string; code: string; terms: PromoTerms; currency: string | null },
+  row: { companyId: string; caseId: string; code: string; terms: PromoTerms; currency: string | null; now: Date },
 ): Promise<Incentive> {
   const value = row.terms.promo_type === 'percentage' ? row.terms.percent_off : row.terms.amount_off_cents;
   await q
     .insert(incentives)
-    .values({ companyId: row.companyId, caseId: row.caseId, type: 'promo_code', value, costCents: 0, currency: row.currency, code: row.code, terms: row.terms, status: 'pending' })
+    .values({ companyId: row.companyId, caseId: row.caseId, type: 'promo_code', value, costCents: 0, currency: row.currency, code: row.code, terms: row.terms, status: 'pending', createdAt: row.now, updatedAt: row.now })
     .onConflictDoNothing();
   const rows = await q.select().from(incentives).where(and(eq(incentives.caseId, row.caseId), eq(incentives.type, 'promo_code')));
   return rows[0]!;

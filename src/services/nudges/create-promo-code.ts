@@ -30,7 +30,7 @@ const LOOKUP_SLACK_MS = 5 * 60_000;
  */
 export async function createPromoCodeOnce(deps: PromoCodeDeps, c: StoredCase, settingsTerms: PromoTerms, now: Date, member: { productId: string | null }): Promise<PromoOutcome> {
   const bytes = (deps.randomBytes ?? randomBytes)(PROMO_CODE_SYMBOLS);
-  const row = await findOrCreatePromoIncentive(deps.db, { companyId: c.companyId, caseId: c.id, code: promoCodeFrom(bytes), terms: settingsTerms, currency: c.currency });
+  const row = await findOrCreatePromoIncentive(deps.db, { companyId: c.companyId, caseId: c.id, code: promoCodeFrom(bytes), terms: settingsTerms, currency: c.currency, now });
   // The stored row is the truth: a retry or a second worker uses the code chosen first.
   const code = row.code!;
   const terms = row.terms!;
