@@ -65,9 +65,15 @@ CREATE UNIQUE INDEX kpi_click_days_key_idx ON kpi_click_days (company_id, cohort
 
 CREATE FUNCTION kpi_day(at timestamptz) RETURNS date LANGUAGE sql IMMUTABLE AS $$ SELECT (at AT TIME ZONE 'UTC')::date $$;
 
+-- Writers of one company's rollup rows take this transaction lock first, so concurrent
+-- transactions (two workers nudging cases of one cohort day) queue on one lock instead of
+-- taking rollup row locks in different orders and deadlocking.
+CREATE FUNCTION kpi_lock(company text) RETURNS void LANGUAGE sql AS $$ SELECT pg_advisory_xact_lock(727029, hashtext(company)) $$;
+
 -- ±1 case in its rollup row.
 CREATE FUNCTION kpi_case_add(c recovery_cases, d integer) RETURNS void LANGUAGE plpgsql AS $fn$
 BEGIN
+  PERFORM kpi_lock(c.company_id);
   INSERT INTO kpi_case_days AS k (company_id, cohort_day, currency, status, open_ends_day, steps_sent, credited_method, credited_channel,
                                   credited_step, decline_category, holdout, n, at_risk_cents, recovered_cents)
   VALUES (c.company_id, kpi_day(c.first_failure_at), c.currency, c.status, CASE WHEN c.status = 'open' THEN kpi_day(c.attribution_ends_at) END,
@@ -80,6 +86,7 @@ END $fn$;
 -- ±the child rows (deliveries, grants, clicks) of one case, as the case `c` places them.
 CREATE FUNCTION kpi_children_add(c recovery_cases, d integer) RETURNS void LANGUAGE plpgsql AS $fn$
 BEGIN
+  PERFORM kpi_lock(c.company_id);
   INSERT INTO kpi_delivery_days AS k (company_id, cohort_day, channel, status, n)
   SELECT c.company_id, kpi_day(c.first_failure_at), x.channel, x.status, d * count(*) FROM deliveries x
   WHERE x.case_id = c.id AND x.company_id = c.company_id AND x.status IN ('sent', 'outbox') GROUP BY x.channel, x.status
@@ -144,6 +151,7 @@ BEGIN
   IF x.status NOT IN ('sent', 'outbox') THEN RETURN; END IF;
   SELECT * INTO c FROM recovery_cases WHERE id = x.case_id AND company_id = x.company_id;
   IF NOT FOUND THEN RETURN; END IF;
+  PERFORM kpi_lock(c.company_id);
   INSERT INTO kpi_delivery_days AS k (company_id, cohort_day, channel, status, n) VALUES (c.company_id, kpi_day(c.first_failure_at), x.channel, x.status, d)
   ON CONFLICT (company_id, cohort_day, channel, status) DO UPDATE SET n = k.n + EXCLUDED.n;
 END $fn$;
@@ -154,6 +162,7 @@ BEGIN
   IF x.status <> 'granted' THEN RETURN; END IF;
   SELECT * INTO c FROM recovery_cases WHERE id = x.case_id AND company_id = x.company_id;
   IF NOT FOUND THEN RETURN; END IF;
+  PERFORM kpi_lock(c.company_id);
   INSERT INTO kpi_incentive_days AS k (company_id, cohort_day, currency, n, cost_cents) VALUES (c.company_id, kpi_day(c.first_failure_at), c.currency, d, d * x.cost_cents)
   ON CONFLICT (company_id, cohort_day, currency) DO UPDATE SET n = k.n + EXCLUDED.n, cost_cents = k.cost_cents + EXCLUDED.cost_cents;
 END $fn$;
@@ -164,6 +173,7 @@ BEGIN
   IF x.reason <> 'link_clicked' OR (x.detail->>'counted') IS DISTINCT FROM 'true' THEN RETURN; END IF;
   SELECT * INTO c FROM recovery_cases WHERE id = x.case_id AND company_id = x.company_id;
   IF NOT FOUND THEN RETURN; END IF;
+  PERFORM kpi_lock(c.company_id);
   INSERT INTO kpi_click_days AS k (company_id, cohort_day, channel, early_day, n)
   VALUES (c.company_id, kpi_day(c.first_failure_at), x.detail->>'channel', CASE WHEN x.at < c.first_failure_at THEN kpi_day(x.at) END, d)
   ON CONFLICT (company_id, cohort_day, channel, early_day) DO UPDATE SET n = k.n + EXCLUDED.n;

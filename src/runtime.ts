@@ -144,7 +144,8 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       logger,
       metrics,
       rawWebhookRetentionDays: config.RAW_WEBHOOK_RETENTION_DAYS,
-      resolveReferences: createReferenceResolver(outreach.whop, { clock }),
+      // Without WHOP_API_KEY nothing can be looked up: no resolver, so processing reads no body twice.
+      ...(outreach.whop ? { resolveReferences: createReferenceResolver(outreach.whop, { clock }) } : {}),
       ...(whopOptions
         ? {
             reconcile: {

@@ -17,6 +17,10 @@ export default defineConfig({
     sourcemap: false,
   },
   server: {
+    // The dashboard imports the server's pure domain modules and (type-only) presenter DTOs from
+    // ../src; the dev server may serve files from the whole repository, nothing outside it.
+    // test/unit/web-imports.test.ts keeps those imports to src/domain/** and type-only src/presenters/**.
+    fs: { allow: [fileURLToPath(new URL('..', import.meta.url))] },
     proxy: { '/api': { target: process.env.API_TARGET ?? 'http://localhost:3000', changeOrigin: false } },
   },
 });

@@ -10,6 +10,8 @@ import { commitsOf, printStatementDetail, startCountedService, statementsOf } fr
 // Webhook processing, events into cases, one worker: N signed payment.failed deliveries are stored by
 // a web process first (not timed), then one worker process starts and turns the backlog into cases.
 // Bare limit, same database, same events: one connection looping BEGIN; INSERT fact; upsert case; COMMIT.
+// The worker's nudge loop is held off (nudges have their own figure): the new cases' first nudges
+// would otherwise share the worker and the database with the processing measured here.
 export async function measureProcessing(): Promise<Figure[]> {
   const events = sized(300, 5000);
   const secret = newWebhookSecret();
@@ -19,7 +21,7 @@ export async function measureProcessing(): Promise<Figure[]> {
   const client = new pg.Client({ connectionString: db.url });
   const statementsFile = join(tmpdir(), `churn-bench-statements-${process.pid}`);
   try {
-    const env = { DATABASE_URL: db.url, WEBHOOK_SECRET: secret, PORT: '0', HOSTNAME: '127.0.0.1', RATE_LIMIT_COMPANY_WEBHOOKS_PER_MINUTE: '10000000', RECONCILE_ON_START: 'false' };
+    const env = { DATABASE_URL: db.url, WEBHOOK_SECRET: secret, PORT: '0', HOSTNAME: '127.0.0.1', RATE_LIMIT_COMPANY_WEBHOOKS_PER_MINUTE: '10000000', RECONCILE_ON_START: 'false', NUDGE_INTERVAL_SECONDS: '3600' };
     const web = startCountedService({ ...env, ROLE: 'web' }, [], statementsFile);
     const [, url] = await web.waitFor(/: (http:\/\/\S+)\n/);
     for (let i = 0; i < deliveries.length; i += 16) {

@@ -3,6 +3,7 @@ import { DECLINE_VARIANTS, type DeclineVariant } from './decline-variant.ts';
 import { CHANNELS, channelToggle, type Channel, type ChannelToggle } from './channels.ts';
 import { TEMPLATE_MAX_LENGTH, TEMPLATE_PARTS, findTemplateProblems } from './message-template.ts';
 import type { PromoTerms } from './promo-code.ts';
+import { INCENTIVE_DAYS_CHOICES, MAX_OFFSET_DAYS, MAX_REMINDERS, SETTING_RANGES } from './settings-limits.ts';
 
 /**
  * A company's outreach settings: which channels nudge, when, with which incentive and copy.
@@ -10,15 +11,11 @@ import type { PromoTerms } from './promo-code.ts';
  * revision it opened with, so editing settings never changes a case already running.
  */
 
-/** Free days a creator may offer; 0 means no incentive. */
-export const INCENTIVE_DAYS_CHOICES = [0, 1, 3, 7, 14, 30] as const;
-export type IncentiveDays = (typeof INCENTIVE_DAYS_CHOICES)[number];
+// The limits live in settings-limits.ts (no zod) so the dashboard imports the same numbers.
+export { INCENTIVE_DAYS_CHOICES, MAX_OFFSET_DAYS, MAX_REMINDERS, SETTING_RANGES, type IncentiveDays } from './settings-limits.ts';
 
 /** Limits of a promo code's terms (issue #15 §3). Whop's own bounds are wider; these keep an offer sane. */
 export const PROMO_LIMITS = { percentOff: [1, 100], amountOffCents: [1, 100_000_00], durationMonths: [1, 36], validDays: [1, 90] } as const;
-
-export const MAX_REMINDERS = 10;
-export const MAX_OFFSET_DAYS = 30;
 
 // Number.isInteger rather than .int(): .int() aborts the parse of the enclosing object, which
 // would hide the cross-field problems (duplicate offsets, unknown steps) until it is fixed.
@@ -161,19 +158,19 @@ const settingsSchema = (checkTemplateSyntax: boolean) => z
     incentive_days: z.literal(INCENTIVE_DAYS_CHOICES, { error: `must be one of ${INCENTIVE_DAYS_CHOICES.join(', ')}` }).default(3),
     /** The terms of the code offered when incentive_type is promo_code (kept, unused, otherwise). */
     promo_code: promoCodeSchema.default(() => ({ ...DEFAULT_PROMO_CODE })),
-    attribution_window_days: wholeNumber('days', 1, 60).default(14),
+    attribution_window_days: wholeNumber('days', SETTING_RANGES.attribution_window_days.min, SETTING_RANGES.attribution_window_days.max).default(14),
     /** Least time between two nudges of one case, in hours. */
-    min_gap_hours: wholeNumber('hours', 0, 168).default(12),
+    min_gap_hours: wholeNumber('hours', SETTING_RANGES.min_gap_hours.min, SETTING_RANGES.min_gap_hours.max).default(12),
     /** Local hours in which no nudge is sent; null for none. */
     quiet_hours: quietHoursSchema.nullable().default(null),
     /** When the failed payment is retryable, retry it (payments.retry) before each step's message. */
     retry_payment_first: z.boolean({ error: 'must be true or false' }).default(false),
     /**
      * Share of members (percent, 0–50) held out as the control group: their cases get nothing from
-     * us, so the dashboard can measure what Churn Saver adds (issue #12 §3). Ships at 0 in this
-     * branch: see docs/metrics.md "Control group" for why the default of 10 waits for a full CI run.
+     * us, so the dashboard can measure what Churn Saver adds (issue #12 §3). Default 10: enough for
+     * a result within months on a mid-sized company while 90 % of members are still nudged.
      */
-    holdout_percent: wholeNumber('percent', 0, 50).default(0),
+    holdout_percent: wholeNumber('percent', SETTING_RANGES.holdout_percent.min, SETTING_RANGES.holdout_percent.max).default(10),
     /** The company's own copy; anything left out falls back to DEFAULT_TEMPLATES. */
     templates: templatesSchema(checkTemplateSyntax).default(() => ({})),
   })

@@ -1,4 +1,6 @@
-export type CaseStatus = 'open' | 'recovered' | 'closed_no_recovery';
+/** A case's statuses, in the order the dashboard lists them. */
+export const CASE_STATUSES = ['open', 'recovered', 'closed_no_recovery'] as const;
+export type CaseStatus = (typeof CASE_STATUSES)[number];
 export type RiskLevel = 'low' | 'medium' | 'high';
 
 export type TransitionReason =

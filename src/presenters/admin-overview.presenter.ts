@@ -3,7 +3,7 @@ import { queryRows, type Queryable } from '../db/client.ts';
 import { cohortSql, recoveredCentsSql } from './kpi-sql.ts';
 
 /** Operators' view across companies: intake health, queue lag, dead letters. Not tenant-scoped by design. */
-export async function presentAdminOverview(q: Queryable, now: Date) {
+export async function presentAdminOverview(q: Queryable, now: Date): Promise<AdminOverviewView> {
   const dayAgo = new Date(now.getTime() - 86_400_000).toISOString();
   const [webhooks] = await queryRows<Record<string, string | number | Date | null>>(
     q,
@@ -17,7 +17,7 @@ export async function presentAdminOverview(q: Queryable, now: Date) {
     sql`SELECT count(*) FILTER (WHERE status = 'dead') AS dead, count(*) FILTER (WHERE status = 'pending') AS pending FROM deliveries`,
   );
   const [companies] = await queryRows<{ n: string | number }>(q, sql`SELECT count(*) AS n FROM companies`);
-  const deadLetters = await queryRows<Record<string, unknown>>(
+  const deadLetters = await queryRows<DeadLetter>(
     q,
     sql`SELECT company_id, case_id, channel, step, error, updated_at FROM deliveries WHERE status = 'dead' ORDER BY updated_at DESC LIMIT 50`,
   );
@@ -42,7 +42,7 @@ export async function presentAdminOverview(q: Queryable, now: Date) {
  * the same definition as the creator overview's 30-day window (kpi-sql.ts), never summed across
  * currencies. One index range per company (LATERAL), not a scan of every case.
  */
-export async function presentCompanyList(q: Queryable, now: Date) {
+export async function presentCompanyList(q: Queryable, now: Date): Promise<CompanyListView> {
   const since = new Date(now.getTime() - 30 * 86_400_000);
   const list = await queryRows<{ company_id: string; title: string | null; open_cases: string | number; recovered: { currency: string | null; recovered_cents: string | number }[] | string | null }>(
     q,
@@ -64,4 +64,37 @@ export async function presentCompanyList(q: Queryable, now: Date) {
       };
     }),
   };
+}
+
+/** A delivery that gave up after its last attempt. */
+export interface DeadLetter {
+  company_id: string;
+  case_id: string;
+  channel: string;
+  step: number;
+  error: string | null;
+  updated_at: Date | string;
+}
+
+/** GET /api/admin/overview (operators). */
+export interface AdminOverviewView {
+  companies: number;
+  webhooks: { pending: number; failed: number; processed_24h: number; oldest_pending_at: string | null };
+  /** Lag: how long the oldest unprocessed delivery has waited, in seconds. */
+  queue: { lag_seconds: number; queued: number };
+  deliveries: { dead: number; pending: number };
+  dead_letters: DeadLetter[];
+}
+
+/** One company of GET /api/companies (operators). */
+export interface CompanySummary {
+  company_id: string;
+  title: string | null;
+  open_cases: number;
+  /** Same definition as the overview's 30-day recovered, one line per currency. */
+  recovered_30d: { currency: string; recovered_cents: number }[];
+}
+
+export interface CompanyListView {
+  companies: CompanySummary[];
 }

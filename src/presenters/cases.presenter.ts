@@ -71,7 +71,6 @@ const signalColumns = {
   has_recovery_url: sql<boolean>`(${recoveryCases.recoveryUrl} IS NOT NULL)`,
 };
 
-export type CaseListItem = Awaited<ReturnType<typeof listPage>>[number];
 
 /**
  * The search box: an exact email (any case, through the lookup hash: emails are stored encrypted),
@@ -110,7 +109,7 @@ export function decodeCursor(cursor: string): [CursorValue, string] | null {
   return null;
 }
 
-async function listPage(companyId: string, q: Queryable, query: CaseListQuery, after: [CursorValue, string] | null) {
+async function listPage(companyId: string, q: Queryable, query: CaseListQuery, after: [CursorValue, string] | null): Promise<CaseListItem[]> {
   const column = SORT_COLUMNS[query.sort];
   // A search's few hits come straight from the prefix / email-hash indexes (a bitmap OR), then sort:
   // no walk of the company's cases in page order.
@@ -126,7 +125,7 @@ async function listPage(companyId: string, q: Queryable, query: CaseListQuery, a
 }
 
 /** One page of a company's cases, filtered and sorted, with the cursor of the next page. */
-export async function presentCaseList(companyId: string, q: Queryable, query: CaseListQuery) {
+export async function presentCaseList(companyId: string, q: Queryable, query: CaseListQuery): Promise<CaseListView> {
   const after = query.cursor ? decodeCursor(query.cursor) : null;
   // The page and the total do not depend on each other: on PostgreSQL they run side by side.
   const [cases, [count]] = await Promise.all([
@@ -160,7 +159,7 @@ export async function* iterateCases(companyId: string, q: Queryable, filters: Ca
  * promo code's `summary` says truthfully where it stands at `now` (created or not, redeemed,
  * expired), e.g. "Promo code SAVE-7K3QM9TX: 20 % off for 3 months, not redeemed yet".
  */
-export async function presentCase(companyId: string, q: Queryable, caseId: string, now: Date = new Date()) {
+export async function presentCase(companyId: string, q: Queryable, caseId: string, now: Date = new Date()): Promise<CaseDetailView | null> {
   if (!isUuid(caseId)) return null;
   const [found] = await q
     .select({ ...listColumns, ...signalColumns, holdout: recoveryCases.holdout, credited_method: recoveryCases.creditedMethod, credited_channel: recoveryCases.creditedChannel, credited_step: recoveryCases.creditedStep })
@@ -203,4 +202,99 @@ export async function presentCase(companyId: string, q: Queryable, caseId: strin
         : null,
   }));
   return { case: found, timeline: timeline.map((e) => ({ ...e, detail: readableEventDetail(e.detail) })), deliveries: sent, incentives: withSummary };
+}
+
+type CaseRow = typeof recoveryCases.$inferSelect;
+type DeliveryRow = typeof deliveries.$inferSelect;
+type IncentiveRow = typeof incentives.$inferSelect;
+
+/** One case as the list and the CSV show it. Times are Dates here, ISO strings in JSON (Json<T>). */
+export interface CaseListItem {
+  id: string;
+  status: CaseStatus;
+  whop_membership_id: string;
+  whop_user_id: string | null;
+  member_email: string | null;
+  member_name: string | null;
+  failure_reason: string | null;
+  failure_count: number;
+  /** Whop's decline code of the latest failure (e.g. insufficient_funds); null when none was given. */
+  decline_code: string | null;
+  amount_at_risk_cents: number;
+  recovered_cents: number;
+  currency: string | null;
+  risk_level: CaseRow['riskLevel'];
+  first_failure_at: Date;
+  recovered_at: Date | null;
+  closed_at: Date | null;
+  attribution_ends_at: Date;
+  steps_sent: number;
+  next_nudge_at: Date | null;
+}
+
+/** GET /api/companies/:companyId/cases: one page, the cursor of the next (null on the last), the filtered total. */
+export interface CaseListView {
+  cases: CaseListItem[];
+  next_cursor: string | null;
+  total: number;
+}
+
+export interface CaseTimelineEntry {
+  at: Date;
+  from_status: string | null;
+  to_status: string;
+  reason: string;
+  actor: string;
+  source: CaseEventSource;
+  detail: Record<string, unknown> | null;
+}
+type CaseEventSource = (typeof caseEvents.$inferSelect)['source'];
+
+export interface CaseDeliveryView {
+  step: number;
+  channel: DeliveryRow['channel'];
+  status: DeliveryRow['status'];
+  attempts: number;
+  error: string | null;
+  rendered_subject: string | null;
+  rendered_body: string | null;
+  sent_at: Date | null;
+  updated_at: Date;
+}
+
+export interface CaseIncentiveView {
+  type: IncentiveRow['type'];
+  value: number;
+  status: IncentiveRow['status'];
+  cost_cents: number;
+  currency: string | null;
+  granted_at: Date | null;
+  error: string | null;
+  /** promo_code only (null otherwise): the code, its terms, Whop's expiry, when a payment redeemed it. */
+  code: string | null;
+  terms: IncentiveRow['terms'];
+  expires_at: Date | null;
+  redeemed_at: Date | null;
+  /** A promo code's state in one truthful sentence; null for free days. */
+  summary: string | null;
+}
+
+/** GET /api/companies/:companyId/cases/:caseId: the case with what Whop told about its latest charge, its credit, and its history. */
+export interface CaseDetailView {
+  case: CaseListItem & {
+    next_payment_attempt_at: Date | null;
+    card_exp_month: number | null;
+    card_exp_year: number | null;
+    payment_retryable: boolean;
+    needs_authentication: boolean;
+    /** Whether Whop gave a recovery link (the link itself stays server-side). */
+    has_recovery_url: boolean;
+    holdout: boolean;
+    credited_method: string | null;
+    credited_channel: string | null;
+    credited_step: number | null;
+  };
+  timeline: CaseTimelineEntry[];
+  deliveries: CaseDeliveryView[];
+  incentives: CaseIncentiveView[];
 }

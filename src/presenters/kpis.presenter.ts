@@ -13,7 +13,7 @@ import {
   type OutcomeCounts,
   type Rate,
 } from '../domain/kpi-formulas.ts';
-import { ASSUMED_BASELINE_RATE, incrementalRevenue, newcombeLift, PLANNED_MIN_LIFT, plannedSampleSize, seededRandom, type IncrementalRevenue } from '../domain/lift.ts';
+import { ASSUMED_BASELINE_RATE, incrementalRevenue, newcombeLift, PLANNED_MIN_LIFT, plannedSampleSize, seededRandom, type IncrementalRevenue, type Lift } from '../domain/lift.ts';
 import { caseGroupsSql, clicksByChannelSql, deliveriesByChannelSql, incentiveCostSql, type KpiCuts } from './kpi-rollups.ts';
 import { cohortSql, outcomeSql } from './kpi-sql.ts';
 
@@ -69,7 +69,7 @@ export interface MoneyLine {
  * rollups (kpi-rollups.ts: whole days rolled up, the days an edge cuts read case by case),
  * grouped by what the figures distinguish; the other statements run beside it.
  */
-export async function presentKpis(companyId: string, q: Queryable, windowDays: number, now: Date) {
+export async function presentKpis(companyId: string, q: Queryable, windowDays: number, now: Date): Promise<KpisView> {
   const since = new Date(now.getTime() - windowDays * DAY_MS);
   const { attributionWindowDays, outreach } = await findCurrentSettings(q, companyId);
   const headline = headlineCohort(now, windowDays, attributionWindowDays);
@@ -242,16 +242,14 @@ export async function presentKpis(companyId: string, q: Queryable, windowDays: n
   };
 }
 
-export type KpisView = Awaited<ReturnType<typeof presentKpis>>;
-
 /**
  * Treated vs control (held-out) cases of the window, over decided cases: the rates, the lift with
  * its Newcombe interval, the incremental net revenue per currency with a member bootstrap
  * interval, and how many more decided cases the planned (fixed-horizon) sample needs. The
  * per-member read runs only when the window has held-out decided cases.
  */
-async function presentControlGroup(companyId: string, q: Queryable, windowGroups: CaseGroup[], windowScope: ReturnType<typeof cohortSql>, now: Date, holdoutPercent: number) {
-  const groupOf = (holdout: boolean) => {
+async function presentControlGroup(companyId: string, q: Queryable, windowGroups: CaseGroup[], windowScope: ReturnType<typeof cohortSql>, now: Date, holdoutPercent: number): Promise<ControlGroupView> {
+  const groupOf = (holdout: boolean): ControlGroupSide => {
     const of = windowGroups.filter((g) => g.holdout === holdout);
     const k = { cases: 0, recovered: 0, lost: 0, deciding: 0 };
     for (const g of of) {
@@ -310,7 +308,7 @@ function currencyOrderOf(money: Map<string, { cases: number }>): string[] {
 }
 
 /** Sums `of` per currency, in the overview's currency order; currencies with nothing are left out. */
-function perCurrency(groups: CaseGroup[], of: (g: CaseGroup) => number, order: string[]): { currency: string; recovered_cents: number }[] {
+function perCurrency(groups: CaseGroup[], of: (g: CaseGroup) => number, order: string[]): CurrencyAmount[] {
   const sums = new Map<string, number>();
   for (const g of groups) {
     const c = (g.currency ?? 'usd').toLowerCase();
@@ -320,7 +318,7 @@ function perCurrency(groups: CaseGroup[], of: (g: CaseGroup) => number, order: s
 }
 
 /** Per channel: messages sent, kept in the outbox, counted clicks, and recoveries credited to it. */
-function channelRows(deliveries: { channel: string; sent: Num; outbox?: Num }[], clicks: { channel: string | null; n: Num }[], credited: CaseGroup[]) {
+function channelRows(deliveries: { channel: string; sent: Num; outbox?: Num }[], clicks: { channel: string | null; n: Num }[], credited: CaseGroup[]): KpisView['by_channel'] {
   const channels = [...new Set([...deliveries.map((d) => d.channel), ...clicks.map((c) => c.channel ?? 'unknown'), ...credited.map((g) => g.credited_channel ?? 'unknown')])].sort();
   return channels.map((channel) => {
     const d = deliveries.find((x) => x.channel === channel);
@@ -338,7 +336,7 @@ function channelRows(deliveries: { channel: string; sent: Num; outbox?: Num }[],
  * The overview's at-risk list: open cases still inside their window with the most at stake, their
  * next reminder and when (the company's partial index on open cases by amount).
  */
-async function presentAtRiskCases(companyId: string, q: Queryable, now: Date, limit = 5) {
+async function presentAtRiskCases(companyId: string, q: Queryable, now: Date, limit = 5): Promise<AtRiskCase[]> {
   const rows = await q
     .select({
       id: recoveryCases.id,
@@ -362,4 +360,76 @@ async function presentAtRiskCases(companyId: string, q: Queryable, now: Date, li
     next_nudge_at: r.holdout ? null : (r.next_nudge_at?.toISOString() ?? null),
     attribution_ends_at: r.attribution_ends_at.toISOString(),
   }));
+}
+
+/** Recovered amounts of one currency (minor units). */
+export interface CurrencyAmount {
+  currency: string;
+  recovered_cents: number;
+}
+
+/** One cohort's case counts: the window's, or the headline's. `from`/`to` are ISO times. */
+export interface CohortCounts extends OutcomeCounts {
+  from: string;
+  to: string;
+  cases: number;
+  rate_count: Rate;
+}
+
+/** An open case still inside its window, with what is at stake and its next reminder (ISO times). */
+export interface AtRiskCase {
+  id: string;
+  member_name: string | null;
+  whop_membership_id: string;
+  amount_at_risk_cents: number;
+  currency: string;
+  steps_sent: number;
+  /** 1-based number of the next reminder; null for held-out cases or when none is scheduled. */
+  next_step: number | null;
+  next_nudge_at: string | null;
+  attribution_ends_at: string;
+  holdout: boolean;
+}
+
+/** Treated or control cases of the window. */
+export interface ControlGroupSide extends OutcomeCounts {
+  cases: number;
+  decided: number;
+  rate: Rate;
+}
+
+export interface ControlGroupView {
+  holdout_percent: number;
+  treated: ControlGroupSide;
+  control: ControlGroupSide;
+  /** Proportions (0.05 = 5 percentage points). */
+  lift: Lift;
+  planned_decided: number | null;
+  more_decided_needed: number | null;
+  measuring: boolean;
+  incremental: ({ currency: string } & IncrementalRevenue)[];
+}
+
+/** GET /api/companies/:companyId/kpis: what the overview shows (docs/metrics.md). */
+export interface KpisView {
+  window_days: number;
+  window: CohortCounts;
+  headline: CohortCounts & { attribution_window_days: number; rate_amount: ({ currency: string } & Rate)[] };
+  cases_opened: number;
+  recovered: number;
+  lost: number;
+  deciding: number;
+  money: MoneyLine[];
+  /** Median hours from first failure to recovery (one decimal); null without recoveries. */
+  median_hours_to_recover: number | null;
+  by_method: { method: CreditedMethod; recovered: number; amounts: CurrencyAmount[] }[];
+  by_step: { step: number; nudged: number; recovered: number }[];
+  /** `channel` as stored on deliveries and clicks (`unknown` when a click named none). */
+  by_channel: { channel: string; sent: number; outbox: number; clicks: number; recovered: number }[];
+  by_decline: ({ category: string; cases: number; rate_count: Rate; amounts: CurrencyAmount[] } & OutcomeCounts)[];
+  at_risk_cases: AtRiskCase[];
+  control_group: ControlGroupView;
+  weekly: { week_start: string; recovered: number; lost: number; deciding: number; amounts: { currency: string; recovered_cents: number; lost_cents: number; deciding_cents: number }[] }[];
+  formulas: Readonly<Record<keyof typeof KPI_FORMULAS, string>>;
+  formulas_url: string;
 }

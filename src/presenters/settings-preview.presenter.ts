@@ -5,7 +5,13 @@ import { parseOutreachSettings, type SettingsProblem } from '../domain/outreach-
 import { describePromoOffer } from '../domain/promo-code.ts';
 
 /** POST /api/companies/:companyId/settings/preview: one channel's message as a member would read it. */
-export type SettingsPreview = { subject: string; body: string } | { title: string; body: string } | { body: string };
+export interface SettingsPreview {
+  /** Email only. */
+  subject?: string;
+  /** Push only. */
+  title?: string;
+  body: string;
+}
 
 export type SettingsPreviewResult = { ok: true; preview: SettingsPreview } | { ok: false; reason: 'invalid_settings'; problems: SettingsProblem[] };
 

@@ -43,9 +43,11 @@ export interface WorkerDeps {
 /** Registers the job handlers and schedules on a started pg-boss. */
 export async function startWorker(deps: WorkerDeps): Promise<void> {
   const { boss, logger, metrics } = deps;
+  // A full fetch means more is waiting: fetch again at once (burstWhenBatchFull) rather than after
+  // the polling interval, which left a worker draining a backlog idle most of the time.
   await boss.work<WebhookEventJob>(
     QUEUES.processWebhookEvent,
-    { batchSize: 10, localConcurrency: 2, pollingIntervalSeconds: 0.5 },
+    { batchSize: 10, localConcurrency: 2, pollingIntervalSeconds: 0.5, burstWhenBatchFull: true },
     processWebhookEventsJob(deps),
   );
   await boss.work(QUEUES.requeuePendingWebhooks, reportingFailures(QUEUES.requeuePendingWebhooks, async () => {

@@ -21,7 +21,11 @@ const COMPANIES = ['biz_roll_a', 'biz_roll_b'];
 
 const caseArb = fc.record({
   company: fc.constantFrom(0, 0, 1),
-  hoursBefore: fc.integer({ min: -30, max: 800 * 24 }),
+  // Anywhere in 800 days, or within a day of where a window's or headline cohort's edge falls.
+  hoursBefore: fc.oneof(
+    fc.integer({ min: -30, max: 800 * 24 }),
+    fc.tuple(fc.constantFrom(0, 1, 7, 14, 15, 28, 30, 44, 60, 90, 120, 365, 379, 395), fc.integer({ min: -36, max: 36 })).map(([d, h]) => d * 24 + h),
+  ),
   status: fc.constantFrom('open', 'recovered', 'closed_no_recovery'),
   amount: fc.integer({ min: 0, max: 20_000 }),
   currency: fc.constantFrom('usd', 'eur', 'USD', null),

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newWebhookSecret, signV1 } from '../support/sign-webhook.ts';
 import { spawnService, type SpawnedService } from '../support/spawn-service.ts';
 import { BACKEND, TEST_REDIS_URL, createTestDatabase, type TestDatabase } from '../support/test-database.ts';
+import { withoutControlGroup } from '../support/no-control-group.ts';
 import { waitFor } from '../support/test-service.ts';
 import { buildWhopEvent } from '../support/whop-fixtures.ts';
 import { startSmtpFake } from '../fakes/smtp.ts';
@@ -15,6 +16,7 @@ describe.runIf(BACKEND === 'postgres')('two web and two worker processes on one 
 
   beforeAll(async () => {
     database = await createTestDatabase();
+    await withoutControlGroup(database.sql, ['biz_multi0', 'biz_multi1', 'biz_multi2', 'biz_multi3', 'biz_multi4', 'biz_multi5', 'biz_two']);
     // A fresh database with no tables (audit.events and archive.* live in their own schemas): the four processes race to migrate it.
     await database.sql.exec('DROP SCHEMA public CASCADE; DROP SCHEMA IF EXISTS audit CASCADE; DROP SCHEMA IF EXISTS archive CASCADE; CREATE SCHEMA public;');
     const env = { NODE_ENV: 'test', DATABASE_URL: database.url!, REDIS_URL: TEST_REDIS_URL ?? '', WEBHOOK_SECRET: secret, PORT: '0', HOSTNAME: '127.0.0.1', LOG_LEVEL: 'warn' };
@@ -85,6 +87,7 @@ describe.runIf(BACKEND === 'postgres')('two worker processes sending nudges from
 
   beforeAll(async () => {
     database = await createTestDatabase();
+    await withoutControlGroup(database.sql, ['biz_multi0', 'biz_multi1', 'biz_multi2', 'biz_multi3', 'biz_multi4', 'biz_multi5', 'biz_two']);
     whop = await startWhopApiFake();
     smtp = await startSmtpFake();
     const env = {

@@ -4,6 +4,7 @@ import { startWhopApiFake, type WhopApiFake } from '../fakes/whop-api.ts';
 import { newWebhookSecret, signV1 } from '../support/sign-webhook.ts';
 import { spawnService, type SpawnedService } from '../support/spawn-service.ts';
 import { BACKEND, TEST_REDIS_URL, createTestDatabase, type TestDatabase } from '../support/test-database.ts';
+import { withoutControlGroup } from '../support/no-control-group.ts';
 import { waitFor } from '../support/test-service.ts';
 import { buildWhopEvent } from '../support/whop-fixtures.ts';
 
@@ -42,6 +43,7 @@ describe.runIf(BACKEND === 'postgres').each([
 
   beforeAll(async () => {
     database = await createTestDatabase();
+    await withoutControlGroup(database.sql, ['biz_fleet']);
     whop = await startWhopApiFake();
     smtp = await startSmtpFake();
     whop.enforceRateLimit({ limit: LIMIT, windowMs: WINDOW_MS });

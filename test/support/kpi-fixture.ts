@@ -100,8 +100,11 @@ export const fixtureCaseId = (no: number) => `00000000-0000-4000-8000-${String(n
 
 /** Writes the fixture's companies, cases, incentives and deliveries. */
 export async function seedKpiFixture(sql: SqlRunner): Promise<void> {
-  for (const [company, title] of [[FIXTURE_COMPANY, 'Fixture Club'], [OTHER_COMPANY, 'Other Club'], [LIFT_COMPANY, 'Lift Club']] as const)
+  for (const [company, title] of [[FIXTURE_COMPANY, 'Fixture Club'], [OTHER_COMPANY, 'Other Club'], [LIFT_COMPANY, 'Lift Club']] as const) {
     await sql.query(`INSERT INTO companies (company_id, title) VALUES ($1, $2) ON CONFLICT DO NOTHING`, [company, title]);
+    // No control-group setting (holdout 0): the lift company's held-out cases were assigned earlier.
+    await sql.query(`INSERT INTO company_settings (company_id, version, settings) VALUES ($1, 1, '{"holdout_percent": 0}') ON CONFLICT DO NOTHING`, [company]);
+  }
   for (const c of FIXTURE_CASES) {
     const first = new Date(FIXTURE_NOW.getTime() - c.d * DAY);
     const windowDays = c.window ?? 14;

@@ -82,7 +82,8 @@ export async function startOutreachHarness(database: TestDatabase, start: Date, 
       whop.setExperience(`exp_${companyId}`, { company: { id: companyId, route: 'northwind', title: 'Northwind Trading Club' }, products: [{ id: productId, route: 'signals', title: 'Northwind Signals' }] as never });
     },
     async saveSettings(companyId, settings) {
-      const saved = await updateCompanySettings({ db: database.db }, { companyId, settings, actor: 'test' });
+      // Scenarios expect every member nudged: no control group unless the test asks for one.
+      const saved = await updateCompanySettings({ db: database.db }, { companyId, settings: { holdout_percent: 0, ...settings }, actor: 'test' });
       if (!saved.ok) throw new Error(JSON.stringify(saved.problems));
       return saved.version;
     },
@@ -150,7 +151,8 @@ export function useOutreachScenario(options: OutreachScenarioOptions): OutreachS
       if (reset.includes('smtp')) h.smtp.reset();
       h.clock.set(day0);
       h.seedMember(ids('mem'), ids('biz'), email ? { email: email(seq) } : undefined);
-      if (settings) await h.saveSettings(ids('biz'), settings);
+      // Always saved, so the company has no control group (holdout 0) unless `settings` sets one.
+      await h.saveSettings(ids('biz'), settings ?? {});
     });
   }
   return {

@@ -14,7 +14,9 @@ export interface SpawnedService {
 }
 
 /** Starts `src/main.ts` as its own process, as npm start does, and waits until it says it runs. */
-export async function spawnService(env: Record<string, string>, args: string[] = []): Promise<SpawnedService> {
+/** `startTimeoutMs`: how long it may take to say so (30 s; a test that times from the start on may allow more). */
+export async function spawnService(env: Record<string, string>, args: string[] = [], options: { startTimeoutMs?: number } = {}): Promise<SpawnedService> {
+  const startTimeoutMs = options.startTimeoutMs ?? 30_000;
   const child = spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], {
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ENCRYPTION_KEY: TEST_ENCRYPTION_KEY, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -24,7 +26,7 @@ export async function spawnService(env: Record<string, string>, args: string[] =
   child.stderr!.on('data', (d) => (output += d));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const url = await new Promise<string | undefined>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`service did not start in 30 s:\n${output}`)), 30_000);
+    const timer = setTimeout(() => reject(new Error(`service did not start in ${startTimeoutMs / 1000} s:\n${output}`)), startTimeoutMs);
     const onData = () => {
       const web = output.match(/: (http:\/\/[^\s]+)\n/);
       if (web || /worker running/.test(output)) {

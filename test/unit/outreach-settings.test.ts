@@ -33,7 +33,7 @@ describe('outreach settings defaults', () => {
       min_gap_hours: 12,
       quiet_hours: null,
       retry_payment_first: false,
-      holdout_percent: 0,
+      holdout_percent: 10,
       templates: {},
     });
   });

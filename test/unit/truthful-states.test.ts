@@ -15,8 +15,8 @@ describe('a reminder is never called sent when it was kept in the outbox', () =>
 });
 
 describe("an incentive's status always resolves: granted, or not granted and why", () => {
-  const incentive = (status: string, error: string | null = null): Incentive => ({ type: 'free_days', value: 3, status, cost_cents: 100, currency: 'usd', granted_at: null, error });
-  it.each<[string, string | null, 'open' | 'recovered' | 'closed_no_recovery', { words: string; granted: boolean; why: string | null }]>([
+  const incentive = (status: Incentive['status'], error: string | null = null): Incentive => ({ type: 'free_days', value: 3, status, cost_cents: 100, currency: 'usd', granted_at: null, error, code: null, terms: null, expires_at: null, redeemed_at: null, summary: null });
+  it.each<[Incentive['status'], string | null, 'open' | 'recovered' | 'closed_no_recovery', { words: string; granted: boolean; why: string | null }]>([
     ['granted', null, 'recovered', { words: 'granted', granted: true, why: null }],
     ['pending', null, 'open', { words: 'not granted yet', granted: false, why: 'it is granted with the first reminder' }],
     ['pending', null, 'recovered', { words: 'not granted', granted: false, why: 'the case was recovered before it was granted' }],

@@ -1,5 +1,6 @@
 /** Display formatting: money from integer minor units, rates, durations and dates. */
 import type { Channel } from '../../src/domain/channels.ts';
+import { currencyExponent } from '../../src/domain/money.ts';
 
 const moneyFormats = new Map<string, Intl.NumberFormat>();
 
@@ -23,20 +24,10 @@ function moneyFormat(currency: string, compact: boolean): Intl.NumberFormat {
 }
 
 /**
- * ISO 4217 currencies whose minor unit is not 1/100: the same table the server stores amounts with
- * (src/domain/money.ts). Intl's own digits differ for a few (IQD), so conversion never asks Intl.
+ * Digits after the decimal point in one major unit of `currency` (JPY 0, USD 2, KWD 3): the
+ * server's own table (src/domain/money.ts). Intl's digits differ for a few (IQD), so conversion never asks Intl.
  */
-const EXPONENT_BY_CURRENCY: Readonly<Record<string, number>> = {
-  bif: 0, clp: 0, djf: 0, gnf: 0, isk: 0, jpy: 0, kmf: 0, krw: 0, pyg: 0,
-  rwf: 0, ugx: 0, uyi: 0, vnd: 0, vuv: 0, xaf: 0, xof: 0, xpf: 0,
-  bhd: 3, iqd: 3, jod: 3, kwd: 3, lyd: 3, omr: 3, tnd: 3,
-  clf: 4,
-};
-
-/** Digits after the decimal point in one major unit of `currency` (JPY 0, USD 2, KWD 3). */
-export function currencyDigits(currency: string): number {
-  return EXPONENT_BY_CURRENCY[currency.toLowerCase()] ?? 2;
-}
+export const currencyDigits = currencyExponent;
 
 /** Integer minor units → major units as a number (for charts). */
 export function toMajor(minorUnits: number, currency: string): number {

@@ -3,23 +3,7 @@ import { ApiError, request } from './api.ts';
 import { ErrorView, Loading } from './error-view.tsx';
 import { formatCount, formatDateTime } from './format.ts';
 import { useResource } from './use-resource.ts';
-
-export interface ReconciliationRunView {
-  id: number;
-  trigger: 'start' | 'schedule' | 'operator';
-  requested_by: string | null;
-  status: 'queued' | 'running' | 'succeeded' | 'failed';
-  companies_total: number;
-  companies_done: number;
-  payments_read: number;
-  memberships_read: number;
-  events_stored: number;
-  events_known: number;
-  error: string | null;
-  requested_at: string;
-  started_at: string | null;
-  finished_at: string | null;
-}
+import type { ReconciliationRunView } from '../../src/presenters/reconciliation.presenter.ts';
 
 const TRIGGER_LABELS: Record<ReconciliationRunView['trigger'], string> = { start: 'At start', schedule: 'Scheduled', operator: 'By an operator' };
 

@@ -217,7 +217,7 @@ export function SettingsGeneral({ smtpConfigured, whopConfigured }: { smtpConfig
           min={0}
           max={50}
           suffix="% of members"
-          hint="0 to 50. These members get nothing from Churn Saver (Whop's own emails and retries still happen), so the overview can show what the reminders really add. More held out measures sooner but wins back less; 10 % is a common choice."
+          hint="0 to 50. These members get nothing from Churn Saver (Whop's own emails and retries still happen), so the overview can show what the reminders really add. More held out measures sooner but wins back less. Default 10 %; 0 turns the control group off."
         />
         <Checkbox field="retry_payment_first" label="Retry the payment before each reminder" hint="When Whop can retry the failed payment, try it first; if it goes through, the member gets no message." />
       </fieldset>

@@ -1,8 +1,9 @@
 import type { Channel, ChannelTemplates, DeclineVariant, Settings, SettingsProblem, TemplateParts } from './types.ts';
 import { CHANNELS, DECLINE_VARIANTS } from './types.ts';
 import { channelTogglesOf, type ChannelToggle } from '../../src/domain/channels.ts';
-import { findTemplateProblems } from '../../src/domain/message-template.ts';
 import { formatMinorUnits, toMinorUnits } from '../../src/domain/money.ts';
+import { findTemplateProblems, TEMPLATE_MAX_LENGTH as DOMAIN_TEMPLATE_MAX_LENGTH, TEMPLATE_PARTS as DOMAIN_TEMPLATE_PARTS } from '../../src/domain/message-template.ts';
+import { INCENTIVE_DAYS_CHOICES, MAX_OFFSET_DAYS, MAX_REMINDERS, SETTING_RANGES } from '../../src/domain/settings-limits.ts';
 
 /**
  * The settings form as strings and flags (what inputs hold), its conversion to and from the API's
@@ -11,23 +12,13 @@ import { formatMinorUnits, toMinorUnits } from '../../src/domain/money.ts';
  * "templates.dm.steps.1.body.generic"), so the server's problems land on the same inputs.
  */
 
-export const INCENTIVE_DAYS_CHOICES = [0, 1, 3, 7, 14, 30] as const;
-/** Mirrors PROMO_LIMITS of src/domain/outreach-settings.ts (the server checks again). */
-export const PROMO_FORM_LIMITS = { percentOff: [1, 100], durationMonths: [1, 36], validDays: [1, 90] } as const;
-export const MAX_REMINDERS = 10;
-export const MAX_OFFSET_DAYS = 30;
+export { INCENTIVE_DAYS_CHOICES, MAX_OFFSET_DAYS, MAX_REMINDERS } from '../../src/domain/settings-limits.ts';
+/** PROMO_LIMITS of src/domain/outreach-settings.ts, as ranges (the server checks again). */
+const PROMO_RANGES = { percentOff: { min: 1, max: 100 }, durationMonths: { min: 1, max: 36 }, validDays: { min: 1, max: 90 } } as const;
 
-export const TEMPLATE_PARTS: Record<Channel, readonly string[]> = {
-  push: ['title', 'body'],
-  dm: ['body'],
-  email: ['subject', 'body'],
-};
-
-export const TEMPLATE_MAX_LENGTH: Record<Channel, Record<string, number>> = {
-  push: { title: 120, body: 1_000 },
-  dm: { body: 4_000 },
-  email: { subject: 200, body: 20_000 },
-};
+/** The server's template parts and length limits (src/domain/message-template.ts), keyed by plain part names for the form. */
+export const TEMPLATE_PARTS: Readonly<Record<Channel, readonly string[]>> = DOMAIN_TEMPLATE_PARTS;
+export const TEMPLATE_MAX_LENGTH: Readonly<Record<Channel, Readonly<Record<string, number>>>> = DOMAIN_TEMPLATE_MAX_LENGTH;
 
 export interface SettingsForm extends Record<ChannelToggle, boolean> {
   reminder_offsets_days: string;
@@ -80,7 +71,7 @@ export function toForm(settings: Settings): SettingsForm {
     ...promoFormOf(settings.promo_code),
     attribution_window_days: String(settings.attribution_window_days),
     min_gap_hours: String(settings.min_gap_hours),
-    holdout_percent: String(settings.holdout_percent ?? 0),
+    holdout_percent: String(settings.holdout_percent ?? 10),
     quiet_enabled: settings.quiet_hours !== null,
     quiet_start: String(settings.quiet_hours?.start_hour ?? 22),
     quiet_end: String(settings.quiet_hours?.end_hour ?? 8),
@@ -216,21 +207,22 @@ export function validateForm(form: SettingsForm, placeholders: readonly string[]
   if (!(INCENTIVE_DAYS_CHOICES as readonly number[]).includes(incentive)) add(errors, 'incentive_days', `Choose one of ${INCENTIVE_DAYS_CHOICES.join(', ')}.`);
 
   if (form.incentive_type === 'promo_code') {
-    if (form.promo_type === 'percentage') checkRange(errors, 'promo_code.percent_off', form.promo_percent_off, ...PROMO_FORM_LIMITS.percentOff, 'a whole percent');
+    if (form.promo_type === 'percentage') checkRange(errors, 'promo_code.percent_off', form.promo_percent_off, PROMO_RANGES.percentOff, 'a whole percent');
     else {
       if (!/^[A-Za-z]{3}$/.test(form.promo_currency.trim())) add(errors, 'promo_code.currency', 'Use a three-letter currency code such as usd.');
       if (!/^\d+(\.\d+)?$/.test(form.promo_amount_off.trim()) || Number(form.promo_amount_off) <= 0) add(errors, 'promo_code.amount_off_cents', 'Enter an amount such as 5.00.');
     }
-    checkRange(errors, 'promo_code.duration_months', form.promo_duration_months, ...PROMO_FORM_LIMITS.durationMonths, 'a whole number of months');
-    checkRange(errors, 'promo_code.valid_days', form.promo_valid_days, ...PROMO_FORM_LIMITS.validDays, 'a whole number of days');
+    checkRange(errors, 'promo_code.duration_months', form.promo_duration_months, PROMO_RANGES.durationMonths, 'a whole number of months');
+    checkRange(errors, 'promo_code.valid_days', form.promo_valid_days, PROMO_RANGES.validDays, 'a whole number of days');
   }
-  checkRange(errors, 'attribution_window_days', form.attribution_window_days, 1, 60, 'a whole number of days');
-  checkRange(errors, 'min_gap_hours', form.min_gap_hours, 0, 168, 'a whole number of hours');
-  checkRange(errors, 'holdout_percent', form.holdout_percent, 0, 50, 'a whole percent from 0 to 50');
+  checkRange(errors, 'attribution_window_days', form.attribution_window_days, SETTING_RANGES.attribution_window_days, 'a whole number of days');
+  checkRange(errors, 'min_gap_hours', form.min_gap_hours, SETTING_RANGES.min_gap_hours, 'a whole number of hours');
+  const holdout = SETTING_RANGES.holdout_percent;
+  checkRange(errors, 'holdout_percent', form.holdout_percent, holdout, `a whole percent from ${holdout.min} to ${holdout.max}`);
 
   if (form.quiet_enabled) {
-    checkRange(errors, 'quiet_hours.start_hour', form.quiet_start, 0, 23, 'an hour');
-    checkRange(errors, 'quiet_hours.end_hour', form.quiet_end, 0, 23, 'an hour');
+    checkRange(errors, 'quiet_hours.start_hour', form.quiet_start, SETTING_RANGES.quiet_hour, 'an hour');
+    checkRange(errors, 'quiet_hours.end_hour', form.quiet_end, SETTING_RANGES.quiet_hour, 'an hour');
     if (form.quiet_start.trim() !== '' && form.quiet_start.trim() === form.quiet_end.trim()) add(errors, 'quiet_hours.end_hour', 'Start and end must differ.');
     if (!isTimeZone(form.quiet_timezone)) add(errors, 'quiet_hours.timezone', 'Use a time zone name such as America/New_York.');
   }
@@ -249,7 +241,7 @@ export function validateForm(form: SettingsForm, placeholders: readonly string[]
   return errors;
 }
 
-function checkRange(errors: FieldErrors, field: string, text: string, min: number, max: number, what: string): void {
+function checkRange(errors: FieldErrors, field: string, text: string, { min, max }: { min: number; max: number }, what: string): void {
   const value = wholeNumber(text);
   if (Number.isNaN(value) || value < min || value > max) add(errors, field, `Enter ${what} from ${min} to ${max}.`);
 }

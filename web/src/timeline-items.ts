@@ -153,6 +153,8 @@ const DELIVERY_WORDS: Record<Delivery['status'], string> = {
   skipped: 'skipped',
   outbox: 'kept in the outbox (not sent: provider not configured)',
   dead: 'gave up after repeated failures',
+  sending: 'being sent',
+  unknown: 'may have been delivered (the provider call was cut off); not sent again',
 };
 
 function deliveryItem(delivery: Delivery, index: number): TimelineItem {

@@ -1,4 +1,4 @@
-import { and, desc, eq, sql } from 'drizzle-orm';
+import { and, desc, eq, inArray, sql } from 'drizzle-orm';
 import { DEFAULT_OUTREACH_SETTINGS, parseOutreachSettings, type OutreachSettings } from '../../domain/outreach-settings.ts';
 import type { Queryable } from '../client.ts';
 import { companies } from '../schema/companies.ts';
@@ -42,6 +42,19 @@ export async function ensureCompany(q: Queryable, companyId: string, title: stri
     });
 }
 
+/** ensureCompany for many companies in one statement (the webhook batch path); ids must be distinct. */
+export async function ensureCompanies(q: Queryable, entries: { companyId: string; title: string | null }[]): Promise<void> {
+  if (entries.length === 0) return;
+  await q
+    .insert(companies)
+    .values(entries.map((e) => ({ companyId: e.companyId, title: e.title?.trim() || null })))
+    .onConflictDoUpdate({
+      target: companies.companyId,
+      set: { title: sql`excluded.title`, updatedAt: sql`now()` },
+      setWhere: sql`excluded.title IS NOT NULL AND ${companies.title} IS DISTINCT FROM excluded.title`,
+    });
+}
+
 /** The company's display name (Whop's title), or null when no event or seed named it yet. */
 export async function findCompanyName(q: Queryable, companyId: string): Promise<string | null> {
   const rows = await q.select({ title: companies.title }).from(companies).where(eq(companies.companyId, companyId)).limit(1);
@@ -54,6 +67,22 @@ export async function findOrCreateCurrentSettings(q: Queryable, companyId: strin
   if (rows[0]) return toCurrentSettings(rows[0]);
   await q.insert(companySettings).values({ companyId, version: 1 }).onConflictDoNothing();
   return toCurrentSettings({ version: 1, attributionWindowDays: 14, settings: {} });
+}
+
+/** findOrCreateCurrentSettings for many companies in two statements (the webhook batch path). */
+export async function findOrCreateCurrentSettingsOf(q: Queryable, companyIds: string[]): Promise<Map<string, CurrentSettings>> {
+  const found = new Map<string, CurrentSettings>();
+  if (companyIds.length === 0) return found;
+  const rows = await q
+    .selectDistinctOn([companySettings.companyId], { companyId: companySettings.companyId, ...settingsColumns })
+    .from(companySettings)
+    .where(inArray(companySettings.companyId, companyIds))
+    .orderBy(companySettings.companyId, desc(companySettings.version));
+  for (const row of rows) found.set(row.companyId, toCurrentSettings(row));
+  const missing = companyIds.filter((id) => !found.has(id));
+  if (missing.length > 0) await q.insert(companySettings).values(missing.map((companyId) => ({ companyId, version: 1 }))).onConflictDoNothing();
+  for (const companyId of missing) found.set(companyId, toCurrentSettings({ version: 1, attributionWindowDays: 14, settings: {} }));
+  return found;
 }
 
 /** The newest settings, or the defaults (version 0) for a company that never saved or sent anything. Read-only. */

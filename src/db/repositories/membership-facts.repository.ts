@@ -14,6 +14,15 @@ export async function insertMembershipFact(q: Queryable, fact: MembershipFact): 
   return rows.length > 0;
 }
 
+/** Stores many facts in one statement (the webhook batch path), each once; ids follow the array's order. */
+export async function insertMembershipFacts(q: Queryable, facts: MembershipFact[]): Promise<void> {
+  if (facts.length === 0) return;
+  await q
+    .insert(membershipFacts)
+    .values(facts.map((fact) => ({ ...columnsOf(fact), memberEmailHash: emailLookupHash(fact.memberEmail) })))
+    .onConflictDoNothing();
+}
+
 function columnsOf(fact: MembershipFact) {
   const { signals, cancellation, withheld, promo, ...rest } = fact;
   return {

@@ -120,8 +120,8 @@ function latest(a: Date | null, b: Date | null): Date | null {
 }
 
 /** Rewrites the lifecycle part of a case's timeline; outreach and action rows stay. */
-export async function replaceLifecycleEvents(q: Queryable, caseId: string, d: DerivedCase): Promise<void> {
-  await q.delete(caseEvents).where(and(eq(caseEvents.caseId, caseId), eq(caseEvents.source, 'lifecycle')));
+export async function replaceLifecycleEvents(q: Queryable, caseId: string, d: DerivedCase, options: { fresh?: boolean } = {}): Promise<void> {
+  if (!options.fresh) await q.delete(caseEvents).where(and(eq(caseEvents.caseId, caseId), eq(caseEvents.source, 'lifecycle')));
   if (d.transitions.length === 0) return;
   await q.insert(caseEvents).values(
     d.transitions.map((t) => ({

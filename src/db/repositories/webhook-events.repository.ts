@@ -1,4 +1,4 @@
-import { and, eq, inArray, lt, sql } from 'drizzle-orm';
+import { and, asc, eq, inArray, lt, sql } from 'drizzle-orm';
 import { queryRows, type Queryable } from '../client.ts';
 import { fieldCipher } from '../encrypted-text.ts';
 import { webhookEvents, type WebhookEventStatus } from '../schema/webhook-events.ts';
@@ -47,6 +47,33 @@ export async function findWebhookEventBody(q: Queryable, id: number): Promise<st
 export async function lockWebhookEvent(q: Queryable, id: number) {
   const rows = await q.select().from(webhookEvents).where(eq(webhookEvents.id, id)).for('update');
   return rows[0] ?? null;
+}
+
+/** Locks many rows for one batch transaction, in id order (two batches sharing rows never deadlock). */
+export async function lockWebhookEvents(q: Queryable, ids: number[]) {
+  return q.select().from(webhookEvents).where(inArray(webhookEvents.id, ids)).orderBy(asc(webhookEvents.id)).for('update');
+}
+
+/** The stored bodies of rows still to be processed, without locking (bodies of done rows are null). */
+export async function findWebhookEventBodies(q: Queryable, ids: number[]): Promise<Map<number, string | null>> {
+  const rows = await q.select({ id: webhookEvents.id, rawBody: webhookEvents.rawBody, status: webhookEvents.status }).from(webhookEvents).where(inArray(webhookEvents.id, ids));
+  return new Map(rows.map((r) => [r.id, r.status !== 'processed' && r.status !== 'ignored' ? r.rawBody : null]));
+}
+
+/** markWebhookEvent for many rows in one statement; `companyId` undefined leaves the row's as it is. */
+export async function markWebhookEvents(
+  q: Queryable,
+  updates: { id: number; status: WebhookEventStatus; error: string | null; companyId?: string | null }[],
+  at: Date,
+): Promise<void> {
+  if (updates.length === 0) return;
+  const column = <T>(pick: (u: (typeof updates)[number]) => T) => sql.param(updates.map(pick));
+  await q.execute(sql`
+    UPDATE webhook_events w SET status = u.s, error = u.e, processed_at = ${at.toISOString()}::timestamptz, attempts = w.attempts + 1,
+      company_id = CASE WHEN u.keep THEN w.company_id ELSE u.c END
+    FROM unnest(${column((u) => u.id)}::bigint[], ${column((u) => u.status)}::text[], ${column((u) => (u.error === null ? null : storableText(u.error)))}::text[],
+                ${column((u) => u.companyId ?? null)}::text[], ${column((u) => u.companyId === undefined)}::boolean[]) AS u(id, s, e, c, keep)
+    WHERE w.id = u.id`);
 }
 
 export async function markWebhookEvent(

@@ -33,9 +33,16 @@ export interface ReconcileResult {
  * serialises concurrent workers so they never derive from different fact sets at once.
  * Idempotent: running it again with the same facts changes nothing but updated_at.
  */
-export async function reconcileMembershipCases(tx: AppTx, companyId: string, whopMembershipId: string, now: Date): Promise<ReconcileResult> {
-  await tx.execute(sql`SELECT pg_advisory_xact_lock(hashtextextended(${`${companyId}:${whopMembershipId}`}, 0))`);
-  const settings = await findOrCreateCurrentSettings(tx, companyId);
+export async function reconcileMembershipCases(
+  tx: AppTx,
+  companyId: string,
+  whopMembershipId: string,
+  now: Date,
+  // The webhook batch path takes every membership's lock up front and the company's settings once.
+  prepared: { locked?: boolean; settings?: CurrentSettings } = {},
+): Promise<ReconcileResult> {
+  if (!prepared.locked) await tx.execute(sql`SELECT pg_advisory_xact_lock(hashtextextended(${`${companyId}:${whopMembershipId}`}, 0))`);
+  const settings = prepared.settings ?? (await findOrCreateCurrentSettings(tx, companyId));
   const stored = await lockMembershipCases(tx, companyId, whopMembershipId);
   const facts = await listMembershipFacts(tx, companyId, whopMembershipId);
   const knownWindowDays = new Map(stored.map((c) => [c.firstFailureAt.getTime(), c.attributionWindowDays]));
@@ -63,7 +70,8 @@ export async function reconcileMembershipCases(tx: AppTx, companyId: string, who
       result.created.push({ id, riskLevel: d.riskLevel });
       if (holdout) await appendCaseEvent(tx, { companyId, caseId: id, status: d.status, reason: 'holdout_assigned', actor: 'system', source: 'outreach', detail: { holdout_percent: settings.outreach.holdout_percent }, at: d.firstFailureAt });
     }
-    await replaceLifecycleEvents(tx, id, d);
+    // A case inserted just now has no lifecycle rows to replace.
+    await replaceLifecycleEvents(tx, id, d, { fresh: !existing });
     // Issue #12: what the recovery is credited to (only a recovered case, or one that was, is touched).
     if (d.status === 'recovered' || existing?.creditedMethod) await creditRecoveredCase(tx, id, d);
     result.caseIds.push(id);

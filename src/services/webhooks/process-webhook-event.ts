@@ -5,6 +5,7 @@ import type { RiskLevel } from '../../domain/recovery-case.ts';
 import { hasNul, MAX_ID_LENGTH } from '../../domain/storable-text.ts';
 import { validateFact } from '../../domain/validate-fact.ts';
 import { isLegacyV5, mapWebhookToFact, NO_REFERENCES, type ResolvedReferences } from '../../integrations/whop/events/index.ts';
+import type { MembershipFact } from '../../domain/membership-fact.ts';
 import { timeQuery, type Metrics } from '../../observability/metrics.ts';
 import type { Clock } from '../../integrations/clock.ts';
 import { reconcileMembershipCases } from '../cases/reconcile-membership-cases.ts';
@@ -35,43 +36,16 @@ export async function processWebhookEvent(
   return deps.db.transaction(async (tx) => {
     const event = await lockWebhookEvent(tx, eventId);
     if (!event) return { ok: false, reason: 'not_found' } as const;
-    if (event.status === 'processed' || event.status === 'ignored') return { ok: true, outcome: 'already_done', type: event.type } as const;
     const now = deps.clock.now();
-    if (event.rawBody === null) {
-      // Erased on the member's request before it was processed: nothing left to apply.
-      await markWebhookEvent(tx, eventId, { status: 'ignored', error: 'body erased', at: now });
-      return { ok: true, outcome: 'ignored', type: event.type, reason: 'body erased' } as const;
+    const decision = decideWebhookEvent(event, references, now);
+    if (decision.kind === 'done') return decision.result;
+    if (decision.kind === 'mark') {
+      await markWebhookEvent(tx, eventId, { status: decision.status, error: decision.error, at: now });
+      return decision.result;
     }
-    let body: unknown;
-    try {
-      body = JSON.parse(event.rawBody);
-    } catch {
-      await markWebhookEvent(tx, eventId, { status: 'failed', error: 'raw body is not JSON', at: now });
-      return { ok: false, reason: 'invalid_payload', type: event.type, message: 'raw body is not JSON' } as const;
-    }
-    // Legacy v5 membership bodies carry no event time; when we received it is the closest we have.
-    if (isLegacyV5(body) && (body as { timestamp?: unknown }).timestamp === undefined)
-      (body as { timestamp?: string }).timestamp = event.receivedAt.toISOString();
-    const mapped = mapWebhookToFact(body, eventId, references);
-    if (!mapped.ok) {
-      if (mapped.reason === 'unhandled_type') {
-        await markWebhookEvent(tx, eventId, { status: 'ignored', error: null, at: now });
-        return { ok: true, outcome: 'ignored', type: event.type, reason: mapped.detail } as const;
-      }
-      const message = `${mapped.reason}: ${mapped.detail}`;
-      await markWebhookEvent(tx, eventId, { status: 'failed', error: message, at: now });
-      return { ok: false, reason: 'invalid_payload', type: event.type, message } as const;
-    }
-    const { fact } = mapped;
-    // Every mapper's output passes the one domain check (storable, and something Whop can send).
-    const verdict = validateFact(fact, now);
-    if (!verdict.ok) {
-      const message = `invalid_fact: ${verdict.problem}`;
-      await markWebhookEvent(tx, eventId, { status: 'failed', error: message, at: now });
-      return { ok: false, reason: 'invalid_payload', type: event.type, message } as const;
-    }
-    await ensureCompany(tx, fact.companyId, companyTitleOf(body));
-    await storeMembershipFact(tx, fact, { synthesized: isSynthesizedWebhookId(event.webhookId) });
+    const { fact } = decision;
+    await ensureCompany(tx, fact.companyId, decision.companyTitle);
+    await storeMembershipFact(tx, fact, { synthesized: decision.synthesized });
     const reconciled = await timeQuery(deps.metrics, 'reconcile', 'recovery_cases', () =>
       reconcileMembershipCases(tx, fact.companyId, fact.whopMembershipId, now),
     );
@@ -82,9 +56,54 @@ export async function processWebhookEvent(
   });
 }
 
+/** What one locked event row comes to: nothing (done before), a status to mark, or a fact to apply. */
+export type EventDecision =
+  | { kind: 'done'; result: ProcessResult }
+  | { kind: 'mark'; status: 'ignored' | 'failed'; error: string | null; result: ProcessResult }
+  | { kind: 'fact'; fact: MembershipFact; companyTitle: string | null; synthesized: boolean };
+
+/**
+ * The per-event rules, shared by the one-event and the batch path (process-webhook-batch.ts):
+ * a processed row is skipped, a payload we cannot read is failed (permanent, visible), an
+ * unhandled type ignored, and every mapped fact passes the one domain check.
+ */
+export function decideWebhookEvent(
+  event: { id: number; status: string; type: string; rawBody: string | null; receivedAt: Date; webhookId: string },
+  references: ResolvedReferences,
+  now: Date,
+): EventDecision {
+  if (event.status === 'processed' || event.status === 'ignored') return { kind: 'done', result: { ok: true, outcome: 'already_done', type: event.type } };
+  const fail = (message: string): EventDecision => ({ kind: 'mark', status: 'failed', error: message, result: { ok: false, reason: 'invalid_payload', type: event.type, message } });
+  // Erased on the member's request before it was processed: nothing left to apply.
+  if (event.rawBody === null) return { kind: 'mark', status: 'ignored', error: 'body erased', result: { ok: true, outcome: 'ignored', type: event.type, reason: 'body erased' } };
+  let body: unknown;
+  try {
+    body = JSON.parse(event.rawBody);
+  } catch {
+    return fail('raw body is not JSON');
+  }
+  // Legacy v5 membership bodies carry no event time; when we received it is the closest we have.
+  if (isLegacyV5(body) && (body as { timestamp?: unknown }).timestamp === undefined)
+    (body as { timestamp?: string }).timestamp = event.receivedAt.toISOString();
+  const mapped = mapWebhookToFact(body, event.id, references);
+  if (!mapped.ok) {
+    if (mapped.reason === 'unhandled_type')
+      return { kind: 'mark', status: 'ignored', error: null, result: { ok: true, outcome: 'ignored', type: event.type, reason: mapped.detail } };
+    return fail(`${mapped.reason}: ${mapped.detail}`);
+  }
+  // Every mapper's output passes the one domain check (storable, and something Whop can send).
+  const verdict = validateFact(mapped.fact, now);
+  if (!verdict.ok) return fail(`invalid_fact: ${verdict.problem}`);
+  return { kind: 'fact', fact: mapped.fact, companyTitle: companyTitleOf(body), synthesized: isSynthesizedWebhookId(event.webhookId) };
+}
+
 async function referencesFor(deps: { db: AppDb; resolveReferences?: ResolveWebhookReferences }, eventId: number): Promise<ResolvedReferences> {
   if (!deps.resolveReferences) return NO_REFERENCES;
-  const rawBody = await findWebhookEventBody(deps.db, eventId);
+  return resolveReferencesOf(deps.resolveReferences, await findWebhookEventBody(deps.db, eventId));
+}
+
+/** Looks up what a stored body gives bare; a retryable Whop failure throws (the event is retried). */
+export async function resolveReferencesOf(resolveReferences: ResolveWebhookReferences, rawBody: string | null): Promise<ResolvedReferences> {
   if (rawBody === null) return NO_REFERENCES;
   let body: unknown;
   try {
@@ -92,7 +111,7 @@ async function referencesFor(deps: { db: AppDb; resolveReferences?: ResolveWebho
   } catch {
     return NO_REFERENCES;
   }
-  const resolved = await deps.resolveReferences(body);
+  const resolved = await resolveReferences(body);
   if (!resolved.ok) throw new Error(resolved.message);
   return resolved.references;
 }
