@@ -165,7 +165,7 @@ export const KPI_FORMULAS = {
   recovered_cents: 'Payments counted towards recovered cases inside their attribution window, per currency.',
   lost_cents: 'Failed amount of lost cases, per currency.',
   at_risk_cents: 'Failed amount of cases open now and still inside their window (any first failure date), per currency.',
-  incentive_cost_cents: 'Estimated cost of free days granted: failed amount × days ÷ 30.',
+  incentive_cost_cents: 'Estimated cost of free days granted (failed amount × days ÷ 30), plus the discount of each promo code a payment redeemed (that payment\'s discount × the months it lasts); a code nobody used costs nothing.',
   net_recovered_cents: 'Recovered − incentive cost, per currency.',
   median_hours_to_recover: 'Middle value of the time from first failure to the recovering payment.',
   currencies: 'Amounts are never added across currencies: each currency has its own line.',

@@ -73,6 +73,8 @@ export interface MembershipFact {
   signals?: PaymentSignals | null;
   /** cancellation_scheduled / cancellation_unscheduled only. */
   cancellation?: CancellationDetail | null;
+  /** payment_succeeded only: the promo code the payment used (Whop's promo id) and its subtotal before the discount. */
+  promo?: { whopPromoCodeId: string; subtotalCents: number | null } | null;
   /** Permission-gated fields that came back null; absent or empty when none did. */
   withheld?: readonly WithheldField[];
 }

@@ -14,7 +14,7 @@ import type { OutreachSettings } from './outreach-settings.ts';
  *   disappears with it. This is how "get 3 free days" only shows when an incentive applies.
  */
 
-export const PLACEHOLDERS = ['member_name', 'product', 'amount', 'manage_url', 'incentive_days'] as const;
+export const PLACEHOLDERS = ['member_name', 'product', 'amount', 'manage_url', 'incentive_days', 'promo_code', 'promo_offer'] as const;
 export type Placeholder = (typeof PLACEHOLDERS)[number];
 export type PlaceholderValues = Record<Placeholder, string>;
 
@@ -211,7 +211,9 @@ export function tidyUnknownProduct(text: string): string {
  * Placeholder values for one nudge. `incentiveDays` is 0 when no incentive applies to this nudge:
  * its value is then empty, which drops the `[[ ]]` sections that promise free days. A missing
  * member name is empty too, so "Hi[[ {member_name}]]," renders "Hi,".
- * `amount` is already formatted for display (e.g. "$29.99").
+ * `amount` is already formatted for display (e.g. "$29.99"). `promo` is the case's promo code once
+ * Whop has it (`{promo_code}` "SAVE-7K3QM9TX", `{promo_offer}` "20 % off for 3 months"); null
+ * leaves both empty, so a code is never mentioned before it exists.
  */
 export function placeholderValuesOf(input: {
   memberName: string | null;
@@ -220,6 +222,7 @@ export function placeholderValuesOf(input: {
   amount: string;
   manageUrl: string;
   incentiveDays: number;
+  promo?: { code: string; offer: string } | null;
 }): PlaceholderValues {
   return {
     member_name: input.memberName?.trim() ?? '',
@@ -227,13 +230,20 @@ export function placeholderValuesOf(input: {
     amount: input.amount,
     manage_url: input.manageUrl,
     incentive_days: input.incentiveDays > 0 ? String(input.incentiveDays) : '',
+    promo_code: input.promo?.code ?? '',
+    promo_offer: input.promo ? input.promo.offer : '',
   };
 }
 
 const SIGN_OFF = 'Thanks for being a member,\nThe {product} team';
 
+/** The promo-code offer of the defaults: only one of free days and a code applies to a case. */
+const PROMO_EMAIL = 'As a thank-you, use the code {promo_code} for {promo_offer} (one use, for your membership).';
+const PROMO_PUSH = '[[ Use code {promo_code} for {promo_offer}.]]';
+const PROMO_DM = "\n\n[[As a thank-you, use the code **{promo_code}** for **{promo_offer}**.]]";
+
 function emailBody(problem: string, action: string, incentive: string): string {
-  return `Hi[[ {member_name}]],\n\n${problem}\n\n${action}\n{manage_url}\n\n[[${incentive}]]\n\n${SIGN_OFF}`;
+  return `Hi[[ {member_name}]],\n\n${problem}\n\n${action}\n{manage_url}\n\n[[${incentive}]]\n\n[[${PROMO_EMAIL}]]\n\n${SIGN_OFF}`;
 }
 
 /**
@@ -312,19 +322,19 @@ export const DEFAULT_TEMPLATES: { readonly [C in Channel]: Readonly<Record<Templ
   push: {
     insufficient_funds: {
       title: "Payment didn't go through",
-      body: 'Your {amount} payment for {product} was declined for insufficient funds. Retry or use another card to keep your access.[[ Get {incentive_days} free days when you do.]] {manage_url}',
+      body: 'Your {amount} payment for {product} was declined for insufficient funds. Retry or use another card to keep your access.[[ Get {incentive_days} free days when you do.]]' + PROMO_PUSH + ' {manage_url}',
     },
     card_expired: {
       title: 'Your card has expired',
-      body: 'The card for your {product} membership has expired. Add a new one to keep your access.[[ Get {incentive_days} free days when you do.]] {manage_url}',
+      body: 'The card for your {product} membership has expired. Add a new one to keep your access.[[ Get {incentive_days} free days when you do.]]' + PROMO_PUSH + ' {manage_url}',
     },
     card_declined: {
       title: 'Your payment was declined',
-      body: 'Your bank declined the {amount} payment for {product}. Update your payment to keep your access.[[ Get {incentive_days} free days when you do.]] {manage_url}',
+      body: 'Your bank declined the {amount} payment for {product}. Update your payment to keep your access.[[ Get {incentive_days} free days when you do.]]' + PROMO_PUSH + ' {manage_url}',
     },
     generic: {
       title: 'Action needed for {product}',
-      body: "Your {amount} payment for {product} didn't go through. Update your payment to keep your access.[[ Get {incentive_days} free days when you do.]] {manage_url}",
+      body: "Your {amount} payment for {product} didn't go through. Update your payment to keep your access.[[ Get {incentive_days} free days when you do.]]" + PROMO_PUSH + " {manage_url}",
     },
     needs_authentication: {
       title: 'Confirm your payment',
@@ -341,16 +351,16 @@ export const DEFAULT_TEMPLATES: { readonly [C in Channel]: Readonly<Record<Templ
   },
   dm: {
     insufficient_funds: {
-      body: "Hi[[ {member_name}]], your {amount} payment for **{product}** didn't go through: the card had insufficient funds.\n\nYou can retry or switch cards here: [update your payment]({manage_url})\n\n[[As a thank-you, you'll get **{incentive_days} free days** when you update.]]",
+      body: "Hi[[ {member_name}]], your {amount} payment for **{product}** didn't go through: the card had insufficient funds.\n\nYou can retry or switch cards here: [update your payment]({manage_url})\n\n[[As a thank-you, you'll get **{incentive_days} free days** when you update.]]" + PROMO_DM,
     },
     card_expired: {
-      body: "Hi[[ {member_name}]], the card on file for **{product}** has expired, so your {amount} payment didn't go through.\n\nAdd a new card here to keep your access: [update your payment]({manage_url})\n\n[[As a thank-you, you'll get **{incentive_days} free days** when you update.]]",
+      body: "Hi[[ {member_name}]], the card on file for **{product}** has expired, so your {amount} payment didn't go through.\n\nAdd a new card here to keep your access: [update your payment]({manage_url})\n\n[[As a thank-you, you'll get **{incentive_days} free days** when you update.]]" + PROMO_DM,
     },
     card_declined: {
-      body: "Hi[[ {member_name}]], your bank declined the {amount} payment for **{product}**. Approving the charge with your bank or using another card usually fixes it.\n\nUpdate it here to keep your access: [update your payment]({manage_url})\n\n[[As a thank-you, you'll get **{incentive_days} free days** when you update.]]",
+      body: "Hi[[ {member_name}]], your bank declined the {amount} payment for **{product}**. Approving the charge with your bank or using another card usually fixes it.\n\nUpdate it here to keep your access: [update your payment]({manage_url})\n\n[[As a thank-you, you'll get **{incentive_days} free days** when you update.]]" + PROMO_DM,
     },
     generic: {
-      body: "Hi[[ {member_name}]], your {amount} payment for **{product}** didn't go through.\n\nUpdate it here to keep your access: [update your payment]({manage_url})\n\n[[As a thank-you, you'll get **{incentive_days} free days** when you update.]]",
+      body: "Hi[[ {member_name}]], your {amount} payment for **{product}** didn't go through.\n\nUpdate it here to keep your access: [update your payment]({manage_url})\n\n[[As a thank-you, you'll get **{incentive_days} free days** when you update.]]" + PROMO_DM,
     },
     needs_authentication: {
       body: "Hi[[ {member_name}]], your bank needs you to confirm the {amount} payment for **{product}** (a one-time security check).\n\nConfirm it here to keep your access: [confirm the payment]({manage_url})\n\n[[As a thank-you, you'll get **{incentive_days} free days** when you confirm.]]",

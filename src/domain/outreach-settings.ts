@@ -3,6 +3,7 @@ import { DECLINE_CATEGORIES, type DeclineCategory } from './decline-variant.ts';
 import { DEFAULT_PLAYBOOKS } from './playbook.ts';
 import { CHANNELS, channelToggle, type Channel, type ChannelToggle } from './channels.ts';
 import { TEMPLATE_MAX_LENGTH, TEMPLATE_PARTS, TEMPLATE_REASONS, findTemplateProblems, type TemplateReason } from './message-template.ts';
+import type { PromoTerms } from './promo-code.ts';
 import { INCENTIVE_DAYS_CHOICES, MAX_OFFSET_DAYS, MAX_REMINDERS, SETTING_RANGES } from './settings-limits.ts';
 import { findVariantTestProblems, variantTestSchema } from './variant-test.ts';
 
@@ -14,6 +15,9 @@ import { findVariantTestProblems, variantTestSchema } from './variant-test.ts';
 
 // The limits live in settings-limits.ts (no zod) so the dashboard imports the same numbers.
 export { INCENTIVE_DAYS_CHOICES, MAX_OFFSET_DAYS, MAX_REMINDERS, SETTING_RANGES, type IncentiveDays } from './settings-limits.ts';
+
+/** Limits of a promo code's terms (issue #15 §3). Whop's own bounds are wider; these keep an offer sane. */
+export const PROMO_LIMITS = { percentOff: [1, 100], amountOffCents: [1, 100_000_00], durationMonths: [1, 36], validDays: [1, 90] } as const;
 
 // Number.isInteger rather than .int(): .int() aborts the parse of the enclosing object, which
 // would hide the cross-field problems (duplicate offsets, unknown steps) until it is fixed.
@@ -59,6 +63,36 @@ const quietHoursSchema = z
       .transform((timeZone) => new Intl.DateTimeFormat('en-US', { timeZone }).resolvedOptions().timeZone),
   })
   .refine((q) => q.start_hour !== q.end_hour, { error: 'start_hour and end_hour must differ (equal hours would mean always quiet)', path: ['end_hour'] });
+
+/**
+ * The promo code a case's first nudge offers when `incentive_type` is `promo_code`: percent or a
+ * flat amount (minor units of `currency`; it applies to that currency's cases only) off for
+ * `duration_months` billing months, redeemable for `valid_days` after it is created.
+ */
+const promoCodeSchema = z.discriminatedUnion(
+  'promo_type',
+  [
+    z.strictObject({
+      promo_type: z.literal('percentage'),
+      percent_off: wholeNumber('percent', ...PROMO_LIMITS.percentOff),
+      duration_months: wholeNumber('months', ...PROMO_LIMITS.durationMonths),
+      valid_days: wholeNumber('days', ...PROMO_LIMITS.validDays),
+    }),
+    z.strictObject({
+      promo_type: z.literal('flat_amount'),
+      amount_off_cents: wholeNumber('cents', ...PROMO_LIMITS.amountOffCents),
+      currency: z
+        .string({ error: 'must be a three-letter currency code such as usd' })
+        .regex(/^[A-Za-z]{3}$/, { error: 'must be a three-letter currency code such as usd' })
+        .transform((c) => c.toLowerCase()),
+      duration_months: wholeNumber('months', ...PROMO_LIMITS.durationMonths),
+      valid_days: wholeNumber('days', ...PROMO_LIMITS.validDays),
+    }),
+  ],
+  { error: 'promo_type must be "percentage" or "flat_amount"' },
+) as unknown as z.ZodType<PromoTerms, unknown>;
+
+export const DEFAULT_PROMO_CODE: PromoTerms = Object.freeze({ promo_type: 'percentage', percent_off: 20, duration_months: 3, valid_days: 14 });
 
 function isTimeZone(timeZone: string): boolean {
   try {
@@ -167,6 +201,8 @@ const settingsSchema = (checkTemplateSyntax: boolean) => z
     reminder_offsets_days: reminderOffsetsDays.default(() => [0, 2, 4]),
     incentive_type: z.enum(['free_days', 'promo_code'], { error: 'must be "free_days" or "promo_code"' }).default('free_days'),
     incentive_days: z.literal(INCENTIVE_DAYS_CHOICES, { error: `must be one of ${INCENTIVE_DAYS_CHOICES.join(', ')}` }).default(3),
+    /** The terms of the code offered when incentive_type is promo_code (kept, unused, otherwise). */
+    promo_code: promoCodeSchema.default(() => ({ ...DEFAULT_PROMO_CODE })),
     attribution_window_days: wholeNumber('days', SETTING_RANGES.attribution_window_days.min, SETTING_RANGES.attribution_window_days.max).default(14),
     /** Least time between two nudges of one case, in hours. */
     min_gap_hours: wholeNumber('hours', SETTING_RANGES.min_gap_hours.min, SETTING_RANGES.min_gap_hours.max).default(12),

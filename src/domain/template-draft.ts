@@ -45,6 +45,8 @@ const PLACEHOLDER_MEANING: Readonly<Record<Placeholder, string>> = {
   amount: 'the amount due, already formatted (e.g. $29.99)',
   manage_url: 'the link where the member updates the payment method (every body must contain it)',
   incentive_days: 'free days offered as a thank-you; empty when there is no incentive',
+  promo_code: 'a single-use discount code offered as a thank-you (e.g. SAVE-7K3QM9TX); empty when there is none',
+  promo_offer: 'what the promo code gives, e.g. "20 % off for 3 months"; empty when there is no code',
 };
 
 const CHANNEL_CONTEXT: Readonly<Record<Channel, string>> = {

@@ -3,6 +3,7 @@ import type { Queryable } from '../db/client.ts';
 import { caseEvents } from '../db/schema/case-events.ts';
 import { deliveries } from '../db/schema/deliveries.ts';
 import { incentives } from '../db/schema/incentives.ts';
+import { describePromoCodeState } from '../domain/promo-code.ts';
 import { recoveryCases } from '../db/schema/recovery-cases.ts';
 import type { CaseStatus } from '../domain/recovery-case.ts';
 import { isUuid } from '../domain/is-uuid.ts';
@@ -153,8 +154,12 @@ export async function* iterateCases(companyId: string, q: Queryable, filters: Ca
   }
 }
 
-/** One case with its timeline, deliveries and incentives; null when it is not this company's. */
-export async function presentCase(companyId: string, q: Queryable, caseId: string): Promise<CaseDetailView | null> {
+/**
+ * One case with its timeline, deliveries and incentives; null when it is not this company's. A
+ * promo code's `summary` says truthfully where it stands at `now` (created or not, redeemed,
+ * expired), e.g. "Promo code SAVE-7K3QM9TX: 20 % off for 3 months, not redeemed yet".
+ */
+export async function presentCase(companyId: string, q: Queryable, caseId: string, now: Date = new Date()): Promise<CaseDetailView | null> {
   if (!isUuid(caseId)) return null;
   const [found] = await q
     .select({ ...listColumns, ...signalColumns, holdout: recoveryCases.holdout, variant_test_version: recoveryCases.variantTestVersion, test_variant: recoveryCases.testVariant, credited_method: recoveryCases.creditedMethod, credited_channel: recoveryCases.creditedChannel, credited_step: recoveryCases.creditedStep })
@@ -173,11 +178,30 @@ export async function presentCase(companyId: string, q: Queryable, caseId: strin
       .where(and(eq(deliveries.companyId, companyId), eq(deliveries.caseId, caseId)))
       .orderBy(asc(deliveries.step), asc(deliveries.channel)),
     q
-      .select({ type: incentives.type, value: incentives.value, status: incentives.status, cost_cents: incentives.costCents, currency: incentives.currency, granted_at: incentives.grantedAt, error: incentives.error })
+      .select({
+        type: incentives.type,
+        value: incentives.value,
+        status: incentives.status,
+        cost_cents: incentives.costCents,
+        currency: incentives.currency,
+        granted_at: incentives.grantedAt,
+        error: incentives.error,
+        code: incentives.code,
+        terms: incentives.terms,
+        expires_at: incentives.expiresAt,
+        redeemed_at: incentives.redeemedAt,
+      })
       .from(incentives)
       .where(and(eq(incentives.companyId, companyId), eq(incentives.caseId, caseId))),
   ]);
-  return { case: found, timeline: timeline.map((e) => ({ ...e, detail: readableEventDetail(e.detail) })), deliveries: sent, incentives: granted };
+  const withSummary = granted.map((i) => ({
+    ...i,
+    summary:
+      i.type === 'promo_code' && i.code && i.terms
+        ? describePromoCodeState({ code: i.code, terms: i.terms, status: i.status, expiresAt: i.expires_at, redeemedAt: i.redeemed_at, error: i.error }, now)
+        : null,
+  }));
+  return { case: found, timeline: timeline.map((e) => ({ ...e, detail: readableEventDetail(e.detail) })), deliveries: sent, incentives: withSummary };
 }
 
 type CaseRow = typeof recoveryCases.$inferSelect;
@@ -246,6 +270,13 @@ export interface CaseIncentiveView {
   currency: string | null;
   granted_at: Date | null;
   error: string | null;
+  /** promo_code only (null otherwise): the code, its terms, Whop's expiry, when a payment redeemed it. */
+  code: string | null;
+  terms: IncentiveRow['terms'];
+  expires_at: Date | null;
+  redeemed_at: Date | null;
+  /** A promo code's state in one truthful sentence; null for free days. */
+  summary: string | null;
 }
 
 /** GET /api/companies/:companyId/cases/:caseId: the case with what Whop told about its latest charge, its credit, and its history. */

@@ -1,6 +1,7 @@
 import { composeNudge } from '../domain/compose-nudge.ts';
 import { placeholderValuesOf, previewReasonOf, type Channel, type TemplateReason } from '../domain/message-template.ts';
 import { parseOutreachSettings, type SettingsProblem } from '../domain/outreach-settings.ts';
+import { describePromoOffer } from '../domain/promo-code.ts';
 
 /** POST /api/companies/:companyId/settings/preview: one channel's message as a member would read it. */
 export interface SettingsPreview {
@@ -28,7 +29,12 @@ export function presentSettingsPreview(input: { settings: unknown; channel: Chan
     settings: parsed.settings,
     stepIndex: input.step,
     ...previewReasonOf(input.variant),
-    values: placeholderValuesOf({ ...SAMPLE, incentiveDays: input.step === 0 ? parsed.settings.incentive_days : 0 }),
+    values: placeholderValuesOf({
+      ...SAMPLE,
+      incentiveDays: input.step === 0 && parsed.settings.incentive_type === 'free_days' ? parsed.settings.incentive_days : 0,
+      // A case's code is shown from the step that created it (the first) on, while it is valid.
+      promo: parsed.settings.incentive_type === 'promo_code' ? { code: 'SAVE-EXAMPLE1', offer: describePromoOffer(parsed.settings.promo_code) } : null,
+    }),
     unsubscribeUrl: `${publicUrl.replace(/\/$/, '')}/api/unsubscribe?token=example`,
   });
   if (input.channel === 'email') return { ok: true, preview: { subject: composed.email.subject, body: composed.email.text } };

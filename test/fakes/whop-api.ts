@@ -33,6 +33,8 @@ export const WHOP_FAKE_ROUTES = [
   'POST /dm_channels',
   'POST /messages',
   'POST /promo_codes',
+  'GET /promo_codes',
+  'GET /promo_codes/:id',
   'GET /users/:userId/access/:resourceId',
   'GET /experiences',
   'GET /experiences/:id',
@@ -164,6 +166,11 @@ export interface WhopApiFake {
   messagesTo(userId: string): WhopDirectMessage[];
   /** Promo codes created through the API, oldest first. */
   promoCodes: PromoCode[];
+  /**
+   * The member pays with a code: the stored payment gets `promo_code` (the code's summary) and a
+   * subtotal before the discount, and the code's `uses` goes up. Returns the promo code.
+   */
+  redeemPromoCode(code: string, paymentId: string): PromoCode;
   /** Every cancel the fake applied, oldest first, with the effect the request's version gave it. */
   cancellations: WhopCancellation[];
   /**
@@ -229,7 +236,12 @@ const ok = (body: unknown): Answer => ({ status: 200, body });
 const fail = (status: number, type: string, message: string): Answer => ({ status, body: { error: { type, message } } });
 const notFound = (what: string, id: string) => fail(404, 'not_found', `${what} ${id} not found`);
 
-/** The fake's one version boundary: 2026-09-15 changed every endpoint shape it serves. */
+/** Promo codes moved to account_id earlier than the other endpoints (whopsdk-rust pins 2026-08-21-1). */
+function promoAccountAt(apiVersion: string): boolean {
+  return compareWhopVersions(apiVersion, '2026-08-21-1') >= 0;
+}
+
+/** The fake's main version boundary: 2026-09-15 changed the membership and list shapes it serves. */
 function isDated(apiVersion: string): boolean {
   return compareWhopVersions(apiVersion, '2026-09-15') >= 0;
 }
@@ -597,18 +609,25 @@ export async function startWhopApiFake(options: WhopApiFakeOptions = {}): Promis
       directMessages.push({ id: message.id, channelId: entry.channel.id, userIds: entry.userIds, content: body.content, at: clock.now() });
       return ok(message);
     },
-    'POST /promo_codes': ({ body }) => {
-      const required = ['amount_off', 'base_currency', 'code', 'company_id', 'new_users_only', 'promo_duration_months', 'promo_type'];
+    // From 2026-08-21-1 promo codes take account_id (whopsdk-rust promo_codes.rs); company_id before.
+    'POST /promo_codes': ({ body, apiVersion }) => {
+      const [own, other] = promoAccountAt(apiVersion) ? (['account_id', 'company_id'] as const) : (['company_id', 'account_id'] as const);
+      if (body[other] !== undefined) return fail(400, 'bad_request', `${other} is not a field at API version ${apiVersion}; use ${own}`);
+      const required = ['amount_off', 'base_currency', 'code', own, 'new_users_only', 'promo_duration_months', 'promo_type'];
       const missing = required.filter((field) => body[field] === undefined || body[field] === null);
       if (missing.length > 0) return fail(400, 'bad_request', `missing required fields: ${missing.join(', ')}`);
       if (body.promo_type !== 'percentage' && body.promo_type !== 'flat_amount') return fail(400, 'bad_request', 'promo_type must be percentage or flat_amount');
+      const companyId = body[own] as string;
+      // A checkout code names one promo: Whop refuses a second with the same code in a company.
+      if (promoCodes.some((p) => p.company.id === companyId && p.code?.toUpperCase() === String(body.code).toUpperCase()))
+        return fail(400, 'bad_request', `code ${String(body.code)} is already taken`);
       const months = body.promo_duration_months as number;
       const promo: PromoCode = {
         id: newId('promo'),
         amount_off: body.amount_off as number,
         churned_users_only: body.churned_users_only === true,
         code: body.code as string,
-        company: { id: body.company_id as string, title: 'Fake Company' },
+        company: { id: companyId, title: 'Fake Company' },
         created_at: iso(),
         currency: body.base_currency as PromoCode['currency'],
         duration: months === 1 ? 'once' : 'repeating',
@@ -626,6 +645,21 @@ export async function startWhopApiFake(options: WhopApiFakeOptions = {}): Promis
       };
       promoCodes.push(promo);
       return ok(promo);
+    },
+    'GET /promo_codes': ({ query, apiVersion }) => {
+      const [own, other] = promoAccountAt(apiVersion) ? (['account_id', 'company_id'] as const) : (['company_id', 'account_id'] as const);
+      if (query[other] !== undefined) return fail(400, 'bad_request', `${other} is not a filter at API version ${apiVersion}; use ${own}`);
+      const companyId = single(query[own]);
+      if (companyId === undefined) return fail(400, 'bad_request', `${own} is required`);
+      const data = promoCodes
+        .filter((p) => p.company.id === companyId)
+        .filter((p) => withinTimes(p as never, 'created_at', single(query.created_after), single(query.created_before)))
+        .map(({ company: _company, ...listed }) => listed);
+      return cursorPage(data, query);
+    },
+    'GET /promo_codes/:id': ({ params }) => {
+      const promo = promoCodes.find((p) => p.id === params.id);
+      return promo ? ok(promo) : notFound('Promo code', params.id!);
     },
     'GET /users/:userId/access/:resourceId': ({ params }) => {
       const level = access.get(`${params.userId}|${params.resourceId}`) ?? 'no_access';
@@ -772,6 +806,23 @@ export async function startWhopApiFake(options: WhopApiFakeOptions = {}): Promis
     baseURL: `${url}${WHOP_API_PREFIX}`,
     calls,
     promoCodes,
+    redeemPromoCode(code, paymentId) {
+      const promo = promoCodes.find((p) => p.code?.toUpperCase() === code.toUpperCase());
+      if (!promo) throw new Error(`Whop fake has no promo code ${code}`);
+      const payment = payments.get(paymentId);
+      if (!payment) throw new Error(`Whop fake has no payment ${paymentId}`);
+      const subtotal = payment.subtotal ?? payment.total ?? 0;
+      const total = promo.promo_type === 'percentage' ? Math.round(subtotal * (100 - promo.amount_off)) / 100 : Math.max(0, subtotal - promo.amount_off);
+      payments.set(paymentId, {
+        ...payment,
+        subtotal,
+        total,
+        usd_total: total,
+        promo_code: { id: promo.id, code: promo.code, amount_off: promo.amount_off, base_currency: promo.currency, number_of_intervals: promo.promo_duration_months, promo_type: promo.promo_type },
+      } as Payment);
+      promo.uses += 1;
+      return promo;
+    },
     cancellations,
     setPaymentExtras(paymentId, extras) {
       paymentExtras.set(paymentId, { ...paymentExtras.get(paymentId), ...extras });

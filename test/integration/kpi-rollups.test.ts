@@ -166,14 +166,18 @@ describe('KPI rollups equal a pass over the live rows after any mix of writes', 
         const id = await pick('recovery_cases', cmd.i);
         if (id)
           await run(
-            `INSERT INTO incentives (company_id, case_id, type, value, status, cost_cents) SELECT company_id, id, $2, 3, $3, $4 FROM recovery_cases WHERE id = $1 ON CONFLICT DO NOTHING`,
+            // A promo code carries its code and terms, and costs nothing until redeemed (0033's CHECKs).
+            `INSERT INTO incentives (company_id, case_id, type, value, status, cost_cents, code, terms)
+             SELECT company_id, id, $2, 3, $3, CASE WHEN $2 = 'promo_code' THEN 0 ELSE $4 END,
+                    CASE WHEN $2 = 'promo_code' THEN 'SAVE-' || left(md5(random()::text), 10) END, CASE WHEN $2 = 'promo_code' THEN '{}'::jsonb END
+             FROM recovery_cases WHERE id = $1 ON CONFLICT DO NOTHING`,
             [id, cmd.type, cmd.status, cmd.cost],
           );
         return;
       }
       case 'incentive_status': {
         const id = await pick('incentives', cmd.j);
-        if (id) await run(cmd.delete ? `DELETE FROM incentives WHERE id = $1` : `UPDATE incentives SET status = $2, cost_cents = $3 WHERE id = $1`, cmd.delete ? [id] : [id, cmd.status, cmd.cost]);
+        if (id) await run(cmd.delete ? `DELETE FROM incentives WHERE id = $1` : `UPDATE incentives SET status = $2, cost_cents = CASE WHEN type = 'promo_code' AND redeemed_at IS NULL THEN 0 ELSE $3 END WHERE id = $1`, cmd.delete ? [id] : [id, cmd.status, cmd.cost]);
         return;
       }
       case 'click': {

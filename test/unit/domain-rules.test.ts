@@ -65,7 +65,7 @@ describe('isUuid: anything else is "not found" before the database', () => {
 });
 
 describe('composeNudge: one step on every channel', () => {
-  const values: PlaceholderValues = { member_name: 'Dana <b>Reyes</b>', product: 'Signals', amount: '$29.99', manage_url: 'https://whop.com/billing/manage/mem_1', incentive_days: '3' };
+  const values: PlaceholderValues = { member_name: 'Dana <b>Reyes</b>', product: 'Signals', amount: '$29.99', manage_url: 'https://whop.com/billing/manage/mem_1', incentive_days: '3', promo_code: '', promo_offer: '' };
   const settings = {
     templates: {
       push: { title: { generic: 'Hi {member_name}' }, body: { generic: 'Fix {product}' } },

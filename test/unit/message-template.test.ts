@@ -21,6 +21,8 @@ const VALUES: PlaceholderValues = {
   amount: '$29.99',
   manage_url: 'https://whop.com/orders/mem_1/manage',
   incentive_days: '3',
+  promo_code: '',
+  promo_offer: '',
 };
 const NO_INCENTIVE: PlaceholderValues = { ...VALUES, incentive_days: '' };
 

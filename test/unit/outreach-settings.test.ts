@@ -28,6 +28,7 @@ describe('outreach settings defaults', () => {
       reminder_offsets_days: [0, 2, 4],
       incentive_type: 'free_days',
       incentive_days: 3,
+      promo_code: { promo_type: 'percentage', percent_off: 20, duration_months: 3, valid_days: 14 },
       attribution_window_days: 14,
       min_gap_hours: 12,
       quiet_hours: null,

@@ -3,7 +3,8 @@ import { describedBy, FieldErrors } from './field-errors.tsx';
 import { CHANNELS, channelToggle, type Channel, type ChannelToggle } from '../../src/domain/channels.ts';
 import { CHANNEL_LABELS } from './format.ts';
 import { fieldId, useSettingsForm } from './settings-context.tsx';
-import { INCENTIVE_DAYS_CHOICES, parseOffsets, type SettingsForm } from './settings-model.ts';
+import { SettingsIncentive } from './settings-incentive.tsx';
+import { parseOffsets, type SettingsForm } from './settings-model.ts';
 
 type BooleanField = ChannelToggle | 'retry_payment_first';
 
@@ -172,7 +173,6 @@ function QuietHours() {
 export function SettingsGeneral({ smtpConfigured, whopConfigured }: { smtpConfigured: boolean; whopConfigured: boolean }) {
   const { form, update, errorsFor } = useSettingsForm();
   const offsets = parseOffsets(form.reminder_offsets_days).filter(Number.isInteger);
-  const incentiveErrors = errorsFor('incentive_days');
   const channelNote = (channel: Channel) => {
     if (channel === 'email') return smtpConfigured ? 'Sent from your SMTP server, with a one-click unsubscribe link.' : 'Email is not set up on this installation yet: emails are kept in the outbox (visible on each case) instead of being sent.';
     const what = channel === 'push' ? 'A Whop notification on the member’s phone and desktop.' : 'A direct message from your company on Whop.';
@@ -222,30 +222,7 @@ export function SettingsGeneral({ smtpConfigured, whopConfigured }: { smtpConfig
         <Checkbox field="retry_payment_first" label="Retry the payment before each reminder" hint="When Whop can retry the failed payment, try it first; if it goes through, the member gets no message." />
       </fieldset>
 
-      <fieldset className="card fieldset">
-        <legend>Incentive</legend>
-        <div className="field">
-          <label htmlFor={fieldId('incentive_days')}>Free days offered with the first reminder</label>
-          <select
-            id={fieldId('incentive_days')}
-            name="incentive_days"
-            data-testid="setting-incentive_days"
-            value={form.incentive_days}
-            onChange={(event) => update({ incentive_days: event.target.value }, ['incentive_days'])}
-            {...describedBy('incentive_days', incentiveErrors, true)}
-          >
-            {INCENTIVE_DAYS_CHOICES.map((days) => (
-              <option key={days} value={days}>
-                {days === 0 ? 'No incentive' : `${days} free ${days === 1 ? 'day' : 'days'}`}
-              </option>
-            ))}
-          </select>
-          <p className="hint" id={`${fieldId('incentive_days')}-hint`}>
-            Added to the membership once per case. Estimated cost: amount at risk × days ÷ 30. Mention it in your messages with {'{incentive_days}'}.
-          </p>
-          <FieldErrors field="incentive_days" messages={incentiveErrors} />
-        </div>
-      </fieldset>
+      <SettingsIncentive />
     </>
   );
 }

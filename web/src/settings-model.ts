@@ -1,6 +1,7 @@
 import type { Channel, ChannelTemplates, DeclineCategory, PlaybookSetting, PlaybookStep, Settings, SettingsProblem, TemplateParts, TemplateReason } from './types.ts';
 import { CHANNELS, DECLINE_CATEGORIES, TEMPLATE_REASONS } from './types.ts';
 import { channelTogglesOf, type ChannelToggle } from '../../src/domain/channels.ts';
+import { formatMinorUnits, toMinorUnits } from '../../src/domain/money.ts';
 import { findTemplateProblems, TEMPLATE_MAX_LENGTH as DOMAIN_TEMPLATE_MAX_LENGTH, TEMPLATE_PARTS as DOMAIN_TEMPLATE_PARTS } from '../../src/domain/message-template.ts';
 import { INCENTIVE_DAYS_CHOICES, MAX_OFFSET_DAYS, MAX_REMINDERS, SETTING_RANGES } from '../../src/domain/settings-limits.ts';
 
@@ -12,6 +13,8 @@ import { INCENTIVE_DAYS_CHOICES, MAX_OFFSET_DAYS, MAX_REMINDERS, SETTING_RANGES 
  */
 
 export { INCENTIVE_DAYS_CHOICES, MAX_OFFSET_DAYS, MAX_REMINDERS } from '../../src/domain/settings-limits.ts';
+/** PROMO_LIMITS of src/domain/outreach-settings.ts, as ranges (the server checks again). */
+const PROMO_RANGES = { percentOff: { min: 1, max: 100 }, durationMonths: { min: 1, max: 36 }, validDays: { min: 1, max: 90 } } as const;
 
 /** The server's template parts and length limits (src/domain/message-template.ts), keyed by plain part names for the form. */
 export const TEMPLATE_PARTS: Readonly<Record<Channel, readonly string[]>> = DOMAIN_TEMPLATE_PARTS;
@@ -20,6 +23,14 @@ export const TEMPLATE_MAX_LENGTH: Readonly<Record<Channel, Readonly<Record<strin
 export interface SettingsForm extends Record<ChannelToggle, boolean> {
   reminder_offsets_days: string;
   incentive_days: string;
+  incentive_type: 'free_days' | 'promo_code';
+  promo_type: 'percentage' | 'flat_amount';
+  promo_percent_off: string;
+  /** Major units ("5.00"), converted to minor units of promo_currency on save. */
+  promo_amount_off: string;
+  promo_currency: string;
+  promo_duration_months: string;
+  promo_valid_days: string;
   attribution_window_days: string;
   min_gap_hours: string;
   holdout_percent: string;
@@ -99,6 +110,8 @@ export function toForm(settings: Settings): SettingsForm {
     ...channelTogglesOf(settings),
     reminder_offsets_days: settings.reminder_offsets_days.join(', '),
     incentive_days: String(settings.incentive_days),
+    incentive_type: settings.incentive_type === 'promo_code' ? 'promo_code' : 'free_days',
+    ...promoFormOf(settings.promo_code),
     attribution_window_days: String(settings.attribution_window_days),
     min_gap_hours: String(settings.min_gap_hours),
     holdout_percent: String(settings.holdout_percent ?? 10),
@@ -118,6 +131,30 @@ export function toForm(settings: Settings): SettingsForm {
     digest_email: settings.digest?.email ?? '',
     digest_hour: String(settings.digest?.hour_utc ?? 8),
   };
+}
+
+function promoFormOf(promo: Settings['promo_code']) {
+  const flat = promo?.promo_type === 'flat_amount';
+  return {
+    promo_type: flat ? ('flat_amount' as const) : ('percentage' as const),
+    promo_percent_off: String(promo?.promo_type === 'percentage' ? promo.percent_off : 20),
+    promo_amount_off: flat ? formatMinorUnits(promo.amount_off_cents, promo.currency) : '',
+    promo_currency: flat ? promo.currency : 'usd',
+    promo_duration_months: String(promo?.duration_months ?? 3),
+    promo_valid_days: String(promo?.valid_days ?? 14),
+  };
+}
+
+/** The promo terms to PUT; a flat amount the form cannot read becomes NaN, which the server names. */
+function promoSettingsOf(form: SettingsForm): NonNullable<Settings['promo_code']> {
+  const common = { duration_months: wholeNumber(form.promo_duration_months), valid_days: wholeNumber(form.promo_valid_days) };
+  if (form.promo_type === 'percentage') return { promo_type: 'percentage', percent_off: wholeNumber(form.promo_percent_off), ...common };
+  const currency = form.promo_currency.trim().toLowerCase();
+  let cents = Number.NaN;
+  try {
+    cents = toMinorUnits(form.promo_amount_off.trim(), currency || 'usd');
+  } catch {}
+  return { promo_type: 'flat_amount', amount_off_cents: cents, currency, ...common };
 }
 
 function collectParts(into: Record<string, string>, channel: Channel, parts: TemplateParts, step: number | undefined): void {
@@ -156,6 +193,8 @@ export function toSettings(form: SettingsForm, base: Settings): Settings {
     ...channelTogglesOf(form),
     reminder_offsets_days: [...offsets].sort((a, b) => a - b),
     incentive_days: wholeNumber(form.incentive_days),
+    incentive_type: form.incentive_type,
+    promo_code: promoSettingsOf(form),
     attribution_window_days: wholeNumber(form.attribution_window_days),
     min_gap_hours: wholeNumber(form.min_gap_hours),
     holdout_percent: wholeNumber(form.holdout_percent),
@@ -236,6 +275,15 @@ export function validateForm(form: SettingsForm, placeholders: readonly string[]
   const incentive = wholeNumber(form.incentive_days);
   if (!(INCENTIVE_DAYS_CHOICES as readonly number[]).includes(incentive)) add(errors, 'incentive_days', `Choose one of ${INCENTIVE_DAYS_CHOICES.join(', ')}.`);
 
+  if (form.incentive_type === 'promo_code') {
+    if (form.promo_type === 'percentage') checkRange(errors, 'promo_code.percent_off', form.promo_percent_off, PROMO_RANGES.percentOff, 'a whole percent');
+    else {
+      if (!/^[A-Za-z]{3}$/.test(form.promo_currency.trim())) add(errors, 'promo_code.currency', 'Use a three-letter currency code such as usd.');
+      if (!/^\d+(\.\d+)?$/.test(form.promo_amount_off.trim()) || Number(form.promo_amount_off) <= 0) add(errors, 'promo_code.amount_off_cents', 'Enter an amount such as 5.00.');
+    }
+    checkRange(errors, 'promo_code.duration_months', form.promo_duration_months, PROMO_RANGES.durationMonths, 'a whole number of months');
+    checkRange(errors, 'promo_code.valid_days', form.promo_valid_days, PROMO_RANGES.validDays, 'a whole number of days');
+  }
   checkRange(errors, 'attribution_window_days', form.attribution_window_days, SETTING_RANGES.attribution_window_days, 'a whole number of days');
   checkRange(errors, 'min_gap_hours', form.min_gap_hours, SETTING_RANGES.min_gap_hours, 'a whole number of hours');
   const holdout = SETTING_RANGES.holdout_percent;

@@ -7,7 +7,7 @@ import type { Channel, PreviewResult, Settings, TemplateReason } from './types.t
 import { useDebounced } from './use-resource.ts';
 import { useInView } from './use-in-view.ts';
 
-const SCALAR_FIELDS = [...CHANNEL_TOGGLES, 'reminder_offsets_days', 'incentive_days', 'attribution_window_days', 'min_gap_hours', 'retry_payment_first'] as const;
+const SCALAR_FIELDS = [...CHANNEL_TOGGLES, 'reminder_offsets_days', 'incentive_days', 'incentive_type', 'attribution_window_days', 'min_gap_hours', 'retry_payment_first'] as const;
 
 /**
  * The settings to preview with: the draft where it is valid, the saved value where it is not, and
@@ -18,6 +18,7 @@ function previewSettings(form: ReturnType<typeof useSettingsForm>['form'], saved
   const result: Settings = { ...saved };
   for (const field of SCALAR_FIELDS) if (!errors[field]) (result as Record<string, unknown>)[field] = draft[field];
   if (!Object.keys(errors).some((key) => key.startsWith('quiet_hours'))) result.quiet_hours = draft.quiet_hours;
+  if (!Object.keys(errors).some((key) => key.startsWith('promo_code'))) result.promo_code = draft.promo_code;
   const texts: Record<string, string> = {};
   for (const [key, text] of Object.entries(form.templates)) if (key.startsWith(`templates.${channel}.`) && !errors[key]) texts[key] = text;
   Object.assign(texts, override);

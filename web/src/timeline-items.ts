@@ -97,12 +97,20 @@ function describeEvent(event: CaseEvent, detail: Record<string, unknown>, notes:
     case 'link_clicked':
       if (detail.counted === false) notes.push(`Not counted as a click: ${humanize(String(detail.why ?? 'automated'))}`);
       return `Link clicked in reminder ${typeof detail.step === 'number' ? detail.step + 1 : ''} (${CHANNEL_LABELS[String(detail.channel)] ?? String(detail.channel)})`;
+    case 'promo_code_created':
+      if (text('expires_at')) notes.push(`Valid until ${text('expires_at')!.slice(0, 10)}`);
+      if (text('note')) notes.push(text('note')!);
+      return `Promo code ${text('code') ?? ''} created at Whop: ${text('offer') ?? ''}`;
+    case 'promo_code_redeemed':
+      if (typeof detail.cost_cents === 'number') notes.push(`Cost ${formatMoney(detail.cost_cents, text('currency'))}`);
+      return `Promo code ${text('code') ?? ''} redeemed`;
     case 'nudge_requested':
       if (detail.force === true) notes.push('Minimum gap ignored (forced)');
       return 'Nudge requested';
     case 'nudge_sent': {
       const channels = detail.channels && typeof detail.channels === 'object' ? (detail.channels as Record<string, unknown>) : {};
       if (typeof detail.incentive_days === 'number') notes.push(`Offered ${detail.incentive_days} free days`);
+      if (typeof detail.promo_code === 'string') notes.push(`Offered promo code ${detail.promo_code}`);
       return reminderOutcome(typeof detail.step === 'number' ? detail.step : null, channels);
     }
     case 'nudge_held': {
@@ -204,7 +212,27 @@ export function incentiveState(incentive: Incentive, caseStatus: CaseDetail['cas
   }
 }
 
+/** A promo code costs nothing until a payment uses it: the server's sentence says where it stands. */
+function promoCodeItem(incentive: Incentive, index: number, firstReminderAt: string | null): TimelineItem {
+  const notes: string[] = [];
+  if (incentive.redeemed_at) notes.push(`Cost ${formatMoney(incentive.cost_cents, incentive.currency)} (the discount it gives, counted since it was redeemed)`);
+  else if (incentive.status === 'granted') notes.push('No cost counted: only a redeemed code costs anything');
+  if (incentive.error && incentive.status !== 'failed') notes.push(incentive.error);
+  return {
+    key: `incentive-${index}`,
+    kind: 'incentive',
+    at: incentive.granted_at,
+    sortAt: incentive.granted_at ?? firstReminderAt,
+    rank: 1,
+    title: incentive.summary!,
+    actor: 'Churn Saver',
+    tone: incentive.redeemed_at ? 'good' : incentive.status === 'granted' ? 'info' : incentive.status === 'failed' || incentive.status === 'unknown' ? 'bad' : 'neutral',
+    notes,
+  };
+}
+
 function incentiveItem(incentive: Incentive, index: number, firstReminderAt: string | null, caseStatus: CaseDetail['case']['status']): TimelineItem {
+  if (incentive.type === 'promo_code' && incentive.summary) return promoCodeItem(incentive, index, firstReminderAt);
   const what = incentive.type === 'free_days' ? `${incentive.value} free ${incentive.value === 1 ? 'day' : 'days'}` : `${humanize(incentive.type)} (${incentive.value})`;
   const notes: string[] = [];
   const state = incentiveState(incentive, caseStatus);

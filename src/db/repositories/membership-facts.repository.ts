@@ -24,9 +24,11 @@ export async function insertMembershipFacts(q: Queryable, facts: MembershipFact[
 }
 
 function columnsOf(fact: MembershipFact) {
-  const { signals, cancellation, withheld, ...rest } = fact;
+  const { signals, cancellation, withheld, promo, ...rest } = fact;
   return {
     ...rest,
+    whopPromoCodeId: promo?.whopPromoCodeId ?? null,
+    subtotalCents: promo?.subtotalCents ?? null,
     declineCode: signals?.declineCode ?? null,
     nextPaymentAttemptAt: signals?.nextPaymentAttemptAt ?? null,
     cardExpMonth: signals?.cardExpMonth ?? null,
@@ -58,6 +60,7 @@ export async function listMembershipFacts(q: Queryable, companyId: string, whopM
           },
         }
       : {}),
+    ...(r.whopPromoCodeId !== null ? { promo: { whopPromoCodeId: r.whopPromoCodeId, subtotalCents: r.subtotalCents } } : {}),
     ...(r.cancelOption !== null || r.cancelationStatus !== null ? { cancellation: { cancelOption: r.cancelOption, cancelationStatus: r.cancelationStatus } } : {}),
     withheld: r.withheldFields,
     kind: r.kind,

@@ -1,4 +1,5 @@
-import { bigint, integer, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { bigint, integer, jsonb, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import type { PromoTerms } from '../../domain/promo-code.ts';
 
 export type IncentiveStatus = 'pending' | 'granting' | 'granted' | 'failed' | 'unknown';
 
@@ -18,4 +19,11 @@ export const incentives = pgTable('incentives', {
   grantedAt: timestamp('granted_at', { withTimezone: true }),
   /** The membership's renewal_period_end just before the grant call: the evidence an interrupted grant is settled by. */
   periodEndBefore: timestamp('period_end_before', { withTimezone: true }),
+  /** promo_code only (0033): the code chosen before Whop is called, its terms and Whop's expiry. */
+  code: text('code'),
+  terms: jsonb('terms').$type<PromoTerms>(),
+  expiresAt: timestamp('expires_at', { withTimezone: true }),
+  /** When a payment first used the code; cost_cents is set then (a code costs nothing unredeemed). */
+  redeemedAt: timestamp('redeemed_at', { withTimezone: true }),
+  whopRedeemedPaymentId: text('whop_redeemed_payment_id'),
 });

@@ -25,5 +25,8 @@ export const membershipFacts = pgTable('membership_facts', {
   recoveryUrl: encryptedText('recovery_url'),
   cancelOption: text('cancel_option'),
   cancelationStatus: text('cancelation_status'),
+  /** The promo code the payment used (0033) and its subtotal before the discount. */
+  whopPromoCodeId: text('whop_promo_code_id'),
+  subtotalCents: bigint('subtotal_cents', { mode: 'number' }),
   withheldFields: text('withheld_fields').array().$type<WithheldField[]>().notNull().default([]),
 });

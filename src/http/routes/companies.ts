@@ -129,7 +129,7 @@ export async function companyRoutes(app: FastifyInstance, deps: CompanyRouteDeps
   );
 
   app.get<{ Params: CaseParams }>('/api/companies/:companyId/cases/:caseId', { schema: { params: caseParams } }, async (request, reply) => {
-    const found = await presentCase(companyScopeOf(request).companyId, db, request.params.caseId);
+    const found = await presentCase(companyScopeOf(request).companyId, db, request.params.caseId, now());
     return found ?? sendError(reply, 'not_found', `no case ${request.params.caseId} in this company`);
   });
 

@@ -18,9 +18,13 @@ export const WHOP_API_VERSION_PATTERN = /^\d{4}-\d{2}-\d{2}(?:-\d+)?$/;
  * - listFilters: lists take `account_id` and a singular `status` instead of `company_id` and
  *   `statuses[]` (whopsdk-rust memberships.rs / payments.rs pin 2026-09-15 / 2026-09-02-1).
  * - accountEnvelope: webhooks carry `account_id` instead of `company_id` (docs.whop.com webhooks guide).
+ * - promoCodeAccount: `POST /promo_codes` and its list take `account_id` instead of `company_id`
+ *   (whopsdk-rust promo_codes.rs pins 2026-08-21-1 and sends account_id; the exact day of the
+ *   rename is our reading: the earliest pin known to have it).
  */
 export const WHOP_SHAPE_CHANGES = {
   accountEnvelope: '2026-08-14',
+  promoCodeAccount: '2026-08-21-1',
   listFilters: '2026-09-15',
   membershipEndpoints: '2026-09-15',
 } as const;

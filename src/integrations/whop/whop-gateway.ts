@@ -62,6 +62,32 @@ export interface WhopMembershipSummary {
   updatedAt: string | null;
 }
 
+/** A promo code to create (issue #15 §3): single use, for one product when known, expiring. */
+export interface PromoCodeRequest {
+  companyId: string;
+  code: string;
+  promoType: 'percentage' | 'flat_amount';
+  /** Percent (20 for 20 %) or major units of `baseCurrency` (5.5 for $5.50), as Whop reads `amount_off`. */
+  amountOff: number;
+  /** Lowercase ISO code; Whop requires one for percentages too. */
+  baseCurrency: string;
+  durationMonths: number;
+  /** The member's product: the code applies to its plans only; null applies it to any of the company's. */
+  productId: string | null;
+  expiresAt: Date;
+}
+
+/** A promo code as Whop holds it. */
+export interface WhopPromoCode {
+  id: string;
+  code: string | null;
+  /** active, inactive, archived. */
+  status: string | null;
+  uses: number | null;
+  expiresAt: string | null;
+  createdAt: string | null;
+}
+
 /** One page of a cursor list; `nextCursor` null on the last page. */
 export interface WhopPage<T> {
   items: T[];
@@ -101,6 +127,17 @@ export interface WhopGateway {
    * access immediately, whatever was meant.
    */
   cancelMembership(membershipId: string, mode: 'at_period_end' | 'immediate'): Promise<WhopResult<void>>;
+  /**
+   * Creates a single-use promo code (`stock` 1, `one_per_customer`), in the pinned version's shape:
+   * `company_id` before 2026-08-21-1, `account_id` from it. Not idempotent: callers look the code up
+   * (findPromoCode) before creating again after any doubt.
+   */
+  createPromoCode(input: PromoCodeRequest): Promise<WhopResult<WhopPromoCode>>;
+  /**
+   * The company's promo code spelled `code` (case-insensitive) among those created after
+   * `createdAfter`, or null when Whop has none: how an interrupted creation is settled.
+   */
+  findPromoCode(input: { companyId: string; code: string; createdAfter: Date }): Promise<WhopResult<WhopPromoCode | null>>;
   /** The user's access level to a company, product or experience: admin, customer or no_access. */
   checkAccess(resourceId: string, userId: string): Promise<WhopResult<'admin' | 'customer' | 'no_access'>>;
 }
@@ -138,6 +175,7 @@ export function createWhopGateway(options: WhopGatewayOptions): WhopGateway {
   const whop = createWhopSdkClient(options);
   const now = options.now ?? Date.now;
   const newListFilters = hasWhopShape(apiVersion, 'listFilters');
+  const promoAccount = hasWhopShape(apiVersion, 'promoCodeAccount');
   // Experience per product for pushes; products rarely change their experiences.
   const experienceByProduct = new Map<string, string | null>();
 
@@ -244,6 +282,49 @@ export function createWhopGateway(options: WhopGatewayOptions): WhopGateway {
           paidAt: (p.paid_at as string | null) ?? null,
         };
       }),
+    createPromoCode: (input) =>
+      call(async () => {
+        const body = {
+          ...(promoAccount ? { account_id: input.companyId } : { company_id: input.companyId }),
+          code: input.code,
+          promo_type: input.promoType,
+          amount_off: input.amountOff,
+          base_currency: input.baseCurrency,
+          promo_duration_months: input.durationMonths,
+          // Whop cannot tie a code to one member: single use, once per customer, unguessable code.
+          new_users_only: false,
+          one_per_customer: true,
+          stock: 1,
+          unlimited_stock: false,
+          expires_at: input.expiresAt.toISOString(),
+          ...(input.productId ? { product_id: input.productId } : {}),
+        };
+        // The SDK's typed create names company_id; from 2026-08-21-1 the same path takes account_id.
+        const created = promoAccount
+          ? await whop.post<RawRecord>('/promo_codes', { body })
+          : ((await whop.promoCodes.create(body as Parameters<typeof whop.promoCodes.create>[0])) as unknown as RawRecord);
+        return toPromoCode(created);
+      }),
+    findPromoCode: (input) =>
+      call(async () => {
+        const wanted = input.code.trim().toUpperCase();
+        let after: string | null = null;
+        // Codes created since the claim: a handful of pages at most, even for a busy company.
+        for (let page = 0; page < 10; page++) {
+          const query: Record<string, unknown> = {
+            ...(promoAccount ? { account_id: input.companyId } : { company_id: input.companyId }),
+            created_after: input.createdAfter.toISOString(),
+            first: 100,
+            ...(after ? { after } : {}),
+          };
+          const result: RawPage = await whop.get<RawPage>('/promo_codes', { query });
+          const found = result.data.find((p) => typeof p.code === 'string' && p.code.trim().toUpperCase() === wanted);
+          if (found) return toPromoCode(found);
+          after = nextCursorOf(result);
+          if (!after) return null;
+        }
+        return null;
+      }),
     checkAccess: (resourceId, userId) =>
       call(async () => {
         const access = await whop.users.checkAccess(resourceId, { id: userId });
@@ -294,6 +375,17 @@ function toPaymentSummary(p: object): WhopPaymentSummary {
     status: typeof r.status === 'string' ? r.status : null,
     substatus: typeof r.substatus === 'string' ? r.substatus : null,
     createdAt: typeof r.created_at === 'string' ? r.created_at : null,
+  };
+}
+
+function toPromoCode(p: RawRecord): WhopPromoCode {
+  return {
+    id: String(p.id),
+    code: typeof p.code === 'string' ? p.code : null,
+    status: typeof p.status === 'string' ? p.status : null,
+    uses: typeof p.uses === 'number' ? p.uses : null,
+    expiresAt: typeof p.expires_at === 'string' ? p.expires_at : null,
+    createdAt: typeof p.created_at === 'string' ? p.created_at : null,
   };
 }
 

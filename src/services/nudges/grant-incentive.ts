@@ -1,4 +1,7 @@
+import { findActivePromoCode } from '../../db/repositories/incentives.repository.ts';
 import { findOrCreateIncentive, transitionIncentive, type StoredCase } from '../../db/repositories/outreach.repository.ts';
+import { describePromoOffer } from '../../domain/promo-code.ts';
+import { createPromoCodeOnce, type PromoOffer } from './create-promo-code.ts';
 import { incentiveCostCents } from '../../domain/incentive-cost.ts';
 import type { OutreachSettings } from '../../domain/outreach-settings.ts';
 import { retryDelayMs } from '../../domain/retry-backoff.ts';
@@ -10,8 +13,19 @@ const DAY_MS = 86_400_000;
 const GRANT_TIMEOUT_SETTLE_MS = 10_000;
 const GRANT_TIMED_OUT = 'the Whop call timed out or the connection dropped: settled by reading the membership';
 
-/** The days to mention in the message, or when to try the step again. */
-export type GrantOutcome = { days: number } | { retryAt: Date; why: string };
+/** The free days or promo code to mention in the message, or when to try the step again. */
+export type GrantOutcome = { days: number; promo?: PromoOffer } | { retryAt: Date; why: string };
+
+/**
+ * The incentive a later step mentions: a promo code created at the first step stays usable until
+ * it expires or is redeemed, so later reminders repeat it; free days were given once and are not
+ * promised again. No Whop call.
+ */
+export async function currentIncentive(deps: Pick<NudgeDeps, 'db'>, c: StoredCase, settings: OutreachSettings, now: Date): Promise<GrantOutcome> {
+  if (settings.incentive_type !== 'promo_code') return { days: 0 };
+  const active = await findActivePromoCode(deps.db, c.id, now);
+  return { days: 0, promo: active ? { code: active.code, offer: describePromoOffer(active.terms) } : null };
+}
 
 /**
  * Grants the first-nudge free days once per case. The incentive row moves pending → granting in a
@@ -22,6 +36,10 @@ export type GrantOutcome = { days: number } | { retryAt: Date; why: string };
  * second grant.
  */
 export async function grantIncentive(deps: NudgeDeps, c: StoredCase, settings: OutreachSettings, now: Date, member: MemberContact): Promise<GrantOutcome> {
+  if (settings.incentive_type === 'promo_code') {
+    const created = await createPromoCodeOnce(deps, c, settings.promo_code, now, member);
+    return 'retryAt' in created ? created : { days: 0, promo: created.promo };
+  }
   const days = settings.incentive_days;
   if (days === 0 || settings.incentive_type !== 'free_days') return { days: 0 };
   const costCents = incentiveCostCents(c.amountAtRiskCents, days);

@@ -24,6 +24,8 @@ export interface NudgeDeps {
   settings: SettingsSource;
   /** [0, 1); tests inject a fixed value for exact backoff times. */
   random?: () => number;
+  /** Random bytes for promo codes (crypto.randomBytes by default); tests inject fixed ones. */
+  randomBytes?: (size: number) => Uint8Array;
   metrics?: Metrics;
   /** How long a claim on a case lasts (NUDGE_LEASE_SECONDS); default NUDGE_LEASE_MS. */
   leaseMs?: number;

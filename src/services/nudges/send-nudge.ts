@@ -24,7 +24,7 @@ import { isDeliveryInTest } from '../../domain/variant-test.ts';
 import { unsubscribeUrl } from '../members/unsubscribe-links.ts';
 import { clickUrl } from './click-links.ts';
 import { deliverStep } from './deliver-step.ts';
-import { grantIncentive } from './grant-incentive.ts';
+import { currentIncentive, grantIncentive } from './grant-incentive.ts';
 import { lookUpMember } from './look-up-member.ts';
 import { interruptedAfterMs, type NudgeDeps } from './nudge-deps.ts';
 import { retryPaymentFirst } from './retry-payment-first.ts';
@@ -144,7 +144,7 @@ export async function sendNudge(deps: NudgeDeps, caseOrId: string | StoredCase, 
     return { ok: true, outcome: 'held', step, why: contact.reason };
   }
 
-  const incentive = step === 0 ? await grantIncentive(deps, c, settings, now, member) : { days: 0 };
+  const incentive = step === 0 ? await grantIncentive(deps, c, settings, now, member) : await currentIncentive(deps, c, settings, now);
   if ('retryAt' in incentive) return waitUntil(incentive.retryAt, incentive.why);
 
   // #15: a charge waiting for 3-D Secure links Whop's recovery page (where the member confirms it), not the manage page.
@@ -163,6 +163,7 @@ export async function sendNudge(deps: NudgeDeps, caseOrId: string | StoredCase, 
       amount: formatAmount(c.amountAtRiskCents, c.currency ?? 'usd'),
       manageUrl: link,
       incentiveDays: incentive.days,
+      promo: incentive.promo ?? null,
     }),
     unsubscribeUrl: member.email ? unsubscribeUrl(deps.links.publicUrl, deps.links.signingKey, { companyId: c.companyId, email: member.email, whopUserId: member.userId }) : deps.links.publicUrl,
     // Issue #12: the manage link goes through our redirect, which records the click for credit.
@@ -185,7 +186,7 @@ export async function sendNudge(deps: NudgeDeps, caseOrId: string | StoredCase, 
     reason: 'nudge_sent',
     actor: options.actor ?? 'system',
     source: 'outreach',
-    detail: { step, channels, ...(incentive.days > 0 ? { incentive_days: incentive.days } : {}) },
+    detail: { step, channels, ...(incentive.days > 0 ? { incentive_days: incentive.days } : {}), ...(incentive.promo ? { promo_code: incentive.promo.code } : {}) },
     at: now,
   });
   await release({ stepsSent, lastNudgeAt: now, nextNudgeAt: nextCaseStep({ ...c, stepsSent, lastNudgeAt: now, status: 'open' }, settings, now)?.at ?? null });

@@ -10,6 +10,7 @@ import { timeQuery, type Metrics } from '../../observability/metrics.ts';
 import type { Clock } from '../../integrations/clock.ts';
 import { reconcileMembershipCases } from '../cases/reconcile-membership-cases.ts';
 import { storeMembershipFact } from './store-membership-fact.ts';
+import { recordPromoRedemption } from '../cases/record-promo-redemption.ts';
 import { isSynthesizedWebhookId } from '../../integrations/whop/synthesized-events.ts';
 import type { ResolveWebhookReferences } from './resolve-webhook-references.ts';
 
@@ -48,6 +49,8 @@ export async function processWebhookEvent(
     const reconciled = await timeQuery(deps.metrics, 'reconcile', 'recovery_cases', () =>
       reconcileMembershipCases(tx, fact.companyId, fact.whopMembershipId, now),
     );
+    // After the fold, so the timeline event carries the case's status as this payment left it.
+    await recordPromoRedemption(tx, fact, now);
     await markWebhookEvent(tx, eventId, { status: 'processed', error: null, companyId: fact.companyId, at: now });
     return { ok: true, outcome: 'processed', type: event.type, createdCases: reconciled.created, caseIds: reconciled.caseIds } as const;
   });

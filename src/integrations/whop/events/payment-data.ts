@@ -32,6 +32,8 @@ export const paymentData = z.looseObject({
   total: decimalAmount,
   subtotal: decimalAmount,
   currency: z.string().nullish(),
+  /** The promo code the payment used: `{ id, code, … }`, or a bare id at newer versions; null for none. */
+  promo_code: idRef.nullish(),
   created_at: isoTimestamp,
   updated_at: isoTimestamp,
 });
@@ -62,6 +64,10 @@ export function toPaymentFact(
   if (!amount.ok) return amount;
   const occurredAt = pickOccurredAt(fact.occurredAt);
   if (!occurredAt.ok) return occurredAt;
+  // Issue #15 §3: a succeeded payment that used a promo code is what redeems (and prices) it.
+  const promoCodeId = fact.kind === 'payment_succeeded' ? refId(payment.promo_code) : null;
+  const subtotal = promoCodeId ? amountInMinorUnits('data.subtotal', payment.subtotal, currency) : null;
+  if (subtotal && !subtotal.ok) return subtotal;
 
   const member = memberOf(payment.user, whopMembershipId, references);
   const withheld: WithheldField[] = [];
@@ -81,6 +87,7 @@ export function toPaymentFact(
     occurredAt: occurredAt.value,
     webhookEventId,
     ...(fact.signals ? { signals: fact.signals } : {}),
+    ...(promoCodeId ? { promo: { whopPromoCodeId: promoCodeId, subtotalCents: subtotal?.ok ? subtotal.value : null } } : {}),
     ...(withheld.length > 0 ? { withheld } : {}),
   };
   return { ok: true, fact: membershipFact };

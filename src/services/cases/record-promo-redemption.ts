@@ -1,0 +1,42 @@
+import type { AppTx } from '../../db/client.ts';
+import { markPromoCodeRedeemed } from '../../db/repositories/incentives.repository.ts';
+import { appendCaseEvent, findCase } from '../../db/repositories/outreach.repository.ts';
+import type { MembershipFact } from '../../domain/membership-fact.ts';
+import { describePromoOffer, promoCostCents } from '../../domain/promo-code.ts';
+
+/**
+ * A succeeded payment that used one of our promo codes redeems it (issue #15 §3): the code's cost
+ * enters the figures now, never at creation, and the case's timeline says so. Runs in the
+ * transaction that stores the fact; a second delivery of the same payment changes nothing (the
+ * code is redeemed once). A code that is not ours (the creator's own campaign) is left alone.
+ */
+export async function recordPromoRedemption(tx: AppTx, fact: MembershipFact, now: Date): Promise<{ caseId: string; costCents: number } | null> {
+  if (fact.kind !== 'payment_succeeded' || !fact.promo || !fact.whopPaymentId) return null;
+  const promo = fact.promo;
+  let offer = '';
+  const redeemed = await markPromoCodeRedeemed(tx, {
+    companyId: fact.companyId,
+    whopPromoCodeId: promo.whopPromoCodeId,
+    whopPaymentId: fact.whopPaymentId,
+    redeemedAt: fact.occurredAt,
+    currency: fact.currency,
+    cost: (terms) => {
+      offer = describePromoOffer(terms);
+      return promoCostCents(terms, { totalCents: fact.amountCents, subtotalCents: promo.subtotalCents });
+    },
+    now,
+  });
+  if (!redeemed) return null;
+  const c = await findCase(tx, redeemed.caseId);
+  await appendCaseEvent(tx, {
+    companyId: fact.companyId,
+    caseId: redeemed.caseId,
+    status: c?.status ?? 'open',
+    reason: 'promo_code_redeemed',
+    actor: 'system',
+    source: 'outreach',
+    detail: { code: redeemed.code, offer, whop_payment_id: fact.whopPaymentId, cost_cents: redeemed.costCents, currency: fact.currency },
+    at: fact.occurredAt,
+  });
+  return { caseId: redeemed.caseId, costCents: redeemed.costCents };
+}
