@@ -11,3 +11,4 @@ export { operators } from './operators.ts';
 export { auditEvents } from './audit-events.ts';
 export { memberOptOuts } from './member-opt-outs.ts';
 export { memberDataExports, memberErasures } from './member-data.ts';
+export { saveCases } from './save-cases.ts';

@@ -5,6 +5,8 @@ import type { AppTx } from '../../db/client.ts';
 import { findOrCreateCurrentSettings, findSettingsVersion, type CurrentSettings } from '../../db/repositories/companies.repository.ts';
 import { nextNudgeAt } from '../../domain/nudge-schedule.ts';
 import { assignHoldout } from './assign-holdout.ts';
+import { hasCancellationFacts } from '../../domain/save-case.ts';
+import { reconcileSaveCases } from '../saves/reconcile-save-cases.ts';
 import { creditRecoveredCase } from './credit-recovery.ts';
 import { listMembershipFacts } from '../../db/repositories/membership-facts.repository.ts';
 import { matchStoredCases, type UnmatchedCase } from '../../domain/match-stored-cases.ts';
@@ -68,6 +70,8 @@ export async function reconcileMembershipCases(tx: AppTx, companyId: string, who
     if (d.status === 'recovered' || existing?.creditedMethod) await creditRecoveredCase(tx, id, d);
     result.caseIds.push(id);
   }
+  // Issue #15 §2: save cases come from the same facts; memberships that never scheduled a cancel pay nothing.
+  if (hasCancellationFacts(facts)) await reconcileSaveCases(tx, { companyId, whopMembershipId, facts, settings, now });
   return result;
 }
 
