@@ -58,7 +58,7 @@ export function composeSaveOffer(input: { offer: SaveOffer; companyName: string 
   const { lead, button, title } = pageWords(input.offer, from, product);
   const email = `${lead}\n\nKeep it: ${input.linkFor('email')}\n\nIf you do nothing, your cancellation goes ahead as planned.`;
   const footer = input.unsubscribeUrl ? `\n\n--\nDon't want these emails? Unsubscribe: ${input.unsubscribeUrl}` : '';
-  const html = `<!doctype html><html><body style="font-family:system-ui,sans-serif;line-height:1.5">\n<p>${escapeHtml(lead)}</p>\n<p><a href="${escapeHtml(input.linkFor('email'))}">${escapeHtml(button)}</a></p>\n<p>If you do nothing, your cancellation goes ahead as planned.</p>${input.unsubscribeUrl ? `\n<p style="color:#6b7280;font-size:12px">Don't want these emails? <a href="${escapeHtml(input.unsubscribeUrl)}">Unsubscribe</a>.</p>` : ''}\n</body></html>`;
+  const html = `<!doctype html><html><body style="font-family:system-ui,sans-serif;line-height:1.5">\n<p><strong>${escapeHtml(title)}</strong></p>\n<p>${escapeHtml(lead)}</p>\n<p><a href="${escapeHtml(input.linkFor('email'))}">${escapeHtml(button)}</a></p>\n<p>If you do nothing, your cancellation goes ahead as planned.</p>${input.unsubscribeUrl ? `\n<p style="color:#6b7280;font-size:12px">Don't want these emails? <a href="${escapeHtml(input.unsubscribeUrl)}">Unsubscribe</a>.</p>` : ''}\n</body></html>`;
   return {
     push: { title, body: `${lead} ${button}: ${input.linkFor('push')}` },
     dm: { body: `${lead}\n\n${button}: ${input.linkFor('dm')}` },
