@@ -125,7 +125,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(companyRoutes, { db: database.db, auth, audit, outreach: deps.outreach, publicUrl: deps.publicUrl });
   await app.register(companySaveRoutes, { db: database.db, auth, clock });
   await app.register(templateDraftRoutes, { db: database.db, auth, audit, ai: deps.ai ?? null });
-  await app.register(memberDataRoutes, { db: database.db, auth, clock });
+  await app.register(memberDataRoutes, { db: database.db, auth, audit, clock });
   await app.register(dashboardPages);
   // Operators land on the admin overview (it asks them to sign in); creators arrive at /dashboard/biz_… from Whop.
   app.get('/', async (_request, reply) => reply.redirect('/admin'));

@@ -1,4 +1,4 @@
-import type { FastifyError, FastifyInstance, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
 import { reportError } from '../observability/sentry.ts';
 
 /** The closed list of error codes this API answers with, and their statuses. */
@@ -23,12 +23,25 @@ export const ERROR_STATUS = {
 
 export type ErrorCode = keyof typeof ERROR_STATUS;
 
+/**
+ * What a refusal may add beside code and message: the service's `reason` when it says more than the
+ * code, `problems` (field + message) for invalid settings, a retry hint. Never a stack, SQL or secret.
+ */
+export type ErrorDetail = { requestId?: string; reason?: string; problems?: readonly { field: string; message: string }[] } & Record<string, unknown>;
+
 export interface ErrorBody {
-  error: { code: ErrorCode; message: string; requestId?: string };
+  error: { code: ErrorCode; message: string } & ErrorDetail;
 }
 
-export function errorBody(code: ErrorCode, message: string, requestId?: string): ErrorBody {
-  return { error: { code, message, ...(requestId ? { requestId } : {}) } };
+/** The one shape of every error answer: `{ error: { code, message, ...detail } }`. */
+export function errorBody(code: ErrorCode, message: string, detail?: string | ErrorDetail): ErrorBody {
+  const extra = typeof detail === 'string' ? (detail ? { requestId: detail } : {}) : (detail ?? {});
+  return { error: { code, message, ...extra } };
+}
+
+/** Sends `errorBody(code, …)` with the status the table above gives the code. */
+export function sendError(reply: FastifyReply, code: ErrorCode, message: string, detail?: ErrorDetail): FastifyReply {
+  return reply.code(ERROR_STATUS[code]).send(errorBody(code, message, detail));
 }
 
 /**

@@ -14,6 +14,7 @@ import {
   type Rate,
 } from '../domain/kpi-formulas.ts';
 import { ASSUMED_BASELINE_RATE, incrementalRevenue, newcombeLift, PLANNED_MIN_LIFT, plannedSampleSize, seededRandom, type IncrementalRevenue } from '../domain/lift.ts';
+import { caseGroupsSql, clicksByChannelSql, deliveriesByChannelSql, incentiveCostSql, type KpiCuts } from './kpi-rollups.ts';
 import { cohortSql, outcomeSql } from './kpi-sql.ts';
 
 const DAY_MS = 86_400_000;
@@ -64,58 +65,35 @@ export interface MoneyLine {
  * every case in it is decided). companyId is argument one and every query is scoped to it.
  * Definitions: domain/kpi-formulas.ts and docs/metrics.md. Amounts are per currency, never summed.
  *
- * The window's and the headline's cases are read in one pass of the (company_id, first_failure_at)
- * index, grouped by what the figures distinguish; the other statements run beside it.
+ * The window's and the headline's cases, deliveries, grants and clicks are read from per-day
+ * rollups (kpi-rollups.ts: whole days rolled up, the days an edge cuts read case by case),
+ * grouped by what the figures distinguish; the other statements run beside it.
  */
 export async function presentKpis(companyId: string, q: Queryable, windowDays: number, now: Date) {
   const since = new Date(now.getTime() - windowDays * DAY_MS);
   const { attributionWindowDays, outreach } = await findCurrentSettings(q, companyId);
   const headline = headlineCohort(now, windowDays, attributionWindowDays);
-  const from = headline.from < since ? headline.from : since;
   const at = now.toISOString();
   const windowScope = cohortSql(companyId, since);
 
+  const cuts: KpiCuts = { companyId, now, since, headline };
+
   const [groups, [medianRow], incentiveCost, atRisk, byChannel, clicks, atRiskCases] = await Promise.all([
-    queryRows<CaseGroup>(
-      q,
-      sql`SELECT c.currency COLLATE "C" AS currency, ${outcomeSql(now)} AS outcome,
-                 (c.first_failure_at >= ${since.toISOString()}::timestamptz) AS in_window,
-                 (c.first_failure_at >= ${headline.from.toISOString()}::timestamptz AND c.first_failure_at < ${headline.to.toISOString()}::timestamptz) AS in_headline,
-                 CASE WHEN c.first_failure_at >= ${since.toISOString()}::timestamptz
-                      THEN to_char(date_trunc('week', c.first_failure_at AT TIME ZONE 'UTC'), 'YYYY-MM-DD') END AS week_start,
-                 c.steps_sent, c.credited_method, c.credited_channel, c.credited_step, coalesce(c.decline_code, c.decline_category) AS decline_category, c.holdout,
-                 count(*) AS n, sum(c.amount_at_risk_cents) AS at_risk_cents, sum(c.recovered_cents) AS recovered_cents
-          FROM recovery_cases c WHERE ${cohortSql(companyId, from)}
-          GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11`,
-    ),
+    queryRows<CaseGroup>(q, caseGroupsSql(cuts)),
     queryRows<{ hours: Num }>(
       q,
       sql`SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM c.recovered_at - c.first_failure_at) / 3600) AS hours
           FROM recovery_cases c WHERE ${windowScope} AND c.status = 'recovered' AND c.recovered_at IS NOT NULL`,
     ),
-    queryRows<{ currency: string | null; cents: Num }>(
-      q,
-      sql`SELECT c.currency, sum(i.cost_cents) AS cents FROM incentives i JOIN recovery_cases c ON c.id = i.case_id
-          WHERE ${windowScope} AND i.company_id = ${companyId} AND i.status = 'granted' GROUP BY c.currency`,
-    ),
+    queryRows<{ currency: string | null; cents: Num }>(q, incentiveCostSql(cuts)),
     queryRows<{ currency: string | null; cents: Num }>(
       q,
       sql`SELECT c.currency, sum(c.amount_at_risk_cents) AS cents FROM recovery_cases c
           WHERE c.company_id = ${companyId} AND c.status = 'open' AND c.attribution_ends_at > ${at}::timestamptz GROUP BY c.currency`,
     ),
-    queryRows<{ channel: string; sent: Num; outbox: Num }>(
-      q,
-      sql`SELECT d.channel, count(*) FILTER (WHERE d.status = 'sent') AS sent, count(*) FILTER (WHERE d.status = 'outbox') AS outbox
-          FROM deliveries d JOIN recovery_cases c ON c.id = d.case_id
-          WHERE ${windowScope} AND d.company_id = ${companyId} AND d.status IN ('sent', 'outbox') GROUP BY d.channel ORDER BY d.channel`,
-    ),
+    queryRows<{ channel: string; sent: Num; outbox: Num }>(q, deliveriesByChannelSql(cuts)),
     // Counted clicks of the window's cases (a cohort case's clicks come after its first failure).
-    queryRows<{ channel: string | null; n: Num }>(
-      q,
-      sql`SELECT e.detail->>'channel' AS channel, count(*) AS n FROM case_events e JOIN recovery_cases c ON c.id = e.case_id
-          WHERE e.company_id = ${companyId} AND e.reason = 'link_clicked' AND e.at >= ${since.toISOString()}::timestamptz
-            AND e.detail->>'counted' = 'true' AND ${windowScope} GROUP BY 1`,
-    ),
+    queryRows<{ channel: string | null; n: Num }>(q, clicksByChannelSql(cuts)),
     presentAtRiskCases(companyId, q, now),
   ]);
 

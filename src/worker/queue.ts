@@ -15,10 +15,15 @@ export const QUEUES = {
 } as const;
 
 /**
- * A worker killed mid-batch stops its heartbeat: after HEARTBEAT_SECONDS without one, the next
- * supervise pass (every SUPERVISE_SECONDS, on any live worker) retries the job after its first
- * retry delay (1 s). Acked events of a killed process thus become cases ~10–20 s after a worker is
- * back, not after the 2-minute expiry (which stays, as the bound for a live but hung handler).
+ * A worker killed mid-batch stops its heartbeat (pg-boss stamps one when it fetches the job, so a
+ * kill before the first refresh is covered too): HEARTBEAT_SECONDS later the job's claim is stale,
+ * and the next monitor pass of any live worker fails it for a retry after its first retry delay
+ * (1 s). pg-boss runs that heartbeat check in its monitor pass, which defaults to once a minute
+ * (monitorIntervalSeconds 60): that, not the heartbeat, was what left a killed process's last batch
+ * active for up to ~70 s, or until the 2-minute expiry. With both passes every SUPERVISE_SECONDS,
+ * acked events of a killed process become cases at most ~HEARTBEAT + SUPERVISE + 1 s after the kill
+ * (sooner than most restarts), and the 2-minute expiry stays as the bound for a live but hung handler.
+ * The pass's queue-stats aggregate reads pg-boss' live-jobs index only, cheap at this cadence.
  */
 const HEARTBEAT_SECONDS = 10;
 const SUPERVISE_SECONDS = 5;
@@ -44,8 +49,8 @@ export async function startQueue(database: Database, options: QueueOptions): Pro
   const isWorker = options.role === 'worker';
   const boss =
     database.kind === 'pglite'
-      ? new PgBoss({ db: fromPglite(database.pglite!), backend: 'pglite', supervise: isWorker, schedule: isWorker, superviseIntervalSeconds: SUPERVISE_SECONDS })
-      : new PgBoss({ connectionString: database.sessionConnectionString ?? database.connectionString!, max: 4, supervise: isWorker, schedule: isWorker, superviseIntervalSeconds: SUPERVISE_SECONDS, application_name: 'churn-saver-queue' });
+      ? new PgBoss({ db: fromPglite(database.pglite!), backend: 'pglite', supervise: isWorker, schedule: isWorker, superviseIntervalSeconds: SUPERVISE_SECONDS, monitorIntervalSeconds: SUPERVISE_SECONDS })
+      : new PgBoss({ connectionString: database.sessionConnectionString ?? database.connectionString!, max: 4, supervise: isWorker, schedule: isWorker, superviseIntervalSeconds: SUPERVISE_SECONDS, monitorIntervalSeconds: SUPERVISE_SECONDS, application_name: 'churn-saver-queue' });
   await boss.start();
   await boss.createQueue(QUEUES.processWebhookEvent, WEBHOOK_QUEUE_OPTIONS);
   // createQueue leaves an existing queue's policy as it was: deployments from before get this one too.

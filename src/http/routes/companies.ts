@@ -1,23 +1,24 @@
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import type { AppDb } from '../../db/client.ts';
-import { findCompanyName, findCurrentSettings } from '../../db/repositories/companies.repository.ts';
-import { composeNudge } from '../../domain/compose-nudge.ts';
-import { DECLINE_VARIANTS } from '../../domain/decline-variant.ts';
-import { PLACEHOLDERS, placeholderValuesOf } from '../../domain/message-template.ts';
-import { parseOutreachSettings } from '../../domain/outreach-settings.ts';
+import { DECLINE_VARIANTS, type DeclineVariant } from '../../domain/decline-variant.ts';
+import { CHANNELS, type Channel } from '../../domain/message-template.ts';
 import { presentCasesCsv } from '../../presenters/cases-csv.presenter.ts';
 import { CASE_SORTS, decodeCursor, presentCase, presentCaseList, type CaseSort } from '../../presenters/cases.presenter.ts';
+import { presentCompany } from '../../presenters/company.presenter.ts';
 import { presentKpis } from '../../presenters/kpis.presenter.ts';
+import { presentSettingsPreview } from '../../presenters/settings-preview.presenter.ts';
+import { presentSavedSettings, presentSettings } from '../../presenters/settings.presenter.ts';
 import { cancelCase } from '../../services/cases/cancel-case.ts';
 import { cancelMembership } from '../../services/cases/cancel-membership.ts';
-import type { ActionRefusal } from '../../services/cases/find-actionable-case.ts';
 import { nudgeCaseNow } from '../../services/nudges/nudge-case-now.ts';
 import type { OutreachDeps } from '../../services/nudges/send-nudge.ts';
 import { updateCompanySettings } from '../../services/settings/update-company-settings.ts';
-import { presentWhopCapabilities } from '../../presenters/whop-capabilities.presenter.ts';
-import { errorBody } from '../errors.ts';
+import type { SettingsProblem } from '../../domain/outreach-settings.ts';
+import { sendError } from '../errors.ts';
 import type { Audit } from '../plugins/audit.ts';
-import { actorOf, type Auth } from '../plugins/auth.ts';
+import type { Auth } from '../plugins/auth.ts';
+import { companyScopeOf, useCompanyScope } from '../plugins/company-scope.ts';
+import { sendRefusal, sendResult, type Refusal } from '../send-result.ts';
 
 export interface CompanyRouteDeps {
   db: AppDb;
@@ -60,33 +61,25 @@ const NUDGE_NOT_SENT: Record<'not_found' | 'case_closed' | 'no_steps_left' | 'no
   not_due: 'the reminder is not due yet; nothing was sent',
 };
 
-/** Refusals of case actions: unknown → 404, refused → 409 with the reason. */
-function sendRefusal(reply: FastifyReply, refusal: ActionRefusal | { ok: false; reason: string; message: string }) {
-  if (refusal.reason === 'not_found') return reply.code(404).send(errorBody('not_found', refusal.message));
-  if (refusal.reason === 'whop_failed') return reply.code(502).send(errorBody('bad_gateway', refusal.message));
-  return reply.code(409).send({ error: { code: 'conflict', reason: refusal.reason, message: refusal.message } });
+/** Invalid settings (a save or a preview): every problem in the message, and each by field. */
+function invalidSettings(failed: { problems: SettingsProblem[] }): Refusal {
+  return { reason: 'invalid_settings', message: failed.problems.map((p) => `${p.field}: ${p.message}`).join('; '), detail: { problems: failed.problems } };
 }
 
-/** The creator dashboard's API: every route is scoped to the company in the path, after auth. */
+/** The creator dashboard's API: every route is scoped to the company in the path (useCompanyScope). */
 export async function companyRoutes(app: FastifyInstance, deps: CompanyRouteDeps): Promise<void> {
-  const { auth, db, audit } = deps;
+  const { db } = deps;
+  useCompanyScope(app, deps);
   const now = () => deps.outreach.clock.now();
   const dateLike = { type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2}(T[0-9:.]+(Z|[+-]\\d{2}:\\d{2}))?$' } as const;
   const filterProps = { ...caseFilterProperties, from: dateLike, to: dateLike };
 
-  // The company as the dashboard's header names it: Whop's title, null until an event named it.
-  app.get<{ Params: Params }>('/api/companies/:companyId', { schema: { params: companyParams } }, async (request, reply) => {
-    if (!(await auth.authorize(request, reply, request.params.companyId))) return reply;
-    return { company: { id: request.params.companyId, name: await findCompanyName(db, request.params.companyId) } };
-  });
+  app.get<{ Params: Params }>('/api/companies/:companyId', { schema: { params: companyParams } }, async (request) => presentCompany(companyScopeOf(request).companyId, db));
 
   app.get<{ Params: Params; Querystring: { window?: number } }>(
     '/api/companies/:companyId/kpis',
     { schema: { params: companyParams, querystring: { type: 'object', additionalProperties: false, properties: { window: { type: 'integer', minimum: 1, maximum: 365 } } } } },
-    async (request, reply) => {
-      if (!(await auth.authorize(request, reply, request.params.companyId))) return reply;
-      return presentKpis(request.params.companyId, db, request.query.window ?? 30, now());
-    },
+    async (request) => presentKpis(companyScopeOf(request).companyId, db, request.query.window ?? 30, now()),
   );
 
   app.get<{ Params: Params; Querystring: Filters & { sort?: string; limit?: number; cursor?: string } }>(
@@ -107,10 +100,9 @@ export async function companyRoutes(app: FastifyInstance, deps: CompanyRouteDeps
       },
     },
     async (request, reply) => {
-      if (!(await auth.authorize(request, reply, request.params.companyId))) return reply;
       const { sort = '-first_failure_at', limit = 50, cursor } = request.query;
-      if (cursor && !decodeCursor(cursor)) return reply.code(400).send(errorBody('bad_request', 'cursor: not a cursor from next_cursor'));
-      return presentCaseList(request.params.companyId, db, {
+      if (cursor && !decodeCursor(cursor)) return sendError(reply, 'bad_request', 'cursor: not a cursor from next_cursor');
+      return presentCaseList(companyScopeOf(request).companyId, db, {
         ...filtersOf(request.query),
         sort: sort.replace(/^-/, '') as CaseSort,
         descending: sort.startsWith('-'),
@@ -124,113 +116,86 @@ export async function companyRoutes(app: FastifyInstance, deps: CompanyRouteDeps
     '/api/companies/:companyId/cases.csv',
     { schema: { params: companyParams, querystring: { type: 'object', additionalProperties: false, properties: filterProps } } },
     async (request, reply) => {
-      const principal = await auth.authorize(request, reply, request.params.companyId);
-      if (!principal) return reply;
+      const scope = companyScopeOf(request);
       const { status, from, to, q } = request.query;
       // The search text may be a member's email: the audit keeps only that there was one.
-      await audit(request, { companyId: request.params.companyId, actor: actorOf(principal), action: 'cases.export_csv', target: 'cases', detail: { ok: true, status, from, to, searched: Boolean(q?.trim()) } });
+      await scope.audit('cases.export_csv', 'cases', { ok: true, status, from, to, searched: Boolean(q?.trim()) });
       const day = now().toISOString().slice(0, 10);
       return reply
         .header('content-type', 'text/csv; charset=utf-8')
-        .header('content-disposition', `attachment; filename="cases-${request.params.companyId}-${day}.csv"`)
-        .send(presentCasesCsv(request.params.companyId, db, filtersOf(request.query)));
+        .header('content-disposition', `attachment; filename="cases-${scope.companyId}-${day}.csv"`)
+        .send(presentCasesCsv(scope.companyId, db, filtersOf(request.query)));
     },
   );
 
   app.get<{ Params: CaseParams }>('/api/companies/:companyId/cases/:caseId', { schema: { params: caseParams } }, async (request, reply) => {
-    if (!(await auth.authorize(request, reply, request.params.companyId))) return reply;
-    const found = await presentCase(request.params.companyId, db, request.params.caseId);
-    return found ?? reply.code(404).send(errorBody('not_found', `no case ${request.params.caseId} in this company`));
+    const found = await presentCase(companyScopeOf(request).companyId, db, request.params.caseId);
+    return found ?? sendError(reply, 'not_found', `no case ${request.params.caseId} in this company`);
   });
 
   // Action bodies are `{}` or `{ "force": true }`; settings keep the app's 256 KiB (templates).
   const ACTION_BODY_LIMIT = 1024;
   const actionSchema = { params: caseParams, body: { type: 'object', additionalProperties: false, properties: { force: { type: 'boolean' } } } } as const;
   app.post<{ Params: CaseParams; Body: { force?: boolean } }>('/api/companies/:companyId/cases/:caseId/nudge', { schema: actionSchema, bodyLimit: ACTION_BODY_LIMIT }, async (request, reply) => {
-    const principal = await auth.authorize(request, reply, request.params.companyId);
-    if (!principal) return reply;
-    const who = { companyId: request.params.companyId, actor: actorOf(principal), action: 'case.nudge', target: request.params.caseId } as const;
-    if (request.body?.force && principal.kind !== 'operator') {
-      await audit(request, { ...who, detail: { ok: false, reason: 'force_not_allowed', force: true } });
-      return reply.code(403).send(errorBody('forbidden', 'force: only operators may ignore min_gap_hours'));
+    const scope = companyScopeOf(request);
+    const { caseId } = request.params;
+    const force = request.body?.force === true;
+    if (force && scope.principal.kind !== 'operator') {
+      await scope.audit('case.nudge', caseId, { ok: false, reason: 'force_not_allowed', force: true });
+      return sendError(reply, 'forbidden', 'force: only operators may ignore min_gap_hours');
     }
-    const result = await nudgeCaseNow(deps.outreach, { ...request.params, actor: actorOf(principal), force: request.body?.force === true });
-    await audit(request, {
-      ...who,
-      detail: !result.ok
+    const result = await nudgeCaseNow(deps.outreach, { companyId: scope.companyId, caseId, actor: scope.actor, force });
+    await scope.audit(
+      'case.nudge',
+      caseId,
+      !result.ok
         ? { ok: false, reason: result.reason }
         : result.result.ok
-          ? { ok: true, force: request.body?.force === true, outcome: result.result.outcome, step: result.result.step }
-          : { ok: false, force: request.body?.force === true, reason: result.result.reason },
-    });
-    if (!result.ok) return sendRefusal(reply, result.reason === 'too_soon' ? { ...result, message: `${result.message}; allowed from ${result.allowedAt.toISOString()}` } : result);
+          ? { ok: true, force, outcome: result.result.outcome, step: result.result.step }
+          : { ok: false, force, reason: result.result.reason },
+    );
+    if (!result.ok) return sendRefusal(reply, result.reason === 'too_soon' ? { reason: result.reason, message: `${result.message}; allowed from ${result.allowedAt.toISOString()}` } : result);
     // A nudge that did nothing is refused, not a 200 with ok:false (docs/api.md).
-    if (!result.result.ok) return sendRefusal(reply, { ok: false, reason: result.result.reason, message: NUDGE_NOT_SENT[result.result.reason] });
-    return { ok: true, result: result.result };
+    return sendResult(reply, result.result, (sent) => ({ ok: true, result: sent }), (failed) => ({ reason: failed.reason, message: NUDGE_NOT_SENT[failed.reason] }));
   });
   app.post<{ Params: CaseParams }>('/api/companies/:companyId/cases/:caseId/cancel', { schema: actionSchema, bodyLimit: ACTION_BODY_LIMIT }, async (request, reply) => {
-    const principal = await auth.authorize(request, reply, request.params.companyId);
-    if (!principal) return reply;
-    const result = await cancelCase(deps.outreach, { ...request.params, actor: actorOf(principal) });
-    await audit(request, { companyId: request.params.companyId, actor: actorOf(principal), action: 'case.cancel', target: request.params.caseId, detail: result.ok ? { ok: true } : { ok: false, reason: result.reason } });
-    return result.ok ? { ok: true, result } : sendRefusal(reply, result);
+    const scope = companyScopeOf(request);
+    const result = await cancelCase(deps.outreach, { companyId: scope.companyId, caseId: request.params.caseId, actor: scope.actor });
+    await scope.audit('case.cancel', request.params.caseId, result.ok ? { ok: true } : { ok: false, reason: result.reason });
+    return sendResult(reply, result, (cancelled) => ({ ok: true, result: cancelled }));
   });
   for (const [path, mode] of [['cancel-membership', 'at_period_end'], ['terminate', 'immediate']] as const) {
     app.post<{ Params: CaseParams }>(`/api/companies/:companyId/cases/:caseId/${path}`, { schema: actionSchema, bodyLimit: ACTION_BODY_LIMIT }, async (request, reply) => {
-      const principal = await auth.authorize(request, reply, request.params.companyId);
-      if (!principal) return reply;
-      const result = await cancelMembership(deps.outreach, { ...request.params, mode, actor: actorOf(principal) });
-      await audit(request, {
-        companyId: request.params.companyId,
-        actor: actorOf(principal),
-        action: mode === 'immediate' ? 'membership.terminate' : 'membership.cancel',
-        target: request.params.caseId,
-        detail: result.ok ? { ok: true, mode } : { ok: false, mode, reason: result.reason },
-      });
-      if (result.ok) return { ok: true, result };
-      if (result.reason === 'whop_not_configured') return reply.code(409).send({ error: { code: 'conflict', reason: result.reason, message: result.message } });
-      return sendRefusal(reply, result);
+      const scope = companyScopeOf(request);
+      const result = await cancelMembership(deps.outreach, { companyId: scope.companyId, caseId: request.params.caseId, mode, actor: scope.actor });
+      await scope.audit(mode === 'immediate' ? 'membership.terminate' : 'membership.cancel', request.params.caseId, result.ok ? { ok: true, mode } : { ok: false, mode, reason: result.reason });
+      return sendResult(reply, result, (changed) => ({ ok: true, result: changed }));
     });
   }
 
-  app.get<{ Params: Params }>('/api/companies/:companyId/settings', { schema: { params: companyParams } }, async (request, reply) => {
-    if (!(await auth.authorize(request, reply, request.params.companyId))) return reply;
-    const [current, capabilities] = await Promise.all([findCurrentSettings(db, request.params.companyId), presentWhopCapabilities(request.params.companyId, db)]);
-    return {
-      version: current.version,
-      settings: current.outreach,
-      placeholders: PLACEHOLDERS,
-      variants: DECLINE_VARIANTS,
-      smtp_configured: deps.outreach.email !== null,
-      whop_configured: deps.outreach.whop !== null,
-      webhook_url: `${deps.publicUrl.replace(/\/$/, '')}/api/webhooks/whop`,
-      // Fields Whop withheld for lack of an app permission: what is off, and what turns it on.
-      whop_capabilities: capabilities.map((c) => ({ field: c.field, capability: c.capability, status: c.status, permission: c.permission, observed_at: c.observedAt })),
-      whop_api_version: deps.outreach.whop?.apiVersion ?? null,
-    };
-  });
+  app.get<{ Params: Params }>('/api/companies/:companyId/settings', { schema: { params: companyParams } }, async (request) =>
+    presentSettings(companyScopeOf(request).companyId, db, {
+      smtpConfigured: deps.outreach.email !== null,
+      whopConfigured: deps.outreach.whop !== null,
+      whopApiVersion: deps.outreach.whop?.apiVersion ?? null,
+      publicUrl: deps.publicUrl,
+    }),
+  );
 
   app.put<{ Params: Params; Body: unknown }>('/api/companies/:companyId/settings', { schema: { params: companyParams, body: { type: 'object' } } }, async (request, reply) => {
-    const principal = await auth.authorize(request, reply, request.params.companyId);
-    if (!principal) return reply;
-    const saved = await updateCompanySettings({ db }, { companyId: request.params.companyId, settings: request.body, actor: actorOf(principal) });
+    const scope = companyScopeOf(request);
+    const saved = await updateCompanySettings({ db }, { companyId: scope.companyId, settings: request.body, actor: scope.actor });
     // Field names, not values: templates are long and the new values are in company_settings anyway.
     const fields = request.body !== null && typeof request.body === 'object' ? Object.keys(request.body).sort().slice(0, 50).map((k) => k.slice(0, 64)) : [];
-    await audit(request, {
-      companyId: request.params.companyId,
-      actor: actorOf(principal),
-      action: 'settings.update',
-      target: 'settings',
-      detail: saved.ok ? { ok: true, version: saved.version, fields } : { ok: false, reason: saved.reason, fields, problems: saved.problems.map((p) => p.field) },
-    });
-    if (!saved.ok) {
-      const message = saved.problems.map((p) => `${p.field}: ${p.message}`).join('; ');
-      return reply.code(400).send({ error: { code: 'invalid_settings', message, problems: saved.problems } });
-    }
-    return { version: saved.version, settings: saved.settings };
+    await scope.audit(
+      'settings.update',
+      'settings',
+      saved.ok ? { ok: true, version: saved.version, fields } : { ok: false, reason: saved.reason, fields, problems: saved.problems.map((p) => p.field) },
+    );
+    return sendResult(reply, saved, presentSavedSettings, invalidSettings);
   });
 
-  app.post<{ Params: Params; Body: { settings?: unknown; channel: 'push' | 'dm' | 'email'; step?: number; variant?: string } }>(
+  app.post<{ Params: Params; Body: { settings?: unknown; channel: Channel; step?: number; variant?: DeclineVariant } }>(
     '/api/companies/:companyId/settings/preview',
     {
       schema: {
@@ -239,27 +204,13 @@ export async function companyRoutes(app: FastifyInstance, deps: CompanyRouteDeps
           type: 'object',
           required: ['channel'],
           additionalProperties: false,
-          properties: { settings: { type: 'object' }, channel: { type: 'string', enum: ['push', 'dm', 'email'] }, step: { type: 'integer', minimum: 0, maximum: 9 }, variant: { type: 'string', enum: [...DECLINE_VARIANTS] } },
+          properties: { settings: { type: 'object' }, channel: { type: 'string', enum: [...CHANNELS] }, step: { type: 'integer', minimum: 0, maximum: 9 }, variant: { type: 'string', enum: [...DECLINE_VARIANTS] } },
         },
       },
     },
     async (request, reply) => {
-      if (!(await auth.authorize(request, reply, request.params.companyId))) return reply;
-      const parsed = parseOutreachSettings(request.body.settings ?? {});
-      if (!parsed.ok) {
-        return reply.code(400).send({ error: { code: 'invalid_settings', message: parsed.problems.map((p) => `${p.field}: ${p.message}`).join('; '), problems: parsed.problems } });
-      }
-      const composed = composeNudge({
-        settings: parsed.settings,
-        stepIndex: request.body.step ?? 0,
-        variant: (request.body.variant ?? 'generic') as (typeof DECLINE_VARIANTS)[number],
-        values: placeholderValuesOf({ memberName: 'Dana Reyes', product: 'Northwind Signals', amount: '$29.99', manageUrl: 'https://whop.com/billing/manage/mem_example', incentiveDays: (request.body.step ?? 0) === 0 ? parsed.settings.incentive_days : 0 }),
-        unsubscribeUrl: `${deps.publicUrl.replace(/\/$/, '')}/api/unsubscribe?token=example`,
-      });
-      const channel = request.body.channel;
-      if (channel === 'email') return { subject: composed.email.subject, body: composed.email.text };
-      if (channel === 'push') return { title: composed.push.title, body: composed.push.body };
-      return { body: composed.dm.body };
+      const { settings = {}, channel, step = 0, variant = 'generic' } = request.body;
+      return sendResult(reply, presentSettingsPreview({ settings, channel, step, variant }, deps.publicUrl), (rendered) => rendered.preview, invalidSettings);
     },
   );
 }

@@ -1,22 +1,23 @@
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import type { AppDb } from '../../db/client.ts';
-import { desc, eq } from 'drizzle-orm';
 import type { MemberSubject } from '../../db/repositories/member-footprint.repository.ts';
-import { recordOptOuts } from '../../db/repositories/outreach.repository.ts';
-import { recordAuditEvent } from '../../db/repositories/audit-log.repository.ts';
-import { memberErasures } from '../../db/schema/member-data.ts';
 import type { OptOutChannel } from '../../db/schema/member-opt-outs.ts';
 import type { Clock } from '../../integrations/clock.ts';
+import { presentErasureReceipt, presentErasureReceipts, presentMemberExport } from '../../presenters/member-data.presenter.ts';
 import { eraseMemberData } from '../../services/members/erase-member-data.ts';
 import { downloadMemberExport, exportMemberData } from '../../services/members/export-member-data.ts';
-import { memberTarget, subjectHash } from '../../services/members/member-subject.ts';
-import { errorBody } from '../errors.ts';
+import { optOutMember } from '../../services/members/opt-out-member.ts';
+import { sendError } from '../errors.ts';
+import type { Audit } from '../plugins/audit.ts';
+import type { Auth } from '../plugins/auth.ts';
+import { companyScopeOf, useCompanyScope } from '../plugins/company-scope.ts';
+import { sendResult } from '../send-result.ts';
 import { companyParams } from './companies.ts';
-import { actorOf, type Auth } from '../plugins/auth.ts';
 
 export interface MemberDataRouteDeps {
   db: AppDb;
   auth: Auth;
+  audit: Audit;
   clock: Clock;
 }
 
@@ -36,39 +37,26 @@ function subjectOf(body: SubjectBody): MemberSubject | null {
   return body.user_id ? { kind: 'user_id', value: body.user_id } : { kind: 'email', value: body.email! };
 }
 
-const NO_SUBJECT = errorBody('invalid_body', 'user_id or email: give exactly one of them to name the member');
-
-function notFound(reply: FastifyReply, message: string) {
-  return reply.code(404).send(errorBody('not_found', message));
-}
+const NO_SUBJECT = 'user_id or email: give exactly one of them to name the member';
 
 /**
  * Member data rights (GDPR / CCPA), for the creator of the company or an operator: export (a JSON
  * document downloadable for 7 days), erasure (with a receipt), opt-out on the member's behalf.
- * Every call is scoped to the company in the path and audited.
+ * Every call is scoped to the company in the path (useCompanyScope); the services audit each action.
  */
 export async function memberDataRoutes(app: FastifyInstance, deps: MemberDataRouteDeps): Promise<void> {
-  const { auth, db, clock } = deps;
+  const { db, clock } = deps;
+  useCompanyScope(app, deps);
 
   app.post<{ Params: Params; Body: SubjectBody }>(
     '/api/companies/:companyId/member-data/exports',
     { schema: { params: companyParams, body: { type: 'object', additionalProperties: false, properties: subjectProperties } } },
     async (request, reply) => {
-      const principal = await auth.authorize(request, reply, request.params.companyId);
-      if (!principal) return reply;
+      const { companyId, actor } = companyScopeOf(request);
       const subject = subjectOf(request.body);
-      if (!subject) return reply.code(400).send(NO_SUBJECT);
-      const result = await exportMemberData({ db, clock }, { companyId: request.params.companyId, subject, actor: actorOf(principal), ip: request.ip });
-      if (!result.ok) return notFound(reply, result.message);
-      return reply.code(201).send({
-        export: {
-          id: result.id,
-          expires_at: result.expiresAt.toISOString(),
-          size_bytes: result.sizeBytes,
-          counts: result.counts,
-          download_url: `/api/companies/${request.params.companyId}/member-data/exports/${result.id}`,
-        },
-      });
+      if (!subject) return sendError(reply, 'invalid_body', NO_SUBJECT);
+      const result = await exportMemberData({ db, clock }, { companyId, subject, actor, ip: request.ip });
+      return sendResult(reply, result, (created) => reply.code(201).send(presentMemberExport(companyId, created)));
     },
   );
 
@@ -76,15 +64,15 @@ export async function memberDataRoutes(app: FastifyInstance, deps: MemberDataRou
     '/api/companies/:companyId/member-data/exports/:exportId',
     { schema: { params: exportParams } },
     async (request, reply) => {
-      const principal = await auth.authorize(request, reply, request.params.companyId);
-      if (!principal) return reply;
-      const result = await downloadMemberExport({ db, clock }, { companyId: request.params.companyId, exportId: request.params.exportId, actor: actorOf(principal), ip: request.ip });
-      if (!result.ok) return result.reason === 'expired' ? reply.code(410).send(errorBody('gone', result.message)) : notFound(reply, result.message);
-      return reply
-        .header('content-type', 'application/json; charset=utf-8')
-        .header('content-disposition', `attachment; filename="${result.fileName}"`)
-        .header('cache-control', 'no-store')
-        .send(result.document);
+      const { companyId, actor } = companyScopeOf(request);
+      const result = await downloadMemberExport({ db, clock }, { companyId, exportId: request.params.exportId, actor, ip: request.ip });
+      return sendResult(reply, result, (found) =>
+        reply
+          .header('content-type', 'application/json; charset=utf-8')
+          .header('content-disposition', `attachment; filename="${found.fileName}"`)
+          .header('cache-control', 'no-store')
+          .send(found.document),
+      );
     },
   );
 
@@ -102,26 +90,17 @@ export async function memberDataRoutes(app: FastifyInstance, deps: MemberDataRou
       },
     },
     async (request, reply) => {
-      const principal = await auth.authorize(request, reply, request.params.companyId);
-      if (!principal) return reply;
+      const { companyId, actor } = companyScopeOf(request);
       const subject = subjectOf(request.body);
-      if (!subject) return reply.code(400).send(NO_SUBJECT);
-      const result = await eraseMemberData({ db, clock }, { companyId: request.params.companyId, subject, actor: actorOf(principal), ip: request.ip, optOut: request.body.opt_out === true });
-      if (!result.ok) return notFound(reply, result.message);
-      return reply.send({ receipt: { id: result.receiptId, erased_at: result.at.toISOString(), counts: result.counts } });
+      if (!subject) return sendError(reply, 'invalid_body', NO_SUBJECT);
+      const result = await eraseMemberData({ db, clock }, { companyId, subject, actor, ip: request.ip, optOut: request.body.opt_out === true });
+      return sendResult(reply, result, presentErasureReceipt);
     },
   );
 
-  app.get<{ Params: Params }>('/api/companies/:companyId/member-data/erasures', { schema: { params: companyParams } }, async (request, reply) => {
-    if (!(await auth.authorize(request, reply, request.params.companyId))) return reply;
-    const rows = await db
-      .select({ id: memberErasures.id, subject_kind: memberErasures.subjectKind, requested_by: memberErasures.requestedBy, counts: memberErasures.counts, erased_at: memberErasures.createdAt })
-      .from(memberErasures)
-      .where(eq(memberErasures.companyId, request.params.companyId))
-      .orderBy(desc(memberErasures.createdAt))
-      .limit(200);
-    return { receipts: rows };
-  });
+  app.get<{ Params: Params }>('/api/companies/:companyId/member-data/erasures', { schema: { params: companyParams } }, async (request) =>
+    presentErasureReceipts(companyScopeOf(request).companyId, db),
+  );
 
   app.post<{ Params: Params; Body: SubjectBody & { channels: OptOutChannel[] } }>(
     '/api/companies/:companyId/member-data/opt-outs',
@@ -137,24 +116,11 @@ export async function memberDataRoutes(app: FastifyInstance, deps: MemberDataRou
       },
     },
     async (request, reply) => {
-      const principal = await auth.authorize(request, reply, request.params.companyId);
-      if (!principal) return reply;
-      const { companyId } = request.params;
+      const { companyId, actor } = companyScopeOf(request);
       const subject = subjectOf(request.body);
-      if (!subject) return reply.code(400).send(NO_SUBJECT);
-      const channels = request.body.channels;
-      if (subject.kind === 'email' && channels.some((c) => c !== 'email'))
-        return reply.code(400).send(errorBody('bad_request', 'channels: push and dm opt-outs need the member\'s user_id (Whop delivers them by user)'));
-      if (subject.kind === 'user_id' && channels.includes('email'))
-        return reply.code(400).send(errorBody('bad_request', 'channels: an email opt-out needs the member\'s email address'));
-      const actor = actorOf(principal);
-      const added = await db.transaction(async (tx) => {
-        const added = await recordOptOuts(tx, companyId, subject.kind === 'email' ? { email: subject.value } : { whopUserId: subject.value }, channels, { reason: 'member_request', source: actor });
-        if (added.length > 0)
-          await recordAuditEvent(tx, { companyId, actor, action: 'member.opt_out', target: memberTarget(subjectHash(subject)), ip: request.ip, detail: { ok: true, channels: added, reason: 'member_request' } });
-        return added;
-      });
-      return reply.send({ opted_out: channels, newly_opted_out: added });
+      if (!subject) return sendError(reply, 'invalid_body', NO_SUBJECT);
+      const result = await optOutMember({ db }, { companyId, subject, channels: request.body.channels, actor, ip: request.ip });
+      return sendResult(reply, result, (done) => ({ opted_out: done.optedOut, newly_opted_out: done.newlyOptedOut }));
     },
   );
 }

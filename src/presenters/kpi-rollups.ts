@@ -1,0 +1,144 @@
+import { sql, type SQL } from 'drizzle-orm';
+import { outcomeSql } from './kpi-sql.ts';
+
+/**
+ * The dashboard KPIs' reads of the per-day rollups (migration 0029, kept exact by triggers).
+ * A window's or cohort's edges are `now` minus whole days, so they cut through one UTC day each:
+ * whole days come from the rollups, the cases of a cut day (and open cases whose attribution
+ * window ends today, whose outcome turns at a time of day) from the live tables, each read with
+ * the exact definitions of kpi-sql.ts. Every figure is the same as a pass over every case.
+ */
+
+const DAY_MS = 86_400_000;
+
+/** A UTC day as its date and the instants it spans. */
+interface Day {
+  date: string;
+  start: string;
+  end: string;
+}
+
+function dayOf(at: Date): Day {
+  const start = Math.floor(at.getTime() / DAY_MS) * DAY_MS;
+  return { date: new Date(start).toISOString().slice(0, 10), start: new Date(start).toISOString(), end: new Date(start + DAY_MS).toISOString() };
+}
+
+export interface KpiCuts {
+  companyId: string;
+  now: Date;
+  /** Start of the window (cases whose first failure is at or after it). */
+  since: Date;
+  /** The headline cohort [from, to). */
+  headline: { from: Date; to: Date };
+}
+
+const ts = (iso: string) => sql`${iso}::timestamptz`;
+const day = (d: Day) => sql`${d.date}::date`;
+
+/** The distinct days the window's and headline's edges cut: their cases are read one by one. */
+function cutDays(k: KpiCuts): Day[] {
+  const days = [dayOf(k.headline.from), dayOf(k.headline.to), dayOf(k.since)];
+  return days.filter((d, i) => days.findIndex((e) => e.date === d.date) === i);
+}
+
+/**
+ * The KPI pass's groups (currency × outcome × window/headline × cohort week × steps × credit ×
+ * decline reason × control group, with counts and amounts): whole days from kpi_case_days, the
+ * rest from recovery_cases. Same columns as the pass over every case it replaces.
+ */
+export function caseGroupsSql(k: KpiCuts): SQL {
+  const since = dayOf(k.since);
+  const from = dayOf(k.headline.from);
+  const to = dayOf(k.headline.to);
+  const today = dayOf(k.now);
+  const cuts = cutDays(k);
+  const live = (where: SQL) => sql`
+    SELECT c.currency, ${outcomeSql(k.now)} AS outcome,
+           (c.first_failure_at >= ${ts(k.since.toISOString())}) AS in_window,
+           (c.first_failure_at >= ${ts(k.headline.from.toISOString())} AND c.first_failure_at < ${ts(k.headline.to.toISOString())}) AS in_headline,
+           CASE WHEN c.first_failure_at >= ${ts(k.since.toISOString())} THEN to_char(date_trunc('week', c.first_failure_at AT TIME ZONE 'UTC'), 'YYYY-MM-DD') END AS week_start,
+           c.steps_sent, c.credited_method, c.credited_channel, c.credited_step, coalesce(c.decline_code, c.decline_category) AS decline_category, c.holdout,
+           1 AS n, c.amount_at_risk_cents AS at_risk_cents, c.recovered_cents
+    FROM recovery_cases c WHERE c.company_id = ${k.companyId} AND ${where}`;
+  const cutCases = cuts.map((d) => live(sql`c.first_failure_at >= ${ts(d.start)} AND c.first_failure_at < ${ts(d.end)}`));
+  // Open cases of whole days whose window ends today: lost or deciding depends on the time.
+  const turningToday = live(
+    sql`c.status = 'open' AND c.attribution_ends_at >= ${ts(today.start)} AND c.attribution_ends_at < ${ts(today.end)}
+        AND c.first_failure_at >= ${ts(from.start)} AND kpi_day(c.first_failure_at) NOT IN (${sql.join(cuts.map(day), sql`, `)})`,
+  );
+  const rolled = sql`
+    SELECT r.currency,
+           CASE WHEN r.status = 'recovered' THEN 'recovered'
+                WHEN r.status = 'closed_no_recovery' OR r.open_ends_day < ${day(today)} THEN 'lost' ELSE 'deciding' END AS outcome,
+           (r.cohort_day > ${day(since)}) AS in_window,
+           (r.cohort_day > ${day(from)} AND r.cohort_day < ${day(to)}) AS in_headline,
+           CASE WHEN r.cohort_day > ${day(since)} THEN to_char(date_trunc('week', r.cohort_day::timestamp), 'YYYY-MM-DD') END AS week_start,
+           r.steps_sent, r.credited_method, r.credited_channel, r.credited_step, r.decline_category, r.holdout,
+           r.n, r.at_risk_cents, r.recovered_cents
+    FROM kpi_case_days r
+    WHERE r.company_id = ${k.companyId} AND r.n <> 0
+      AND (r.cohort_day > ${day(since)} OR (r.cohort_day > ${day(from)} AND r.cohort_day < ${day(to)}))
+      AND r.cohort_day NOT IN (${sql.join(cuts.map(day), sql`, `)})
+      AND r.open_ends_day IS DISTINCT FROM ${day(today)}`;
+  return sql`
+    SELECT g.currency COLLATE "C" AS currency, g.outcome, g.in_window, g.in_headline, g.week_start, g.steps_sent, g.credited_method, g.credited_channel,
+           g.credited_step, g.decline_category, g.holdout, sum(g.n) AS n, sum(g.at_risk_cents) AS at_risk_cents, sum(g.recovered_cents) AS recovered_cents
+    FROM (${sql.join([rolled, ...cutCases, turningToday], sql` UNION ALL `)}) g
+    WHERE g.in_window OR g.in_headline
+    GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11
+    HAVING sum(g.n) > 0`;
+}
+
+/** The window's whole days (rollups) and its first, cut day (live rows) of the cases of `companyId`. */
+function windowParts(k: KpiCuts) {
+  const first = dayOf(k.since);
+  return {
+    rolled: sql`r.company_id = ${k.companyId} AND r.cohort_day > ${day(first)}`,
+    cutCases: sql`c.company_id = ${k.companyId} AND c.first_failure_at >= ${ts(k.since.toISOString())} AND c.first_failure_at < ${ts(first.end)}`,
+    first,
+  };
+}
+
+/** Estimated cost of the incentives granted on the window's cases, per currency of the case. */
+export function incentiveCostSql(k: KpiCuts): SQL {
+  const w = windowParts(k);
+  return sql`
+    SELECT g.currency, sum(g.cents) AS cents FROM (
+      SELECT r.currency, r.n, r.cost_cents AS cents FROM kpi_incentive_days r WHERE ${w.rolled}
+      UNION ALL
+      SELECT c.currency, 1, i.cost_cents FROM recovery_cases c JOIN incentives i ON i.case_id = c.id
+      WHERE ${w.cutCases} AND i.company_id = ${k.companyId} AND i.status = 'granted'
+    ) g GROUP BY g.currency HAVING sum(g.n) > 0`;
+}
+
+/** Messages of the window's cases sent and kept in the outbox, per channel. */
+export function deliveriesByChannelSql(k: KpiCuts): SQL {
+  const w = windowParts(k);
+  return sql`
+    SELECT g.channel, coalesce(sum(g.n) FILTER (WHERE g.status = 'sent'), 0) AS sent, coalesce(sum(g.n) FILTER (WHERE g.status = 'outbox'), 0) AS outbox FROM (
+      SELECT r.channel, r.status, r.n FROM kpi_delivery_days r WHERE ${w.rolled}
+      UNION ALL
+      SELECT d.channel, d.status, 1 FROM recovery_cases c JOIN deliveries d ON d.case_id = c.id
+      WHERE ${w.cutCases} AND d.company_id = ${k.companyId} AND d.status IN ('sent', 'outbox')
+    ) g GROUP BY g.channel HAVING sum(g.n) > 0 ORDER BY g.channel`;
+}
+
+/**
+ * Counted clicks of the window's cases made since the window's start, per channel. A rollup row
+ * of a whole day holds clicks after the case's first failure (so after the start), or an early
+ * click's own day: one on the start's day is read from the live rows.
+ */
+export function clicksByChannelSql(k: KpiCuts): SQL {
+  const w = windowParts(k);
+  const clicked = sql`e.reason = 'link_clicked' AND e.detail->>'counted' = 'true' AND e.company_id = ${k.companyId} AND e.at >= ${ts(k.since.toISOString())}`;
+  return sql`
+    SELECT g.channel, sum(g.n) AS n FROM (
+      SELECT r.channel, r.n FROM kpi_click_days r WHERE ${w.rolled} AND (r.early_day IS NULL OR r.early_day > ${day(w.first)})
+      UNION ALL
+      SELECT e.detail->>'channel', 1 FROM case_events e JOIN recovery_cases c ON c.id = e.case_id
+      WHERE ${clicked} AND e.at < ${ts(w.first.end)} AND c.company_id = ${k.companyId} AND c.first_failure_at >= ${ts(w.first.end)} AND e.at < c.first_failure_at
+      UNION ALL
+      SELECT e.detail->>'channel', 1 FROM recovery_cases c JOIN case_events e ON e.case_id = c.id
+      WHERE ${w.cutCases} AND ${clicked}
+    ) g GROUP BY 1 HAVING sum(g.n) > 0`;
+}
