@@ -23,7 +23,7 @@ describe('the save flow: a scheduled cancellation, one offer, a save that counts
     await s.h.deliver('membership.cancel_at_period_end_changed', { id: s.membershipId, user: { id: `user_${s.membershipId}` }, cancel_at_period_end: true, cancel_option: option, cancelation_status: 'canceling', updated_at: at(day).toISOString() }, s.companyId);
   };
   const saveCases = async (companyId = s.companyId) =>
-    (await s.database.sql.query<Record<string, any>>(`SELECT * FROM save_cases WHERE company_id = $1 ORDER BY scheduled_at`, [companyId])).rows;
+    (await s.database.sql.query<{ id: string } & Record<string, any>>(`SELECT * FROM save_cases WHERE company_id = $1 ORDER BY scheduled_at`, [companyId])).rows;
   const linkOf = (c: { id: string }, companyId = s.companyId) => new URL(saveOfferUrl(s.h.deps.links.publicUrl, s.h.deps.links.signingKey, { companyId, saveCaseId: c.id }));
   const post = (url: URL | string, accept = 'application/json') => app.inject({ method: 'POST', url: typeof url === 'string' ? url : `${url.pathname}${url.search}`, headers: { accept } });
 
