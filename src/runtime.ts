@@ -22,6 +22,7 @@ import { budgetScope, createRateBudget } from './integrations/whop/rate-budget/r
 import { createBudgetedFetch } from './integrations/whop/rate-budget/budgeted-fetch.ts';
 import { parseOperationLimits } from './domain/rate-budget.ts';
 import type { OutreachDeps } from './services/nudges/send-nudge.ts';
+import { createSettingsVersions } from './services/settings/settings-versions.ts';
 import { createUserTokenVerifier } from './integrations/whop/user-token-verifier.ts';
 import { createOperator } from './services/operators/create-operator.ts';
 import { keyringFromConfig } from './config/keyring-from-config.ts';
@@ -128,6 +129,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       ? createEmailSender({ host: config.SMTP_HOST, port: config.SMTP_PORT, user: config.SMTP_USER, pass: config.SMTP_PASS, from: config.SMTP_FROM!, secure: config.SMTP_SECURE })
       : null,
     links: { publicUrl: config.PUBLIC_URL ?? `http://localhost:${config.PORT}`, signingKey: linkSigningKey },
+    settings: createSettingsVersions(database.db),
     metrics,
     leaseMs: config.NUDGE_LEASE_SECONDS * 1000,
   };

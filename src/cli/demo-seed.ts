@@ -8,6 +8,7 @@ import { createWebhookIntake } from '../services/webhooks/ingest-webhook.ts';
 import { processWebhookEvent } from '../services/webhooks/process-webhook-event.ts';
 import { sendDueNudges } from '../services/nudges/send-due-nudges.ts';
 import type { OutreachDeps } from '../services/nudges/send-nudge.ts';
+import { createSettingsVersions } from '../services/settings/settings-versions.ts';
 import { createUnsubscribeToken } from '../services/members/unsubscribe-links.ts';
 import { unsubscribeMember } from '../services/members/unsubscribe-member.ts';
 import { QUEUES, startQueue, type WebhookEventJob } from '../worker/queue.ts';
@@ -82,7 +83,7 @@ export async function seedDemo(database: Database, options: SeedDemoOptions = {}
   const story = planDemoStory({ now, members: options.members ?? 300 });
   const clock = createDemoClock(new Date(now.getTime() - 91 * DAY));
   const links = options.links ?? { publicUrl: 'http://localhost:3000', signingKey: 'churn-saver-demo' };
-  const outreach: OutreachDeps = { db, clock, whop: null, email: null, links, random: () => 0.5 };
+  const outreach: OutreachDeps = { db, clock, whop: null, email: null, links, settings: createSettingsVersions(db), random: () => 0.5 };
   const boss = await startQueue(database, { role: 'web' });
   try {
     const ingest = createWebhookIntake({ db, boss, clock }, { maxInFlight: 1 });

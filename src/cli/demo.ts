@@ -1,5 +1,5 @@
 import { loadOrCreateDevWebhookSecret } from '../config/webhook-secret-file.ts';
-import { formatMinorUnits } from '../domain/money.ts';
+import { formatAmount } from '../domain/money.ts';
 import { seedDemo, type DemoSummary } from './demo-seed.ts';
 import { openCliDatabase } from './open-cli-database.ts';
 
@@ -40,7 +40,7 @@ try {
 function describe(s: DemoSummary, base: string): string {
   const n = (v: number) => v.toLocaleString('en-US');
   const money = Object.entries(s.recoveredCents)
-    .map(([currency, cents]) => new Intl.NumberFormat('en-US', { style: 'currency', currency }).format(Number(formatMinorUnits(cents, currency))))
+    .map(([currency, cents]) => formatAmount(cents, currency))
     .join(' + ');
   const deliveries = Object.entries(s.deliveries)
     .map(([status, count]) => `${status} ${n(count)}`)

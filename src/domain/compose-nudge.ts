@@ -1,3 +1,4 @@
+import type { Channel } from './channels.ts';
 import type { DeclineVariant } from './decline-variant.ts';
 import { escapeHtml, renderTemplate, selectTemplate, tidyUnknownProduct, UNKNOWN_PRODUCT, type PlaceholderValues } from './message-template.ts';
 import type { OutreachSettings } from './outreach-settings.ts';
@@ -20,11 +21,11 @@ export function composeNudge(input: {
   values: PlaceholderValues;
   unsubscribeUrl: string;
   /** Each channel's {manage_url}: our tracked redirect for that channel (click-links.ts); the value as given when absent. */
-  manageUrlFor?: (channel: 'push' | 'dm' | 'email') => string;
+  manageUrlFor?: (channel: Channel) => string;
 }): ComposedNudge {
-  const pick = <C extends 'push' | 'dm' | 'email'>(channel: C) => selectTemplate(input.settings, channel, input.stepIndex, input.variant);
+  const pick = <C extends Channel>(channel: C) => selectTemplate(input.settings, channel, input.stepIndex, input.variant);
   const unknownProduct = input.values.product === UNKNOWN_PRODUCT;
-  const renderer = (channel: 'push' | 'dm' | 'email') => {
+  const renderer = (channel: Channel) => {
     const values = input.manageUrlFor ? { ...input.values, manage_url: input.manageUrlFor(channel) } : input.values;
     return (template: string) => (unknownProduct ? tidyUnknownProduct(renderTemplate(template, values)) : renderTemplate(template, values));
   };

@@ -74,10 +74,8 @@ export function netRecoveredCents(k: { recoveredCents: number; incentiveCostCent
   return k.recoveredCents - k.incentiveCostCents;
 }
 
-/** Estimated cost of free days: the days' share of a 30-day period at the amount at risk. */
-export function incentiveCostCents(amountAtRiskCents: number, days: number): number {
-  return Math.round((amountAtRiskCents * days) / 30);
-}
+/** The rule lives with the incentives (incentive-cost.ts); net recovered subtracts it. */
+export { incentiveCostCents } from './incentive-cost.ts';
 
 /** Median of a list (null when empty); hours to recover use it. */
 export function median(values: readonly number[]): number | null {

@@ -1,3 +1,4 @@
+import { CHANNELS, type Channel } from './channels.ts';
 import type { DeclineVariant } from './decline-variant.ts';
 import type { OutreachSettings } from './outreach-settings.ts';
 
@@ -17,8 +18,8 @@ export const PLACEHOLDERS = ['member_name', 'product', 'amount', 'manage_url', '
 export type Placeholder = (typeof PLACEHOLDERS)[number];
 export type PlaceholderValues = Record<Placeholder, string>;
 
-export const CHANNELS = ['push', 'dm', 'email'] as const;
-export type Channel = (typeof CHANNELS)[number];
+/** The list lives in channels.ts; re-exported so template code keeps one import. */
+export { CHANNELS, type Channel };
 
 /** The parts of one message per channel. Email bodies are plain text, DM bodies are Markdown. */
 export interface ChannelTemplates {

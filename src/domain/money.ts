@@ -82,3 +82,22 @@ export function formatMinorUnits(minorUnits: number, currency: string): string {
 function unsafe(amount: number | string, currency: string): RangeError {
   return new RangeError(`amount ${JSON.stringify(amount)} ${currency} exceeds the safe integer range in minor units`);
 }
+
+const amountFormats = new Map<string, Intl.NumberFormat | null>();
+/**
+ * An amount in minor units as a member reads it: "$29.99", "¥1,000"; a code Intl cannot format as
+ * "12.34 XYZ". Formatters are cached (building one is slow); the cache changes no result.
+ */
+export function formatAmount(minorUnits: number, currency: string): string {
+  const code = currency.toUpperCase();
+  if (!amountFormats.has(code)) {
+    let format: Intl.NumberFormat | null = null;
+    try {
+      format = new Intl.NumberFormat('en-US', { style: 'currency', currency: code });
+    } catch {}
+    amountFormats.set(code, format);
+  }
+  const format = amountFormats.get(code);
+  const major = formatMinorUnits(minorUnits, currency);
+  return format ? format.format(Number(major)) : `${major} ${code}`;
+}

@@ -1,4 +1,4 @@
-import type { QuietHours } from './outreach-settings.ts';
+import type { OutreachSettings, QuietHours } from './outreach-settings.ts';
 import type { CaseStatus } from './recovery-case.ts';
 
 const HOUR_MS = 3_600_000;
@@ -19,6 +19,37 @@ export interface NudgeScheduleInput {
   status: CaseStatus;
   /** Nudging after the attribution window could not be credited, so it stops there. */
   attributionEndsAt: Date;
+}
+
+/** The settings a schedule reads: a new schedule setting is added here and in scheduleInputOf. */
+export type ScheduleSettings = Pick<OutreachSettings, 'reminder_offsets_days' | 'min_gap_hours' | 'quiet_hours'>;
+
+/** What a case contributes to its schedule. */
+export interface CaseScheduleState {
+  firstFailureAt: Date;
+  stepsSent: number;
+  lastNudgeAt: Date | null;
+  status: CaseStatus;
+  attributionEndsAt: Date;
+}
+
+/** The one place a case and its settings version become the schedule's input. */
+export function scheduleInputOf(settings: ScheduleSettings, c: CaseScheduleState): NudgeScheduleInput {
+  return {
+    offsetsDays: settings.reminder_offsets_days,
+    firstFailureAt: c.firstFailureAt,
+    stepsSent: c.stepsSent,
+    lastNudgeAt: c.lastNudgeAt,
+    minGapHours: settings.min_gap_hours,
+    quietHours: settings.quiet_hours,
+    status: c.status,
+    attributionEndsAt: c.attributionEndsAt,
+  };
+}
+
+/** The earliest time the next nudge may follow the last one; null before the first nudge. */
+export function minGapEndsAt(lastNudgeAt: Date | null, minGapHours: number): Date | null {
+  return lastNudgeAt === null ? null : new Date(lastNudgeAt.getTime() + minGapHours * HOUR_MS);
 }
 
 /**
@@ -50,7 +81,7 @@ export function nextNudgeAt(input: NudgeScheduleInput, now: Date): Date | null {
   const step = stepIndexFor(input.offsetsDays, input.stepsSent);
   if (step === null) return null;
   const dueAt = input.firstFailureAt.getTime() + input.offsetsDays[step]! * DAY_MS;
-  const gapEndsAt = input.lastNudgeAt === null ? -Infinity : input.lastNudgeAt.getTime() + input.minGapHours * HOUR_MS;
+  const gapEndsAt = minGapEndsAt(input.lastNudgeAt, input.minGapHours)?.getTime() ?? -Infinity;
   let at = Math.max(dueAt, gapEndsAt, now.getTime());
   if (input.quietHours) at = endOfQuietHours(at, input.quietHours);
   return at > input.attributionEndsAt.getTime() ? null : new Date(at);

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { DECLINE_VARIANTS, type DeclineVariant } from './decline-variant.ts';
-import { CHANNELS, TEMPLATE_MAX_LENGTH, TEMPLATE_PARTS, findTemplateProblems, type Channel } from './message-template.ts';
+import { CHANNELS, channelToggle, type Channel, type ChannelToggle } from './channels.ts';
+import { TEMPLATE_MAX_LENGTH, TEMPLATE_PARTS, findTemplateProblems } from './message-template.ts';
 
 /**
  * A company's outreach settings: which channels nudge, when, with which incentive and copy.
@@ -113,11 +114,13 @@ export type CustomTemplates = { [C in Channel]?: ChannelCustomTemplates<C> };
 const templatesSchema = (checkSyntax: boolean) =>
   z.strictObject(Object.fromEntries(CHANNELS.map((c) => [c, channelTemplates(c, checkSyntax)]))) as unknown as z.ZodType<CustomTemplates, unknown>;
 
+/** `enable_push`, `enable_dm`, …: one switch per channel of domain/channels.ts, on by default. */
+const booleanToggle = () => z.boolean({ error: 'must be true or false' }).default(true);
+const channelToggles = Object.fromEntries(CHANNELS.map((channel) => [channelToggle(channel), booleanToggle()])) as Record<ChannelToggle, ReturnType<typeof booleanToggle>>;
+
 const settingsSchema = (checkTemplateSyntax: boolean) => z
   .strictObject({
-    enable_push: z.boolean({ error: 'must be true or false' }).default(true),
-    enable_dm: z.boolean({ error: 'must be true or false' }).default(true),
-    enable_email: z.boolean({ error: 'must be true or false' }).default(true),
+    ...channelToggles,
     /** Days after the first failure at which each reminder is due; sorted ascending. */
     reminder_offsets_days: reminderOffsetsDays.default(() => [0, 2, 4]),
     incentive_type: z.enum(['free_days', 'promo_code'], { error: 'must be "free_days" or "promo_code"' }).default('free_days'),

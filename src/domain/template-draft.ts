@@ -1,5 +1,6 @@
 import { DECLINE_VARIANTS, type DeclineVariant } from './decline-variant.ts';
-import { CHANNELS, PLACEHOLDERS, TEMPLATE_MAX_LENGTH, TEMPLATE_PARTS, type Channel, type Placeholder } from './message-template.ts';
+import { CHANNELS, type Channel } from './channels.ts';
+import { PLACEHOLDERS, TEMPLATE_MAX_LENGTH, TEMPLATE_PARTS, type Placeholder } from './message-template.ts';
 import { parseOutreachSettings, type CustomTemplates, type OutreachSettings, type SettingsProblem } from './outreach-settings.ts';
 
 /**

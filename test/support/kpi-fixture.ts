@@ -1,4 +1,5 @@
 import type { SqlRunner } from '../../src/db/client.ts';
+import type { Channel } from '../../src/domain/channels.ts';
 
 /**
  * A hand-computed company for the KPI tests (integration and browser): cases in USD and EUR,
@@ -77,7 +78,7 @@ export const FIXTURE_CASES: FixtureCase[] = [
 ];
 
 /** Deliveries (case no, step, channel, status). */
-export const FIXTURE_DELIVERIES: [number, number, 'push' | 'dm' | 'email', 'sent' | 'outbox' | 'failed'][] = [
+export const FIXTURE_DELIVERIES: [number, number, Channel, 'sent' | 'outbox' | 'failed'][] = [
   [4, 0, 'push', 'sent'],
   [4, 0, 'email', 'outbox'],
   [4, 1, 'push', 'sent'],
@@ -88,7 +89,7 @@ export const FIXTURE_DELIVERIES: [number, number, 'push' | 'dm' | 'email', 'sent
 ];
 
 /** Clicks (case no, step, channel, counted), hours after the first failure. */
-export const FIXTURE_CLICKS: [number, number, 'push' | 'dm' | 'email', boolean][] = [
+export const FIXTURE_CLICKS: [number, number, Channel, boolean][] = [
   [4, 1, 'push', true],
   [10, 0, 'email', true],
   [10, 0, 'email', false], // a mail scanner

@@ -5,6 +5,7 @@ import { createWhopGateway } from '../../src/integrations/whop/whop-gateway.ts';
 import { createWebhookIntake } from '../../src/services/webhooks/ingest-webhook.ts';
 import { processWebhookEvent } from '../../src/services/webhooks/process-webhook-event.ts';
 import type { OutreachDeps } from '../../src/services/nudges/send-nudge.ts';
+import { createSettingsVersions } from '../../src/services/settings/settings-versions.ts';
 import { updateCompanySettings } from '../../src/services/settings/update-company-settings.ts';
 import { startQueue } from '../../src/worker/queue.ts';
 import { startSmtpFake, type SmtpFake } from '../fakes/smtp.ts';
@@ -55,6 +56,7 @@ export async function startOutreachHarness(database: TestDatabase, start: Date, 
     whop: options.outbox ? null : createWhopGateway({ apiKey: 'test_key', baseURL: whop.baseURL, appID: 'app_test', timeoutMs: 2000, now: () => clock.now().getTime() }),
     email,
     links: { publicUrl: 'https://recover.example.test', signingKey: 'test-signing-key' },
+    settings: createSettingsVersions(database.db),
     random: () => 0.5,
   };
   return {

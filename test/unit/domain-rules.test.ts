@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { channelListText } from '../../src/domain/channel-names.ts';
+import { channelListText } from '../../src/domain/channels.ts';
 import { composeNudge } from '../../src/domain/compose-nudge.ts';
+import { incentiveCostCents } from '../../src/domain/incentive-cost.ts';
 import { isUuid } from '../../src/domain/is-uuid.ts';
 import type { PlaceholderValues } from '../../src/domain/message-template.ts';
 import { MAX_DELIVERY_ATTEMPTS, retryDelayMs } from '../../src/domain/retry-backoff.ts';
@@ -94,5 +95,16 @@ describe('composeNudge: one step on every channel', () => {
     expect(email.html).not.toContain('<b>Reyes</b>');
     expect(email.html.startsWith('<!doctype html><html><body')).toBe(true);
     expect(email.html.endsWith('</body></html>')).toBe(true);
+  });
+});
+
+describe('incentiveCostCents: the estimated cost of free days', () => {
+  it.each([
+    [3000, 3, 300],
+    [2999, 7, 700],
+    [1000, 0, 0],
+    [999, 1, 33],
+  ])('%i cents at risk with %i free days cost %i cents', (atRisk, days, cost) => {
+    expect(incentiveCostCents(atRisk, days)).toBe(cost);
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { currencyExponent, formatMinorUnits, toMinorUnits } from '../../src/domain/money.ts';
+import { currencyExponent, formatAmount, formatMinorUnits, toMinorUnits } from '../../src/domain/money.ts';
 
 describe('currencyExponent', () => {
   it.each([
@@ -150,5 +150,18 @@ describe('formatMinorUnits', () => {
     ['1.234', 'kwd'],
   ])('round-trips %s %s', (amount, currency) => {
     expect(formatMinorUnits(toMinorUnits(amount, currency), currency)).toBe(amount);
+  });
+});
+
+describe('formatAmount: the amount a member reads in a nudge', () => {
+  it.each([
+    [2999, 'usd', '$29.99'],
+    [1000, 'jpy', '¥1,000'],
+    [123456, 'eur', '€1,234.56'],
+    [1234, 'kwd', 'KWD 1.234'],
+    [1234, 'xyz', 'XYZ 12.34'],
+    [1234, 'abcd', '12.34 ABCD'],
+  ])('%i %s is shown as %s', (cents, currency, shown) => {
+    expect(formatAmount(cents, currency).replace(/\u00a0/g, ' ')).toBe(shown);
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { QuietHours } from '../../src/domain/outreach-settings.ts';
-import { isDue, isInQuietHours, nextNudgeAt, stepIndexFor, type NudgeScheduleInput } from '../../src/domain/nudge-schedule.ts';
+import { isDue, isInQuietHours, minGapEndsAt, nextNudgeAt, scheduleInputOf, stepIndexFor, type NudgeScheduleInput } from '../../src/domain/nudge-schedule.ts';
 
 const HOUR_MS = 3_600_000;
 const DAY_MS = 24 * HOUR_MS;
@@ -163,5 +163,22 @@ describe('stepIndexFor', () => {
 
   it.each([-1, 1.5, Number.NaN])('a stepsSent of %s is a bug and throws', (stepsSent) => {
     expect(() => stepIndexFor([0, 2, 4], stepsSent)).toThrow(RangeError);
+  });
+});
+
+describe('scheduleInputOf and minGapEndsAt: one rule for every caller', () => {
+  const settings = { reminder_offsets_days: [0, 2, 4], min_gap_hours: 12, quiet_hours: null };
+  const state = { firstFailureAt: at(0), stepsSent: 1, lastNudgeAt: at(1, 20), status: 'open' as const, attributionEndsAt: at(14) };
+
+  it('a case and its settings version give the schedule input the sweep and the nudge both use', () => {
+    expect(scheduleInputOf(settings, state)).toEqual({ offsetsDays: [0, 2, 4], firstFailureAt: at(0), stepsSent: 1, lastNudgeAt: at(1, 20), minGapHours: 12, quietHours: null, status: 'open', attributionEndsAt: at(14) });
+    // Step 1 is due on day 2 at 00:00, but the gap after day 1 20:00 holds it until day 2 08:00.
+    expect(nextNudgeAt(scheduleInputOf(settings, state), at(1, 21))).toEqual(at(2, 8));
+  });
+
+  it('"nudge now" may follow the last nudge only after the gap; the first nudge has no gap', () => {
+    expect(minGapEndsAt(at(1, 20), 12)).toEqual(at(2, 8));
+    expect(minGapEndsAt(at(1, 20), 0)).toEqual(at(1, 20));
+    expect(minGapEndsAt(null, 12)).toBeNull();
   });
 });

@@ -1,4 +1,5 @@
 /** Display formatting: money from integer minor units, rates, durations and dates. */
+import type { Channel } from '../../src/domain/channels.ts';
 
 const moneyFormats = new Map<string, Intl.NumberFormat>();
 
@@ -122,7 +123,8 @@ export const STATUS_LABELS: Record<string, string> = {
   closed_no_recovery: 'Closed, not recovered',
 };
 
-export const CHANNEL_LABELS: Record<string, string> = { push: 'Push', dm: 'Direct message', email: 'Email' };
+/** Indexed by channel codes from the API (any string); `satisfies` makes a new channel need its label. */
+export const CHANNEL_LABELS: Readonly<Record<string, string>> = { push: 'Push', dm: 'Direct message', email: 'Email' } satisfies Record<Channel, string>;
 
 export const VARIANT_LABELS: Record<string, string> = {
   insufficient_funds: 'Insufficient funds',

@@ -1,10 +1,14 @@
 import { useMemo } from 'react';
 import { describedBy, FieldErrors } from './field-errors.tsx';
+import { CHANNELS, channelToggle, type Channel, type ChannelToggle } from '../../src/domain/channels.ts';
 import { CHANNEL_LABELS } from './format.ts';
 import { fieldId, useSettingsForm } from './settings-context.tsx';
 import { INCENTIVE_DAYS_CHOICES, parseOffsets, type SettingsForm } from './settings-model.ts';
 
-type BooleanField = 'enable_push' | 'enable_dm' | 'enable_email' | 'retry_payment_first';
+type BooleanField = ChannelToggle | 'retry_payment_first';
+
+/** The label of each channel's switch. */
+const TOGGLE_LABELS: Record<Channel, string> = { push: `${CHANNEL_LABELS.push} notifications`, dm: `${CHANNEL_LABELS.dm}s`, email: CHANNEL_LABELS.email ?? 'Email' };
 
 function Checkbox({ field, label, hint }: { field: BooleanField; label: string; hint?: string }) {
   const { form, update, errorsFor } = useSettingsForm();
@@ -169,7 +173,7 @@ export function SettingsGeneral({ smtpConfigured, whopConfigured }: { smtpConfig
   const { form, update, errorsFor } = useSettingsForm();
   const offsets = parseOffsets(form.reminder_offsets_days).filter(Number.isInteger);
   const incentiveErrors = errorsFor('incentive_days');
-  const channelNote = (channel: 'push' | 'dm' | 'email') => {
+  const channelNote = (channel: Channel) => {
     if (channel === 'email') return smtpConfigured ? 'Sent from your SMTP server, with a one-click unsubscribe link.' : 'Email is not set up on this installation yet: emails are kept in the outbox (visible on each case) instead of being sent.';
     const what = channel === 'push' ? 'A Whop notification on the member’s phone and desktop.' : 'A direct message from your company on Whop.';
     return whopConfigured ? what : `${what} Whop is not connected yet: messages are kept in the outbox.`;
@@ -180,10 +184,10 @@ export function SettingsGeneral({ smtpConfigured, whopConfigured }: { smtpConfig
       <fieldset className="card fieldset">
         <legend>Channels</legend>
         <p className="muted">Each reminder goes out on every channel you enable.</p>
-        <Checkbox field="enable_push" label={`${CHANNEL_LABELS.push} notifications`} hint={channelNote('push')} />
-        <Checkbox field="enable_dm" label={`${CHANNEL_LABELS.dm}s`} hint={channelNote('dm')} />
-        <Checkbox field="enable_email" label={CHANNEL_LABELS.email ?? 'Email'} hint={channelNote('email')} />
-        {!form.enable_push && !form.enable_dm && !form.enable_email && (
+        {CHANNELS.map((channel) => (
+          <Checkbox key={channel} field={channelToggle(channel)} label={TOGGLE_LABELS[channel]} hint={channelNote(channel)} />
+        ))}
+        {CHANNELS.every((channel) => !form[channelToggle(channel)]) && (
           <p className="message message-warn">With every channel off, members get no reminders; cases are still tracked.</p>
         )}
       </fieldset>

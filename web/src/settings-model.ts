@@ -1,5 +1,6 @@
 import type { Channel, ChannelTemplates, DeclineVariant, Settings, SettingsProblem, TemplateParts } from './types.ts';
 import { CHANNELS, DECLINE_VARIANTS } from './types.ts';
+import { channelTogglesOf, type ChannelToggle } from '../../src/domain/channels.ts';
 import { findTemplateProblems } from '../../src/domain/message-template.ts';
 
 /**
@@ -25,10 +26,7 @@ export const TEMPLATE_MAX_LENGTH: Record<Channel, Record<string, number>> = {
   email: { subject: 200, body: 20_000 },
 };
 
-export interface SettingsForm {
-  enable_push: boolean;
-  enable_dm: boolean;
-  enable_email: boolean;
+export interface SettingsForm extends Record<ChannelToggle, boolean> {
   reminder_offsets_days: string;
   incentive_days: string;
   attribution_window_days: string;
@@ -64,9 +62,7 @@ export function toForm(settings: Settings): SettingsForm {
     for (const [step, parts] of Object.entries(own.steps ?? {})) if (/^\d+$/.test(step)) collectParts(templates, channel, parts, Number(step));
   }
   return {
-    enable_push: settings.enable_push,
-    enable_dm: settings.enable_dm,
-    enable_email: settings.enable_email,
+    ...channelTogglesOf(settings),
     reminder_offsets_days: settings.reminder_offsets_days.join(', '),
     incentive_days: String(settings.incentive_days),
     attribution_window_days: String(settings.attribution_window_days),
@@ -114,9 +110,7 @@ export function toSettings(form: SettingsForm, base: Settings): Settings {
   const offsets = parseOffsets(form.reminder_offsets_days);
   return {
     ...base,
-    enable_push: form.enable_push,
-    enable_dm: form.enable_dm,
-    enable_email: form.enable_email,
+    ...channelTogglesOf(form),
     reminder_offsets_days: [...offsets].sort((a, b) => a - b),
     incentive_days: wholeNumber(form.incentive_days),
     attribution_window_days: wholeNumber(form.attribution_window_days),

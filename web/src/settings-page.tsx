@@ -1,4 +1,5 @@
 import { useCallback, useEffect, useMemo, useRef, useState, type FormEvent } from 'react';
+import { CHANNEL_TOGGLES } from '../../src/domain/channels.ts';
 import { AiBriefCard, type AiDrafting, type DraftBrief } from './ai-draft.tsx';
 import { api, ApiError, companyPath } from './api.ts';
 import { CopyButton } from './copy-button.tsx';
@@ -14,7 +15,7 @@ import { useResource } from './use-resource.ts';
 /** Every field key a server problem can be placed on, most specific first wins (see placeProblems). */
 function knownFields(form: SettingsForm): string[] {
   const fields = [
-    'enable_push', 'enable_dm', 'enable_email', 'reminder_offsets_days', 'incentive_days', 'attribution_window_days', 'min_gap_hours',
+    ...CHANNEL_TOGGLES, 'reminder_offsets_days', 'incentive_days', 'attribution_window_days', 'min_gap_hours',
     'quiet_hours', 'quiet_hours.start_hour', 'quiet_hours.end_hour', 'quiet_hours.timezone', 'retry_payment_first', ...Object.keys(form.templates),
   ];
   for (const channel of CHANNELS) {

@@ -1,4 +1,5 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
+import { CHANNEL_TOGGLES } from '../../src/domain/channels.ts';
 import { api, companyPath } from './api.ts';
 import { useSettingsForm } from './settings-context.tsx';
 import { buildTemplates, toSettings } from './settings-model.ts';
@@ -6,7 +7,7 @@ import type { Channel, DeclineVariant, PreviewResult, Settings } from './types.t
 import { useDebounced } from './use-resource.ts';
 import { useInView } from './use-in-view.ts';
 
-const SCALAR_FIELDS = ['enable_push', 'enable_dm', 'enable_email', 'reminder_offsets_days', 'incentive_days', 'attribution_window_days', 'min_gap_hours', 'retry_payment_first'] as const;
+const SCALAR_FIELDS = [...CHANNEL_TOGGLES, 'reminder_offsets_days', 'incentive_days', 'attribution_window_days', 'min_gap_hours', 'retry_payment_first'] as const;
 
 /**
  * The settings to preview with: the draft where it is valid, the saved value where it is not, and

@@ -1,10 +1,11 @@
 /** Shapes of the dashboard JSON API (docs/api.md). */
+import { CHANNELS, type Channel, type ChannelToggle } from '../../src/domain/channels.ts';
 
+/** The server's one channel list (src/domain/channels.ts). */
+export { CHANNELS, type Channel };
 export type CaseStatus = 'open' | 'recovered' | 'closed_no_recovery';
-export type Channel = 'push' | 'dm' | 'email';
 export type DeclineVariant = 'insufficient_funds' | 'card_expired' | 'card_declined' | 'generic';
 
-export const CHANNELS: readonly Channel[] = ['push', 'dm', 'email'];
 export const DECLINE_VARIANTS: readonly DeclineVariant[] = ['insufficient_funds', 'card_expired', 'card_declined', 'generic'];
 export const CASE_STATUSES: readonly CaseStatus[] = ['open', 'recovered', 'closed_no_recovery'];
 
@@ -193,10 +194,8 @@ export interface QuietHours {
   timezone: string;
 }
 
-export interface Settings {
-  enable_push: boolean;
-  enable_dm: boolean;
-  enable_email: boolean;
+/** `enable_<channel>` for every channel, then the rest. */
+export interface Settings extends Record<ChannelToggle, boolean> {
   reminder_offsets_days: number[];
   incentive_type?: string;
   incentive_days: number;

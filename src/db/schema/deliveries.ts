@@ -1,7 +1,9 @@
+import type { Channel } from '../../domain/channels.ts';
 import { encryptedText } from '../encrypted-text.ts';
 import { integer, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
 
-export type DeliveryChannel = 'push' | 'dm' | 'email';
+/** A delivery is one channel's attempt of one step: the channel list is domain/channels.ts. */
+export type DeliveryChannel = Channel;
 /** `sending`: the provider is being called (set just before); `unknown`: a worker died during that call (never resent). */
 export type DeliveryStatus = 'pending' | 'sending' | 'sent' | 'failed' | 'skipped' | 'outbox' | 'dead' | 'unknown';
 

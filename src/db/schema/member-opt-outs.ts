@@ -1,6 +1,8 @@
+import type { Channel } from '../../domain/channels.ts';
 import { pgTable, primaryKey, text, timestamp } from 'drizzle-orm/pg-core';
 
-export type OptOutChannel = 'email' | 'push' | 'dm';
+/** A member opts out per channel of domain/channels.ts. */
+export type OptOutChannel = Channel;
 
 /** One row per (company, channel, member): the member gets nothing more on that channel (migration 0006). */
 export const memberOptOuts = pgTable(

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
+import { CHANNELS, type Channel } from '../../domain/channels.ts';
 import type { AppDb } from '../../db/client.ts';
 import { DECLINE_VARIANTS, type DeclineVariant } from '../../domain/decline-variant.ts';
-import { CHANNELS, type Channel } from '../../domain/message-template.ts';
 import { presentCasesCsv } from '../../presenters/cases-csv.presenter.ts';
 import { CASE_SORTS, decodeCursor, presentCase, presentCaseList, type CaseSort } from '../../presenters/cases.presenter.ts';
 import { presentCompany } from '../../presenters/company.presenter.ts';

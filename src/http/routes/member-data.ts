@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { CHANNELS } from '../../domain/channels.ts';
 import type { AppDb } from '../../db/client.ts';
 import type { MemberSubject } from '../../db/repositories/member-footprint.repository.ts';
 import type { OptOutChannel } from '../../db/schema/member-opt-outs.ts';
@@ -111,7 +112,7 @@ export async function memberDataRoutes(app: FastifyInstance, deps: MemberDataRou
           type: 'object',
           additionalProperties: false,
           required: ['channels'],
-          properties: { ...subjectProperties, channels: { type: 'array', minItems: 1, uniqueItems: true, items: { type: 'string', enum: ['email', 'push', 'dm'] } } },
+          properties: { ...subjectProperties, channels: { type: 'array', minItems: 1, uniqueItems: true, items: { type: 'string', enum: [...CHANNELS] } } },
         },
       },
     },

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AppDb } from '../../db/client.ts';
 import { DECLINE_VARIANTS, type DeclineVariant } from '../../domain/decline-variant.ts';
-import { CHANNELS, type Channel } from '../../domain/message-template.ts';
+import { CHANNELS, type Channel } from '../../domain/channels.ts';
 import { MAX_REMINDERS } from '../../domain/outreach-settings.ts';
 import { BRIEF_MAX_LENGTH } from '../../domain/template-draft.ts';
 import type { ChatCompletionsClient } from '../../integrations/ai/chat-completions-client.ts';

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppDb } from '../../db/client.ts';
-import { channelListText } from '../../domain/channel-names.ts';
+import { channelListText, WHOP_CHANNELS } from '../../domain/channels.ts';
 import { escapeHtml } from '../../domain/message-template.ts';
 import { presentUnsubscribe } from '../../presenters/unsubscribe.presenter.ts';
 import { unsubscribeMember } from '../../services/members/unsubscribe-member.ts';
@@ -37,7 +37,7 @@ export async function unsubscribeRoutes(app: FastifyInstance, deps: { db: AppDb;
     const from = page.companyName ? escapeHtml(page.companyName) : 'this community';
     const buttons = [
       `<button class="primary" type="submit" name="scope" value="email" data-testid="unsubscribe-email">Stop reminder emails</button>`,
-      page.canStopWhop ? `<button class="secondary" type="submit" name="scope" value="all" data-testid="unsubscribe-all">Stop all reminders: ${channelListText(['email', 'push', 'dm'])}</button>` : '',
+      page.canStopWhop ? `<button class="secondary" type="submit" name="scope" value="all" data-testid="unsubscribe-all">Stop all reminders: ${channelListText(['email', ...WHOP_CHANNELS])}</button>` : '',
     ].join('');
     // No action attribute: the form posts back to this very URL (token included).
     return html(reply).send(

@@ -3,7 +3,7 @@ import { deriveCases } from '../../domain/case-lifecycle.ts';
 import type { DerivedCase, RiskLevel } from '../../domain/recovery-case.ts';
 import type { AppTx } from '../../db/client.ts';
 import { findOrCreateCurrentSettings, findSettingsVersion, type CurrentSettings } from '../../db/repositories/companies.repository.ts';
-import { nextNudgeAt } from '../../domain/nudge-schedule.ts';
+import { nextNudgeAt, scheduleInputOf } from '../../domain/nudge-schedule.ts';
 import { assignHoldout } from './assign-holdout.ts';
 import { hasCancellationFacts } from '../../domain/save-case.ts';
 import { reconcileSaveCases } from '../saves/reconcile-save-cases.ts';
@@ -80,19 +80,8 @@ export async function reconcileMembershipCases(tx: AppTx, companyId: string, who
  * had. A case that is not open gets none; a reopened case resumes where it stopped.
  */
 function scheduleOf(d: DerivedCase, existing: StoredCase | undefined, settings: CurrentSettings, now: Date): Date | null {
-  return nextNudgeAt(
-    {
-      offsetsDays: settings.outreach.reminder_offsets_days,
-      firstFailureAt: d.firstFailureAt,
-      stepsSent: existing?.stepsSent ?? 0,
-      lastNudgeAt: existing?.lastNudgeAt ?? null,
-      minGapHours: settings.outreach.min_gap_hours,
-      quietHours: settings.outreach.quiet_hours,
-      status: d.status,
-      attributionEndsAt: d.attributionEndsAt,
-    },
-    now,
-  );
+  const state = { firstFailureAt: d.firstFailureAt, stepsSent: existing?.stepsSent ?? 0, lastNudgeAt: existing?.lastNudgeAt ?? null, status: d.status, attributionEndsAt: d.attributionEndsAt };
+  return nextNudgeAt(scheduleInputOf(settings.outreach, state), now);
 }
 
 /**

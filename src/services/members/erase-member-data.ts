@@ -1,3 +1,4 @@
+import { WHOP_CHANNELS } from '../../domain/channels.ts';
 import { randomUUID } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import { queryRows, type AppDb } from '../../db/client.ts';
@@ -65,7 +66,7 @@ export async function eraseMemberData(
     if (input.optOut) {
       const why = { reason: 'member_request', source: input.actor };
       for (const email of f.emails) counts.opt_outs_added! += (await recordOptOuts(tx, input.companyId, { email }, ['email'], why)).length;
-      for (const whopUserId of f.userIds) counts.opt_outs_added! += (await recordOptOuts(tx, input.companyId, { whopUserId }, ['push', 'dm'], why)).length;
+      for (const whopUserId of f.userIds) counts.opt_outs_added! += (await recordOptOuts(tx, input.companyId, { whopUserId }, [...WHOP_CHANNELS], why)).length;
     }
 
     const [receipt] = await tx

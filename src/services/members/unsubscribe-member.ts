@@ -1,3 +1,4 @@
+import { CHANNELS } from '../../domain/channels.ts';
 import type { AppDb } from '../../db/client.ts';
 import { recordAuditEvent } from '../../db/repositories/audit-log.repository.ts';
 import { recordOptOuts } from '../../db/repositories/outreach.repository.ts';
@@ -21,7 +22,8 @@ export async function unsubscribeMember(
 ): Promise<UnsubscribeResult> {
   const subject = readUnsubscribeToken(deps.signingKey, token);
   if (!subject) return { ok: false, reason: 'invalid_token' };
-  const channels: OptOutChannel[] = scope === 'all' && subject.whopUserId ? ['email', 'push', 'dm'] : ['email'];
+  // Email first: the page lists them in this order (the link came by email).
+  const channels: OptOutChannel[] = scope === 'all' && subject.whopUserId ? ['email', ...CHANNELS.filter((channel) => channel !== 'email')] : ['email'];
   await deps.db.transaction(async (tx) => {
     const added = await recordOptOuts(tx, subject.companyId, subject, channels, { reason: 'unsubscribe', source: 'member' });
     if (added.length > 0)

@@ -1,5 +1,6 @@
 import { claimDueCases } from '../../db/repositories/outreach.repository.ts';
-import { sendNudge, type OutreachDeps, type SendNudgeResult } from './send-nudge.ts';
+import type { NudgeDeps } from './nudge-deps.ts';
+import { sendNudge, type SendNudgeResult } from './send-nudge.ts';
 
 export interface SendDueNudgesResult {
   claimed: number;
@@ -15,7 +16,7 @@ export interface SendDueNudgesResult {
  * holds back at most `concurrency` cases, each for at most the lease (NUDGE_LEASE_MS), while the
  * rest stay claimable by every other worker. Safe to run on any number of workers at once.
  */
-export async function sendDueNudges(deps: OutreachDeps, options: { limit?: number; concurrency?: number; onError?: (caseId: string, error: unknown) => void } = {}): Promise<SendDueNudgesResult> {
+export async function sendDueNudges(deps: NudgeDeps, options: { limit?: number; concurrency?: number; onError?: (caseId: string, error: unknown) => void } = {}): Promise<SendDueNudgesResult> {
   const limit = options.limit ?? 100;
   const result: SendDueNudgesResult = { claimed: 0, sent: 0, waiting: 0, errors: 0 };
   let budget = limit;

@@ -1,0 +1,24 @@
+import type { AppDb } from '../../db/client.ts';
+import { findSettingsVersion } from '../../db/repositories/companies.repository.ts';
+import type { OutreachSettings } from '../../domain/outreach-settings.ts';
+import type { SettingsSource } from '../nudges/nudge-deps.ts';
+
+/**
+ * Settings versions read from the database, each once per source: a saved version never changes,
+ * so the cache can never be stale. Bounded, so a long-lived worker's memory stays flat.
+ */
+export function createSettingsVersions(db: AppDb, maxEntries = 10_000): SettingsSource {
+  const cache = new Map<string, OutreachSettings>();
+  return {
+    async settingsVersion(companyId, version) {
+      const key = `${companyId}:${version}`;
+      let settings = cache.get(key);
+      if (!settings) {
+        settings = (await findSettingsVersion(db, companyId, version)).outreach;
+        if (cache.size >= maxEntries) cache.clear();
+        cache.set(key, settings);
+      }
+      return settings;
+    },
+  };
+}
