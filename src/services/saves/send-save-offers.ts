@@ -27,9 +27,17 @@ export const SAVE_OFFER_STEP = 0;
  * channel through the channel modules, marked `sending` first so a dead worker's send is never
  * repeated (it becomes `unknown`). Held-out cases are never claimed. Returns how many were claimed.
  */
-export async function sendDueSaveOffers(deps: NudgeDeps, options: { limit?: number } = {}): Promise<number> {
+export async function sendDueSaveOffers(deps: NudgeDeps, options: { limit?: number; onError?: (saveCaseId: string, error: unknown) => void } = {}): Promise<number> {
   const claimed = await claimDueSaveOffers(deps.db, deps.clock.now(), OFFER_LEASE_MS, options.limit ?? 50);
-  for (const c of claimed) await sendSaveOffer(deps, c);
+  for (const c of claimed) {
+    // One case's fault never holds back the others; its claim lapses and a later sweep retries it.
+    try {
+      await sendSaveOffer(deps, c);
+    } catch (error) {
+      if (!options.onError) throw error;
+      options.onError(c.id, error);
+    }
+  }
   return claimed.length;
 }
 
