@@ -167,6 +167,7 @@ describe('the save flow: a scheduled cancellation, one offer, a save that counts
     for (const c of held) expect(pushedTo).not.toContain(`user_${c.whop_membership_id}`);
     // A held-out member undoes the cancel in Whop on their own.
     const own = held[0]!;
+    s.h.clock.set(at(2));
     await s.h.deliver('membership.cancel_at_period_end_changed', { id: own.whop_membership_id, cancel_at_period_end: false, cancel_option: null, cancelation_status: null, updated_at: at(2).toISOString() }, s.companyId);
     expect((await saveCases()).find((c) => c.id === own.id)).toMatchObject({ status: 'saved', saved_by: 'own' });
     const view = await presentSaves(s.h.deps.db, s.companyId, { windowDays: 30, now: at(3) });
