@@ -33,7 +33,8 @@ export default defineConfig(async () => {
       // workers left it half idle (load ~1) and the suite took ~30 minutes; three fill it.
       maxWorkers: 3,
       projects: [
-        { test: { name: 'unit', include: ['test/unit/**/*.test.ts'] } },
+        // Property and simulation tests run thousands of cases: 5 s is too tight on a loaded 2-core machine.
+        { test: { name: 'unit', include: ['test/unit/**/*.test.ts'], testTimeout: 30_000 } },
         // The dashboard in Debian's Chromium, on the embedded default (one backend is enough for the UI).
         { test: { name: 'browser', include: ['test/e2e/**/*.test.ts'], testTimeout: 60_000, hookTimeout: 120_000, env: { TEST_DATABASE_URL: '', TEST_REDIS_URL: '' } } },
         { test: { name: 'pglite', include: dataTests, testTimeout: 30_000, hookTimeout: 60_000, env: { TEST_DATABASE_URL: '', TEST_REDIS_URL: '' } } },

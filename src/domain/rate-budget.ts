@@ -43,10 +43,33 @@ export type Reservation =
 
 /** Reserves one call at `nowMs`, waiting at most `maxWaitMs`. `tat` is the stored value (0 when none). */
 export function reserve(tat: number, nowMs: number, params: BucketParams, maxWaitMs: number): Reservation {
+  const r = reserveMany(tat, nowMs, params, maxWaitMs, 1);
+  return { granted: r.granted === 1, waitMs: slotWaitMs(r.baseOffsetMs, 0, params), tat: r.tat };
+}
+
+export interface ManyReservation {
+  /** How many of the `count` consecutive slots were reserved (0 to count): those within `maxWaitMs`. */
+  granted: number;
+  /** ms from now to the schedule's base, `max(tat, now) - now`; slot i goes after `slotWaitMs(baseOffsetMs, i)`. */
+  baseOffsetMs: number;
+  /** The bucket's next `tat` (unchanged when nothing was granted). */
+  tat: number;
+}
+
+/**
+ * `count` calls of one caller at once (a worker's concurrent sends coalesced into one store round
+ * trip): the same as `count` reserves in a row at `nowMs`, stopping at the first beyond `maxWaitMs`.
+ */
+export function reserveMany(tat: number, nowMs: number, params: BucketParams, maxWaitMs: number, count: number): ManyReservation {
   const base = Math.max(tat, nowMs);
-  const waitMs = Math.max(0, base - params.toleranceMs - nowMs);
-  if (waitMs > maxWaitMs) return { granted: false, waitMs, tat };
-  return { granted: true, waitMs, tat: base + params.intervalMs };
+  const fits = Math.floor((nowMs + maxWaitMs + params.toleranceMs - base) / params.intervalMs) + 1;
+  const granted = Math.max(0, Math.min(count, fits));
+  return { granted, baseOffsetMs: base - nowMs, tat: granted > 0 ? base + granted * params.intervalMs : tat };
+}
+
+/** ms until slot `index` of a reservation whose base is `baseOffsetMs` away (0 = now). */
+export function slotWaitMs(baseOffsetMs: number, index: number, params: BucketParams): number {
+  return Math.max(0, baseOffsetMs + index * params.intervalMs - params.toleranceMs);
 }
 
 /** After a 429 with Retry-After: no call before `nowMs + retryAfterMs`, on any worker. */

@@ -37,6 +37,19 @@ describe.each(stores)('the Whop budget in %s', (_name, redisUrl) => {
     expect(refused.ok || refused.retryAfterMs).toBeGreaterThan(0);
   });
 
+  it('a worker’s concurrent calls share round trips to the store, and still get the burst, then spaced slots', async () => {
+    let reserves = 0;
+    const counted = { query: ((text: string, params?: unknown[]) => (reserves += /whop_rate_budget/.test(text) && /INSERT/.test(text) ? 1 : 0, database.sql.query(text, params))) as typeof database.sql.query, exec: database.sql.exec };
+    const b = await budget({ sql: counted, defaultLimit: 600 });
+    const results = await Promise.all(Array.from({ length: 16 }, () => b.acquire('GET /users/:id', 10_000)));
+    expect(results.every((r) => r.ok)).toBe(true);
+    const waits = results.map((r) => (r.ok ? r.waitedMs : -1)).sort((x, y) => x - y);
+    expect(waits.filter((w) => w === 0)).toHaveLength(5);
+    const interval = Math.ceil((60_000 + 1000) / (600 - 5));
+    for (let i = 6; i < waits.length; i++) expect(waits[i]! - waits[i - 1]!).toBe(interval);
+    if (!redisUrl) expect(reserves).toBeLessThanOrEqual(3); // one for the first call, one for the 15 that queued behind it
+  });
+
   it('operations are budgeted apart, and per-operation limits apply', async () => {
     const b = await budget({ limits: new Map([['GET /payments', 2]]) });
     const payments = await Promise.all(Array.from({ length: 6 }, () => b.acquire('GET /payments', 0)));

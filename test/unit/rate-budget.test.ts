@@ -1,5 +1,6 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { bucketParams, operationOf, parseOperationLimits, pause, reserve } from '../../src/domain/rate-budget.ts';
+import { bucketParams, operationOf, parseOperationLimits, pause, reserve, reserveMany, slotWaitMs } from '../../src/domain/rate-budget.ts';
 
 /** Calls sent when `callers` each reserve at `arrivals[i]` and go at their slot (refused ones are dropped). */
 function schedule(arrivals: number[], rate: { limit: number; windowMs: number; burst: number }, maxWaitMs: number): number[] {
@@ -56,6 +57,31 @@ describe('the shared Whop budget (GCRA)', () => {
     const refused = reserve(granted.tat, 1000, params, 10);
     expect(refused).toMatchObject({ granted: false, tat: granted.tat });
     expect(refused.waitMs).toBe(params.intervalMs);
+  });
+
+  it('reserving n slots at once is n reserves in a row: the same slots, the same tat, stopping at the first beyond the wait', () => {
+    fc.assert(
+      fc.property(
+        fc.record({ limit: fc.integer({ min: 2, max: 1000 }), windowMs: fc.integer({ min: 1000, max: 120_000 }), burst: fc.integer({ min: 1, max: 20 }) }),
+        fc.integer({ min: 0, max: 200_000 }), fc.integer({ min: 0, max: 100_000 }), fc.integer({ min: 0, max: 30_000 }), fc.integer({ min: 1, max: 64 }),
+        (rate, tat, now, maxWaitMs, count) => {
+          const params = bucketParams(rate);
+          let t = tat;
+          const waits: number[] = [];
+          for (let i = 0; i < count; i++) {
+            const r = reserve(t, now, params, maxWaitMs);
+            if (!r.granted) break;
+            waits.push(r.waitMs);
+            t = r.tat;
+          }
+          const many = reserveMany(tat, now, params, maxWaitMs, count);
+          expect(many.granted).toBe(waits.length);
+          expect(many.tat).toBe(t);
+          expect(waits.map((_, i) => slotWaitMs(many.baseOffsetMs, i, params))).toEqual(waits);
+        },
+      ),
+      { numRuns: 500 },
+    );
   });
 
   it('after a 429 with Retry-After no slot is given before it ends', () => {

@@ -1,4 +1,4 @@
-import { pause as pauseTat, reserve } from '../../../domain/rate-budget.ts';
+import { pause as pauseTat, reserveMany } from '../../../domain/rate-budget.ts';
 import type { BudgetStore } from './store.ts';
 
 /**
@@ -11,10 +11,10 @@ export function createLocalBudgetStore(now: () => number = Date.now): BudgetStor
   const pausedUntil = new Map<string, number>();
   return {
     name: 'local',
-    async reserve(operation, params, maxWaitMs) {
-      const r = reserve(tats.get(operation) ?? 0, now(), params, maxWaitMs);
+    async reserve(operation, params, maxWaitMs, count) {
+      const r = reserveMany(tats.get(operation) ?? 0, now(), params, maxWaitMs, count);
       tats.set(operation, r.tat);
-      return { granted: r.granted, waitMs: r.waitMs };
+      return { granted: r.granted, baseOffsetMs: r.baseOffsetMs };
     },
     async pause(operation, params, retryAfterMs) {
       tats.set(operation, pauseTat(tats.get(operation) ?? 0, now(), params, retryAfterMs));

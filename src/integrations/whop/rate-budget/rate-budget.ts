@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { SqlRunner } from '../../../db/client.ts';
-import { bucketParams, type BucketParams, type RateLimit } from '../../../domain/rate-budget.ts';
+import { bucketParams, slotWaitMs, type BucketParams, type RateLimit } from '../../../domain/rate-budget.ts';
 import type { Metrics } from '../../../observability/metrics.ts';
 import { createLocalBudgetStore } from './local-store.ts';
 import { createPostgresBudgetStore } from './postgres-store.ts';
@@ -92,6 +92,71 @@ export function createRateBudget(options: RateBudgetOptions): RateBudget {
     throw lastError;
   }
 
+  // A worker's concurrent calls for one operation share a store round trip: while one reservation
+  // is in flight, the calls arriving queue up and the next round trip reserves slots for all of them
+  // (nudges run 16 at a time, so this is most of a worker's budget statements).
+  type Waiter = { deadline: number; resolve: (slot: Slot) => void; reject: (error: unknown) => void };
+  type Slot = { granted: boolean; waitMs: number; store: BudgetStore['name'] };
+  const queues = new Map<string, Waiter[]>();
+  const reserving = new Set<string>();
+  const MAX_COALESCED = 64;
+
+  async function drain(key: string, params: BucketParams): Promise<void> {
+    reserving.add(key);
+    try {
+      for (;;) {
+        const queue = queues.get(key) ?? [];
+        if (queue.length === 0) return;
+        // The least patient first: they get the earliest slots, and the round reserves only what fits their wait.
+        const batch = queue.splice(0, MAX_COALESCED).sort((x, y) => x.deadline - y.deadline);
+        let reservation: { value: { granted: number; baseOffsetMs: number }; store: BudgetStore };
+        try {
+          reservation = await withStore((st) => st.reserve(key, params, Math.max(0, batch[0]!.deadline - Date.now()), batch.length));
+        } catch (error) {
+          for (const w of batch) w.reject(error);
+          continue;
+        }
+        const { value, store } = reservation;
+        batch.slice(0, value.granted).forEach((w, i) => w.resolve({ granted: true, waitMs: slotWaitMs(value.baseOffsetMs, i, params), store: store.name }));
+        const rest = batch.slice(value.granted);
+        // Nothing fit the least patient call's wait: it is refused, and so is every call whose wait
+        // is shorter than the first slot; the others try again with theirs.
+        if (value.granted === 0) {
+          const firstSlotAt = Date.now() + slotWaitMs(value.baseOffsetMs, 0, params);
+          const refused = { granted: false, waitMs: slotWaitMs(value.baseOffsetMs, 0, params), store: store.name };
+          rest.shift()!.resolve(refused);
+          while (rest.length > 0 && rest[0]!.deadline < firstSlotAt) rest.shift()!.resolve(refused);
+        }
+        queue.unshift(...rest);
+      }
+    } finally {
+      reserving.delete(key);
+    }
+  }
+
+  function reserveSlot(key: string, params: BucketParams, deadline: number): Promise<Slot> {
+    return new Promise<Slot>((resolve, reject) => {
+      let queue = queues.get(key);
+      if (!queue) queues.set(key, (queue = []));
+      queue.push({ deadline, resolve, reject });
+      if (!reserving.has(key)) void drain(key, params);
+    });
+  }
+
+  // Calls that waited for their slot ask whether a 429 paused the operation meanwhile. One read
+  // answers this worker's calls for PAUSE_READ_TTL_MS: a pause another worker saw is noticed at most
+  // that late (the call then meets Whop's 429 itself, which pauses and retries it).
+  const PAUSE_READ_TTL_MS = 200;
+  const pausedReads = new Map<string, { at: number; read: Promise<number> }>();
+  function pausedFor(key: string): Promise<number> {
+    const cached = pausedReads.get(key);
+    if (cached && Date.now() - cached.at < PAUSE_READ_TTL_MS) return cached.read;
+    const read = withStore((st) => st.pausedFor(key)).then((r) => r.value);
+    read.catch(() => pausedReads.delete(key));
+    pausedReads.set(key, { at: Date.now(), read });
+    return read;
+  }
+
   return {
     async acquire(operation, maxWaitMs) {
       const params = paramsOf(operation);
@@ -99,20 +164,21 @@ export function createRateBudget(options: RateBudgetOptions): RateBudget {
       const deadline = Date.now() + maxWaitMs;
       let waitedMs = 0;
       for (;;) {
-        const { value: slot, store } = await withStore((s) => s.reserve(key, params, Math.max(0, deadline - Date.now())));
-        if (!slot.granted) return { ok: false, retryAfterMs: slot.waitMs, store: store.name };
-        if (slot.waitMs === 0) return { ok: true, waitedMs, store: store.name };
+        const slot = await reserveSlot(key, params, deadline);
+        if (!slot.granted) return { ok: false, retryAfterMs: slot.waitMs, store: slot.store };
+        if (slot.waitMs === 0) return { ok: true, waitedMs, store: slot.store };
         options.metrics?.whopBudgetWait.observe({ operation }, slot.waitMs / 1000);
         await new Promise((resolve) => setTimeout(resolve, slot.waitMs));
         waitedMs += slot.waitMs;
         // A 429 while we waited paused the operation: the slot reserved before it is void; reserve
         // again (the pause moved the schedule past it), so paused calls do not all go at its end.
-        const { value: pausedMs } = await withStore((s) => s.pausedFor(key));
-        if (pausedMs === 0) return { ok: true, waitedMs, store: store.name };
-        if (Date.now() + pausedMs > deadline) return { ok: false, retryAfterMs: pausedMs, store: store.name };
+        const pausedMs = await pausedFor(key);
+        if (pausedMs === 0) return { ok: true, waitedMs, store: slot.store };
+        if (Date.now() + pausedMs > deadline) return { ok: false, retryAfterMs: pausedMs, store: slot.store };
       }
     },
     async pause(operation, retryAfterMs) {
+      pausedReads.delete(`${options.scope} ${operation}`);
       await withStore((s) => s.pause(`${options.scope} ${operation}`, paramsOf(operation), retryAfterMs));
     },
     async ready(timeoutMs = 1000) {

@@ -3,20 +3,20 @@ import type { BucketParams } from '../../../domain/rate-budget.ts';
 import type { BudgetStore, StoreReservation } from './store.ts';
 
 /**
- * domain/rate-budget.ts `reserve` as one Lua script, on Redis's own clock (TIME), so workers whose
- * clocks differ still share one schedule. KEYS[1] bucket; ARGV interval, tolerance, max wait (ms).
+ * domain/rate-budget.ts `reserveMany` as one Lua script, on Redis's own clock (TIME), so workers whose
+ * clocks differ still share one schedule. KEYS[1] bucket; ARGV interval, tolerance, max wait (ms), count.
  */
 const RESERVE = `
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local tat = tonumber(redis.call('GET', KEYS[1]) or '0')
-local interval, tolerance, max_wait = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+local interval, tolerance, max_wait, count = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
 local base = math.max(tat, now)
-local wait = math.max(0, base - tolerance - now)
-if wait > max_wait then return {0, wait} end
-local next_tat = base + interval
+local granted = math.max(0, math.min(count, math.floor((now + max_wait + tolerance - base) / interval) + 1))
+if granted == 0 then return {0, base - now} end
+local next_tat = base + granted * interval
 redis.call('SET', KEYS[1], next_tat, 'PX', next_tat - now + 60000)
-return {1, wait}
+return {granted, base - now}
 `;
 
 /**
@@ -47,9 +47,9 @@ export function createRedisBudgetStore(url: string): BudgetStore & { redis: Redi
   return {
     name: 'redis',
     redis,
-    async reserve(operation: string, params: BucketParams, maxWaitMs: number): Promise<StoreReservation> {
-      const [granted, waitMs] = (await redis.eval(RESERVE, 1, PREFIX + operation, params.intervalMs, params.toleranceMs, Math.floor(maxWaitMs))) as [number, number];
-      return { granted: granted === 1, waitMs: Number(waitMs) };
+    async reserve(operation: string, params: BucketParams, maxWaitMs: number, count: number): Promise<StoreReservation> {
+      const [granted, baseOffsetMs] = (await redis.eval(RESERVE, 1, PREFIX + operation, params.intervalMs, params.toleranceMs, Math.floor(maxWaitMs), count)) as [number, number];
+      return { granted: Number(granted), baseOffsetMs: Number(baseOffsetMs) };
     },
     async pause(operation, params, retryAfterMs) {
       await redis.eval(PAUSE, 2, PREFIX + operation, `${PREFIX}${operation}:paused`, Math.max(1, Math.ceil(retryAfterMs)), params.toleranceMs);
