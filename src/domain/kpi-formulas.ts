@@ -154,6 +154,33 @@ function roundOrNull(x: number | null): number | null {
   return x === null ? null : round4(x);
 }
 
+/**
+ * Saves (issue #15 §2): a save case is decided when its save held 30 days, was reverted, or the
+ * cancellation took effect (lost); open cases and saves still inside their 30 days are deciding.
+ */
+export type SaveOutcome = 'held' | 'reverted' | 'lost' | 'deciding';
+
+export function saveOutcomeOf(status: 'open' | 'saved' | 'held' | 'reverted' | 'lost'): SaveOutcome {
+  return status === 'open' || status === 'saved' ? 'deciding' : status;
+}
+
+export interface SaveOutcomeCounts {
+  held: number;
+  reverted: number;
+  lost: number;
+  deciding: number;
+}
+
+/** Save rate: saves that held 30 days ÷ decided save cases (held + reverted + lost). */
+export function saveRate(k: SaveOutcomeCounts): Rate {
+  return rateOf(k.held, k.held + k.reverted + k.lost, k.deciding);
+}
+
+/** Accept rate: offers accepted ÷ offers sent (an offer sent is final; no cohort waits on it). */
+export function acceptRate(k: { accepted: number; offersSent: number }): number | null {
+  return k.offersSent === 0 ? null : round4(k.accepted / k.offersSent);
+}
+
 /** Plain-language definitions the dashboard shows under "How we count" (docs/metrics.md has the detail). */
 export const KPI_FORMULAS = {
   cohort: 'Cases are counted in the window of their first failed payment, whatever happened later.',
@@ -174,6 +201,9 @@ export const KPI_FORMULAS = {
   at_risk_cases: 'Open cases still inside their window, largest amount first, with their next reminder.',
   lift: 'Recovery rate with Churn Saver minus the rate of the control group (members we send nothing), over decided cases, with a 95 % interval.',
   incremental_revenue: 'What the treated cases recovered, net of incentives, beyond what the control group rate would have given them; per currency, with a 95 % interval.',
+  save_rate: 'Save cases whose save held: the membership still active and paid 30 days after the cancellation was undone ÷ decided save cases (held, reverted or lost). Cases still open, or saved less than 30 days ago, are still deciding.',
+  save_accept_rate: 'Offers accepted on the offer page ÷ offers sent.',
+  save_reverted: 'Saves that did not hold: within 30 days the membership ended, a cancellation was scheduled again, a renewal stayed unpaid, or a payment was refunded or disputed.',
   measuring: 'The result is final once the planned number of decided cases is reached; until then it is marked interim.',
   variant_test: 'Two texts of one reminder side by side: members are split at random, half and half, and each text\'s recovery rate is counted over its decided cases, with a 95 % interval. A winner is named only once the planned number of decided cases is reached and the interval of the difference excludes 0.',
 } as const;

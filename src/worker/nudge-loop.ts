@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import { reportError } from '../observability/sentry.ts';
 import { sendDueNudges } from '../services/nudges/send-due-nudges.ts';
 import type { OutreachDeps } from '../services/nudges/send-nudge.ts';
+import { sendDueSaveOffers } from '../services/saves/send-save-offers.ts';
 
 /**
  * Sends due nudges every `intervalMs` (pg-boss cron is per minute; nudges should not wait that
@@ -27,7 +28,16 @@ export function startNudgeLoop(deps: OutreachDeps, options: { intervalMs: number
         },
       });
       if (result.claimed > 0) options.logger.info({ ...result }, 'nudge sweep');
-      full = result.claimed >= batchSize;
+      // Save offers (issue #15 §2) ride the same loop: a member who just scheduled a cancel should not wait a minute.
+      const offers = await sendDueSaveOffers(deps, {
+        limit: batchSize,
+        onError: (saveCaseId, error) => {
+          options.logger.error({ err: error, saveCaseId }, 'save offer failed; the claim lapses and a later sweep retries');
+          reportError(error, { source: 'nudges', extra: { saveCaseId } });
+        },
+      });
+      if (offers > 0) options.logger.info({ offers }, 'save offer sweep');
+      full = result.claimed >= batchSize || offers >= batchSize;
     }
   };
   const schedule = () => {

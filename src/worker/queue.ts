@@ -12,6 +12,7 @@ export const QUEUES = {
   purgeExpiredPersonalData: 'personal-data-purge-expired',
   reconcileWithWhop: 'whop-reconcile',
   sendCreatorDigests: 'creator-digests-send',
+  decideSaveHolds: 'save-cases-decide-holds',
 } as const;
 
 /**
@@ -62,6 +63,7 @@ export async function startQueue(database: Database, options: QueueOptions): Pro
   // Archiving runs in batches of short transactions: a long run must not be expired and retried alongside itself.
   await boss.createQueue(QUEUES.archiveOldCases, { retryLimit: 0, expireInSeconds: 3600 });
   await boss.createQueue(QUEUES.ensureAuditPartitions, { retryLimit: 2, retryDelay: 60 });
+  await boss.createQueue(QUEUES.decideSaveHolds, { retryLimit: 0 });
   // Stately: at most one run active and one queued across the fleet (a fleet starting together runs
   // one, not one per worker); a failed company is retried by the next run, not by the job.
   await boss.createQueue(QUEUES.reconcileWithWhop, { policy: 'stately', retryLimit: 0, expireInSeconds: 3600 });

@@ -7,6 +7,7 @@ import type { Clock } from '../integrations/clock.ts';
 import { closeExpiredCases } from '../services/cases/close-expired-cases.ts';
 import { requeuePendingWebhooks } from '../services/webhooks/requeue-pending-webhooks.ts';
 import { purgeExpiredPersonalData } from '../services/members/purge-expired-personal-data.ts';
+import { decideSaveHolds } from '../services/saves/decide-save-holds.ts';
 import { archiveOldCasesJob } from './jobs/archive-old-cases.job.ts';
 import { sendCreatorDigestsJob } from './jobs/send-creator-digests.job.ts';
 import type { EmailSender } from '../integrations/email/email-sender.ts';
@@ -26,6 +27,7 @@ export const SCHEDULES = [
   { queue: QUEUES.purgeExpiredPersonalData, cron: '37 * * * *', why: 'clear raw webhook bodies past RAW_WEBHOOK_RETENTION_DAYS and member exports past their 7 days' },
   { queue: QUEUES.ensureAuditPartitions, cron: '7 0 * * *', why: 'keep audit.events partitions for this month and the next three (daily, so a missed day never matters)' },
   { queue: QUEUES.sendCreatorDigests, cron: '3 * * * *', why: "each company's daily digest email, once a UTC day at the hour it chose (settings.digest; needs SMTP)" },
+  { queue: QUEUES.decideSaveHolds, cron: '*/5 * * * *', why: 'decide saves whose 30-day hold ended: held, or reverted (issue #15 §2)' },
   { queue: QUEUES.reconcileWithWhop, cron: '*/15 * * * *', why: 'ask Whop for payments and memberships no webhook announced (RECONCILE_CRON overrides; also at start and from the admin page)' },
 ] as const;
 
@@ -66,6 +68,10 @@ export async function startWorker(deps: WorkerDeps): Promise<void> {
   await boss.work(QUEUES.purgeExpiredPersonalData, reportingFailures(QUEUES.purgeExpiredPersonalData, async () => {
     const purged = await purgeExpiredPersonalData(deps, { rawWebhookDays: deps.rawWebhookRetentionDays ?? 30 });
     if (purged.webhookBodiesPurged + purged.exportsExpired > 0) logger.info(purged, 'purged personal data past its retention');
+  }));
+  await boss.work(QUEUES.decideSaveHolds, reportingFailures(QUEUES.decideSaveHolds, async () => {
+    const n = await decideSaveHolds(deps);
+    if (n > 0) logger.info({ memberships: n }, 'decided saves whose 30-day hold ended');
   }));
   await boss.work(QUEUES.archiveOldCases, reportingFailures(QUEUES.archiveOldCases, archiveOldCasesJob(deps)));
   if (deps.digest) await boss.work(QUEUES.sendCreatorDigests, reportingFailures(QUEUES.sendCreatorDigests, sendCreatorDigestsJob({ ...deps, ...deps.digest })));

@@ -131,10 +131,11 @@ export function useOutreachScenario(options: OutreachScenarioOptions): OutreachS
   let database: TestDatabase;
   let h: OutreachHarness;
   let seq = 0;
+  // A fresh PGlite migrates in ~40 s on a loaded 2-core machine, before pg-boss starts: more than the 60 s hook default leaves.
   beforeAll(async () => {
     database = await createTestDatabase();
     h = await startOutreachHarness(database, day0, outbox === undefined ? {} : { outbox });
-  });
+  }, 180_000);
   afterAll(async () => {
     await h?.close();
     await database?.close();

@@ -7,6 +7,7 @@ import { AtRiskList, DeclineTable, MethodTable } from './credit-tables.tsx';
 import { ErrorView, Loading } from './error-view.tsx';
 import { HowWeCount, KpiTiles } from './kpi-tiles.tsx';
 import { setQuery, useLocation } from './router.ts';
+import { SavesSection } from './saves-section.tsx';
 import { SetupEmptyState } from './setup-empty-state.tsx';
 import { StepFunnel } from './step-funnel.tsx';
 import type { CaseList, Kpis, SettingsResponse } from './types.ts';
@@ -54,6 +55,7 @@ export function OverviewPage({ companyId }: { companyId: string }) {
         <KpiTiles kpis={data} />
       </section>
       <HowWeCount formulas={data.formulas} url={data.formulas_url} />
+      <SavesSection companyId={companyId} windowDays={windowDays} />
 
       {!noCasesYet && (
         <>

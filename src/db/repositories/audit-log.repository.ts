@@ -21,7 +21,9 @@ export type AuditAction =
   | 'member.export_download'
   | 'member.erase'
   /** An operator asked for a reconciliation with Whop now. */
-  | 'whop.reconcile';
+  | 'whop.reconcile'
+  /** A member accepted a save offer (issue #15 §2): the scheduled cancellation was undone. */
+  | 'save.accept';
 
 export interface NewAuditEvent {
   /** null for actions outside a company (sign-in, sign-out). */

@@ -12,3 +12,4 @@ export { auditEvents } from './audit-events.ts';
 export { memberOptOuts } from './member-opt-outs.ts';
 export { memberDataExports, memberErasures } from './member-data.ts';
 export { creatorDigests } from './creator-digests.ts';
+export { saveCases } from './save-cases.ts';

@@ -29,6 +29,8 @@ export interface MemberMembership {
   companyId: string | null;
   /** When the current period ends (ISO); free days move it. Read to settle an interrupted grant. */
   renewalPeriodEnd?: string | null;
+  /** A cancellation is scheduled at the period end (the save flow checks it before an offer); null when Whop did not say. */
+  cancelAtPeriodEnd?: boolean | null;
 }
 
 export interface RetriedPayment {
@@ -228,6 +230,7 @@ export function createWhopGateway(options: WhopGatewayOptions): WhopGateway {
           productId: idOf(m.product),
           productTitle: product?.title ?? null,
           renewalPeriodEnd: (m as { renewal_period_end?: string | null }).renewal_period_end ?? null,
+          cancelAtPeriodEnd: typeof (m as { cancel_at_period_end?: unknown }).cancel_at_period_end === 'boolean' ? (m as { cancel_at_period_end: boolean }).cancel_at_period_end : null,
           companyId: companyIdOf(m),
         };
       }),

@@ -6,6 +6,8 @@ import { findOrCreateCurrentSettings, findSettingsVersion, type CurrentSettings 
 import { nextCaseStep } from '../../domain/next-case-step.ts';
 import { assignHoldout } from './assign-holdout.ts';
 import { assignTestVariant } from './assign-test-variant.ts';
+import { hasCancellationFacts } from '../../domain/save-case.ts';
+import { reconcileSaveCases } from '../saves/reconcile-save-cases.ts';
 import { creditRecoveredCase } from './credit-recovery.ts';
 import { listMembershipFacts } from '../../db/repositories/membership-facts.repository.ts';
 import { matchStoredCases, type UnmatchedCase } from '../../domain/match-stored-cases.ts';
@@ -78,6 +80,8 @@ export async function reconcileMembershipCases(
     if (d.status === 'recovered' || existing?.creditedMethod) await creditRecoveredCase(tx, id, d);
     result.caseIds.push(id);
   }
+  // Issue #15 §2: save cases come from the same facts; memberships that never scheduled a cancel pay nothing.
+  if (hasCancellationFacts(facts)) await reconcileSaveCases(tx, { companyId, whopMembershipId, facts, settings, now });
   return result;
 }
 
