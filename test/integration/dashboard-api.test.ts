@@ -10,6 +10,7 @@ import { waitFor, type TestService } from '../support/test-service.ts';
 import { buildWhopEvent } from '../support/whop-fixtures.ts';
 import type { createWhopTokenIssuer } from '../support/whop-user-token.ts';
 import { readResponse } from '../support/read-response.ts';
+import { withoutControlGroup } from '../support/no-control-group.ts';
 
 const OPERATOR = { email: 'ops@churnsaver.test', password: 'correct horse battery staple' };
 
@@ -39,6 +40,8 @@ describe('dashboard API', () => {
 
   beforeAll(async () => {
     database = await createTestDatabase();
+    // Every case here is nudged on demand: no control group (10 % of members by default).
+    await withoutControlGroup(database.sql, ['biz_dash_a', 'biz_dash_b']);
     ({ service, whop, issuer } = await startServiceWithWhop(database, {
       ADMIN_EMAIL: OPERATOR.email,
       ADMIN_PASSWORD: OPERATOR.password,

@@ -50,6 +50,10 @@ describe('variant tests (API)', () => {
     whop.setAccess('user_owner_b', B, 'admin');
     ownerA = await issuer.token('user_owner_a');
     ownerB = await issuer.token('user_owner_b');
+    // No control group here: every case of A is in the variant test (the control group's independence
+    // from the variant is test/scenarios/variant-test.scenario.test.ts's, beside a 20 % holdout).
+    const current = (await api(`/api/companies/${A}/settings`, { token: ownerA })).json;
+    expect((await api(`/api/companies/${A}/settings`, { method: 'PUT', token: ownerA, body: { ...current.settings, holdout_percent: 0 } })).status).toBe(200);
   }, 180_000);
   afterAll(async () => {
     await service?.stop();
