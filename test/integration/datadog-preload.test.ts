@@ -39,5 +39,5 @@ describe.runIf(BACKEND === 'pglite')('the dd-trace preload', () => {
     expect(traces.length).toBeGreaterThan(0);
     // msgpack: the service and the route appear as strings in the payload.
     expect(traces.map((t) => t.body).join('')).toContain('churn-saver');
-  });
+  }, 90_000);
 });

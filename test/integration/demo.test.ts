@@ -17,7 +17,7 @@ describe('npm run demo (seedDemo)', () => {
   beforeAll(async () => {
     database = await createTestDatabase();
     first = await seedDemo(database, { now });
-  }, 120_000);
+  }, 300_000);
   afterAll(async () => {
     await database?.close();
   });
@@ -76,5 +76,5 @@ describe('npm run demo (seedDemo)', () => {
     expect(reset.outcome).toBe('seeded');
     expect(reset.cases).toEqual(first.cases);
     expect(reset.webhooks).toBe(first.webhooks);
-  }, 120_000);
+  }, 300_000);
 });

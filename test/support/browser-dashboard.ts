@@ -7,6 +7,7 @@ import { signV1 } from './sign-webhook.ts';
 import { createTestDatabase, type TestDatabase } from './test-database.ts';
 import { startTestService, waitFor, type TestService } from './test-service.ts';
 import { buildWhopEvent } from './whop-fixtures.ts';
+import { withoutControlGroup } from './no-control-group.ts';
 
 /** Debian's Chromium (.ci/run installs it), driven by playwright-core; never a downloaded browser. */
 export const CHROMIUM = '/usr/bin/chromium';
@@ -48,6 +49,8 @@ export interface BrowserDashboard {
 export async function startBrowserDashboard(options: { env?: Record<string, string> } = {}): Promise<BrowserDashboard> {
   mkdirSync(SCREENSHOTS, { recursive: true });
   const database = await createTestDatabase();
+  // The pages' checks act on any case ("Nudge now"): no control group (10 % of members by default).
+  await withoutControlGroup(database.sql, [COMPANY]);
   // Sign-in is limited per account; these tests sign in once per browser context.
   const service = await startTestService(database, {
     env: { ADMIN_EMAIL: OPERATOR.email, ADMIN_PASSWORD: OPERATOR.password, NUDGE_INTERVAL_SECONDS: '3600', RATE_LIMIT_LOGIN_MAX: '100', ...options.env },
