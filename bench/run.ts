@@ -1,5 +1,6 @@
 import { loadavg } from 'node:os';
 import { measureDashboard } from './figures/dashboard.ts';
+import { measureFleet } from './figures/fleet.ts';
 import { measureIntake } from './figures/intake.ts';
 import { measureNudges } from './figures/nudges.ts';
 import { measureProcessing } from './figures/processing.ts';
@@ -16,6 +17,7 @@ const ALL: Record<string, () => Promise<Figure[]>> = {
   intake: measureIntake,
   dashboard: measureDashboard,
   start: measureStartAndMemory,
+  fleet: measureFleet,
 };
 const only = (process.env.BENCH_ONLY ?? '').split(',').filter(Boolean);
 for (const name of only) if (!ALL[name]) throw new Error(`BENCH_ONLY: no figure ${name} (one of ${Object.keys(ALL).join(', ')})`);

@@ -1,0 +1,108 @@
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { newWebhookSecret } from '../../test/support/sign-webhook.ts';
+import { createBenchDatabase } from '../support/bench-database.ts';
+import { sized, until, type Figure } from '../support/figures.ts';
+import { makeDeliveries } from '../support/webhook-deliveries.ts';
+import { commitsOf, startCountedService } from './service.ts';
+
+// Scale-out (#14 §3): 2 web and 2 worker processes on one PostgreSQL. Signed deliveries go to both web
+// processes at once (32 in flight) while both workers turn them into cases; timed from the first
+// delivery to the last case. Bare limit, same database: 4 connections (one per process) each looping
+// BEGIN; INSERT fact; upsert case; COMMIT over the same events. Also printed: what the fleet costs
+// PostgreSQL per event (commits), and PostgreSQL's own ceiling for one-row commits on 8 connections,
+// which is what docs/scale-out.md divides to say how far one database carries the fleet.
+export async function measureFleet(): Promise<Figure[]> {
+  const events = sized(400, 4000);
+  const secret = newWebhookSecret();
+  const deliveries = makeDeliveries(events, secret, 'fleet');
+  const unique = new Set(deliveries.map((d) => d.headers['webhook-id'])).size;
+  const db = await createBenchDatabase('churn_bench_fleet');
+  const client = new pg.Client({ connectionString: db.url });
+  const statementsFile = join(tmpdir(), `churn-bench-fleet-${process.pid}`);
+  const env = { DATABASE_URL: db.url, WEBHOOK_SECRET: secret, PORT: '0', HOSTNAME: '127.0.0.1', RATE_LIMIT_COMPANY_WEBHOOKS_PER_MINUTE: '10000000', RECONCILE_ON_START: 'false' };
+  const procs = [];
+  try {
+    // One process migrates first; the other three then start against a migrated database.
+    const first = startCountedService({ ...env, ROLE: 'web' }, [], `${statementsFile}-w0`);
+    procs.push(first);
+    const [, url0] = await first.waitFor(/: (http:\/\/\S+)\n/, 180_000);
+    const second = startCountedService({ ...env, ROLE: 'web' }, [], `${statementsFile}-w1`);
+    procs.push(second);
+    const [, url1] = await second.waitFor(/: (http:\/\/\S+)\n/, 180_000);
+    for (const i of [0, 1]) {
+      const worker = startCountedService({ ...env, ROLE: 'worker' }, [], `${statementsFile}-k${i}`);
+      procs.push(worker);
+      await worker.waitFor(/worker running/, 180_000);
+    }
+    await client.connect();
+    const commitsBefore = await commitsOf(client, db.name);
+    const urls = [url0!, url1!];
+    const started = performance.now();
+    let next = 0;
+    await Promise.all(Array.from({ length: 32 }, async (_, lane) => {
+      while (next < deliveries.length) {
+        const d = deliveries[next++]!;
+        const r = await fetch(`${urls[lane % 2]}/api/webhooks/whop`, { method: 'POST', body: d.body, headers: d.headers });
+        if (r.status >= 300) throw new Error(`intake answered ${r.status}: ${await r.text()}`);
+      }
+    }));
+    const intakeSeconds = (performance.now() - started) / 1000;
+    const cases = async () => Number((await client.query('SELECT count(*) FROM recovery_cases')).rows[0].count);
+    await until(async () => (await cases()) === unique, 600_000, 'the fleet to turn every event into a case', 50);
+    const seconds = (performance.now() - started) / 1000;
+    const commits = (await commitsOf(client, db.name)) - commitsBefore;
+    for (const p of procs.splice(0)) await p.stop();
+
+    // Bare: the same facts and cases on 4 connections, no HTTP, no queue, no ORM.
+    await client.query(`CREATE TABLE bare_facts (id bigserial PRIMARY KEY, webhook_id text UNIQUE, company_id text, membership_id text, body jsonb, created_at timestamptz DEFAULT now());
+      CREATE TABLE bare_cases (id bigserial PRIMARY KEY, company_id text, membership_id text, failure_count int, last_failure_at timestamptz, UNIQUE (company_id, membership_id));
+      CREATE TABLE bare_ticks (id bigserial PRIMARY KEY, at timestamptz DEFAULT now())`);
+    const bodies = [...new Map(deliveries.map((d) => [d.headers['webhook-id'], d])).values()];
+    const bareSeconds = await onConnections(db.url, 4, bodies.length, async (c, i) => {
+      const d = bodies[i]!;
+      const event = JSON.parse(d.body);
+      await c.query('BEGIN');
+      await c.query('INSERT INTO bare_facts (webhook_id, company_id, membership_id, body) VALUES ($1, $2, $3, $4)', [d.headers['webhook-id'], event.data.company.id, event.data.membership.id, d.body]);
+      await c.query(
+        `INSERT INTO bare_cases (company_id, membership_id, failure_count, last_failure_at) VALUES ($1, $2, 1, now())
+         ON CONFLICT (company_id, membership_id) DO UPDATE SET failure_count = bare_cases.failure_count + 1, last_failure_at = now()`,
+        [event.data.company.id, event.data.membership.id],
+      );
+      await c.query('COMMIT');
+    });
+    const ticks = sized(2000, 20000);
+    const tickSeconds = await onConnections(db.url, 8, ticks, (c) => c.query('INSERT INTO bare_ticks DEFAULT VALUES'));
+    const commitCeiling = ticks / tickSeconds;
+    const perEvent = commits / unique;
+    return [{
+      name: 'fleet: 2 web + 2 workers (events/s)', ours: unique / seconds, bare: bodies.length / bareSeconds, unit: 'events/s', higherIsBetter: true,
+      detail: `${unique} events (${deliveries.length} deliveries, 5 % repeated), intake done after ${intakeSeconds.toFixed(1)} s; ${perEvent.toFixed(1)} PostgreSQL commits per event (queue included), bare 1 on 4 connections; ` +
+        `this PostgreSQL commits ${Math.round(commitCeiling)} one-row transactions/s on 8 connections, so it carries at most ~${Math.round(commitCeiling / perEvent)} events/s for the whole fleet (docs/scale-out.md)`,
+    }];
+  } finally {
+    for (const p of procs) await p.stop().catch(() => {});
+    await client.end().catch(() => {});
+    await db.drop();
+  }
+}
+
+/** Runs `count` units spread over `connections` parallel connections; returns the seconds it took. */
+async function onConnections(url: string, connections: number, count: number, unit: (c: pg.Client, i: number) => Promise<unknown>): Promise<number> {
+  const clients = await Promise.all(Array.from({ length: connections }, async () => {
+    const c = new pg.Client({ connectionString: url });
+    await c.connect();
+    return c;
+  }));
+  try {
+    let next = 0;
+    const started = performance.now();
+    await Promise.all(clients.map(async (c) => {
+      while (next < count) await unit(c, next++);
+    }));
+    return (performance.now() - started) / 1000;
+  } finally {
+    await Promise.all(clients.map((c) => c.end()));
+  }
+}
