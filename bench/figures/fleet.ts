@@ -5,6 +5,7 @@ import { newWebhookSecret } from '../../test/support/sign-webhook.ts';
 import { createBenchDatabase } from '../support/bench-database.ts';
 import { sized, until, type Figure } from '../support/figures.ts';
 import { makeDeliveries } from '../support/webhook-deliveries.ts';
+import { BARE_TABLES, bareFactAndCase } from '../support/bare-fact-case.ts';
 import { commitsOf, startCountedService } from './service.ts';
 
 // Scale-out (#14 §3): 2 web and 2 worker processes on one PostgreSQL. Signed deliveries go to both web
@@ -56,22 +57,10 @@ export async function measureFleet(): Promise<Figure[]> {
     for (const p of procs.splice(0)) await p.stop();
 
     // Bare: the same facts and cases on 4 connections, no HTTP, no queue, no ORM.
-    await client.query(`CREATE TABLE bare_facts (id bigserial PRIMARY KEY, webhook_id text UNIQUE, company_id text, membership_id text, body jsonb, created_at timestamptz DEFAULT now());
-      CREATE TABLE bare_cases (id bigserial PRIMARY KEY, company_id text, membership_id text, failure_count int, last_failure_at timestamptz, UNIQUE (company_id, membership_id));
+    await client.query(`${BARE_TABLES};
       CREATE TABLE bare_ticks (id bigserial PRIMARY KEY, at timestamptz DEFAULT now())`);
     const bodies = [...new Map(deliveries.map((d) => [d.headers['webhook-id'], d])).values()];
-    const bareSeconds = await onConnections(db.url, 4, bodies.length, async (c, i) => {
-      const d = bodies[i]!;
-      const event = JSON.parse(d.body);
-      await c.query('BEGIN');
-      await c.query('INSERT INTO bare_facts (webhook_id, company_id, membership_id, body) VALUES ($1, $2, $3, $4)', [d.headers['webhook-id'], event.data.company.id, event.data.membership.id, d.body]);
-      await c.query(
-        `INSERT INTO bare_cases (company_id, membership_id, failure_count, last_failure_at) VALUES ($1, $2, 1, now())
-         ON CONFLICT (company_id, membership_id) DO UPDATE SET failure_count = bare_cases.failure_count + 1, last_failure_at = now()`,
-        [event.data.company.id, event.data.membership.id],
-      );
-      await c.query('COMMIT');
-    });
+    const bareSeconds = await onConnections(db.url, 4, bodies.length, (c, i) => bareFactAndCase(c, bodies[i]!));
     const ticks = sized(2000, 20000);
     const tickSeconds = await onConnections(db.url, 8, ticks, (c) => c.query('INSERT INTO bare_ticks DEFAULT VALUES'));
     const commitCeiling = ticks / tickSeconds;

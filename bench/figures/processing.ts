@@ -5,6 +5,7 @@ import { newWebhookSecret } from '../../test/support/sign-webhook.ts';
 import { createBenchDatabase } from '../support/bench-database.ts';
 import { sized, until, type Figure } from '../support/figures.ts';
 import { makeDeliveries } from '../support/webhook-deliveries.ts';
+import { BARE_TABLES, bareFactAndCase } from '../support/bare-fact-case.ts';
 import { commitsOf, printStatementDetail, startCountedService, statementsOf } from './service.ts';
 
 // Webhook processing, events into cases, one worker: N signed payment.failed deliveries are stored by
@@ -53,21 +54,10 @@ export async function measureProcessing(): Promise<Figure[]> {
     if (cases !== unique) throw new Error(`expected ${unique} cases, found ${cases}`);
 
     // Bare: the same events' facts and cases, no queue, no ORM.
-    await client.query(`CREATE TABLE bare_facts (id bigserial PRIMARY KEY, webhook_id text UNIQUE, company_id text, membership_id text, body jsonb, created_at timestamptz DEFAULT now());
-      CREATE TABLE bare_cases (id bigserial PRIMARY KEY, company_id text, membership_id text, failure_count int, last_failure_at timestamptz, UNIQUE (company_id, membership_id))`);
+    await client.query(BARE_TABLES);
     const bodies = [...new Map(deliveries.map((d) => [d.headers['webhook-id'], d])).values()];
     const bareStarted = performance.now();
-    for (const d of bodies) {
-      const event = JSON.parse(d.body);
-      await client.query('BEGIN');
-      await client.query('INSERT INTO bare_facts (webhook_id, company_id, membership_id, body) VALUES ($1, $2, $3, $4)', [d.headers['webhook-id'], event.data.company.id, event.data.membership.id, d.body]);
-      await client.query(
-        `INSERT INTO bare_cases (company_id, membership_id, failure_count, last_failure_at) VALUES ($1, $2, 1, now())
-         ON CONFLICT (company_id, membership_id) DO UPDATE SET failure_count = bare_cases.failure_count + 1, last_failure_at = now()`,
-        [event.data.company.id, event.data.membership.id],
-      );
-      await client.query('COMMIT');
-    }
+    for (const d of bodies) await bareFactAndCase(client, d);
     const bareSeconds = (performance.now() - bareStarted) / 1000;
     return [{
       name: 'webhook processing, 1 worker (events/s)', ours: unique / seconds, bare: bodies.length / bareSeconds, unit: 'events/s', higherIsBetter: true, target: '>= 0.5',
