@@ -86,7 +86,7 @@ describe('the new Whop signals, delivered and stored', () => {
 
     const detail = await api(`/api/companies/${C}/cases/${c!.id}`);
     expect(detail.status).toBe(200);
-    expect(detail.json.case).toMatchObject({ decline_code: 'three_d_secure_required', needs_authentication: true, has_recovery_url: true, card_exp_month: 10, card_exp_year: 2025 });
+    expect(detail.json.case).toMatchObject({ decline_code: 'three_d_secure_required', needs_authentication: true, has_recovery_url: true, card_exp_month: 10, card_exp_year: 2028 });
     expect(JSON.stringify(detail.json)).not.toContain('billing/recover');
   });
 
