@@ -155,7 +155,7 @@ describe('recovery outreach, day by day', () => {
 
   it('with payments.retry first, a retry that succeeds recovers the case and no message goes out', async () => {
     await s.h.saveSettings(s.companyId, { retry_payment_first: true });
-    // Whop says a retry may pass, on a card still valid (#15: no retry otherwise; the fixture's card expired in 10/2025).
+    // Whop says a retry may pass, on a card still valid (#15: no retry on an expired card; this one expires 12/2030).
     await failPayment(0, { retryable: true, card_exp_month: 12, card_exp_year: 2030 });
     s.h.whop.setRetryOutcome(`pay_${s.seq}`, { id: `pay_${s.seq}`, total: 29.99, currency: 'usd', membership: { id: s.membershipId, status: 'active', phone_number: null } } as never);
     await sweep(0);
