@@ -89,7 +89,7 @@ export function SettingsPlaybooks({ defaults }: { defaults: Record<DeclineCatego
   return (
     <>
       <fieldset className="card fieldset" data-testid="playbooks">
-        <legend>Playbooks by decline reason</legend>
+        <legend>Playbooks, contact limits and digest</legend>
         <label className="checkbox" htmlFor={fieldId('decline_playbooks')}>
           <input
             id={fieldId('decline_playbooks')}
@@ -101,10 +101,7 @@ export function SettingsPlaybooks({ defaults }: { defaults: Record<DeclineCatego
           Plan each case by why the payment failed, inside Whop's retry window (instead of the reminder days above)
         </label>
         {form.decline_playbooks && DECLINE_CATEGORIES.map((category) => <CategorySteps key={category} category={category} fallback={defaults?.[category]} />)}
-      </fieldset>
-
-      <fieldset className="card fieldset">
-        <legend>Contact limits and digest</legend>
+        <h3 className="label">Contact limits and digest</h3>
         <label className="checkbox" htmlFor={fieldId('member_cap')}>
           <input id={fieldId('member_cap')} data-testid="setting-member_cap" type="checkbox" checked={form.member_cap_enabled} onChange={(event) => update({ member_cap_enabled: event.target.checked }, ['member_cap'])} />
           Limit how many reminders one member gets, across all their failed payments

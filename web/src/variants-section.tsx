@@ -214,7 +214,11 @@ function StartVariantTestForm({ companyId, reminders, aiAvailable, blocked, onSt
 
   return (
     <section className="card" aria-labelledby="variant-start-heading" data-testid="variant-start">
-      <h2 id="variant-start-heading">Test a second text</h2>
+      {/* Collapsed, as the templates are: the settings page stays a few screens long. */}
+      <details>
+      <summary>
+        <h2 id="variant-start-heading">Test a second text</h2>
+      </summary>
       <p className="muted">
         Run a new text (B) beside today’s (A) for one message. New cases are split at random, half and half, and each member keeps their variant on every case; the
         control group gets neither. The dashboard compares the two recovery rates, and you keep the better one.
@@ -292,6 +296,7 @@ function StartVariantTestForm({ companyId, reminders, aiAvailable, blocked, onSt
           </button>
         </div>
       </form>
+      </details>
     </section>
   );
 }
