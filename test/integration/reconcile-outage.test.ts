@@ -22,13 +22,13 @@ async function operatorOf(url: string) {
     get,
     /** The first start-up run newer than `afterId` once it succeeded. */
     async startRunAfter(afterId: number) {
-      return waitFor(async () => (await get('/api/admin/reconciliations')).runs.find((r: any) => r.id > afterId && r.trigger === 'start' && r.status === 'succeeded'), 30_000, 'the start-up reconciliation');
+      return waitFor(async () => (await get('/api/admin/reconciliations')).runs.find((r: any) => r.id > afterId && r.trigger === 'start' && r.status === 'succeeded'), 90_000, 'the start-up reconciliation');
     },
     async lastRunId(): Promise<number> {
       return (await get('/api/admin/reconciliations')).runs[0]?.id ?? 0;
     },
     async waitUntilQuiet() {
-      await waitFor(async () => (await get('/api/admin/overview')).webhooks.pending === 0, 30_000, 'no webhook event pending');
+      await waitFor(async () => (await get('/api/admin/overview')).webhooks.pending === 0, 90_000, 'no webhook event pending');
     },
   };
 }
@@ -84,7 +84,7 @@ describe(`an outage, then a restart, on ${BACKEND} with real processes`, () => {
     const first = await operatorOf(service!.url!);
     await first.waitUntilQuiet();
     // The start-up run of this first start (it may have begun before the company was known).
-    await waitFor(async () => (await first.get('/api/admin/reconciliations')).runs.some((r: any) => r.status === 'succeeded'), 30_000, 'the first start-up run');
+    await waitFor(async () => (await first.get('/api/admin/reconciliations')).runs.some((r: any) => r.status === 'succeeded'), 90_000, 'the first start-up run');
     const beforeOutage = await first.lastRunId();
     const deadUrl = `${service!.url!}/api/webhooks/whop`;
     await stop();
@@ -128,5 +128,5 @@ describe(`an outage, then a restart, on ${BACKEND} with real processes`, () => {
     await ops2.waitUntilQuiet();
     await stop();
     expect(await counts()).toEqual(afterLate);
-  }, 150_000);
+  }, 300_000);
 });
