@@ -212,6 +212,11 @@ export function incentiveState(incentive: Incentive, caseStatus: CaseDetail['cas
   }
 }
 
+/** What every incentive's timeline item shares, whatever the incentive: where it sorts and who acted. */
+function incentiveBase(incentive: Incentive, index: number, firstReminderAt: string | null): Pick<TimelineItem, 'key' | 'kind' | 'at' | 'sortAt' | 'rank' | 'actor'> {
+  return { key: `incentive-${index}`, kind: 'incentive', at: incentive.granted_at, sortAt: incentive.granted_at ?? firstReminderAt, rank: 1, actor: 'Churn Saver' };
+}
+
 /** A promo code costs nothing until a payment uses it: the server's sentence says where it stands. */
 function promoCodeItem(incentive: Incentive, index: number, firstReminderAt: string | null): TimelineItem {
   const notes: string[] = [];
@@ -219,13 +224,8 @@ function promoCodeItem(incentive: Incentive, index: number, firstReminderAt: str
   else if (incentive.status === 'granted') notes.push('No cost counted: only a redeemed code costs anything');
   if (incentive.error && incentive.status !== 'failed') notes.push(incentive.error);
   return {
-    key: `incentive-${index}`,
-    kind: 'incentive',
-    at: incentive.granted_at,
-    sortAt: incentive.granted_at ?? firstReminderAt,
-    rank: 1,
+    ...incentiveBase(incentive, index, firstReminderAt),
     title: incentive.summary!,
-    actor: 'Churn Saver',
     tone: incentive.redeemed_at ? 'good' : incentive.status === 'granted' ? 'info' : incentive.status === 'failed' || incentive.status === 'unknown' ? 'bad' : 'neutral',
     notes,
   };
@@ -241,13 +241,8 @@ function incentiveItem(incentive: Incentive, index: number, firstReminderAt: str
   if (state.why) notes.push(state.granted ? state.why : `Why: ${state.why}`);
   else if (incentive.error) notes.push(`Error: ${incentive.error}`);
   return {
-    key: `incentive-${index}`,
-    kind: 'incentive',
-    at: incentive.granted_at,
-    sortAt: incentive.granted_at ?? firstReminderAt,
-    rank: 1,
+    ...incentiveBase(incentive, index, firstReminderAt),
     title: `Incentive: ${what} ${state.words}`,
-    actor: 'Churn Saver',
     tone: state.granted ? 'info' : incentive.status === 'failed' || incentive.status === 'unknown' ? 'bad' : 'neutral',
     notes,
   };
