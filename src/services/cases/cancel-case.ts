@@ -1,9 +1,8 @@
-import { insertMembershipFact } from '../../db/repositories/membership-facts.repository.ts';
 import { appendCaseEvent } from '../../db/repositories/outreach.repository.ts';
 import type { AppDb } from '../../db/client.ts';
 import type { Clock } from '../../integrations/clock.ts';
 import { findActionableCase, type ActionRefusal } from './find-actionable-case.ts';
-import { reconcileMembershipCases } from './reconcile-membership-cases.ts';
+import { recordMembershipFact } from './record-membership-fact.ts';
 import { fieldCipher } from '../../db/encrypted-text.ts';
 
 export type CancelCaseResult = { ok: true; caseId: string } | ActionRefusal;
@@ -19,7 +18,7 @@ export async function cancelCase(deps: { db: AppDb; clock: Clock }, input: { com
     const found = await findActionableCase(tx, input.companyId, input.caseId);
     if (!found.ok) return found;
     const c = found.case;
-    await insertMembershipFact(tx, {
+    await recordMembershipFact(tx, {
       kind: 'case_cancelled',
       companyId: c.companyId,
       whopMembershipId: c.whopMembershipId,
@@ -31,8 +30,7 @@ export async function cancelCase(deps: { db: AppDb; clock: Clock }, input: { com
       reason: input.why ?? null,
       occurredAt: now,
       webhookEventId: null,
-    });
-    await reconcileMembershipCases(tx, c.companyId, c.whopMembershipId, now);
+    }, { now });
     await appendCaseEvent(tx, { companyId: c.companyId, caseId: c.id, status: 'closed_no_recovery', reason: 'case_cancelled', actor: input.actor, source: 'action', detail: input.why ? { why: fieldCipher().encrypt(input.why) } : {}, at: now });
     return { ok: true, caseId: c.id };
   });

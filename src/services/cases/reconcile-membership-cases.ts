@@ -1,4 +1,3 @@
-import { sql } from 'drizzle-orm';
 import { deriveCases } from '../../domain/case-lifecycle.ts';
 import type { DerivedCase, RiskLevel } from '../../domain/recovery-case.ts';
 import type { AppTx } from '../../db/client.ts';
@@ -31,9 +30,9 @@ export interface ReconcileResult {
 }
 
 /**
- * Re-derives one membership's cases from all its facts and stores the result.
- * Must run inside a transaction; a transaction-scoped advisory lock on (company, membership)
- * serialises concurrent workers so they never derive from different fact sets at once.
+ * Re-derives one membership's cases from all its facts and stores the result. Called only by
+ * record-membership-fact.ts, inside a transaction that holds the membership's lock
+ * (lockMembership), so concurrent workers never derive from different fact sets at once.
  * Idempotent: running it again with the same facts changes nothing but updated_at.
  */
 export async function reconcileMembershipCases(
@@ -41,11 +40,10 @@ export async function reconcileMembershipCases(
   companyId: string,
   whopMembershipId: string,
   now: Date,
-  // The webhook batch path takes every membership's lock up front and the company's settings once.
-  prepared: { locked?: boolean; settings?: CurrentSettings } = {},
+  // The webhook batch path reads every company's settings once.
+  current?: CurrentSettings,
 ): Promise<ReconcileResult> {
-  if (!prepared.locked) await tx.execute(sql`SELECT pg_advisory_xact_lock(hashtextextended(${`${companyId}:${whopMembershipId}`}, 0))`);
-  const settings = prepared.settings ?? (await findOrCreateCurrentSettings(tx, companyId));
+  const settings = current ?? (await findOrCreateCurrentSettings(tx, companyId));
   const stored = await lockMembershipCases(tx, companyId, whopMembershipId);
   const facts = await listMembershipFacts(tx, companyId, whopMembershipId);
   const knownWindowDays = new Map(stored.map((c) => [c.firstFailureAt.getTime(), c.attributionWindowDays]));

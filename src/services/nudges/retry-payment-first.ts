@@ -1,8 +1,7 @@
-import { insertMembershipFact } from '../../db/repositories/membership-facts.repository.ts';
 import { appendCaseEvent, updateCaseOutreach, type StoredCase } from '../../db/repositories/outreach.repository.ts';
 import { toMinorUnits } from '../../domain/money.ts';
 import type { WhopGateway } from '../../integrations/whop/whop-gateway.ts';
-import { reconcileMembershipCases } from '../cases/reconcile-membership-cases.ts';
+import { recordMembershipFact } from '../cases/record-membership-fact.ts';
 import type { NudgeDeps } from './nudge-deps.ts';
 
 /**
@@ -26,7 +25,7 @@ export async function retryPaymentFirst(deps: NudgeDeps & { whop: WhopGateway },
   if (!retried.ok || !succeeded) return false;
   const currency = retried.value.currency ?? c.currency;
   await deps.db.transaction(async (tx) => {
-    await insertMembershipFact(tx, {
+    await recordMembershipFact(tx, {
       kind: 'payment_succeeded',
       companyId: c.companyId,
       whopMembershipId: c.whopMembershipId,
@@ -38,8 +37,7 @@ export async function retryPaymentFirst(deps: NudgeDeps & { whop: WhopGateway },
       reason: 'payments.retry',
       occurredAt: retried.value.paidAt ? new Date(retried.value.paidAt) : now,
       webhookEventId: null,
-    });
-    await reconcileMembershipCases(tx, c.companyId, c.whopMembershipId, now);
+    }, { now });
   });
   await updateCaseOutreach(deps.db, c.id, { nudgeClaimedUntil: null });
   return true;

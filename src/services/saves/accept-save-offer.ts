@@ -1,12 +1,11 @@
 import { and, eq, isNull, sql } from 'drizzle-orm';
 import type { AppDb } from '../../db/client.ts';
 import { recordAuditEvent } from '../../db/repositories/audit-log.repository.ts';
-import { insertMembershipFact } from '../../db/repositories/membership-facts.repository.ts';
 import { findSaveCase, type StoredSaveCase } from '../../db/repositories/save-cases.repository.ts';
 import { saveCases } from '../../db/schema/save-cases.ts';
 import type { Clock } from '../../integrations/clock.ts';
 import type { WhopGateway } from '../../integrations/whop/whop-gateway.ts';
-import { reconcileMembershipCases } from '../cases/reconcile-membership-cases.ts';
+import { recordMembershipFact } from '../cases/record-membership-fact.ts';
 import { readSaveToken } from './save-links.ts';
 
 export type AcceptSaveOfferResult =
@@ -56,7 +55,7 @@ export async function acceptSaveOffer(deps: SaveDeps, input: { token: unknown; i
   }
   const incentive = await grantOfferIncentive(deps, found, now);
   await deps.db.transaction(async (tx) => {
-    await insertMembershipFact(tx, {
+    await recordMembershipFact(tx, {
       kind: 'cancellation_unscheduled',
       companyId: found.companyId,
       whopMembershipId: found.whopMembershipId,
@@ -69,8 +68,7 @@ export async function acceptSaveOffer(deps: SaveDeps, input: { token: unknown; i
       occurredAt: now,
       webhookEventId: null,
       cancellation: { cancelOption: null, cancelationStatus: 'won_back' },
-    });
-    await reconcileMembershipCases(tx, found.companyId, found.whopMembershipId, now);
+    }, { now });
     await recordAuditEvent(tx, { companyId: found.companyId, actor: 'member', action: 'save.accept', target: `save:${found.id}`, ip: input.ip, detail: { ok: true, offer: found.offerKind, incentive } });
   });
   return { ok: true, saveCaseId: found.id, alreadyAccepted: false, incentive };

@@ -10,7 +10,7 @@ import { assignHoldout } from '../cases/assign-holdout.ts';
 
 /**
  * Re-derives one membership's save cases from its facts and stores them. Runs inside the
- * transaction (and advisory lock) of reconcileMembershipCases, with the facts it already read.
+ * transaction (and membership lock) of reconcileMembershipCases, with the facts it already read.
  * A new open case gets its offer (matched to the cancel option) due now, unless held out; a case
  * that is no longer open never gets its offer. Idempotent.
  */
