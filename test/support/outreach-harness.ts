@@ -3,6 +3,7 @@ import { afterAll, beforeAll, beforeEach } from 'vitest';
 import { createEmailSender } from '../../src/integrations/email/email-sender.ts';
 import { createWhopGateway } from '../../src/integrations/whop/whop-gateway.ts';
 import { createWebhookIntake } from '../../src/services/webhooks/ingest-webhook.ts';
+import { processWebhookBatch } from '../../src/services/webhooks/process-webhook-batch.ts';
 import { processWebhookEvent } from '../../src/services/webhooks/process-webhook-event.ts';
 import type { OutreachDeps } from '../../src/services/nudges/send-nudge.ts';
 import { createSettingsVersions } from '../../src/services/settings/settings-versions.ts';
@@ -34,8 +35,8 @@ export interface OutreachHarness {
   boss: PgBoss;
   deps: OutreachDeps;
   clock: ReturnType<typeof createTestClock>;
-  /** Stores and processes one webhook body now (as intake + worker would). */
-  deliver(type: WhopFixtureType, data: Record<string, unknown>, companyId: string): Promise<void>;
+  /** Stores and processes one webhook body now (as intake + worker would: one event, or the worker's batch path). */
+  deliver(type: WhopFixtureType, data: Record<string, unknown>, companyId: string, via?: 'event' | 'batch'): Promise<void>;
   /** Seeds a member at the Whop fake: membership, its product's experience. */
   seedMember(membershipId: string, companyId: string, member?: { email?: string; name?: string; userId?: string }): void;
   saveSettings(companyId: string, settings: Record<string, unknown>): Promise<number>;
@@ -65,11 +66,14 @@ export async function startOutreachHarness(database: TestDatabase, start: Date, 
     boss,
     deps,
     clock,
-    async deliver(type, data, companyId) {
+    async deliver(type, data, companyId, via = 'event') {
       const body = buildWhopEvent(type, { company_id: companyId, data: { company: { id: companyId }, ...data } });
       const ingested = await ingest({ webhookId: body.id, apiVersion: 'v1', rawBody: JSON.stringify(body), body });
       if (!ingested.ok || ingested.outcome !== 'accepted') throw new Error(`not accepted: ${JSON.stringify(ingested)}`);
-      const processed = await processWebhookEvent({ db: database.db, clock }, ingested.eventId);
+      const processed =
+        via === 'batch'
+          ? (await processWebhookBatch({ db: database.db, clock }, [ingested.eventId])).results.get(ingested.eventId)!
+          : await processWebhookEvent({ db: database.db, clock }, ingested.eventId);
       if (!processed.ok) throw new Error(`not processed: ${JSON.stringify(processed)}`);
     },
     seedMember(membershipId, companyId, member = {}) {
