@@ -71,7 +71,7 @@ export interface MoneyLine {
  */
 export async function presentKpis(companyId: string, q: Queryable, windowDays: number, now: Date): Promise<KpisView> {
   const since = new Date(now.getTime() - windowDays * DAY_MS);
-  const { attributionWindowDays, outreach } = await findCurrentSettings(q, companyId);
+  const { attributionWindowDays, nudge } = await findCurrentSettings(q, companyId);
   const headline = headlineCohort(now, windowDays, attributionWindowDays);
   const at = now.toISOString();
   const windowScope = cohortSql(companyId, since);
@@ -208,7 +208,7 @@ export async function presentKpis(companyId: string, q: Queryable, windowDays: n
     .sort((a, b) => a.week_start.localeCompare(b.week_start))
     .map((w) => ({ ...w, amounts: [...w.amounts.values()].sort((a, b) => currencyOrder.indexOf(a.currency) - currencyOrder.indexOf(b.currency)) }));
 
-  const controlGroup = await presentControlGroup(companyId, q, windowGroups, windowScope, now, outreach.holdout_percent);
+  const controlGroup = await presentControlGroup(companyId, q, windowGroups, windowScope, now, nudge.holdout_percent);
 
   const median = medianRow?.hours;
   return {

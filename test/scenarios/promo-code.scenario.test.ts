@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { findOrCreatePromoIncentive } from '../../src/db/repositories/incentives.repository.ts';
-import { transitionIncentive } from '../../src/db/repositories/outreach.repository.ts';
+import { transitionIncentive } from '../../src/db/repositories/nudges.repository.ts';
 import { presentCase } from '../../src/presenters/cases.presenter.ts';
 import { presentKpis } from '../../src/presenters/kpis.presenter.ts';
 import { sendDueNudges } from '../../src/services/nudges/send-due-nudges.ts';
 import { sendNudge } from '../../src/services/nudges/send-nudge.ts';
-import { DAY, useOutreachScenario } from '../support/outreach-harness.ts';
+import { DAY, useNudgeScenario } from '../support/nudge-harness.ts';
 
 /**
  * Issue #15 §3: the first reminder's incentive is a promo code, created at Whop once per case
@@ -20,7 +20,7 @@ const PROMO_SETTINGS = {
 };
 
 describe('promo codes as the first-step incentive', () => {
-  const s = useOutreachScenario({ day0: DAY0, prefix: 'promo', email: (seq) => `pat${seq}@example.test`, settings: PROMO_SETTINGS, reset: ['whop', 'smtp'] });
+  const s = useNudgeScenario({ day0: DAY0, prefix: 'promo', email: (seq) => `pat${seq}@example.test`, settings: PROMO_SETTINGS, reset: ['whop', 'smtp'] });
 
   const openCase = async (): Promise<string> => {
     await s.h.deliver(

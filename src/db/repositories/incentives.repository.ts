@@ -2,7 +2,7 @@ import { and, eq, gt, isNull, or, sql } from 'drizzle-orm';
 import type { PromoTerms } from '../../domain/promo-code.ts';
 import type { Queryable } from '../client.ts';
 import { incentives } from '../schema/incentives.ts';
-import type { Incentive } from './outreach.repository.ts';
+import type { Incentive } from './nudges.repository.ts';
 
 /**
  * Creates the case's promo-code incentive once, with the code and terms chosen now; later calls

@@ -1,4 +1,4 @@
-import { appendCaseEvent } from '../../db/repositories/outreach.repository.ts';
+import { appendCaseEvent } from '../../db/repositories/nudges.repository.ts';
 import type { AppDb } from '../../db/client.ts';
 import type { Clock } from '../../integrations/clock.ts';
 import { findActionableCase, type ActionRefusal } from './find-actionable-case.ts';

@@ -1,5 +1,5 @@
 import type { AppTx } from '../../db/client.ts';
-import type { CurrentSettings } from '../../db/repositories/companies.repository.ts';
+import type { SettingsVersion } from '../../db/repositories/companies.repository.ts';
 import { insertMembershipFacts } from '../../db/repositories/membership-facts.repository.ts';
 import { lockMembership, lockMemberships } from '../../db/repositories/recovery-cases.repository.ts';
 import type { MembershipFact } from '../../domain/membership-fact.ts';
@@ -46,7 +46,7 @@ export async function recordMembershipFact(tx: AppTx, fact: MembershipFact, opti
 export async function recordMembershipFacts(
   tx: AppTx,
   recorded: readonly RecordedFact[],
-  options: RecordOptions & { settings?: ReadonlyMap<string, CurrentSettings> },
+  options: RecordOptions & { settings?: ReadonlyMap<string, SettingsVersion> },
 ): Promise<Map<string, ReconcileResult>> {
   const results = new Map<string, ReconcileResult>();
   if (recorded.length === 0) return results;
@@ -73,7 +73,7 @@ export function membershipKey(m: { companyId: string; whopMembershipId: string }
   return `${m.companyId}:${m.whopMembershipId}`;
 }
 
-function rederive(tx: AppTx, companyId: string, whopMembershipId: string, options: RecordOptions & { settings?: CurrentSettings }): Promise<ReconcileResult> {
+function rederive(tx: AppTx, companyId: string, whopMembershipId: string, options: RecordOptions & { settings?: SettingsVersion }): Promise<ReconcileResult> {
   return timeQuery(options.metrics, 'reconcile', 'recovery_cases', () => reconcileMembershipCases(tx, companyId, whopMembershipId, options.now, options.settings));
 }
 

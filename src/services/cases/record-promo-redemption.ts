@@ -1,6 +1,6 @@
 import type { AppTx } from '../../db/client.ts';
 import { markPromoCodeRedeemed } from '../../db/repositories/incentives.repository.ts';
-import { appendCaseEvent, findCase } from '../../db/repositories/outreach.repository.ts';
+import { appendCaseEvent, findCase } from '../../db/repositories/nudges.repository.ts';
 import type { MembershipFact } from '../../domain/membership-fact.ts';
 import { describePromoOffer, promoCostCents } from '../../domain/promo-code.ts';
 

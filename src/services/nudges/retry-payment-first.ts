@@ -1,4 +1,4 @@
-import { appendCaseEvent, updateCaseOutreach, type StoredCase } from '../../db/repositories/outreach.repository.ts';
+import { appendCaseEvent, updateCaseNudge, type StoredCase } from '../../db/repositories/nudges.repository.ts';
 import { toMinorUnits } from '../../domain/money.ts';
 import type { WhopGateway } from '../../integrations/whop/whop-gateway.ts';
 import { recordMembershipFact } from '../cases/record-membership-fact.ts';
@@ -39,6 +39,6 @@ export async function retryPaymentFirst(deps: NudgeDeps & { whop: WhopGateway },
       webhookEventId: null,
     }, { now });
   });
-  await updateCaseOutreach(deps.db, c.id, { nudgeClaimedUntil: null });
+  await updateCaseNudge(deps.db, c.id, { nudgeClaimedUntil: null });
   return true;
 }

@@ -1,6 +1,6 @@
 import { and, desc, eq, isNotNull, isNull } from 'drizzle-orm';
 import { findCompanyName, findOrCreateCurrentSettings } from '../../db/repositories/companies.repository.ts';
-import { optedOutChannels } from '../../db/repositories/outreach.repository.ts';
+import { optedOutChannels } from '../../db/repositories/nudges.repository.ts';
 import { claimDueSaveOffers, type StoredSaveCase } from '../../db/repositories/save-cases.repository.ts';
 import { membershipFacts } from '../../db/schema/membership-facts.ts';
 import { saveCases } from '../../db/schema/save-cases.ts';
@@ -59,7 +59,7 @@ async function sendSaveOffer(deps: NudgeDeps, c: StoredSaveCase): Promise<void> 
     await deps.db.update(saveCases).set({ offerDueAt: null, offerClaimedUntil: null, updatedAt: now }).where(eq(saveCases.id, c.id));
     return;
   }
-  const settings = (await findOrCreateCurrentSettings(deps.db, c.companyId)).outreach;
+  const settings = (await findOrCreateCurrentSettings(deps.db, c.companyId)).nudge;
   const enabled = CHANNELS.filter((ch) => settings[`enable_${ch}`]);
   const to: Recipient = { companyId: c.companyId, userId: member.userId, email: member.email, productId: member.productId, optedOut: await optedOutChannels(deps.db, c.companyId, { email: member.email, whopUserId: member.userId }) };
   const offerPage = saveOfferUrl(deps.links.publicUrl, deps.links.signingKey, { companyId: c.companyId, saveCaseId: c.id });

@@ -2,10 +2,10 @@ import type { PgBoss } from 'pg-boss';
 import { afterAll, beforeAll, beforeEach } from 'vitest';
 import { createEmailSender } from '../../src/integrations/email/email-sender.ts';
 import { createWhopGateway } from '../../src/integrations/whop/whop-gateway.ts';
-import { createWebhookIntake } from '../../src/services/webhooks/ingest-webhook.ts';
+import { createWebhookIntake } from '../../src/services/webhooks/webhook-intake.ts';
 import { processWebhookBatch } from '../../src/services/webhooks/process-webhook-batch.ts';
 import { processWebhookEvent } from '../../src/services/webhooks/process-webhook-event.ts';
-import type { OutreachDeps } from '../../src/services/nudges/send-nudge.ts';
+import type { NudgeDeps } from '../../src/services/nudges/send-nudge.ts';
 import { createSettingsVersions } from '../../src/services/settings/settings-versions.ts';
 import { updateCompanySettings } from '../../src/services/settings/update-company-settings.ts';
 import { startQueue } from '../../src/worker/queue.ts';
@@ -29,11 +29,11 @@ export function createTestClock(start: Date) {
   };
 }
 
-export interface OutreachHarness {
+export interface NudgeHarness {
   whop: WhopApiFake;
   smtp: SmtpFake;
   boss: PgBoss;
-  deps: OutreachDeps;
+  deps: NudgeDeps;
   clock: ReturnType<typeof createTestClock>;
   /** Stores and processes one webhook body now (as intake + worker would: one event, or the worker's batch path). */
   deliver(type: WhopFixtureType, data: Record<string, unknown>, companyId: string, via?: 'event' | 'batch'): Promise<void>;
@@ -44,14 +44,14 @@ export interface OutreachHarness {
 }
 
 /** The real services against real local servers: the Whop API fake and an SMTP peer. */
-export async function startOutreachHarness(database: TestDatabase, start: Date, options: { outbox?: boolean } = {}): Promise<OutreachHarness> {
+export async function startNudgeHarness(database: TestDatabase, start: Date, options: { outbox?: boolean } = {}): Promise<NudgeHarness> {
   const clock = createTestClock(start);
   const whop = await startWhopApiFake({ clock });
   const smtp = await startSmtpFake();
   const boss = await startQueue(database, { role: 'web' });
   const ingest = createWebhookIntake({ db: database.db, boss, clock });
   const email = options.outbox ? null : createEmailSender({ host: '127.0.0.1', port: smtp.port, from: 'Churn Saver <recover@churnsaver.test>', secure: false });
-  const deps: OutreachDeps = {
+  const deps: NudgeDeps = {
     db: database.db,
     clock,
     whop: options.outbox ? null : createWhopGateway({ apiKey: 'test_key', baseURL: whop.baseURL, appID: 'app_test', timeoutMs: 2000, now: () => clock.now().getTime() }),
@@ -100,7 +100,7 @@ export async function startOutreachHarness(database: TestDatabase, start: Date, 
   };
 }
 
-export interface OutreachScenarioOptions {
+export interface NudgeScenarioOptions {
   /** The harness clock's start, and where each test's clock is set back to. */
   day0: Date;
   /** Each test gets `biz_<prefix><seq>` / `mem_<prefix><seq>`, seeded at the Whop fake; without a prefix, no per-test member. */
@@ -113,12 +113,12 @@ export interface OutreachScenarioOptions {
   stopEarlierCases?: boolean;
   /** Which fakes forget earlier tests before each test. Default ['whop']. */
   reset?: Array<'whop' | 'smtp'>;
-  /** Passed to startOutreachHarness. */
+  /** Passed to startNudgeHarness. */
   outbox?: boolean;
 }
 
-export interface OutreachScenario {
-  readonly h: OutreachHarness;
+export interface NudgeScenario {
+  readonly h: NudgeHarness;
   readonly database: TestDatabase;
   readonly seq: number;
   readonly companyId: string;
@@ -130,22 +130,22 @@ export interface OutreachScenario {
  * a fresh company and member per test. Read the values through the returned getters: they
  * change per test.
  */
-export function useOutreachScenario(options: OutreachScenarioOptions): OutreachScenario {
+export function useNudgeScenario(options: NudgeScenarioOptions): NudgeScenario {
   const { day0, prefix, email, settings, stopEarlierCases = true, reset = ['whop'], outbox } = options;
   let database: TestDatabase;
-  let h: OutreachHarness;
+  let h: NudgeHarness;
   let seq = 0;
   // A fresh PGlite migrates in ~40 s on a loaded 2-core machine, before pg-boss starts: more than the 60 s hook default leaves.
   beforeAll(async () => {
     database = await createTestDatabase();
-    h = await startOutreachHarness(database, day0, outbox === undefined ? {} : { outbox });
+    h = await startNudgeHarness(database, day0, outbox === undefined ? {} : { outbox });
   }, 180_000);
   afterAll(async () => {
     await h?.close();
     await database?.close();
   });
   const ids = (kind: 'biz' | 'mem') => {
-    if (prefix === undefined) throw new Error('useOutreachScenario: no per-test member without a prefix');
+    if (prefix === undefined) throw new Error('useNudgeScenario: no per-test member without a prefix');
     return `${kind}_${prefix}${seq}`;
   };
   if (prefix !== undefined) {
