@@ -1,7 +1,7 @@
 import { quietHoursFor } from './contact-policy.ts';
 import { declineCategoryOf, type DeclineCategory } from './decline-variant.ts';
 import { CHANNELS, type Channel } from './message-template.ts';
-import { endOfQuietHours, nextNudgeAt } from './nudge-schedule.ts';
+import { endOfQuietHours, nextNudgeAt, scheduleInputOf } from './nudge-schedule.ts';
 import type { NudgeSettings } from './nudge-settings.ts';
 import { nextPlaybookNudgeAt, playbookFor, whopCancelAtOf, type RetryDecision } from './playbook.ts';
 import type { CaseStatus } from './recovery-case.ts';
@@ -60,10 +60,7 @@ export function nextCaseStep(c: CaseStepFacts, settings: NudgeSettings, now: Dat
   const enabled = CHANNELS.filter((ch) => settings[`enable_${ch}`]);
   const whopCancelAt = whopCancelAtOf(c);
   if (!settings.decline_playbooks) {
-    const at = nextNudgeAt(
-      { offsetsDays: settings.reminder_offsets_days, firstFailureAt: c.firstFailureAt, stepsSent: c.stepsSent, lastNudgeAt: c.lastNudgeAt, minGapHours: settings.min_gap_hours, quietHours: settings.quiet_hours, status: c.status, attributionEndsAt: c.attributionEndsAt },
-      now,
-    );
+    const at = nextNudgeAt(scheduleInputOf(settings, c), now);
     return at === null ? null : { index: c.stepsSent, at, channels: enabled, retryFirst: settings.retry_payment_first, category, plannedBy: 'offsets', whopCancelAt };
   }
   const memberZone = c.memberTimeZone ?? null;
