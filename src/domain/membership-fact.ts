@@ -78,3 +78,11 @@ export interface MembershipFact {
   /** Permission-gated fields that came back null; absent or empty when none did. */
   withheld?: readonly WithheldField[];
 }
+
+/**
+ * A fact we learn ourselves rather than from a webhook (a manual cancel, our payment retry, an
+ * accepted save offer): what it does not say is null, and no webhook event carried it.
+ */
+export function ownFact(fact: Pick<MembershipFact, 'kind' | 'companyId' | 'whopMembershipId' | 'whopUserId' | 'occurredAt'> & Partial<MembershipFact>): MembershipFact {
+  return { memberEmail: null, whopPaymentId: null, amountCents: null, currency: null, reason: null, webhookEventId: null, ...fact };
+}

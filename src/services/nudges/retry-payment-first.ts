@@ -1,4 +1,5 @@
 import { appendCaseEvent, updateCaseNudge, type StoredCase } from '../../db/repositories/nudges.repository.ts';
+import { ownFact } from '../../domain/membership-fact.ts';
 import { toMinorUnits } from '../../domain/money.ts';
 import type { WhopGateway } from '../../integrations/whop/whop-gateway.ts';
 import { recordMembershipFact } from '../cases/record-membership-fact.ts';
@@ -25,7 +26,7 @@ export async function retryPaymentFirst(deps: NudgeDeps & { whop: WhopGateway },
   if (!retried.ok || !succeeded) return false;
   const currency = retried.value.currency ?? c.currency;
   await deps.db.transaction(async (tx) => {
-    await recordMembershipFact(tx, {
+    const fact = ownFact({
       kind: 'payment_succeeded',
       companyId: c.companyId,
       whopMembershipId: c.whopMembershipId,
@@ -36,8 +37,8 @@ export async function retryPaymentFirst(deps: NudgeDeps & { whop: WhopGateway },
       currency,
       reason: 'payments.retry',
       occurredAt: retried.value.paidAt ? new Date(retried.value.paidAt) : now,
-      webhookEventId: null,
-    }, { now });
+    });
+    await recordMembershipFact(tx, fact, { now });
   });
   await updateCaseNudge(deps.db, c.id, { nudgeClaimedUntil: null });
   return true;

@@ -6,6 +6,7 @@ import { saveCases } from '../../db/schema/save-cases.ts';
 import type { Clock } from '../../integrations/clock.ts';
 import type { WhopGateway } from '../../integrations/whop/whop-gateway.ts';
 import { recordMembershipFact } from '../cases/record-membership-fact.ts';
+import { ownFact } from '../../domain/membership-fact.ts';
 import { readSaveToken } from './save-links.ts';
 
 export type AcceptSaveOfferResult =
@@ -55,20 +56,16 @@ export async function acceptSaveOffer(deps: SaveDeps, input: { token: unknown; i
   }
   const incentive = await grantOfferIncentive(deps, found, now);
   await deps.db.transaction(async (tx) => {
-    await recordMembershipFact(tx, {
+    const fact = ownFact({
       kind: 'cancellation_unscheduled',
       companyId: found.companyId,
       whopMembershipId: found.whopMembershipId,
       whopUserId: found.whopUserId,
-      memberEmail: null,
-      whopPaymentId: null,
-      amountCents: null,
-      currency: null,
       reason: 'won_back',
       occurredAt: now,
-      webhookEventId: null,
       cancellation: { cancelOption: null, cancelationStatus: 'won_back' },
-    }, { now });
+    });
+    await recordMembershipFact(tx, fact, { now });
     await recordAuditEvent(tx, { companyId: found.companyId, actor: 'member', action: 'save.accept', target: `save:${found.id}`, ip: input.ip, detail: { ok: true, offer: found.offerKind, incentive } });
   });
   return { ok: true, saveCaseId: found.id, alreadyAccepted: false, incentive };
