@@ -81,8 +81,13 @@ export interface MembershipFact {
 
 /**
  * A fact we learn ourselves rather than from a webhook (a manual cancel, our payment retry, an
- * accepted save offer): what it does not say is null, and no webhook event carried it.
+ * accepted save offer) about the membership of a case we hold: what it does not say is null, and
+ * no webhook event carried it.
  */
-export function ownFact(fact: Pick<MembershipFact, 'kind' | 'companyId' | 'whopMembershipId' | 'whopUserId' | 'occurredAt'> & Partial<MembershipFact>): MembershipFact {
-  return { memberEmail: null, whopPaymentId: null, amountCents: null, currency: null, reason: null, webhookEventId: null, ...fact };
+export function ownFact(
+  of: { companyId: string; whopMembershipId: string; whopUserId: string | null },
+  fact: Pick<MembershipFact, 'kind' | 'occurredAt'> & Partial<MembershipFact>,
+): MembershipFact {
+  const membership = { companyId: of.companyId, whopMembershipId: of.whopMembershipId, whopUserId: of.whopUserId };
+  return { ...membership, memberEmail: null, whopPaymentId: null, amountCents: null, currency: null, reason: null, webhookEventId: null, ...fact };
 }

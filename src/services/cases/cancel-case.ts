@@ -19,7 +19,7 @@ export async function cancelCase(deps: { db: AppDb; clock: Clock }, input: { com
     const found = await findActionableCase(tx, input.companyId, input.caseId);
     if (!found.ok) return found;
     const c = found.case;
-    const fact = ownFact({ kind: 'case_cancelled', companyId: c.companyId, whopMembershipId: c.whopMembershipId, whopUserId: c.whopUserId, reason: input.why ?? null, occurredAt: now });
+    const fact = ownFact(c, { kind: 'case_cancelled', reason: input.why ?? null, occurredAt: now });
     await recordMembershipFact(tx, fact, { now });
     await appendCaseEvent(tx, { companyId: c.companyId, caseId: c.id, status: 'closed_no_recovery', reason: 'case_cancelled', actor: input.actor, source: 'action', detail: input.why ? { why: fieldCipher().encrypt(input.why) } : {}, at: now });
     return { ok: true, caseId: c.id };

@@ -26,11 +26,8 @@ export async function retryPaymentFirst(deps: NudgeDeps & { whop: WhopGateway },
   if (!retried.ok || !succeeded) return false;
   const currency = retried.value.currency ?? c.currency;
   await deps.db.transaction(async (tx) => {
-    const fact = ownFact({
+    const fact = ownFact(c, {
       kind: 'payment_succeeded',
-      companyId: c.companyId,
-      whopMembershipId: c.whopMembershipId,
-      whopUserId: c.whopUserId,
       memberEmail: c.memberEmail,
       whopPaymentId: retried.value.id,
       amountCents: retried.value.total !== null && currency ? toMinorUnits(retried.value.total, currency) : c.amountAtRiskCents,

@@ -56,15 +56,7 @@ export async function acceptSaveOffer(deps: SaveDeps, input: { token: unknown; i
   }
   const incentive = await grantOfferIncentive(deps, found, now);
   await deps.db.transaction(async (tx) => {
-    const fact = ownFact({
-      kind: 'cancellation_unscheduled',
-      companyId: found.companyId,
-      whopMembershipId: found.whopMembershipId,
-      whopUserId: found.whopUserId,
-      reason: 'won_back',
-      occurredAt: now,
-      cancellation: { cancelOption: null, cancelationStatus: 'won_back' },
-    });
+    const fact = ownFact(found, { kind: 'cancellation_unscheduled', reason: 'won_back', occurredAt: now, cancellation: { cancelOption: null, cancelationStatus: 'won_back' } });
     await recordMembershipFact(tx, fact, { now });
     await recordAuditEvent(tx, { companyId: found.companyId, actor: 'member', action: 'save.accept', target: `save:${found.id}`, ip: input.ip, detail: { ok: true, offer: found.offerKind, incentive } });
   });
