@@ -38,25 +38,26 @@ export async function recordMembershipFact(tx: AppTx, fact: MembershipFact, opti
 
 /**
  * recordMembershipFact for many facts (the webhook batch path), in a fixed number of statements plus
- * one re-derivation per membership: every membership's lock first (one sorted order), the facts in
- * the order given, then each membership re-derived once. `settings` gives companies' current
- * settings read beforehand (one SELECT for the batch). Returns each membership's result, keyed by
- * `membershipKey`.
+ * one re-derivation per membership: every membership's lock first (one sorted order), then
+ * `afterLock` (the batch creates its companies and reads their current settings in one statement
+ * each, under the locks), the facts in the order given, then each membership re-derived once.
+ * Returns each membership's result, keyed by `membershipKey`.
  */
 export async function recordMembershipFacts(
   tx: AppTx,
   recorded: readonly RecordedFact[],
-  options: RecordOptions & { settings?: ReadonlyMap<string, SettingsVersion> },
+  options: RecordOptions & { afterLock?: () => Promise<ReadonlyMap<string, SettingsVersion>> },
 ): Promise<Map<string, ReconcileResult>> {
   const results = new Map<string, ReconcileResult>();
   if (recorded.length === 0) return results;
   await lockMemberships(tx, recorded.map((r) => r.fact));
+  const settings = await options.afterLock?.();
   await storeFacts(tx, recorded);
   const memberships = new Map<string, MembershipFact>();
   for (const { fact } of recorded) if (!memberships.has(membershipKey(fact))) memberships.set(membershipKey(fact), fact);
   for (const key of [...memberships.keys()].sort()) {
     const fact = memberships.get(key)!;
-    results.set(key, await rederive(tx, fact.companyId, fact.whopMembershipId, { ...options, settings: options.settings?.get(fact.companyId) }));
+    results.set(key, await rederive(tx, fact.companyId, fact.whopMembershipId, { now: options.now, metrics: options.metrics, settings: settings?.get(fact.companyId) }));
   }
   for (const { fact } of recorded) await recordPromoRedemption(tx, fact, options.now);
   return results;

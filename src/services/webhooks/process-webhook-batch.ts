@@ -66,10 +66,13 @@ export async function processWebhookBatch(
     for (const id of ids) if (!outcome.results.has(id) && !applied.some((a) => a.id === id)) outcome.results.set(id, { ok: false, reason: 'not_found' });
 
     if (applied.length > 0) {
-      // Sorted: an upsert locks the rows it meets in order (before the memberships' locks, as one event does).
-      await ensureCompanies(tx, [...titles].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([companyId, title]) => ({ companyId, title })));
-      const settings = await findOrCreateCurrentSettingsOf(tx, [...titles.keys()].sort());
-      const reconciled = await recordMembershipFacts(tx, applied, { now, metrics: deps.metrics, settings });
+      const companies = [...titles].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([companyId, title]) => ({ companyId, title }));
+      const afterLock = async () => {
+        // Sorted too: an upsert locks the rows it meets in order.
+        await ensureCompanies(tx, companies);
+        return findOrCreateCurrentSettingsOf(tx, [...titles.keys()].sort());
+      };
+      const reconciled = await recordMembershipFacts(tx, applied, { now, metrics: deps.metrics, afterLock });
       const lastOf = new Map(applied.map((a) => [membershipKey(a.fact), a.id]));
       for (const a of applied) {
         const r = reconciled.get(membershipKey(a.fact))!;
