@@ -140,4 +140,23 @@ describe.skipIf(blocked !== null)(`saves and variant test sections in a real bro
     await page.getByTestId('saves-rate').waitFor();
     expect(await page.getByTestId('variant-test').count()).toBe(0);
   });
+  it('the settings page sets the save offers: a 21-day pause for "not using it" and the creator’s message; a 3-day pause is refused naming the field', async () => {
+    await page.goto(`${dashboard.service.url}/dashboard/${COMPANY}/settings`);
+    await page.getByTestId('settings-form').waitFor();
+    const before = await findCurrentSettings(dashboard.database.db, COMPANY);
+    await page.getByTestId('settings-save-offers').locator('summary').click();
+    await page.getByTestId('setting-save_unused').selectOption('pause');
+    await page.getByTestId('setting-save_pause_days').fill('3');
+    await page.getByTestId('settings-save').click();
+    await expect.poll(() => page.getByTestId('settings-save-offers').innerText()).toMatch(/at least 7 days/);
+    expect((await findCurrentSettings(dashboard.database.db, COMPANY)).version).toBe(before.version);
+    await page.getByTestId('setting-save_pause_days').fill('21');
+    await page.getByTestId('setting-save_message').fill('New lessons every Friday.');
+    await page.getByTestId('settings-save').click();
+    await expect.poll(async () => (await findCurrentSettings(dashboard.database.db, COMPANY)).version, { timeout: 10_000 }).toBe(before.version + 1);
+    const after = await findCurrentSettings(dashboard.database.db, COMPANY);
+    expect(after.outreach.save_offers).toEqual({ unused: 'pause', pause_days: 21, message: 'New lessons every Friday.' });
+    // Nothing else the form shows changed with it.
+    expect({ ...after.outreach, save_offers: null }).toEqual({ ...before.outreach, save_offers: null });
+  });
 });
