@@ -1,4 +1,4 @@
-import { and, desc, eq, gt, sql } from 'drizzle-orm';
+import { and, desc, eq, gt, sql, type SQL } from 'drizzle-orm';
 import { recoveryCases } from '../db/schema/recovery-cases.ts';
 import { CREDITED_METHODS, type CreditedMethod } from '../domain/recovery-credit.ts';
 import { queryRows, type Queryable } from '../db/client.ts';
@@ -14,7 +14,7 @@ import {
   type Rate,
 } from '../domain/kpi-formulas.ts';
 import { ASSUMED_BASELINE_RATE, incrementalRevenue, newcombeLift, PLANNED_MIN_LIFT, plannedSampleSize, seededRandom, type IncrementalRevenue, type Lift } from '../domain/lift.ts';
-import { caseGroupsSql, clicksByChannelSql, deliveriesByChannelSql, incentiveCostSql, type KpiCuts } from './kpi-rollups.ts';
+import { caseGroupsSql, clicksByChannelSql, deliveriesByChannelSql, incentiveCostSql, medianHoursToRecover, type WindowCuts } from './kpi-rollups.ts';
 import { cohortSql, outcomeSql } from './kpi-sql.ts';
 
 const DAY_MS = 86_400_000;
@@ -65,35 +65,37 @@ export interface MoneyLine {
  * every case in it is decided). companyId is argument one and every query is scoped to it.
  * Definitions: domain/kpi-formulas.ts and docs/metrics.md. Amounts are per currency, never summed.
  *
- * The window's and the headline's cases, deliveries, grants and clicks are read from per-day
- * rollups (kpi-rollups.ts: whole days rolled up, the days an edge cuts read case by case),
- * grouped by what the figures distinguish; the other statements run beside it.
+ * The window's and the headline's cases, deliveries, grants, clicks and times to recover are read
+ * from rollups (kpi-rollups.ts: whole weeks and days rolled up, the days an edge cuts read case by
+ * case), grouped by what the figures distinguish; every statement but the case groups (which wait
+ * for the settings' attribution window) starts at once.
  */
 export async function presentKpis(companyId: string, q: Queryable, windowDays: number, now: Date): Promise<KpisView> {
   const since = new Date(now.getTime() - windowDays * DAY_MS);
-  const { attributionWindowDays, outreach } = await findCurrentSettings(q, companyId);
-  const headline = headlineCohort(now, windowDays, attributionWindowDays);
   const at = now.toISOString();
   const windowScope = cohortSql(companyId, since);
+  // Only the case groups need the settings (the headline cohort ends one attribution window ago):
+  // every other statement starts at once, beside the settings read.
+  const settings = findCurrentSettings(q, companyId);
+  const windowCuts: WindowCuts = { companyId, now, since };
+  const read = <T>(query: SQL) => queryRows<T>(q, query);
 
-  const cuts: KpiCuts = { companyId, now, since, headline };
-
-  const [groups, [medianRow], incentiveCost, atRisk, byChannel, clicks, atRiskCases] = await Promise.all([
-    queryRows<CaseGroup>(q, caseGroupsSql(cuts)),
-    queryRows<{ hours: Num }>(
-      q,
-      sql`SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM c.recovered_at - c.first_failure_at) / 3600) AS hours
-          FROM recovery_cases c WHERE ${windowScope} AND c.status = 'recovered' AND c.recovered_at IS NOT NULL`,
-    ),
-    queryRows<{ currency: string | null; cents: Num }>(q, incentiveCostSql(cuts)),
+  const [{ attributionWindowDays, outreach, headline, groups }, median, incentiveCost, atRisk, byChannel, clicks, atRiskCases] = await Promise.all([
+    settings.then(async (s) => {
+      const headline = headlineCohort(now, windowDays, s.attributionWindowDays);
+      const groups = await queryRows<CaseGroup>(q, caseGroupsSql({ ...windowCuts, headline }));
+      return { ...s, headline, groups };
+    }),
+    medianHoursToRecover(windowCuts, read),
+    queryRows<{ currency: string | null; cents: Num }>(q, incentiveCostSql(windowCuts)),
     queryRows<{ currency: string | null; cents: Num }>(
       q,
       sql`SELECT c.currency, sum(c.amount_at_risk_cents) AS cents FROM recovery_cases c
           WHERE c.company_id = ${companyId} AND c.status = 'open' AND c.attribution_ends_at > ${at}::timestamptz GROUP BY c.currency`,
     ),
-    queryRows<{ channel: string; sent: Num; outbox: Num }>(q, deliveriesByChannelSql(cuts)),
+    queryRows<{ channel: string; sent: Num; outbox: Num }>(q, deliveriesByChannelSql(windowCuts)),
     // Counted clicks of the window's cases (a cohort case's clicks come after its first failure).
-    queryRows<{ channel: string | null; n: Num }>(q, clicksByChannelSql(cuts)),
+    queryRows<{ channel: string | null; n: Num }>(q, clicksByChannelSql(windowCuts)),
     presentAtRiskCases(companyId, q, now),
   ]);
 
@@ -210,7 +212,6 @@ export async function presentKpis(companyId: string, q: Queryable, windowDays: n
 
   const controlGroup = await presentControlGroup(companyId, q, windowGroups, windowScope, now, outreach.holdout_percent);
 
-  const median = medianRow?.hours;
   return {
     window_days: windowDays,
     window: { from: since.toISOString(), to: at, ...windowCounts, rate_count: recoveryRateByCount(windowCounts) },
@@ -229,7 +230,7 @@ export async function presentKpis(companyId: string, q: Queryable, windowDays: n
     lost: windowCounts.lost,
     deciding: windowCounts.deciding,
     money: moneyLines,
-    median_hours_to_recover: median === null || median === undefined ? null : Math.round(Number(median) * 10) / 10,
+    median_hours_to_recover: median === null ? null : Math.round(median * 10) / 10,
     by_method: byMethod,
     by_step: byStep,
     by_channel: channelRows(byChannel, clicks, recoveredGroups.filter(isNudgeCredit)),
