@@ -54,6 +54,8 @@ try {
   // The presenters decrypt member names as the service does: a key of this run's own (the bench seeds no personal data).
   const keys = loadKeyring({ current: process.env.ENCRYPTION_KEY ?? generateEncryptionKey(), nodeEnv: 'test' });
   if (!keys.ok) throw new Error(keys.problems.join('; '));
+  // A reused database holds the lookup-hash key under the first run's own key, and no data encrypted with it.
+  if (REUSE && !process.env.ENCRYPTION_KEY) await database.sql.query(`DELETE FROM encryption_settings WHERE id = 1`);
   installFieldCipher(createFieldCipher(await resolveLookupHashKey(database.sql, keys.keyring)));
   console.log(`dashboard benchmark on PostgreSQL (${name}), migrations ${migrations.map((m) => m.name.slice(0, 4)).join(', ')}`);
 

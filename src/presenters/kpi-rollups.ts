@@ -98,34 +98,42 @@ export function caseGroupsSql(k: KpiCuts): SQL {
   // cohort is the same for every day: those stretches are what the rollups answer.
   const [S, F, T] = [dayNumber(since), dayNumber(from), dayNumber(to)];
   const points = cuts.map(dayNumber).sort((a, b) => a - b);
-  const dayRanges: [number, number][] = [];
-  const weekly: SQL[] = [];
+  const days: number[] = [];
+  const weeks: number[] = [];
+  let openWeeks: number | null = null;
   points.forEach((lo, i) => {
     const hi = points[i + 1] ?? null;
-    const inWindow = lo >= S;
-    const inHeadline = lo >= F && hi !== null && hi <= T;
-    if (!inWindow && !inHeadline) return;
+    if (!(lo >= S) && !(lo >= F && hi !== null && hi <= T)) return;
     const split = splitByWeeks(lo, hi);
-    dayRanges.push(...split.days);
+    for (const [a, b] of split.days) for (let d = a; d <= b; d++) days.push(d);
     if (!split.weeks) return;
     const [w1, w2] = split.weeks;
-    const upper = w2 === null ? sql`` : sql` AND r.cohort_week < ${day(dayAt(w2))}`;
-    weekly.push(sql`
-      SELECT r.currency, ${outcome} AS outcome, ${sql.raw(String(inWindow))} AS in_window, ${sql.raw(String(inHeadline))} AS in_headline,
-             ${inWindow ? sql`to_char(r.cohort_week, 'YYYY-MM-DD')` : sql`NULL::text`} AS week_start,
-             r.steps_sent, r.credited_method, r.credited_channel, r.credited_step, r.decline_category, r.holdout,
-             r.n, r.at_risk_cents, r.recovered_cents
-      FROM kpi_case_weeks r WHERE ${rolledWhere} AND r.cohort_week >= ${day(dayAt(w1))}${upper}`);
+    if (w2 === null) openWeeks = w1;
+    else for (let w = w1; w < w2; w += 7) weeks.push(w);
   });
-  const daily = dayRanges.length === 0 ? [] : [sql`
+  // Each listed week lies inside one stretch: its Monday and Sunday say the stretch's flags.
+  // Lists (= ANY) keep each table to one index-only scan; an OR of ranges would read heap pages.
+  const list = (ns: number[]) => sql`${`{${ns.map((n) => dayAt(n).date).join(',')}}`}::date[]`;
+  const weekWhere = [
+    ...(weeks.length > 0 ? [sql`r.cohort_week = ANY(${list(weeks)})`] : []),
+    ...(openWeeks !== null ? [sql`r.cohort_week >= ${day(dayAt(openWeeks))}`] : []),
+  ];
+  const weekly = weekWhere.map((where) => sql`
+    SELECT r.currency, ${outcome} AS outcome,
+           (r.cohort_week > ${day(since)}) AS in_window,
+           (r.cohort_week > ${day(from)} AND r.cohort_week + 6 < ${day(to)}) AS in_headline,
+           CASE WHEN r.cohort_week > ${day(since)} THEN to_char(r.cohort_week, 'YYYY-MM-DD') END AS week_start,
+           r.steps_sent, r.credited_method, r.credited_channel, r.credited_step, r.decline_category, r.holdout,
+           r.n, r.at_risk_cents, r.recovered_cents
+    FROM kpi_case_weeks r WHERE ${rolledWhere} AND ${where}`);
+  const daily = days.length === 0 ? [] : [sql`
     SELECT r.currency, ${outcome} AS outcome,
            (r.cohort_day > ${day(since)}) AS in_window,
            (r.cohort_day > ${day(from)} AND r.cohort_day < ${day(to)}) AS in_headline,
            CASE WHEN r.cohort_day > ${day(since)} THEN to_char(date_trunc('week', r.cohort_day::timestamp), 'YYYY-MM-DD') END AS week_start,
            r.steps_sent, r.credited_method, r.credited_channel, r.credited_step, r.decline_category, r.holdout,
            r.n, r.at_risk_cents, r.recovered_cents
-    FROM kpi_case_days r
-    WHERE ${rolledWhere} AND (${sql.join(dayRanges.map(([a, b]) => sql`r.cohort_day BETWEEN ${day(dayAt(a))} AND ${day(dayAt(b))}`), sql` OR `)})`];
+    FROM kpi_case_days r WHERE ${rolledWhere} AND r.cohort_day = ANY(${list(days)})`];
   return sql`
     SELECT g.currency COLLATE "C" AS currency, g.outcome, g.in_window, g.in_headline, g.week_start, g.steps_sent, g.credited_method, g.credited_channel,
            g.credited_step, g.decline_category, g.holdout, sum(g.n) AS n, sum(g.at_risk_cents) AS at_risk_cents, sum(g.recovered_cents) AS recovered_cents
@@ -157,32 +165,22 @@ export function recoveryHistogramSql(k: WindowCuts): SQL {
 
 /**
  * The median (percentile_cont(0.5)) of the window's hours from first failure to recovery, the same
- * value as sorting every recovery: the histogram says which buckets hold the one or two middle
- * recoveries and how many come before them; only the window's cases of those buckets are read.
+ * value as sorting every recovery, in one statement: the histogram says which buckets hold the one
+ * or two middle recoveries and how many come before them; only the window's cases of those buckets
+ * are read and sorted. One row, `hours` (null without recoveries).
  */
-export async function medianHoursToRecover(k: WindowCuts, read: <T>(query: SQL) => Promise<T[]>): Promise<number | null> {
-  const buckets = (await read<{ bucket: number | string; n: number | string }>(recoveryHistogramSql(k))).map((b) => ({ bucket: Number(b.bucket), n: Number(b.n) }));
-  const total = buckets.reduce((t, b) => t + b.n, 0);
-  if (total === 0) return null;
-  const [lo, hi] = [Math.floor((total - 1) / 2), Math.ceil((total - 1) / 2)];
-  let before = 0;
-  let first: { bucket: number; before: number } | null = null;
-  let last = 0;
-  for (const b of buckets) {
-    if (!first && lo < before + b.n) first = { bucket: b.bucket, before };
-    if (hi < before + b.n) {
-      last = b.bucket;
-      break;
-    }
-    before += b.n;
-  }
-  const [row] = await read<{ hours: number | string | null }>(sql`
+export function medianHoursSql(k: WindowCuts): SQL {
+  return sql`
+    WITH h AS (${recoveryHistogramSql(k)}),
+    c AS (SELECT bucket, n, sum(n) OVER (ORDER BY bucket) - n AS before FROM h),
+    r AS (SELECT floor((sum(n) - 1) / 2) AS lo, ceil((sum(n) - 1) / 2) AS hi FROM h HAVING sum(n) > 0),
+    m AS (SELECT r.lo, r.hi, lo_c.bucket AS lo_bucket, lo_c.before AS lo_before, hi_c.bucket AS hi_bucket
+          FROM r JOIN c lo_c ON r.lo >= lo_c.before AND r.lo < lo_c.before + lo_c.n JOIN c hi_c ON r.hi >= hi_c.before AND r.hi < hi_c.before + hi_c.n)
     SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY s.h) AS hours FROM (
       SELECT extract(epoch FROM c.recovered_at - c.first_failure_at) / 3600 AS h FROM recovery_cases c
-      WHERE ${windowRecoveries(k)} AND kpi_recover_day(c.first_failure_at, c.recovered_at) BETWEEN ${first!.bucket} AND ${last}
-      ORDER BY h OFFSET ${lo - first!.before} LIMIT ${hi - lo + 1}
-    ) s`);
-  return row?.hours === null || row?.hours === undefined ? null : Number(row.hours);
+      WHERE ${windowRecoveries(k)} AND kpi_recover_day(c.first_failure_at, c.recovered_at) BETWEEN (SELECT lo_bucket FROM m) AND (SELECT hi_bucket FROM m)
+      ORDER BY h OFFSET (SELECT (lo - lo_before)::bigint FROM m) LIMIT (SELECT (hi - lo + 1)::bigint FROM m)
+    ) s`;
 }
 
 /** The window's whole days (rollups) and its first, cut day (live rows) of the cases of `companyId`. */

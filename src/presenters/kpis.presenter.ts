@@ -14,7 +14,7 @@ import {
   type Rate,
 } from '../domain/kpi-formulas.ts';
 import { ASSUMED_BASELINE_RATE, incrementalRevenue, newcombeLift, PLANNED_MIN_LIFT, plannedSampleSize, seededRandom, type IncrementalRevenue, type Lift } from '../domain/lift.ts';
-import { caseGroupsSql, clicksByChannelSql, deliveriesByChannelSql, incentiveCostSql, medianHoursToRecover, type WindowCuts } from './kpi-rollups.ts';
+import { caseGroupsSql, clicksByChannelSql, deliveriesByChannelSql, incentiveCostSql, medianHoursSql, type WindowCuts } from './kpi-rollups.ts';
 import { cohortSql, outcomeSql } from './kpi-sql.ts';
 
 const DAY_MS = 86_400_000;
@@ -42,6 +42,15 @@ interface CaseGroup {
   recovered_cents: Num;
 }
 
+type CentsRow = { currency: string | null; cents: Num };
+type ChannelRow = { channel: string; sent: Num; outbox: Num };
+type ClickRow = { channel: string | null; n: Num };
+
+/** A company's attribution window (days) as last read here: the case groups' guess, checked against the settings read beside them. */
+const attributionWindowSeen = new Map<string, number>();
+/** findCurrentSettings' default for a company without settings (company_settings' column default). */
+const DEFAULT_ATTRIBUTION_DAYS = 14;
+
 /** Steps the per-step figures cover (as many as reminder offsets may have). */
 const STEPS = 10;
 
@@ -67,37 +76,38 @@ export interface MoneyLine {
  *
  * The window's and the headline's cases, deliveries, grants, clicks and times to recover are read
  * from rollups (kpi-rollups.ts: whole weeks and days rolled up, the days an edge cuts read case by
- * case), grouped by what the figures distinguish; every statement but the case groups (which wait
- * for the settings' attribution window) starts at once.
+ * case), grouped by what the figures distinguish; all statements run at once over the pool.
  */
 export async function presentKpis(companyId: string, q: Queryable, windowDays: number, now: Date): Promise<KpisView> {
   const since = new Date(now.getTime() - windowDays * DAY_MS);
   const at = now.toISOString();
   const windowScope = cohortSql(companyId, since);
-  // Only the case groups need the settings (the headline cohort ends one attribution window ago):
-  // every other statement starts at once, beside the settings read.
-  const settings = findCurrentSettings(q, companyId);
   const windowCuts: WindowCuts = { companyId, now, since };
-  const read = <T>(query: SQL) => queryRows<T>(q, query);
-
-  const [{ attributionWindowDays, outreach, headline, groups }, median, incentiveCost, atRisk, byChannel, clicks, atRiskCases] = await Promise.all([
-    settings.then(async (s) => {
-      const headline = headlineCohort(now, windowDays, s.attributionWindowDays);
-      const groups = await queryRows<CaseGroup>(q, caseGroupsSql({ ...windowCuts, headline }));
-      return { ...s, headline, groups };
-    }),
-    medianHoursToRecover(windowCuts, read),
-    queryRows<{ currency: string | null; cents: Num }>(q, incentiveCostSql(windowCuts)),
-    queryRows<{ currency: string | null; cents: Num }>(
+  const groupsSql = (attributionDays: number) => caseGroupsSql({ ...windowCuts, headline: headlineCohort(now, windowDays, attributionDays) });
+  // The case groups need the attribution window (the headline cohort ends one window ago): they
+  // are read with the one this process last saw for the company, beside the settings read, and
+  // read again in the rare case the settings say otherwise. Every statement starts at once.
+  const guess = attributionWindowSeen.get(companyId) ?? DEFAULT_ATTRIBUTION_DAYS;
+  const [settings, guessedGroups, [medianRow], incentiveCost, atRisk, byChannel, clicks, atRiskCases] = await Promise.all([
+    findCurrentSettings(q, companyId),
+    queryRows<CaseGroup>(q, groupsSql(guess)),
+    queryRows<{ hours: Num }>(q, medianHoursSql(windowCuts)),
+    queryRows<CentsRow>(q, incentiveCostSql(windowCuts)),
+    queryRows<CentsRow>(
       q,
       sql`SELECT c.currency, sum(c.amount_at_risk_cents) AS cents FROM recovery_cases c
           WHERE c.company_id = ${companyId} AND c.status = 'open' AND c.attribution_ends_at > ${at}::timestamptz GROUP BY c.currency`,
     ),
-    queryRows<{ channel: string; sent: Num; outbox: Num }>(q, deliveriesByChannelSql(windowCuts)),
+    queryRows<ChannelRow>(q, deliveriesByChannelSql(windowCuts)),
     // Counted clicks of the window's cases (a cohort case's clicks come after its first failure).
-    queryRows<{ channel: string | null; n: Num }>(q, clicksByChannelSql(windowCuts)),
+    queryRows<ClickRow>(q, clicksByChannelSql(windowCuts)),
     presentAtRiskCases(companyId, q, now),
   ]);
+  const { attributionWindowDays, outreach } = settings;
+  attributionWindowSeen.set(companyId, attributionWindowDays);
+  const groups = attributionWindowDays === guess ? guessedGroups : await queryRows<CaseGroup>(q, groupsSql(attributionWindowDays));
+  const headline = headlineCohort(now, windowDays, attributionWindowDays);
+  const median = medianRow?.hours === null || medianRow?.hours === undefined ? null : Number(medianRow.hours);
 
   const n = (v: Num | undefined) => Number(v ?? 0);
   const cur = (c: string | null) => (c ?? 'usd').toLowerCase();
