@@ -76,15 +76,18 @@ export function caseGroupsSql(k: KpiCuts): SQL {
   const to = dayOf(k.headline.to);
   const today = dayOf(k.now);
   const cuts = cutDays(k);
-  const live = (where: SQL) => sql`
+  const live = (where: SQL, source = sql`recovery_cases c`) => sql`
     SELECT c.currency, ${outcomeSql(k.now)} AS outcome,
            (c.first_failure_at >= ${ts(k.since.toISOString())}) AS in_window,
            (c.first_failure_at >= ${ts(k.headline.from.toISOString())} AND c.first_failure_at < ${ts(k.headline.to.toISOString())}) AS in_headline,
            CASE WHEN c.first_failure_at >= ${ts(k.since.toISOString())} THEN to_char(date_trunc('week', c.first_failure_at AT TIME ZONE 'UTC'), 'YYYY-MM-DD') END AS week_start,
            c.steps_sent, c.credited_method, c.credited_channel, c.credited_step, coalesce(c.decline_code, c.decline_category) AS decline_category, c.holdout,
            1 AS n, c.amount_at_risk_cents AS at_risk_cents, c.recovered_cents
-    FROM recovery_cases c WHERE c.company_id = ${k.companyId} AND ${where}`;
-  const cutCases = cuts.map((d) => live(sql`c.first_failure_at >= ${ts(d.start)} AND c.first_failure_at < ${ts(d.end)}`));
+    FROM ${source} WHERE c.company_id = ${k.companyId} AND ${where}`;
+  // The cut days' cases: one index range per day, in one plan node (a join on the list of days).
+  const cutList = (of: (d: Day) => string) => sql`${`{${cuts.map(of).join(',')}}`}::timestamptz[]`;
+  const cutCases = live(sql`TRUE`, sql`unnest(${cutList((d) => d.start)}, ${cutList((d) => d.end)}) AS cut(s, e)
+    JOIN recovery_cases c ON c.first_failure_at >= cut.s AND c.first_failure_at < cut.e`);
   // Open cases of whole days whose window ends today: lost or deciding depends on the time.
   const turningToday = live(
     sql`c.status = 'open' AND c.attribution_ends_at >= ${ts(today.start)} AND c.attribution_ends_at < ${ts(today.end)}
@@ -114,18 +117,18 @@ export function caseGroupsSql(k: KpiCuts): SQL {
   // Each listed week lies inside one stretch: its Monday and Sunday say the stretch's flags.
   // Lists (= ANY) keep each table to one index-only scan; an OR of ranges would read heap pages.
   const list = (ns: number[]) => sql`${`{${ns.map((n) => dayAt(n).date).join(',')}}`}::date[]`;
-  const weekWhere = [
-    ...(weeks.length > 0 ? [sql`r.cohort_week = ANY(${list(weeks)})`] : []),
-    ...(openWeeks !== null ? [sql`r.cohort_week >= ${day(dayAt(openWeeks))}`] : []),
-  ];
-  const weekly = weekWhere.map((where) => sql`
+  const weekWhere =
+    weeks.length === 0 ? (openWeeks === null ? null : sql`r.cohort_week >= ${day(dayAt(openWeeks))}`)
+    : openWeeks === null ? sql`r.cohort_week = ANY(${list(weeks)})`
+    : sql`r.cohort_week >= ${day(dayAt(weeks[0]!))} AND (r.cohort_week = ANY(${list(weeks)}) OR r.cohort_week >= ${day(dayAt(openWeeks))})`;
+  const weekly = weekWhere === null ? [] : [sql`
     SELECT r.currency, ${outcome} AS outcome,
            (r.cohort_week > ${day(since)}) AS in_window,
            (r.cohort_week > ${day(from)} AND r.cohort_week + 6 < ${day(to)}) AS in_headline,
            CASE WHEN r.cohort_week > ${day(since)} THEN to_char(r.cohort_week, 'YYYY-MM-DD') END AS week_start,
            r.steps_sent, r.credited_method, r.credited_channel, r.credited_step, r.decline_category, r.holdout,
            r.n, r.at_risk_cents, r.recovered_cents
-    FROM kpi_case_weeks r WHERE ${rolledWhere} AND ${where}`);
+    FROM kpi_case_weeks r WHERE ${rolledWhere} AND ${weekWhere}`];
   const daily = days.length === 0 ? [] : [sql`
     SELECT r.currency, ${outcome} AS outcome,
            (r.cohort_day > ${day(since)}) AS in_window,
@@ -137,7 +140,7 @@ export function caseGroupsSql(k: KpiCuts): SQL {
   return sql`
     SELECT g.currency COLLATE "C" AS currency, g.outcome, g.in_window, g.in_headline, g.week_start, g.steps_sent, g.credited_method, g.credited_channel,
            g.credited_step, g.decline_category, g.holdout, sum(g.n) AS n, sum(g.at_risk_cents) AS at_risk_cents, sum(g.recovered_cents) AS recovered_cents
-    FROM (${sql.join([...weekly, ...daily, ...cutCases, turningToday], sql` UNION ALL `)}) g
+    FROM (${sql.join([...weekly, ...daily, cutCases, turningToday], sql` UNION ALL `)}) g
     WHERE g.in_window OR g.in_headline
     GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11
     HAVING sum(g.n) > 0`;
@@ -177,7 +180,7 @@ export function medianHoursSql(k: WindowCuts): SQL {
     m AS (SELECT r.lo, r.hi, lo_c.bucket AS lo_bucket, lo_c.before AS lo_before, hi_c.bucket AS hi_bucket
           FROM r JOIN c lo_c ON r.lo >= lo_c.before AND r.lo < lo_c.before + lo_c.n JOIN c hi_c ON r.hi >= hi_c.before AND r.hi < hi_c.before + hi_c.n)
     SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY s.h) AS hours FROM (
-      SELECT extract(epoch FROM c.recovered_at - c.first_failure_at) / 3600 AS h FROM recovery_cases c
+      SELECT (extract(epoch FROM c.recovered_at - c.first_failure_at) / 3600)::float8 AS h FROM recovery_cases c
       WHERE ${windowRecoveries(k)} AND kpi_recover_day(c.first_failure_at, c.recovered_at) BETWEEN (SELECT lo_bucket FROM m) AND (SELECT hi_bucket FROM m)
       ORDER BY h OFFSET (SELECT (lo - lo_before)::bigint FROM m) LIMIT (SELECT (hi - lo + 1)::bigint FROM m)
     ) s`;
