@@ -10,14 +10,16 @@ import { assignHoldout } from '../cases/assign-holdout.ts';
 
 /**
  * Re-derives one membership's save cases from its facts and stores them. Runs inside the
- * transaction (and membership lock) of reconcileMembershipCases, with the facts it already read.
+ * transaction (and advisory lock) of reconcileMembershipCases, with the facts it already read.
  * A new open case gets its offer (matched to the cancel option) due now, unless held out; a case
  * that is no longer open never gets its offer. Idempotent.
  */
 export async function reconcileSaveCases(tx: AppTx, input: { companyId: string; whopMembershipId: string; facts: readonly MembershipFact[]; settings: SettingsVersion; now: Date }): Promise<void> {
   const { companyId, whopMembershipId, settings, now } = input;
-  const derived = deriveSaveCases(input.facts, now);
   const stored = await lockMembershipSaveCases(tx, companyId, whopMembershipId);
+  // An accepted pause moves its save's 30-day hold to start when billing resumes.
+  const pauses = stored.flatMap((s) => (s.acceptedAt && s.pauseResumesAt ? [{ acceptedAt: s.acceptedAt, resumesAt: s.pauseResumesAt }] : []));
+  const derived = deriveSaveCases(input.facts, now, { pauses });
   const whopUserId = [...input.facts].reverse().find((f) => f.whopUserId)?.whopUserId ?? null;
   for (const [i, d] of derived.entries()) {
     const next = derived[i + 1]?.scheduledAt.getTime() ?? Infinity;
@@ -32,7 +34,8 @@ async function insertSaveCase(tx: AppTx, input: { companyId: string; whopMembers
   const { d, settings } = input;
   // Issue #12 §3: the member's group is sticky across recovery and save cases.
   const holdout = await assignHoldout(tx, { companyId: input.companyId, whopUserId: input.whopUserId, whopMembershipId: input.whopMembershipId, holdoutPercent: settings.nudge.holdout_percent });
-  const offer = matchSaveOffer(d.cancelOption, settings.nudge.incentive_days);
+  const { unused, pause_days } = settings.nudge.save_offers;
+  const offer = matchSaveOffer(d.cancelOption, { freeDays: settings.nudge.incentive_days, unused, pauseDays: pause_days });
   await tx
     .insert(saveCases)
     .values({
