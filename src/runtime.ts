@@ -21,7 +21,7 @@ import { createWhopListReader } from './integrations/whop/whop-lists.ts';
 import { budgetScope, createRateBudget } from './integrations/whop/rate-budget/rate-budget.ts';
 import { createBudgetedFetch } from './integrations/whop/rate-budget/budgeted-fetch.ts';
 import { parseOperationLimits } from './domain/rate-budget.ts';
-import type { OutreachDeps } from './services/nudges/send-nudge.ts';
+import type { NudgeDeps } from './services/nudges/send-nudge.ts';
 import { createSettingsVersions } from './services/settings/settings-versions.ts';
 import { createUserTokenVerifier } from './integrations/whop/user-token-verifier.ts';
 import { createOperator } from './services/operators/create-operator.ts';
@@ -121,7 +121,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   const whopOptions = config.WHOP_API_KEY
     ? { apiKey: config.WHOP_API_KEY, baseURL: config.WHOP_API_BASE_URL, appID: config.WHOP_APP_ID, apiVersion: config.WHOP_API_VERSION, fetch: whopFetch, timeoutMs: config.WHOP_RATE_MAX_WAIT_MS + callTimeoutMs }
     : null;
-  const outreach: OutreachDeps = {
+  const nudge: NudgeDeps = {
     db: database.db,
     clock,
     whop: whopOptions ? createWhopGateway(whopOptions) : null,
@@ -134,7 +134,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     leaseMs: config.NUDGE_LEASE_SECONDS * 1000,
   };
   // The pinned version decides which endpoint shapes we call and which payload shapes webhooks carry.
-  logger.info({ whopApiVersion: config.WHOP_API_VERSION, endpoints: endpointGenerationOf(config.WHOP_API_VERSION), whopApi: outreach.whop ? 'configured' : 'off' }, 'whop api version pinned');
+  logger.info({ whopApiVersion: config.WHOP_API_VERSION, endpoints: endpointGenerationOf(config.WHOP_API_VERSION), whopApi: nudge.whop ? 'configured' : 'off' }, 'whop api version pinned');
   let nudges: ReturnType<typeof startNudgeLoop> | undefined;
   if (runsWorker) {
     await startWorker({
@@ -145,8 +145,8 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       metrics,
       rawWebhookRetentionDays: config.RAW_WEBHOOK_RETENTION_DAYS,
       // Without WHOP_API_KEY nothing can be looked up: no resolver, so processing reads no body twice.
-      ...(outreach.whop ? { resolveReferences: createReferenceResolver(outreach.whop, { clock }) } : {}),
-      ...(outreach.email ? { digest: { email: outreach.email, publicUrl: outreach.links.publicUrl } } : {}),
+      ...(nudge.whop ? { resolveReferences: createReferenceResolver(nudge.whop, { clock }) } : {}),
+      ...(nudge.email ? { digest: { email: nudge.email, publicUrl: nudge.links.publicUrl } } : {}),
       ...(whopOptions
         ? {
             reconcile: {
@@ -158,7 +158,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
           }
         : {}),
     });
-    nudges = startNudgeLoop(outreach, { intervalMs: config.NUDGE_INTERVAL_SECONDS * 1000, logger });
+    nudges = startNudgeLoop(nudge, { intervalMs: config.NUDGE_INTERVAL_SECONDS * 1000, logger });
   }
 
   let app: FastifyInstance | undefined;
@@ -179,19 +179,19 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       const key = `access:${companyId}:${userId}`;
       const cached = await cache.get(key).catch(() => null);
       if (cached !== null) return cached === 'admin';
-      if (!outreach.whop) return false;
-      const access = await outreach.whop.checkAccess(companyId, userId);
+      if (!nudge.whop) return false;
+      const access = await nudge.whop.checkAccess(companyId, userId);
       if (!access.ok) return false;
       await cache.set(key, access.value, 60).catch(() => {});
       return access.value === 'admin';
     };
     app = await buildApp({
-      database, boss, cache, logger, metrics, clock, outreach, verifyCreatorToken, isCompanyAdmin,
+      database, boss, cache, logger, metrics, clock, nudge, verifyCreatorToken, isCompanyAdmin,
       webhookSecret: options.webhookSecret,
       linkSigningKey,
       sessionSecret: config.JWT_SECRET ?? options.webhookSecret,
       secureCookies: config.NODE_ENV === 'production',
-      publicUrl: outreach.links.publicUrl,
+      publicUrl: nudge.links.publicUrl,
       version: config.APP_VERSION,
       trustProxyHops: config.TRUST_PROXY_HOPS,
       ai: config.OPENROUTER_API_KEY
@@ -225,7 +225,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       await app?.close();
       await nudges?.stop();
       await boss.stop({ graceful: true, timeout: 20_000, close: true });
-      outreach.email?.close();
+      nudge.email?.close();
       await whopBudget.close();
       await cache.close();
       if (ownsDatabase) await database.close();

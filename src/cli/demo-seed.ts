@@ -1,13 +1,13 @@
 import { sql } from 'drizzle-orm';
 import { queryRows, type Database } from '../db/client.ts';
-import { updateCaseOutreach } from '../db/repositories/outreach.repository.ts';
+import { updateCaseNudge } from '../db/repositories/nudges.repository.ts';
 import { closeExpiredCases } from '../services/cases/close-expired-cases.ts';
 import { purgeExpiredPersonalData } from '../services/members/purge-expired-personal-data.ts';
 import { createOperator } from '../services/operators/create-operator.ts';
-import { createWebhookIntake } from '../services/webhooks/ingest-webhook.ts';
+import { createWebhookIntake } from '../services/webhooks/webhook-intake.ts';
 import { processWebhookEvent } from '../services/webhooks/process-webhook-event.ts';
 import { sendDueNudges } from '../services/nudges/send-due-nudges.ts';
-import type { OutreachDeps } from '../services/nudges/send-nudge.ts';
+import type { NudgeDeps } from '../services/nudges/send-nudge.ts';
 import { createSettingsVersions } from '../services/settings/settings-versions.ts';
 import { createUnsubscribeToken } from '../services/members/unsubscribe-links.ts';
 import { unsubscribeMember } from '../services/members/unsubscribe-member.ts';
@@ -83,7 +83,7 @@ export async function seedDemo(database: Database, options: SeedDemoOptions = {}
   const story = planDemoStory({ now, members: options.members ?? 300 });
   const clock = createDemoClock(new Date(now.getTime() - 91 * DAY));
   const links = options.links ?? { publicUrl: 'http://localhost:3000', signingKey: 'churn-saver-demo' };
-  const outreach: OutreachDeps = { db, clock, whop: null, email: null, links, settings: createSettingsVersions(db), random: () => 0.5 };
+  const nudge: NudgeDeps = { db, clock, whop: null, email: null, links, settings: createSettingsVersions(db), random: () => 0.5 };
   const boss = await startQueue(database, { role: 'web' });
   try {
     const ingest = createWebhookIntake({ db, boss, clock }, { maxInFlight: 1 });
@@ -103,7 +103,7 @@ export async function seedDemo(database: Database, options: SeedDemoOptions = {}
         }
         if (due && due.getTime() <= clock.now().getTime()) {
           const errors: unknown[] = [];
-          const swept = await sendDueNudges(outreach, { limit: 200, onError: (_id, error) => errors.push(error) });
+          const swept = await sendDueNudges(nudge, { limit: 200, onError: (_id, error) => errors.push(error) });
           if (errors.length > 0) throw errors[0];
           if (swept.claimed === 0) throw new Error(`a nudge due at ${due.toISOString()} could not be claimed`);
         }
@@ -125,7 +125,7 @@ export async function seedDemo(database: Database, options: SeedDemoOptions = {}
             // product; in outbox mode nothing asks Whop, so the demo records what Whop would answer.
             for (const created of processed.createdCases) {
               const member = members.get((await membershipOf(database, created.id)) ?? '');
-              if (member) await updateCaseOutreach(db, created.id, { memberName: member.name, whopProductId: member.product.id });
+              if (member) await updateCaseNudge(db, created.id, { memberName: member.name, whopProductId: member.product.id });
             }
           }
         }

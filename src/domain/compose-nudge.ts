@@ -1,7 +1,7 @@
 import type { Channel } from './channels.ts';
 import type { DeclineCategory, DeclineVariant } from './decline-variant.ts';
 import { escapeHtml, renderTemplate, selectTemplate, tidyUnknownProduct, UNKNOWN_PRODUCT, type PlaceholderValues } from './message-template.ts';
-import type { OutreachSettings } from './outreach-settings.ts';
+import type { NudgeSettings } from './nudge-settings.ts';
 
 export interface ComposedNudge {
   push: { title: string; body: string };
@@ -15,7 +15,7 @@ export interface ComposedNudge {
  * the unsubscribe link; values are escaped so a member name can never inject markup.
  */
 export function composeNudge(input: {
-  settings: Pick<OutreachSettings, 'templates'>;
+  settings: Pick<NudgeSettings, 'templates'>;
   stepIndex: number;
   variant: DeclineVariant;
   /** The case's decline category (issue #15): its own copy first when it has some; null or absent reads the variant only. */

@@ -1,6 +1,6 @@
 import type { Channel } from './message-template.ts';
 import { endOfQuietHours } from './nudge-schedule.ts';
-import type { QuietHours } from './outreach-settings.ts';
+import type { QuietHours } from './nudge-settings.ts';
 
 /**
  * The contact policy: whether a nudge step may reach the member now, and on which channels. One

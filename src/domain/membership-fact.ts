@@ -78,3 +78,16 @@ export interface MembershipFact {
   /** Permission-gated fields that came back null; absent or empty when none did. */
   withheld?: readonly WithheldField[];
 }
+
+/**
+ * A fact we learn ourselves rather than from a webhook (a manual cancel, our payment retry, an
+ * accepted save offer) about the membership of a case we hold: what it does not say is null, and
+ * no webhook event carried it.
+ */
+export function ownFact(
+  of: { companyId: string; whopMembershipId: string; whopUserId: string | null },
+  fact: Pick<MembershipFact, 'kind' | 'occurredAt'> & Partial<MembershipFact>,
+): MembershipFact {
+  const membership = { companyId: of.companyId, whopMembershipId: of.whopMembershipId, whopUserId: of.whopUserId };
+  return { ...membership, memberEmail: null, whopPaymentId: null, amountCents: null, currency: null, reason: null, webhookEventId: null, ...fact };
+}

@@ -1,6 +1,6 @@
 import { CHANNELS, type Channel } from './channels.ts';
 import { DECLINE_VARIANTS, type DeclineCategory, type DeclineVariant } from './decline-variant.ts';
-import type { OutreachSettings } from './outreach-settings.ts';
+import type { NudgeSettings } from './nudge-settings.ts';
 
 /**
  * Nudge message templates: the placeholders a creator may use, validation, rendering, and the
@@ -409,7 +409,7 @@ function defaultReasonOf(variant: DeclineVariant, category?: DeclineCategory | n
  * reminder offsets (or of the category's playbook steps when playbooks plan the case).
  */
 export function selectTemplate<C extends Channel>(
-  settings: Pick<OutreachSettings, 'templates'>,
+  settings: Pick<NudgeSettings, 'templates'>,
   channel: C,
   stepIndex: number,
   variant: DeclineVariant,

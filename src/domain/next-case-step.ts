@@ -1,8 +1,8 @@
 import { quietHoursFor } from './contact-policy.ts';
 import { declineCategoryOf, type DeclineCategory } from './decline-variant.ts';
 import { CHANNELS, type Channel } from './message-template.ts';
-import { endOfQuietHours, nextNudgeAt } from './nudge-schedule.ts';
-import type { OutreachSettings } from './outreach-settings.ts';
+import { endOfQuietHours, nextNudgeAt, scheduleInputOf } from './nudge-schedule.ts';
+import type { NudgeSettings } from './nudge-settings.ts';
 import { nextPlaybookNudgeAt, playbookFor, whopCancelAtOf, type RetryDecision } from './playbook.ts';
 import type { CaseStatus } from './recovery-case.ts';
 
@@ -55,15 +55,12 @@ export function categoryOfCase(c: CaseStepFacts): DeclineCategory {
  * enabled ones, quiet hours read in the member's zone where known, and nothing at or after Whop's
  * cancel. Pure and idempotent.
  */
-export function nextCaseStep(c: CaseStepFacts, settings: OutreachSettings, now: Date): CaseStep | null {
+export function nextCaseStep(c: CaseStepFacts, settings: NudgeSettings, now: Date): CaseStep | null {
   const category = categoryOfCase(c);
   const enabled = CHANNELS.filter((ch) => settings[`enable_${ch}`]);
   const whopCancelAt = whopCancelAtOf(c);
   if (!settings.decline_playbooks) {
-    const at = nextNudgeAt(
-      { offsetsDays: settings.reminder_offsets_days, firstFailureAt: c.firstFailureAt, stepsSent: c.stepsSent, lastNudgeAt: c.lastNudgeAt, minGapHours: settings.min_gap_hours, quietHours: settings.quiet_hours, status: c.status, attributionEndsAt: c.attributionEndsAt },
-      now,
-    );
+    const at = nextNudgeAt(scheduleInputOf(settings, c), now);
     return at === null ? null : { index: c.stepsSent, at, channels: enabled, retryFirst: settings.retry_payment_first, category, plannedBy: 'offsets', whopCancelAt };
   }
   const memberZone = c.memberTimeZone ?? null;

@@ -1,4 +1,4 @@
-import type { OutreachSettings, QuietHours } from './outreach-settings.ts';
+import type { NudgeSettings, QuietHours } from './nudge-settings.ts';
 import type { CaseStatus } from './recovery-case.ts';
 
 const HOUR_MS = 3_600_000;
@@ -22,7 +22,7 @@ export interface NudgeScheduleInput {
 }
 
 /** The settings a schedule reads: a new schedule setting is added here and in scheduleInputOf. */
-export type ScheduleSettings = Pick<OutreachSettings, 'reminder_offsets_days' | 'min_gap_hours' | 'quiet_hours'>;
+export type ScheduleSettings = Pick<NudgeSettings, 'reminder_offsets_days' | 'min_gap_hours' | 'quiet_hours'>;
 
 /** What a case contributes to its schedule. */
 export interface CaseScheduleState {

@@ -253,7 +253,7 @@ function instantOf(year: number, month: number, day: number, hour: number, timeZ
   return guess;
 }
 
-/** The company's settings a playbook is read from (src/domain/outreach-settings.ts). */
+/** The company's settings a playbook is read from (src/domain/nudge-settings.ts). */
 export interface PlaybookSettings {
   decline_playbooks: boolean;
   playbooks: Partial<Record<DeclineCategory, { steps: readonly { after_hours: number; channels: readonly Channel[]; retry_first: boolean; on_payday: boolean }[]; last_step_lead_hours: number }>>;

@@ -1,6 +1,6 @@
 /**
  * The numeric limits of a company's settings, in one place: the settings schema
- * (outreach-settings.ts) enforces them and the dashboard's form (web/src/settings-model.ts)
+ * (nudge-settings.ts) enforces them and the dashboard's form (web/src/settings-model.ts)
  * checks them before asking the server. No zod here, so the dashboard bundles only these numbers.
  */
 
@@ -8,7 +8,7 @@
 export const INCENTIVE_DAYS_CHOICES = [0, 1, 3, 7, 14, 30] as const;
 export type IncentiveDays = (typeof INCENTIVE_DAYS_CHOICES)[number];
 
-export const MAX_REMINDERS = 10;
+export const MAX_NUDGES = 10;
 export const MAX_OFFSET_DAYS = 30;
 
 /** Inclusive whole-number ranges of the scalar settings. */

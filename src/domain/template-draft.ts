@@ -1,7 +1,7 @@
 import { DECLINE_VARIANTS, type DeclineVariant } from './decline-variant.ts';
 import { CHANNELS, type Channel } from './channels.ts';
 import { PLACEHOLDERS, TEMPLATE_MAX_LENGTH, TEMPLATE_PARTS, type Placeholder } from './message-template.ts';
-import { parseOutreachSettings, type CustomTemplates, type OutreachSettings, type SettingsProblem } from './outreach-settings.ts';
+import { parseNudgeSettings, type CustomTemplates, type NudgeSettings, type SettingsProblem } from './nudge-settings.ts';
 
 /**
  * AI-drafted copy, the pure half: which template a draft is for, the prompt sent to the model, and
@@ -74,7 +74,7 @@ export function findBriefProblems(brief: DraftBrief): SettingsProblem[] {
 }
 
 /** Problems of a target against the settings it would change (a step that does not exist). */
-export function findTargetProblems(target: DraftTarget, settings: Pick<OutreachSettings, 'reminder_offsets_days'>): SettingsProblem[] {
+export function findTargetProblems(target: DraftTarget, settings: Pick<NudgeSettings, 'reminder_offsets_days'>): SettingsProblem[] {
   const steps = settings.reminder_offsets_days.length;
   if (target.step !== null && (!Number.isInteger(target.step) || target.step < 0 || target.step >= steps))
     return [{ field: 'step', message: `there is no reminder step ${target.step}: steps count from 0 and ${steps} reminder${steps === 1 ? ' is' : 's are'} configured` }];
@@ -82,7 +82,7 @@ export function findTargetProblems(target: DraftTarget, settings: Pick<OutreachS
 }
 
 /** Every template a creator can draft: channel x (every step | each step) x decline variant, from the settings' own lists. */
-export function listDraftTargets(settings: Pick<OutreachSettings, 'reminder_offsets_days'>): DraftTarget[] {
+export function listDraftTargets(settings: Pick<NudgeSettings, 'reminder_offsets_days'>): DraftTarget[] {
   const steps: (number | null)[] = [null, ...settings.reminder_offsets_days.map((_, index) => index)];
   return CHANNELS.flatMap((channel) => steps.flatMap((step) => DECLINE_VARIANTS.map((variant) => ({ channel, step, variant }))));
 }
@@ -94,7 +94,7 @@ export interface ChatMessage {
 
 export interface DraftContext {
   /** Days after the first failure of each reminder, sorted. */
-  reminderOffsetsDays: readonly number[];
+  nudgeOffsetsDays: readonly number[];
   /** Free days the first reminder offers; 0 = none. */
   incentiveDays: number;
   /** The text members get today for this template (the company's own, or our default). */
@@ -105,7 +105,7 @@ export interface DraftContext {
 export function buildDraftPrompt(target: DraftTarget, brief: DraftBrief, context: DraftContext): ChatMessage[] {
   const parts = TEMPLATE_PARTS[target.channel] as readonly string[];
   const limits = TEMPLATE_MAX_LENGTH[target.channel] as Readonly<Record<string, number>>;
-  const steps = context.reminderOffsetsDays;
+  const steps = context.nudgeOffsetsDays;
   const when =
     target.step === null
       ? `every reminder (${steps.length} in all, on days ${steps.join(', ')} after the failed payment)`
@@ -146,10 +146,10 @@ export type DraftAnswerResult =
 /**
  * Reads a model's answer: a JSON object (optionally in a ```json fence) with the channel's parts
  * as strings. Extra keys are ignored. Each part must then pass the very checks a saved template
- * passes (placeholders, sections, length, not blank: parseOutreachSettings), and every body must
+ * passes (placeholders, sections, length, not blank: parseNudgeSettings), and every body must
  * link {manage_url}: a recovery message without the link recovers nothing.
  */
-export function parseDraftAnswer(content: string | null, target: DraftTarget, settings: OutreachSettings): DraftAnswerResult {
+export function parseDraftAnswer(content: string | null, target: DraftTarget, settings: NudgeSettings): DraftAnswerResult {
   if (content === null || content.trim() === '') return { ok: false, reason: 'no_text', problems: ['the answer had no text'] };
   const unfenced = content.trim().replace(/^```(?:json)?\s*\n?([\s\S]*?)\n?```$/i, '$1').trim();
   let value: unknown;
@@ -167,7 +167,7 @@ export function parseDraftAnswer(content: string | null, target: DraftTarget, se
     else parts[part] = text;
   }
   if (problems.length > 0) return { ok: false, reason: 'not_json', problems };
-  const applied = parseOutreachSettings({ ...settings, templates: applyDraft(settings.templates, target, parts) });
+  const applied = parseNudgeSettings({ ...settings, templates: applyDraft(settings.templates, target, parts) });
   if (!applied.ok) {
     // Only this draft's own fields: an older stored text elsewhere is not the model's fault.
     for (const part of Object.keys(parts)) for (const problem of applied.problems) if (problem.field === draftFieldKey(target, part)) problems.push(`${part}: ${problem.message}`);

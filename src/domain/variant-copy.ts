@@ -1,6 +1,6 @@
 import type { DeclineVariant } from './decline-variant.ts';
 import { selectTemplate, TEMPLATE_PARTS, type Channel } from './message-template.ts';
-import type { OutreachSettings } from './outreach-settings.ts';
+import type { NudgeSettings } from './nudge-settings.ts';
 import { applyDraft } from './template-draft.ts';
 import { targetOfTest, type TestVariant, type VariantTest } from './variant-test.ts';
 
@@ -10,7 +10,7 @@ import { targetOfTest, type TestVariant, type VariantTest } from './variant-test
  * what a B member receives during the test is what every member receives once B is kept.
  */
 
-type TestedSettings = Pick<OutreachSettings, 'templates' | 'reminder_offsets_days'> & { variant_test: VariantTest | null };
+type TestedSettings = Pick<NudgeSettings, 'templates' | 'reminder_offsets_days'> & { variant_test: VariantTest | null };
 
 /**
  * The settings a case's nudge is composed from: its own settings version, with B's text in place
@@ -24,13 +24,13 @@ export function settingsForVariant<S extends TestedSettings>(settings: S, varian
 }
 
 /** The 0-based steps a test covers under these offsets. */
-function stepsOf(test: VariantTest, reminderCount: number): number[] {
-  return test.step === null ? Array.from({ length: reminderCount }, (_, i) => i) : [test.step];
+function stepsOf(test: VariantTest, nudgeCount: number): number[] {
+  return test.step === null ? Array.from({ length: nudgeCount }, (_, i) => i) : [test.step];
 }
 
 /** Every part of the tested channel's text, for each step the test covers, as one comparable key. */
-function textsOf(settings: Pick<OutreachSettings, 'templates'>, test: VariantTest, declineVariant: DeclineVariant, reminderCount: number): string {
-  return JSON.stringify(stepsOf(test, reminderCount).map((step) => selectTemplate(settings, test.channel as Channel, step, declineVariant)));
+function textsOf(settings: Pick<NudgeSettings, 'templates'>, test: VariantTest, declineVariant: DeclineVariant, nudgeCount: number): string {
+  return JSON.stringify(stepsOf(test, nudgeCount).map((step) => selectTemplate(settings, test.channel as Channel, step, declineVariant)));
 }
 
 /**

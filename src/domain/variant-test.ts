@@ -12,7 +12,7 @@ import { CHANNELS, findTemplateProblems, TEMPLATE_MAX_LENGTH, TEMPLATE_PARTS, ty
  * payment failed, and names which template of the step is tested.
  *
  * This file holds the settings shape and its checks only (imports no settings module, so
- * outreach-settings.ts can embed it); the copy each arm gets is in variant-copy.ts.
+ * nudge-settings.ts can embed it); the copy each arm gets is in variant-copy.ts.
  */
 
 export const TEST_VARIANTS = ['a', 'b'] as const;
@@ -52,14 +52,14 @@ export interface VariantTestProblem {
  * channel's parts, each passes the template checks a saved template passes, and every body links
  * {manage_url} (as a draft must). Reads `test` defensively: other fields may still be invalid.
  */
-export function findVariantTestProblems(test: unknown, reminderCount: unknown, checkSyntax: boolean): VariantTestProblem[] {
+export function findVariantTestProblems(test: unknown, nudgeCount: unknown, checkSyntax: boolean): VariantTestProblem[] {
   if (!isRecord(test) || !(CHANNELS as readonly unknown[]).includes(test.channel) || !isRecord(test.b)) return [];
   const channel = test.channel as Channel;
   const problems: VariantTestProblem[] = [];
-  if (typeof test.step === 'number' && typeof reminderCount === 'number' && test.step >= reminderCount)
+  if (typeof test.step === 'number' && typeof nudgeCount === 'number' && test.step >= nudgeCount)
     problems.push({
       path: ['variant_test', 'step'],
-      message: `there is no reminder step ${test.step}: steps count from 0 and ${reminderCount} reminder${reminderCount === 1 ? ' is' : 's are'} configured (end the variant test before removing its step)`,
+      message: `there is no reminder step ${test.step}: steps count from 0 and ${nudgeCount} reminder${nudgeCount === 1 ? ' is' : 's are'} configured (end the variant test before removing its step)`,
     });
   const parts = TEMPLATE_PARTS[channel] as readonly string[];
   const limits = TEMPLATE_MAX_LENGTH[channel] as Readonly<Record<string, number>>;

@@ -24,7 +24,7 @@ import { dashboardPages, notFoundPage } from './routes/dashboard-pages.ts';
 import { createAudit } from './plugins/audit.ts';
 import { createAuth } from './plugins/auth.ts';
 import { registerRateLimits, type RateLimitSettings } from './plugins/rate-limits.ts';
-import type { OutreachDeps } from '../services/nudges/send-nudge.ts';
+import type { NudgeDeps } from '../services/nudges/send-nudge.ts';
 import type { HealthDeps } from '../services/operators/check-health.ts';
 import { companyExists } from '../db/repositories/companies.repository.ts';
 import { webhookRoutes } from './routes/webhooks.ts';
@@ -43,7 +43,7 @@ export interface AppDeps {
   /** Key for links we send (unsubscribe). */
   linkSigningKey: string;
   version: string;
-  outreach: OutreachDeps;
+  nudge: NudgeDeps;
   /** Signs operator sessions. */
   sessionSecret: string;
   secureCookies: boolean;
@@ -119,11 +119,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   await app.register(unsubscribeRoutes, { db: database.db, signingKey: deps.linkSigningKey });
   await app.register(clickRoutes, { db: database.db, signingKey: deps.linkSigningKey, clock });
-  await app.register(saveOfferRoutes, { db: database.db, clock, whop: deps.outreach.whop, signingKey: deps.linkSigningKey });
+  await app.register(saveOfferRoutes, { db: database.db, clock, whop: deps.nudge.whop, signingKey: deps.linkSigningKey });
   await app.register(authRoutes, { db: database.db, clock, auth, audit, limits });
   await app.register(adminRoutes, { db: database.db, clock, auth });
-  await app.register(reconciliationRoutes, { db: database.db, boss, clock, auth, audit, whopConfigured: deps.outreach.whop !== null });
-  await app.register(companyRoutes, { db: database.db, auth, audit, outreach: deps.outreach, publicUrl: deps.publicUrl });
+  await app.register(reconciliationRoutes, { db: database.db, boss, clock, auth, audit, whopConfigured: deps.nudge.whop !== null });
+  await app.register(companyRoutes, { db: database.db, auth, audit, nudge: deps.nudge, publicUrl: deps.publicUrl });
   await app.register(companySaveRoutes, { db: database.db, auth, clock });
   await app.register(templateDraftRoutes, { db: database.db, auth, audit, ai: deps.ai ?? null });
   await app.register(variantTestRoutes, { db: database.db, auth, audit, clock });

@@ -103,7 +103,7 @@ export async function presentKpis(companyId: string, q: Queryable, windowDays: n
     queryRows<ClickRow>(q, clicksByChannelSql(windowCuts)),
     presentAtRiskCases(companyId, q, now),
   ]);
-  const { attributionWindowDays, outreach } = settings;
+  const { attributionWindowDays, nudge } = settings;
   attributionWindowSeen.set(companyId, attributionWindowDays);
   const groups = attributionWindowDays === guess ? guessedGroups : await queryRows<CaseGroup>(q, groupsSql(attributionWindowDays));
   const headline = headlineCohort(now, windowDays, attributionWindowDays);
@@ -220,7 +220,7 @@ export async function presentKpis(companyId: string, q: Queryable, windowDays: n
     .sort((a, b) => a.week_start.localeCompare(b.week_start))
     .map((w) => ({ ...w, amounts: [...w.amounts.values()].sort((a, b) => currencyOrder.indexOf(a.currency) - currencyOrder.indexOf(b.currency)) }));
 
-  const controlGroup = await presentControlGroup(companyId, q, windowGroups, windowScope, now, outreach.holdout_percent);
+  const controlGroup = await presentControlGroup(companyId, q, windowGroups, windowScope, now, nudge.holdout_percent);
 
   return {
     window_days: windowDays,

@@ -1,6 +1,6 @@
 import { composeNudge } from '../domain/compose-nudge.ts';
 import { placeholderValuesOf, previewReasonOf, type Channel, type TemplateReason } from '../domain/message-template.ts';
-import { parseOutreachSettings, type SettingsProblem } from '../domain/outreach-settings.ts';
+import { parseNudgeSettings, type SettingsProblem } from '../domain/nudge-settings.ts';
 import { describePromoOffer } from '../domain/promo-code.ts';
 
 /** POST /api/companies/:companyId/settings/preview: one channel's message as a member would read it. */
@@ -23,7 +23,7 @@ const SAMPLE = { memberName: 'Dana Reyes', product: 'Northwind Signals', amount:
  * sample member. Pure: reads nothing; the settings are checked as a save would check them.
  */
 export function presentSettingsPreview(input: { settings: unknown; channel: Channel; step: number; variant: TemplateReason }, publicUrl: string): SettingsPreviewResult {
-  const parsed = parseOutreachSettings(input.settings);
+  const parsed = parseNudgeSettings(input.settings);
   if (!parsed.ok) return { ok: false, reason: 'invalid_settings', problems: parsed.problems };
   const composed = composeNudge({
     settings: parsed.settings,

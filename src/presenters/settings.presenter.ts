@@ -2,7 +2,7 @@ import type { Queryable } from '../db/client.ts';
 import { findCurrentSettings } from '../db/repositories/companies.repository.ts';
 import { DECLINE_VARIANTS, type DeclineVariant } from '../domain/decline-variant.ts';
 import { PLACEHOLDERS } from '../domain/message-template.ts';
-import type { OutreachSettings } from '../domain/outreach-settings.ts';
+import type { NudgeSettings } from '../domain/nudge-settings.ts';
 import type { CapabilityStatus } from '../domain/whop-permissions.ts';
 import { defaultPlaybookSettings } from '../domain/playbook.ts';
 import { presentWhopCapabilities } from './whop-capabilities.presenter.ts';
@@ -20,7 +20,7 @@ export interface SettingsServerFacts {
 export interface SettingsView {
   /** 0 until the company first saves (the defaults). */
   version: number;
-  settings: OutreachSettings;
+  settings: NudgeSettings;
   placeholders: readonly string[];
   variants: readonly DeclineVariant[];
   /** Our playbook per decline category: what a category the company did not write follows (#15). */
@@ -37,14 +37,14 @@ export interface SettingsView {
 /** PUT /api/companies/:companyId/settings: the version just saved. */
 export interface SavedSettingsView {
   version: number;
-  settings: OutreachSettings;
+  settings: NudgeSettings;
 }
 
 export async function presentSettings(companyId: string, q: Queryable, server: SettingsServerFacts): Promise<SettingsView> {
   const [current, capabilities] = await Promise.all([findCurrentSettings(q, companyId), presentWhopCapabilities(companyId, q)]);
   return {
     version: current.version,
-    settings: current.outreach,
+    settings: current.nudge,
     placeholders: PLACEHOLDERS,
     variants: DECLINE_VARIANTS,
     default_playbooks: defaultPlaybookSettings(),
@@ -56,6 +56,6 @@ export async function presentSettings(companyId: string, q: Queryable, server: S
   };
 }
 
-export function presentSavedSettings(saved: { version: number; settings: OutreachSettings }): SavedSettingsView {
+export function presentSavedSettings(saved: { version: number; settings: NudgeSettings }): SavedSettingsView {
   return { version: saved.version, settings: saved.settings };
 }

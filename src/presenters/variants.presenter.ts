@@ -14,7 +14,7 @@ import { METRICS_DOC_URL } from './kpis.presenter.ts';
  */
 export async function presentVariantTest(companyId: string, q: Queryable, now: Date) {
   const current = await findCurrentSettings(q, companyId);
-  const test = current.outreach.variant_test;
+  const test = current.nudge.variant_test;
   if (test === null || test.started_version === null) return { running: false as const, settings_version: current.version, formula: KPI_FORMULAS.variant_test, formulas_url: METRICS_DOC_URL };
 
   const rows = await queryRows<{ test_variant: 'a' | 'b'; outcome: keyof OutcomeCounts; n: string | number }>(
@@ -27,7 +27,7 @@ export async function presentVariantTest(companyId: string, q: Queryable, now: D
   for (const r of rows) counts[r.test_variant][r.outcome] += Number(r.n);
   // The texts as the tested template reads them: step 0 stands for "every step" (only step keys differ).
   const step = test.step ?? 0;
-  const textOf = (variant: 'a' | 'b') => selectTemplate(settingsForVariant(current.outreach, variant), test.channel, step, test.decline_variant) as unknown as Record<string, string>;
+  const textOf = (variant: 'a' | 'b') => selectTemplate(settingsForVariant(current.nudge, variant), test.channel, step, test.decline_variant) as unknown as Record<string, string>;
   return {
     running: true as const,
     settings_version: current.version,

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import { reportError } from '../observability/sentry.ts';
 import { sendDueNudges } from '../services/nudges/send-due-nudges.ts';
-import type { OutreachDeps } from '../services/nudges/send-nudge.ts';
+import type { NudgeDeps } from '../services/nudges/send-nudge.ts';
 import { sendDueSaveOffers } from '../services/saves/send-save-offers.ts';
 
 /**
@@ -9,7 +9,7 @@ import { sendDueSaveOffers } from '../services/saves/send-save-offers.ts';
  * long). A sweep that found a full batch runs again at once, so a backlog drains at full speed.
  * stop() waits for the sweep in progress.
  */
-export function startNudgeLoop(deps: OutreachDeps, options: { intervalMs: number; logger: Logger; batchSize?: number; concurrency?: number }) {
+export function startNudgeLoop(deps: NudgeDeps, options: { intervalMs: number; logger: Logger; batchSize?: number; concurrency?: number }) {
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> | undefined;

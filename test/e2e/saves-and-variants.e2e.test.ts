@@ -133,8 +133,8 @@ describe.skipIf(blocked !== null)(`saves and variant test sections in a real bro
     await expect.poll(() => page.getByTestId('variant-test').count(), { timeout: 15_000 }).toBe(0);
     const after = await findCurrentSettings(dashboard.database.db, COMPANY);
     expect(after.version).toBe(started + 1);
-    expect(after.outreach.variant_test).toBeNull();
-    expect((after.outreach.templates.dm as { steps: Record<string, { body: Record<string, string> }> }).steps['0']!.body.generic).toBe(B_DM);
+    expect(after.nudge.variant_test).toBeNull();
+    expect((after.nudge.templates.dm as { steps: Record<string, { body: Record<string, string> }> }).steps['0']!.body.generic).toBe(B_DM);
     // After a reload the card stays gone: the test really ended.
     await page.reload();
     await page.getByTestId('saves-rate').waitFor();
@@ -155,8 +155,8 @@ describe.skipIf(blocked !== null)(`saves and variant test sections in a real bro
     await page.getByTestId('settings-save').click();
     await expect.poll(async () => (await findCurrentSettings(dashboard.database.db, COMPANY)).version, { timeout: 10_000 }).toBe(before.version + 1);
     const after = await findCurrentSettings(dashboard.database.db, COMPANY);
-    expect(after.outreach.save_offers).toEqual({ unused: 'pause', pause_days: 21, message: 'New lessons every Friday.' });
+    expect(after.nudge.save_offers).toEqual({ unused: 'pause', pause_days: 21, message: 'New lessons every Friday.' });
     // Nothing else the form shows changed with it.
-    expect({ ...after.outreach, save_offers: null }).toEqual({ ...before.outreach, save_offers: null });
+    expect({ ...after.nudge, save_offers: null }).toEqual({ ...before.nudge, save_offers: null });
   });
 });

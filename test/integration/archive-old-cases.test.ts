@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { presentKpis } from '../../src/presenters/kpis.presenter.ts';
 import { archiveOldCases } from '../../src/services/cases/archive-old-cases.ts';
 import { sendDueNudges } from '../../src/services/nudges/send-due-nudges.ts';
-import { DAY, startOutreachHarness, type OutreachHarness } from '../support/outreach-harness.ts';
+import { DAY, startNudgeHarness, type NudgeHarness } from '../support/nudge-harness.ts';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.ts';
 
 const NOW = new Date('2026-11-20T12:00:00.000Z');
@@ -11,7 +11,7 @@ const COMPANY = 'biz_archive';
 
 describe('archiving cases idle for over 2 years', () => {
   let database: TestDatabase;
-  let h: OutreachHarness;
+  let h: NudgeHarness;
 
   const fail = async (membership: string, at: Date, payment: string) => {
     h.clock.set(at);
@@ -38,7 +38,7 @@ describe('archiving cases idle for over 2 years', () => {
 
   beforeAll(async () => {
     database = await createTestDatabase();
-    h = await startOutreachHarness(database, daysAgo(3 * 365));
+    h = await startNudgeHarness(database, daysAgo(3 * 365));
     // Recovered 3 years ago (after a nudge and 3 free days): moves.
     await fail('mem_old', daysAgo(3 * 365), 'pay_old');
     await pay('mem_old', daysAgo(3 * 365 - 2), 'pay_old');

@@ -10,7 +10,7 @@ import { startRuntime } from '../../src/runtime.ts';
 import { censusStoredKeys } from '../../src/ops/check-stored-keys.ts';
 import { rotateEncryptionKeys } from '../../src/ops/rotate-encryption-keys.ts';
 import { resolveLookupHashKey } from '../../src/services/members/resolve-lookup-hash-key.ts';
-import { isOptedOut, recordOptOuts } from '../../src/db/repositories/outreach.repository.ts';
+import { isOptedOut, recordOptOuts } from '../../src/db/repositories/nudges.repository.ts';
 import { findInDatabase } from '../support/database-scan.ts';
 import { signV1 } from '../support/sign-webhook.ts';
 import { withoutControlGroup } from '../support/no-control-group.ts';

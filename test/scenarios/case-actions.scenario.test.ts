@@ -3,14 +3,14 @@ import { cancelCase } from '../../src/services/cases/cancel-case.ts';
 import { cancelMembership } from '../../src/services/cases/cancel-membership.ts';
 import { nudgeCaseNow } from '../../src/services/nudges/nudge-case-now.ts';
 import { sendDueNudges } from '../../src/services/nudges/send-due-nudges.ts';
-import { DAY, useOutreachScenario } from '../support/outreach-harness.ts';
+import { DAY, useNudgeScenario } from '../support/nudge-harness.ts';
 import { presentCase } from '../../src/presenters/cases.presenter.ts';
 
 const DAY0 = new Date('2026-06-01T12:00:00.000Z');
 const at = (days: number) => new Date(DAY0.getTime() + days * DAY);
 
 describe('manual actions on a case', () => {
-  const s = useOutreachScenario({ day0: DAY0, prefix: 'act' });
+  const s = useNudgeScenario({ day0: DAY0, prefix: 'act' });
   let caseId: string;
 
   // After the shared setup: this test's member fails a payment and is nudged once.
@@ -91,7 +91,7 @@ describe('manual actions on a case', () => {
 });
 
 describe('company settings are versioned', () => {
-  const s = useOutreachScenario({ day0: DAY0 });
+  const s = useNudgeScenario({ day0: DAY0 });
 
   it('a template with an unknown placeholder is refused, naming the template and the placeholder', async () => {
     const { updateCompanySettings } = await import('../../src/services/settings/update-company-settings.ts');

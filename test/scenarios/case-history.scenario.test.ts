@@ -1,14 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { presentCase } from '../../src/presenters/cases.presenter.ts';
 import { sendDueNudges } from '../../src/services/nudges/send-due-nudges.ts';
-import { DAY, useOutreachScenario } from '../support/outreach-harness.ts';
+import { DAY, useNudgeScenario } from '../support/nudge-harness.ts';
 
 const DAY0 = new Date('2026-06-01T15:00:00.000Z');
 const at = (days: number) => new Date(DAY0.getTime() + days * DAY);
 
 /** #13 §3: a re-derivation never deletes a case the member was nudged on, even when a late fact reshapes the cases. */
 describe('a case with outreach history survives a late fact that moves its window', () => {
-  const s = useOutreachScenario({ day0: DAY0, prefix: 'hist', email: (seq) => `lee${seq}@example.test`, stopEarlierCases: false });
+  const s = useNudgeScenario({ day0: DAY0, prefix: 'hist', email: (seq) => `lee${seq}@example.test`, stopEarlierCases: false });
 
   const member = () => ({ membership: { id: s.membershipId }, user: { id: `user_${s.membershipId}`, email: `lee${s.seq}@example.test`, name: 'Lee Park' } });
   const fail = (payment: string, days: number) =>

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { withoutControlGroup } from '../support/no-control-group.ts';
 import type { PgBoss } from 'pg-boss';
 import { closeExpiredCases } from '../../src/services/cases/close-expired-cases.ts';
-import { createWebhookIntake } from '../../src/services/webhooks/ingest-webhook.ts';
+import { createWebhookIntake } from '../../src/services/webhooks/webhook-intake.ts';
 import { processWebhookEvent } from '../../src/services/webhooks/process-webhook-event.ts';
 import { requeuePendingWebhooks } from '../../src/services/webhooks/requeue-pending-webhooks.ts';
 import { QUEUES, startQueue } from '../../src/worker/queue.ts';

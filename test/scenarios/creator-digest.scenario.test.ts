@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { sendCreatorDigests } from '../../src/services/digest/send-creator-digests.ts';
-import { DAY, useOutreachScenario } from '../support/outreach-harness.ts';
+import { DAY, useNudgeScenario } from '../support/nudge-harness.ts';
 
 const DAY0 = new Date('2026-05-04T15:00:00.000Z');
 const at = (days: number, hours = 0) => new Date(DAY0.getTime() + days * DAY + hours * 3_600_000);
@@ -10,7 +10,7 @@ const at = (days: number, hours = 0) => new Date(DAY0.getTime() + days * DAY + h
  * recoveries (figures, no member data), at the hour chosen, once whatever the number of runs.
  */
 describe('creator daily digest', () => {
-  const s = useOutreachScenario({ day0: DAY0, prefix: 'digest', reset: ['whop', 'smtp'], settings: { digest: { email: 'owner@northwind.test', hour_utc: 9 } } });
+  const s = useNudgeScenario({ day0: DAY0, prefix: 'digest', reset: ['whop', 'smtp'], settings: { digest: { email: 'owner@northwind.test', hour_utc: 9 } } });
   const run = (when: Date) => {
     s.h.clock.set(when);
     return sendCreatorDigests({ db: s.database.db, clock: s.h.clock, email: s.h.deps.email!, publicUrl: 'https://recover.example.test' });

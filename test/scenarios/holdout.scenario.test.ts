@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { nudgeCaseNow } from '../../src/services/nudges/nudge-case-now.ts';
 import { sendDueNudges } from '../../src/services/nudges/send-due-nudges.ts';
 import { updateCompanySettings } from '../../src/services/settings/update-company-settings.ts';
-import { DAY, startOutreachHarness, type OutreachHarness } from '../support/outreach-harness.ts';
+import { DAY, startNudgeHarness, type NudgeHarness } from '../support/nudge-harness.ts';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.ts';
 
 const DAY0 = new Date('2026-07-01T15:00:00.000Z');
@@ -11,7 +11,7 @@ const MEMBERS = 40;
 
 describe('the control group (holdout_percent)', () => {
   let database: TestDatabase;
-  let h: OutreachHarness;
+  let h: NudgeHarness;
   const fail = (i: number, payment: string, at: Date) =>
     h.deliver('payment.failed', { id: payment, membership: { id: `mem_h${i}` }, user: { id: `user_h${i}`, email: `h${i}@example.test`, name: 'Dana' }, total: 20, currency: 'usd', failure_message: 'Your card was declined.', last_payment_attempt: at.toISOString() }, COMPANY);
   const cases = async () =>
@@ -19,7 +19,7 @@ describe('the control group (holdout_percent)', () => {
 
   beforeAll(async () => {
     database = await createTestDatabase();
-    h = await startOutreachHarness(database, DAY0);
+    h = await startNudgeHarness(database, DAY0);
     expect(await updateCompanySettings({ db: database.db }, { companyId: COMPANY, settings: { holdout_percent: 50 }, actor: 'test' })).toMatchObject({ ok: true });
     for (let i = 0; i < MEMBERS; i++) {
       h.seedMember(`mem_h${i}`, COMPANY, { email: `h${i}@example.test`, userId: `user_h${i}` });

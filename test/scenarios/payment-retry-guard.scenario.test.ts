@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { sendDueNudges } from '../../src/services/nudges/send-due-nudges.ts';
-import { DAY, useOutreachScenario } from '../support/outreach-harness.ts';
+import { DAY, useNudgeScenario } from '../support/nudge-harness.ts';
 
 const DAY0 = new Date('2026-05-04T15:00:00.000Z');
 const at = (days: number) => new Date(DAY0.getTime() + days * DAY);
@@ -11,7 +11,7 @@ const at = (days: number) => new Date(DAY0.getTime() + days * DAY);
  * Day by day against the Whop fake, one injected clock.
  */
 describe('payment retry guard, day by day', () => {
-  const s = useOutreachScenario({ day0: DAY0, prefix: 'guard', email: (seq) => `lee${seq}@example.test`, reset: ['whop', 'smtp'], settings: { retry_payment_first: true } });
+  const s = useNudgeScenario({ day0: DAY0, prefix: 'guard', email: (seq) => `lee${seq}@example.test`, reset: ['whop', 'smtp'], settings: { retry_payment_first: true } });
 
   const failPayment = (extra: Record<string, unknown>) =>
     s.h.deliver('payment.failed', { id: `pay_g${s.seq}`, membership: { id: s.membershipId }, user: { id: `user_${s.membershipId}`, email: `lee${s.seq}@example.test` }, total: 29.99, currency: 'usd', failure_message: 'Your card was declined.', last_payment_attempt: DAY0.toISOString(), card_exp_month: 12, card_exp_year: 2030, ...extra }, s.companyId);

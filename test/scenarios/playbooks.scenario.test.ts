@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { readClickToken } from '../../src/services/nudges/click-links.ts';
 import { sendDueNudges } from '../../src/services/nudges/send-due-nudges.ts';
-import { DAY, useOutreachScenario } from '../support/outreach-harness.ts';
+import { DAY, useNudgeScenario } from '../support/nudge-harness.ts';
 
 /** Monday 4 May 2026, 15:00 UTC (11:00 in New York). */
 const DAY0 = new Date('2026-05-04T15:00:00.000Z');
@@ -14,7 +14,7 @@ const at = (days: number, hours = 0) => new Date(DAY0.getTime() + days * DAY + h
  * and the contact policy holds back what should not reach the member.
  */
 describe('playbooks by decline category, day by day', () => {
-  const s = useOutreachScenario({ day0: DAY0, prefix: 'pb', email: (seq) => `pb${seq}@example.test`, reset: ['whop', 'smtp'], settings: { decline_playbooks: true, retry_payment_first: true } });
+  const s = useNudgeScenario({ day0: DAY0, prefix: 'pb', email: (seq) => `pb${seq}@example.test`, reset: ['whop', 'smtp'], settings: { decline_playbooks: true, retry_payment_first: true } });
 
   const fail = (extra: Record<string, unknown>, n = '') =>
     s.h.deliver(
@@ -113,7 +113,7 @@ describe('playbooks by decline category, day by day', () => {
 });
 
 describe('playbooks and the control group', () => {
-  const s = useOutreachScenario({ day0: DAY0, reset: ['whop', 'smtp'] });
+  const s = useNudgeScenario({ day0: DAY0, reset: ['whop', 'smtp'] });
 
   it('held-out members get nothing, not even the recovery link of a requires_action', async () => {
     const company = 'biz_pbhold';

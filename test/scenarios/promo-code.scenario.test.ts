@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { findOrCreatePromoIncentive } from '../../src/db/repositories/incentives.repository.ts';
-import { transitionIncentive } from '../../src/db/repositories/outreach.repository.ts';
+import { transitionIncentive } from '../../src/db/repositories/nudges.repository.ts';
 import { presentCase } from '../../src/presenters/cases.presenter.ts';
 import { presentKpis } from '../../src/presenters/kpis.presenter.ts';
 import { sendDueNudges } from '../../src/services/nudges/send-due-nudges.ts';
 import { sendNudge } from '../../src/services/nudges/send-nudge.ts';
-import { DAY, useOutreachScenario } from '../support/outreach-harness.ts';
+import { DAY, useNudgeScenario } from '../support/nudge-harness.ts';
 
 /**
  * Issue #15 §3: the first reminder's incentive is a promo code, created at Whop once per case
@@ -20,7 +20,7 @@ const PROMO_SETTINGS = {
 };
 
 describe('promo codes as the first-step incentive', () => {
-  const s = useOutreachScenario({ day0: DAY0, prefix: 'promo', email: (seq) => `pat${seq}@example.test`, settings: PROMO_SETTINGS, reset: ['whop', 'smtp'] });
+  const s = useNudgeScenario({ day0: DAY0, prefix: 'promo', email: (seq) => `pat${seq}@example.test`, settings: PROMO_SETTINGS, reset: ['whop', 'smtp'] });
 
   const openCase = async (): Promise<string> => {
     await s.h.deliver(
@@ -103,7 +103,7 @@ describe('promo codes as the first-step incentive', () => {
     expect(codesAtWhop()).toHaveLength(1);
   });
 
-  it('a code costs nothing until a payment uses it; then its discount counts in the incentive cost and the case says redeemed', async () => {
+  it.each(['event', 'batch'] as const)('a code costs nothing until a payment uses it; then its discount counts in the incentive cost and the case says redeemed (processed as one %s)', async (via) => {
     const caseId = await openCase();
     expect((await sendNudge(s.h.deps, caseId, { force: true })).ok).toBe(true);
     const code = codesAtWhop()[0]!.code!;
@@ -122,6 +122,7 @@ describe('promo codes as the first-step incentive', () => {
       'payment.succeeded',
       { id: payment.id, membership: { id: s.membershipId }, user: { id: `user_${s.membershipId}`, email: `pat${s.seq}@example.test` }, total: payment.total, subtotal: payment.subtotal, currency: 'usd', promo_code: payment.promo_code, paid_at: later.toISOString() },
       s.companyId,
+      via,
     );
     expect(paid.uses).toBe(1);
     const row = await incentive();
@@ -135,7 +136,7 @@ describe('promo codes as the first-step incentive', () => {
     expect(redeemed?.incentives[0]?.summary).toBe(`Promo code ${code}: 20 % off for 3 months, redeemed on 2026-05-06`);
     expect(redeemed?.timeline.map((e) => e.reason)).toEqual(expect.arrayContaining(['promo_code_created', 'promo_code_redeemed']));
     // The same payment delivered again redeems nothing twice.
-    await s.h.deliver('payment.succeeded', { id: payment.id, membership: { id: s.membershipId }, total: payment.total, subtotal: payment.subtotal, currency: 'usd', promo_code: { id: payment.promo_code!.id }, paid_at: later.toISOString() }, s.companyId);
+    await s.h.deliver('payment.succeeded', { id: payment.id, membership: { id: s.membershipId }, total: payment.total, subtotal: payment.subtotal, currency: 'usd', promo_code: { id: payment.promo_code!.id }, paid_at: later.toISOString() }, s.companyId, via);
     expect((await presentKpis(s.companyId, s.database.db, 30, later)).money.find((m) => m.currency === 'usd')!.incentive_cost_cents).toBe(1800);
   });
 });

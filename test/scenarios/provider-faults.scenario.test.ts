@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { sendDueNudges } from '../../src/services/nudges/send-due-nudges.ts';
 import type { ScriptedWhopResponse, WhopRouteKey } from '../fakes/whop-api.ts';
-import { useOutreachScenario } from '../support/outreach-harness.ts';
+import { useNudgeScenario } from '../support/nudge-harness.ts';
 import { BACKEND } from '../support/test-database.ts';
 
 /**
@@ -27,7 +27,7 @@ function seeded(seed: number) {
 }
 
 describe('provider faults cost seconds', () => {
-  const s = useOutreachScenario({ day0: START });
+  const s = useNudgeScenario({ day0: START });
 
   // Known regression kept open in #14: on embedded PGlite (one connection) this session's extra
   // per-nudge work (KPI rollup triggers, contact policy, promo lookups) reaches 91.5 % in the

@@ -3,14 +3,14 @@ import { createClickToken } from '../../src/services/nudges/click-links.ts';
 import { nudgeCaseNow } from '../../src/services/nudges/nudge-case-now.ts';
 import { recordClick } from '../../src/services/nudges/record-click.ts';
 import { sendDueNudges } from '../../src/services/nudges/send-due-nudges.ts';
-import { DAY, useOutreachScenario } from '../support/outreach-harness.ts';
+import { DAY, useNudgeScenario } from '../support/nudge-harness.ts';
 
 const DAY0 = new Date('2026-06-01T15:00:00.000Z');
 const at = (days: number) => new Date(DAY0.getTime() + days * DAY);
 const BROWSER = 'Mozilla/5.0 (iPhone; CPU iPhone OS 18_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.0 Mobile/15E148 Safari/604.1';
 
 describe('each recovery is credited to one method', () => {
-  const s = useOutreachScenario({ day0: DAY0, prefix: 'credit', email: (seq) => `cred${seq}@example.test`, reset: [] });
+  const s = useNudgeScenario({ day0: DAY0, prefix: 'credit', email: (seq) => `cred${seq}@example.test`, reset: [] });
 
   const fail = () =>
     s.h.deliver('payment.failed', { id: `pay_c${s.seq}`, membership: { id: s.membershipId }, user: { id: `user_${s.membershipId}`, email: `cred${s.seq}@example.test`, name: 'Dana' }, total: 20, currency: 'usd', failure_message: 'Your card was declined.', last_payment_attempt: at(0).toISOString() }, s.companyId);

@@ -6,12 +6,12 @@ import { saveOfferUrl } from '../../src/services/saves/save-links.ts';
 import { saveOfferRoutes } from '../../src/http/routes/save-offers.ts';
 import { clickRoutes } from '../../src/http/routes/clicks.ts';
 import { sendDueSaveOffers } from '../../src/services/saves/send-save-offers.ts';
-import { DAY, useOutreachScenario } from '../support/outreach-harness.ts';
+import { DAY, useNudgeScenario } from '../support/nudge-harness.ts';
 
 const DAY0 = new Date('2026-11-02T10:00:00.000Z');
 
 describe('the save flow: a scheduled cancellation, one offer, a save that counts only if it holds 30 days', () => {
-  const s = useOutreachScenario({ day0: DAY0, prefix: 'save', email: (seq) => `save${seq}@example.test`, reset: ['whop', 'smtp'] });
+  const s = useNudgeScenario({ day0: DAY0, prefix: 'save', email: (seq) => `save${seq}@example.test`, reset: ['whop', 'smtp'] });
   let app: FastifyInstance;
   beforeAll(async () => {
     app = Fastify();

@@ -8,8 +8,8 @@ import { createPromoCodeOnce } from '../../src/services/nudges/create-promo-code
 import { decideSaveHolds } from '../../src/services/saves/decide-save-holds.ts';
 import { saveOfferUrl } from '../../src/services/saves/save-links.ts';
 import { sendDueSaveOffers } from '../../src/services/saves/send-save-offers.ts';
-import { DEFAULT_PROMO_CODE } from '../../src/domain/outreach-settings.ts';
-import { DAY, useOutreachScenario } from '../support/outreach-harness.ts';
+import { DEFAULT_PROMO_CODE } from '../../src/domain/nudge-settings.ts';
+import { DAY, useNudgeScenario } from '../support/nudge-harness.ts';
 
 const DAY0 = new Date('2026-11-02T10:00:00.000Z');
 
@@ -19,7 +19,7 @@ const DAY0 = new Date('2026-11-02T10:00:00.000Z');
  * accepting undoes the cancellation, and the save counts only if it holds.
  */
 describe('save offers matched to the reason, end to end', () => {
-  const s = useOutreachScenario({ day0: DAY0, prefix: 'sof', email: (seq) => `sof${seq}@example.test`, reset: ['whop', 'smtp'] });
+  const s = useNudgeScenario({ day0: DAY0, prefix: 'sof', email: (seq) => `sof${seq}@example.test`, reset: ['whop', 'smtp'] });
   let app: FastifyInstance;
   beforeAll(async () => {
     app = Fastify();

@@ -5,7 +5,7 @@ import { testVariantOf } from '../../src/services/cases/assign-test-variant.ts';
 import { sendDueNudges } from '../../src/services/nudges/send-due-nudges.ts';
 import { keepTestVariantWinner } from '../../src/services/settings/keep-test-variant.ts';
 import { startVariantTest } from '../../src/services/settings/start-variant-test.ts';
-import { DAY, startOutreachHarness, type OutreachHarness } from '../support/outreach-harness.ts';
+import { DAY, startNudgeHarness, type NudgeHarness } from '../support/nudge-harness.ts';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.ts';
 
 // Issue #15 §5: a variant test from intake to the figures, with one injected clock.
@@ -19,7 +19,7 @@ type CaseRow = { id: string; whop_user_id: string; holdout: boolean; variant_tes
 
 describe('a variant test, end to end', () => {
   let database: TestDatabase;
-  let h: OutreachHarness;
+  let h: NudgeHarness;
   let started: number;
   const fail = (company: string, i: number, payment: string, at: Date) =>
     h.deliver('payment.failed', { id: payment, membership: { id: `mem_${company}_${i}` }, user: { id: `user_${company}_${i}`, email: `v${i}@example.test`, name: 'Dana' }, total: 20, currency: 'usd', failure_message: 'Your card was declined.', last_payment_attempt: at.toISOString() }, company);
@@ -28,7 +28,7 @@ describe('a variant test, end to end', () => {
 
   beforeAll(async () => {
     database = await createTestDatabase();
-    h = await startOutreachHarness(database, DAY0);
+    h = await startNudgeHarness(database, DAY0);
     await h.saveSettings(COMPANY, { holdout_percent: 20 });
     const start = await startVariantTest({ db: database.db }, { companyId: COMPANY, actor: 'test', test: { channel: 'dm', step: 0, b: { body: B_DM } } });
     if (!start.ok) throw new Error(JSON.stringify(start));

@@ -33,7 +33,7 @@ interface FixtureCase {
   window?: number;
   incentive?: { status: 'granted' | 'pending' | 'failed'; cost: number };
   company?: string;
-  /** Stored credit (method, channel, step), as services/cases/credit-recovery.ts writes it. */
+  /** Stored credit (method, channel, step), as services/cases/credit-recovered-case.ts writes it. */
   credit?: [string, string | null, number | null];
   /** decline-variant.ts category; absent: a case from before it was recorded. */
   category?: string;

@@ -2,11 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { composeNudge } from '../../src/domain/compose-nudge.ts';
 import { DECLINE_VARIANTS } from '../../src/domain/decline-variant.ts';
 import { placeholderValuesOf, tidyUnknownProduct } from '../../src/domain/message-template.ts';
-import { DEFAULT_OUTREACH_SETTINGS } from '../../src/domain/outreach-settings.ts';
+import { DEFAULT_NUDGE_SETTINGS } from '../../src/domain/nudge-settings.ts';
 
 const texts = (product: string | null, variant: (typeof DECLINE_VARIANTS)[number], stepIndex: number, incentiveDays = 0) => {
   const m = composeNudge({
-    settings: DEFAULT_OUTREACH_SETTINGS,
+    settings: DEFAULT_NUDGE_SETTINGS,
     stepIndex,
     variant,
     values: placeholderValuesOf({ memberName: 'Ada', product, amount: '$29.99', manageUrl: 'https://whop.com/billing/manage/mem_1', incentiveDays }),

@@ -13,7 +13,7 @@ import {
   type Channel,
   type PlaceholderValues,
 } from '../../src/domain/message-template.ts';
-import { parseOutreachSettings, type CustomTemplates } from '../../src/domain/outreach-settings.ts';
+import { parseNudgeSettings, type CustomTemplates } from '../../src/domain/nudge-settings.ts';
 
 const VALUES: PlaceholderValues = {
   member_name: 'Ada',
@@ -184,7 +184,7 @@ describe('DEFAULT_TEMPLATES', () => {
 });
 
 function settingsWith(templates: unknown) {
-  const parsed = parseOutreachSettings({ templates });
+  const parsed = parseNudgeSettings({ templates });
   if (!parsed.ok) throw new Error(JSON.stringify(parsed.problems));
   return parsed.settings;
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { nextCaseStep, type CaseStepFacts } from '../../src/domain/next-case-step.ts';
-import { DEFAULT_OUTREACH_SETTINGS, parseOutreachSettings, type OutreachSettings } from '../../src/domain/outreach-settings.ts';
+import { DEFAULT_NUDGE_SETTINGS, parseNudgeSettings, type NudgeSettings } from '../../src/domain/nudge-settings.ts';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -14,8 +14,8 @@ function facts(over: Partial<CaseStepFacts> = {}): CaseStepFacts {
     declineCode: null, failureReason: null, needsAuthentication: false, cardExpMonth: null, cardExpYear: null, paymentRetryable: true, nextPaymentAttemptAt: null, ...over,
   };
 }
-function settings(over: Record<string, unknown>): OutreachSettings {
-  const parsed = parseOutreachSettings(over);
+function settings(over: Record<string, unknown>): NudgeSettings {
+  const parsed = parseNudgeSettings(over);
   if (!parsed.ok) throw new Error(JSON.stringify(parsed.problems));
   return parsed.settings;
 }
@@ -23,7 +23,7 @@ const ON = settings({ decline_playbooks: true });
 
 describe('nextCaseStep', () => {
   it('with playbooks off, every case keeps the reminder days on every enabled channel', () => {
-    const step = nextCaseStep(facts({ declineCode: 'insufficient_funds', stepsSent: 1, lastNudgeAt: T0 }), DEFAULT_OUTREACH_SETTINGS, T0);
+    const step = nextCaseStep(facts({ declineCode: 'insufficient_funds', stepsSent: 1, lastNudgeAt: T0 }), DEFAULT_NUDGE_SETTINGS, T0);
     expect(step).toMatchObject({ index: 1, at: at(48), channels: ['push', 'dm', 'email'], plannedBy: 'offsets', category: 'insufficient_funds' });
   });
 
@@ -60,7 +60,7 @@ describe('nextCaseStep', () => {
 
   it('a closed case gets nothing in either mode', () => {
     expect(nextCaseStep(facts({ status: 'recovered' }), ON, T0)).toBeNull();
-    expect(nextCaseStep(facts({ status: 'recovered' }), DEFAULT_OUTREACH_SETTINGS, T0)).toBeNull();
+    expect(nextCaseStep(facts({ status: 'recovered' }), DEFAULT_NUDGE_SETTINGS, T0)).toBeNull();
   });
 
   it('quiet hours in the member zone move the step', () => {

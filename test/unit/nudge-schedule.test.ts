@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { QuietHours } from '../../src/domain/outreach-settings.ts';
+import type { QuietHours } from '../../src/domain/nudge-settings.ts';
 import { isDue, isInQuietHours, minGapEndsAt, nextNudgeAt, scheduleInputOf, stepIndexFor, type NudgeScheduleInput } from '../../src/domain/nudge-schedule.ts';
 
 const HOUR_MS = 3_600_000;

@@ -1,14 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { selectTemplate, templateReasonsOf } from '../../src/domain/message-template.ts';
-import { DEFAULT_OUTREACH_SETTINGS, parseOutreachSettings } from '../../src/domain/outreach-settings.ts';
+import { DEFAULT_NUDGE_SETTINGS, parseNudgeSettings } from '../../src/domain/nudge-settings.ts';
 
 describe('playbook settings', () => {
   it('ship off, with no own playbooks, no member cap and no digest', () => {
-    expect(DEFAULT_OUTREACH_SETTINGS).toMatchObject({ decline_playbooks: false, playbooks: {}, member_cap: null, digest: null });
+    expect(DEFAULT_NUDGE_SETTINGS).toMatchObject({ decline_playbooks: false, playbooks: {}, member_cap: null, digest: null });
   });
 
   it("a creator's playbook for one category is kept, its steps sorted by time", () => {
-    const parsed = parseOutreachSettings({
+    const parsed = parseNudgeSettings({
       decline_playbooks: true,
       playbooks: { insufficient_funds: { steps: [{ after_hours: 48, channels: ['email'], on_payday: true }, { after_hours: 0, channels: ['push', 'dm'] }] } },
     });
@@ -29,7 +29,7 @@ describe('playbook settings', () => {
   });
 
   it('names every problem of a playbook at once', () => {
-    const parsed = parseOutreachSettings({
+    const parsed = parseNudgeSettings({
       playbooks: { card_unusable: { steps: [{ after_hours: -1, channels: [] }, { after_hours: 2, channels: ['fax'] }] }, not_a_category: { steps: [] } },
       member_cap: { max_nudges: 0, window_hours: 24 },
       digest: { email: 'not an address' },
@@ -50,9 +50,9 @@ describe('playbook settings', () => {
 
   it('with playbooks on, step templates may name any step a playbook has', () => {
     const templates = { email: { steps: { '4': { subject: { card_unusable: 'Last call' } } } } };
-    const off = parseOutreachSettings({ reminder_offsets_days: [0, 2], templates });
+    const off = parseNudgeSettings({ reminder_offsets_days: [0, 2], templates });
     expect(off.ok).toBe(false);
-    const on = parseOutreachSettings({
+    const on = parseNudgeSettings({
       reminder_offsets_days: [0, 2],
       decline_playbooks: true,
       playbooks: { card_unusable: { steps: [0, 1, 2, 3, 4].map((d) => ({ after_hours: d * 12, channels: ['email'] })) } },
@@ -64,23 +64,23 @@ describe('playbook settings', () => {
 
 describe('templates by decline category', () => {
   it('an expired card gets the "new card" copy; a lost card too, never "approve it with your bank"', () => {
-    const expired = selectTemplate(DEFAULT_OUTREACH_SETTINGS, 'email', 0, 'card_expired', 'card_unusable');
+    const expired = selectTemplate(DEFAULT_NUDGE_SETTINGS, 'email', 0, 'card_expired', 'card_unusable');
     expect(expired.body).toMatch(/add a new card/i);
-    const lost = selectTemplate(DEFAULT_OUTREACH_SETTINGS, 'email', 0, 'card_declined', 'card_unusable');
+    const lost = selectTemplate(DEFAULT_NUDGE_SETTINGS, 'email', 0, 'card_declined', 'card_unusable');
     expect(lost.body).toMatch(/add a new card/i);
     expect(lost.body).not.toMatch(/approving the charge/i);
   });
 
   it('needs authentication asks to confirm the payment on every channel', () => {
     for (const channel of ['push', 'dm', 'email'] as const) {
-      const t = selectTemplate(DEFAULT_OUTREACH_SETTINGS, channel, 0, 'generic', 'needs_authentication');
+      const t = selectTemplate(DEFAULT_NUDGE_SETTINGS, channel, 0, 'generic', 'needs_authentication');
       expect(Object.values(t).join(' ')).toMatch(/confirm/i);
       expect(Object.values(t).join(' ')).toContain('{manage_url}');
     }
   });
 
   it("a creator's category copy beats their variant copy, which beats our defaults", () => {
-    const parsed = parseOutreachSettings({ templates: { push: { title: { card_unusable: 'New card please', card_expired: 'Expired', generic: 'Hello' } } } });
+    const parsed = parseNudgeSettings({ templates: { push: { title: { card_unusable: 'New card please', card_expired: 'Expired', generic: 'Hello' } } } });
     if (!parsed.ok) throw new Error(JSON.stringify(parsed.problems));
     expect(selectTemplate(parsed.settings, 'push', 0, 'card_expired', 'card_unusable').title).toBe('New card please');
     expect(selectTemplate(parsed.settings, 'push', 0, 'card_expired').title).toBe('Expired');

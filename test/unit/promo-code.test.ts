@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { describePromoCodeState, describePromoOffer, promoCodeFrom, promoCostCents, whyPromoTermsDoNotApply, type PromoTerms } from '../../src/domain/promo-code.ts';
 import { DEFAULT_TEMPLATES, placeholderValuesOf, renderTemplate } from '../../src/domain/message-template.ts';
-import { DEFAULT_OUTREACH_SETTINGS, describeSettingsProblems, parseOutreachSettings } from '../../src/domain/outreach-settings.ts';
+import { DEFAULT_NUDGE_SETTINGS, describeSettingsProblems, parseNudgeSettings } from '../../src/domain/nudge-settings.ts';
 
 const PCT: PromoTerms = { promo_type: 'percentage', percent_off: 20, duration_months: 3, valid_days: 14 };
 const FLAT: PromoTerms = { promo_type: 'flat_amount', amount_off_cents: 500, currency: 'usd', duration_months: 1, valid_days: 7 };
@@ -44,17 +44,17 @@ describe('promo code terms and state', () => {
 
 describe('promo code settings', () => {
   it('default to free days, with 20 % off for 3 months ready when a creator picks a code', () => {
-    expect(DEFAULT_OUTREACH_SETTINGS.incentive_type).toBe('free_days');
-    expect(DEFAULT_OUTREACH_SETTINGS.promo_code).toEqual(PCT);
+    expect(DEFAULT_NUDGE_SETTINGS.incentive_type).toBe('free_days');
+    expect(DEFAULT_NUDGE_SETTINGS.promo_code).toEqual(PCT);
   });
 
   it('accept a flat amount and store its currency lower-case', () => {
-    const parsed = parseOutreachSettings({ incentive_type: 'promo_code', promo_code: { ...FLAT, currency: 'USD' } });
+    const parsed = parseNudgeSettings({ incentive_type: 'promo_code', promo_code: { ...FLAT, currency: 'USD' } });
     expect(parsed.ok && parsed.settings.promo_code).toEqual(FLAT);
   });
 
   it('name every bad field at once', () => {
-    const parsed = parseOutreachSettings({ promo_code: { promo_type: 'percentage', percent_off: 0, duration_months: 40, valid_days: 2.5 } });
+    const parsed = parseNudgeSettings({ promo_code: { promo_type: 'percentage', percent_off: 0, duration_months: 40, valid_days: 2.5 } });
     expect(parsed.ok).toBe(false);
     if (parsed.ok) return;
     expect(describeSettingsProblems(parsed.problems)).toEqual([
@@ -62,15 +62,15 @@ describe('promo code settings', () => {
       'promo_code.duration_months: must be at most 36 months',
       'promo_code.valid_days: must be a whole number of days from 1 to 90',
     ]);
-    const flat = parseOutreachSettings({ promo_code: { promo_type: 'flat_amount', amount_off_cents: 500, duration_months: 1, valid_days: 7 } });
+    const flat = parseNudgeSettings({ promo_code: { promo_type: 'flat_amount', amount_off_cents: 500, duration_months: 1, valid_days: 7 } });
     expect(!flat.ok && describeSettingsProblems(flat.problems)).toEqual(['promo_code.currency: must be a three-letter currency code such as usd']);
-    const kind = parseOutreachSettings({ promo_code: { promo_type: 'free_money' } });
+    const kind = parseNudgeSettings({ promo_code: { promo_type: 'free_money' } });
     expect(!kind.ok && kind.problems.map((p) => p.field)).toEqual(['promo_code.promo_type']);
   });
 
   it('{promo_code} and {promo_offer} are placeholders like the others; {coupon} is not', () => {
-    expect(parseOutreachSettings({ templates: { push: { body: { generic: 'Use {promo_code}: {promo_offer} {manage_url}' } } } }).ok).toBe(true);
-    const bad = parseOutreachSettings({ templates: { push: { body: { generic: 'Use {coupon}' } } } });
+    expect(parseNudgeSettings({ templates: { push: { body: { generic: 'Use {promo_code}: {promo_offer} {manage_url}' } } } }).ok).toBe(true);
+    const bad = parseNudgeSettings({ templates: { push: { body: { generic: 'Use {coupon}' } } } });
     expect(!bad.ok && describeSettingsProblems(bad.problems)).toEqual(['templates.push.body.generic: unknown placeholder {coupon}']);
   });
 });

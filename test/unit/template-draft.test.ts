@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DECLINE_VARIANTS } from '../../src/domain/decline-variant.ts';
 import { CHANNELS, PLACEHOLDERS } from '../../src/domain/message-template.ts';
-import { DEFAULT_OUTREACH_SETTINGS, parseOutreachSettings } from '../../src/domain/outreach-settings.ts';
+import { DEFAULT_NUDGE_SETTINGS, parseNudgeSettings } from '../../src/domain/nudge-settings.ts';
 import { applyDraft, buildDraftPrompt, draftFieldKey, findBriefProblems, listDraftTargets, parseDraftAnswer, type DraftTarget } from '../../src/domain/template-draft.ts';
 
 const BRIEF = { product: 'A daily trading newsletter', tone: 'warm', language: 'German' };
@@ -10,7 +10,7 @@ const good = { subject: 'Neue Karte für {product}', body: 'Hallo[[ {member_name
 
 describe('AI draft prompt', () => {
   it('names the channel, reminder, reason, language, tone, product, every placeholder and the exact keys to answer with', () => {
-    const [system, user] = buildDraftPrompt({ channel: 'email', step: 1, variant: 'card_expired' }, BRIEF, { reminderOffsetsDays: [0, 2, 4], incentiveDays: 3, current: { subject: 'S', body: 'B' } });
+    const [system, user] = buildDraftPrompt({ channel: 'email', step: 1, variant: 'card_expired' }, BRIEF, { nudgeOffsetsDays: [0, 2, 4], incentiveDays: 3, current: { subject: 'S', body: 'B' } });
     for (const name of PLACEHOLDERS) expect(system!.content).toContain(`{${name}}`);
     expect(system!.content).toContain('exactly these string keys: "subject", "body"');
     expect(system!.content).toContain('subject 200, body 20000');
@@ -23,7 +23,7 @@ describe('AI draft prompt', () => {
   });
 
   it('without an incentive it says not to promise free days', () => {
-    const [, user] = buildDraftPrompt({ channel: 'push', step: null, variant: 'generic' }, { ...BRIEF, language: '' }, { reminderOffsetsDays: [0], incentiveDays: 0, current: {} });
+    const [, user] = buildDraftPrompt({ channel: 'push', step: null, variant: 'generic' }, { ...BRIEF, language: '' }, { nudgeOffsetsDays: [0], incentiveDays: 0, current: {} });
     expect(user!.content).toContain('do not promise free days');
     expect(user!.content).toContain('Language: English.');
     expect(user!.content).toContain('every reminder (1 in all, on days 0 after');
@@ -46,11 +46,11 @@ describe('AI draft answers', () => {
     ['a blank subject', JSON.stringify({ ...good, subject: ' ' }), { ok: false, reason: 'invalid_template', problems: ['subject: must not be blank (leave it out to use the default)'] }],
     ['no payment link', JSON.stringify({ ...good, body: 'Hallo' }), { ok: false, reason: 'invalid_template', problems: ['body: must contain {manage_url}, the link to update the payment'] }],
   ])('%s', (_name, content, expected) => {
-    expect(parseDraftAnswer(content, EMAIL, DEFAULT_OUTREACH_SETTINGS)).toMatchObject(expected);
+    expect(parseDraftAnswer(content, EMAIL, DEFAULT_NUDGE_SETTINGS)).toMatchObject(expected);
   });
 
   it('an old invalid text elsewhere in the settings is not blamed on the draft', () => {
-    const stored = parseOutreachSettings({ templates: { email: { subject: { generic: 'old {amount' } } } }, { stored: true });
+    const stored = parseNudgeSettings({ templates: { email: { subject: { generic: 'old {amount' } } } }, { stored: true });
     expect(stored.ok).toBe(true);
     if (stored.ok) expect(parseDraftAnswer(JSON.stringify(good), EMAIL, stored.settings)).toMatchObject({ ok: true });
   });
@@ -75,7 +75,7 @@ describe('applying a draft (what an approval saves)', () => {
     // Each target's applied draft is a valid settings save.
     for (const target of targets) {
       const parts: Record<string, string> = target.channel === 'email' ? good : target.channel === 'push' ? { title: 'T {product}', body: good.body } : { body: good.body };
-      expect(parseOutreachSettings({ reminder_offsets_days: [0, 2, 4], templates: applyDraft({}, target, parts) }).ok, JSON.stringify(target)).toBe(true);
+      expect(parseNudgeSettings({ reminder_offsets_days: [0, 2, 4], templates: applyDraft({}, target, parts) }).ok, JSON.stringify(target)).toBe(true);
     }
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseOutreachSettings } from '../../src/domain/outreach-settings.ts';
+import { parseNudgeSettings } from '../../src/domain/nudge-settings.ts';
 import { holdoutDrawOf } from '../../src/services/cases/assign-holdout.ts';
 import { assignTestVariant, testVariantOf } from '../../src/services/cases/assign-test-variant.ts';
 
@@ -22,7 +22,7 @@ function table(pairs: readonly (readonly [boolean, boolean])[]) {
 
 describe('variant assignment', () => {
   it('is sticky: a member gets the same variant on every case of a test', () => {
-    const settings = parseOutreachSettings({ variant_test: { started_version: 3, channel: 'dm', step: 0, b: { body: 'New text: {manage_url}' } } });
+    const settings = parseNudgeSettings({ variant_test: { started_version: 3, channel: 'dm', step: 0, b: { body: 'New text: {manage_url}' } } });
     if (!settings.ok) throw new Error('settings');
     for (const member of members.slice(0, 200)) {
       const cases = ['card declined', null, 'Your card was declined.', 'processing error'].map((failureReason, k) =>
@@ -57,7 +57,7 @@ describe('variant assignment', () => {
   });
 
   it('held-out cases are in no test', () => {
-    const settings = parseOutreachSettings({ variant_test: { started_version: 3, channel: 'dm', step: 0, b: { body: 'New text: {manage_url}' } } });
+    const settings = parseNudgeSettings({ variant_test: { started_version: 3, channel: 'dm', step: 0, b: { body: 'New text: {manage_url}' } } });
     if (!settings.ok) throw new Error('settings');
     expect(assignTestVariant(settings.settings, { companyId: COMPANY, whopUserId: 'user_1', whopMembershipId: 'mem_1', failureReason: null, holdout: true })).toBeNull();
   });

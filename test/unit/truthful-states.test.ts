@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildTimeline, incentiveState, reminderOutcome } from '../../web/src/timeline-items.ts';
+import { buildTimeline, incentiveState, nudgeOutcome } from '../../web/src/timeline-items.ts';
 import type { Incentive } from '../../web/src/types.ts';
 
 describe('a reminder is never called sent when it was kept in the outbox', () => {
@@ -10,7 +10,7 @@ describe('a reminder is never called sent when it was kept in the outbox', () =>
     [{ dm: 'skipped', email: 'failed' }, 'Reminder 1 not sent: skipped on Direct message; failed on Email'],
     [{}, 'Reminder 1: nothing sent'],
   ])('%j → %s', (channels, words) => {
-    expect(reminderOutcome(0, channels)).toBe(words);
+    expect(nudgeOutcome(0, channels)).toBe(words);
   });
 });
 

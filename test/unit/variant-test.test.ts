@@ -1,27 +1,27 @@
 import { describe, expect, it } from 'vitest';
 import { compareTestVariants } from '../../src/domain/kpi-formulas.ts';
 import { selectTemplate } from '../../src/domain/message-template.ts';
-import { DEFAULT_OUTREACH_SETTINGS, parseOutreachSettings, type OutreachSettings } from '../../src/domain/outreach-settings.ts';
+import { DEFAULT_NUDGE_SETTINGS, parseNudgeSettings, type NudgeSettings } from '../../src/domain/nudge-settings.ts';
 import { findVariantTestChangeProblems, isCaseInVariantTest, keepTestVariant, settingsForVariant } from '../../src/domain/variant-copy.ts';
 import { isDeliveryInTest } from '../../src/domain/variant-test.ts';
 
 const B_EMAIL = { subject: 'Still with us, {product}?', body: 'Hi[[ {member_name}]], one click keeps your access: {manage_url}' };
 
-function withTest(test: Record<string, unknown>, base: Partial<OutreachSettings> = {}): OutreachSettings {
-  const parsed = parseOutreachSettings({ ...base, variant_test: { started_version: 2, ...test } });
+function withTest(test: Record<string, unknown>, base: Partial<NudgeSettings> = {}): NudgeSettings {
+  const parsed = parseNudgeSettings({ ...base, variant_test: { started_version: 2, ...test } });
   if (!parsed.ok) throw new Error(JSON.stringify(parsed.problems));
   return parsed.settings;
 }
 
 describe('variant test settings', () => {
   it('default to no test, and parse a test of one step', () => {
-    expect(DEFAULT_OUTREACH_SETTINGS.variant_test).toBeNull();
+    expect(DEFAULT_NUDGE_SETTINGS.variant_test).toBeNull();
     const s = withTest({ channel: 'email', step: 1, b: B_EMAIL });
     expect(s.variant_test).toEqual({ started_version: 2, channel: 'email', step: 1, decline_variant: 'generic', b: B_EMAIL });
   });
 
   it('name every problem of variant B by its field', () => {
-    const parsed = parseOutreachSettings({
+    const parsed = parseNudgeSettings({
       reminder_offsets_days: [0, 2],
       variant_test: { channel: 'email', step: 2, b: { subject: '  ', body: 'Pay {amount} now {coupon}', title: 'x' } },
     });
@@ -39,7 +39,7 @@ describe('variant test settings', () => {
   });
 
   it('need every part of the channel', () => {
-    const parsed = parseOutreachSettings({ variant_test: { channel: 'push', b: { body: 'Update: {manage_url}' } } });
+    const parsed = parseNudgeSettings({ variant_test: { channel: 'push', b: { body: 'Update: {manage_url}' } } });
     expect(parsed.ok ? [] : parsed.problems.map((p) => p.field)).toEqual(['variant_test.b.title']);
   });
 });
@@ -50,7 +50,7 @@ describe('the copy of each variant', () => {
   it('B gets its text on the tested step only; A gets the template as it stands', () => {
     expect(selectTemplate(settingsForVariant(s, 'b'), 'email', 1, 'card_declined')).toEqual(B_EMAIL);
     expect(selectTemplate(settingsForVariant(s, 'b'), 'email', 0, 'card_declined')).toEqual(selectTemplate(s, 'email', 0, 'card_declined'));
-    expect(selectTemplate(settingsForVariant(s, 'a'), 'email', 1, 'card_declined')).toEqual(selectTemplate(DEFAULT_OUTREACH_SETTINGS, 'email', 1, 'card_declined'));
+    expect(selectTemplate(settingsForVariant(s, 'a'), 'email', 1, 'card_declined')).toEqual(selectTemplate(DEFAULT_NUDGE_SETTINGS, 'email', 1, 'card_declined'));
     expect(selectTemplate(settingsForVariant(s, null), 'email', 1, 'generic')).not.toEqual(B_EMAIL);
   });
 
@@ -79,7 +79,7 @@ describe('the copy of each variant', () => {
     expect(keptB.variant_test).toBeNull();
     expect(selectTemplate(keptB, 'email', 1, 'generic')).toEqual(B_EMAIL);
     expect(selectTemplate(keptB, 'email', 0, 'generic')).toEqual(selectTemplate(s, 'email', 0, 'generic'));
-    expect(parseOutreachSettings(keptB).ok).toBe(true);
+    expect(parseNudgeSettings(keptB).ok).toBe(true);
     const keptA = keepTestVariant(s, 'a');
     expect(keptA.variant_test).toBeNull();
     expect(keptA.templates).toEqual(s.templates);
@@ -90,7 +90,7 @@ describe('the copy of each variant', () => {
     expect(findVariantTestChangeProblems(s, edited).map((p) => p.field)).toEqual(['templates.email']);
     // Another step's text may change.
     expect(findVariantTestChangeProblems(s, { ...s, templates: { email: { steps: { '0': { subject: { generic: 'Other subject' } } } } } })).toEqual([]);
-    const same = withTest({ channel: 'email', step: 0, b: selectTemplate(DEFAULT_OUTREACH_SETTINGS, 'email', 0, 'generic') });
+    const same = withTest({ channel: 'email', step: 0, b: selectTemplate(DEFAULT_NUDGE_SETTINGS, 'email', 0, 'generic') });
     expect(findVariantTestChangeProblems(null, same).map((p) => p.field)).toEqual(['variant_test.b']);
   });
 });

@@ -10,7 +10,7 @@ import {
   type MapResult,
 } from '../../src/integrations/whop/events/index.ts';
 import { legacyActionToType } from '../../src/integrations/whop/events/legacy-v5.ts';
-import { companyIdOfDelivery } from '../../src/services/webhooks/ingest-webhook.ts';
+import { companyIdOfDelivery } from '../../src/services/webhooks/webhook-intake.ts';
 import {
   buildLegacyWhopEvent,
   buildWhopEvent,

@@ -2,7 +2,7 @@ import { useState, type ReactNode } from 'react';
 import { api, companyPath } from './api.ts';
 import { ConfirmDialog } from './confirm-dialog.tsx';
 import { formatDateTime, localizeTimes } from './format.ts';
-import { reminderOutcome } from './timeline-items.ts';
+import { nudgeOutcome } from './timeline-items.ts';
 import { isOperator, useSession } from './session.tsx';
 import type { ActionResponse, RecoveryCase } from './types.ts';
 
@@ -169,7 +169,7 @@ export function describeNudge(result: unknown): Result {
   if (typeof result !== 'object' || result === null) return { ok: true, message: ACTIONS.nudge.done };
   const r = result as { ok?: boolean; outcome?: string; step?: number; channels?: Record<string, string>; retryAt?: string; retry_at?: string; why?: string; reason?: string };
   const step = typeof r.step === 'number' ? `Reminder ${r.step + 1}` : 'The reminder';
-  if (r.outcome === 'sent') return { ok: true, message: `${reminderOutcome(typeof r.step === 'number' ? r.step : null, r.channels ?? {})}.` };
+  if (r.outcome === 'sent') return { ok: true, message: `${nudgeOutcome(typeof r.step === 'number' ? r.step : null, r.channels ?? {})}.` };
   if (r.outcome === 'waiting') {
     const at = r.retryAt ?? r.retry_at;
     return { ok: true, message: `${step} is queued${r.why ? `: ${r.why}` : ''}${at ? `; next try ${formatDateTime(at)}` : ''}.` };

@@ -1,5 +1,4 @@
 /** Display formatting: money from integer minor units, rates, durations and dates. */
-import type { Channel } from '../../src/domain/channels.ts';
 import { currencyExponent } from '../../src/domain/money.ts';
 
 const moneyFormats = new Map<string, Intl.NumberFormat>();
@@ -114,8 +113,7 @@ export const STATUS_LABELS: Record<string, string> = {
   closed_no_recovery: 'Closed, not recovered',
 };
 
-/** Indexed by channel codes from the API (any string); `satisfies` makes a new channel need its label. */
-export const CHANNEL_LABELS: Readonly<Record<string, string>> = { push: 'Push', dm: 'Direct message', email: 'Email' } satisfies Record<Channel, string>;
+export { CHANNEL_LABELS } from './channel-copy.ts';
 
 export const VARIANT_LABELS: Record<string, string> = {
   insufficient_funds: 'Insufficient funds',

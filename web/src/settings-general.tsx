@@ -1,15 +1,13 @@
 import { useMemo } from 'react';
 import { describedBy, FieldErrors } from './field-errors.tsx';
 import { CHANNELS, channelToggle, type Channel, type ChannelToggle } from '../../src/domain/channels.ts';
-import { CHANNEL_LABELS } from './format.ts';
+import { CHANNEL_NOTES, CHANNEL_TOGGLE_LABELS } from './channel-copy.ts';
 import { fieldId, useSettingsForm } from './settings-context.tsx';
 import { SettingsIncentive } from './settings-incentive.tsx';
 import { parseOffsets, type SettingsForm } from './settings-model.ts';
 
 type BooleanField = ChannelToggle | 'retry_payment_first';
 
-/** The label of each channel's switch. */
-const TOGGLE_LABELS: Record<Channel, string> = { push: `${CHANNEL_LABELS.push} notifications`, dm: `${CHANNEL_LABELS.dm}s`, email: CHANNEL_LABELS.email ?? 'Email' };
 
 function Checkbox({ field, label, hint }: { field: BooleanField; label: string; hint?: string }) {
   const { form, update, errorsFor } = useSettingsForm();
@@ -173,11 +171,7 @@ function QuietHours() {
 export function SettingsGeneral({ smtpConfigured, whopConfigured }: { smtpConfigured: boolean; whopConfigured: boolean }) {
   const { form, update, errorsFor } = useSettingsForm();
   const offsets = parseOffsets(form.reminder_offsets_days).filter(Number.isInteger);
-  const channelNote = (channel: Channel) => {
-    if (channel === 'email') return smtpConfigured ? 'Sent from your SMTP server, with a one-click unsubscribe link.' : 'Email is not set up on this installation yet: emails are kept in the outbox (visible on each case) instead of being sent.';
-    const what = channel === 'push' ? 'A Whop notification on the member’s phone and desktop.' : 'A direct message from your company on Whop.';
-    return whopConfigured ? what : `${what} Whop is not connected yet: messages are kept in the outbox.`;
-  };
+  const channelNote = (channel: Channel) => CHANNEL_NOTES[channel]({ smtp: smtpConfigured, whop: whopConfigured });
 
   return (
     <>
@@ -185,7 +179,7 @@ export function SettingsGeneral({ smtpConfigured, whopConfigured }: { smtpConfig
         <legend>Channels</legend>
         <p className="muted">Each reminder goes out on every channel you enable.</p>
         {CHANNELS.map((channel) => (
-          <Checkbox key={channel} field={channelToggle(channel)} label={TOGGLE_LABELS[channel]} hint={channelNote(channel)} />
+          <Checkbox key={channel} field={channelToggle(channel)} label={CHANNEL_TOGGLE_LABELS[channel]} hint={channelNote(channel)} />
         ))}
         {CHANNELS.every((channel) => !form[channelToggle(channel)]) && (
           <p className="message message-warn">With every channel off, members get no reminders; cases are still tracked.</p>

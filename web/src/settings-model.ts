@@ -3,7 +3,7 @@ import { CHANNELS, DECLINE_CATEGORIES, TEMPLATE_REASONS } from './types.ts';
 import { channelTogglesOf, type ChannelToggle } from '../../src/domain/channels.ts';
 import { formatMinorUnits, toMinorUnits } from '../../src/domain/money.ts';
 import { findTemplateProblems, TEMPLATE_MAX_LENGTH as DOMAIN_TEMPLATE_MAX_LENGTH, TEMPLATE_PARTS as DOMAIN_TEMPLATE_PARTS } from '../../src/domain/message-template.ts';
-import { INCENTIVE_DAYS_CHOICES, MAX_OFFSET_DAYS, MAX_REMINDERS, SETTING_RANGES } from '../../src/domain/settings-limits.ts';
+import { INCENTIVE_DAYS_CHOICES, MAX_OFFSET_DAYS, MAX_NUDGES, SETTING_RANGES } from '../../src/domain/settings-limits.ts';
 
 /**
  * The settings form as strings and flags (what inputs hold), its conversion to and from the API's
@@ -12,8 +12,8 @@ import { INCENTIVE_DAYS_CHOICES, MAX_OFFSET_DAYS, MAX_REMINDERS, SETTING_RANGES 
  * "templates.dm.steps.1.body.generic"), so the server's problems land on the same inputs.
  */
 
-export { INCENTIVE_DAYS_CHOICES, MAX_OFFSET_DAYS, MAX_REMINDERS } from '../../src/domain/settings-limits.ts';
-/** PROMO_LIMITS of src/domain/outreach-settings.ts, as ranges (the server checks again). */
+export { INCENTIVE_DAYS_CHOICES, MAX_OFFSET_DAYS, MAX_NUDGES } from '../../src/domain/settings-limits.ts';
+/** PROMO_LIMITS of src/domain/nudge-settings.ts, as ranges (the server checks again). */
 const PROMO_RANGES = { percentOff: { min: 1, max: 100 }, durationMonths: { min: 1, max: 36 }, validDays: { min: 1, max: 90 } } as const;
 
 /** The server's template parts and length limits (src/domain/message-template.ts), keyed by plain part names for the form. */
@@ -82,7 +82,7 @@ export function parsePlaybookSteps(text: string): { ok: true; steps: PlaybookSte
     if (step.channels.length === 0) problems.push(`Line ${i + 1}: name at least one channel (push, dm, email).`);
     steps.push(step);
   });
-  if (steps.length > MAX_REMINDERS) problems.push(`At most ${MAX_REMINDERS} steps.`);
+  if (steps.length > MAX_NUDGES) problems.push(`At most ${MAX_NUDGES} steps.`);
   return problems.length > 0 ? { ok: false, problems } : { ok: true, steps };
 }
 
@@ -272,7 +272,7 @@ export function validateForm(form: SettingsForm, placeholders: readonly string[]
 
   const offsets = parseOffsets(form.reminder_offsets_days);
   if (offsets.length === 0) add(errors, 'reminder_offsets_days', 'List at least one day, e.g. 0, 2, 4.');
-  if (offsets.length > MAX_REMINDERS) add(errors, 'reminder_offsets_days', `At most ${MAX_REMINDERS} reminders.`);
+  if (offsets.length > MAX_NUDGES) add(errors, 'reminder_offsets_days', `At most ${MAX_NUDGES} reminders.`);
   const bad = offsets.filter((days) => !Number.isInteger(days) || days < 0 || days > MAX_OFFSET_DAYS);
   if (bad.length > 0 || offsets.some(Number.isNaN)) add(errors, 'reminder_offsets_days', `Each day must be a whole number from 0 to ${MAX_OFFSET_DAYS}.`);
   const seen = new Set<number>();
@@ -321,7 +321,7 @@ export function validateForm(form: SettingsForm, placeholders: readonly string[]
   }
 
   // With playbooks on, a step's copy may be for any step a playbook has (the server checks which).
-  const reminderCount = form.decline_playbooks ? MAX_REMINDERS : offsets.length;
+  const nudgeCount = form.decline_playbooks ? MAX_NUDGES : offsets.length;
   for (const [key, text] of Object.entries(form.templates)) {
     if (text.trim() === '') continue;
     const [, channel, second, step, part] = key.split('.') as [string, Channel, string, string?, string?];
@@ -329,8 +329,8 @@ export function validateForm(form: SettingsForm, placeholders: readonly string[]
     const max = TEMPLATE_MAX_LENGTH[channel]?.[partName];
     if (max !== undefined && text.length > max) add(errors, key, `At most ${max.toLocaleString()} characters (now ${text.length.toLocaleString()}).`);
     for (const message of templateProblems(text, placeholders)) add(errors, key, message);
-    if (second === 'steps' && step !== undefined && Number(step) >= reminderCount && reminderCount > 0)
-      add(errors, key, `There is no reminder ${Number(step) + 1}: only ${reminderCount} ${reminderCount === 1 ? 'is' : 'are'} configured. Clear this text or add a day.`);
+    if (second === 'steps' && step !== undefined && Number(step) >= nudgeCount && nudgeCount > 0)
+      add(errors, key, `There is no reminder ${Number(step) + 1}: only ${nudgeCount} ${nudgeCount === 1 ? 'is' : 'are'} configured. Clear this text or add a day.`);
   }
   return errors;
 }

@@ -7,7 +7,7 @@ import { ErrorView, Loading } from './error-view.tsx';
 import { LeaveGuard } from './leave-guard.tsx';
 import { fieldId, SettingsFormContext, type SettingsFormApi } from './settings-context.tsx';
 import { SettingsGeneral } from './settings-general.tsx';
-import { MAX_REMINDERS, placeProblems, templateKey, TEMPLATE_PARTS, toForm, toSettings, validateForm, type FieldErrors, type SettingsForm } from './settings-model.ts';
+import { MAX_NUDGES, placeProblems, templateKey, TEMPLATE_PARTS, toForm, toSettings, validateForm, type FieldErrors, type SettingsForm } from './settings-model.ts';
 import { TemplateEditor } from './template-editor.tsx';
 import { SettingsPlaybooks } from './settings-playbooks.tsx';
 import { CHANNELS, DECLINE_CATEGORIES, TEMPLATE_REASONS, type Settings, type SettingsProblem, type SettingsResponse } from './types.ts';
@@ -25,11 +25,11 @@ function knownFields(form: SettingsForm): string[] {
   ];
   for (const channel of CHANNELS) {
     fields.push(`templates.${channel}`, `templates.${channel}.steps`);
-    for (let step = 0; step < MAX_REMINDERS; step++) fields.push(`templates.${channel}.steps.${step}`);
+    for (let step = 0; step < MAX_NUDGES; step++) fields.push(`templates.${channel}.steps.${step}`);
     for (const part of TEMPLATE_PARTS[channel])
       for (const variant of TEMPLATE_REASONS) {
         fields.push(templateKey(channel, part, variant));
-        for (let step = 0; step < MAX_REMINDERS; step++) fields.push(templateKey(channel, part, variant, step));
+        for (let step = 0; step < MAX_NUDGES; step++) fields.push(templateKey(channel, part, variant, step));
       }
   }
   return fields;

@@ -1,15 +1,9 @@
 import { FieldErrors } from './field-errors.tsx';
-import { CHANNEL_LABELS } from './format.ts';
+import { CHANNEL_INTROS, CHANNEL_LABELS } from './channel-copy.ts';
 import { useSettingsForm } from './settings-context.tsx';
 import { parseOffsets, stepsWithCopy } from './settings-model.ts';
 import { TemplateGroup } from './template-group.tsx';
 import { TEMPLATE_REASONS, type Channel } from './types.ts';
-
-const CHANNEL_INTROS: Record<Channel, string> = {
-  push: 'A short notification: keep the title under 60 characters.',
-  dm: 'A direct message on Whop; Markdown works (**bold**, links).',
-  email: 'Plain-text email; an unsubscribe link is added automatically.',
-};
 
 /** One channel's copy: per decline reason, and optionally per reminder (collapsed). */
 export function TemplateEditor({ channel }: { channel: Channel }) {

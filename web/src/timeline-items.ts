@@ -22,7 +22,7 @@ export interface TimelineItem {
 /** case_events, deliveries and incentives merged in time order, oldest first (newest last). */
 export function buildTimeline(detail: CaseDetail): TimelineItem[] {
   // The incentive is granted with the first reminder: one without a time yet sorts there.
-  const firstReminderAt = detail.deliveries
+  const firstNudgeAt = detail.deliveries
     .filter((d) => d.step === 0)
     .map((d) => d.sent_at ?? d.updated_at)
     .filter((at): at is string => at !== null)
@@ -30,7 +30,7 @@ export function buildTimeline(detail: CaseDetail): TimelineItem[] {
   const items = [
     // nudge_reserved is the member cap's bookkeeping (#15); the nudge_sent that follows tells the story.
     ...detail.timeline.filter((event) => event.reason !== 'nudge_reserved').map(eventItem),
-    ...detail.incentives.map((incentive, index) => incentiveItem(incentive, index, firstReminderAt, detail.case.status)),
+    ...detail.incentives.map((incentive, index) => incentiveItem(incentive, index, firstNudgeAt, detail.case.status)),
     ...detail.deliveries.map(deliveryItem),
   ];
   const time = (item: TimelineItem) => (item.sortAt === null ? Number.POSITIVE_INFINITY : new Date(item.sortAt).getTime() || 0);
@@ -111,7 +111,7 @@ function describeEvent(event: CaseEvent, detail: Record<string, unknown>, notes:
       const channels = detail.channels && typeof detail.channels === 'object' ? (detail.channels as Record<string, unknown>) : {};
       if (typeof detail.incentive_days === 'number') notes.push(`Offered ${detail.incentive_days} free days`);
       if (typeof detail.promo_code === 'string') notes.push(`Offered promo code ${detail.promo_code}`);
-      return reminderOutcome(typeof detail.step === 'number' ? detail.step : null, channels);
+      return nudgeOutcome(typeof detail.step === 'number' ? detail.step : null, channels);
     }
     case 'nudge_held': {
       // #15 contact policy: why a step did not go (yet); `until` null means it never will.
@@ -146,7 +146,7 @@ const HOLD_WORDS: Record<string, string> = {
  * What a reminder step did, never overstated: "sent" only for channels that were sent; a step
  * whose messages were all kept in the outbox (provider not configured) says so.
  */
-export function reminderOutcome(step: number | null, channels: Record<string, unknown>): string {
+export function nudgeOutcome(step: number | null, channels: Record<string, unknown>): string {
   const name = step === null ? 'Reminder' : `Reminder ${step + 1}`;
   const on = (status: string) => Object.entries(channels).filter(([, s]) => s === status).map(([channel]) => CHANNEL_LABELS[channel] ?? channel);
   const sent = on('sent');
@@ -213,26 +213,26 @@ export function incentiveState(incentive: Incentive, caseStatus: CaseDetail['cas
 }
 
 /** What every incentive's timeline item shares, whatever the incentive: where it sorts and who acted. */
-function incentiveBase(incentive: Incentive, index: number, firstReminderAt: string | null): Pick<TimelineItem, 'key' | 'kind' | 'at' | 'sortAt' | 'rank' | 'actor'> {
-  return { key: `incentive-${index}`, kind: 'incentive', at: incentive.granted_at, sortAt: incentive.granted_at ?? firstReminderAt, rank: 1, actor: 'Churn Saver' };
+function incentiveBase(incentive: Incentive, index: number, firstNudgeAt: string | null): Pick<TimelineItem, 'key' | 'kind' | 'at' | 'sortAt' | 'rank' | 'actor'> {
+  return { key: `incentive-${index}`, kind: 'incentive', at: incentive.granted_at, sortAt: incentive.granted_at ?? firstNudgeAt, rank: 1, actor: 'Churn Saver' };
 }
 
 /** A promo code costs nothing until a payment uses it: the server's sentence says where it stands. */
-function promoCodeItem(incentive: Incentive, index: number, firstReminderAt: string | null): TimelineItem {
+function promoCodeItem(incentive: Incentive, index: number, firstNudgeAt: string | null): TimelineItem {
   const notes: string[] = [];
   if (incentive.redeemed_at) notes.push(`Cost ${formatMoney(incentive.cost_cents, incentive.currency)} (the discount it gives, counted since it was redeemed)`);
   else if (incentive.status === 'granted') notes.push('No cost counted: only a redeemed code costs anything');
   if (incentive.error && incentive.status !== 'failed') notes.push(incentive.error);
   return {
-    ...incentiveBase(incentive, index, firstReminderAt),
+    ...incentiveBase(incentive, index, firstNudgeAt),
     title: incentive.summary!,
     tone: incentive.redeemed_at ? 'good' : incentive.status === 'granted' ? 'info' : incentive.status === 'failed' || incentive.status === 'unknown' ? 'bad' : 'neutral',
     notes,
   };
 }
 
-function incentiveItem(incentive: Incentive, index: number, firstReminderAt: string | null, caseStatus: CaseDetail['case']['status']): TimelineItem {
-  if (incentive.type === 'promo_code' && incentive.summary) return promoCodeItem(incentive, index, firstReminderAt);
+function incentiveItem(incentive: Incentive, index: number, firstNudgeAt: string | null, caseStatus: CaseDetail['case']['status']): TimelineItem {
+  if (incentive.type === 'promo_code' && incentive.summary) return promoCodeItem(incentive, index, firstNudgeAt);
   const what = incentive.type === 'free_days' ? `${incentive.value} free ${incentive.value === 1 ? 'day' : 'days'}` : `${humanize(incentive.type)} (${incentive.value})`;
   const notes: string[] = [];
   const state = incentiveState(incentive, caseStatus);
@@ -241,7 +241,7 @@ function incentiveItem(incentive: Incentive, index: number, firstReminderAt: str
   if (state.why) notes.push(state.granted ? state.why : `Why: ${state.why}`);
   else if (incentive.error) notes.push(`Error: ${incentive.error}`);
   return {
-    ...incentiveBase(incentive, index, firstReminderAt),
+    ...incentiveBase(incentive, index, firstNudgeAt),
     title: `Incentive: ${what} ${state.words}`,
     tone: state.granted ? 'info' : incentive.status === 'failed' || incentive.status === 'unknown' ? 'bad' : 'neutral',
     notes,

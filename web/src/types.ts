@@ -12,7 +12,7 @@ import type { SettingsPreview } from '../../src/presenters/settings-preview.pres
 import type { SettingsView } from '../../src/presenters/settings.presenter.ts';
 import type { Channel } from '../../src/domain/channels.ts';
 import type { DeclineVariant } from '../../src/domain/decline-variant.ts';
-import type { OutreachSettings, PlaybookSetting } from '../../src/domain/outreach-settings.ts';
+import type { NudgeSettings, PlaybookSetting } from '../../src/domain/nudge-settings.ts';
 import type { TemplateReason } from '../../src/domain/message-template.ts';
 
 /** The server's one channel list (src/domain/channels.ts). */
@@ -20,10 +20,10 @@ export { CHANNELS, type Channel } from '../../src/domain/channels.ts';
 export { DECLINE_VARIANTS, type DeclineVariant } from '../../src/domain/decline-variant.ts';
 export { CASE_STATUSES, type CaseStatus } from '../../src/domain/recovery-case.ts';
 export type { Rate } from '../../src/domain/kpi-formulas.ts';
-export type { SettingsProblem } from '../../src/domain/outreach-settings.ts';
+export type { SettingsProblem } from '../../src/domain/nudge-settings.ts';
 export { TEMPLATE_REASONS, type TemplateReason } from '../../src/domain/message-template.ts';
 export { DECLINE_CATEGORIES, type DeclineCategory } from '../../src/domain/decline-variant.ts';
-export type { PlaybookSetting } from '../../src/domain/outreach-settings.ts';
+export type { PlaybookSetting } from '../../src/domain/nudge-settings.ts';
 /** One step of a playbook as the settings API stores it (docs/playbooks.md). */
 export type PlaybookStep = PlaybookSetting['steps'][number];
 
@@ -51,13 +51,13 @@ export type VariantTexts = Partial<Record<TemplateReason, string>>;
 export type TemplateParts = Partial<Record<string, VariantTexts>>;
 export type ChannelTemplates = TemplateParts & { steps?: Record<string, TemplateParts> };
 
-export type QuietHours = NonNullable<OutreachSettings['quiet_hours']>;
+export type QuietHours = NonNullable<NudgeSettings['quiet_hours']>;
 
 /**
- * The server's settings (OutreachSettings: `enable_<channel>` for every channel, then the rest). What the form sends back may be invalid (the server
+ * The server's settings (NudgeSettings: `enable_<channel>` for every channel, then the rest). What the form sends back may be invalid (the server
  * names each problem), so there its numbers are any numbers and its templates any texts.
  */
-export type Settings = Omit<OutreachSettings, 'incentive_days' | 'templates'> & { incentive_days: number; templates: Partial<Record<Channel, ChannelTemplates>> };
+export type Settings = Omit<NudgeSettings, 'incentive_days' | 'templates'> & { incentive_days: number; templates: Partial<Record<Channel, ChannelTemplates>> };
 
 export type SettingsResponse = Json<SettingsView>;
 export type PreviewResult = SettingsPreview;

@@ -3,6 +3,7 @@ import { api, ApiError, companyPath } from './api.ts';
 import { ConfirmDialog } from './confirm-dialog.tsx';
 import { formatCount, formatRate } from './format.ts';
 import { rateNote, rateText } from './kpi-tiles.tsx';
+import { TEMPLATE_PARTS } from './settings-model.ts';
 import { CHANNELS, DECLINE_VARIANTS, type Rate, type SettingsProblem } from './types.ts';
 import { useResource } from './use-resource.ts';
 
@@ -14,7 +15,6 @@ import { useResource } from './use-resource.ts';
  */
 
 type Channel = (typeof CHANNELS)[number];
-const PARTS: Record<Channel, string[]> = { push: ['title', 'body'], dm: ['body'], email: ['subject', 'body'] };
 
 interface VariantFigures {
   cases: number;
@@ -171,7 +171,7 @@ function StartVariantTestForm({ companyId, reminders, aiAvailable, blocked, onSt
   const [problems, setProblems] = useState<SettingsProblem[]>([]);
   const [message, setMessage] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
-  const parts = PARTS[channel];
+  const parts = TEMPLATE_PARTS[channel];
 
   async function draft() {
     setBusy(true);

@@ -2,7 +2,7 @@ import { and, eq, gt, isNull, or, sql } from 'drizzle-orm';
 import type { PromoTerms } from '../../domain/promo-code.ts';
 import type { Queryable } from '../client.ts';
 import { incentives } from '../schema/incentives.ts';
-import type { Incentive } from './outreach.repository.ts';
+import type { Incentive } from './nudges.repository.ts';
 
 /** Whose promo code: a recovery case's (case_id) or a save case's (save_case_id, 0036). */
 export type PromoOwnerKey = { caseId: string; saveCaseId?: undefined } | { saveCaseId: string; caseId?: undefined };

@@ -10,6 +10,27 @@ import { recoveryCases } from '../schema/recovery-cases.ts';
 
 export type StoredCase = typeof recoveryCases.$inferSelect;
 
+/** The key of a membership's transaction advisory lock: every writer of its facts and cases takes it. */
+const membershipLockKey = (m: { companyId: string; whopMembershipId: string }) => `${m.companyId}:${m.whopMembershipId}`;
+
+/**
+ * Serialises the writers of one membership's facts and derived cases until the transaction ends,
+ * so concurrent workers never derive from different fact sets at once.
+ */
+export async function lockMembership(q: Queryable, companyId: string, whopMembershipId: string): Promise<void> {
+  await q.execute(sql`SELECT pg_advisory_xact_lock(hashtextextended(${membershipLockKey({ companyId, whopMembershipId })}, 0))`);
+}
+
+/**
+ * lockMembership for many memberships in one statement, in one sorted order, so two transactions
+ * that lock overlapping sets never wait on each other in a cycle.
+ */
+export async function lockMemberships(q: Queryable, memberships: readonly { companyId: string; whopMembershipId: string }[]): Promise<void> {
+  const keys = [...new Set(memberships.map(membershipLockKey))].sort();
+  if (keys.length === 0) return;
+  await q.execute(sql`SELECT pg_advisory_xact_lock(hashtextextended(k, 0)) FROM unnest(${sql.param(keys)}::text[]) AS k`);
+}
+
 /** Locks the membership's cases for the reconcile transaction. */
 export async function lockMembershipCases(q: Queryable, companyId: string, whopMembershipId: string): Promise<StoredCase[]> {
   return q

@@ -11,9 +11,9 @@ import { presentSavedSettings, presentSettings } from '../../presenters/settings
 import { cancelCase } from '../../services/cases/cancel-case.ts';
 import { cancelMembership } from '../../services/cases/cancel-membership.ts';
 import { nudgeCaseNow } from '../../services/nudges/nudge-case-now.ts';
-import type { OutreachDeps } from '../../services/nudges/send-nudge.ts';
+import type { NudgeDeps } from '../../services/nudges/send-nudge.ts';
 import { updateCompanySettings } from '../../services/settings/update-company-settings.ts';
-import type { SettingsProblem } from '../../domain/outreach-settings.ts';
+import type { SettingsProblem } from '../../domain/nudge-settings.ts';
 import { sendError } from '../errors.ts';
 import type { Audit } from '../plugins/audit.ts';
 import type { Auth } from '../plugins/auth.ts';
@@ -23,7 +23,7 @@ import { sendRefusal, sendResult, type Refusal } from '../send-result.ts';
 export interface CompanyRouteDeps {
   db: AppDb;
   auth: Auth;
-  outreach: OutreachDeps;
+  nudge: NudgeDeps;
   publicUrl: string;
   audit: Audit;
 }
@@ -70,7 +70,7 @@ function invalidSettings(failed: { problems: SettingsProblem[] }): Refusal {
 export async function companyRoutes(app: FastifyInstance, deps: CompanyRouteDeps): Promise<void> {
   const { db } = deps;
   useCompanyScope(app, deps);
-  const now = () => deps.outreach.clock.now();
+  const now = () => deps.nudge.clock.now();
   const dateLike = { type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2}(T[0-9:.]+(Z|[+-]\\d{2}:\\d{2}))?$' } as const;
   const filterProps = { ...caseFilterProperties, from: dateLike, to: dateLike };
 
@@ -144,7 +144,7 @@ export async function companyRoutes(app: FastifyInstance, deps: CompanyRouteDeps
       await scope.audit('case.nudge', caseId, { ok: false, reason: 'force_not_allowed', force: true });
       return sendError(reply, 'forbidden', 'force: only operators may ignore min_gap_hours');
     }
-    const result = await nudgeCaseNow(deps.outreach, { companyId: scope.companyId, caseId, actor: scope.actor, force });
+    const result = await nudgeCaseNow(deps.nudge, { companyId: scope.companyId, caseId, actor: scope.actor, force });
     await scope.audit(
       'case.nudge',
       caseId,
@@ -160,14 +160,14 @@ export async function companyRoutes(app: FastifyInstance, deps: CompanyRouteDeps
   });
   app.post<{ Params: CaseParams }>('/api/companies/:companyId/cases/:caseId/cancel', { schema: actionSchema, bodyLimit: ACTION_BODY_LIMIT }, async (request, reply) => {
     const scope = companyScopeOf(request);
-    const result = await cancelCase(deps.outreach, { companyId: scope.companyId, caseId: request.params.caseId, actor: scope.actor });
+    const result = await cancelCase(deps.nudge, { companyId: scope.companyId, caseId: request.params.caseId, actor: scope.actor });
     await scope.audit('case.cancel', request.params.caseId, result.ok ? { ok: true } : { ok: false, reason: result.reason });
     return sendResult(reply, result, (cancelled) => ({ ok: true, result: cancelled }));
   });
   for (const [path, mode] of [['cancel-membership', 'at_period_end'], ['terminate', 'immediate']] as const) {
     app.post<{ Params: CaseParams }>(`/api/companies/:companyId/cases/:caseId/${path}`, { schema: actionSchema, bodyLimit: ACTION_BODY_LIMIT }, async (request, reply) => {
       const scope = companyScopeOf(request);
-      const result = await cancelMembership(deps.outreach, { companyId: scope.companyId, caseId: request.params.caseId, mode, actor: scope.actor });
+      const result = await cancelMembership(deps.nudge, { companyId: scope.companyId, caseId: request.params.caseId, mode, actor: scope.actor });
       await scope.audit(mode === 'immediate' ? 'membership.terminate' : 'membership.cancel', request.params.caseId, result.ok ? { ok: true, mode } : { ok: false, mode, reason: result.reason });
       return sendResult(reply, result, (changed) => ({ ok: true, result: changed }));
     });
@@ -175,9 +175,9 @@ export async function companyRoutes(app: FastifyInstance, deps: CompanyRouteDeps
 
   app.get<{ Params: Params }>('/api/companies/:companyId/settings', { schema: { params: companyParams } }, async (request) =>
     presentSettings(companyScopeOf(request).companyId, db, {
-      smtpConfigured: deps.outreach.email !== null,
-      whopConfigured: deps.outreach.whop !== null,
-      whopApiVersion: deps.outreach.whop?.apiVersion ?? null,
+      smtpConfigured: deps.nudge.email !== null,
+      whopConfigured: deps.nudge.whop !== null,
+      whopApiVersion: deps.nudge.whop?.apiVersion ?? null,
       publicUrl: deps.publicUrl,
     }),
   );

@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AppDb } from '../../db/client.ts';
 import { DECLINE_VARIANTS, type DeclineVariant } from '../../domain/decline-variant.ts';
 import { CHANNELS, type Channel } from '../../domain/channels.ts';
-import { MAX_REMINDERS } from '../../domain/outreach-settings.ts';
+import { MAX_NUDGES } from '../../domain/nudge-settings.ts';
 import { BRIEF_MAX_LENGTH } from '../../domain/template-draft.ts';
 import type { ChatCompletionsClient } from '../../integrations/ai/chat-completions-client.ts';
 import { presentDraftAvailability, presentTemplateDraft } from '../../presenters/template-draft.presenter.ts';
@@ -77,7 +77,7 @@ export async function templateDraftRoutes(app: FastifyInstance, deps: TemplateDr
           additionalProperties: false,
           properties: {
             channel: { type: 'string', enum: [...CHANNELS] },
-            step: { type: ['integer', 'null'], minimum: 0, maximum: MAX_REMINDERS - 1 },
+            step: { type: ['integer', 'null'], minimum: 0, maximum: MAX_NUDGES - 1 },
             variant: { type: 'string', enum: [...DECLINE_VARIANTS] },
             brief: {
               type: 'object',

@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { AppDb } from '../../db/client.ts';
 import { DECLINE_VARIANTS } from '../../domain/decline-variant.ts';
 import { CHANNELS } from '../../domain/message-template.ts';
-import { MAX_REMINDERS } from '../../domain/outreach-settings.ts';
+import { MAX_NUDGES } from '../../domain/nudge-settings.ts';
 import { TEST_VARIANTS, type TestVariant } from '../../domain/variant-test.ts';
 import type { Clock } from '../../integrations/clock.ts';
 import { presentVariantTest } from '../../presenters/variants.presenter.ts';
@@ -63,7 +63,7 @@ export async function variantTestRoutes(app: FastifyInstance, deps: VariantTestR
           additionalProperties: false,
           properties: {
             channel: { type: 'string', enum: [...CHANNELS] },
-            step: { type: ['integer', 'null'], minimum: 0, maximum: MAX_REMINDERS - 1 },
+            step: { type: ['integer', 'null'], minimum: 0, maximum: MAX_NUDGES - 1 },
             decline_variant: { type: 'string', enum: [...DECLINE_VARIANTS] },
             b: { type: 'object', additionalProperties: { type: 'string' } },
           },

@@ -4,7 +4,7 @@ import type { AppDb } from '../../db/client.ts';
 import type { createWebhookVerifier } from '../../integrations/whop/webhook-verifier.ts';
 import type { Metrics } from '../../observability/metrics.ts';
 import type { Clock } from '../../integrations/clock.ts';
-import { companyIdOfDelivery, createWebhookIntake } from '../../services/webhooks/ingest-webhook.ts';
+import { companyIdOfDelivery, createWebhookIntake } from '../../services/webhooks/webhook-intake.ts';
 import { errorBody } from '../errors.ts';
 import type { RateLimits } from '../plugins/rate-limits.ts';
 

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { declineVariantOf } from '../../domain/decline-variant.ts';
-import type { OutreachSettings } from '../../domain/outreach-settings.ts';
+import type { NudgeSettings } from '../../domain/nudge-settings.ts';
 import { isCaseInVariantTest } from '../../domain/variant-copy.ts';
 import type { TestVariant } from '../../domain/variant-test.ts';
 
@@ -33,7 +33,7 @@ export interface CaseTestVariant {
  * uses another template).
  */
 export function assignTestVariant(
-  settings: Pick<OutreachSettings, 'templates' | 'reminder_offsets_days' | 'variant_test'>,
+  settings: Pick<NudgeSettings, 'templates' | 'reminder_offsets_days' | 'variant_test'>,
   c: { companyId: string; whopUserId: string | null; whopMembershipId: string; failureReason: string | null; holdout: boolean },
 ): CaseTestVariant | null {
   const test = settings.variant_test;

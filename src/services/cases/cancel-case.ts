@@ -1,9 +1,9 @@
-import { insertMembershipFact } from '../../db/repositories/membership-facts.repository.ts';
-import { appendCaseEvent } from '../../db/repositories/outreach.repository.ts';
+import { appendCaseEvent } from '../../db/repositories/nudges.repository.ts';
 import type { AppDb } from '../../db/client.ts';
 import type { Clock } from '../../integrations/clock.ts';
 import { findActionableCase, type ActionRefusal } from './find-actionable-case.ts';
-import { reconcileMembershipCases } from './reconcile-membership-cases.ts';
+import { recordMembershipFact } from './record-membership-fact.ts';
+import { ownFact } from '../../domain/membership-fact.ts';
 import { fieldCipher } from '../../db/encrypted-text.ts';
 
 export type CancelCaseResult = { ok: true; caseId: string } | ActionRefusal;
@@ -19,20 +19,8 @@ export async function cancelCase(deps: { db: AppDb; clock: Clock }, input: { com
     const found = await findActionableCase(tx, input.companyId, input.caseId);
     if (!found.ok) return found;
     const c = found.case;
-    await insertMembershipFact(tx, {
-      kind: 'case_cancelled',
-      companyId: c.companyId,
-      whopMembershipId: c.whopMembershipId,
-      whopUserId: c.whopUserId,
-      memberEmail: null,
-      whopPaymentId: null,
-      amountCents: null,
-      currency: null,
-      reason: input.why ?? null,
-      occurredAt: now,
-      webhookEventId: null,
-    });
-    await reconcileMembershipCases(tx, c.companyId, c.whopMembershipId, now);
+    const fact = ownFact(c, { kind: 'case_cancelled', reason: input.why ?? null, occurredAt: now });
+    await recordMembershipFact(tx, fact, { now });
     await appendCaseEvent(tx, { companyId: c.companyId, caseId: c.id, status: 'closed_no_recovery', reason: 'case_cancelled', actor: input.actor, source: 'action', detail: input.why ? { why: fieldCipher().encrypt(input.why) } : {}, at: now });
     return { ok: true, caseId: c.id };
   });

@@ -1,5 +1,5 @@
 import type { AppDb } from '../../db/client.ts';
-import { appendCaseEvent } from '../../db/repositories/outreach.repository.ts';
+import { appendCaseEvent } from '../../db/repositories/nudges.repository.ts';
 import type { WhopGateway } from '../../integrations/whop/whop-gateway.ts';
 import { cancelCase } from './cancel-case.ts';
 import type { Clock } from '../../integrations/clock.ts';

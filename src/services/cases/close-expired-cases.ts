@@ -1,7 +1,7 @@
 import type { AppDb } from '../../db/client.ts';
 import { listExpiredOpenCases } from '../../db/repositories/recovery-cases.repository.ts';
 import type { Clock } from '../../integrations/clock.ts';
-import { reconcileMembershipCases } from './reconcile-membership-cases.ts';
+import { rederiveMembership } from './record-membership-fact.ts';
 
 /**
  * Closes open cases whose attribution window has passed (closed_no_recovery), by re-deriving
@@ -12,7 +12,7 @@ export async function closeExpiredCases(deps: { db: AppDb; clock: Clock }, batch
   const now = deps.clock.now();
   const expired = await listExpiredOpenCases(deps.db, now, batchSize);
   for (const c of expired) {
-    await deps.db.transaction((tx) => reconcileMembershipCases(tx, c.companyId, c.whopMembershipId, now));
+    await deps.db.transaction((tx) => rederiveMembership(tx, c.companyId, c.whopMembershipId, now));
   }
   return expired.length;
 }

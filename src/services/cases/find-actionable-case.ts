@@ -1,12 +1,11 @@
 import type { Queryable } from '../../db/client.ts';
-import { findCase } from '../../db/repositories/outreach.repository.ts';
+import { findCase } from '../../db/repositories/nudges.repository.ts';
+import type { StoredCase } from '../../db/repositories/recovery-cases.repository.ts';
 import { isUuid } from '../../domain/is-uuid.ts';
 
 export type ActionRefusal =
   | { ok: false; reason: 'not_found'; message: string }
   | { ok: false; reason: 'case_recovered' | 'case_closed'; message: string };
-
-type StoredCase = NonNullable<Awaited<ReturnType<typeof findCase>>>;
 
 /**
  * The case an action targets, only if it belongs to `companyId` (another company's case is

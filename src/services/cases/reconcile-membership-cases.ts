@@ -1,17 +1,16 @@
-import { sql } from 'drizzle-orm';
 import { deriveCases } from '../../domain/case-lifecycle.ts';
 import type { DerivedCase, RiskLevel } from '../../domain/recovery-case.ts';
 import type { AppTx } from '../../db/client.ts';
-import { findOrCreateCurrentSettings, findSettingsVersion, type CurrentSettings } from '../../db/repositories/companies.repository.ts';
+import { findOrCreateCurrentSettings, findSettingsVersion, type SettingsVersion } from '../../db/repositories/companies.repository.ts';
 import { nextCaseStep } from '../../domain/next-case-step.ts';
 import { assignHoldout } from './assign-holdout.ts';
 import { assignTestVariant } from './assign-test-variant.ts';
 import { hasCancellationFacts } from '../../domain/save-case.ts';
 import { reconcileSaveCases } from '../saves/reconcile-save-cases.ts';
-import { creditRecoveredCase } from './credit-recovery.ts';
+import { creditRecoveredCase } from './credit-recovered-case.ts';
 import { listMembershipFacts } from '../../db/repositories/membership-facts.repository.ts';
 import { matchStoredCases, type UnmatchedCase } from '../../domain/match-stored-cases.ts';
-import { appendCaseEvent, hasCaseEvent } from '../../db/repositories/outreach.repository.ts';
+import { appendCaseEvent, hasCaseEvent } from '../../db/repositories/nudges.repository.ts';
 import {
   closeSupersededCase,
   deleteCases,
@@ -31,9 +30,9 @@ export interface ReconcileResult {
 }
 
 /**
- * Re-derives one membership's cases from all its facts and stores the result.
- * Must run inside a transaction; a transaction-scoped advisory lock on (company, membership)
- * serialises concurrent workers so they never derive from different fact sets at once.
+ * Re-derives one membership's cases from all its facts and stores the result. Called only by
+ * record-membership-fact.ts, inside a transaction that holds the membership's lock
+ * (lockMembership), so concurrent workers never derive from different fact sets at once.
  * Idempotent: running it again with the same facts changes nothing but updated_at.
  */
 export async function reconcileMembershipCases(
@@ -41,11 +40,10 @@ export async function reconcileMembershipCases(
   companyId: string,
   whopMembershipId: string,
   now: Date,
-  // The webhook batch path takes every membership's lock up front and the company's settings once.
-  prepared: { locked?: boolean; settings?: CurrentSettings } = {},
+  // The webhook batch path reads every company's settings once.
+  current?: SettingsVersion,
 ): Promise<ReconcileResult> {
-  if (!prepared.locked) await tx.execute(sql`SELECT pg_advisory_xact_lock(hashtextextended(${`${companyId}:${whopMembershipId}`}, 0))`);
-  const settings = prepared.settings ?? (await findOrCreateCurrentSettings(tx, companyId));
+  const settings = current ?? (await findOrCreateCurrentSettings(tx, companyId));
   const stored = await lockMembershipCases(tx, companyId, whopMembershipId);
   const facts = await listMembershipFacts(tx, companyId, whopMembershipId);
   const knownWindowDays = new Map(stored.map((c) => [c.firstFailureAt.getTime(), c.attributionWindowDays]));
@@ -56,23 +54,23 @@ export async function reconcileMembershipCases(
 
   const result: ReconcileResult = { created: [], caseIds: [] };
   // Chronological order: earlier cases are never open, so the unique open index holds throughout.
-  const settingsByVersion = new Map<number, CurrentSettings>([[settings.version, settings]]);
+  const settingsByVersion = new Map<number, SettingsVersion>([[settings.version, settings]]);
   for (const d of derived) {
     const existing = matches.get(d);
     const version = existing?.settingsVersion ?? settings.version;
     if (!settingsByVersion.has(version)) settingsByVersion.set(version, await findSettingsVersion(tx, companyId, version));
     // Issue #12: a held-out (control group) case is never scheduled for a nudge.
-    const holdout = existing ? existing.holdout : await assignHoldout(tx, { companyId, whopUserId: d.whopUserId, whopMembershipId, holdoutPercent: settings.outreach.holdout_percent });
+    const holdout = existing ? existing.holdout : await assignHoldout(tx, { companyId, whopUserId: d.whopUserId, whopMembershipId, holdoutPercent: settings.nudge.holdout_percent });
     const nextNudge = holdout ? null : scheduleOf(d, existing, settingsByVersion.get(version)!, now);
     let id: string;
     if (existing) {
       id = existing.id;
       await updateCase(tx, id, d, now, nextNudge);
     } else {
-      const variant = assignTestVariant(settings.outreach, { ...d, whopMembershipId, holdout });
+      const variant = assignTestVariant(settings.nudge, { ...d, whopMembershipId, holdout });
       id = await insertCase(tx, d, settings.version, now, nextNudge, holdout, variant);
       result.created.push({ id, riskLevel: d.riskLevel });
-      if (holdout) await appendCaseEvent(tx, { companyId, caseId: id, status: d.status, reason: 'holdout_assigned', actor: 'system', source: 'outreach', detail: { holdout_percent: settings.outreach.holdout_percent }, at: d.firstFailureAt });
+      if (holdout) await appendCaseEvent(tx, { companyId, caseId: id, status: d.status, reason: 'holdout_assigned', actor: 'system', source: 'outreach', detail: { holdout_percent: settings.nudge.holdout_percent }, at: d.firstFailureAt });
     }
     // A case inserted just now has no lifecycle rows to replace.
     await replaceLifecycleEvents(tx, id, d, { fresh: !existing });
@@ -89,9 +87,9 @@ export async function reconcileMembershipCases(
  * When the case's next nudge is due, from the settings version it opened with and the steps it has
  * had. A case that is not open gets none; a reopened case resumes where it stopped.
  */
-function scheduleOf(d: DerivedCase, existing: StoredCase | undefined, settings: CurrentSettings, now: Date): Date | null {
+function scheduleOf(d: DerivedCase, existing: StoredCase | undefined, settings: SettingsVersion, now: Date): Date | null {
   // #15: one planner for open, re-derive and send (reminder days, or the category's playbook).
-  return nextCaseStep({ ...d, stepsSent: existing?.stepsSent ?? 0, lastNudgeAt: existing?.lastNudgeAt ?? null }, settings.outreach, now)?.at ?? null;
+  return nextCaseStep({ ...d, stepsSent: existing?.stepsSent ?? 0, lastNudgeAt: existing?.lastNudgeAt ?? null }, settings.nudge, now)?.at ?? null;
 }
 
 /**

@@ -1,7 +1,7 @@
 import type { AppTx } from '../../db/client.ts';
 import { recordAuditEvent } from '../../db/repositories/audit-log.repository.ts';
 import { markPromoCodeRedeemed } from '../../db/repositories/incentives.repository.ts';
-import { appendCaseEvent, findCase } from '../../db/repositories/outreach.repository.ts';
+import { appendCaseEvent, findCase } from '../../db/repositories/nudges.repository.ts';
 import type { MembershipFact } from '../../domain/membership-fact.ts';
 import { describePromoOffer, promoCostCents } from '../../domain/promo-code.ts';
 

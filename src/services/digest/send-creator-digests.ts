@@ -1,7 +1,7 @@
 import type { AppDb } from '../../db/client.ts';
 import { claimDigest, findDigestFigures, finishDigest, listDigestCompanies } from '../../db/repositories/creator-digests.repository.ts';
 import { composeDigest, digestDateOf, isDigestHour } from '../../domain/creator-digest.ts';
-import { parseOutreachSettings } from '../../domain/outreach-settings.ts';
+import { parseNudgeSettings } from '../../domain/nudge-settings.ts';
 import type { Clock } from '../../integrations/clock.ts';
 import type { EmailSender } from '../../integrations/email/email-sender.ts';
 
@@ -27,7 +27,7 @@ export async function sendCreatorDigests(deps: { db: AppDb; clock: Clock; email:
   const to = new Date(`${date}T00:00:00.000Z`);
   const from = new Date(to.getTime() - DAY_MS);
   for (const company of await listDigestCompanies(deps.db)) {
-    const parsed = parseOutreachSettings({ ...company.settings, attribution_window_days: company.attributionWindowDays }, { stored: true });
+    const parsed = parseNudgeSettings({ ...company.settings, attribution_window_days: company.attributionWindowDays }, { stored: true });
     const digest = parsed.ok ? parsed.settings.digest : null;
     if (!digest || !isDigestHour(digest.hour_utc, now) || !(await claimDigest(deps.db, company.companyId, date))) {
       result.skipped += 1;

@@ -4,7 +4,7 @@ import { sql } from 'drizzle-orm';
 import { queryRows, type AppDb } from '../../db/client.ts';
 import { recordAuditEvent } from '../../db/repositories/audit-log.repository.ts';
 import { findMemberFootprint, memberSchemas, type MemberSubject } from '../../db/repositories/member-footprint.repository.ts';
-import { recordOptOuts } from '../../db/repositories/outreach.repository.ts';
+import { recordOptOuts } from '../../db/repositories/nudges.repository.ts';
 import { memberErasures } from '../../db/schema/member-data.ts';
 import type { Clock } from '../../integrations/clock.ts';
 import { memberTarget, subjectHash } from './member-subject.ts';

@@ -1,7 +1,7 @@
 import type { AppDb } from '../../db/client.ts';
 import { recordAuditEvent } from '../../db/repositories/audit-log.repository.ts';
 import type { MemberSubject } from '../../db/repositories/member-footprint.repository.ts';
-import { recordOptOuts } from '../../db/repositories/outreach.repository.ts';
+import { recordOptOuts } from '../../db/repositories/nudges.repository.ts';
 import type { OptOutChannel } from '../../db/schema/member-opt-outs.ts';
 import { memberTarget, subjectHash } from './member-subject.ts';
 

@@ -1,7 +1,7 @@
 import { CHANNELS } from '../../domain/channels.ts';
 import type { AppDb } from '../../db/client.ts';
 import { recordAuditEvent } from '../../db/repositories/audit-log.repository.ts';
-import { recordOptOuts } from '../../db/repositories/outreach.repository.ts';
+import { recordOptOuts } from '../../db/repositories/nudges.repository.ts';
 import { emailLookupHash } from '../../db/encrypted-text.ts';
 import type { OptOutChannel } from '../../db/schema/member-opt-outs.ts';
 import { memberTarget } from './member-subject.ts';

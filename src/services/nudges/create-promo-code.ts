@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { recordAuditEvent } from '../../db/repositories/audit-log.repository.ts';
 import { findOrCreatePromoIncentive, markPromoCodeCreated, type PromoOwnerKey } from '../../db/repositories/incentives.repository.ts';
-import { appendCaseEvent, transitionIncentive, type Incentive, type StoredCase } from '../../db/repositories/outreach.repository.ts';
+import { appendCaseEvent, transitionIncentive, type Incentive, type StoredCase } from '../../db/repositories/nudges.repository.ts';
 import { formatMinorUnits } from '../../domain/money.ts';
 import { describePromoOffer, isSamePromoCode, promoCodeFrom, promoExpiresAt, whyPromoTermsDoNotApply, PROMO_CODE_SYMBOLS, type PromoTerms } from '../../domain/promo-code.ts';
 import { retryDelayMs } from '../../domain/retry-backoff.ts';

@@ -1,4 +1,4 @@
-import { markDeliveriesSending, updateDelivery, type Delivery } from '../../db/repositories/outreach.repository.ts';
+import { markDeliveriesSending, updateDelivery, type Delivery } from '../../db/repositories/nudges.repository.ts';
 import type { ComposedNudge } from '../../domain/compose-nudge.ts';
 import { MAX_DELIVERY_ATTEMPTS, retryDelayMs } from '../../domain/retry-backoff.ts';
 import type { Recipient } from './channels/channel-module.ts';

@@ -1,9 +1,9 @@
 import { findActivePromoCode } from '../../db/repositories/incentives.repository.ts';
-import { findOrCreateIncentive, transitionIncentive, type StoredCase } from '../../db/repositories/outreach.repository.ts';
+import { findOrCreateIncentive, transitionIncentive, type StoredCase } from '../../db/repositories/nudges.repository.ts';
 import { describePromoOffer } from '../../domain/promo-code.ts';
 import { createPromoCodeOnce, type PromoOffer } from './create-promo-code.ts';
 import { incentiveCostCents } from '../../domain/incentive-cost.ts';
-import type { OutreachSettings } from '../../domain/outreach-settings.ts';
+import type { NudgeSettings } from '../../domain/nudge-settings.ts';
 import { retryDelayMs } from '../../domain/retry-backoff.ts';
 import type { MemberContact } from './look-up-member.ts';
 import { interruptedAfterMs, randomOf, type NudgeDeps } from './nudge-deps.ts';
@@ -21,7 +21,7 @@ export type GrantOutcome = { days: number; promo?: PromoOffer } | { retryAt: Dat
  * it expires or is redeemed, so later reminders repeat it; free days were given once and are not
  * promised again. No Whop call.
  */
-export async function currentIncentive(deps: Pick<NudgeDeps, 'db'>, c: StoredCase, settings: OutreachSettings, now: Date): Promise<GrantOutcome> {
+export async function currentIncentive(deps: Pick<NudgeDeps, 'db'>, c: StoredCase, settings: NudgeSettings, now: Date): Promise<GrantOutcome> {
   if (settings.incentive_type !== 'promo_code') return { days: 0 };
   const active = await findActivePromoCode(deps.db, c.id, now);
   return { days: 0, promo: active ? { code: active.code, offer: describePromoOffer(active.terms) } : null };
@@ -35,7 +35,7 @@ export async function currentIncentive(deps: Pick<NudgeDeps, 'db'>, c: StoredCas
  * in the message); unchanged → granted now; anything else → `unknown` for an operator, never a
  * second grant.
  */
-export async function grantIncentive(deps: NudgeDeps, c: StoredCase, settings: OutreachSettings, now: Date, member: MemberContact): Promise<GrantOutcome> {
+export async function grantIncentive(deps: NudgeDeps, c: StoredCase, settings: NudgeSettings, now: Date, member: MemberContact): Promise<GrantOutcome> {
   if (settings.incentive_type === 'promo_code') {
     const created = await createPromoCodeOnce(deps, { kind: 'recovery', case: c }, settings.promo_code, now, member);
     return 'retryAt' in created ? created : { days: 0, promo: created.promo };

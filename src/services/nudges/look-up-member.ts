@@ -1,4 +1,4 @@
-import type { StoredCase } from '../../db/repositories/outreach.repository.ts';
+import type { StoredCase } from '../../db/repositories/nudges.repository.ts';
 import { retryDelayMs } from '../../domain/retry-backoff.ts';
 import type { MemberMembership } from '../../integrations/whop/whop-gateway.ts';
 import { randomOf, type NudgeDeps } from './nudge-deps.ts';

@@ -1,4 +1,4 @@
-import { appendCaseEvent, claimCase } from '../../db/repositories/outreach.repository.ts';
+import { appendCaseEvent, claimCase } from '../../db/repositories/nudges.repository.ts';
 import { minGapEndsAt } from '../../domain/nudge-schedule.ts';
 import { findActionableCase, type ActionRefusal } from '../cases/find-actionable-case.ts';
 import type { NudgeDeps } from './nudge-deps.ts';

@@ -1,6 +1,6 @@
 import type { AppDb } from '../../db/client.ts';
-import { NUDGE_LEASE_MS } from '../../db/repositories/outreach.repository.ts';
-import type { OutreachSettings } from '../../domain/outreach-settings.ts';
+import { NUDGE_LEASE_MS } from '../../db/repositories/nudges.repository.ts';
+import type { NudgeSettings } from '../../domain/nudge-settings.ts';
 import type { Clock } from '../../integrations/clock.ts';
 import type { EmailSender } from '../../integrations/email/email-sender.ts';
 import type { WhopGateway } from '../../integrations/whop/whop-gateway.ts';
@@ -8,7 +8,7 @@ import type { Metrics } from '../../observability/metrics.ts';
 
 /** The settings version a case opened with (versions never change once saved, so a source may cache). */
 export interface SettingsSource {
-  settingsVersion(companyId: string, version: number): Promise<OutreachSettings>;
+  settingsVersion(companyId: string, version: number): Promise<NudgeSettings>;
 }
 
 /** What sending a nudge needs; built once by the entry point (runtime.ts) and by tests. */

@@ -1,6 +1,6 @@
 import { and, eq } from 'drizzle-orm';
 import type { AppDb } from '../../db/client.ts';
-import { appendCaseEvent } from '../../db/repositories/outreach.repository.ts';
+import { appendCaseEvent } from '../../db/repositories/nudges.repository.ts';
 import { deliveries } from '../../db/schema/deliveries.ts';
 import { recoveryCases } from '../../db/schema/recovery-cases.ts';
 import { recordSaveOfferClick } from '../saves/record-save-offer-click.ts';

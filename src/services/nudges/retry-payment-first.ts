@@ -1,8 +1,8 @@
-import { insertMembershipFact } from '../../db/repositories/membership-facts.repository.ts';
-import { appendCaseEvent, updateCaseOutreach, type StoredCase } from '../../db/repositories/outreach.repository.ts';
+import { appendCaseEvent, updateCaseNudge, type StoredCase } from '../../db/repositories/nudges.repository.ts';
+import { ownFact } from '../../domain/membership-fact.ts';
 import { toMinorUnits } from '../../domain/money.ts';
 import type { WhopGateway } from '../../integrations/whop/whop-gateway.ts';
-import { reconcileMembershipCases } from '../cases/reconcile-membership-cases.ts';
+import { recordMembershipFact } from '../cases/record-membership-fact.ts';
 import type { NudgeDeps } from './nudge-deps.ts';
 
 /**
@@ -26,21 +26,17 @@ export async function retryPaymentFirst(deps: NudgeDeps & { whop: WhopGateway },
   if (!retried.ok || !succeeded) return false;
   const currency = retried.value.currency ?? c.currency;
   await deps.db.transaction(async (tx) => {
-    await insertMembershipFact(tx, {
+    const fact = ownFact(c, {
       kind: 'payment_succeeded',
-      companyId: c.companyId,
-      whopMembershipId: c.whopMembershipId,
-      whopUserId: c.whopUserId,
       memberEmail: c.memberEmail,
       whopPaymentId: retried.value.id,
       amountCents: retried.value.total !== null && currency ? toMinorUnits(retried.value.total, currency) : c.amountAtRiskCents,
       currency,
       reason: 'payments.retry',
       occurredAt: retried.value.paidAt ? new Date(retried.value.paidAt) : now,
-      webhookEventId: null,
     });
-    await reconcileMembershipCases(tx, c.companyId, c.whopMembershipId, now);
+    await recordMembershipFact(tx, fact, { now });
   });
-  await updateCaseOutreach(deps.db, c.id, { nudgeClaimedUntil: null });
+  await updateCaseNudge(deps.db, c.id, { nudgeClaimedUntil: null });
   return true;
 }

@@ -1,4 +1,4 @@
-import { claimDueCases } from '../../db/repositories/outreach.repository.ts';
+import { claimDueCases } from '../../db/repositories/nudges.repository.ts';
 import type { NudgeDeps } from './nudge-deps.ts';
 import { sendNudge, type SendNudgeResult } from './send-nudge.ts';
 

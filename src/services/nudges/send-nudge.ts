@@ -4,10 +4,10 @@ import {
   findOrCreateStepDeliveries,
   hasCaseEvent,
   optedOutChannels,
-  updateCaseOutreach,
+  updateCaseNudge,
   type Delivery,
   type StoredCase,
-} from '../../db/repositories/outreach.repository.ts';
+} from '../../db/repositories/nudges.repository.ts';
 import { CHANNELS, channelToggle, type Channel } from '../../domain/channels.ts';
 import { composeNudge } from '../../domain/compose-nudge.ts';
 import { declineVariantOf } from '../../domain/decline-variant.ts';
@@ -30,8 +30,6 @@ import { interruptedAfterMs, type NudgeDeps } from './nudge-deps.ts';
 import { retryPaymentFirst } from './retry-payment-first.ts';
 
 export type { NudgeDeps, SettingsSource } from './nudge-deps.ts';
-/** @deprecated the glossary says nudge: use NudgeDeps (kept while other branches merge). */
-export type OutreachDeps = NudgeDeps;
 
 export type SendNudgeResult =
   | { ok: true; outcome: 'sent'; step: number; channels: Partial<Record<Channel, string>> }
@@ -41,7 +39,7 @@ export type SendNudgeResult =
   | { ok: true; outcome: 'held'; step: number; why: HoldReason }
   | { ok: false; reason: 'not_found' | 'case_closed' | 'no_steps_left' | 'not_due' | 'held_out' };
 
-type CaseUpdate = Parameters<typeof updateCaseOutreach>[2];
+type CaseUpdate = Parameters<typeof updateCaseNudge>[2];
 
 /**
  * Sends the current step of one case on every enabled channel, once. The caller holds the case's
@@ -56,7 +54,7 @@ export async function sendNudge(deps: NudgeDeps, caseOrId: string | StoredCase, 
   if (!c) return { ok: false, reason: 'not_found' };
   const caseId = c.id;
   const contactUpdate: CaseUpdate = {};
-  const release = (update: CaseUpdate = {}) => updateCaseOutreach(deps.db, caseId, { nudgeClaimedUntil: null, ...contactUpdate, ...update });
+  const release = (update: CaseUpdate = {}) => updateCaseNudge(deps.db, caseId, { nudgeClaimedUntil: null, ...contactUpdate, ...update });
   if (c.status !== 'open') {
     await release({ nextNudgeAt: null });
     return { ok: false, reason: 'case_closed' };

@@ -17,11 +17,11 @@ import type { WhopListReader, WhopObjectPage } from '../../integrations/whop/who
 import type { WhopResult } from '../../integrations/whop/whop-gateway.ts';
 import type { Metrics } from '../../observability/metrics.ts';
 import type { Clock } from '../../integrations/clock.ts';
-import type { IngestInput, IngestResult } from '../webhooks/ingest-webhook.ts';
+import type { IngestInput, IngestResult } from '../webhooks/webhook-intake.ts';
 
 export interface ReconcileDeps {
   db: AppDb;
-  /** The webhook intake (services/webhooks/ingest-webhook.ts): reconciled events are stored and processed exactly like deliveries. */
+  /** The webhook intake (services/webhooks/webhook-intake.ts): reconciled events are stored and processed exactly like deliveries. */
   ingest: (input: IngestInput) => Promise<IngestResult>;
   reader: WhopListReader;
   clock: Clock;

@@ -1,13 +1,13 @@
 import { and, eq, isNull, sql } from 'drizzle-orm';
 import type { AppDb } from '../../db/client.ts';
 import { recordAuditEvent } from '../../db/repositories/audit-log.repository.ts';
-import { insertMembershipFact } from '../../db/repositories/membership-facts.repository.ts';
 import { findSaveCase, type StoredSaveCase } from '../../db/repositories/save-cases.repository.ts';
 import { saveCases } from '../../db/schema/save-cases.ts';
 import type { Clock } from '../../integrations/clock.ts';
 import type { SaveOfferKind } from '../../domain/save-case.ts';
 import type { WhopGateway } from '../../integrations/whop/whop-gateway.ts';
-import { reconcileMembershipCases } from '../cases/reconcile-membership-cases.ts';
+import { recordMembershipFact } from '../cases/record-membership-fact.ts';
+import { ownFact } from '../../domain/membership-fact.ts';
 import { readSaveToken } from './save-links.ts';
 
 export type AcceptSaveOfferResult =
@@ -58,21 +58,8 @@ export async function acceptSaveOffer(deps: SaveDeps, input: { token: unknown; i
   }
   const incentive = await grantOfferIncentive(deps, found, now);
   await deps.db.transaction(async (tx) => {
-    await insertMembershipFact(tx, {
-      kind: 'cancellation_unscheduled',
-      companyId: found.companyId,
-      whopMembershipId: found.whopMembershipId,
-      whopUserId: found.whopUserId,
-      memberEmail: null,
-      whopPaymentId: null,
-      amountCents: null,
-      currency: null,
-      reason: 'won_back',
-      occurredAt: now,
-      webhookEventId: null,
-      cancellation: { cancelOption: null, cancelationStatus: 'won_back' },
-    });
-    await reconcileMembershipCases(tx, found.companyId, found.whopMembershipId, now);
+    const fact = ownFact(found, { kind: 'cancellation_unscheduled', reason: 'won_back', occurredAt: now, cancellation: { cancelOption: null, cancelationStatus: 'won_back' } });
+    await recordMembershipFact(tx, fact, { now });
     await recordAuditEvent(tx, { companyId: found.companyId, actor: 'member', action: 'save.accept', target: `save:${found.id}`, ip: input.ip, detail: { ok: true, offer: found.offerKind, incentive } });
   });
   return { ok: true, saveCaseId: found.id, alreadyAccepted: false, offer: found.offerKind, incentive };

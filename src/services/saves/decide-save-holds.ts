@@ -1,7 +1,7 @@
 import type { AppDb } from '../../db/client.ts';
 import { listSavesPastHold } from '../../db/repositories/save-cases.repository.ts';
 import type { Clock } from '../../integrations/clock.ts';
-import { reconcileMembershipCases } from '../cases/reconcile-membership-cases.ts';
+import { rederiveMembership } from '../cases/record-membership-fact.ts';
 
 /**
  * Saves whose 30-day hold has ended become held or reverted (domain/save-case.ts decides from the
@@ -13,6 +13,6 @@ import { reconcileMembershipCases } from '../cases/reconcile-membership-cases.ts
 export async function decideSaveHolds(deps: { db: AppDb; clock: Clock }, options: { limit?: number } = {}): Promise<number> {
   const now = deps.clock.now();
   const due = await listSavesPastHold(deps.db, now, options.limit ?? 500);
-  for (const m of due) await deps.db.transaction((tx) => reconcileMembershipCases(tx, m.companyId, m.whopMembershipId, now));
+  for (const m of due) await deps.db.transaction((tx) => rederiveMembership(tx, m.companyId, m.whopMembershipId, now));
   return due.length;
 }

@@ -1,6 +1,6 @@
 import { eq } from 'drizzle-orm';
 import type { AppTx } from '../../db/client.ts';
-import type { CurrentSettings } from '../../db/repositories/companies.repository.ts';
+import type { SettingsVersion } from '../../db/repositories/companies.repository.ts';
 import { lockMembershipSaveCases, type StoredSaveCase } from '../../db/repositories/save-cases.repository.ts';
 import { saveCases } from '../../db/schema/save-cases.ts';
 import type { MembershipFact } from '../../domain/membership-fact.ts';
@@ -14,7 +14,7 @@ import { assignHoldout } from '../cases/assign-holdout.ts';
  * A new open case gets its offer (matched to the cancel option) due now, unless held out; a case
  * that is no longer open never gets its offer. Idempotent.
  */
-export async function reconcileSaveCases(tx: AppTx, input: { companyId: string; whopMembershipId: string; facts: readonly MembershipFact[]; settings: CurrentSettings; now: Date }): Promise<void> {
+export async function reconcileSaveCases(tx: AppTx, input: { companyId: string; whopMembershipId: string; facts: readonly MembershipFact[]; settings: SettingsVersion; now: Date }): Promise<void> {
   const { companyId, whopMembershipId, settings, now } = input;
   const stored = await lockMembershipSaveCases(tx, companyId, whopMembershipId);
   // An accepted pause moves its save's 30-day hold to start when billing resumes.
@@ -30,12 +30,12 @@ export async function reconcileSaveCases(tx: AppTx, input: { companyId: string; 
   }
 }
 
-async function insertSaveCase(tx: AppTx, input: { companyId: string; whopMembershipId: string; whopUserId: string | null; d: DerivedSaveCase; settings: CurrentSettings; now: Date }): Promise<void> {
+async function insertSaveCase(tx: AppTx, input: { companyId: string; whopMembershipId: string; whopUserId: string | null; d: DerivedSaveCase; settings: SettingsVersion; now: Date }): Promise<void> {
   const { d, settings } = input;
   // Issue #12 §3: the member's group is sticky across recovery and save cases.
-  const holdout = await assignHoldout(tx, { companyId: input.companyId, whopUserId: input.whopUserId, whopMembershipId: input.whopMembershipId, holdoutPercent: settings.outreach.holdout_percent });
-  const { unused, pause_days } = settings.outreach.save_offers;
-  const offer = matchSaveOffer(d.cancelOption, { freeDays: settings.outreach.incentive_days, unused, pauseDays: pause_days });
+  const holdout = await assignHoldout(tx, { companyId: input.companyId, whopUserId: input.whopUserId, whopMembershipId: input.whopMembershipId, holdoutPercent: settings.nudge.holdout_percent });
+  const { unused, pause_days } = settings.nudge.save_offers;
+  const offer = matchSaveOffer(d.cancelOption, { freeDays: settings.nudge.incentive_days, unused, pauseDays: pause_days });
   await tx
     .insert(saveCases)
     .values({

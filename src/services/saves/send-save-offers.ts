@@ -1,6 +1,6 @@
 import { and, desc, eq, isNotNull, isNull } from 'drizzle-orm';
 import { findCompanyName, findOrCreateCurrentSettings } from '../../db/repositories/companies.repository.ts';
-import { optedOutChannels } from '../../db/repositories/outreach.repository.ts';
+import { optedOutChannels } from '../../db/repositories/nudges.repository.ts';
 import { claimDueSaveOffers, type StoredSaveCase } from '../../db/repositories/save-cases.repository.ts';
 import { membershipFacts } from '../../db/schema/membership-facts.ts';
 import { saveCases } from '../../db/schema/save-cases.ts';
@@ -60,7 +60,7 @@ async function sendSaveOffer(deps: NudgeDeps, c: StoredSaveCase): Promise<void> 
     await deps.db.update(saveCases).set({ offerDueAt: null, offerClaimedUntil: null, updatedAt: now }).where(eq(saveCases.id, c.id));
     return;
   }
-  const settings = (await findOrCreateCurrentSettings(deps.db, c.companyId)).outreach;
+  const settings = (await findOrCreateCurrentSettings(deps.db, c.companyId)).nudge;
   // "Too expensive": the code exists at Whop before any message names it (once per case, whatever
   // the number of workers); a code Whop refused makes the offer the creator's message.
   let promo: SaveOfferPromo | null = null;

@@ -1,7 +1,7 @@
 import type { AppDb } from '../../db/client.ts';
 import { findCurrentSettings } from '../../db/repositories/companies.repository.ts';
 import { selectTemplate, TEMPLATE_PARTS } from '../../domain/message-template.ts';
-import type { SettingsProblem } from '../../domain/outreach-settings.ts';
+import type { SettingsProblem } from '../../domain/nudge-settings.ts';
 import {
   buildDraftPrompt,
   findBriefProblems,
@@ -35,14 +35,14 @@ export async function draftTemplate(
 ): Promise<DraftTemplateResult> {
   if (deps.ai === null) return { ok: false, reason: 'ai_not_configured' };
   const current = await findCurrentSettings(deps.db, input.companyId);
-  const settings = current.outreach;
+  const settings = current.nudge;
   const problems = [...findBriefProblems(input.brief), ...findTargetProblems(input.target, settings)];
   if (problems.length > 0) return { ok: false, reason: 'invalid_request', problems };
 
   const { channel, step, variant } = input.target;
   const selected = selectTemplate(settings, channel, step ?? 0, variant) as unknown as DraftParts;
   const currentText = Object.fromEntries((TEMPLATE_PARTS[channel] as readonly string[]).map((part) => [part, selected[part] ?? '']));
-  const messages = buildDraftPrompt(input.target, input.brief, { reminderOffsetsDays: settings.reminder_offsets_days, incentiveDays: settings.incentive_days, current: currentText });
+  const messages = buildDraftPrompt(input.target, input.brief, { nudgeOffsetsDays: settings.reminder_offsets_days, incentiveDays: settings.incentive_days, current: currentText });
 
   const answer = await deps.ai.complete(messages);
   if (!answer.ok) {

@@ -1,6 +1,6 @@
 import type { AppDb } from '../../db/client.ts';
 import { findSettingsVersion } from '../../db/repositories/companies.repository.ts';
-import type { OutreachSettings } from '../../domain/outreach-settings.ts';
+import type { NudgeSettings } from '../../domain/nudge-settings.ts';
 import type { SettingsSource } from '../nudges/nudge-deps.ts';
 
 /**
@@ -8,13 +8,13 @@ import type { SettingsSource } from '../nudges/nudge-deps.ts';
  * so the cache can never be stale. Bounded, so a long-lived worker's memory stays flat.
  */
 export function createSettingsVersions(db: AppDb, maxEntries = 10_000): SettingsSource {
-  const cache = new Map<string, OutreachSettings>();
+  const cache = new Map<string, NudgeSettings>();
   return {
     async settingsVersion(companyId, version) {
       const key = `${companyId}:${version}`;
       let settings = cache.get(key);
       if (!settings) {
-        settings = (await findSettingsVersion(db, companyId, version)).outreach;
+        settings = (await findSettingsVersion(db, companyId, version)).nudge;
         if (cache.size >= maxEntries) cache.clear();
         cache.set(key, settings);
       }

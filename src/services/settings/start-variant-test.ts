@@ -1,9 +1,9 @@
 import type { AppDb } from '../../db/client.ts';
-import type { OutreachSettings, SettingsProblem } from '../../domain/outreach-settings.ts';
+import type { NudgeSettings, SettingsProblem } from '../../domain/nudge-settings.ts';
 import { saveSettingsChange } from './update-company-settings.ts';
 
 export type StartVariantTestResult =
-  | { ok: true; version: number; settings: OutreachSettings }
+  | { ok: true; version: number; settings: NudgeSettings }
   | { ok: false; reason: 'invalid_settings'; problems: SettingsProblem[] }
   | { ok: false; reason: 'test_running'; startedVersion: number };
 
@@ -15,9 +15,9 @@ export type StartVariantTestResult =
  */
 export async function startVariantTest(deps: { db: AppDb }, input: { companyId: string; actor: string; test: { channel: unknown; step?: unknown; decline_variant?: unknown; b: unknown } }): Promise<StartVariantTestResult> {
   const result = await saveSettingsChange<'test_running'>(deps, input.companyId, input.actor, (current) => {
-    if (current.outreach.variant_test !== null) return { refused: 'test_running' };
-    return { ...current.outreach, variant_test: { ...input.test, started_version: null } } as unknown as OutreachSettings;
+    if (current.nudge.variant_test !== null) return { refused: 'test_running' };
+    return { ...current.nudge, variant_test: { ...input.test, started_version: null } } as unknown as NudgeSettings;
   });
   if (result.ok || result.reason === 'invalid_settings') return result;
-  return { ok: false, reason: 'test_running', startedVersion: result.current.outreach.variant_test?.started_version ?? result.current.version };
+  return { ok: false, reason: 'test_running', startedVersion: result.current.nudge.variant_test?.started_version ?? result.current.version };
 }

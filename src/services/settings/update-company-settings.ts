@@ -1,11 +1,11 @@
 import { sql } from 'drizzle-orm';
 import type { AppDb, AppTx } from '../../db/client.ts';
-import { ensureCompany, findCurrentSettings, findOrCreateCurrentSettings, saveSettingsVersion, type CurrentSettings } from '../../db/repositories/companies.repository.ts';
-import { parseOutreachSettings, type OutreachSettings, type SettingsProblem } from '../../domain/outreach-settings.ts';
+import { ensureCompany, findCurrentSettings, findOrCreateCurrentSettings, saveSettingsVersion, type SettingsVersion } from '../../db/repositories/companies.repository.ts';
+import { parseNudgeSettings, type NudgeSettings, type SettingsProblem } from '../../domain/nudge-settings.ts';
 import { findVariantTestChangeProblems } from '../../domain/variant-copy.ts';
 
 export type UpdateSettingsResult =
-  | { ok: true; version: number; settings: OutreachSettings }
+  | { ok: true; version: number; settings: NudgeSettings }
   | { ok: false; reason: 'invalid_settings'; problems: SettingsProblem[] };
 
 /**
@@ -19,11 +19,11 @@ export type UpdateSettingsResult =
  * refused by name. While a test runs, its template's text cannot change (findVariantTestChangeProblems).
  */
 export async function updateCompanySettings(deps: { db: AppDb }, input: { companyId: string; settings: unknown; actor: string }): Promise<UpdateSettingsResult> {
-  const parsed = parseOutreachSettings(input.settings);
+  const parsed = parseNudgeSettings(input.settings);
   if (!parsed.ok) return { ok: false, reason: 'invalid_settings', problems: parsed.problems };
   const result = await saveSettingsChange<never>(deps, input.companyId, input.actor, (current) => {
     const sent = parsed.settings.variant_test;
-    const running = current.outreach.variant_test;
+    const running = current.nudge.variant_test;
     if (sent !== null && JSON.stringify(sent) !== JSON.stringify(running))
       return [{ field: 'variant_test', message: 'a variant test is started with POST /api/companies/:companyId/variant-test and ended by keeping a winner, not by saving settings' }];
     return { ...parsed.settings, variant_test: running };
@@ -43,8 +43,8 @@ export async function saveSettingsChange<R extends string = never>(
   deps: { db: AppDb },
   companyId: string,
   actor: string,
-  change: (current: CurrentSettings) => OutreachSettings | SettingsProblem[] | { refused: R },
-): Promise<UpdateSettingsResult | { ok: false; reason: R; current: CurrentSettings }> {
+  change: (current: SettingsVersion) => NudgeSettings | SettingsProblem[] | { refused: R },
+): Promise<UpdateSettingsResult | { ok: false; reason: R; current: SettingsVersion }> {
   return deps.db.transaction(async (tx: AppTx) => {
     await tx.execute(sql`SELECT pg_advisory_xact_lock(hashtextextended(${`company_settings:${companyId}`}, 0))`);
     // Read-only until the change is valid: a refused change writes nothing (not even version 1).
@@ -52,9 +52,9 @@ export async function saveSettingsChange<R extends string = never>(
     const next = change(current);
     if (Array.isArray(next)) return { ok: false as const, reason: 'invalid_settings' as const, problems: next };
     if ('refused' in next) return { ok: false as const, reason: next.refused, current };
-    const checked = parseOutreachSettings(next);
+    const checked = parseNudgeSettings(next);
     if (!checked.ok) return { ok: false as const, reason: 'invalid_settings' as const, problems: checked.problems };
-    const problems = findVariantTestChangeProblems(current.outreach, checked.settings);
+    const problems = findVariantTestChangeProblems(current.nudge, checked.settings);
     if (problems.length > 0) return { ok: false as const, reason: 'invalid_settings' as const, problems };
     await ensureCompany(tx, companyId, null);
     // A test starting in this change takes this version as its identity (started_version).

@@ -6,11 +6,9 @@ import { hasNul, MAX_ID_LENGTH } from '../../domain/storable-text.ts';
 import { validateFact } from '../../domain/validate-fact.ts';
 import { isLegacyV5, mapWebhookToFact, NO_REFERENCES, type ResolvedReferences } from '../../integrations/whop/events/index.ts';
 import type { MembershipFact } from '../../domain/membership-fact.ts';
-import { timeQuery, type Metrics } from '../../observability/metrics.ts';
+import type { Metrics } from '../../observability/metrics.ts';
 import type { Clock } from '../../integrations/clock.ts';
-import { reconcileMembershipCases } from '../cases/reconcile-membership-cases.ts';
-import { storeMembershipFact } from './store-membership-fact.ts';
-import { recordPromoRedemption } from '../cases/record-promo-redemption.ts';
+import { recordMembershipFact } from '../cases/record-membership-fact.ts';
 import { isSynthesizedWebhookId } from '../../integrations/whop/synthesized-events.ts';
 import type { ResolveWebhookReferences } from './resolve-webhook-references.ts';
 
@@ -45,12 +43,7 @@ export async function processWebhookEvent(
     }
     const { fact } = decision;
     await ensureCompany(tx, fact.companyId, decision.companyTitle);
-    await storeMembershipFact(tx, fact, { synthesized: decision.synthesized });
-    const reconciled = await timeQuery(deps.metrics, 'reconcile', 'recovery_cases', () =>
-      reconcileMembershipCases(tx, fact.companyId, fact.whopMembershipId, now),
-    );
-    // After the fold, so the timeline event carries the case's status as this payment left it.
-    await recordPromoRedemption(tx, fact, now);
+    const reconciled = await recordMembershipFact(tx, fact, { now, metrics: deps.metrics, synthesized: decision.synthesized });
     await markWebhookEvent(tx, eventId, { status: 'processed', error: null, companyId: fact.companyId, at: now });
     return { ok: true, outcome: 'processed', type: event.type, createdCases: reconciled.created, caseIds: reconciled.caseIds } as const;
   });

@@ -5,7 +5,7 @@ import { failAbandonedReconciliationRuns, insertReconciliationRun, type Reconcil
 import type { WhopListReader } from '../../integrations/whop/whop-lists.ts';
 import type { Metrics } from '../../observability/metrics.ts';
 import type { Clock } from '../../integrations/clock.ts';
-import { createWebhookIntake } from '../../services/webhooks/ingest-webhook.ts';
+import { createWebhookIntake } from '../../services/webhooks/webhook-intake.ts';
 import { reconcileWithWhop, type ReconcileOptions } from '../../services/reconciliation/reconcile-with-whop.ts';
 
 /** `runId` when an operator asked (the run row exists, shown as queued); start and schedule jobs make theirs. */

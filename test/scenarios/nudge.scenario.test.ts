@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { MAX_DELIVERY_ATTEMPTS } from '../../src/domain/retry-backoff.ts';
-import { recordOptOuts } from '../../src/db/repositories/outreach.repository.ts';
+import { recordOptOuts } from '../../src/db/repositories/nudges.repository.ts';
 import { readClickToken } from '../../src/services/nudges/click-links.ts';
 import { sendDueNudges } from '../../src/services/nudges/send-due-nudges.ts';
-import { DAY, useOutreachScenario } from '../support/outreach-harness.ts';
+import { DAY, useNudgeScenario } from '../support/nudge-harness.ts';
 import { decrypted } from '../support/test-keys.ts';
 
 const DAY0 = new Date('2026-05-04T15:00:00.000Z');
@@ -13,7 +13,7 @@ const trackedLinks = (text: string) => [...text.matchAll(/https:\/\/recover\.exa
 
 describe('recovery outreach, day by day', () => {
   // Sweeps are global: earlier tests' cases stop before each test so counts speak of this test's case only.
-  const s = useOutreachScenario({ day0: DAY0, prefix: 'out', email: (seq) => `dana${seq}@example.test`, reset: ['whop', 'smtp'] });
+  const s = useNudgeScenario({ day0: DAY0, prefix: 'out', email: (seq) => `dana${seq}@example.test`, reset: ['whop', 'smtp'] });
 
   const failPayment = (days: number, extra: Record<string, unknown> = {}) =>
     s.h.deliver('payment.failed', { id: `pay_${s.seq}`, membership: { id: s.membershipId }, user: { id: `user_${s.membershipId}`, email: `dana${s.seq}@example.test`, name: 'Dana Reyes' }, total: 29.99, currency: 'usd', failure_message: 'Your card has insufficient funds.', last_payment_attempt: at(days).toISOString(), ...extra }, s.companyId);
@@ -180,7 +180,7 @@ describe('recovery outreach, day by day', () => {
 });
 
 describe('recovery outreach with nothing configured (embedded default)', () => {
-  const s = useOutreachScenario({ day0: DAY0, outbox: true });
+  const s = useNudgeScenario({ day0: DAY0, outbox: true });
 
   it('records every channel as outbox with the text that would have gone out', async () => {
     await s.h.deliver('payment.failed', { id: 'pay_box', membership: { id: 'mem_box' }, user: { id: 'user_box', email: 'box@example.test', name: 'Bo' }, last_payment_attempt: DAY0.toISOString() }, 'biz_box');

@@ -4,7 +4,7 @@ import { DEFAULT_PLAYBOOKS } from './playbook.ts';
 import { CHANNELS, channelToggle, type Channel, type ChannelToggle } from './channels.ts';
 import { TEMPLATE_MAX_LENGTH, TEMPLATE_PARTS, TEMPLATE_REASONS, findTemplateProblems, type TemplateReason } from './message-template.ts';
 import type { PromoTerms } from './promo-code.ts';
-import { INCENTIVE_DAYS_CHOICES, MAX_OFFSET_DAYS, MAX_REMINDERS, SETTING_RANGES } from './settings-limits.ts';
+import { INCENTIVE_DAYS_CHOICES, MAX_OFFSET_DAYS, MAX_NUDGES, SETTING_RANGES } from './settings-limits.ts';
 import { findVariantTestProblems, variantTestSchema } from './variant-test.ts';
 
 /**
@@ -14,7 +14,7 @@ import { findVariantTestProblems, variantTestSchema } from './variant-test.ts';
  */
 
 // The limits live in settings-limits.ts (no zod) so the dashboard imports the same numbers.
-export { INCENTIVE_DAYS_CHOICES, MAX_OFFSET_DAYS, MAX_REMINDERS, SETTING_RANGES, type IncentiveDays } from './settings-limits.ts';
+export { INCENTIVE_DAYS_CHOICES, MAX_OFFSET_DAYS, MAX_NUDGES, SETTING_RANGES, type IncentiveDays } from './settings-limits.ts';
 
 /** Limits of a promo code's terms (issue #15 §3). Whop's own bounds are wider; these keep an offer sane. */
 export const PROMO_LIMITS = { percentOff: [1, 100], amountOffCents: [1, 100_000_00], durationMonths: [1, 36], validDays: [1, 90] } as const;
@@ -35,10 +35,10 @@ const hour = z
   .max(23, { error: 'must be an hour from 0 to 23' });
 
 /** Offsets are kept sorted so step k is always the k-th reminder in time (templates use k). */
-const reminderOffsetsDays = z
+const nudgeOffsetsDays = z
   .array(wholeNumber('days', 0, MAX_OFFSET_DAYS), { error: 'must be a list of day offsets, e.g. [0, 2, 4]' })
   .min(1, { error: 'must list at least one reminder' })
-  .max(MAX_REMINDERS, { error: `must list at most ${MAX_REMINDERS} reminders` })
+  .max(MAX_NUDGES, { error: `must list at most ${MAX_NUDGES} reminders` })
   // `when` runs this even when another offset is out of range, so every problem shows at once.
   .superRefine(
     (offsets: unknown[], ctx) => {
@@ -149,7 +149,7 @@ const playbookSchema = z.strictObject({
   steps: z
     .array(playbookStepSchema, { error: 'must be a list of steps' })
     .min(1, { error: 'must list at least one step' })
-    .max(MAX_REMINDERS, { error: `must list at most ${MAX_REMINDERS} steps` })
+    .max(MAX_NUDGES, { error: `must list at most ${MAX_NUDGES} steps` })
     .transform((steps) => [...steps].sort((a, b) => a.after_hours - b.after_hours)),
   /** When Whop's cancel time is known, the last step goes this many hours before it. */
   last_step_lead_hours: wholeNumber('hours', SETTING_RANGES.playbook_lead_hours.min, SETTING_RANGES.playbook_lead_hours.max).default(12),
@@ -223,7 +223,7 @@ const settingsSchema = (checkTemplateSyntax: boolean) => z
   .strictObject({
     ...channelToggles,
     /** Days after the first failure at which each reminder is due; sorted ascending. */
-    reminder_offsets_days: reminderOffsetsDays.default(() => [0, 2, 4]),
+    reminder_offsets_days: nudgeOffsetsDays.default(() => [0, 2, 4]),
     incentive_type: z.enum(['free_days', 'promo_code'], { error: 'must be "free_days" or "promo_code"' }).default('free_days'),
     incentive_days: z.literal(INCENTIVE_DAYS_CHOICES, { error: `must be one of ${INCENTIVE_DAYS_CHOICES.join(', ')}` }).default(3),
     /** The terms of the code offered when incentive_type is promo_code (kept, unused, otherwise). */
@@ -269,13 +269,13 @@ const settingsSchema = (checkTemplateSyntax: boolean) => z
     { when: (payload) => isRecord(payload.value) },
   );
 
-export const outreachSettingsSchema = settingsSchema(true);
+export const nudgeSettingsSchema = settingsSchema(true);
 /** Settings as stored: every rule but template syntax (see templateText). */
-const storedOutreachSettingsSchema = settingsSchema(false);
+const storedNudgeSettingsSchema = settingsSchema(false);
 
-export type OutreachSettings = z.output<typeof outreachSettingsSchema>;
-export type QuietHours = NonNullable<OutreachSettings['quiet_hours']>;
-export type IncentiveType = OutreachSettings['incentive_type'];
+export type NudgeSettings = z.output<typeof nudgeSettingsSchema>;
+export type QuietHours = NonNullable<NudgeSettings['quiet_hours']>;
+export type IncentiveType = NudgeSettings['incentive_type'];
 
 export interface SettingsProblem {
   /** Dotted path of the offending value, e.g. "reminder_offsets_days.2" or "templates.dm.body.generic". */
@@ -283,21 +283,21 @@ export interface SettingsProblem {
   message: string;
 }
 
-export type ParseOutreachSettingsResult = { ok: true; settings: OutreachSettings } | { ok: false; problems: SettingsProblem[] };
+export type ParseNudgeSettingsResult = { ok: true; settings: NudgeSettings } | { ok: false; problems: SettingsProblem[] };
 
 /**
  * Validates settings as saved by a creator (or read back from company_settings.settings) and lists
  * every problem at once with its field path. Missing fields take their defaults; unknown fields
  * are rejected by name so a typo never silently does nothing. Offsets come back sorted.
  */
-export function parseOutreachSettings(input: unknown, options: { stored?: boolean } = {}): ParseOutreachSettingsResult {
-  const parsed = (options.stored ? storedOutreachSettingsSchema : outreachSettingsSchema).safeParse(input);
+export function parseNudgeSettings(input: unknown, options: { stored?: boolean } = {}): ParseNudgeSettingsResult {
+  const parsed = (options.stored ? storedNudgeSettingsSchema : nudgeSettingsSchema).safeParse(input);
   if (!parsed.success) return { ok: false, problems: parsed.error.issues.flatMap(toProblems) };
   return { ok: true, settings: parsed.data };
 }
 
 /** Defaults of every setting: what a company that never saved settings gets. Frozen: it is shared. */
-export const DEFAULT_OUTREACH_SETTINGS: OutreachSettings = deepFreeze(outreachSettingsSchema.parse({}));
+export const DEFAULT_NUDGE_SETTINGS: NudgeSettings = deepFreeze(nudgeSettingsSchema.parse({}));
 
 function deepFreeze<T>(value: T): T {
   if (typeof value === 'object' && value !== null) {

@@ -1,27 +1,27 @@
 import { describe, expect, it } from 'vitest';
 import {
-  DEFAULT_OUTREACH_SETTINGS,
+  DEFAULT_NUDGE_SETTINGS,
   describeSettingsProblems,
-  parseOutreachSettings,
-  type OutreachSettings,
+  parseNudgeSettings,
+  type NudgeSettings,
   type SettingsProblem,
-} from '../../src/domain/outreach-settings.ts';
+} from '../../src/domain/nudge-settings.ts';
 
-function parsed(input: unknown): OutreachSettings {
-  const result = parseOutreachSettings(input);
+function parsed(input: unknown): NudgeSettings {
+  const result = parseNudgeSettings(input);
   if (!result.ok) throw new Error(`expected valid settings, got ${JSON.stringify(result.problems)}`);
   return result.settings;
 }
 
 function problemsOf(input: unknown): SettingsProblem[] {
-  const result = parseOutreachSettings(input);
+  const result = parseNudgeSettings(input);
   if (result.ok) throw new Error('expected problems, settings were accepted');
   return result.problems;
 }
 
 describe('outreach settings defaults', () => {
   it('a company that never saved settings nudges on days 0, 2 and 4 on every channel, 12 hours apart, with 3 free days', () => {
-    expect(DEFAULT_OUTREACH_SETTINGS).toEqual({
+    expect(DEFAULT_NUDGE_SETTINGS).toEqual({
       enable_push: true,
       enable_dm: true,
       enable_email: true,
@@ -45,18 +45,18 @@ describe('outreach settings defaults', () => {
   });
 
   it.each([[-1], [51], [2.5], ['10']])('holdout_percent %j is refused, naming the field (0–50 whole percent)', (value) => {
-    const parsed = parseOutreachSettings({ holdout_percent: value });
+    const parsed = parseNudgeSettings({ holdout_percent: value });
     expect(parsed.ok).toBe(false);
     if (!parsed.ok) expect(parsed.problems.map((p) => p.field)).toEqual(['holdout_percent']);
   });
 
   it('an empty settings row (the column default {}) reads as the defaults', () => {
-    expect(parsed({})).toEqual(DEFAULT_OUTREACH_SETTINGS);
+    expect(parsed({})).toEqual(DEFAULT_NUDGE_SETTINGS);
   });
 
   it('the shared defaults cannot be changed by accident', () => {
-    expect(() => DEFAULT_OUTREACH_SETTINGS.reminder_offsets_days.push(9)).toThrow(TypeError);
-    expect(DEFAULT_OUTREACH_SETTINGS.reminder_offsets_days).toEqual([0, 2, 4]);
+    expect(() => DEFAULT_NUDGE_SETTINGS.reminder_offsets_days.push(9)).toThrow(TypeError);
+    expect(DEFAULT_NUDGE_SETTINGS.reminder_offsets_days).toEqual([0, 2, 4]);
   });
 
   it('parsing twice never shares the default offsets between companies', () => {
@@ -67,7 +67,7 @@ describe('outreach settings defaults', () => {
 });
 
 describe('accepted outreach settings', () => {
-  it.each<[title: string, input: Record<string, unknown>, expected: Partial<OutreachSettings>]>([
+  it.each<[title: string, input: Record<string, unknown>, expected: Partial<NudgeSettings>]>([
     ['reminders entered out of order are stored sorted', { reminder_offsets_days: [7, 0, 3] }, { reminder_offsets_days: [0, 3, 7] }],
     ['a single reminder on the day of the failure is enough', { reminder_offsets_days: [0] }, { reminder_offsets_days: [0] }],
     ['ten reminders up to day 30 are allowed', { reminder_offsets_days: [30, 0, 1, 2, 3, 4, 5, 6, 7, 8] }, { reminder_offsets_days: [0, 1, 2, 3, 4, 5, 6, 7, 8, 30] }],
@@ -202,16 +202,16 @@ describe('settings saved before a template rule existed', () => {
   const saved = { enable_push: false, reminder_offsets_days: [1, 3], templates: { email: { body: { generic: 'Your {amount payment failed: {manage_url}' } } } };
 
   it('are refused when saved again: the unclosed {amount is named', () => {
-    const parsed = parseOutreachSettings(saved);
+    const parsed = parseNudgeSettings(saved);
     expect(parsed.ok).toBe(false);
   });
 
   it('still read back as the creator saved them (not the defaults), template text as written', () => {
-    const parsed = parseOutreachSettings(saved, { stored: true });
+    const parsed = parseNudgeSettings(saved, { stored: true });
     expect(parsed.ok && parsed.settings).toMatchObject({ enable_push: false, reminder_offsets_days: [1, 3], templates: { email: { body: { generic: 'Your {amount payment failed: {manage_url}' } } } });
   });
 
   it('other problems in a stored row are still problems', () => {
-    expect(parseOutreachSettings({ ...saved, incentive_days: 5 }, { stored: true }).ok).toBe(false);
+    expect(parseNudgeSettings({ ...saved, incentive_days: 5 }, { stored: true }).ok).toBe(false);
   });
 });

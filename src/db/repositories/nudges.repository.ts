@@ -6,6 +6,7 @@ import { emailLookupHash, emailLookupHashes, userLookupHashes } from '../encrypt
 import { memberOptOuts, type OptOutChannel } from '../schema/member-opt-outs.ts';
 import { incentives, type IncentiveStatus } from '../schema/incentives.ts';
 import { recoveryCases } from '../schema/recovery-cases.ts';
+import type { StoredCase } from './recovery-cases.repository.ts';
 
 export type Delivery = typeof deliveries.$inferSelect;
 export type Incentive = typeof incentives.$inferSelect;
@@ -37,7 +38,7 @@ export async function claimDueCases(q: Queryable, now: Date, limit: number, leas
   return q.update(recoveryCases).set({ nudgeClaimedUntil: leaseEnds }).where(inArray(recoveryCases.id, due)).returning();
 }
 
-export type StoredCase = typeof recoveryCases.$inferSelect;
+export type { StoredCase };
 
 /** Claims one case for a manual nudge; false while a worker holds it. */
 export async function claimCase(q: Queryable, caseId: string, now: Date, leaseMs = NUDGE_LEASE_MS): Promise<boolean> {
@@ -53,7 +54,7 @@ export async function findCase(q: Queryable, caseId: string) {
   return rows[0] ?? null;
 }
 
-export async function updateCaseOutreach(
+export async function updateCaseNudge(
   q: Queryable,
   caseId: string,
   update: Partial<Pick<typeof recoveryCases.$inferInsert, 'nextNudgeAt' | 'stepsSent' | 'lastNudgeAt' | 'nudgeClaimedUntil' | 'memberName' | 'memberEmail' | 'whopProductId' | 'whopUserId' | 'manageUrl' | 'whopProductTitle'>>,

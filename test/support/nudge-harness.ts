@@ -2,9 +2,10 @@ import type { PgBoss } from 'pg-boss';
 import { afterAll, beforeAll, beforeEach } from 'vitest';
 import { createEmailSender } from '../../src/integrations/email/email-sender.ts';
 import { createWhopGateway } from '../../src/integrations/whop/whop-gateway.ts';
-import { createWebhookIntake } from '../../src/services/webhooks/ingest-webhook.ts';
+import { createWebhookIntake } from '../../src/services/webhooks/webhook-intake.ts';
+import { processWebhookBatch } from '../../src/services/webhooks/process-webhook-batch.ts';
 import { processWebhookEvent } from '../../src/services/webhooks/process-webhook-event.ts';
-import type { OutreachDeps } from '../../src/services/nudges/send-nudge.ts';
+import type { NudgeDeps } from '../../src/services/nudges/send-nudge.ts';
 import { createSettingsVersions } from '../../src/services/settings/settings-versions.ts';
 import { updateCompanySettings } from '../../src/services/settings/update-company-settings.ts';
 import { startQueue } from '../../src/worker/queue.ts';
@@ -28,14 +29,14 @@ export function createTestClock(start: Date) {
   };
 }
 
-export interface OutreachHarness {
+export interface NudgeHarness {
   whop: WhopApiFake;
   smtp: SmtpFake;
   boss: PgBoss;
-  deps: OutreachDeps;
+  deps: NudgeDeps;
   clock: ReturnType<typeof createTestClock>;
-  /** Stores and processes one webhook body now (as intake + worker would). */
-  deliver(type: WhopFixtureType, data: Record<string, unknown>, companyId: string): Promise<void>;
+  /** Stores and processes one webhook body now (as intake + worker would: one event, or the worker's batch path). */
+  deliver(type: WhopFixtureType, data: Record<string, unknown>, companyId: string, via?: 'event' | 'batch'): Promise<void>;
   /** Seeds a member at the Whop fake: membership, its product's experience. */
   seedMember(membershipId: string, companyId: string, member?: { email?: string; name?: string; userId?: string }): void;
   saveSettings(companyId: string, settings: Record<string, unknown>): Promise<number>;
@@ -43,14 +44,14 @@ export interface OutreachHarness {
 }
 
 /** The real services against real local servers: the Whop API fake and an SMTP peer. */
-export async function startOutreachHarness(database: TestDatabase, start: Date, options: { outbox?: boolean } = {}): Promise<OutreachHarness> {
+export async function startNudgeHarness(database: TestDatabase, start: Date, options: { outbox?: boolean } = {}): Promise<NudgeHarness> {
   const clock = createTestClock(start);
   const whop = await startWhopApiFake({ clock });
   const smtp = await startSmtpFake();
   const boss = await startQueue(database, { role: 'web' });
   const ingest = createWebhookIntake({ db: database.db, boss, clock });
   const email = options.outbox ? null : createEmailSender({ host: '127.0.0.1', port: smtp.port, from: 'Churn Saver <recover@churnsaver.test>', secure: false });
-  const deps: OutreachDeps = {
+  const deps: NudgeDeps = {
     db: database.db,
     clock,
     whop: options.outbox ? null : createWhopGateway({ apiKey: 'test_key', baseURL: whop.baseURL, appID: 'app_test', timeoutMs: 2000, now: () => clock.now().getTime() }),
@@ -65,11 +66,14 @@ export async function startOutreachHarness(database: TestDatabase, start: Date, 
     boss,
     deps,
     clock,
-    async deliver(type, data, companyId) {
+    async deliver(type, data, companyId, via = 'event') {
       const body = buildWhopEvent(type, { company_id: companyId, data: { company: { id: companyId }, ...data } });
       const ingested = await ingest({ webhookId: body.id, apiVersion: 'v1', rawBody: JSON.stringify(body), body });
       if (!ingested.ok || ingested.outcome !== 'accepted') throw new Error(`not accepted: ${JSON.stringify(ingested)}`);
-      const processed = await processWebhookEvent({ db: database.db, clock }, ingested.eventId);
+      const processed =
+        via === 'batch'
+          ? (await processWebhookBatch({ db: database.db, clock }, [ingested.eventId])).results.get(ingested.eventId)!
+          : await processWebhookEvent({ db: database.db, clock }, ingested.eventId);
       if (!processed.ok) throw new Error(`not processed: ${JSON.stringify(processed)}`);
     },
     seedMember(membershipId, companyId, member = {}) {
@@ -96,7 +100,7 @@ export async function startOutreachHarness(database: TestDatabase, start: Date, 
   };
 }
 
-export interface OutreachScenarioOptions {
+export interface NudgeScenarioOptions {
   /** The harness clock's start, and where each test's clock is set back to. */
   day0: Date;
   /** Each test gets `biz_<prefix><seq>` / `mem_<prefix><seq>`, seeded at the Whop fake; without a prefix, no per-test member. */
@@ -109,12 +113,12 @@ export interface OutreachScenarioOptions {
   stopEarlierCases?: boolean;
   /** Which fakes forget earlier tests before each test. Default ['whop']. */
   reset?: Array<'whop' | 'smtp'>;
-  /** Passed to startOutreachHarness. */
+  /** Passed to startNudgeHarness. */
   outbox?: boolean;
 }
 
-export interface OutreachScenario {
-  readonly h: OutreachHarness;
+export interface NudgeScenario {
+  readonly h: NudgeHarness;
   readonly database: TestDatabase;
   readonly seq: number;
   readonly companyId: string;
@@ -126,22 +130,22 @@ export interface OutreachScenario {
  * a fresh company and member per test. Read the values through the returned getters: they
  * change per test.
  */
-export function useOutreachScenario(options: OutreachScenarioOptions): OutreachScenario {
+export function useNudgeScenario(options: NudgeScenarioOptions): NudgeScenario {
   const { day0, prefix, email, settings, stopEarlierCases = true, reset = ['whop'], outbox } = options;
   let database: TestDatabase;
-  let h: OutreachHarness;
+  let h: NudgeHarness;
   let seq = 0;
   // A fresh PGlite migrates in ~40 s on a loaded 2-core machine, before pg-boss starts: more than the 60 s hook default leaves.
   beforeAll(async () => {
     database = await createTestDatabase();
-    h = await startOutreachHarness(database, day0, outbox === undefined ? {} : { outbox });
+    h = await startNudgeHarness(database, day0, outbox === undefined ? {} : { outbox });
   }, 180_000);
   afterAll(async () => {
     await h?.close();
     await database?.close();
   });
   const ids = (kind: 'biz' | 'mem') => {
-    if (prefix === undefined) throw new Error('useOutreachScenario: no per-test member without a prefix');
+    if (prefix === undefined) throw new Error('useNudgeScenario: no per-test member without a prefix');
     return `${kind}_${prefix}${seq}`;
   };
   if (prefix !== undefined) {

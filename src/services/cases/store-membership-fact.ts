@@ -11,14 +11,13 @@ import { SYNTHESIZED_PREFIX } from '../../integrations/whop/synthesized-events.t
  * read and the delivery carry alike, so the unique index makes a reconciled payment and its late
  * webhook one fact. A membership's status change is different: a REST read gives the membership's
  * current `updated_at`, which any later edit moves, so a reconciled activation or deactivation and
- * the real delivery of the same change may differ in time. Under the membership's lock (the one
- * case reconciliation takes), a status fact next to one of the same kind, either of them
- * reconciled, is the same change: the delivery's time and event replace the reconciled ones.
- * Returns whether a new fact was stored.
+ * the real delivery of the same change may differ in time. A status fact next to one of the same
+ * kind, either of them reconciled, is the same change: the delivery's time and event replace the
+ * reconciled ones. The caller (record-membership-fact.ts) holds the membership's lock, so the
+ * comparison and the insert see the same stored facts. Returns whether a new fact was stored.
  */
 export async function storeMembershipFact(tx: AppTx, fact: MembershipFact, options: { synthesized: boolean }): Promise<boolean> {
-  if (fact.kind !== 'membership_activated' && fact.kind !== 'membership_deactivated') return insertMembershipFact(tx, fact);
-  await tx.execute(sql`SELECT pg_advisory_xact_lock(hashtextextended(${`${fact.companyId}:${fact.whopMembershipId}`}, 0))`);
+  if (!isStatusFact(fact)) return insertMembershipFact(tx, fact);
   const rows = await queryRows<{ id: string | number; kind: string; occurred_at: Date | string; webhook_id: string | null }>(tx, sql`
     SELECT f.id, f.kind, f.occurred_at, e.webhook_id
     FROM membership_facts f LEFT JOIN webhook_events e ON e.id = f.webhook_event_id
@@ -42,4 +41,9 @@ export async function storeMembershipFact(tx: AppTx, fact: MembershipFact, optio
       .where(eq(membershipFacts.id, same.id));
   }
   return false;
+}
+
+/** A membership status change: whether it is new depends on the membership's stored ones. */
+export function isStatusFact(fact: MembershipFact): fact is MembershipFact & { kind: 'membership_activated' | 'membership_deactivated' } {
+  return fact.kind === 'membership_activated' || fact.kind === 'membership_deactivated';
 }
