@@ -112,6 +112,8 @@ describe('logs and error answers never carry secrets, tokens, signatures or memb
     expect((await call('kpis', `/api/companies/${COMPANY}/kpis`, { headers: creator })).status).toBe(200);
     expect((await call('search by email', `/api/companies/${COMPANY}/cases?q=${encodeURIComponent(MEMBER_EMAIL)}`, { headers: creator })).status).toBe(200);
     expect((await call('export by email', `/api/companies/${COMPANY}/cases.csv?q=${encodeURIComponent(MEMBER_EMAIL)}`, { headers: creator })).status).toBe(200);
+    // The fixture's bank decline: the default playbook retries first; failing, the reminder (and its member data) goes out.
+    whop.setRetryOutcome('pay_scan', { status: 'open', substatus: 'failed' });
     expect((await call('nudge', `/api/companies/${COMPANY}/cases/${caseId}/nudge`, { ...json({}), headers: { ...creator, 'content-type': 'application/json' } })).status).toBe(200);
     expect((await call('nudge again', `/api/companies/${COMPANY}/cases/${caseId}/nudge`, { ...json({}), headers: { ...creator, 'content-type': 'application/json' } })).status).toBe(409);
     expect((await call('invalid settings', `/api/companies/${COMPANY}/settings`, { method: 'PUT', headers: { ...creator, 'content-type': 'application/json' }, body: JSON.stringify({ templates: { email: { subject: { generic: `Hi ${MEMBER_EMAIL} {coupon}` } } } }) })).status).toBe(400);

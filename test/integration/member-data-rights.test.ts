@@ -63,6 +63,8 @@ describe('member data rights: export, erasure, opt-out, retention', () => {
     // A nudge on Dana's open case, so deliveries hold rendered texts.
     const [open] = (await database.sql.query<{ id: string }>(`SELECT id FROM recovery_cases WHERE whop_membership_id = 'mem_dana2'`)).rows;
     whop.setMembership('mem_dana2', { company: { id: COMPANY, title: 'Rights Club' }, product: { id: 'prod_r', title: 'Rights Club', metadata: {} }, user: { id: DANA.id, username: 'dana', name: DANA.name, email: DANA.email } });
+    // The bank decline's default playbook retries first; failing, the reminder is rendered.
+    whop.setRetryOutcome('pay_mem_dana2_payment.failed', { status: 'open', substatus: 'failed' });
     expect((await api(`/api/companies/${COMPANY}/cases/${open!.id}/nudge`, { method: 'POST', token: owner, body: {} })).status).toBe(200);
   });
   afterAll(async () => {
@@ -149,6 +151,7 @@ describe('member data rights: export, erasure, opt-out, retention', () => {
     await waitFor(async () => (await casesOf(COMPANY)) === 4, 15_000, 'new case');
     const [fresh] = (await database.sql.query<{ id: string }>(`SELECT id FROM recovery_cases WHERE whop_membership_id = 'mem_dana3'`)).rows;
     whop.setMembership('mem_dana3', { company: { id: COMPANY, title: 'Rights Club' }, product: { id: 'prod_r', title: 'Rights Club', metadata: {} }, user: { id: DANA.id, username: 'dana', name: DANA.name, email: DANA.email } });
+    whop.setRetryOutcome('pay_mem_dana3_payment.failed', { status: 'open', substatus: 'failed' });
     const before = whop.calls.length;
     await api(`/api/companies/${COMPANY}/cases/${fresh!.id}/nudge`, { method: 'POST', token: owner, body: {} });
     const sent = whop.calls.slice(before).filter((c) => c.path.includes('/notifications') || c.path.includes('/messages'));
