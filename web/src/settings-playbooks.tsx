@@ -102,7 +102,7 @@ export function SettingsPlaybooks({ defaults }: { defaults: Record<DeclineCatego
         </label>
         <p className="hint" data-testid="decline_playbooks-hint">
           {form.decline_playbooks
-            ? 'On: an expired card is asked for a new one at once and never retried, a bank that wants confirmation gets the confirmation link at once, insufficient funds waits for a likely payday, and nothing is sent after Whop cancels. The reminder days and “Retry the payment before each reminder” above are not used.'
+            ? 'Each reason gets its own steps before Whop cancels: an expired card is asked for a new one and never retried, 3-D Secure gets its link at once, low funds wait for payday. Reminder days and “Retry the payment first” apply only when off.'
             : 'Off: every member gets the same reminders, on the reminder days above, whatever the bank said.'}
         </p>
         {form.decline_playbooks && (
