@@ -97,10 +97,11 @@ export function SettingsPlaybooks({ defaults }: { defaults: Record<DeclineCatego
             type="checkbox"
             checked={form.decline_playbooks}
             onChange={(event) => update({ decline_playbooks: event.target.checked }, ['decline_playbooks'])}
+            aria-describedby={`${fieldId('decline_playbooks')}-hint`}
           />
           Plan each case by why the payment failed (recommended, on by default)
         </label>
-        <p className="hint" data-testid="decline_playbooks-hint">
+        <p className="hint" id={`${fieldId('decline_playbooks')}-hint`} data-testid="decline_playbooks-hint">
           {form.decline_playbooks
             ? 'Each reason gets its own steps before Whop cancels: an expired card is asked for a new one and never retried, 3-D Secure gets its link at once, low funds wait for payday. Reminder days and “Retry the payment first” apply only when off.'
             : 'Off: every member gets the same reminders, on the reminder days above, whatever the bank said.'}
