@@ -8,6 +8,7 @@ import { waitFor, type TestService } from '../support/test-service.ts';
 import { buildLegacyWhopEvent, buildWhopEvent } from '../support/whop-fixtures.ts';
 import type { createWhopTokenIssuer } from '../support/whop-user-token.ts';
 import { decrypted } from '../support/test-keys.ts';
+import { withoutControlGroup } from '../support/no-control-group.ts';
 
 const MEMBER_EMAIL = 'leak.check@example.test';
 const MEMBER_NAME = 'Lena Leakcheck';
@@ -46,6 +47,8 @@ describe('logs and error answers never carry secrets, tokens, signatures or memb
 
   beforeAll(async () => {
     database = await createTestDatabase();
+    // The member is nudged below: no control group (10 % of members are held out by default).
+    await withoutControlGroup(database.sql, [COMPANY]);
     ({ service, whop, issuer } = await startServiceWithWhop(database, {
       // Everything a debugging operator could turn on.
       LOG_LEVEL: 'trace',

@@ -9,6 +9,7 @@ import { startTestService, waitFor, type TestService } from '../support/test-ser
 import { buildWhopEvent } from '../support/whop-fixtures.ts';
 import { createWhopTokenIssuer } from '../support/whop-user-token.ts';
 import { readResponse } from '../support/read-response.ts';
+import { withoutControlGroup } from '../support/no-control-group.ts';
 
 const DAY = 86_400_000;
 const COMPANY = 'biz_rights';
@@ -41,6 +42,8 @@ describe('member data rights: export, erasure, opt-out, retention', () => {
 
   beforeAll(async () => {
     database = await createTestDatabase();
+    // The member is nudged below: no control group (10 % of members are held out by default).
+    await withoutControlGroup(database.sql, [COMPANY, OTHER]);
     whop = await startWhopApiFake();
     const issuer = await createWhopTokenIssuer();
     service = await startTestService(database, {
