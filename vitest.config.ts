@@ -1,4 +1,6 @@
 import { connect } from 'node:net';
+import { statSync } from 'node:fs';
+import { BaseSequencer, type TestSpecification } from 'vitest/node';
 import { defineConfig } from 'vitest/config';
 
 const POSTGRES_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -19,6 +21,45 @@ function isReachable(url: string): Promise<boolean> {
   });
 }
 
+// Seconds a file took in a full run on the 2-core CI machine (project:path), longest first. Vitest
+// alone orders projects one after another (browser, pglite, postgres, unit) and, on a fresh clone
+// with no results cache, files by size: a 5-minute file could start last and run alone at the end.
+// Starting the longest first, whatever the project, keeps all workers busy to the end. A file not
+// listed is weighted by its size and runs after these; re-measure with --reporter=json when the
+// suite changes shape.
+const SLOW_FILES: Record<string, number> = {
+  'pglite:test/integration/npm-scripts.test.ts': 390,
+  'postgres:test/scenarios/provider-faults.scenario.test.ts': 250,
+  'pglite:test/integration/demo.test.ts': 200,
+  'postgres:test/integration/demo.test.ts': 200,
+  'postgres:test/integration/npm-scripts.test.ts': 135,
+  'pglite:test/integration/data-dir-lock.test.ts': 115,
+  'pglite:test/integration/webhook-intake.test.ts': 110,
+  'postgres:test/integration/crash-recovery.test.ts': 95,
+  'pglite:test/integration/hostile-webhooks.test.ts': 90,
+  'postgres:test/integration/container.test.ts': 85,
+  'pglite:test/integration/db-scripts.test.ts': 85,
+  'postgres:test/integration/multi-instance.test.ts': 75,
+  'postgres:test/integration/whop-rate-budget-fleet.test.ts': 75,
+  'postgres:test/integration/compliance-audit.test.ts': 70,
+  'postgres:test/integration/reconcile-outage.test.ts': 60,
+  'browser:test/e2e/dashboard.e2e.test.ts': 60,
+  'browser:test/e2e/everyday-use.e2e.test.ts': 60,
+  'pglite:test/integration/log-scan.test.ts': 55,
+  'postgres:test/integration/backup-restore.test.ts': 50,
+  'pglite:test/integration/operator-scripts.test.ts': 50,
+  'pglite:test/scenarios/holdout.scenario.test.ts': 50,
+};
+class LongestFirst extends BaseSequencer {
+  override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
+    const weight = (spec: TestSpecification) => {
+      const path = spec.moduleId.slice(spec.moduleId.indexOf('/test/') + 1);
+      return SLOW_FILES[`${spec.project.name}:${path}`] ?? statSync(spec.moduleId).size / 1_000;
+    };
+    return [...files].sort((a, b) => weight(b) - weight(a));
+  }
+}
+
 // Every data test runs twice: on embedded PGlite + the in-process cache, and on the real
 // PostgreSQL + Redis. In CI both must run (.ci/run starts the services); locally the real
 // backend is skipped with a notice when it is not reachable.
@@ -32,6 +73,7 @@ export default defineConfig(async () => {
       // Most files wait on processes, sockets and timers, not the CPU: on a 2-core CI machine two
       // workers left it half idle (load ~1) and the suite took ~30 minutes; three fill it.
       maxWorkers: 3,
+      sequence: { sequencer: LongestFirst },
       projects: [
         // Property and simulation tests run thousands of cases: 5 s is too tight on a loaded 2-core machine.
         { test: { name: 'unit', include: ['test/unit/**/*.test.ts'], testTimeout: 30_000 } },

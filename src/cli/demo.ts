@@ -9,12 +9,19 @@ import { openCliDatabase } from './open-cli-database.ts';
 // Run it while the service is stopped. A second run changes nothing; --reset seeds biz_demo afresh.
 const args = process.argv.slice(2);
 if (args.includes('--help') || args.includes('-h')) {
-  console.log('usage: npm run demo [-- --reset]\n  --reset  delete the demo company biz_demo and seed it again');
+  console.log('usage: npm run demo [-- --reset] [--members N]\n  --reset  delete the demo company biz_demo and seed it again\n  --members N  how many members the story has (10 to 5000; 300 by default)');
   process.exit(0);
 }
-const unknown = args.filter((a) => a !== '--reset');
+// --members N: a smaller story seeds in seconds (a quick look, a test), a larger one fills the dashboard.
+const membersAt = args.indexOf('--members');
+const members = membersAt >= 0 ? Number(args[membersAt + 1]) : undefined;
+if (members !== undefined && !(Number.isInteger(members) && members >= 10 && members <= 5000)) {
+  console.error(`--members must be a whole number from 10 to 5000, got ${args[membersAt + 1] ?? 'nothing'}`);
+  process.exit(1);
+}
+const unknown = args.filter((a, i) => a !== '--reset' && !(membersAt >= 0 && (i === membersAt || i === membersAt + 1)));
 if (unknown.length > 0) {
-  console.error(`unknown argument ${unknown.join(' ')} (usage: npm run demo [-- --reset])`);
+  console.error(`unknown argument ${unknown.join(' ')} (usage: npm run demo [-- --reset] [--members N])`);
   process.exit(1);
 }
 
@@ -28,7 +35,7 @@ const baseUrl = `http://localhost:${config.PORT}`;
 try {
   const reset = args.includes('--reset');
   console.log(`Demo company biz_demo on ${where}${reset ? ' (--reset: deleting it first)' : ''} …`);
-  const summary = await seedDemo(database, { reset, links: { publicUrl: config.PUBLIC_URL ?? baseUrl, signingKey }, rawWebhookRetentionDays: config.RAW_WEBHOOK_RETENTION_DAYS, log: (line) => console.log(line) });
+  const summary = await seedDemo(database, { reset, members, links: { publicUrl: config.PUBLIC_URL ?? baseUrl, signingKey }, rawWebhookRetentionDays: config.RAW_WEBHOOK_RETENTION_DAYS, log: (line) => console.log(line) });
   console.log(describe(summary, baseUrl));
 } catch (error) {
   console.error(`demo failed: ${error instanceof Error ? error.message : String(error)}`);

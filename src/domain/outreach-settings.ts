@@ -92,6 +92,31 @@ const promoCodeSchema = z.discriminatedUnion(
   { error: 'promo_type must be "percentage" or "flat_amount"' },
 ) as unknown as z.ZodType<PromoTerms, unknown>;
 
+/** A pause shorter than a week is no answer to "not using it"; Whop's longest sensible pause is a quarter. */
+export const SAVE_PAUSE_DAYS = { min: 7, max: 90 } as const;
+export const SAVE_MESSAGE_MAX_LENGTH = 500;
+
+/**
+ * How save offers answer Whop's cancel_option (issue #15 §2; domain/save-offer.ts): "too expensive"
+ * always gets a promo code on the company's promo_code terms; "not using it" gets free days
+ * (incentive_days) or, with `unused: "pause"`, a pause of the billing for `pause_days` (the member
+ * keeps access and is not charged; Whop resumes billing by itself); any other reason gets
+ * `message`, the creator's own words (a default note when null).
+ */
+const saveOffersSchema = z.strictObject({
+  unused: z.enum(['free_days', 'pause'], { error: 'must be "free_days" or "pause"' }).default('free_days'),
+  pause_days: wholeNumber('days', SAVE_PAUSE_DAYS.min, SAVE_PAUSE_DAYS.max).default(30),
+  message: z
+    .string({ error: 'must be text or null' })
+    .trim()
+    .max(SAVE_MESSAGE_MAX_LENGTH, { error: `must be at most ${SAVE_MESSAGE_MAX_LENGTH} characters` })
+    .refine((text) => !text.includes('\u0000'), { error: 'must not contain NUL characters' })
+    .transform((text) => (text === '' ? null : text))
+    .nullable()
+    .default(null),
+});
+export type SaveOffersSetting = z.output<typeof saveOffersSchema>;
+
 export const DEFAULT_PROMO_CODE: PromoTerms = Object.freeze({ promo_type: 'percentage', percent_off: 20, duration_months: 3, valid_days: 14 });
 
 function isTimeZone(timeZone: string): boolean {
@@ -229,6 +254,8 @@ const settingsSchema = (checkTemplateSyntax: boolean) => z
     member_cap: memberCapSchema.nullable().default(null),
     /** A daily digest email to the creator; null for none. */
     digest: digestSchema.nullable().default(null),
+    /** The offer a save case makes per cancel reason (issue #15 §2). */
+    save_offers: saveOffersSchema.default(() => ({ unused: 'free_days' as const, pause_days: 30, message: null })),
     /** The company's own copy; anything left out falls back to DEFAULT_TEMPLATES. */
     templates: templatesSchema(checkTemplateSyntax).default(() => ({})),
     /** A running variant test of one template (variant-test.ts, #15 §5); null when none runs. */

@@ -8,7 +8,8 @@ import type { MembershipFact } from './membership-fact.ts';
  *
  * - open: scheduled, not undone yet.
  * - saved: the cancellation was undone; the 30-day hold is running (still deciding).
- * - held: 30 days passed with the membership active and paid: the save counts.
+ * - held: 30 days passed with the membership active and paid (for a pause: 30 days after billing
+ *   resumed): the save counts.
  * - reverted: inside those 30 days the membership ended, the member scheduled a cancel again, a
  *   renewal failed and was not paid, or a payment was refunded/disputed: the save does not count.
  * - lost: the cancellation took effect (membership deactivated) without a save.
@@ -31,7 +32,7 @@ export interface DerivedSaveCase {
   status: SaveCaseStatus;
   /** When the cancellation was undone; null unless saved (or held/reverted). */
   savedAt: Date | null;
-  /** savedAt + SAVE_HOLD_DAYS. */
+  /** savedAt + SAVE_HOLD_DAYS (for an accepted pause: when billing resumes + SAVE_HOLD_DAYS). */
   holdEndsAt: Date | null;
   /** When it became held, reverted or lost. */
   decidedAt: Date | null;
@@ -45,13 +46,21 @@ export function hasCancellationFacts(facts: readonly MembershipFact[]): boolean 
   return facts.some((f) => f.kind === 'cancellation_scheduled');
 }
 
+/** A pause the member accepted as their save offer: billing resumes at `resumesAt`. */
+export interface AcceptedPause {
+  acceptedAt: Date;
+  resumesAt: Date;
+}
+
 /**
  * The membership's save cases, oldest first. One is open at a time; a cancellation scheduled again
  * while a save is on hold reverts that save and opens no new case (the member already had our
  * offer); after a case is decided, a new scheduled cancellation opens a new case.
+ * A save made by accepting a pause holds SAVE_HOLD_DAYS after billing resumes rather than after
+ * the save: during the pause there is no renewal, so "still paid" can only be seen after it.
  * Pure: `now` decides only whether a 30-day hold has ended.
  */
-export function deriveSaveCases(facts: readonly MembershipFact[], now: Date): DerivedSaveCase[] {
+export function deriveSaveCases(facts: readonly MembershipFact[], now: Date, options: { pauses?: readonly AcceptedPause[] } = {}): DerivedSaveCase[] {
   const sorted = facts.filter((f) => SAVE_FACT_KINDS.has(f.kind)).sort((a, b) => a.occurredAt.getTime() - b.occurredAt.getTime() || order(a) - order(b));
   const cases: DerivedSaveCase[] = [];
   let current: DerivedSaveCase | null = null;
@@ -88,7 +97,12 @@ export function deriveSaveCases(facts: readonly MembershipFact[], now: Date): De
         }
         break;
       case 'cancellation_unscheduled':
-        if (c?.status === 'open') Object.assign(c, { status: 'saved', savedAt: fact.occurredAt, holdEndsAt: new Date(fact.occurredAt.getTime() + SAVE_HOLD_DAYS * DAY_MS) });
+        if (c?.status === 'open') {
+          const at = fact.occurredAt.getTime();
+          const pause = options.pauses?.find((p) => p.acceptedAt.getTime() >= c.scheduledAt.getTime() && p.acceptedAt.getTime() <= at);
+          const holdFrom = Math.max(at, pause?.resumesAt.getTime() ?? at);
+          Object.assign(c, { status: 'saved', savedAt: fact.occurredAt, holdEndsAt: new Date(holdFrom + SAVE_HOLD_DAYS * DAY_MS) });
+        }
         break;
       case 'membership_deactivated':
         if (c?.status === 'open') Object.assign(c, { status: 'lost', decidedAt: fact.occurredAt });

@@ -1,4 +1,4 @@
-import { and, desc, eq, gt, sql } from 'drizzle-orm';
+import { and, desc, eq, gt, sql, type SQL } from 'drizzle-orm';
 import { recoveryCases } from '../db/schema/recovery-cases.ts';
 import { CREDITED_METHODS, type CreditedMethod } from '../domain/recovery-credit.ts';
 import { queryRows, type Queryable } from '../db/client.ts';
@@ -14,7 +14,7 @@ import {
   type Rate,
 } from '../domain/kpi-formulas.ts';
 import { ASSUMED_BASELINE_RATE, incrementalRevenue, newcombeLift, PLANNED_MIN_LIFT, plannedSampleSize, seededRandom, type IncrementalRevenue, type Lift } from '../domain/lift.ts';
-import { caseGroupsSql, clicksByChannelSql, deliveriesByChannelSql, incentiveCostSql, type KpiCuts } from './kpi-rollups.ts';
+import { caseGroupsSql, clicksByChannelSql, deliveriesByChannelSql, incentiveCostSql, medianHoursSql, type WindowCuts } from './kpi-rollups.ts';
 import { cohortSql, outcomeSql } from './kpi-sql.ts';
 
 const DAY_MS = 86_400_000;
@@ -42,6 +42,15 @@ interface CaseGroup {
   recovered_cents: Num;
 }
 
+type CentsRow = { currency: string | null; cents: Num };
+type ChannelRow = { channel: string; sent: Num; outbox: Num };
+type ClickRow = { channel: string | null; n: Num };
+
+/** A company's attribution window (days) as last read here: the case groups' guess, checked against the settings read beside them. */
+const attributionWindowSeen = new Map<string, number>();
+/** findCurrentSettings' default for a company without settings (company_settings' column default). */
+const DEFAULT_ATTRIBUTION_DAYS = 14;
+
 /** Steps the per-step figures cover (as many as reminder offsets may have). */
 const STEPS = 10;
 
@@ -65,37 +74,40 @@ export interface MoneyLine {
  * every case in it is decided). companyId is argument one and every query is scoped to it.
  * Definitions: domain/kpi-formulas.ts and docs/metrics.md. Amounts are per currency, never summed.
  *
- * The window's and the headline's cases, deliveries, grants and clicks are read from per-day
- * rollups (kpi-rollups.ts: whole days rolled up, the days an edge cuts read case by case),
- * grouped by what the figures distinguish; the other statements run beside it.
+ * The window's and the headline's cases, deliveries, grants, clicks and times to recover are read
+ * from rollups (kpi-rollups.ts: whole weeks and days rolled up, the days an edge cuts read case by
+ * case), grouped by what the figures distinguish; all statements run at once over the pool.
  */
 export async function presentKpis(companyId: string, q: Queryable, windowDays: number, now: Date): Promise<KpisView> {
   const since = new Date(now.getTime() - windowDays * DAY_MS);
-  const { attributionWindowDays, outreach } = await findCurrentSettings(q, companyId);
-  const headline = headlineCohort(now, windowDays, attributionWindowDays);
   const at = now.toISOString();
   const windowScope = cohortSql(companyId, since);
-
-  const cuts: KpiCuts = { companyId, now, since, headline };
-
-  const [groups, [medianRow], incentiveCost, atRisk, byChannel, clicks, atRiskCases] = await Promise.all([
-    queryRows<CaseGroup>(q, caseGroupsSql(cuts)),
-    queryRows<{ hours: Num }>(
-      q,
-      sql`SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM c.recovered_at - c.first_failure_at) / 3600) AS hours
-          FROM recovery_cases c WHERE ${windowScope} AND c.status = 'recovered' AND c.recovered_at IS NOT NULL`,
-    ),
-    queryRows<{ currency: string | null; cents: Num }>(q, incentiveCostSql(cuts)),
-    queryRows<{ currency: string | null; cents: Num }>(
+  const windowCuts: WindowCuts = { companyId, now, since };
+  const groupsSql = (attributionDays: number) => caseGroupsSql({ ...windowCuts, headline: headlineCohort(now, windowDays, attributionDays) });
+  // The case groups need the attribution window (the headline cohort ends one window ago): they
+  // are read with the one this process last saw for the company, beside the settings read, and
+  // read again in the rare case the settings say otherwise. Every statement starts at once.
+  const guess = attributionWindowSeen.get(companyId) ?? DEFAULT_ATTRIBUTION_DAYS;
+  const [settings, guessedGroups, [medianRow], incentiveCost, atRisk, byChannel, clicks, atRiskCases] = await Promise.all([
+    findCurrentSettings(q, companyId),
+    queryRows<CaseGroup>(q, groupsSql(guess)),
+    queryRows<{ hours: Num }>(q, medianHoursSql(windowCuts)),
+    queryRows<CentsRow>(q, incentiveCostSql(windowCuts)),
+    queryRows<CentsRow>(
       q,
       sql`SELECT c.currency, sum(c.amount_at_risk_cents) AS cents FROM recovery_cases c
           WHERE c.company_id = ${companyId} AND c.status = 'open' AND c.attribution_ends_at > ${at}::timestamptz GROUP BY c.currency`,
     ),
-    queryRows<{ channel: string; sent: Num; outbox: Num }>(q, deliveriesByChannelSql(cuts)),
+    queryRows<ChannelRow>(q, deliveriesByChannelSql(windowCuts)),
     // Counted clicks of the window's cases (a cohort case's clicks come after its first failure).
-    queryRows<{ channel: string | null; n: Num }>(q, clicksByChannelSql(cuts)),
+    queryRows<ClickRow>(q, clicksByChannelSql(windowCuts)),
     presentAtRiskCases(companyId, q, now),
   ]);
+  const { attributionWindowDays, outreach } = settings;
+  attributionWindowSeen.set(companyId, attributionWindowDays);
+  const groups = attributionWindowDays === guess ? guessedGroups : await queryRows<CaseGroup>(q, groupsSql(attributionWindowDays));
+  const headline = headlineCohort(now, windowDays, attributionWindowDays);
+  const median = medianRow?.hours === null || medianRow?.hours === undefined ? null : Number(medianRow.hours);
 
   const n = (v: Num | undefined) => Number(v ?? 0);
   const cur = (c: string | null) => (c ?? 'usd').toLowerCase();
@@ -210,7 +222,6 @@ export async function presentKpis(companyId: string, q: Queryable, windowDays: n
 
   const controlGroup = await presentControlGroup(companyId, q, windowGroups, windowScope, now, outreach.holdout_percent);
 
-  const median = medianRow?.hours;
   return {
     window_days: windowDays,
     window: { from: since.toISOString(), to: at, ...windowCounts, rate_count: recoveryRateByCount(windowCounts) },
@@ -229,7 +240,7 @@ export async function presentKpis(companyId: string, q: Queryable, windowDays: n
     lost: windowCounts.lost,
     deciding: windowCounts.deciding,
     money: moneyLines,
-    median_hours_to_recover: median === null || median === undefined ? null : Math.round(Number(median) * 10) / 10,
+    median_hours_to_recover: median === null ? null : Math.round(median * 10) / 10,
     by_method: byMethod,
     by_step: byStep,
     by_channel: channelRows(byChannel, clicks, recoveredGroups.filter(isNudgeCredit)),

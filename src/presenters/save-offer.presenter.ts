@@ -1,12 +1,14 @@
 import type { AppDb } from '../db/client.ts';
-import { findCompanyName } from '../db/repositories/companies.repository.ts';
+import { findCompanyName, findOrCreateCurrentSettings } from '../db/repositories/companies.repository.ts';
+import { findSavePromoCode } from '../db/repositories/incentives.repository.ts';
+import { describePromoOffer } from '../domain/promo-code.ts';
 import { findSaveCase } from '../db/repositories/save-cases.repository.ts';
 import type { SaveCaseStatus } from '../domain/save-case.ts';
 import { composeSaveOffer, type SaveOfferCopy } from '../domain/save-offer.ts';
 import { readSaveToken } from '../services/saves/save-links.ts';
 
 export type SaveOfferPage =
-  | { ok: true; companyName: string | null; status: SaveCaseStatus; accepted: boolean; cancelsAt: Date | null; copy: SaveOfferCopy['page'] }
+  | { ok: true; companyName: string | null; status: SaveCaseStatus; accepted: boolean; cancelsAt: Date | null; copy: SaveOfferCopy['page']; promo: { code: string; offer: string; expiresAt: Date | null } | null }
   | { ok: false; reason: 'invalid_token' | 'not_found' | 'held_out' };
 
 /**
@@ -20,6 +22,10 @@ export async function presentSaveOffer(deps: { db: AppDb; signingKey: string }, 
   if (!c) return { ok: false, reason: 'not_found' };
   if (c.holdout) return { ok: false, reason: 'held_out' };
   const companyName = await findCompanyName(deps.db, c.companyId);
-  const copy = composeSaveOffer({ offer: { kind: c.offerKind, days: c.offerDays }, companyName, productTitle: null, linkFor: () => '', unsubscribeUrl: null });
-  return { ok: true, companyName, status: c.status, accepted: c.acceptedAt !== null, cancelsAt: c.cancelsAt, copy: copy.page };
+  // Only a code Whop has is shown: the same one the message named.
+  const row = c.offerKind === 'promo_code' ? await findSavePromoCode(deps.db, c.id) : null;
+  const promo = row?.status === 'granted' && row.code && row.terms ? { code: row.code, offer: describePromoOffer(row.terms), expiresAt: row.expiresAt } : null;
+  const message = (await findOrCreateCurrentSettings(deps.db, c.companyId)).outreach.save_offers.message;
+  const copy = composeSaveOffer({ offer: { kind: c.offerKind, days: c.offerDays }, promo, message, companyName, productTitle: null, linkFor: () => '', unsubscribeUrl: null });
+  return { ok: true, companyName, status: c.status, accepted: c.acceptedAt !== null, cancelsAt: c.cancelsAt, copy: copy.page, promo };
 }

@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { queryRows, type Queryable } from '../db/client.ts';
 import { acceptRate, KPI_FORMULAS, saveOutcomeOf, saveRate, type Rate, type SaveOutcomeCounts } from '../domain/kpi-formulas.ts';
+import { describePromoCodeState, type PromoCodeState, type PromoTerms } from '../domain/promo-code.ts';
 import type { SaveCaseStatus, SaveOfferKind } from '../domain/save-case.ts';
 
 const DAY_MS = 86_400_000;
@@ -28,6 +29,12 @@ export interface SavesView {
   control: SaveGroupFigures;
   /** Treated cases by the offer they were matched to. */
   by_offer: Array<{ offer_kind: SaveOfferKind } & SaveGroupFigures>;
+  /**
+   * What the offers cost, per currency: promo codes count once a payment redeemed them (the
+   * discount times its months, as for recovery cases), never when created. Free days and pauses
+   * cost no money up front and are not priced here.
+   */
+  offer_cost: Array<{ currency: string | null; codes_redeemed: number; cost_cents: number }>;
   /** Saves (treated and control) by what they are credited to. */
   saved_by: { offer: number; own: number };
   recent: Array<{
@@ -38,6 +45,10 @@ export interface SavesView {
     cancel_option: string | null;
     offer_kind: SaveOfferKind;
     offer_days: number | null;
+    /** The "too expensive" offer's code and one truthful sentence on its state; null for other offers or before it is chosen. */
+    promo: { code: string; status: PromoCodeState['status']; description: string; redeemed_at: string | null; cost_cents: number; currency: string | null } | null;
+    /** An accepted pause: when Whop resumes the billing (the 30-day hold starts there). */
+    pause_resumes_at: string | null;
     scheduled_at: string;
     offer_sent_at: string | null;
     accepted_at: string | null;
@@ -77,9 +88,18 @@ export async function presentSaves(q: Queryable, companyId: string, options: { w
   );
   const recent = await queryRows<Record<string, unknown>>(
     q,
-    sql`SELECT id, whop_membership_id, status, holdout, cancel_option, offer_kind, offer_days, scheduled_at, offer_sent_at, accepted_at, saved_at, saved_by, saved_channel, hold_ends_at, decided_at, reverted_reason
-        FROM save_cases WHERE company_id = ${companyId} AND scheduled_at > ${from} AND scheduled_at <= ${to}
-        ORDER BY scheduled_at DESC LIMIT 20`,
+    sql`SELECT s.id, s.whop_membership_id, s.status, s.holdout, s.cancel_option, s.offer_kind, s.offer_days, s.pause_resumes_at, s.scheduled_at, s.offer_sent_at, s.accepted_at, s.saved_at, s.saved_by, s.saved_channel, s.hold_ends_at, s.decided_at, s.reverted_reason,
+               x.code AS promo_code, x.terms AS promo_terms, x.status AS promo_status, x.expires_at AS promo_expires_at, x.redeemed_at AS promo_redeemed_at, x.error AS promo_error, x.cost_cents AS promo_cost_cents, x.currency AS promo_currency
+        FROM save_cases s LEFT JOIN incentives x ON x.save_case_id = s.id AND x.company_id = s.company_id AND x.type = 'promo_code'
+        WHERE s.company_id = ${companyId} AND s.scheduled_at > ${from} AND s.scheduled_at <= ${to}
+        ORDER BY s.scheduled_at DESC LIMIT 20`,
+  );
+  const cost = await queryRows<{ currency: string | null; codes_redeemed: number; cost_cents: string | number }>(
+    q,
+    sql`SELECT x.currency, count(*)::int AS codes_redeemed, coalesce(sum(x.cost_cents), 0) AS cost_cents
+        FROM incentives x JOIN save_cases s ON s.id = x.save_case_id AND s.company_id = x.company_id
+        WHERE x.company_id = ${companyId} AND x.redeemed_at IS NOT NULL AND s.scheduled_at > ${from} AND s.scheduled_at <= ${to}
+        GROUP BY x.currency ORDER BY x.currency`,
   );
   const kinds = [...new Set(rows.filter((r) => !r.holdout).map((r) => r.offer_kind))].sort();
   return {
@@ -89,6 +109,7 @@ export async function presentSaves(q: Queryable, companyId: string, options: { w
     treated: figuresOf(rows.filter((r) => !r.holdout)),
     control: figuresOf(rows.filter((r) => r.holdout)),
     by_offer: kinds.map((offer_kind) => ({ offer_kind, ...figuresOf(rows.filter((r) => !r.holdout && r.offer_kind === offer_kind)) })),
+    offer_cost: cost.map((c) => ({ currency: c.currency, codes_redeemed: Number(c.codes_redeemed), cost_cents: Number(c.cost_cents) })),
     saved_by: { offer: sum(rows, 'by_offer'), own: sum(rows, 'by_own') },
     recent: recent.map((r) => ({
       id: String(r.id),
@@ -98,6 +119,8 @@ export async function presentSaves(q: Queryable, companyId: string, options: { w
       cancel_option: (r.cancel_option as string | null) ?? null,
       offer_kind: r.offer_kind as SaveOfferKind,
       offer_days: r.offer_days === null ? null : Number(r.offer_days),
+      promo: promoOf(r, to),
+      pause_resumes_at: iso(r.pause_resumes_at),
       scheduled_at: iso(r.scheduled_at)!,
       offer_sent_at: iso(r.offer_sent_at),
       accepted_at: iso(r.accepted_at),
@@ -110,6 +133,15 @@ export async function presentSaves(q: Queryable, companyId: string, options: { w
     })),
     formulas: { save_rate: KPI_FORMULAS.save_rate, save_accept_rate: KPI_FORMULAS.save_accept_rate, save_reverted: KPI_FORMULAS.save_reverted, cohort: KPI_FORMULAS.cohort },
   };
+}
+
+function promoOf(r: Record<string, unknown>, now: Date): SavesView['recent'][number]['promo'] {
+  if (typeof r.promo_code !== 'string' || !r.promo_terms) return null;
+  const terms = (typeof r.promo_terms === 'string' ? JSON.parse(r.promo_terms) : r.promo_terms) as PromoTerms;
+  const expires = iso(r.promo_expires_at);
+  const redeemed = iso(r.promo_redeemed_at);
+  const state: PromoCodeState = { code: r.promo_code, terms, status: r.promo_status as PromoCodeState['status'], expiresAt: expires ? new Date(expires) : null, redeemedAt: redeemed ? new Date(redeemed) : null, error: (r.promo_error as string | null) ?? null };
+  return { code: state.code, status: state.status, description: describePromoCodeState(state, now), redeemed_at: redeemed, cost_cents: Number(r.promo_cost_cents ?? 0), currency: (r.promo_currency as string | null) ?? null };
 }
 
 function figuresOf(rows: Row[]): SaveGroupFigures {

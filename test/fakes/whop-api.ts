@@ -24,6 +24,7 @@ export const WHOP_FAKE_ROUTES = [
   'POST /memberships/:id/cancel',
   'POST /memberships/:id/uncancel',
   'POST /memberships/:id/extend',
+  'POST /memberships/:id/pause',
   'PATCH /memberships/:id',
   'GET /memberships',
   'GET /payments',
@@ -541,6 +542,16 @@ export async function startWhopApiFake(options: WhopApiFakeOptions = {}): Promis
       return answer;
     },
     'POST /memberships/:id/uncancel': ({ params }) => updateMembership(params.id!, { cancel_at_period_end: false }),
+    // Pause billing: `resumes_at` before 2026-09-15 (@whop/sdk 0.0.42), `until` from it (whopsdk-rust);
+    // the other version's field is a 400, as is a resume time not in the future. Access is kept.
+    'POST /memberships/:id/pause': ({ params, body, apiVersion }) => {
+      const field = isDated(apiVersion) ? 'until' : 'resumes_at';
+      const other = isDated(apiVersion) ? 'resumes_at' : 'until';
+      if (other in body) return fail(400, 'bad_request', `${other} is not a field of this endpoint at this API version`);
+      const resumes = body[field];
+      if (resumes !== undefined && resumes !== null && (typeof resumes !== 'string' || !(Date.parse(resumes) > clock.now().getTime()))) return fail(400, 'bad_request', `${field} must be an ISO time in the future`);
+      return updateMembership(params.id!, { payment_collection_paused: true });
+    },
     ...datedMembershipHandlers(),
     ...listHandlers(),
     'GET /payments/:id': ({ params, apiVersion }) => {

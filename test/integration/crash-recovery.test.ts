@@ -104,7 +104,7 @@ describe.runIf(BACKEND === 'postgres')('a process killed with SIGKILL', () => {
     // The worker turns the events into cases and starts nudging them.
     const worker = await start(env, ['--role', 'worker']);
     // Kill once the first grants and sends are in flight.
-    await waitFor(async () => whop.callsTo('POST', '/notifications').length >= 3 && whop.calls.some((c) => c.status === undefined), 20_000, 'sends in flight');
+    await waitFor(async () => whop.callsTo('POST', '/notifications').length >= 3 && whop.calls.some((c) => c.status === undefined), 60_000, 'sends in flight');
     await kill(worker);
     const killedAt = Date.now();
     const { rows: held } = await database.sql.query<{ n: number }>(`SELECT count(*)::int AS n FROM recovery_cases WHERE company_id = $1 AND nudge_claimed_until > now()`, [companyId]);

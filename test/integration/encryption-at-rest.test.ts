@@ -13,6 +13,7 @@ import { resolveLookupHashKey } from '../../src/services/members/resolve-lookup-
 import { isOptedOut, recordOptOuts } from '../../src/db/repositories/outreach.repository.ts';
 import { findInDatabase } from '../support/database-scan.ts';
 import { signV1 } from '../support/sign-webhook.ts';
+import { withoutControlGroup } from '../support/no-control-group.ts';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.ts';
 import { testKeyring } from '../support/test-keys.ts';
 import { startTestService, waitFor } from '../support/test-service.ts';
@@ -28,6 +29,8 @@ describe('personal data at rest, and rotating ENCRYPTION_KEY', () => {
 
   beforeAll(async () => {
     database = await createTestDatabase();
+    // Every member is nudged (none held out as the control group): the test reads their rendered texts.
+    await withoutControlGroup(database.sql, [COMPANY]);
     // Key A: webhooks in, cases opened, nudges rendered into the outbox (no Whop key, no SMTP); an
     // expired card's default playbook renders step 0 at once.
     const service = await startTestService(database, { env: { ENCRYPTION_KEY: KEY_A, NUDGE_INTERVAL_SECONDS: '0.2' } });

@@ -3,12 +3,12 @@ import { sql, type SQL } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../../src/db/client.ts';
 import { headlineCohort } from '../../src/domain/kpi-formulas.ts';
-import { caseGroupsSql, clicksByChannelSql, deliveriesByChannelSql, incentiveCostSql, type KpiCuts } from '../../src/presenters/kpi-rollups.ts';
+import { caseGroupsSql, clicksByChannelSql, deliveriesByChannelSql, incentiveCostSql, medianHoursSql, type KpiCuts } from '../../src/presenters/kpi-rollups.ts';
 import { cohortSql, outcomeSql } from '../../src/presenters/kpi-sql.ts';
 import { archiveOldCases } from '../../src/services/cases/archive-old-cases.ts';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.ts';
 
-// The per-day rollups (migration 0029) must say exactly what a pass over every live row says,
+// The per-day and per-week rollups (migrations 0029, 0037) must say exactly what a pass over every live row says,
 // after any mix of writes: cases opened, changed (status, steps, credit, currency, first failure,
 // window), deleted, merged (history handed to another case, as reconcile-membership-cases.ts
 // does), anonymised, archived (the real archive job), and their deliveries, grants and clicks.
@@ -17,6 +17,7 @@ import { createTestDatabase, type TestDatabase } from '../support/test-database.
 const NOW = new Date('2026-11-20T12:00:00.000Z');
 const DAY = 86_400_000;
 const HOUR = 3_600_000;
+const MONDAY = new Date('2026-11-16T00:00:00.000Z');
 const COMPANIES = ['biz_roll_a', 'biz_roll_b'];
 
 const caseArb = fc.record({
@@ -35,12 +36,13 @@ const caseArb = fc.record({
   declineCode: fc.option(fc.constantFrom('do_not_honor')),
   holdout: fc.boolean(),
   windowDays: fc.constantFrom(7, 14, 30),
-  hoursToRecover: fc.integer({ min: 0, max: 300 }),
+  // Fractions of an hour too: the median is compared to the exact percentile, not to whole hours.
+  hoursToRecover: fc.oneof(fc.integer({ min: 0, max: 300 }), fc.double({ min: 0, max: 300, noNaN: true })),
 });
 
 const commandArb = fc.oneof(
   { arbitrary: fc.record({ kind: fc.constant('case' as const), c: caseArb }), weight: 6 },
-  { arbitrary: fc.record({ kind: fc.constant('update' as const), i: fc.nat(), c: caseArb, fields: fc.subarray(['status', 'steps', 'credit', 'currency', 'first', 'window', 'amount', 'holdout', 'decline'] as const, { minLength: 1 }) }), weight: 4 },
+  { arbitrary: fc.record({ kind: fc.constant('update' as const), i: fc.nat(), c: caseArb, fields: fc.subarray(['status', 'steps', 'credit', 'currency', 'first', 'window', 'amount', 'holdout', 'decline', 'recovered_at'] as const, { minLength: 1 }) }), weight: 4 },
   { arbitrary: fc.record({ kind: fc.constant('delete' as const), i: fc.nat() }), weight: 1 },
   { arbitrary: fc.record({ kind: fc.constant('merge' as const), i: fc.nat(), j: fc.nat() }), weight: 1 },
   { arbitrary: fc.record({ kind: fc.constant('anonymise' as const), i: fc.nat() }), weight: 1 },
@@ -113,6 +115,8 @@ describe('KPI rollups equal a pass over the live rows after any mix of writes', 
           if (f === 'amount') set('amount_at_risk_cents', c.amount);
           if (f === 'holdout') set('holdout', c.holdout);
           if (f === 'decline') (set('decline_category', c.decline), set('decline_code', c.declineCode));
+          // Only the recovery time (the histogram of 0037 follows it; status may stay recovered).
+          if (f === 'recovered_at') set('recovered_at', new Date(v.first.getTime() - (c.hoursBefore % 7) * HOUR + c.hoursToRecover * HOUR).toISOString());
         }
         // A second open case of the membership or a taken (membership, first failure) key is refused: skip it.
         await run(`UPDATE recovery_cases SET ${sets.join(', ')} WHERE id = $1`, params).catch((e: Error) => {
@@ -217,7 +221,8 @@ describe('KPI rollups equal a pass over the live rows after any mix of writes', 
 
         // The KPI reads at windows and times of day whose edges cut days, against the old statements.
         for (const companyId of COMPANIES)
-          for (const now of [NOW, new Date(NOW.getTime() + 11.5 * HOUR + 17_000), new Date(NOW.getTime() - 12 * HOUR)])
+          // NOW is a Friday noon; MONDAY starts a cohort week, so a window's edge falls on a week's edge.
+          for (const now of [NOW, new Date(NOW.getTime() + 11.5 * HOUR + 17_000), new Date(NOW.getTime() - 12 * HOUR), MONDAY])
             for (const [windowDays, attribution] of [[1, 14], [7, 7], [30, 14], [90, 30], [365, 14]] as const) {
               const cuts: KpiCuts = { companyId, now, since: new Date(now.getTime() - windowDays * DAY), headline: headlineCohort(now, windowDays, attribution) };
               const at = `${companyId} at ${now.toISOString()}, ${windowDays} days`;
@@ -225,6 +230,9 @@ describe('KPI rollups equal a pass over the live rows after any mix of writes', 
               expect(await rows(incentiveCostSql(cuts)), `incentives ${at}`).toEqual(await rows(referenceIncentives(cuts)));
               expect(await rows(deliveriesByChannelSql(cuts)), `deliveries ${at}`).toEqual(await rows(referenceDeliveries(cuts)));
               expect(await rows(clicksByChannelSql(cuts)), `clicks ${at}`).toEqual(await rows(referenceClicks(cuts)));
+              const [median] = await queryRows<{ hours: number | null }>(database.db, referenceMedian(cuts));
+              const [ours] = await queryRows<{ hours: number | null }>(database.db, medianHoursSql(cuts));
+              expect(ours!.hours === null ? null : Number(ours!.hours), `median ${at}`).toBe(median!.hours === null ? null : Number(median!.hours));
             }
       }),
       { numRuns: 25 },
@@ -237,6 +245,11 @@ const LIVE_ROLLUPS: Record<string, string> = {
   kpi_case_days: `SELECT company_id, kpi_day(first_failure_at) AS cohort_day, currency, status, CASE WHEN status = 'open' THEN kpi_day(attribution_ends_at) END AS open_ends_day, steps_sent,
        credited_method, credited_channel, credited_step, coalesce(decline_code, decline_category) AS decline_category, holdout, count(*) AS n, sum(amount_at_risk_cents) AS at_risk_cents, sum(recovered_cents) AS recovered_cents
     FROM recovery_cases GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11`,
+  kpi_case_weeks: `SELECT company_id, kpi_week(first_failure_at) AS cohort_week, currency, status, CASE WHEN status = 'open' THEN kpi_day(attribution_ends_at) END AS open_ends_day, steps_sent,
+       credited_method, credited_channel, credited_step, coalesce(decline_code, decline_category) AS decline_category, holdout, count(*) AS n, sum(amount_at_risk_cents) AS at_risk_cents, sum(recovered_cents) AS recovered_cents
+    FROM recovery_cases GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11`,
+  kpi_recovery_weeks: `SELECT company_id, kpi_week(first_failure_at) AS cohort_week, kpi_recover_day(first_failure_at, recovered_at) AS recover_day, count(*) AS n
+    FROM recovery_cases WHERE status = 'recovered' AND recovered_at IS NOT NULL GROUP BY 1, 2, 3`,
   kpi_delivery_days: `SELECT c.company_id, kpi_day(c.first_failure_at) AS cohort_day, x.channel, x.status, count(*) AS n
     FROM deliveries x JOIN recovery_cases c ON c.id = x.case_id AND c.company_id = x.company_id WHERE x.status IN ('sent', 'outbox') GROUP BY 1, 2, 3, 4`,
   kpi_incentive_days: `SELECT c.company_id, kpi_day(c.first_failure_at) AS cohort_day, c.currency, count(*) AS n, sum(x.cost_cents) AS cost_cents
@@ -257,6 +270,10 @@ function referenceGroups(k: KpiCuts): SQL {
              count(*) AS n, sum(c.amount_at_risk_cents) AS at_risk_cents, sum(c.recovered_cents) AS recovered_cents
       FROM recovery_cases c WHERE ${cohortSql(k.companyId, k.headline.from)}
       GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11) g WHERE g.in_window OR g.in_headline`;
+}
+function referenceMedian(k: KpiCuts): SQL {
+  return sql`SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM c.recovered_at - c.first_failure_at) / 3600) AS hours
+    FROM recovery_cases c WHERE ${cohortSql(k.companyId, k.since)} AND c.status = 'recovered' AND c.recovered_at IS NOT NULL`;
 }
 function referenceIncentives(k: KpiCuts): SQL {
   return sql`SELECT c.currency, sum(i.cost_cents) AS cents FROM incentives i JOIN recovery_cases c ON c.id = i.case_id

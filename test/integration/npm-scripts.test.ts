@@ -113,13 +113,17 @@ const ROWS: Record<string, Row> = {
     },
   },
   demo: {
-    how: 'on the database npm start created: prints a login that then signs in (start:prod row); a second run says already seeded; --help names --reset',
+    how: 'on the database npm start created (-- --members 40): prints a login that then signs in (start:prod row); a second run says already seeded; --help names --reset; a bad --members exits 1 naming it',
     async run(ctx) {
-      const demo = await runNpm(ctx.cwd, 'demo', [], ctx.env, 180_000);
+      // A 40-member story: the full one is seeded and checked in demo.test.ts; this is the script as a process.
+      const demo = await runNpm(ctx.cwd, 'demo', ['--members', '40'], ctx.env, 180_000);
       ok(demo, /Seeded biz_demo "Northwind Trading Club" in [\d.]+ s:/);
       expect(demo.stdout).toContain(`Log in at   ${ctx.base.replace('127.0.0.1', 'localhost')}/login  with  demo@churnsaver.local / demo-password-1234`);
       ok(await runNpm(ctx.cwd, 'demo', [], ctx.env), 'biz_demo "Northwind Trading Club" is already seeded (npm run demo -- --reset seeds it afresh)');
       ok(await runNpm(ctx.cwd, 'demo', ['--help'], ctx.env), '--reset  delete the demo company biz_demo and seed it again');
+      const bad = await runNpm(ctx.cwd, 'demo', ['--members', 'lots'], ctx.env);
+      expect(bad.code).toBe(1);
+      expect(bad.stderr).toContain('--members must be a whole number from 10 to 5000, got lots');
     },
   },
   'start:prod': {

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSmtpFake, type SmtpFake } from '../fakes/smtp.ts';
 import { startWhopApiFake, type WhopApiFake } from '../fakes/whop-api.ts';
 import { signV1 } from '../support/sign-webhook.ts';
+import { withoutControlGroup } from '../support/no-control-group.ts';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.ts';
 import { startTestService, waitFor, type TestService } from '../support/test-service.ts';
 import { buildWhopEvent } from '../support/whop-fixtures.ts';
@@ -18,6 +19,7 @@ describe('outreach in the running service (worker loop, Whop fake, SMTP peer)', 
 
   beforeAll(async () => {
     database = await createTestDatabase();
+    await withoutControlGroup(database.sql, ['biz_live']);
     whop = await startWhopApiFake();
     smtp = await startSmtpFake();
     service = await startTestService(database, {

@@ -6,6 +6,7 @@ import { createMetrics } from '../../src/observability/metrics.ts';
 import { processWebhookEvent } from '../../src/services/webhooks/process-webhook-event.ts';
 import { MAX_PROCESSING_ATTEMPTS, processWebhookEventsJob } from '../../src/worker/jobs/process-webhook-events.job.ts';
 import type { WebhookEventJob } from '../../src/worker/queue.ts';
+import { withoutControlGroup } from '../support/no-control-group.ts';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.ts';
 import { decrypted } from '../support/test-keys.ts';
 import { buildWhopEvent, type WhopFixtureType } from '../support/whop-fixtures.ts';
@@ -40,6 +41,8 @@ describe('webhook events processed in batches', () => {
 
   beforeAll(async () => {
     database = await createTestDatabase();
+    // Holding a member out is random: both companies nudge everyone, so their outcomes can be compared.
+    await withoutControlGroup(database.sql, ['biz_single', 'biz_batch']);
   });
   afterAll(async () => {
     await database?.close();

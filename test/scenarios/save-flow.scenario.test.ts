@@ -32,17 +32,17 @@ describe('the save flow: a scheduled cancellation, one offer, a save that counts
   const linkOf = (c: { id: string }, companyId = s.companyId) => new URL(saveOfferUrl(s.h.deps.links.publicUrl, s.h.deps.links.signingKey, { companyId, saveCaseId: c.id }));
   const post = (url: URL | string, accept = 'application/json') => app.inject({ method: 'POST', url: typeof url === 'string' ? url : `${url.pathname}${url.search}`, headers: { accept } });
 
-  it('schedule cancel → a save case with the offer matched to "too expensive" (free days until promo codes exist), due now', async () => {
+  it('schedule cancel → a save case with the offer matched to the reason, due now', async () => {
     await scheduleCancel('too_expensive');
     const [c] = await saveCases();
-    expect(c).toMatchObject({ status: 'open', cancel_option: 'too_expensive', offer_kind: 'free_days', offer_days: 3, holdout: false });
+    expect(c).toMatchObject({ status: 'open', cancel_option: 'too_expensive', offer_kind: 'promo_code', offer_days: null, holdout: false });
     expect(new Date(c!.offer_due_at).toISOString()).toBe(DAY0.toISOString());
     // A save case is not a recovery case: no recovery figure counts it.
     expect((await s.database.sql.query(`SELECT 1 FROM recovery_cases WHERE company_id = $1`, [s.companyId])).rows).toEqual([]);
   });
 
-  it('accept → Whop uncancels (and adds the free days once) → still active 30 days later: the save counts', async () => {
-    await scheduleCancel('too_expensive');
+  it('"not using it": accept → Whop uncancels (and adds the free days once) → still active 30 days later: the save counts', async () => {
+    await scheduleCancel('unused');
     expect(await sendDueSaveOffers(s.h.deps)).toBe(1);
     expect(await sendDueSaveOffers(s.h.deps)).toBe(0);
     const [c] = await saveCases();

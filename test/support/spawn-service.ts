@@ -25,7 +25,7 @@ export async function spawnService(env: Record<string, string>, args: string[] =
   child.stdout!.on('data', (d) => (output += d));
   child.stderr!.on('data', (d) => (output += d));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  const url = await new Promise<string | undefined>((resolve, reject) => {
+  const started = new Promise<string | undefined>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`service did not start in ${startTimeoutMs / 1000} s:\n${output}`)), startTimeoutMs);
     const onData = () => {
       const web = output.match(/: (http:\/\/[^\s]+)\n/);
@@ -38,13 +38,22 @@ export async function spawnService(env: Record<string, string>, args: string[] =
     child.stdout!.on('data', onData);
     void exited.then((code) => reject(new Error(`service exited with ${code} before starting:\n${output}`)));
   });
+  // A process that never said it runs is killed, not left behind for the rest of the suite.
+  const url = await started.catch((error: unknown) => {
+    if (child.exitCode === null) child.kill('SIGKILL');
+    throw error;
+  });
   return {
     child,
     url,
     output: () => output,
     async stop() {
       if (child.exitCode === null) child.kill('SIGTERM');
-      return exited;
+      // A process that does not drain within 20 s is killed: a stuck one must not outlive its test.
+      const timer = setTimeout(() => child.exitCode === null && child.kill('SIGKILL'), 20_000);
+      const code = await exited;
+      clearTimeout(timer);
+      return code;
     },
   };
 }

@@ -27,6 +27,16 @@ describe('save cases from a membership’s facts', () => {
     expect(deriveSaveCases(facts, at(32))[0]).toMatchObject({ status: 'held', decidedAt: at(32) });
   });
 
+  it('a save by an accepted pause holds 30 days after billing resumes, and an unpaid renewal then reverts it', () => {
+    const pauses = [{ acceptedAt: at(2), resumesAt: at(32) }];
+    const facts = [scheduled(0, 'unused'), undone(2)];
+    expect(deriveSaveCases(facts, at(40), { pauses })[0]).toMatchObject({ status: 'saved', holdEndsAt: at(62) });
+    expect(deriveSaveCases([...facts, fact('payment_succeeded', 32)], at(62), { pauses })[0]).toMatchObject({ status: 'held', decidedAt: at(62) });
+    expect(deriveSaveCases([...facts, fact('payment_failed', 32)], at(62), { pauses })[0]).toMatchObject({ status: 'reverted', revertedReason: 'payment_unpaid' });
+    // A pause accepted for an earlier case does not stretch a later one.
+    expect(deriveSaveCases([scheduled(40), undone(41)], at(80), { pauses })[0]).toMatchObject({ holdEndsAt: at(71) });
+  });
+
   it.each([
     ['the membership ended', [fact('membership_deactivated', 10)], 'membership_ended', 10],
     ['a cancellation scheduled again', [scheduled(9)], 'cancellation_scheduled_again', 9],
@@ -84,16 +94,36 @@ describe('the credit of a save (same order as recoveries)', () => {
 });
 
 describe('the offer matched to the reason', () => {
+  const policy = (freeDays: number, unused: 'free_days' | 'pause' = 'free_days') => ({ freeDays, unused, pauseDays: 30 });
   it.each([
-    ['too_expensive', 3, { promoCodes: false, pause: false }, { kind: 'free_days', days: 3 }],
-    ['too_expensive', 3, { promoCodes: true, pause: false }, { kind: 'promo_code', days: null }],
-    ['unused', 7, { promoCodes: false, pause: false }, { kind: 'free_days', days: 7 }],
-    ['unused', 7, { promoCodes: false, pause: true }, { kind: 'pause', days: null }],
-    ['unused', 0, { promoCodes: false, pause: false }, { kind: 'message', days: null }],
-    ['missing_features', 3, { promoCodes: true, pause: true }, { kind: 'message', days: null }],
-    [null, 3, { promoCodes: true, pause: true }, { kind: 'message', days: null }],
-  ] as const)('%s (free days %d) → %o', (option, days, capabilities, expected) => {
-    expect(matchSaveOffer(option, days, capabilities)).toEqual(expected);
+    ['too_expensive', policy(3), { kind: 'promo_code', days: null }],
+    ['too_expensive', policy(0, 'pause'), { kind: 'promo_code', days: null }],
+    ['unused', policy(7), { kind: 'free_days', days: 7 }],
+    ['not_using', policy(7), { kind: 'free_days', days: 7 }],
+    ['unused', policy(7, 'pause'), { kind: 'pause', days: 30 }],
+    ['unused', policy(0), { kind: 'message', days: null }],
+    ['missing_features', policy(3, 'pause'), { kind: 'message', days: null }],
+    [null, policy(3), { kind: 'message', days: null }],
+  ] as const)('%s with %o → %o', (option, p, expected) => {
+    expect(matchSaveOffer(option, p)).toEqual(expected);
+  });
+
+  const words = (offer: { kind: 'promo_code' | 'pause' | 'message'; days: number | null }, extra: { promo?: { code: string; offer: string } | null; message?: string | null } = {}) =>
+    composeSaveOffer({ offer, ...extra, companyName: 'Acme', productTitle: 'Pro', linkFor: () => 'https://x.test/r', unsubscribeUrl: null });
+
+  it('a promo offer names the code Whop has; without one it reads as the message and promises no discount', () => {
+    const withCode = words({ kind: 'promo_code', days: null }, { promo: { code: 'SAVE-7K3QM9TX', offer: '20 % off for 3 months' } });
+    expect(withCode.email.text).toContain('SAVE-7K3QM9TX');
+    expect(withCode.page.title).toBe('Stay with Acme for less: 20 % off for 3 months');
+    const without = words({ kind: 'promo_code', days: null }, { promo: null });
+    expect(without.page.title).toBe('A note from Acme');
+    expect(without.email.text).not.toMatch(/off|discount|SAVE-/);
+  });
+
+  it('a pause names its days and says access is kept; the message offer carries the creator’s own words', () => {
+    expect(words({ kind: 'pause', days: 30 }).page.lead).toContain('pause your payments for 30 days: you keep access');
+    expect(words({ kind: 'message', days: null }, { message: 'We ship the new course on Friday.' }).page.lead).toContain('We ship the new course on Friday.');
+    expect(words({ kind: 'message', days: null }, { message: '<b>hi</b>' }).email.html).toContain('&lt;b&gt;hi&lt;/b&gt;');
   });
 
   it('the words name the creator and the days, every channel carries its own link, and HTML is escaped', () => {

@@ -33,9 +33,19 @@ describe('every Whop call carries the pinned version', () => {
 });
 
 describe.each([
-  { version: CLASSIC, generation: 'classic', freeDays: ['POST', '/memberships/mem_a/add_free_days', { free_days: 7 }], uncancel: ['POST', '/memberships/mem_a/uncancel'] },
-  { version: DATED, generation: 'dated', freeDays: ['POST', '/memberships/mem_a/extend', { days: 7 }], uncancel: ['PATCH', '/memberships/mem_a', { cancel_at_period_end: false }] },
-] as const)('at $version the gateway speaks the $generation endpoints', ({ version, generation, freeDays, uncancel }) => {
+  { version: CLASSIC, generation: 'classic', freeDays: ['POST', '/memberships/mem_a/add_free_days', { free_days: 7 }], uncancel: ['POST', '/memberships/mem_a/uncancel'], pauseField: 'resumes_at' },
+  { version: DATED, generation: 'dated', freeDays: ['POST', '/memberships/mem_a/extend', { days: 7 }], uncancel: ['PATCH', '/memberships/mem_a', { cancel_at_period_end: false }], pauseField: 'until' },
+] as const)('at $version the gateway speaks the $generation endpoints', ({ version, generation, freeDays, uncancel, pauseField }) => {
+  it(`pauses the billing until a date with ${pauseField} (the member keeps access)`, async () => {
+    const id = `mem_pause_${generation}`;
+    fake.setMembership(id);
+    const resumes = new Date(Date.now() + 30 * 86_400_000);
+    expect(await gatewayAt(version).pauseMembership(id, resumes)).toEqual({ ok: true, value: undefined });
+    const [call] = fake.callsTo('POST', `/memberships/${id}/pause`);
+    expect([call?.status, call?.body]).toEqual([200, { [pauseField]: resumes.toISOString() }]);
+    expect(fake.membership(id)).toMatchObject({ payment_collection_paused: true, status: 'active' });
+  });
+
   it('grants free days through the endpoint that exists at this version', async () => {
     const before = fake.setMembership('mem_a', { renewal_period_end: '2026-12-10T00:00:00.000Z' });
     const gateway = gatewayAt(version);
@@ -108,6 +118,15 @@ describe('the fake refuses what Whop would refuse at each version', () => {
     expect((await raw(DATED, 'POST', '/memberships/mem_x/add_free_days', { free_days: 3 })).status).toBe(404);
     expect((await raw(DATED, 'POST', '/memberships/mem_x/uncancel')).status).toBe(404);
     expect((await raw(CLASSIC, 'POST', '/memberships/mem_x/extend', { days: 3 })).status).toBe(404);
+  });
+
+  it('a pause takes resumes_at before 2026-09-15 and until from it; the other field, or a past time, is a 400', async () => {
+    fake.setMembership('mem_px');
+    const later = new Date(Date.now() + 86_400_000).toISOString();
+    expect((await raw(DATED, 'POST', '/memberships/mem_px/pause', { resumes_at: later })).status).toBe(400);
+    expect((await raw(CLASSIC, 'POST', '/memberships/mem_px/pause', { until: later })).status).toBe(400);
+    expect((await raw(CLASSIC, 'POST', '/memberships/mem_px/pause', { resumes_at: new Date(Date.now() - 1000).toISOString() })).status).toBe(400);
+    expect(fake.membership('mem_px')?.payment_collection_paused).toBe(false);
   });
 
   it('at 2026-09-15 a cancel without cancel_at_period_end revokes access immediately', async () => {

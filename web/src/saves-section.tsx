@@ -1,6 +1,6 @@
 import { companyPath } from './api.ts';
 import { ErrorView } from './error-view.tsx';
-import { formatCount, formatDateTime, formatRate } from './format.ts';
+import { formatCount, formatDateTime, formatMoney, formatRate } from './format.ts';
 import { rateNote, rateText } from './kpi-tiles.tsx';
 import type { Rate } from './types.ts';
 import { useResource } from './use-resource.ts';
@@ -25,13 +25,34 @@ interface SavesView {
   control: SaveFigures;
   by_offer: Array<{ offer_kind: string } & SaveFigures>;
   saved_by: { offer: number; own: number };
-  recent: Array<{ id: string; whop_membership_id: string; status: string; holdout: boolean; cancel_option: string | null; offer_kind: string; offer_days: number | null; scheduled_at: string; accepted_at: string | null; decided_at: string | null; reverted_reason: string | null }>;
+  offer_cost: Array<{ currency: string | null; codes_redeemed: number; cost_cents: number }>;
+  recent: Array<{
+    id: string;
+    whop_membership_id: string;
+    status: string;
+    holdout: boolean;
+    cancel_option: string | null;
+    offer_kind: string;
+    offer_days: number | null;
+    promo: { code: string; description: string } | null;
+    pause_resumes_at: string | null;
+    scheduled_at: string;
+    accepted_at: string | null;
+    decided_at: string | null;
+    reverted_reason: string | null;
+  }>;
   formulas: { save_rate: string; save_accept_rate: string; save_reverted: string };
 }
 
 const OFFER_LABELS: Record<string, string> = { free_days: 'Free days', promo_code: 'Promo code', pause: 'Pause', message: 'Message from you' };
 const STATUS_LABELS: Record<string, string> = { open: 'Cancellation scheduled', saved: 'Saved · holding (30 days)', held: 'Saved · held 30 days', reverted: 'Saved · reverted', lost: 'Cancelled' };
-const offerText = (r: { offer_kind: string; offer_days: number | null }) => (r.offer_kind === 'free_days' && r.offer_days ? `${r.offer_days} free days` : (OFFER_LABELS[r.offer_kind] ?? r.offer_kind));
+function offerText(r: SavesView['recent'][number]): string {
+  if (r.offer_kind === 'free_days' && r.offer_days) return `${r.offer_days} free days`;
+  if (r.offer_kind === 'pause' && r.offer_days) return r.pause_resumes_at ? `Pause ${r.offer_days} days (billing resumes ${formatDateTime(r.pause_resumes_at)})` : `Pause ${r.offer_days} days`;
+  // The code's own truthful sentence: created, redeemed, expired or not created.
+  if (r.offer_kind === 'promo_code') return r.promo ? r.promo.description : 'Promo code (created when the offer is sent)';
+  return OFFER_LABELS[r.offer_kind] ?? r.offer_kind;
+}
 
 /**
  * Saves of scheduled cancellations (issue #15 §2), apart from payment recoveries: offers sent,
@@ -75,6 +96,13 @@ export function SavesSection({ companyId, windowDays }: { companyId: string; win
               <div className="tile-label">Control group (no offer)</div>
               <div className="tile-value">{data.control.cases === 0 ? '—' : rateText(data.control.save_rate)}</div>
               <div className="tile-note">{data.control.cases === 0 ? 'no held-out member scheduled a cancellation' : rateNote(data.control.save_rate)}</div>
+            </div>
+            <div className="tile" data-testid="saves-cost">
+              <div className="tile-label">Promo codes redeemed (cost)</div>
+              <div className="tile-value">{data.offer_cost.length === 0 ? '—' : data.offer_cost.map((c) => formatMoney(c.cost_cents, c.currency ?? 'usd')).join(' · ')}</div>
+              <div className="tile-note">
+                {data.offer_cost.length === 0 ? 'no code redeemed yet: a code costs nothing until a payment uses it' : `${formatCount(data.offer_cost.reduce((n, c) => n + c.codes_redeemed, 0))} redeemed: the discount × its months`}
+              </div>
             </div>
           </div>
           {data.by_offer.length > 0 && (

@@ -118,6 +118,78 @@ export function SettingsIncentive() {
           </p>
         </>
       )}
+      <SaveOffersSettings />
     </fieldset>
+  );
+}
+
+/**
+ * The offers a scheduled cancellation gets (issue #15 §2), collapsed: "too expensive" always gets a
+ * code on the promo terms above, "not using it" free days or a pause, any other reason the
+ * creator's message.
+ */
+function SaveOffersSettings() {
+  const { form, update, errorsFor } = useSettingsForm();
+  const pauseErrors = errorsFor('save_offers.pause_days');
+  const messageErrors = errorsFor('save_offers.message');
+  return (
+    <details data-testid="settings-save-offers">
+      <summary>Save offers (members who scheduled a cancellation)</summary>
+      <p className="hint">“Too expensive” gets a single-use promo code on the terms above, created at Whop once per case.</p>
+      <div className="row-fields">
+        <div className="field">
+          <label htmlFor={fieldId('save_offers.unused')}>“Not using it” gets</label>
+          <select
+            id={fieldId('save_offers.unused')}
+            name="save_offers.unused"
+            data-testid="setting-save_unused"
+            value={form.save_unused}
+            onChange={(event) => update({ save_unused: event.target.value as SettingsForm['save_unused'] }, ['save_offers.unused'])}
+          >
+            <option value="free_days">Free days (as above)</option>
+            <option value="pause">A pause of the billing</option>
+          </select>
+        </div>
+        {form.save_unused === 'pause' && (
+          <div className="field">
+            <label htmlFor={fieldId('save_offers.pause_days')}>Pause for</label>
+            <div className="input-with-suffix">
+              <input
+                id={fieldId('save_offers.pause_days')}
+                name="save_offers.pause_days"
+                data-testid="setting-save_pause_days"
+                type="text"
+                inputMode="numeric"
+                value={form.save_pause_days}
+                onChange={(event) => update({ save_pause_days: event.target.value }, ['save_offers.pause_days'])}
+                {...describedBy('save_offers.pause_days', pauseErrors, true)}
+              />
+              <span className="suffix">days</span>
+            </div>
+            <p className="hint" id={`${fieldId('save_offers.pause_days')}-hint`}>
+              7–90 days. The member keeps access and is not charged; Whop resumes billing by itself (memberships Whop bills only). The save counts 30 days after billing resumes.
+            </p>
+            <FieldErrors field="save_offers.pause_days" messages={pauseErrors} />
+          </div>
+        )}
+      </div>
+      <div className="field">
+        <label htmlFor={fieldId('save_offers.message')}>Your message for any other reason</label>
+        <textarea
+          id={fieldId('save_offers.message')}
+          name="save_offers.message"
+          data-testid="setting-save_message"
+          rows={2}
+          maxLength={500}
+          value={form.save_message}
+          onChange={(event) => update({ save_message: event.target.value }, ['save_offers.message'])}
+          {...describedBy('save_offers.message', messageErrors, true)}
+        />
+        <p className="hint" id={`${fieldId('save_offers.message')}-hint`}>
+          Up to 500 characters, shown in your name; empty uses a short default note.
+        </p>
+        <FieldErrors field="save_offers.message" messages={messageErrors} />
+      </div>
+    </details>
   );
 }

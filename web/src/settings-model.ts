@@ -52,6 +52,10 @@ export interface SettingsForm extends Record<ChannelToggle, boolean> {
   digest_enabled: boolean;
   digest_email: string;
   digest_hour: string;
+  /** save_offers (issue #15 §2): the "not using it" offer, the pause's days, the creator's message. */
+  save_unused: 'free_days' | 'pause';
+  save_pause_days: string;
+  save_message: string;
 }
 
 /** A playbook's steps as the form shows them: one line per step, "<hours>h <channels> [retry] [payday]". */
@@ -130,6 +134,9 @@ export function toForm(settings: Settings): SettingsForm {
     digest_enabled: (settings.digest ?? null) !== null,
     digest_email: settings.digest?.email ?? '',
     digest_hour: String(settings.digest?.hour_utc ?? 8),
+    save_unused: settings.save_offers?.unused === 'pause' ? 'pause' : 'free_days',
+    save_pause_days: String(settings.save_offers?.pause_days ?? 30),
+    save_message: settings.save_offers?.message ?? '',
   };
 }
 
@@ -205,6 +212,7 @@ export function toSettings(form: SettingsForm, base: Settings): Settings {
     playbooks: buildPlaybooks(form),
     member_cap: form.member_cap_enabled ? { max_nudges: wholeNumber(form.member_cap_max), window_hours: wholeNumber(form.member_cap_hours) } : null,
     digest: form.digest_enabled ? { email: form.digest_email.trim(), hour_utc: wholeNumber(form.digest_hour) } : null,
+    save_offers: { unused: form.save_unused, pause_days: wholeNumber(form.save_pause_days), message: form.save_message.trim() === '' ? null : form.save_message.trim() },
   };
 }
 

@@ -20,6 +20,7 @@ function knownFields(form: SettingsForm): string[] {
     ...CHANNEL_TOGGLES, 'reminder_offsets_days', 'incentive_days', 'attribution_window_days', 'min_gap_hours',
     'quiet_hours', 'quiet_hours.start_hour', 'quiet_hours.end_hour', 'quiet_hours.timezone', 'retry_payment_first', ...Object.keys(form.templates),
     'decline_playbooks', 'playbooks', 'member_cap', 'member_cap.max_nudges', 'member_cap.window_hours', 'digest', 'digest.email', 'digest.hour_utc',
+    'save_offers.unused', 'save_offers.pause_days', 'save_offers.message',
     ...DECLINE_CATEGORIES.flatMap((c) => [`playbooks.${c}`, `playbooks.${c}.last_step_lead_hours`]),
   ];
   for (const channel of CHANNELS) {

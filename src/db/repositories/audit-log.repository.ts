@@ -23,7 +23,9 @@ export type AuditAction =
   /** An operator asked for a reconciliation with Whop now. */
   | 'whop.reconcile'
   /** A member accepted a save offer (issue #15 §2): the scheduled cancellation was undone. */
-  | 'save.accept';
+  | 'save.accept'
+  | 'save.promo_code_created'
+  | 'save.promo_code_redeemed';
 
 export interface NewAuditEvent {
   /** null for actions outside a company (sign-in, sign-out). */

@@ -93,7 +93,7 @@ export async function findCaseHistory(q: Queryable, ids: string[]): Promise<Map<
   for (const r of await q.selectDistinct({ id: deliveries.caseId }).from(deliveries).where(inArray(deliveries.caseId, ids))) entry(r.id);
   const events = await q.selectDistinct({ id: caseEvents.caseId }).from(caseEvents).where(and(inArray(caseEvents.caseId, ids), ne(caseEvents.source, 'lifecycle')));
   for (const r of events) entry(r.id);
-  for (const r of await q.select({ id: incentives.caseId, type: incentives.type }).from(incentives).where(inArray(incentives.caseId, ids))) entry(r.id).incentiveTypes.push(r.type);
+  for (const r of await q.select({ id: incentives.caseId, type: incentives.type }).from(incentives).where(inArray(incentives.caseId, ids))) if (r.id) entry(r.id).incentiveTypes.push(r.type);
   return history;
 }
 

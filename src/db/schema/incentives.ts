@@ -6,7 +6,10 @@ export type IncentiveStatus = 'pending' | 'granting' | 'granted' | 'failed' | 'u
 export const incentives = pgTable('incentives', {
   id: uuid('id').primaryKey().defaultRandom(),
   companyId: text('company_id').notNull(),
-  caseId: uuid('case_id').notNull(),
+  /** The recovery case it belongs to; null for a save case's (0036: exactly one of the two is set). */
+  caseId: uuid('case_id'),
+  /** The save case it belongs to (a "too expensive" promo code, 0036); null for a recovery case's. */
+  saveCaseId: uuid('save_case_id'),
   type: text('type').$type<'free_days' | 'promo_code'>().notNull(),
   value: integer('value').notNull(),
   status: text('status').$type<IncentiveStatus>().notNull(),

@@ -22,6 +22,8 @@ export const saveCases = pgTable('save_cases', {
   lastClickChannel: text('last_click_channel'),
   acceptedAt: timestamp('accepted_at', { withTimezone: true }),
   incentiveAppliedAt: timestamp('incentive_applied_at', { withTimezone: true }),
+  /** A pause offer once Whop paused the billing: when it resumes (0036); the hold starts there. */
+  pauseResumesAt: timestamp('pause_resumes_at', { withTimezone: true }),
   savedAt: timestamp('saved_at', { withTimezone: true }),
   savedBy: text('saved_by').$type<SaveCredit>(),
   savedChannel: text('saved_channel'),

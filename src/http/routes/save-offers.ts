@@ -26,13 +26,16 @@ export async function saveOfferRoutes(app: FastifyInstance, deps: SaveDeps): Pro
     const view = await presentSaveOffer(deps, request.query.t);
     if (!view.ok) return html(reply).code(view.reason === 'invalid_token' ? 400 : 404).send(NOT_AVAILABLE);
     const brand = view.companyName;
+    const code = view.promo
+      ? `<p data-testid="save-promo-code">Your promo code: <strong>${escapeHtml(view.promo.code)}</strong> (${escapeHtml(view.promo.offer)}${view.promo.expiresAt ? `, valid until ${escapeHtml(view.promo.expiresAt.toISOString().slice(0, 10))}` : ''}).</p>`
+      : '';
     if (view.accepted || view.status === 'saved' || view.status === 'held')
-      return html(reply).send(page('Your membership continues', brand, '<p data-testid="save-done">Your cancellation is undone: nothing more to do.</p>'));
+      return html(reply).send(page('Your membership continues', brand, `<p data-testid="save-done">Your cancellation is undone: nothing more to do.</p>${code}`));
     if (view.status !== 'open') return html(reply).send(page('This offer has ended', brand, '<p data-testid="save-ended">Your membership was already cancelled, so this offer can no longer be used.</p>'));
     const ends = view.cancelsAt ? `<p class="muted">If you do nothing, your membership ends on ${escapeHtml(view.cancelsAt.toISOString().slice(0, 10))} as you asked.</p>` : '<p class="muted">If you do nothing, your cancellation goes ahead as you asked.</p>';
     // No action attribute: the form posts back to this very URL (token included).
     return html(reply).send(
-      page(view.copy.title, brand, `<p>${escapeHtml(view.copy.lead)}</p><form method="post"><button class="primary" type="submit" data-testid="save-accept">${escapeHtml(view.copy.button)}</button></form>${ends}`),
+      page(view.copy.title, brand, `<p>${escapeHtml(view.copy.lead)}</p>${code}<form method="post"><button class="primary" type="submit" data-testid="save-accept">${escapeHtml(view.copy.button)}</button></form>${ends}`),
     );
   });
 
@@ -66,7 +69,7 @@ function codeOf(result: Exclude<AcceptSaveOfferResult, { ok: true }>) {
 
 function answerHtml(reply: FastifyReply, result: AcceptSaveOfferResult, html: (reply: FastifyReply) => FastifyReply) {
   if (result.ok) {
-    const days = result.incentive === 'failed' ? '<p class="muted">The free days could not be added just now; your membership is kept all the same.</p>' : '';
+    const days = result.incentive === 'failed' ? `<p class="muted">${result.offer === 'pause' ? 'The pause could not be set up just now' : 'The free days could not be added just now'}; your membership is kept all the same.</p>` : '';
     return html(reply).send(page('Your membership continues', null, `<p data-testid="save-done">Your cancellation is undone: your membership renews as before.</p>${days}`));
   }
   if (result.reason === 'invalid_token' || result.reason === 'not_found' || result.reason === 'held_out') return html(reply).code(statusOf(result)).send(NOT_AVAILABLE);

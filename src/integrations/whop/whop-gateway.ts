@@ -115,6 +115,13 @@ export interface WhopGateway {
   addFreeDays(membershipId: string, freeDays: number): Promise<WhopResult<void>>;
   /** Undoes a scheduled cancel: `/uncancel` before 2026-09-15, `PATCH {cancel_at_period_end:false}` from it. */
   uncancelMembership(membershipId: string): Promise<WhopResult<void>>;
+  /**
+   * Pauses the membership's payment collection until `resumesAt` (the member keeps access; Whop
+   * resumes billing by itself): `memberships.pause {resumes_at}` before 2026-09-15, `POST
+   * /memberships/{id}/pause {until}` from it (whopsdk-rust memberships.rs). Whop pauses only
+   * memberships it bills itself; a refusal is a 4xx, not retryable.
+   */
+  pauseMembership(membershipId: string, resumesAt: Date): Promise<WhopResult<void>>;
   getPayment(paymentId: string): Promise<WhopResult<WhopPaymentSummary>>;
   /** One page, in the pinned version's filter dialect. */
   listPayments(query: ListQuery): Promise<WhopResult<WhopPage<WhopPaymentSummary>>>;
@@ -243,6 +250,11 @@ export function createWhopGateway(options: WhopGatewayOptions): WhopGateway {
       call(async () => {
         if (generation === 'dated') await whop.patch(`/memberships/${encodeURIComponent(membershipId)}`, { body: { cancel_at_period_end: false } });
         else await whop.memberships.uncancel(membershipId);
+      }),
+    pauseMembership: (membershipId, resumesAt) =>
+      call(async () => {
+        if (generation === 'dated') await whop.post(`/memberships/${encodeURIComponent(membershipId)}/pause`, { body: { until: resumesAt.toISOString() } });
+        else await whop.memberships.pause(membershipId, { resumes_at: resumesAt.toISOString() });
       }),
     getPayment: (paymentId) => call(async () => toPaymentSummary(await whop.payments.retrieve(paymentId))),
     listPayments: (query) =>

@@ -10,8 +10,8 @@ import type { TestVariant } from '../../domain/variant-test.ts';
  * membership, as for the control group), the company and the test, so every case of a member in
  * one test gets the same variant with no lookup, and a new test draws afresh.
  *
- * Independent of the control group: the holdout is drawn from crypto.randomInt (assign-holdout.ts)
- * and never from this hash, and the hash's salt names this use alone. Held-out cases are in no
+ * Independent of the control group: the holdout is a hash with a salt of its own (assign-holdout.ts),
+ * and this hash's salt names this use alone. Held-out cases are in no
  * test (they get nothing from us). test/unit/test-variant-assignment.test.ts checks both.
  */
 const SALT = 'churn-saver/variant-test/v1';

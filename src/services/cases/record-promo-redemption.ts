@@ -1,4 +1,5 @@
 import type { AppTx } from '../../db/client.ts';
+import { recordAuditEvent } from '../../db/repositories/audit-log.repository.ts';
 import { markPromoCodeRedeemed } from '../../db/repositories/incentives.repository.ts';
 import { appendCaseEvent, findCase } from '../../db/repositories/outreach.repository.ts';
 import type { MembershipFact } from '../../domain/membership-fact.ts';
@@ -9,8 +10,10 @@ import { describePromoOffer, promoCostCents } from '../../domain/promo-code.ts';
  * enters the figures now, never at creation, and the case's timeline says so. Runs in the
  * transaction that stores the fact; a second delivery of the same payment changes nothing (the
  * code is redeemed once). A code that is not ours (the creator's own campaign) is left alone.
+ * A save case's code ("too expensive", issue #15 §2) is redeemed the same way; its cost counts in
+ * the Saves section (never in the recovery figures) and the audit log records it.
  */
-export async function recordPromoRedemption(tx: AppTx, fact: MembershipFact, now: Date): Promise<{ caseId: string; costCents: number } | null> {
+export async function recordPromoRedemption(tx: AppTx, fact: MembershipFact, now: Date): Promise<{ caseId: string | null; saveCaseId: string | null; costCents: number } | null> {
   if (fact.kind !== 'payment_succeeded' || !fact.promo || !fact.whopPaymentId) return null;
   const promo = fact.promo;
   let offer = '';
@@ -27,6 +30,11 @@ export async function recordPromoRedemption(tx: AppTx, fact: MembershipFact, now
     now,
   });
   if (!redeemed) return null;
+  const detail = { code: redeemed.code, offer, whop_payment_id: fact.whopPaymentId, cost_cents: redeemed.costCents, currency: fact.currency };
+  if (!redeemed.caseId) {
+    await recordAuditEvent(tx, { companyId: fact.companyId, actor: 'system', action: 'save.promo_code_redeemed', target: `save:${redeemed.saveCaseId}`, detail, at: fact.occurredAt });
+    return { caseId: null, saveCaseId: redeemed.saveCaseId, costCents: redeemed.costCents };
+  }
   const c = await findCase(tx, redeemed.caseId);
   await appendCaseEvent(tx, {
     companyId: fact.companyId,
@@ -35,8 +43,8 @@ export async function recordPromoRedemption(tx: AppTx, fact: MembershipFact, now
     reason: 'promo_code_redeemed',
     actor: 'system',
     source: 'outreach',
-    detail: { code: redeemed.code, offer, whop_payment_id: fact.whopPaymentId, cost_cents: redeemed.costCents, currency: fact.currency },
+    detail,
     at: fact.occurredAt,
   });
-  return { caseId: redeemed.caseId, costCents: redeemed.costCents };
+  return { caseId: redeemed.caseId, saveCaseId: null, costCents: redeemed.costCents };
 }

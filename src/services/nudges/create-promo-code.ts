@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { findOrCreatePromoIncentive, markPromoCodeCreated } from '../../db/repositories/incentives.repository.ts';
+import { recordAuditEvent } from '../../db/repositories/audit-log.repository.ts';
+import { findOrCreatePromoIncentive, markPromoCodeCreated, type PromoOwnerKey } from '../../db/repositories/incentives.repository.ts';
 import { appendCaseEvent, transitionIncentive, type Incentive, type StoredCase } from '../../db/repositories/outreach.repository.ts';
 import { formatMinorUnits } from '../../domain/money.ts';
 import { describePromoOffer, isSamePromoCode, promoCodeFrom, promoExpiresAt, whyPromoTermsDoNotApply, PROMO_CODE_SYMBOLS, type PromoTerms } from '../../domain/promo-code.ts';
@@ -12,6 +13,39 @@ type PromoCodeDeps = Pick<NudgeDeps, 'db' | 'whop' | 'random' | 'randomBytes' | 
 /** The code to show in the message (`{promo_code}`, `{promo_offer}`), or none. */
 export type PromoOffer = { code: string; offer: string } | null;
 export type PromoOutcome = { promo: PromoOffer } | { retryAt: Date; why: string };
+
+/**
+ * The case a code is created for: a recovery case (its timeline records the code) or a save case
+ * ("too expensive", issue #15 §2; the audit log records it). Both share the one incentive record
+ * and everything below.
+ */
+export type PromoCodeOwner = { kind: 'recovery'; case: StoredCase } | { kind: 'save'; companyId: string; saveCaseId: string; currency: string | null };
+
+interface Owner {
+  companyId: string;
+  currency: string | null;
+  key: PromoOwnerKey;
+  recordCreated(detail: Record<string, unknown>, now: Date): Promise<void>;
+}
+
+function ownerOf(deps: PromoCodeDeps, owner: PromoCodeOwner): Owner {
+  if (owner.kind === 'save')
+    return {
+      companyId: owner.companyId,
+      currency: owner.currency,
+      key: { saveCaseId: owner.saveCaseId },
+      recordCreated: (detail, now) => recordAuditEvent(deps.db, { companyId: owner.companyId, actor: 'system', action: 'save.promo_code_created', target: `save:${owner.saveCaseId}`, detail, at: now }),
+    };
+  const c = owner.case;
+  return {
+    companyId: c.companyId,
+    currency: c.currency,
+    key: { caseId: c.id },
+    recordCreated: async (detail, now) => {
+      await appendCaseEvent(deps.db, { companyId: c.companyId, caseId: c.id, status: c.status, reason: 'promo_code_created', actor: 'system', source: 'outreach', detail, at: now });
+    },
+  };
+}
 
 /** A create call that timed out is settled by looking the code up this much later. */
 const CREATE_TIMEOUT_SETTLE_MS = 10_000;
@@ -28,9 +62,10 @@ const LOOKUP_SLACK_MS = 5 * 60_000;
  * anyway; the lookup is what turns that into "created". Returns the code to mention, or when to
  * try the step again.
  */
-export async function createPromoCodeOnce(deps: PromoCodeDeps, c: StoredCase, settingsTerms: PromoTerms, now: Date, member: { productId: string | null }): Promise<PromoOutcome> {
+export async function createPromoCodeOnce(deps: PromoCodeDeps, owner: PromoCodeOwner, settingsTerms: PromoTerms, now: Date, member: { productId: string | null }): Promise<PromoOutcome> {
+  const c = ownerOf(deps, owner);
   const bytes = (deps.randomBytes ?? randomBytes)(PROMO_CODE_SYMBOLS);
-  const row = await findOrCreatePromoIncentive(deps.db, { companyId: c.companyId, caseId: c.id, code: promoCodeFrom(bytes), terms: settingsTerms, currency: c.currency, now });
+  const row = await findOrCreatePromoIncentive(deps.db, { ...c.key, companyId: c.companyId, code: promoCodeFrom(bytes), terms: settingsTerms, currency: c.currency, now });
   // The stored row is the truth: a retry or a second worker uses the code chosen first.
   const code = row.code!;
   const terms = row.terms!;
@@ -106,24 +141,15 @@ export async function createPromoCodeOnce(deps: PromoCodeDeps, c: StoredCase, se
   return { promo: null };
 }
 
-function lookUp(whop: WhopGateway, c: StoredCase, row: Incentive) {
+function lookUp(whop: WhopGateway, c: Owner, row: Incentive) {
   return whop.findPromoCode({ companyId: c.companyId, code: row.code!, createdAfter: new Date(row.createdAt.getTime() - LOOKUP_SLACK_MS) });
 }
 
 /** granting → granted with Whop's id, and a timeline event; false when another worker got there first. */
-async function recordCreated(deps: PromoCodeDeps, c: StoredCase, row: Incentive, promo: WhopPromoCode, note: string | null, now: Date, expiresAt?: Date): Promise<boolean> {
+async function recordCreated(deps: PromoCodeDeps, c: Owner, row: Incentive, promo: WhopPromoCode, note: string | null, now: Date, expiresAt?: Date): Promise<boolean> {
   if (promo.code !== null && !isSamePromoCode(promo.code, row.code)) throw new Error(`Whop returned promo code ${promo.code} for ${row.code}`);
   const expires = promo.expiresAt ? new Date(promo.expiresAt) : (expiresAt ?? promoExpiresAt(row.terms!, now));
   if (!(await markPromoCodeCreated(deps.db, row.id, 'granting', { whopPromoCodeId: promo.id, expiresAt: expires, note, now }))) return false;
-  await appendCaseEvent(deps.db, {
-    companyId: c.companyId,
-    caseId: c.id,
-    status: c.status,
-    reason: 'promo_code_created',
-    actor: 'system',
-    source: 'outreach',
-    detail: { code: row.code, offer: describePromoOffer(row.terms!), expires_at: expires.toISOString(), ...(note ? { note } : {}) },
-    at: now,
-  });
+  await c.recordCreated({ code: row.code, offer: describePromoOffer(row.terms!), expires_at: expires.toISOString(), ...(note ? { note } : {}) }, now);
   return true;
 }

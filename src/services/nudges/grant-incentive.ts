@@ -37,7 +37,7 @@ export async function currentIncentive(deps: Pick<NudgeDeps, 'db'>, c: StoredCas
  */
 export async function grantIncentive(deps: NudgeDeps, c: StoredCase, settings: OutreachSettings, now: Date, member: MemberContact): Promise<GrantOutcome> {
   if (settings.incentive_type === 'promo_code') {
-    const created = await createPromoCodeOnce(deps, c, settings.promo_code, now, member);
+    const created = await createPromoCodeOnce(deps, { kind: 'recovery', case: c }, settings.promo_code, now, member);
     return 'retryAt' in created ? created : { days: 0, promo: created.promo };
   }
   const days = settings.incentive_days;

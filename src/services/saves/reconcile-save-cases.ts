@@ -16,8 +16,10 @@ import { assignHoldout } from '../cases/assign-holdout.ts';
  */
 export async function reconcileSaveCases(tx: AppTx, input: { companyId: string; whopMembershipId: string; facts: readonly MembershipFact[]; settings: CurrentSettings; now: Date }): Promise<void> {
   const { companyId, whopMembershipId, settings, now } = input;
-  const derived = deriveSaveCases(input.facts, now);
   const stored = await lockMembershipSaveCases(tx, companyId, whopMembershipId);
+  // An accepted pause moves its save's 30-day hold to start when billing resumes.
+  const pauses = stored.flatMap((s) => (s.acceptedAt && s.pauseResumesAt ? [{ acceptedAt: s.acceptedAt, resumesAt: s.pauseResumesAt }] : []));
+  const derived = deriveSaveCases(input.facts, now, { pauses });
   const whopUserId = [...input.facts].reverse().find((f) => f.whopUserId)?.whopUserId ?? null;
   for (const [i, d] of derived.entries()) {
     const next = derived[i + 1]?.scheduledAt.getTime() ?? Infinity;
@@ -32,7 +34,8 @@ async function insertSaveCase(tx: AppTx, input: { companyId: string; whopMembers
   const { d, settings } = input;
   // Issue #12 §3: the member's group is sticky across recovery and save cases.
   const holdout = await assignHoldout(tx, { companyId: input.companyId, whopUserId: input.whopUserId, whopMembershipId: input.whopMembershipId, holdoutPercent: settings.outreach.holdout_percent });
-  const offer = matchSaveOffer(d.cancelOption, settings.outreach.incentive_days);
+  const { unused, pause_days } = settings.outreach.save_offers;
+  const offer = matchSaveOffer(d.cancelOption, { freeDays: settings.outreach.incentive_days, unused, pauseDays: pause_days });
   await tx
     .insert(saveCases)
     .values({

@@ -6,7 +6,8 @@ import { membershipFacts } from '../../db/schema/membership-facts.ts';
 import { saveCases } from '../../db/schema/save-cases.ts';
 import { CHANNELS, type Channel } from '../../domain/channels.ts';
 import { retryDelayMs } from '../../domain/retry-backoff.ts';
-import { composeSaveOffer } from '../../domain/save-offer.ts';
+import { composeSaveOffer, type SaveOfferPromo } from '../../domain/save-offer.ts';
+import { createPromoCodeOnce } from '../nudges/create-promo-code.ts';
 import { unsubscribeUrl } from '../members/unsubscribe-links.ts';
 import { CHANNEL_MODULES } from '../nudges/channels/channel-modules.ts';
 import type { Recipient } from '../nudges/channels/channel-module.ts';
@@ -60,6 +61,17 @@ async function sendSaveOffer(deps: NudgeDeps, c: StoredSaveCase): Promise<void> 
     return;
   }
   const settings = (await findOrCreateCurrentSettings(deps.db, c.companyId)).outreach;
+  // "Too expensive": the code exists at Whop before any message names it (once per case, whatever
+  // the number of workers); a code Whop refused makes the offer the creator's message.
+  let promo: SaveOfferPromo | null = null;
+  if (c.offerKind === 'promo_code') {
+    const created = await createPromoCodeOnce(deps, { kind: 'save', companyId: c.companyId, saveCaseId: c.id, currency: await membershipCurrency(deps, c) }, settings.promo_code, now, member);
+    if ('retryAt' in created) {
+      await deps.db.update(saveCases).set({ offerDueAt: created.retryAt, offerClaimedUntil: null, updatedAt: now }).where(eq(saveCases.id, c.id));
+      return;
+    }
+    promo = created.promo;
+  }
   const enabled = CHANNELS.filter((ch) => settings[`enable_${ch}`]);
   const to: Recipient = { companyId: c.companyId, userId: member.userId, email: member.email, productId: member.productId, optedOut: await optedOutChannels(deps.db, c.companyId, { email: member.email, whopUserId: member.userId }) };
   const offerPage = saveOfferUrl(deps.links.publicUrl, deps.links.signingKey, { companyId: c.companyId, saveCaseId: c.id });
@@ -67,6 +79,8 @@ async function sendSaveOffer(deps: NudgeDeps, c: StoredSaveCase): Promise<void> 
   const linkFor = (channel: Channel) => (offerPage.startsWith('https://') ? clickUrl(deps.links.publicUrl, deps.links.signingKey, { companyId: c.companyId, caseId: c.id, step: SAVE_OFFER_STEP, channel, to: offerPage }) : offerPage);
   const copy = composeSaveOffer({
     offer: { kind: c.offerKind, days: c.offerDays },
+    promo,
+    message: settings.save_offers.message,
     companyName: await findCompanyName(deps.db, c.companyId),
     productTitle: member.productTitle,
     linkFor,
@@ -99,6 +113,17 @@ async function finish(deps: NudgeDeps, c: StoredSaveCase, deliveries: Record<str
     .update(saveCases)
     .set({ offerDeliveries: deliveries, offerSentAt: now, offerDueAt: null, offerClaimedUntil: null, ...(cancelsAt ? { cancelsAt } : {}), updatedAt: now })
     .where(eq(saveCases.id, c.id));
+}
+
+/** The membership's currency from its latest payment fact (a flat-amount code applies in one currency only). */
+async function membershipCurrency(deps: NudgeDeps, c: StoredSaveCase): Promise<string | null> {
+  const [row] = await deps.db
+    .select({ currency: membershipFacts.currency })
+    .from(membershipFacts)
+    .where(and(eq(membershipFacts.companyId, c.companyId), eq(membershipFacts.whopMembershipId, c.whopMembershipId), isNotNull(membershipFacts.currency)))
+    .orderBy(desc(membershipFacts.occurredAt))
+    .limit(1);
+  return row?.currency ?? null;
 }
 
 type SaveMember =
