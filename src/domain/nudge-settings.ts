@@ -243,10 +243,11 @@ const settingsSchema = (checkTemplateSyntax: boolean) => z
     holdout_percent: wholeNumber('percent', SETTING_RANGES.holdout_percent.min, SETTING_RANGES.holdout_percent.max).default(10),
     /**
      * Issue #15 §1: plan each case by its decline category (`playbooks`, else DEFAULT_PLAYBOOKS)
-     * inside Whop's retry window, rather than reminder_offsets_days for every case. Ships off, as
-     * holdout_percent ships at 0: turning it on changes every running test's schedule (docs/playbooks.md).
+     * inside Whop's retry window, rather than reminder_offsets_days for every case. On by default:
+     * stored settings without the key (saved before it existed) read as on too; false keeps the
+     * uniform reminder_offsets_days schedule (docs/playbooks.md).
      */
-    decline_playbooks: z.boolean({ error: 'must be true or false' }).default(false),
+    decline_playbooks: z.boolean({ error: 'must be true or false' }).default(true),
     /** The company's own playbook per decline category; a category left out uses DEFAULT_PLAYBOOKS. */
     playbooks: playbooksSchema.default(() => ({})),
     /** At most this many nudges to one member in a sliding window, across their cases; null for no cap. */
@@ -336,8 +337,8 @@ function findStepProblems(settings: unknown): { path: string[]; message: string 
   if (!isRecord(settings) || !isRecord(settings.templates)) return [];
   const offsets = settings.reminder_offsets_days;
   if (!Array.isArray(offsets) || offsets.length === 0) return [];
-  // With playbooks on, a step index names a step of any category's playbook.
-  const stepCount = settings.decline_playbooks === true ? Math.max(offsets.length, ...playbookStepCounts(settings.playbooks)) : offsets.length;
+  // With playbooks on (the default: a missing key is on), a step index names a step of any category's playbook.
+  const stepCount = settings.decline_playbooks !== false ? Math.max(offsets.length, ...playbookStepCounts(settings.playbooks)) : offsets.length;
   const problems: { path: string[]; message: string }[] = [];
   for (const channel of CHANNELS) {
     const templates = settings.templates[channel];

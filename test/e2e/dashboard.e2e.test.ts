@@ -80,7 +80,28 @@ describe.skipIf(blocked !== null)(`dashboard in a real browser${blocked ? ` (ski
     await expect.poll(async () => page.getByTestId('settings-result').innerText(), { timeout: 10_000 }).toMatch(/saved|version/i);
     const { rows } = await database().sql.query<{ settings: Record<string, unknown> }>(`SELECT settings FROM company_settings WHERE company_id = $1 ORDER BY version DESC LIMIT 1`, [COMPANY]);
     expect(rows[0]!.settings.reminder_offsets_days).toEqual([0, 3, 6]);
+    expect(rows[0]!.settings.decline_playbooks).toBe(true); // the default, saved as shown
     await shot('settings');
+  });
+
+  it('playbooks are on by default, explained in plain words; turning them off saves false and brings back the uniform options', async () => {
+    const latest = async () => (await database().sql.query<{ settings: Record<string, unknown> }>(`SELECT settings FROM company_settings WHERE company_id = $1 ORDER BY version DESC LIMIT 1`, [COMPANY])).rows[0]!.settings;
+    await page.goto(`${service().url}/dashboard/${COMPANY}/settings`);
+    await page.getByTestId('settings-form').waitFor();
+    const toggle = page.getByTestId('setting-decline_playbooks');
+    const hint = page.getByTestId('decline_playbooks-hint');
+    expect(await toggle.isChecked()).toBe(true);
+    expect(await hint.innerText()).toMatch(/expired card is asked for a new one and never retried/);
+    expect(await page.getByTestId('setting-retry_payment_first').count()).toBe(0); // a playbook step decides its own retry
+    await toggle.uncheck();
+    expect(await hint.innerText()).toMatch(/every member gets the same reminders, on the reminder days above/);
+    expect(await page.getByTestId('setting-retry_payment_first').count()).toBe(1);
+    await page.getByTestId('settings-save').click();
+    await expect.poll(async () => (await latest()).decline_playbooks, { timeout: 10_000 }).toBe(false);
+    // And back on, as the later tests expect the default.
+    await toggle.check();
+    await page.getByTestId('settings-save').click();
+    await expect.poll(async () => (await latest()).decline_playbooks, { timeout: 10_000 }).toBe(true);
   });
 
   it('exporting CSV downloads every case', async () => {

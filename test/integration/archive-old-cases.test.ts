@@ -16,8 +16,8 @@ describe('archiving cases idle for over 2 years', () => {
   const fail = async (membership: string, at: Date, payment: string) => {
     h.clock.set(at);
     h.seedMember(membership, COMPANY, { email: `${membership}@example.test` });
-    await h.deliver('payment.failed', { id: payment, membership: { id: membership }, user: { id: `user_${membership}`, email: `${membership}@example.test`, name: 'Dana Reyes' }, total: 29.99, currency: 'usd', failure_message: 'Your card was declined.', last_payment_attempt: at.toISOString() }, COMPANY);
-    // The first nudge goes out right away: deliveries, the incentive and a timeline row.
+    await h.deliver('payment.failed', { id: payment, membership: { id: membership }, user: { id: `user_${membership}`, email: `${membership}@example.test`, name: 'Dana Reyes' }, total: 29.99, currency: 'usd', decline_code: 'expired_card', failure_message: 'Your card has expired.', last_payment_attempt: at.toISOString() }, COMPANY);
+    // An expired card's first nudge goes out right away (its default playbook): deliveries, the incentive and a timeline row.
     await sendDueNudges(h.deps);
   };
   const pay = async (membership: string, at: Date, payment: string) => {

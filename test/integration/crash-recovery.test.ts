@@ -8,6 +8,9 @@ import { withoutControlGroup } from '../support/no-control-group.ts';
 import { waitFor } from '../support/test-service.ts';
 import { buildWhopEvent } from '../support/whop-fixtures.ts';
 
+/** An expired card: its default playbook sends step 0 at once on push, DM and email (the fixture's bank decline waits a day). */
+const EXPIRED = { decline_code: 'expired_card', failure_message: 'Your card has expired.' };
+
 /** SIGKILL, then wait for the exit. */
 async function kill(service: SpawnedService): Promise<void> {
   const exited = new Promise((resolve) => service.child.once('exit', resolve));
@@ -32,7 +35,7 @@ describe.runIf(BACKEND === 'postgres')('a process killed with SIGKILL', () => {
     return service;
   };
   const failedPayment = (companyId: string, m: string) =>
-    JSON.stringify(buildWhopEvent('payment.failed', { company_id: companyId, data: { id: `pay_${m}`, company: { id: companyId }, membership: { id: m }, user: { id: `user_${m}`, email: `${m}@example.test` }, last_payment_attempt: new Date(Date.now() - 60_000).toISOString() } }));
+    JSON.stringify(buildWhopEvent('payment.failed', { company_id: companyId, data: { id: `pay_${m}`, company: { id: companyId }, membership: { id: m }, user: { id: `user_${m}`, email: `${m}@example.test` }, ...EXPIRED, last_payment_attempt: new Date(Date.now() - 60_000).toISOString() } }));
 
   beforeAll(async () => {
     database = await createTestDatabase();

@@ -9,6 +9,7 @@ import { buildWhopEvent } from '../support/whop-fixtures.ts';
 import type { createWhopTokenIssuer } from '../support/whop-user-token.ts';
 import { decrypted } from '../support/test-keys.ts';
 import { readResponse } from '../support/read-response.ts';
+import { withoutControlGroup } from '../support/no-control-group.ts';
 
 const OPERATOR = { email: 'ops@edges.test', password: 'edges operator passphrase 1' };
 /** Tight limits so a test can reach them; the defaults are 2000 per 5 min, 6000 per minute and 10 per 15 min. */
@@ -60,6 +61,8 @@ describe('edges: rate limits, security headers, content types, audit log, inject
 
   beforeAll(async () => {
     database = await createTestDatabase();
+    // The member is nudged below: no control group (10 % of members are held out by default).
+    await withoutControlGroup(database.sql, ['biz_edge_sql']);
     ({ service, whop, issuer } = await startServiceWithWhop(database, {
       ADMIN_EMAIL: OPERATOR.email,
       ADMIN_PASSWORD: OPERATOR.password,
@@ -343,7 +346,9 @@ describe('edges: rate limits, security headers, content types, audit log, inject
       expect(found.json.cases.map((c: any) => c.id)).toEqual([caseId]);
       expect(found.json.cases[0].member_email).toBe("o'brien@example.test");
 
-      // The name the dashboard shows comes from Whop's membership when the member is nudged.
+      // The name the dashboard shows comes from Whop's membership when the member is nudged (the
+      // default playbook of the fixture's bank decline retries first: failing here, the message goes).
+      whop.setRetryOutcome('pay_mem_edge_sql', { status: 'open', substatus: 'failed' });
       const nudged = await api(`/api/companies/biz_edge_sql/cases/${caseId}/nudge`, { method: 'POST', headers: as(owner), body: {} });
       expect(nudged.status).toBe(200);
       const page = await api(`/api/companies/biz_edge_sql/cases/${caseId}`, { headers: as(owner) });

@@ -31,10 +31,11 @@ describe('personal data at rest, and rotating ENCRYPTION_KEY', () => {
     database = await createTestDatabase();
     // Every member is nudged (none held out as the control group): the test reads their rendered texts.
     await withoutControlGroup(database.sql, [COMPANY]);
-    // Key A: webhooks in, cases opened, nudges rendered into the outbox (no Whop key, no SMTP).
+    // Key A: webhooks in, cases opened, nudges rendered into the outbox (no Whop key, no SMTP); an
+    // expired card's default playbook renders step 0 at once.
     const service = await startTestService(database, { env: { ENCRYPTION_KEY: KEY_A, NUDGE_INTERVAL_SECONDS: '0.2' } });
     for (const [i, m] of members.entries()) {
-      const body = JSON.stringify(buildWhopEvent('payment.failed', { data: { id: `pay_crypto${i}`, company: { id: COMPANY }, membership: { id: `mem_crypto${i}` }, user: { id: `user_crypto${i}`, email: m.email, name: m.name }, failure_message: `Card of ${m.name} declined`, last_payment_attempt: new Date().toISOString() } }));
+      const body = JSON.stringify(buildWhopEvent('payment.failed', { data: { id: `pay_crypto${i}`, company: { id: COMPANY }, membership: { id: `mem_crypto${i}` }, user: { id: `user_crypto${i}`, email: m.email, name: m.name }, failure_message: `Card of ${m.name} declined`, decline_code: 'expired_card', last_payment_attempt: new Date().toISOString() } }));
       expect((await service.post('/api/webhooks/whop', body, signV1(body, service.webhookSecret))).status).toBe(200);
     }
     await waitFor(async () => (await database.sql.query<{ n: number }>(`SELECT count(DISTINCT case_id)::int AS n FROM deliveries WHERE rendered_body IS NOT NULL`)).rows[0]!.n >= 3, 30_000, 'rendered nudges');

@@ -8,6 +8,7 @@ import { waitFor, type TestService } from '../support/test-service.ts';
 import { buildLegacyWhopEvent, buildWhopEvent } from '../support/whop-fixtures.ts';
 import type { createWhopTokenIssuer } from '../support/whop-user-token.ts';
 import { decrypted } from '../support/test-keys.ts';
+import { withoutControlGroup } from '../support/no-control-group.ts';
 
 const MEMBER_EMAIL = 'leak.check@example.test';
 const MEMBER_NAME = 'Lena Leakcheck';
@@ -46,6 +47,8 @@ describe('logs and error answers never carry secrets, tokens, signatures or memb
 
   beforeAll(async () => {
     database = await createTestDatabase();
+    // The member is nudged below: no control group (10 % of members are held out by default).
+    await withoutControlGroup(database.sql, [COMPANY]);
     ({ service, whop, issuer } = await startServiceWithWhop(database, {
       // Everything a debugging operator could turn on.
       LOG_LEVEL: 'trace',
@@ -112,6 +115,8 @@ describe('logs and error answers never carry secrets, tokens, signatures or memb
     expect((await call('kpis', `/api/companies/${COMPANY}/kpis`, { headers: creator })).status).toBe(200);
     expect((await call('search by email', `/api/companies/${COMPANY}/cases?q=${encodeURIComponent(MEMBER_EMAIL)}`, { headers: creator })).status).toBe(200);
     expect((await call('export by email', `/api/companies/${COMPANY}/cases.csv?q=${encodeURIComponent(MEMBER_EMAIL)}`, { headers: creator })).status).toBe(200);
+    // The fixture's bank decline: the default playbook retries first; failing, the reminder (and its member data) goes out.
+    whop.setRetryOutcome('pay_scan', { status: 'open', substatus: 'failed' });
     expect((await call('nudge', `/api/companies/${COMPANY}/cases/${caseId}/nudge`, { ...json({}), headers: { ...creator, 'content-type': 'application/json' } })).status).toBe(200);
     expect((await call('nudge again', `/api/companies/${COMPANY}/cases/${caseId}/nudge`, { ...json({}), headers: { ...creator, 'content-type': 'application/json' } })).status).toBe(409);
     expect((await call('invalid settings', `/api/companies/${COMPANY}/settings`, { method: 'PUT', headers: { ...creator, 'content-type': 'application/json' }, body: JSON.stringify({ templates: { email: { subject: { generic: `Hi ${MEMBER_EMAIL} {coupon}` } } } }) })).status).toBe(400);

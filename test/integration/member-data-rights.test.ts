@@ -9,6 +9,7 @@ import { startTestService, waitFor, type TestService } from '../support/test-ser
 import { buildWhopEvent } from '../support/whop-fixtures.ts';
 import { createWhopTokenIssuer } from '../support/whop-user-token.ts';
 import { readResponse } from '../support/read-response.ts';
+import { withoutControlGroup } from '../support/no-control-group.ts';
 
 const DAY = 86_400_000;
 const COMPANY = 'biz_rights';
@@ -41,6 +42,8 @@ describe('member data rights: export, erasure, opt-out, retention', () => {
 
   beforeAll(async () => {
     database = await createTestDatabase();
+    // The member is nudged below: no control group (10 % of members are held out by default).
+    await withoutControlGroup(database.sql, [COMPANY, OTHER]);
     whop = await startWhopApiFake();
     const issuer = await createWhopTokenIssuer();
     service = await startTestService(database, {
@@ -63,6 +66,8 @@ describe('member data rights: export, erasure, opt-out, retention', () => {
     // A nudge on Dana's open case, so deliveries hold rendered texts.
     const [open] = (await database.sql.query<{ id: string }>(`SELECT id FROM recovery_cases WHERE whop_membership_id = 'mem_dana2'`)).rows;
     whop.setMembership('mem_dana2', { company: { id: COMPANY, title: 'Rights Club' }, product: { id: 'prod_r', title: 'Rights Club', metadata: {} }, user: { id: DANA.id, username: 'dana', name: DANA.name, email: DANA.email } });
+    // The bank decline's default playbook retries first; failing, the reminder is rendered.
+    whop.setRetryOutcome('pay_mem_dana2_payment.failed', { status: 'open', substatus: 'failed' });
     expect((await api(`/api/companies/${COMPANY}/cases/${open!.id}/nudge`, { method: 'POST', token: owner, body: {} })).status).toBe(200);
   });
   afterAll(async () => {
@@ -149,6 +154,7 @@ describe('member data rights: export, erasure, opt-out, retention', () => {
     await waitFor(async () => (await casesOf(COMPANY)) === 4, 15_000, 'new case');
     const [fresh] = (await database.sql.query<{ id: string }>(`SELECT id FROM recovery_cases WHERE whop_membership_id = 'mem_dana3'`)).rows;
     whop.setMembership('mem_dana3', { company: { id: COMPANY, title: 'Rights Club' }, product: { id: 'prod_r', title: 'Rights Club', metadata: {} }, user: { id: DANA.id, username: 'dana', name: DANA.name, email: DANA.email } });
+    whop.setRetryOutcome('pay_mem_dana3_payment.failed', { status: 'open', substatus: 'failed' });
     const before = whop.calls.length;
     await api(`/api/companies/${COMPANY}/cases/${fresh!.id}/nudge`, { method: 'POST', token: owner, body: {} });
     const sent = whop.calls.slice(before).filter((c) => c.path.includes('/notifications') || c.path.includes('/messages'));

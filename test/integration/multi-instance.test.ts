@@ -8,6 +8,9 @@ import { buildWhopEvent } from '../support/whop-fixtures.ts';
 import { startSmtpFake } from '../fakes/smtp.ts';
 import { startWhopApiFake } from '../fakes/whop-api.ts';
 
+/** An expired card: its default playbook sends step 0 at once on push, DM and email (the fixture's bank decline waits a day). */
+const EXPIRED = { decline_code: 'expired_card', failure_message: 'Your card has expired.' };
+
 // PGlite is one process's embedded database; several instances need PostgreSQL.
 describe.runIf(BACKEND === 'postgres')('two web and two worker processes on one PostgreSQL', () => {
   let database: TestDatabase;
@@ -111,7 +114,7 @@ describe.runIf(BACKEND === 'postgres')('two worker processes sending nudges from
     }
     whop.setExperience('exp_two', { company: { id: 'biz_two', route: 'two', title: 'Two Co' }, products: [{ id: 'prod_two', route: 'two', title: 'Two' }] as never });
     await Promise.all(members.map(async (m) => {
-      const body = JSON.stringify(buildWhopEvent('payment.failed', { company_id: 'biz_two', data: { id: `pay_${m}`, company: { id: 'biz_two' }, membership: { id: m }, user: { id: `user_${m}`, email: `${m}@example.test` }, last_payment_attempt: new Date().toISOString() } }));
+      const body = JSON.stringify(buildWhopEvent('payment.failed', { company_id: 'biz_two', data: { id: `pay_${m}`, company: { id: 'biz_two' }, membership: { id: m }, user: { id: `user_${m}`, email: `${m}@example.test` }, ...EXPIRED, last_payment_attempt: new Date().toISOString() } }));
       const response = await fetch(`${web.url}/api/webhooks/whop`, { method: 'POST', body, headers: signV1(body, secret) });
       expect(response.status).toBe(200);
     }));

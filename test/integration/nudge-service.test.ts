@@ -45,7 +45,8 @@ describe('outreach in the running service (worker loop, Whop fake, SMTP peer)', 
   it('a signed payment.failed leads to a push, a DM and an email within seconds; the email carries RFC 8058 one-click headers', async () => {
     whop.setMembership('mem_live', { company: { id: 'biz_live', title: 'Live Co' }, product: { id: 'prod_live', title: 'Live Signals', metadata: {} }, user: { id: 'user_live', username: 'live', name: 'Lee Live', email: 'lee@example.test' } });
     whop.setExperience('exp_live', { company: { id: 'biz_live', route: 'live', title: 'Live Co' }, products: [{ id: 'prod_live', route: 'signals', title: 'Live Signals' }] as never });
-    const body = JSON.stringify(buildWhopEvent('payment.failed', { company_id: 'biz_live', data: { company: { id: 'biz_live', title: 'Live Co' }, membership: { id: 'mem_live' }, user: { id: 'user_live', email: 'lee@example.test', name: 'Lee Live' }, last_payment_attempt: new Date().toISOString() } }));
+    // An expired card: its default playbook asks for a new card at once on every channel.
+    const body = JSON.stringify(buildWhopEvent('payment.failed', { company_id: 'biz_live', data: { company: { id: 'biz_live', title: 'Live Co' }, membership: { id: 'mem_live' }, user: { id: 'user_live', email: 'lee@example.test', name: 'Lee Live' }, decline_code: 'expired_card', failure_message: 'Your card has expired.', last_payment_attempt: new Date().toISOString() } }));
     expect((await service.post('/api/webhooks/whop', body, signV1(body, service.webhookSecret))).status).toBe(200);
 
     [mail] = await waitFor(async () => (smtp.inbox('lee@example.test').length > 0 ? smtp.inbox('lee@example.test') : null), 15_000, 'email');

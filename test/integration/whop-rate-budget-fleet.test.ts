@@ -8,6 +8,9 @@ import { withoutControlGroup } from '../support/no-control-group.ts';
 import { waitFor } from '../support/test-service.ts';
 import { buildWhopEvent } from '../support/whop-fixtures.ts';
 
+/** An expired card: its default playbook sends step 0 at once on push, DM and email (the fixture's bank decline waits a day). */
+const EXPIRED = { decline_code: 'expired_card', failure_message: 'Your card has expired.' };
+
 /** Whop's limit, scaled down so a test drains a backlog in seconds: 10 calls per operation per 2 s. */
 const LIMIT = 10;
 const WINDOW_MS = 2000;
@@ -76,7 +79,7 @@ describe.runIf(BACKEND === 'postgres').each([
     whop.failNext('POST /notifications', [{ status: 429, headers: { 'retry-after': '3' } }]);
     const web = services.find((s) => s.url)!;
     await Promise.all(members.map(async (m) => {
-      const body = JSON.stringify(buildWhopEvent('payment.failed', { company_id: 'biz_fleet', data: { id: `pay_${m}`, company: { id: 'biz_fleet' }, membership: { id: m }, user: { id: `user_${m}`, email: `${m}@example.test` }, last_payment_attempt: new Date().toISOString() } }));
+      const body = JSON.stringify(buildWhopEvent('payment.failed', { company_id: 'biz_fleet', data: { id: `pay_${m}`, company: { id: 'biz_fleet' }, membership: { id: m }, user: { id: `user_${m}`, email: `${m}@example.test` }, ...EXPIRED, last_payment_attempt: new Date().toISOString() } }));
       const response = await fetch(`${web.url}/api/webhooks/whop`, { method: 'POST', body, headers: signV1(body, secret) });
       expect(response.status).toBe(200);
     }));

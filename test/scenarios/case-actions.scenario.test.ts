@@ -13,23 +13,27 @@ describe('manual actions on a case', () => {
   const s = useNudgeScenario({ day0: DAY0, prefix: 'act' });
   let caseId: string;
 
-  // After the shared setup: this test's member fails a payment and is nudged once.
+  // After the shared setup: this test's member fails a payment and is nudged once, by the default
+  // playbook of the fixture's bank decline: push + email a day later, after our retry (failing here).
   beforeEach(async () => {
+    s.h.whop.setRetryOutcome(`pay_act${s.seq}`, { status: 'open', substatus: 'failed' });
     await s.h.deliver('payment.failed', { id: `pay_act${s.seq}`, membership: { id: s.membershipId }, user: { id: `user_${s.membershipId}`, email: `act${s.seq}@example.test` }, last_payment_attempt: DAY0.toISOString() }, s.companyId);
     caseId = (await s.database.sql.query<{ id: string }>(`SELECT id FROM recovery_cases WHERE company_id = $1`, [s.companyId])).rows[0]!.id;
-    await sendDueNudges(s.h.deps);
+    s.h.clock.set(at(1));
+    expect(await sendDueNudges(s.h.deps)).toMatchObject({ sent: 1 });
   });
   const caseRow = async () => (await s.database.sql.query<Record<string, any>>(`SELECT * FROM recovery_cases WHERE id = $1`, [caseId])).rows[0]!;
   const actionsOf = async () =>
     (await s.database.sql.query<{ reason: string; actor: string }>(`SELECT reason, actor FROM case_events WHERE case_id = $1 AND source = 'action' ORDER BY id`, [caseId])).rows;
 
   it('"nudge now" within min_gap_hours is refused with when it will be allowed; an operator may force it', async () => {
-    s.h.clock.set(at(0.1));
+    s.h.clock.set(at(1.1));
     const refused = await nudgeCaseNow(s.h.deps, { companyId: s.companyId, caseId, actor: 'creator:user_owner' });
-    expect(refused).toMatchObject({ ok: false, reason: 'too_soon', allowedAt: at(0.5) });
+    expect(refused).toMatchObject({ ok: false, reason: 'too_soon', allowedAt: at(1.5) });
+    expect(s.h.whop.messagesTo(`user_${s.membershipId}`)).toHaveLength(0);
     const forced = await nudgeCaseNow(s.h.deps, { companyId: s.companyId, caseId, actor: 'operator:ops@example.test', force: true });
     expect(forced).toMatchObject({ ok: true, result: { ok: true, outcome: 'sent', step: 1 } });
-    expect(s.h.whop.callsTo('POST', '/notifications')).toHaveLength(2);
+    expect(s.h.whop.messagesTo(`user_${s.membershipId}`)).toHaveLength(1); // the playbook's step 1: email + DM
     expect(await actionsOf()).toEqual([{ reason: 'nudge_requested', actor: 'operator:ops@example.test' }]);
     expect((await caseRow()).steps_sent).toBe(2);
   });
@@ -103,9 +107,10 @@ describe('company settings are versioned', () => {
   it('editing settings never rewrites a running case: it keeps its reminder days, new cases get the new ones', async () => {
     s.h.seedMember('mem_v1', 'biz_ver');
     s.h.seedMember('mem_v2', 'biz_ver');
-    await s.h.saveSettings('biz_ver', { reminder_offsets_days: [0, 2, 4] });
+    // Reminder days are what is edited here, so playbooks are off.
+    await s.h.saveSettings('biz_ver', { decline_playbooks: false, reminder_offsets_days: [0, 2, 4] });
     await s.h.deliver('payment.failed', { id: 'pay_v1', membership: { id: 'mem_v1' }, last_payment_attempt: DAY0.toISOString() }, 'biz_ver');
-    await s.h.saveSettings('biz_ver', { reminder_offsets_days: [1, 3], min_gap_hours: 0 });
+    await s.h.saveSettings('biz_ver', { decline_playbooks: false, reminder_offsets_days: [1, 3], min_gap_hours: 0 });
     await s.h.deliver('payment.failed', { id: 'pay_v2', membership: { id: 'mem_v2' }, last_payment_attempt: DAY0.toISOString() }, 'biz_ver');
     const { rows } = await s.database.sql.query<{ whop_membership_id: string; next_nudge_at: Date; settings_version: number }>(
       `SELECT whop_membership_id, next_nudge_at, settings_version FROM recovery_cases WHERE company_id = 'biz_ver' ORDER BY whop_membership_id`);

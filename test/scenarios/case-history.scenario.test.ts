@@ -8,7 +8,9 @@ const at = (days: number) => new Date(DAY0.getTime() + days * DAY);
 
 /** #13 §3: a re-derivation never deletes a case the member was nudged on, even when a late fact reshapes the cases. */
 describe('a case with outreach history survives a late fact that moves its window', () => {
-  const s = useNudgeScenario({ day0: DAY0, prefix: 'hist', email: (seq) => `lee${seq}@example.test`, stopEarlierCases: false });
+  // Written on the uniform reminder days (step 0 on every channel at once) to follow deliveries through a merge: playbooks off.
+  const OFF = { decline_playbooks: false };
+  const s = useNudgeScenario({ day0: DAY0, prefix: 'hist', email: (seq) => `lee${seq}@example.test`, stopEarlierCases: false, settings: OFF });
 
   const member = () => ({ membership: { id: s.membershipId }, user: { id: `user_${s.membershipId}`, email: `lee${s.seq}@example.test`, name: 'Lee Park' } });
   const fail = (payment: string, days: number) =>
@@ -23,7 +25,7 @@ describe('a case with outreach history survives a late fact that moves its windo
   const freeDayGrants = () => s.h.whop.callsTo('POST', `/memberships/${s.membershipId}/add_free_days`);
 
   it('merged into the case that now covers its window: deliveries, free days and timeline move there, and no reminder is repeated', async () => {
-    await s.h.saveSettings(s.companyId, { attribution_window_days: 7, reminder_offsets_days: [0, 4], incentive_days: 3, min_gap_hours: 12 });
+    await s.h.saveSettings(s.companyId, { ...OFF, attribution_window_days: 7, reminder_offsets_days: [0, 4], incentive_days: 3, min_gap_hours: 12 });
     s.h.clock.set(at(5));
     await fail('pay_a', 5); // case 1: window day 5..12, never nudged (no sweep before it closes)
     s.h.clock.set(at(13));
@@ -35,7 +37,7 @@ describe('a case with outreach history survives a late fact that moves its windo
 
     // The creator widens the window, then Whop delivers an older attempt of pay_a late (stamped day 1):
     // the fold now reads one case from day 1 to day 31 holding all three failures.
-    await s.h.saveSettings(s.companyId, { attribution_window_days: 30, reminder_offsets_days: [0, 4], incentive_days: 3, min_gap_hours: 12 });
+    await s.h.saveSettings(s.companyId, { ...OFF, attribution_window_days: 30, reminder_offsets_days: [0, 4], incentive_days: 3, min_gap_hours: 12 });
     s.h.clock.set(at(14));
     await fail('pay_a', 1);
 

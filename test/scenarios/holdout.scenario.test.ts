@@ -24,7 +24,10 @@ describe('the control group (holdout_percent)', () => {
     for (let i = 0; i < MEMBERS; i++) {
       h.seedMember(`mem_h${i}`, COMPANY, { email: `h${i}@example.test`, userId: `user_h${i}` });
       await fail(i, `pay_h${i}`, DAY0);
+      h.whop.setRetryOutcome(`pay_h${i}`, { status: 'open', substatus: 'failed' }); // our retry fails: the reminder goes out
     }
+    // A bank decline's default playbook: retry the payment, then remind, a day after the failure.
+    h.clock.set(new Date(DAY0.getTime() + DAY));
     await sendDueNudges(h.deps);
   }, 120_000);
   afterAll(async () => {
@@ -39,7 +42,7 @@ describe('the control group (holdout_percent)', () => {
     expect(held).toBeLessThan(32);
   });
 
-  it('held-out cases get nothing from us: no reminder, no incentive, nothing scheduled; their timeline says so', async () => {
+  it('held-out cases get nothing from us: no payment retry, no reminder, no incentive, nothing scheduled; their timeline says so', async () => {
     const all = await cases();
     for (const c of all.filter((x) => x.holdout)) {
       expect(c).toMatchObject({ next_nudge_at: null, steps_sent: 0 });
@@ -47,9 +50,14 @@ describe('the control group (holdout_percent)', () => {
       const { rows: incentives } = await database.sql.query(`SELECT 1 FROM incentives WHERE case_id = $1`, [c.id]);
       const { rows: events } = await database.sql.query<{ reason: string }>(`SELECT reason FROM case_events WHERE case_id = $1 AND reason = 'holdout_assigned'`, [c.id]);
       expect([deliveries.length, incentives.length, events.length]).toEqual([0, 0, 1]);
-      expect(JSON.stringify(h.whop.callsTo('POST', `/memberships/mem_h${c.whop_user_id.slice('user_h'.length)}/add_free_days`))).toBe('[]');
+      const i = c.whop_user_id.slice('user_h'.length);
+      expect(JSON.stringify(h.whop.callsTo('POST', `/memberships/mem_h${i}/add_free_days`))).toBe('[]');
+      expect(h.whop.callsTo('POST', `/payments/pay_h${i}/retry`)).toHaveLength(0);
     }
-    for (const c of all.filter((x) => !x.holdout)) expect(c.steps_sent).toBe(1);
+    for (const c of all.filter((x) => !x.holdout)) {
+      expect(c.steps_sent).toBe(1);
+      expect(h.whop.callsTo('POST', `/payments/pay_h${c.whop_user_id.slice('user_h'.length)}/retry`)).toHaveLength(1);
+    }
   });
 
   it('"nudge now" on a held-out case is refused', async () => {

@@ -13,7 +13,9 @@ const trackedLinks = (text: string) => [...text.matchAll(/https:\/\/recover\.exa
 
 describe('recovery outreach, day by day', () => {
   // Sweeps are global: earlier tests' cases stop before each test so counts speak of this test's case only.
-  const s = useNudgeScenario({ day0: DAY0, prefix: 'out', email: (seq) => `dana${seq}@example.test`, reset: ['whop', 'smtp'] });
+  // The uniform reminder-days schedule (every channel on days 0, 2, 4), so playbooks off; they have their own scenario.
+  const OFF = { decline_playbooks: false };
+  const s = useNudgeScenario({ day0: DAY0, prefix: 'out', email: (seq) => `dana${seq}@example.test`, reset: ['whop', 'smtp'], settings: OFF });
 
   const failPayment = (days: number, extra: Record<string, unknown> = {}) =>
     s.h.deliver('payment.failed', { id: `pay_${s.seq}`, membership: { id: s.membershipId }, user: { id: `user_${s.membershipId}`, email: `dana${s.seq}@example.test`, name: 'Dana Reyes' }, total: 29.99, currency: 'usd', failure_message: 'Your card has insufficient funds.', last_payment_attempt: at(days).toISOString(), ...extra }, s.companyId);
@@ -154,7 +156,7 @@ describe('recovery outreach, day by day', () => {
   });
 
   it('with payments.retry first, a retry that succeeds recovers the case and no message goes out', async () => {
-    await s.h.saveSettings(s.companyId, { retry_payment_first: true });
+    await s.h.saveSettings(s.companyId, { ...OFF, retry_payment_first: true });
     // Whop says a retry may pass, on a card still valid (#15: no retry on an expired card; this one expires 12/2030).
     await failPayment(0, { retryable: true, card_exp_month: 12, card_exp_year: 2030 });
     s.h.whop.setRetryOutcome(`pay_${s.seq}`, { id: `pay_${s.seq}`, total: 29.99, currency: 'usd', membership: { id: s.membershipId, status: 'active', phone_number: null } } as never);
@@ -167,7 +169,7 @@ describe('recovery outreach, day by day', () => {
   });
 
   it('only the channels the creator enabled are used, on the reminder days they chose', async () => {
-    await s.h.saveSettings(s.companyId, { enable_push: false, enable_dm: false, reminder_offsets_days: [1, 5], incentive_days: 0 });
+    await s.h.saveSettings(s.companyId, { ...OFF, enable_push: false, enable_dm: false, reminder_offsets_days: [1, 5], incentive_days: 0 });
     await failPayment(0);
     expect(await sweep(0)).toMatchObject({ claimed: 0 });
     expect(await sweep(1)).toMatchObject({ sent: 1 });
@@ -182,11 +184,14 @@ describe('recovery outreach, day by day', () => {
 describe('recovery outreach with nothing configured (embedded default)', () => {
   const s = useNudgeScenario({ day0: DAY0, outbox: true });
 
-  it('records every channel as outbox with the text that would have gone out', async () => {
+  it("records the step's channels as outbox with the text that would have gone out", async () => {
     await s.h.deliver('payment.failed', { id: 'pay_box', membership: { id: 'mem_box' }, user: { id: 'user_box', email: 'box@example.test', name: 'Bo' }, last_payment_attempt: DAY0.toISOString() }, 'biz_box');
+    // The default playbook of the fixture's bank decline (card_declined): push and email a day later.
+    expect(await sendDueNudges(s.h.deps)).toMatchObject({ sent: 0 });
+    s.h.clock.set(at(1));
     expect(await sendDueNudges(s.h.deps)).toMatchObject({ sent: 1 });
     const { rows } = await s.database.sql.query<{ channel: string; status: string; rendered_body: string }>(`SELECT channel, status, rendered_body FROM deliveries ORDER BY channel`);
-    expect(rows.map((r) => `${r.channel}:${r.status}`)).toEqual(['dm:outbox', 'email:outbox', 'push:outbox']);
+    expect(rows.map((r) => `${r.channel}:${r.status}`)).toEqual(['email:outbox', 'push:outbox']);
     for (const r of rows.map(decrypted)) expect(trackedLinks(r.rendered_body).map((l) => l?.to)).toEqual(['https://whop.com/billing/manage/mem_box']);
     expect(s.h.whop.calls).toHaveLength(0);
     expect(s.h.smtp.messages).toHaveLength(0);

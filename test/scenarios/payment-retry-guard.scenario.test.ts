@@ -11,7 +11,8 @@ const at = (days: number) => new Date(DAY0.getTime() + days * DAY);
  * Day by day against the Whop fake, one injected clock.
  */
 describe('payment retry guard, day by day', () => {
-  const s = useNudgeScenario({ day0: DAY0, prefix: 'guard', email: (seq) => `lee${seq}@example.test`, reset: ['whop', 'smtp'], settings: { retry_payment_first: true } });
+  // retry_payment_first on the uniform [0, 2, 4] days (playbooks off); playbook steps' retries are in playbooks.scenario.test.ts.
+  const s = useNudgeScenario({ day0: DAY0, prefix: 'guard', email: (seq) => `lee${seq}@example.test`, reset: ['whop', 'smtp'], settings: { decline_playbooks: false, retry_payment_first: true } });
 
   const failPayment = (extra: Record<string, unknown>) =>
     s.h.deliver('payment.failed', { id: `pay_g${s.seq}`, membership: { id: s.membershipId }, user: { id: `user_${s.membershipId}`, email: `lee${s.seq}@example.test` }, total: 29.99, currency: 'usd', failure_message: 'Your card was declined.', last_payment_attempt: DAY0.toISOString(), card_exp_month: 12, card_exp_year: 2030, ...extra }, s.companyId);

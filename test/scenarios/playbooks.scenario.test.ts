@@ -9,12 +9,12 @@ const HOUR = 3_600_000;
 const at = (days: number, hours = 0) => new Date(DAY0.getTime() + days * DAY + hours * HOUR);
 
 /**
- * #15 §1, day by day with one injected clock, against the Whop fake and the SMTP fake: with
- * decline_playbooks on, each case follows its decline category's playbook inside Whop's window,
- * and the contact policy holds back what should not reach the member.
+ * #15 §1, day by day with one injected clock, against the Whop fake and the SMTP fake: by default
+ * (decline_playbooks is on unless a company turns it off) each case follows its decline category's
+ * playbook inside Whop's window, and the contact policy holds back what should not reach the member.
  */
 describe('playbooks by decline category, day by day', () => {
-  const s = useNudgeScenario({ day0: DAY0, prefix: 'pb', email: (seq) => `pb${seq}@example.test`, reset: ['whop', 'smtp'], settings: { decline_playbooks: true, retry_payment_first: true } });
+  const s = useNudgeScenario({ day0: DAY0, prefix: 'pb', email: (seq) => `pb${seq}@example.test`, reset: ['whop', 'smtp'], settings: {} });
 
   const fail = (extra: Record<string, unknown>, n = '') =>
     s.h.deliver(
@@ -85,8 +85,43 @@ describe('playbooks by decline category, day by day', () => {
     for (const n of sent) expect(n.at.getTime()).toBeLessThan(at(2).getTime());
   });
 
+  it("insufficient funds: paydays are read in the company's zone (Whop sends no member zone)", async () => {
+    // The company's zone is the one of its quiet hours; 09:00 in New York is 13:00 UTC in May.
+    await s.h.saveSettings(s.companyId, { quiet_hours: { start_hour: 22, end_hour: 7, timezone: 'America/New_York' } });
+    await fail({ decline_code: 'insufficient_funds', failure_message: 'Insufficient funds', retryable: true });
+    s.h.whop.setRetryOutcome(`pay_pb${s.seq}`, { status: 'open', substatus: 'failed' });
+    await sweepAt(at(0, 0));
+    await sweepAt(new Date('2026-05-15T12:59:00Z')); // 08:59 New York: not yet
+    expect(pushes()).toHaveLength(0);
+    await sweepAt(new Date('2026-05-15T13:00:00Z'));
+    expect(pushes()).toHaveLength(1);
+    expect((await nudgesSent()).map((n) => n.at.toISOString())).toEqual([at(0).toISOString(), '2026-05-15T13:00:00.000Z']);
+  });
+
+  it('a company whose stored settings predate the switch (no decline_playbooks key) gets playbooks; one that turned them off gets the uniform days', async () => {
+    // Written as an older version stored it: no decline_playbooks key at all.
+    await s.database.sql.query(`INSERT INTO company_settings (company_id, version, settings) VALUES ($1, 100, '{"holdout_percent": 0, "reminder_offsets_days": [0, 2, 4]}')`, [s.companyId]);
+    await fail({ decline_code: 'insufficient_funds', failure_message: 'Insufficient funds', retryable: true });
+    await sweepAt(at(0, 1));
+    // The insufficient-funds playbook's step 0: an email only (the uniform days would push and DM too).
+    expect(emails()).toHaveLength(1);
+    expect(pushes()).toHaveLength(0);
+    expect(s.h.whop.callsTo('POST', '/messages')).toHaveLength(0);
+    // Off: the same failure gets the day-0 reminder on every channel, then day 2, with no retry.
+    const off = `${s.companyId}off`;
+    s.h.seedMember(`${s.membershipId}off`, off, { email: `pboff${s.seq}@example.test`, userId: `user_${s.membershipId}off` });
+    await s.h.saveSettings(off, { decline_playbooks: false });
+    await s.h.deliver('payment.failed', { id: `pay_pboff${s.seq}`, membership: { id: `${s.membershipId}off` }, user: { id: `user_${s.membershipId}off`, email: `pboff${s.seq}@example.test` }, total: 29.99, currency: 'usd', decline_code: 'insufficient_funds', failure_message: 'Insufficient funds', retryable: true, last_payment_attempt: at(0, 1).toISOString(), next_payment_attempt: null }, off);
+    await sweepAt(at(0, 1));
+    expect(s.h.smtp.inbox(`pboff${s.seq}@example.test`)).toHaveLength(1);
+    expect(s.h.whop.messagesTo(`user_${s.membershipId}off`)).toHaveLength(1);
+    expect(s.h.whop.callsTo('POST', `/payments/pay_pboff${s.seq}/retry`)).toHaveLength(0);
+    await sweepAt(at(2, 1));
+    expect(s.h.smtp.inbox(`pboff${s.seq}@example.test`)).toHaveLength(2); // day 2, not the payday (15 May)
+  });
+
   it('quiet hours move a send to their end, in the company zone', async () => {
-    await s.h.saveSettings(s.companyId, { decline_playbooks: true, quiet_hours: { start_hour: 22, end_hour: 8, timezone: 'America/New_York' } });
+    await s.h.saveSettings(s.companyId, { quiet_hours: { start_hour: 22, end_hour: 8, timezone: 'America/New_York' } });
     s.h.clock.set(at(0, 13)); // 04:00 UTC on 5 May, 00:00 in New York: quiet
     await fail({ decline_code: 'expired_card' });
     await sweepAt(at(0, 13));
@@ -98,7 +133,7 @@ describe('playbooks by decline category, day by day', () => {
   });
 
   it('the per-member cap holds across two cases of the same member', async () => {
-    await s.h.saveSettings(s.companyId, { decline_playbooks: true, member_cap: { max_nudges: 1, window_hours: 24 } });
+    await s.h.saveSettings(s.companyId, { member_cap: { max_nudges: 1, window_hours: 24 } });
     s.h.seedMember(`${s.membershipId}b`, s.companyId, { email: `pb${s.seq}@example.test`, userId: `user_${s.membershipId}` });
     await fail({ decline_code: 'expired_card' });
     await fail({ decline_code: 'expired_card' }, 'b');
@@ -117,7 +152,7 @@ describe('playbooks and the control group', () => {
 
   it('held-out members get nothing, not even the recovery link of a requires_action', async () => {
     const company = 'biz_pbhold';
-    await s.h.saveSettings(company, { decline_playbooks: true, holdout_percent: 50 });
+    await s.h.saveSettings(company, { holdout_percent: 50 });
     const members = 20;
     for (let i = 0; i < members; i++) {
       s.h.seedMember(`mem_pbh${i}`, company, { userId: `user_pbh${i}`, email: `pbh${i}@example.test` });

@@ -14,6 +14,8 @@ import { DAY, useNudgeScenario } from '../support/nudge-harness.ts';
  */
 const DAY0 = new Date('2026-05-04T15:00:00.000Z');
 const PROMO_SETTINGS = {
+  // The code's creation is timed on step 0 going out at once on every channel (the uniform days), not a playbook's.
+  decline_playbooks: false,
   incentive_type: 'promo_code',
   promo_code: { promo_type: 'percentage', percent_off: 20, duration_months: 3, valid_days: 14 },
   holdout_percent: 0,

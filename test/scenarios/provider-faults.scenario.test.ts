@@ -37,8 +37,9 @@ describe('provider faults cost seconds', () => {
     const members = Array.from({ length: MEMBERS }, (_, i) => `mem_fault${i}`);
     for (const m of members) s.h.seedMember(m, companyId, { email: `${m}@example.test`, userId: `user_${m}` });
     await s.h.saveSettings(companyId, {}); // every member is to be reached: no control group
+    // An expired card: its default playbook sends step 0 on push, DM and email at once (a bank decline would wait a day).
     for (const m of members)
-      await s.h.deliver('payment.failed', { id: `pay_${m}`, membership: { id: m }, user: { id: `user_${m}`, email: `${m}@example.test`, name: 'Dana Reyes' }, total: 29.99, currency: 'usd', failure_message: 'Your card was declined.', last_payment_attempt: START.toISOString() }, companyId);
+      await s.h.deliver('payment.failed', { id: `pay_${m}`, membership: { id: m }, user: { id: `user_${m}`, email: `${m}@example.test`, name: 'Dana Reyes' }, total: 29.99, currency: 'usd', decline_code: 'expired_card', failure_message: 'Your card has expired.', last_payment_attempt: START.toISOString() }, companyId);
 
     const random = seeded(14);
     const pick = (): ScriptedWhopResponse => {

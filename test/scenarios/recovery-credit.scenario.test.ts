@@ -12,8 +12,13 @@ const BROWSER = 'Mozilla/5.0 (iPhone; CPU iPhone OS 18_0 like Mac OS X) AppleWeb
 describe('each recovery is credited to one method', () => {
   const s = useNudgeScenario({ day0: DAY0, prefix: 'credit', email: (seq) => `cred${seq}@example.test`, reset: [] });
 
-  const fail = () =>
-    s.h.deliver('payment.failed', { id: `pay_c${s.seq}`, membership: { id: s.membershipId }, user: { id: `user_${s.membershipId}`, email: `cred${s.seq}@example.test`, name: 'Dana' }, total: 20, currency: 'usd', failure_message: 'Your card was declined.', last_payment_attempt: at(0).toISOString() }, s.companyId);
+  // The fixture's bank decline (card_declined) follows its default playbook: our retry (made to fail
+  // here), then push + email a day after the failure.
+  const FIRST = at(1);
+  const fail = () => {
+    s.h.whop.setRetryOutcome(`pay_c${s.seq}`, { status: 'open', substatus: 'failed' });
+    return s.h.deliver('payment.failed', { id: `pay_c${s.seq}`, membership: { id: s.membershipId }, user: { id: `user_${s.membershipId}`, email: `cred${s.seq}@example.test`, name: 'Dana' }, total: 20, currency: 'usd', failure_message: 'Your card was declined.', last_payment_attempt: at(0).toISOString() }, s.companyId);
+  };
   const pay = (days: number) => {
     s.h.clock.set(at(days));
     return s.h.deliver('payment.succeeded', { id: `pay_ok${s.seq}`, membership: { id: s.membershipId }, total: 20, currency: 'usd', paid_at: at(days).toISOString() }, s.companyId);
@@ -33,29 +38,29 @@ describe('each recovery is credited to one method', () => {
     expect(await theCase()).toMatchObject({ status: 'recovered', credited_method: 'whop_retry', credited_channel: null, credited_step: null, decline_category: 'card_declined' });
   });
 
-  it('a member clicked the DM link, then paid: credited to the DM of reminder 1, not to every channel', async () => {
+  it('a member clicked the push link, then paid: credited to the push of reminder 1, not to every channel', async () => {
     await fail();
-    s.h.clock.set(at(0));
-    await sendDueNudges(s.h.deps);
-    s.h.clock.set(new Date(at(0).getTime() + 3_600_000));
-    expect(await click('dm', s.h.clock.now())).toMatchObject({ ok: true, to: `https://whop.com/billing/manage/${s.membershipId}`, verdict: { counted: true } });
+    s.h.clock.set(FIRST);
+    expect(await sendDueNudges(s.h.deps)).toMatchObject({ sent: 1 });
+    s.h.clock.set(new Date(FIRST.getTime() + 3_600_000));
+    expect(await click('push', s.h.clock.now())).toMatchObject({ ok: true, to: `https://whop.com/billing/manage/${s.membershipId}`, verdict: { counted: true } });
     // A mail scanner's probe and a preview bot afterwards do not count.
-    expect(await click('email', new Date(at(0).getTime() + 7_200_000), { method: 'HEAD' })).toMatchObject({ verdict: { counted: false, why: 'head_request' } });
-    expect(await click('email', new Date(at(0).getTime() + 7_300_000), { userAgent: 'Mozilla/5.0 (compatible; Barracuda Sentinel)' })).toMatchObject({ verdict: { counted: false, why: 'bot_user_agent' } });
-    await pay(1);
-    expect(await theCase()).toMatchObject({ credited_method: 'nudge', credited_channel: 'dm', credited_step: 0 });
+    expect(await click('email', new Date(FIRST.getTime() + 7_200_000), { method: 'HEAD' })).toMatchObject({ verdict: { counted: false, why: 'head_request' } });
+    expect(await click('email', new Date(FIRST.getTime() + 7_300_000), { userAgent: 'Mozilla/5.0 (compatible; Barracuda Sentinel)' })).toMatchObject({ verdict: { counted: false, why: 'bot_user_agent' } });
+    await pay(2);
+    expect(await theCase()).toMatchObject({ credited_method: 'nudge', credited_channel: 'push', credited_step: 0 });
   });
 
   it('an email click seconds after delivery is a scanner; without a human click the last delivered message is credited', async () => {
     await fail();
-    s.h.clock.set(at(0));
-    await sendDueNudges(s.h.deps);
-    expect(await click('email', new Date(at(0).getTime() + 2_000))).toMatchObject({ verdict: { counted: false, why: 'too_soon_after_delivery' } });
-    await pay(1);
+    s.h.clock.set(FIRST);
+    expect(await sendDueNudges(s.h.deps)).toMatchObject({ sent: 1 });
+    expect(await click('email', new Date(FIRST.getTime() + 2_000))).toMatchObject({ verdict: { counted: false, why: 'too_soon_after_delivery' } });
+    await pay(2);
     const credited = await theCase();
     expect(credited.credited_method).toBe('nudge');
     expect(credited.credited_step).toBe(0);
-    expect(['push', 'dm', 'email']).toContain(credited.credited_channel);
+    expect(['push', 'email']).toContain(credited.credited_channel);
   });
 
   it('a reminder sent by hand ("nudge now") credits a manual action', async () => {

@@ -29,7 +29,8 @@ describe('a variant test, end to end', () => {
   beforeAll(async () => {
     database = await createTestDatabase();
     h = await startNudgeHarness(database, DAY0);
-    await h.saveSettings(COMPANY, { holdout_percent: 20 });
+    // The tested DM of step 0 goes out at once on the uniform days; the bank-decline playbook's step 0 has no DM.
+    await h.saveSettings(COMPANY, { decline_playbooks: false, holdout_percent: 20 });
     const start = await startVariantTest({ db: database.db }, { companyId: COMPANY, actor: 'test', test: { channel: 'dm', step: 0, b: { body: B_DM } } });
     if (!start.ok) throw new Error(JSON.stringify(start));
     started = start.version;

@@ -20,11 +20,18 @@ function settings(over: Record<string, unknown>): NudgeSettings {
   return parsed.settings;
 }
 const ON = settings({ decline_playbooks: true });
+const OFF = settings({ decline_playbooks: false });
 
 describe('nextCaseStep', () => {
   it('with playbooks off, every case keeps the reminder days on every enabled channel', () => {
-    const step = nextCaseStep(facts({ declineCode: 'insufficient_funds', stepsSent: 1, lastNudgeAt: T0 }), DEFAULT_NUDGE_SETTINGS, T0);
+    const step = nextCaseStep(facts({ declineCode: 'insufficient_funds', stepsSent: 1, lastNudgeAt: T0 }), OFF, T0);
     expect(step).toMatchObject({ index: 1, at: at(48), channels: ['push', 'dm', 'email'], plannedBy: 'offsets', category: 'insufficient_funds' });
+  });
+
+  it('by default (settings never saved), a case follows its category playbook', () => {
+    const step = nextCaseStep(facts({ declineCode: 'insufficient_funds', stepsSent: 1, lastNudgeAt: T0 }), DEFAULT_NUDGE_SETTINGS, T0);
+    // 2 December + 24 h → the 15th, 09:00 UTC (no quiet hours: no company zone).
+    expect(step).toMatchObject({ index: 1, at: new Date('2026-12-15T09:00:00Z'), channels: ['push', 'email'], plannedBy: 'playbook' });
   });
 
   it('an expired card: the new-card step at once on every channel, never a retry', () => {
@@ -60,7 +67,7 @@ describe('nextCaseStep', () => {
 
   it('a closed case gets nothing in either mode', () => {
     expect(nextCaseStep(facts({ status: 'recovered' }), ON, T0)).toBeNull();
-    expect(nextCaseStep(facts({ status: 'recovered' }), DEFAULT_NUDGE_SETTINGS, T0)).toBeNull();
+    expect(nextCaseStep(facts({ status: 'recovered' }), OFF, T0)).toBeNull();
   });
 
   it('quiet hours in the member zone move the step', () => {

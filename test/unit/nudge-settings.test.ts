@@ -20,7 +20,7 @@ function problemsOf(input: unknown): SettingsProblem[] {
 }
 
 describe('outreach settings defaults', () => {
-  it('a company that never saved settings nudges on days 0, 2 and 4 on every channel, 12 hours apart, with 3 free days', () => {
+  it('a company that never saved settings plans by decline playbook (days 0, 2 and 4 when off), on every channel, 12 hours apart, with 3 free days', () => {
     expect(DEFAULT_NUDGE_SETTINGS).toEqual({
       enable_push: true,
       enable_dm: true,
@@ -34,7 +34,7 @@ describe('outreach settings defaults', () => {
       quiet_hours: null,
       retry_payment_first: false,
       holdout_percent: 10,
-      decline_playbooks: false,
+      decline_playbooks: true,
       playbooks: {},
       member_cap: null,
       digest: null,

@@ -3,8 +3,15 @@ import { selectTemplate, templateReasonsOf } from '../../src/domain/message-temp
 import { DEFAULT_NUDGE_SETTINGS, parseNudgeSettings } from '../../src/domain/nudge-settings.ts';
 
 describe('playbook settings', () => {
-  it('ship off, with no own playbooks, no member cap and no digest', () => {
-    expect(DEFAULT_NUDGE_SETTINGS).toMatchObject({ decline_playbooks: false, playbooks: {}, member_cap: null, digest: null });
+  it('ship on, with no own playbooks, no member cap and no digest', () => {
+    expect(DEFAULT_NUDGE_SETTINGS).toMatchObject({ decline_playbooks: true, playbooks: {}, member_cap: null, digest: null });
+  });
+
+  it('stored settings saved before the switch existed read as on; a company that turned them off stays off', () => {
+    const before = parseNudgeSettings({ reminder_offsets_days: [0, 3], holdout_percent: 0 }, { stored: true });
+    expect(before).toMatchObject({ ok: true, settings: { decline_playbooks: true, reminder_offsets_days: [0, 3] } });
+    const off = parseNudgeSettings({ decline_playbooks: false }, { stored: true });
+    expect(off).toMatchObject({ ok: true, settings: { decline_playbooks: false } });
   });
 
   it("a creator's playbook for one category is kept, its steps sorted by time", () => {
@@ -50,11 +57,13 @@ describe('playbook settings', () => {
 
   it('with playbooks on, step templates may name any step a playbook has', () => {
     const templates = { email: { steps: { '4': { subject: { card_unusable: 'Last call' } } } } };
-    const off = parseNudgeSettings({ reminder_offsets_days: [0, 2], templates });
+    const off = parseNudgeSettings({ reminder_offsets_days: [0, 2], decline_playbooks: false, templates });
     expect(off.ok).toBe(false);
+    // On by default: the key left out counts as on.
+    const byDefault = parseNudgeSettings({ reminder_offsets_days: [0, 2], templates: { email: { steps: { '2': { subject: { card_unusable: 'Last call' } } } } } });
+    expect(byDefault.ok).toBe(true);
     const on = parseNudgeSettings({
       reminder_offsets_days: [0, 2],
-      decline_playbooks: true,
       playbooks: { card_unusable: { steps: [0, 1, 2, 3, 4].map((d) => ({ after_hours: d * 12, channels: ['email'] })) } },
       templates,
     });

@@ -191,7 +191,7 @@ export function SettingsGeneral({ smtpConfigured, whopConfigured }: { smtpConfig
         <TextInput
           field="reminder_offsets_days"
           label="Reminder days"
-          hint={`Days after the first failed payment, separated by commas (0 = the same day). Up to 10 reminders, days 0 to 30.${offsets.length > 0 ? ` Now: ${offsets.length} reminder${offsets.length === 1 ? '' : 's'}.` : ''}`}
+          hint={`${form.decline_playbooks ? 'Only with playbooks off (below). ' : ''}Days after the first failed payment, separated by commas (0 = the same day). Up to 10 reminders, days 0 to 30.${offsets.length > 0 ? ` Now: ${offsets.length} reminder${offsets.length === 1 ? '' : 's'}.` : ''}`}
         />
         <TextInput field="min_gap_hours" label="Minimum gap between reminders" type="number" min={0} max={168} suffix="hours" hint="0 to 168. Also applies to “Nudge now”." />
         <TextInput
@@ -213,7 +213,8 @@ export function SettingsGeneral({ smtpConfigured, whopConfigured }: { smtpConfig
           suffix="% of members"
           hint="0 to 50. These members get nothing from Churn Saver (Whop's own emails and retries still happen), so the overview can show what the reminders really add. More held out measures sooner but wins back less. Default 10 %; 0 turns the control group off."
         />
-        <Checkbox field="retry_payment_first" label="Retry the payment before each reminder" hint="When Whop can retry the failed payment, try it first; if it goes through, the member gets no message." />
+        {/* With playbooks on, each step decides its own retry: the switch would do nothing, so it is not shown. */}
+        {!form.decline_playbooks && <Checkbox field="retry_payment_first" label="Retry the payment before each reminder" hint="When Whop can retry the failed payment, try it first; if it goes through, the member gets no message." />}
       </fieldset>
 
       <SettingsIncentive />

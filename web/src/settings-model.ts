@@ -125,7 +125,7 @@ export function toForm(settings: Settings): SettingsForm {
     quiet_timezone: settings.quiet_hours?.timezone ?? browserTimeZone(),
     retry_payment_first: settings.retry_payment_first,
     templates,
-    decline_playbooks: settings.decline_playbooks ?? false,
+    decline_playbooks: settings.decline_playbooks ?? true,
     playbooks: byCategory((c) => (settings.playbooks?.[c] ? formatPlaybookSteps(settings.playbooks[c].steps) : '')),
     playbook_leads: byCategory((c) => String(settings.playbooks?.[c]?.last_step_lead_hours ?? 12)),
     member_cap_enabled: (settings.member_cap ?? null) !== null,

@@ -85,7 +85,7 @@ function CategorySteps({ category, fallback }: { category: DeclineCategory; fall
 
 /** Playbooks by decline reason, the member cap and the creator's daily digest (issue #15 §1). */
 export function SettingsPlaybooks({ defaults }: { defaults: Record<DeclineCategory, PlaybookSetting> | undefined }) {
-  const { form, update } = useSettingsForm();
+  const { form, update, errorsFor } = useSettingsForm();
   return (
     <>
       <fieldset className="card fieldset" data-testid="playbooks">
@@ -97,10 +97,21 @@ export function SettingsPlaybooks({ defaults }: { defaults: Record<DeclineCatego
             type="checkbox"
             checked={form.decline_playbooks}
             onChange={(event) => update({ decline_playbooks: event.target.checked }, ['decline_playbooks'])}
+            aria-describedby={`${fieldId('decline_playbooks')}-hint`}
           />
-          Plan each case by why the payment failed, inside Whop's retry window (instead of the reminder days above)
+          Plan each case by why the payment failed (recommended, on by default)
         </label>
-        {form.decline_playbooks && DECLINE_CATEGORIES.map((category) => <CategorySteps key={category} category={category} fallback={defaults?.[category]} />)}
+        <p className="hint" id={`${fieldId('decline_playbooks')}-hint`} data-testid="decline_playbooks-hint">
+          {form.decline_playbooks
+            ? 'Each reason gets its own steps before Whop cancels: an expired card is asked for a new one and never retried, 3-D Secure gets its link at once, low funds wait for payday. Reminder days and “Retry the payment first” apply only when off.'
+            : 'Off: every member gets the same reminders, on the reminder days above, whatever the bank said.'}
+        </p>
+        {form.decline_playbooks && (
+          <details className="step-templates" data-testid="playbook-steps" open={DECLINE_CATEGORIES.some((c) => form.playbooks[c].trim() !== '' || errorsFor(`playbooks.${c}`).length > 0 || errorsFor(`playbooks.${c}.last_step_lead_hours`).length > 0)}>
+            <summary>Steps for each reason (optional: empty uses ours)</summary>
+            {DECLINE_CATEGORIES.map((category) => <CategorySteps key={category} category={category} fallback={defaults?.[category]} />)}
+          </details>
+        )}
         <h3 className="label">Contact limits and digest</h3>
         <label className="checkbox" htmlFor={fieldId('member_cap')}>
           <input id={fieldId('member_cap')} data-testid="setting-member_cap" type="checkbox" checked={form.member_cap_enabled} onChange={(event) => update({ member_cap_enabled: event.target.checked }, ['member_cap'])} />
