@@ -21,34 +21,47 @@ function isReachable(url: string): Promise<boolean> {
   });
 }
 
-// Seconds a file took in a full run on the 2-core CI machine (project:path), longest first. Vitest
+// Seconds a file took in a full run on this 2-core machine under load (project:path); only the order matters. Vitest
 // alone orders projects one after another (browser, pglite, postgres, unit) and, on a fresh clone
 // with no results cache, files by size: a 5-minute file could start last and run alone at the end.
 // Starting the longest first, whatever the project, keeps all workers busy to the end. A file not
 // listed is weighted by its size and runs after these; re-measure with --reporter=json when the
 // suite changes shape.
 const SLOW_FILES: Record<string, number> = {
-  'pglite:test/integration/npm-scripts.test.ts': 390,
-  'postgres:test/scenarios/provider-faults.scenario.test.ts': 250,
-  'pglite:test/integration/demo.test.ts': 200,
-  'postgres:test/integration/demo.test.ts': 200,
-  'postgres:test/integration/npm-scripts.test.ts': 135,
-  'pglite:test/integration/data-dir-lock.test.ts': 115,
-  'pglite:test/integration/webhook-intake.test.ts': 110,
-  'postgres:test/integration/crash-recovery.test.ts': 95,
-  'pglite:test/integration/hostile-webhooks.test.ts': 90,
-  'postgres:test/integration/container.test.ts': 85,
-  'pglite:test/integration/db-scripts.test.ts': 85,
-  'postgres:test/integration/multi-instance.test.ts': 75,
-  'postgres:test/integration/whop-rate-budget-fleet.test.ts': 75,
-  'postgres:test/integration/compliance-audit.test.ts': 70,
-  'postgres:test/integration/reconcile-outage.test.ts': 60,
-  'browser:test/e2e/dashboard.e2e.test.ts': 60,
-  'browser:test/e2e/everyday-use.e2e.test.ts': 60,
-  'pglite:test/integration/log-scan.test.ts': 55,
-  'postgres:test/integration/backup-restore.test.ts': 50,
-  'pglite:test/integration/operator-scripts.test.ts': 50,
-  'pglite:test/scenarios/holdout.scenario.test.ts': 50,
+  'pglite:test/integration/npm-scripts.test.ts': 795,
+  'pglite:test/integration/demo.test.ts': 471,
+  'postgres:test/integration/npm-scripts.test.ts': 329,
+  'postgres:test/integration/demo.test.ts': 302,
+  'postgres:test/integration/container.test.ts': 222,
+  'postgres:test/scenarios/provider-faults.scenario.test.ts': 185,
+  'browser:test/e2e/everyday-use.e2e.test.ts': 173,
+  'pglite:test/integration/hostile-webhooks.test.ts': 141,
+  'postgres:test/integration/crash-recovery.test.ts': 112,
+  'postgres:test/integration/backup-restore.test.ts': 91,
+  'pglite:test/integration/db-scripts.test.ts': 82,
+  'pglite:test/integration/operator-scripts.test.ts': 81,
+  'pglite:test/integration/kpi-rollups.test.ts': 79,
+  'postgres:test/integration/reconcile-outage.test.ts': 78,
+  'postgres:test/integration/compliance-audit.test.ts': 77,
+  'postgres:test/integration/whop-rate-budget-fleet.test.ts': 69,
+  'postgres:test/integration/multi-instance.test.ts': 69,
+  'postgres:test/integration/hostile-webhooks.test.ts': 68,
+  'pglite:test/integration/webhook-intake.test.ts': 64,
+  'pglite:test/integration/dashboard-api.test.ts': 61,
+  'pglite:test/scenarios/holdout.scenario.test.ts': 57,
+  'browser:test/e2e/dashboard.e2e.test.ts': 47,
+  'pglite:test/scenarios/nudge.scenario.test.ts': 46,
+  'pglite:test/integration/edges.test.ts': 46,
+  'pglite:test/integration/reconcile-with-whop.test.ts': 43,
+  'pglite:test/integration/template-drafts.test.ts': 40,
+  'pglite:test/integration/whop-rate-budget.test.ts': 36,
+  'postgres:test/integration/dashboard-api.test.ts': 35,
+  'postgres:test/integration/db-scripts.test.ts': 34,
+  'pglite:test/integration/health-external.test.ts': 33,
+  'browser:test/e2e/kpi-fixture.e2e.test.ts': 32,
+  'unit:test/unit/infra/terraform-validate.test.ts': 31,
+  'pglite:test/scenarios/save-offers.scenario.test.ts': 120,
+  'browser:test/e2e/saves-and-variants.e2e.test.ts': 40,
 };
 class LongestFirst extends BaseSequencer {
   override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
