@@ -38,7 +38,8 @@ await db.query(`INSERT INTO companies (company_id) SELECT 'biz_b' || g FROM gene
 await db.query(
   `INSERT INTO company_settings (company_id, version, attribution_window_days, settings)
    SELECT 'biz_b' || g, 1, 14, $1::jsonb FROM generate_series(0, ${companies - 1}) g`,
-  [JSON.stringify({ enable_email: false, incentive_days: INCENTIVE_DAYS })],
+  // The uniform schedule (playbooks off): every case's step 0 goes out on push and DM at once, as the figure counts.
+  [JSON.stringify({ enable_email: false, incentive_days: INCENTIVE_DAYS, decline_playbooks: false })],
 );
 const started = performance.now();
 await db.query(

@@ -37,7 +37,7 @@ export async function measureNudges(): Promise<Figure[]> {
     await client.query(`INSERT INTO companies (company_id) SELECT 'biz_b' || g FROM generate_series(0, ${COMPANIES - 1}) g`);
     await client.query(
       `INSERT INTO company_settings (company_id, version, attribution_window_days, settings) SELECT 'biz_b' || g, 1, 14, $1::jsonb FROM generate_series(0, ${COMPANIES - 1}) g`,
-      [JSON.stringify({ enable_email: false, incentive_days: 0 })],
+      [JSON.stringify({ enable_email: false, incentive_days: 0, decline_playbooks: false })], // uniform schedule: push + DM at step 0
     );
     const statementsBefore = (await Promise.all(workers.map((w, i) => statementsOf(w, files[i]!)))).reduce((a, b) => a + b, 0);
     const commitsBefore = await commitsOf(client, db.name);

@@ -52,6 +52,15 @@ export function decryptRow<T extends Record<string, unknown>>(row: T): T {
   return out as T;
 }
 
+/**
+ * A case timeline detail as stored: its "why" encrypted (ENCRYPTED_FIELDS lists it), whoever wrote
+ * it; the one place, so a new writer cannot store it in plaintext (a hold's reason did).
+ */
+export function storableEventDetail(detail: Record<string, unknown> | null): Record<string, unknown> | null {
+  if (detail === null || typeof detail.why !== 'string' || fieldCipher().isEncrypted(detail.why)) return detail;
+  return { ...detail, why: fieldCipher().encrypt(detail.why) };
+}
+
 /** A case timeline detail with its encrypted free text (a cancellation's "why", see ENCRYPTED_FIELDS) decrypted. */
 export function readableEventDetail(detail: Record<string, unknown> | null): Record<string, unknown> | null {
   if (detail === null || typeof detail.why !== 'string') return detail;

@@ -100,6 +100,8 @@ export function parseOperationLimits(text: string): { ok: true; limits: Map<stri
  */
 export function operationOf(method: string, path: string): string {
   const relative = path.replace(/^.*?\/api\/v\d+/, '').split('?')[0] ?? '';
-  const segments = relative.split('/').map((s) => (/^[a-z]+_[A-Za-z0-9]+$/.test(s) || s === 'me' ? ':id' : s));
+  // A route word is lowercase letters and underscores (add_free_days); anything else (digits, capitals,
+  // dots, encoded text) is a value, so no member's id ever becomes a stored budget key.
+  const segments = relative.split('/').map((s) => (/^[a-z]+_[A-Za-z0-9]+$/.test(s) || s === 'me' || /[^a-z_]/.test(s) ? ':id' : s));
   return `${method.toUpperCase()} ${segments.join('/') || '/'}`;
 }

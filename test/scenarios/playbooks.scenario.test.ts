@@ -1,3 +1,4 @@
+import { readableEventDetail } from '../../src/db/encrypted-text.ts';
 import { describe, expect, it } from 'vitest';
 import { readClickToken } from '../../src/services/nudges/click-links.ts';
 import { sendDueNudges } from '../../src/services/nudges/send-due-nudges.ts';
@@ -32,7 +33,7 @@ describe('playbooks by decline category, day by day', () => {
   const nudgesSent = async () =>
     (await s.database.sql.query<{ at: Date; detail: { step: number } }>(`SELECT e.at, e.detail FROM case_events e JOIN recovery_cases c ON c.id = e.case_id WHERE c.company_id = $1 AND e.reason = 'nudge_sent' ORDER BY e.at`, [s.companyId])).rows;
   const held = async () =>
-    (await s.database.sql.query<{ detail: { step: number; why: string; until: string | null } }>(`SELECT e.detail FROM case_events e JOIN recovery_cases c ON c.id = e.case_id WHERE c.company_id = $1 AND e.reason = 'nudge_held' ORDER BY e.id`, [s.companyId])).rows.map((r) => r.detail);
+    (await s.database.sql.query<{ detail: { step: number; why: string; until: string | null } }>(`SELECT e.detail FROM case_events e JOIN recovery_cases c ON c.id = e.case_id WHERE c.company_id = $1 AND e.reason = 'nudge_held' ORDER BY e.id`, [s.companyId])).rows.map((r) => readableEventDetail(r.detail));
 
   it('an expired card never gets a retry and gets the "new card" copy on every step', async () => {
     await fail({ decline_code: 'expired_card', failure_message: 'Your card has expired.', retryable: true });

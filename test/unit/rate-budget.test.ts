@@ -95,6 +95,9 @@ describe('the shared Whop budget (GCRA)', () => {
     ['GET', '/api/v1/users/user_1/access/biz_2', 'GET /users/:id/access/:id'],
     ['GET', '/api/v1/payments?company_id=biz_1', 'GET /payments'],
     ['post', '/api/v1/notifications', 'POST /notifications'],
+    // An id of any shape is a value, never part of the key (the key is stored, and must hold no member's id).
+    ['POST', '/api/v1/payments/pay_mem_dana2_payment.failed/retry', 'POST /payments/:id/retry'],
+    ['GET', '/api/v1/memberships/R2D2%40x', 'GET /memberships/:id'],
   ])('%s %s counts as %s', (method, path, operation) => {
     expect(operationOf(method, path.replace(/^https?:\/\/[^/]+/, ''))).toBe(operation);
   });

@@ -1,3 +1,4 @@
+import { readableEventDetail } from '../encrypted-text.ts';
 import { sql } from 'drizzle-orm';
 import type { Channel } from '../../domain/message-template.ts';
 import { queryRows, type Queryable } from '../client.ts';
@@ -73,7 +74,7 @@ export async function isMembershipEnded(q: Queryable, companyId: string, whopMem
 /** The detail of the case's latest `nudge_held` row, to write a hold once, not at every sweep; null when none. */
 export async function findLatestHold(q: Queryable, caseId: string): Promise<Record<string, unknown> | null> {
   const [row] = await queryRows<{ detail: Record<string, unknown> | null }>(q, sql`SELECT detail FROM case_events WHERE case_id = ${caseId}::uuid AND reason = 'nudge_held' ORDER BY id DESC LIMIT 1`);
-  return row?.detail ?? null;
+  return readableEventDetail(row?.detail ?? null);
 }
 
 /** Whether the case has a `reason` row for this step (detail.step). */

@@ -2,7 +2,7 @@ import { and, asc, eq, inArray, isNull, lt, lte, or, sql } from 'drizzle-orm';
 import { queryRows, type Queryable } from '../client.ts';
 import { caseEvents } from '../schema/case-events.ts';
 import { deliveries, type DeliveryChannel, type DeliveryStatus } from '../schema/deliveries.ts';
-import { emailLookupHash, emailLookupHashes, userLookupHashes } from '../encrypted-text.ts';
+import { emailLookupHash, emailLookupHashes, storableEventDetail, userLookupHashes } from '../encrypted-text.ts';
 import { memberOptOuts, type OptOutChannel } from '../schema/member-opt-outs.ts';
 import { incentives, type IncentiveStatus } from '../schema/incentives.ts';
 import { recoveryCases } from '../schema/recovery-cases.ts';
@@ -183,7 +183,7 @@ export async function appendCaseEvent(
     reason: row.reason,
     actor: row.actor,
     source: row.source,
-    detail: row.detail ?? null,
+    detail: storableEventDetail(row.detail ?? null),
     at: row.at,
   });
 }
