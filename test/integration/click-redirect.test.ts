@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readableEventDetail } from '../../src/db/encrypted-text.ts';
 import { createClickToken } from '../../src/services/nudges/click-links.ts';
 import { FIXTURE_COMPANY, FIXTURE_NOW, fixtureCaseId, seedKpiFixture } from '../support/kpi-fixture.ts';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.ts';
@@ -13,7 +14,7 @@ describe('the tracked-link redirect /r?t=<token>', () => {
   let service: TestService;
   const token = (key = JWT_SECRET) => createClickToken(key, { companyId: FIXTURE_COMPANY, caseId: fixtureCaseId(14), step: 0, channel: 'dm', to: TO });
   const clicks = async () =>
-    (await database.sql.query<{ detail: { counted: boolean; why?: string; channel: string; step: number } }>(`SELECT detail FROM case_events WHERE case_id = $1 AND reason = 'link_clicked' ORDER BY id`, [fixtureCaseId(14)])).rows.map((r) => r.detail);
+    (await database.sql.query<{ detail: { counted: boolean; why?: string; channel: string; step: number } }>(`SELECT detail FROM case_events WHERE case_id = $1 AND reason = 'link_clicked' ORDER BY id`, [fixtureCaseId(14)])).rows.map((r) => readableEventDetail(r.detail));
 
   beforeAll(async () => {
     database = await createTestDatabase();
@@ -39,6 +40,9 @@ describe('the tracked-link redirect /r?t=<token>', () => {
       { step: 0, channel: 'dm', counted: false, why: 'head_request' },
       { step: 0, channel: 'dm', counted: false, why: 'bot_user_agent' },
     ]);
+    // Stored as every timeline "why" is: encrypted (the compliance audit's data_encryption check).
+    const { rows } = await database.sql.query<{ why: string }>(`SELECT detail->>'why' AS why FROM case_events WHERE case_id = $1 AND reason = 'link_clicked' AND detail ? 'why'`, [fixtureCaseId(14)]);
+    expect(rows.map((r) => r.why.startsWith('enc:v'))).toEqual([true, true]);
   });
 
   it('a link signed with another key (or altered) answers 400 and forwards nowhere', async () => {
