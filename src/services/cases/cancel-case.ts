@@ -4,7 +4,6 @@ import type { Clock } from '../../integrations/clock.ts';
 import { findActionableCase, type ActionRefusal } from './find-actionable-case.ts';
 import { recordMembershipFact } from './record-membership-fact.ts';
 import { ownFact } from '../../domain/membership-fact.ts';
-import { fieldCipher } from '../../db/encrypted-text.ts';
 
 export type CancelCaseResult = { ok: true; caseId: string } | ActionRefusal;
 
@@ -21,7 +20,7 @@ export async function cancelCase(deps: { db: AppDb; clock: Clock }, input: { com
     const c = found.case;
     const fact = ownFact(c, { kind: 'case_cancelled', reason: input.why ?? null, occurredAt: now });
     await recordMembershipFact(tx, fact, { now });
-    await appendCaseEvent(tx, { companyId: c.companyId, caseId: c.id, status: 'closed_no_recovery', reason: 'case_cancelled', actor: input.actor, source: 'action', detail: input.why ? { why: fieldCipher().encrypt(input.why) } : {}, at: now });
+    await appendCaseEvent(tx, { companyId: c.companyId, caseId: c.id, status: 'closed_no_recovery', reason: 'case_cancelled', actor: input.actor, source: 'action', detail: input.why ? { why: input.why } : {}, at: now });
     return { ok: true, caseId: c.id };
   });
 }
