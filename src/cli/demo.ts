@@ -1,5 +1,6 @@
 import { loadOrCreateDevWebhookSecret } from '../config/webhook-secret-file.ts';
 import { formatAmount } from '../domain/money.ts';
+import { parseDemoArgs } from './demo-args.ts';
 import { seedDemo, type DemoSummary } from './demo-seed.ts';
 import { openCliDatabase } from './open-cli-database.ts';
 
@@ -7,23 +8,16 @@ import { openCliDatabase } from './open-cli-database.ts';
 // database npm start uses (embedded PGlite in DATA_DIR unless DATABASE_URL is set), through the real
 // webhook intake, processing and outbox nudges under a clock that walks the last 90 days.
 // Run it while the service is stopped. A second run changes nothing; --reset seeds biz_demo afresh.
-const args = process.argv.slice(2);
-if (args.includes('--help') || args.includes('-h')) {
-  console.log('usage: npm run demo [-- --reset] [--members N]\n  --reset  delete the demo company biz_demo and seed it again\n  --members N  how many members the story has (10 to 5000; 300 by default)');
+const args = parseDemoArgs(process.argv.slice(2));
+if (args.kind === 'help') {
+  console.log(args.text);
   process.exit(0);
 }
-// --members N: a smaller story seeds in seconds (a quick look, a test), a larger one fills the dashboard.
-const membersAt = args.indexOf('--members');
-const members = membersAt >= 0 ? Number(args[membersAt + 1]) : undefined;
-if (members !== undefined && !(Number.isInteger(members) && members >= 10 && members <= 5000)) {
-  console.error(`--members must be a whole number from 10 to 5000, got ${args[membersAt + 1] ?? 'nothing'}`);
+if (args.kind === 'error') {
+  console.error(args.message);
   process.exit(1);
 }
-const unknown = args.filter((a, i) => a !== '--reset' && !(membersAt >= 0 && (i === membersAt || i === membersAt + 1)));
-if (unknown.length > 0) {
-  console.error(`unknown argument ${unknown.join(' ')} (usage: npm run demo [-- --reset] [--members N])`);
-  process.exit(1);
-}
+const { reset, members } = args;
 
 // The configured database, migrated, as npm start opens it (exits naming every config problem).
 const { config, database } = await openCliDatabase();
@@ -33,7 +27,6 @@ const signingKey = config.JWT_SECRET ?? config.WEBHOOK_SECRET ?? loadOrCreateDev
 const baseUrl = `http://localhost:${config.PORT}`;
 
 try {
-  const reset = args.includes('--reset');
   console.log(`Demo company biz_demo on ${where}${reset ? ' (--reset: deleting it first)' : ''} …`);
   const summary = await seedDemo(database, { reset, members, links: { publicUrl: config.PUBLIC_URL ?? baseUrl, signingKey }, rawWebhookRetentionDays: config.RAW_WEBHOOK_RETENTION_DAYS, log: (line) => console.log(line) });
   console.log(describe(summary, baseUrl));
