@@ -155,7 +155,7 @@ describe.skipIf(blocked !== null)(`saves and variant test sections in a real bro
     await page.getByTestId('settings-save').click();
     await expect.poll(async () => (await findCurrentSettings(dashboard.database.db, COMPANY)).version, { timeout: 10_000 }).toBe(before.version + 1);
     const after = await findCurrentSettings(dashboard.database.db, COMPANY);
-    expect(after.nudge.save_offers).toEqual({ unused: 'pause', pause_days: 21, message: 'New lessons every Friday.' });
+    expect(after.nudge.save_offers).toEqual({ unused: 'pause', pause_days: 21, message: 'New lessons every Friday.', templates: {} });
     // Nothing else the form shows changed with it.
     expect({ ...after.nudge, save_offers: null }).toEqual({ ...before.nudge, save_offers: null });
   });

@@ -81,6 +81,7 @@ async function sendSaveOffer(deps: NudgeDeps, c: StoredSaveCase): Promise<void> 
     offer: { kind: c.offerKind, days: c.offerDays },
     promo,
     message: settings.save_offers.message,
+    templates: settings.save_offers.templates,
     companyName: await findCompanyName(deps.db, c.companyId),
     productTitle: member.productTitle,
     linkFor,
