@@ -38,7 +38,7 @@ describe('outreach settings defaults', () => {
       playbooks: {},
       member_cap: null,
       digest: null,
-      save_offers: { unused: 'free_days', pause_days: 30, message: null },
+      save_offers: { unused: 'free_days', pause_days: 30, message: null, templates: {} },
       templates: {},
       variant_test: null,
     });
