@@ -276,6 +276,14 @@ function saveOfferTextsOf(templates: SaveOfferCustomTemplates | undefined): Reco
   return texts;
 }
 
+/** The form with texts put in place by field key: nudge copy ("templates.…") or save-offer copy ("save_offers.templates.…"). */
+export function withTexts(form: SettingsForm, texts: Record<string, string>): SettingsForm {
+  const templates = { ...form.templates };
+  const saveTemplates = { ...form.save_templates };
+  for (const [key, text] of Object.entries(texts)) (key.startsWith('save_offers.templates.') ? saveTemplates : templates)[key] = text;
+  return { ...form, templates, save_templates: saveTemplates };
+}
+
 /** Non-blank save-offer texts only: a blank one means our default. */
 export function buildSaveOfferTemplates(texts: Record<string, string>): SaveOfferCustomTemplates {
   const templates: Record<string, Record<string, Record<string, string>>> = {};
