@@ -58,7 +58,7 @@ function offerText(r: SavesView['recent'][number]): string {
 
 const DELIVERY_LABELS: Record<string, string> = { sent: 'sent', outbox: 'kept in the outbox', skipped: 'not reachable', failed: 'failed', unknown: 'may have been sent', sending: 'sending' };
 
-/** What the offer said on each channel: as sent, or as kept in the outbox while the provider is not set up. */
+/** What the offer said on each channel: as sent, or as kept in the outbox while the provider is not set up (offers sent before 0043 kept no text: nothing to show). */
 function OfferMessages({ messages }: { messages: SavesView['recent'][number]['messages'] }) {
   return (
     <details data-testid="save-offer-messages">
@@ -175,7 +175,7 @@ export function SavesSection({ companyId, windowDays }: { companyId: string; win
                     <td>{r.cancel_option ?? '—'}</td>
                     <td>
                       {r.holdout ? 'None (control group)' : offerText(r)}
-                      {r.messages.length > 0 && <OfferMessages messages={r.messages} />}
+                      {r.messages.some((m) => m.body !== null) && <OfferMessages messages={r.messages} />}
                     </td>
                     <td>
                       {STATUS_LABELS[r.status] ?? r.status}
