@@ -1,3 +1,5 @@
+import type { Queryable } from '../db/client.ts';
+import { findCompanyName } from '../db/repositories/companies.repository.ts';
 import { composeNudge } from '../domain/compose-nudge.ts';
 import { placeholderValuesOf, previewReasonOf, type Channel, type TemplateReason } from '../domain/message-template.ts';
 import { parseNudgeSettings, type SettingsProblem } from '../domain/nudge-settings.ts';
@@ -47,15 +49,13 @@ export function presentSettingsPreview(input: { settings: unknown; channel: Chan
   return { ok: true, preview: { body: composed.dm.body } };
 }
 
-/** A sample company for save-offer previews (the member is the sample member). */
-const SAMPLE_COMPANY = 'Northwind';
-
 /**
  * Renders unsaved settings' save-offer copy of one offer kind on one channel or the offer page,
- * for the sample member: the days are the settings' own (incentive_days, or pause_days), the code
- * a sample on the settings' promo terms, the message the creator's. Pure, like the nudge preview.
+ * for the sample member and the company's own name (as Whop gave it; "the team" when unknown, as
+ * an offer reads): the days are the settings' own (incentive_days, or pause_days), the code a
+ * sample on the settings' promo terms, the message the creator's. Reads only the company's name.
  */
-export function presentSaveOfferPreview(input: { settings: unknown; offer: SaveOfferKind; channel: SaveOfferSurface }, publicUrl: string): SettingsPreviewResult {
+export async function presentSaveOfferPreview(companyId: string, db: Queryable, input: { settings: unknown; offer: SaveOfferKind; channel: SaveOfferSurface }, publicUrl: string): Promise<SettingsPreviewResult> {
   const parsed = parseNudgeSettings(input.settings);
   if (!parsed.ok) return { ok: false, reason: 'invalid_settings', problems: parsed.problems };
   const settings = parsed.settings;
@@ -66,7 +66,7 @@ export function presentSaveOfferPreview(input: { settings: unknown; offer: SaveO
     promo: input.offer === 'promo_code' ? { code: 'SAVE-EXAMPLE1', offer: describePromoOffer(settings.promo_code) } : null,
     message: settings.save_offers.message,
     templates: settings.save_offers.templates,
-    companyName: SAMPLE_COMPANY,
+    companyName: await findCompanyName(db, companyId),
     productTitle: SAMPLE.product,
     linkFor: () => `${base}/save/example`,
     unsubscribeUrl: `${base}/api/unsubscribe?token=example`,

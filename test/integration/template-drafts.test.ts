@@ -238,6 +238,11 @@ describe('AI-drafted copy', () => {
       const email = await api(`/api/companies/${A}/settings/preview`, { method: 'POST', token: ownerA, body: { settings: saved.json.settings, offer: 'promo_code', channel: 'email' } });
       expect(email.json.subject).toBe('Stay with Northwind for less: 20 % off for 3 months');
       expect(email.json.body).toContain('/save/example');
+      // The company's own name, as stored from Whop, not a sample: B's reads B's.
+      const [b] = (await database.sql.query<{ title: string }>(`SELECT title FROM companies WHERE company_id = $1`, [B])).rows;
+      const other = await api(`/api/companies/${B}/settings/preview`, { method: 'POST', token: ownerB, body: { offer: 'message', channel: 'page' } });
+      expect(other.json).toMatchObject({ title: `A note from ${b!.title}`, button: 'Keep Northwind Signals' });
+      expect((await api(`/api/companies/${A}/settings/preview`, { method: 'POST', token: ownerA, body: { channel: 'page' } })).status).toBe(400);
       const { rows } = await database.sql.query<{ target: string; detail: { ok: boolean } }>(`SELECT target, detail FROM audit.events WHERE company_id = $1 AND action = 'settings.draft' ORDER BY id`, [A]);
       expect(rows.at(-1)).toMatchObject({ target: 'save_offers.templates.promo_code.page', detail: { ok: true } });
       settings.save_offers.templates = { promo_code: { dm: { body: 'Take {days} days off' } } };

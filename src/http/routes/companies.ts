@@ -220,7 +220,8 @@ export async function companyRoutes(app: FastifyInstance, deps: CompanyRouteDeps
     },
     async (request, reply) => {
       const { settings = {}, channel, step = 0, variant = 'generic', offer } = request.body;
-      if (offer !== undefined) return sendResult(reply, presentSaveOfferPreview({ settings, offer, channel }, deps.publicUrl), (rendered) => rendered.preview, invalidSettings);
+      const { companyId } = companyScopeOf(request);
+      if (offer !== undefined) return sendResult(reply, await presentSaveOfferPreview(companyId, db, { settings, offer, channel }, deps.publicUrl), (rendered) => rendered.preview, invalidSettings);
       if (channel === 'page') return sendError(reply, 'bad_request', 'body/channel: "page" is the save offer page; name the offer kind in body/offer');
       return sendResult(reply, presentSettingsPreview({ settings, channel, step, variant }, deps.publicUrl), (rendered) => rendered.preview, invalidSettings);
     },
