@@ -27,6 +27,7 @@ export const ENCRYPTED_FIELDS: readonly EncryptedField[] = [
   { table: 'deliveries', key: 'id', column: 'rendered_subject' },
   { table: 'deliveries', key: 'id', column: 'rendered_body' },
   { table: 'case_events', key: 'id', column: 'detail', jsonKey: 'why' },
+  { table: 'save_cases', key: 'id', column: 'offer_messages' },
   { table: 'member_data_exports', key: 'id', column: 'document' },
   { table: 'encryption_settings', key: 'id', column: 'lookup_hash_key' },
 ];

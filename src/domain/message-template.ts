@@ -66,10 +66,11 @@ export function findUnknownPlaceholders(template: string): string[] {
  * in order of appearance: unknown placeholders (each once), `{{double braces}}`, malformed
  * placeholders (`{amount` never closed, `amount}` never opened, `{member name}`, `{{amount}`,
  * `{amount}}`), and unbalanced or nested `[[ ]]` sections. Braces that cannot be meant as a
- * placeholder (`{}`, `{29.99}`) are plain text.
+ * placeholder (`{}`, `{29.99}`) are plain text. `known` is the placeholder set: the nudges' by
+ * default, a save offer's (save-offer-template.ts) for its copy.
  */
-export function findTemplateProblems(template: string): string[] {
-  const problems = [...findPlaceholderProblems(template)];
+export function findTemplateProblems(template: string, known: readonly string[] = PLACEHOLDERS): string[] {
+  const problems = [...findPlaceholderProblems(template, known)];
   const sectionProblem = findSectionProblem(template);
   if (sectionProblem !== null) problems.push(sectionProblem);
   return problems;
@@ -82,7 +83,7 @@ export function findTemplateProblems(template: string): string[] {
 const BRACE_TOKEN =
   /\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}|\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}|\{\s*([A-Za-z_][A-Za-z0-9_]*(?:[ \t]+[A-Za-z0-9_]+)+)\s*\}|\{\s*([A-Za-z_][A-Za-z0-9_]*)|([A-Za-z_][A-Za-z0-9_]*)[ \t]*\}|[{}]/g;
 
-function findPlaceholderProblems(template: string): string[] {
+function findPlaceholderProblems(template: string, known: readonly string[]): string[] {
   const problems: string[] = [];
   const unknown = new Set<string>();
   let previousEnd = -1;
@@ -91,7 +92,7 @@ function findPlaceholderProblems(template: string): string[] {
     const [whole, doubled, name, spaced, unclosed, unopened] = match;
     const adjacent = match.index === previousEnd;
     if (doubled !== undefined) problems.push(`use single braces: {${doubled}} instead of ${whole}`);
-    else if (name !== undefined && !isPlaceholder(name)) {
+    else if (name !== undefined && !known.includes(name)) {
       if (!unknown.has(name)) problems.push(`unknown placeholder {${name}}`);
       unknown.add(name);
     } else if (spaced !== undefined) problems.push(`malformed placeholder {${spaced}}: a placeholder is one word, such as {${spaced.trim().split(/\s+/).join('_')}}`);
@@ -123,7 +124,7 @@ function findSectionProblem(template: string): string | null {
  * re-interpreted. Resolves `[[ ]]` sections as described at the top of this file. Unknown
  * placeholders (only possible in unvalidated templates) are left as written.
  */
-export function renderTemplate(template: string, values: PlaceholderValues): string {
+export function renderTemplate(template: string, values: Readonly<Record<string, string>>): string {
   const dropped = sentinelFor(template, values);
   let out = '';
   let last = 0;
@@ -137,20 +138,25 @@ export function renderTemplate(template: string, values: PlaceholderValues): str
   return removeDroppedSections(out, dropped);
 }
 
-function fill(text: string, values: PlaceholderValues): string {
-  return text.replace(PLACEHOLDER_PATTERN, (whole, name: string) => (isPlaceholder(name) ? (values[name] ?? whole) : whole));
+/** The placeholders a render knows are the keys of its values (PlaceholderValues for a nudge). */
+function isKnown(name: string, values: Readonly<Record<string, string>>): boolean {
+  return Object.hasOwn(values, name);
 }
 
-function hasEmptyPlaceholder(text: string, values: PlaceholderValues): boolean {
+function fill(text: string, values: Readonly<Record<string, string>>): string {
+  return text.replace(PLACEHOLDER_PATTERN, (whole, name: string) => (isKnown(name, values) ? (values[name] ?? whole) : whole));
+}
+
+function hasEmptyPlaceholder(text: string, values: Readonly<Record<string, string>>): boolean {
   for (const match of text.matchAll(PLACEHOLDER_PATTERN)) {
     const name = match[1]!;
-    if (isPlaceholder(name) && (values[name] ?? '').trim() === '') return true;
+    if (isKnown(name, values) && (values[name] ?? '').trim() === '') return true;
   }
   return false;
 }
 
 /** A marker for a dropped section that occurs neither in the template nor in any value. */
-function sentinelFor(template: string, values: PlaceholderValues): string {
+function sentinelFor(template: string, values: Readonly<Record<string, string>>): string {
   const haystack = template + Object.values(values).join('');
   let code = 0xe000; // Unicode private use area
   while (haystack.includes(String.fromCharCode(code))) code += 1;

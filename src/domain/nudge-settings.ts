@@ -4,6 +4,8 @@ import { DEFAULT_PLAYBOOKS } from './playbook.ts';
 import { CHANNELS, channelToggle, type Channel, type ChannelToggle } from './channels.ts';
 import { TEMPLATE_MAX_LENGTH, TEMPLATE_PARTS, TEMPLATE_REASONS, findTemplateProblems, type TemplateReason } from './message-template.ts';
 import type { PromoTerms } from './promo-code.ts';
+import type { SaveOfferKind } from './save-case.ts';
+import { findSaveOfferTextProblems, SAVE_OFFER_KINDS, SAVE_OFFER_MAX_LENGTH, SAVE_OFFER_PARTS, SAVE_OFFER_SURFACES, type SaveOfferCustomTemplates, type SaveOfferSurface } from './save-offer-template.ts';
 import { INCENTIVE_DAYS_CHOICES, MAX_OFFSET_DAYS, MAX_NUDGES, SETTING_RANGES } from './settings-limits.ts';
 import { findVariantTestProblems, variantTestSchema } from './variant-test.ts';
 
@@ -96,6 +98,27 @@ const promoCodeSchema = z.discriminatedUnion(
 export const SAVE_PAUSE_DAYS = { min: 7, max: 90 } as const;
 export const SAVE_MESSAGE_MAX_LENGTH = 500;
 
+/** One save-offer text: the nudges' text rules (templateText) with the offer kind's placeholders and link rule. */
+function saveOfferText(kind: SaveOfferKind, surface: SaveOfferSurface, part: string, checkSyntax: boolean) {
+  const max = SAVE_OFFER_MAX_LENGTH[surface][part]!;
+  return z
+    .string({ error: 'must be text' })
+    .max(max, { error: `must be at most ${max} characters` })
+    .superRefine((text, ctx) => {
+      if (text.trim() === '') ctx.addIssue({ code: 'custom', message: 'must not be blank (leave it out to use the default)' });
+      if (checkSyntax) for (const message of findSaveOfferTextProblems(kind, surface, part, text)) ctx.addIssue({ code: 'custom', message });
+    })
+    .optional();
+}
+
+function saveOfferTemplatesSchema(checkSyntax: boolean) {
+  const kind = (k: SaveOfferKind) =>
+    z
+      .strictObject(Object.fromEntries(SAVE_OFFER_SURFACES.map((surface) => [surface, z.strictObject(Object.fromEntries(SAVE_OFFER_PARTS[surface].map((part) => [part, saveOfferText(k, surface, part, checkSyntax)]))).optional()])))
+      .optional();
+  return z.strictObject(Object.fromEntries(SAVE_OFFER_KINDS.map((k) => [k, kind(k)]))) as unknown as z.ZodType<SaveOfferCustomTemplates, unknown>;
+}
+
 /**
  * How save offers answer Whop's cancel_option (issue #15 §2; domain/save-offer.ts): "too expensive"
  * always gets a promo code on the company's promo_code terms; "not using it" gets free days
@@ -103,7 +126,7 @@ export const SAVE_MESSAGE_MAX_LENGTH = 500;
  * keeps access and is not charged; Whop resumes billing by itself); any other reason gets
  * `message`, the creator's own words (a default note when null).
  */
-const saveOffersSchema = z.strictObject({
+const saveOffersSchema = (checkSyntax: boolean) => z.strictObject({
   unused: z.enum(['free_days', 'pause'], { error: 'must be "free_days" or "pause"' }).default('free_days'),
   pause_days: wholeNumber('days', SAVE_PAUSE_DAYS.min, SAVE_PAUSE_DAYS.max).default(30),
   message: z
@@ -114,8 +137,10 @@ const saveOffersSchema = z.strictObject({
     .transform((text) => (text === '' ? null : text))
     .nullable()
     .default(null),
+  /** The company's own copy per offer kind, channel and the offer page (issue #15 §4); left out: ours. */
+  templates: saveOfferTemplatesSchema(checkSyntax).default(() => ({})),
 });
-export type SaveOffersSetting = z.output<typeof saveOffersSchema>;
+export type SaveOffersSetting = z.output<ReturnType<typeof saveOffersSchema>>;
 
 export const DEFAULT_PROMO_CODE: PromoTerms = Object.freeze({ promo_type: 'percentage', percent_off: 20, duration_months: 3, valid_days: 14 });
 
@@ -255,7 +280,7 @@ const settingsSchema = (checkTemplateSyntax: boolean) => z
     /** A daily digest email to the creator; null for none. */
     digest: digestSchema.nullable().default(null),
     /** The offer a save case makes per cancel reason (issue #15 §2). */
-    save_offers: saveOffersSchema.default(() => ({ unused: 'free_days' as const, pause_days: 30, message: null })),
+    save_offers: saveOffersSchema(checkTemplateSyntax).default(() => ({ unused: 'free_days' as const, pause_days: 30, message: null, templates: {} })),
     /** The company's own copy; anything left out falls back to DEFAULT_TEMPLATES. */
     templates: templatesSchema(checkTemplateSyntax).default(() => ({})),
     /** A running variant test of one template (variant-test.ts, #15 §5); null when none runs. */

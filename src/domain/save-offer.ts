@@ -1,4 +1,5 @@
 import { escapeHtml } from './message-template.ts';
+import { renderSaveOfferTemplate, selectSaveOfferTemplate, type SaveOfferCustomTemplates, type SaveOfferPlaceholder } from './save-offer-template.ts';
 import type { SaveOfferKind } from './save-case.ts';
 
 /**
@@ -57,8 +58,10 @@ export interface SaveOfferCopy {
 }
 
 /**
- * The offer's words on every channel and on the member page. `link` is the channel's tracked link
- * to the offer page (the click redirect); values are escaped for HTML.
+ * The offer's words on every channel and on the member page, from the company's save-offer copy
+ * (save_offers.templates) or our default (save-offer-template.ts). `linkFor` is the channel's
+ * tracked link to the offer page (the click redirect, {offer_url}); the email's HTML is its text,
+ * escaped, under the subject, with links made clickable.
  */
 export function composeSaveOffer(input: {
   offer: SaveOffer;
@@ -66,56 +69,46 @@ export function composeSaveOffer(input: {
   promo?: SaveOfferPromo | null;
   /** The creator's own words for the message offer (save_offers.message); null for the default note. */
   message?: string | null;
+  /** The company's own copy (save_offers.templates); absent or empty: ours. */
+  templates?: SaveOfferCustomTemplates;
   companyName: string | null;
   productTitle: string | null;
   linkFor: (channel: 'push' | 'dm' | 'email') => string;
   unsubscribeUrl: string | null;
 }): SaveOfferCopy {
-  const from = input.companyName ?? 'the team';
-  const product = input.productTitle ?? 'your membership';
-  const { lead, button, title } = pageWords(input.offer, input.promo ?? null, input.message ?? null, from, product);
-  const email = `${lead}\n\nKeep it: ${input.linkFor('email')}\n\nIf you do nothing, your cancellation goes ahead as planned.`;
+  const promo = input.promo ?? null;
+  const message = input.message ?? null;
+  // A promo offer whose code Whop refused promises no discount: it reads as the message.
+  const kind = input.offer.kind === 'promo_code' && !promo ? 'message' : input.offer.kind;
+  const template = selectSaveOfferTemplate(input.templates, kind, message !== null);
+  const r = renderSaveOfferTemplate(template, saveOfferValuesOf({ ...input, promo, message }), input.linkFor);
   const footer = input.unsubscribeUrl ? `\n\n--\nDon't want these emails? Unsubscribe: ${input.unsubscribeUrl}` : '';
-  const html = `<!doctype html><html><body style="font-family:system-ui,sans-serif;line-height:1.5">\n<p><strong>${escapeHtml(title)}</strong></p>\n<p>${escapeHtml(lead)}</p>\n<p><a href="${escapeHtml(input.linkFor('email'))}">${escapeHtml(button)}</a></p>\n<p>If you do nothing, your cancellation goes ahead as planned.</p>${input.unsubscribeUrl ? `\n<p style="color:#6b7280;font-size:12px">Don't want these emails? <a href="${escapeHtml(input.unsubscribeUrl)}">Unsubscribe</a>.</p>` : ''}\n</body></html>`;
+  const paragraphs = r.email.body
+    .split(/\n{2,}/)
+    .map((p) => `<p>${linkify(escapeHtml(p)).replace(/\n/g, '<br>')}</p>`)
+    .join('\n');
+  const html = `<!doctype html><html><body style="font-family:system-ui,sans-serif;line-height:1.5">\n<p><strong>${escapeHtml(r.email.subject)}</strong></p>\n${paragraphs}${input.unsubscribeUrl ? `\n<p style="color:#6b7280;font-size:12px">Don't want these emails? <a href="${escapeHtml(input.unsubscribeUrl)}">Unsubscribe</a>.</p>` : ''}\n</body></html>`;
   return {
-    push: { title, body: `${lead} ${button}: ${input.linkFor('push')}` },
-    dm: { body: `${lead}\n\n${button}: ${input.linkFor('dm')}` },
-    email: { subject: title, text: email + footer, html },
-    page: { title, lead, button },
+    push: r.push,
+    dm: r.dm,
+    email: { subject: r.email.subject, text: r.email.body + footer, html },
+    page: r.page,
   };
 }
 
-function pageWords(offer: SaveOffer, promo: SaveOfferPromo | null, message: string | null, from: string, product: string): { title: string; lead: string; button: string } {
-  const scheduled = `You set ${product} to cancel at the end of this period.`;
-  switch (offer.kind) {
-    case 'free_days':
-      return {
-        title: `Stay with ${from}: ${offer.days} days on us`,
-        lead: `${scheduled} Keep it and we add ${offer.days} free days to your membership.`,
-        button: `Keep ${product} and get ${offer.days} free days`,
-      };
-    case 'promo_code':
-      if (!promo) return messageWords(message, scheduled, from, product);
-      return {
-        title: `Stay with ${from} for less: ${promo.offer}`,
-        lead: `${scheduled} Keep it and use promo code ${promo.code} for ${promo.offer}.`,
-        button: `Keep ${product} with ${promo.offer}`,
-      };
-    case 'pause':
-      return {
-        title: `Pause ${product} for ${offer.days} days instead`,
-        lead: `${scheduled} Keep it and we pause your payments for ${offer.days} days: you keep access, you are not charged, and billing resumes by itself after that.`,
-        button: `Keep ${product} and pause payments for ${offer.days} days`,
-      };
-    case 'message':
-      return messageWords(message, scheduled, from, product);
-  }
+/** The placeholder values of one offer (all but {offer_url}, which is per channel). */
+export function saveOfferValuesOf(input: { offer: SaveOffer; promo: SaveOfferPromo | null; message: string | null; companyName: string | null; productTitle: string | null }): Omit<Record<SaveOfferPlaceholder, string>, 'offer_url'> {
+  return {
+    product: input.productTitle?.trim() || 'your membership',
+    company: input.companyName?.trim() || 'the team',
+    days: input.offer.days === null ? '' : String(input.offer.days),
+    promo_code: input.promo?.code ?? '',
+    promo_offer: input.promo?.offer ?? '',
+    message: input.message ?? '',
+  };
 }
 
-function messageWords(message: string | null, scheduled: string, from: string, product: string): { title: string; lead: string; button: string } {
-  return {
-    title: `A note from ${from}`,
-    lead: message ? `${scheduled} ${from}: “${message}” If you change your mind, one click keeps your membership as it is.` : `${scheduled} ${from} would love you to stay: if you change your mind, one click keeps your membership as it is.`,
-    button: `Keep ${product}`,
-  };
+/** Makes http(s) URLs in already-escaped text clickable. */
+function linkify(escaped: string): string {
+  return escaped.replace(/https?:\/\/[^\s<]+/g, (url) => `<a href="${url}">${url}</a>`);
 }

@@ -150,6 +150,24 @@ export type DraftAnswerResult =
  * link {manage_url}: a recovery message without the link recovers nothing.
  */
 export function parseDraftAnswer(content: string | null, target: DraftTarget, settings: NudgeSettings): DraftAnswerResult {
+  const read = readDraftParts(content, TEMPLATE_PARTS[target.channel] as readonly string[]);
+  if (!read.ok) return read;
+  const { parts } = read;
+  const problems: string[] = [];
+  const applied = parseNudgeSettings({ ...settings, templates: applyDraft(settings.templates, target, parts) });
+  if (!applied.ok) {
+    // Only this draft's own fields: an older stored text elsewhere is not the model's fault.
+    for (const part of Object.keys(parts)) for (const problem of applied.problems) if (problem.field === draftFieldKey(target, part)) problems.push(`${part}: ${problem.message}`);
+  }
+  if (parts.body !== undefined && !/\{\s*manage_url\s*\}/.test(parts.body)) problems.push('body: must contain {manage_url}, the link to update the payment');
+  return problems.length > 0 ? { ok: false, reason: 'invalid_template', problems } : { ok: true, parts };
+}
+
+/**
+ * The parts of an answer: a JSON object (optionally in a ```json fence) with each of `partNames`
+ * as a string; extra keys are ignored. Shared by every draft target (save-offer-draft.ts too).
+ */
+export function readDraftParts(content: string | null, partNames: readonly string[]): { ok: true; parts: DraftParts } | { ok: false; reason: 'no_text' | 'not_json'; problems: string[] } {
   if (content === null || content.trim() === '') return { ok: false, reason: 'no_text', problems: ['the answer had no text'] };
   const unfenced = content.trim().replace(/^```(?:json)?\s*\n?([\s\S]*?)\n?```$/i, '$1').trim();
   let value: unknown;
@@ -161,19 +179,12 @@ export function parseDraftAnswer(content: string | null, target: DraftTarget, se
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return { ok: false, reason: 'not_json', problems: ['the answer was not a JSON object'] };
   const parts: DraftParts = {};
   const problems: string[] = [];
-  for (const part of TEMPLATE_PARTS[target.channel] as readonly string[]) {
+  for (const part of partNames) {
     const text = (value as Record<string, unknown>)[part];
     if (typeof text !== 'string') problems.push(`${part}: missing from the answer`);
     else parts[part] = text;
   }
-  if (problems.length > 0) return { ok: false, reason: 'not_json', problems };
-  const applied = parseNudgeSettings({ ...settings, templates: applyDraft(settings.templates, target, parts) });
-  if (!applied.ok) {
-    // Only this draft's own fields: an older stored text elsewhere is not the model's fault.
-    for (const part of Object.keys(parts)) for (const problem of applied.problems) if (problem.field === draftFieldKey(target, part)) problems.push(`${part}: ${problem.message}`);
-  }
-  if (parts.body !== undefined && !/\{\s*manage_url\s*\}/.test(parts.body)) problems.push('body: must contain {manage_url}, the link to update the payment');
-  return problems.length > 0 ? { ok: false, reason: 'invalid_template', problems } : { ok: true, parts };
+  return problems.length > 0 ? { ok: false, reason: 'not_json', problems } : { ok: true, parts };
 }
 
 /** `templates.email.` or `templates.email.steps.1.`: where a target's parts live in the settings. */

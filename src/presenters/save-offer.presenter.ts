@@ -25,7 +25,7 @@ export async function presentSaveOffer(deps: { db: AppDb; signingKey: string }, 
   // Only a code Whop has is shown: the same one the message named.
   const row = c.offerKind === 'promo_code' ? await findSavePromoCode(deps.db, c.id) : null;
   const promo = row?.status === 'granted' && row.code && row.terms ? { code: row.code, offer: describePromoOffer(row.terms), expiresAt: row.expiresAt } : null;
-  const message = (await findOrCreateCurrentSettings(deps.db, c.companyId)).nudge.save_offers.message;
-  const copy = composeSaveOffer({ offer: { kind: c.offerKind, days: c.offerDays }, promo, message, companyName, productTitle: null, linkFor: () => '', unsubscribeUrl: null });
+  const { message, templates } = (await findOrCreateCurrentSettings(deps.db, c.companyId)).nudge.save_offers;
+  const copy = composeSaveOffer({ offer: { kind: c.offerKind, days: c.offerDays }, promo, message, templates, companyName, productTitle: null, linkFor: () => '', unsubscribeUrl: null });
   return { ok: true, companyName, status: c.status, accepted: c.acceptedAt !== null, cancelsAt: c.cancelsAt, copy: copy.page, promo };
 }

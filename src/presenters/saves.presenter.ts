@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { queryRows, type Queryable } from '../db/client.ts';
+import { decryptRow } from '../db/encrypted-text.ts';
 import { acceptRate, KPI_FORMULAS, saveOutcomeOf, saveRate, type Rate, type SaveOutcomeCounts } from '../domain/kpi-formulas.ts';
 import { describePromoCodeState, type PromoCodeState, type PromoTerms } from '../domain/promo-code.ts';
 import type { SaveCaseStatus, SaveOfferKind } from '../domain/save-case.ts';
@@ -58,6 +59,8 @@ export interface SavesView {
     hold_ends_at: string | null;
     decided_at: string | null;
     reverted_reason: string | null;
+    /** Per channel the offer went to: its delivery state (sent, outbox, skipped…) and its text as the member got it or as it was kept. */
+    messages: Array<{ channel: string; delivery: string; subject: string | null; body: string | null }>;
   }>;
   formulas: Pick<typeof KPI_FORMULAS, 'save_rate' | 'save_accept_rate' | 'save_reverted' | 'cohort'>;
 }
@@ -88,7 +91,7 @@ export async function presentSaves(q: Queryable, companyId: string, options: { w
   );
   const recent = await queryRows<Record<string, unknown>>(
     q,
-    sql`SELECT s.id, s.whop_membership_id, s.status, s.holdout, s.cancel_option, s.offer_kind, s.offer_days, s.pause_resumes_at, s.scheduled_at, s.offer_sent_at, s.accepted_at, s.saved_at, s.saved_by, s.saved_channel, s.hold_ends_at, s.decided_at, s.reverted_reason,
+    sql`SELECT s.id, s.whop_membership_id, s.status, s.holdout, s.cancel_option, s.offer_kind, s.offer_days, s.pause_resumes_at, s.scheduled_at, s.offer_sent_at, s.accepted_at, s.saved_at, s.saved_by, s.saved_channel, s.hold_ends_at, s.decided_at, s.reverted_reason, s.offer_deliveries, s.offer_messages,
                x.code AS promo_code, x.terms AS promo_terms, x.status AS promo_status, x.expires_at AS promo_expires_at, x.redeemed_at AS promo_redeemed_at, x.error AS promo_error, x.cost_cents AS promo_cost_cents, x.currency AS promo_currency
         FROM save_cases s LEFT JOIN incentives x ON x.save_case_id = s.id AND x.company_id = s.company_id AND x.type = 'promo_code'
         WHERE s.company_id = ${companyId} AND s.scheduled_at > ${from} AND s.scheduled_at <= ${to}
@@ -130,9 +133,20 @@ export async function presentSaves(q: Queryable, companyId: string, options: { w
       hold_ends_at: iso(r.hold_ends_at),
       decided_at: iso(r.decided_at),
       reverted_reason: (r.reverted_reason as string | null) ?? null,
+      messages: messagesOf(r),
     })),
     formulas: { save_rate: KPI_FORMULAS.save_rate, save_accept_rate: KPI_FORMULAS.save_accept_rate, save_reverted: KPI_FORMULAS.save_reverted, cohort: KPI_FORMULAS.cohort },
   };
+}
+
+/** The offer's deliveries with their stored text (offer_messages, encrypted; decrypted here as raw SQL reads it). */
+function messagesOf(r: Record<string, unknown>): SavesView['recent'][number]['messages'] {
+  const deliveries = (typeof r.offer_deliveries === 'string' ? JSON.parse(r.offer_deliveries) : (r.offer_deliveries ?? {})) as Record<string, string>;
+  const stored = typeof r.offer_messages === 'string' ? decryptRow({ text: r.offer_messages }).text : null;
+  const texts = (stored ? JSON.parse(stored) : {}) as Record<string, { subject: string | null; body: string }>;
+  return Object.entries(deliveries)
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([channel, delivery]) => ({ channel, delivery, subject: texts[channel]?.subject ?? null, body: texts[channel]?.body ?? null }));
 }
 
 function promoOf(r: Record<string, unknown>, now: Date): SavesView['recent'][number]['promo'] {

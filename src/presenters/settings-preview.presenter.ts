@@ -1,7 +1,12 @@
+import type { Queryable } from '../db/client.ts';
+import { findCompanyName } from '../db/repositories/companies.repository.ts';
 import { composeNudge } from '../domain/compose-nudge.ts';
 import { placeholderValuesOf, previewReasonOf, type Channel, type TemplateReason } from '../domain/message-template.ts';
 import { parseNudgeSettings, type SettingsProblem } from '../domain/nudge-settings.ts';
 import { describePromoOffer } from '../domain/promo-code.ts';
+import type { SaveOfferKind } from '../domain/save-case.ts';
+import { composeSaveOffer } from '../domain/save-offer.ts';
+import type { SaveOfferSurface } from '../domain/save-offer-template.ts';
 
 /** POST /api/companies/:companyId/settings/preview: one channel's message as a member would read it. */
 export interface SettingsPreview {
@@ -10,6 +15,8 @@ export interface SettingsPreview {
   /** Push only. */
   title?: string;
   body: string;
+  /** The offer page's button only. */
+  button?: string;
 }
 
 export type SettingsPreviewResult = { ok: true; preview: SettingsPreview } | { ok: false; reason: 'invalid_settings'; problems: SettingsProblem[] };
@@ -40,4 +47,38 @@ export function presentSettingsPreview(input: { settings: unknown; channel: Chan
   if (input.channel === 'email') return { ok: true, preview: { subject: composed.email.subject, body: composed.email.text } };
   if (input.channel === 'push') return { ok: true, preview: { title: composed.push.title, body: composed.push.body } };
   return { ok: true, preview: { body: composed.dm.body } };
+}
+
+/**
+ * Renders unsaved settings' save-offer copy of one offer kind on one channel or the offer page,
+ * for the sample member and the company's own name (as Whop gave it; "the team" when unknown, as
+ * an offer reads): the days are the settings' own (incentive_days, or pause_days), the code a
+ * sample on the settings' promo terms, the message the creator's. Reads only the company's name.
+ */
+export async function presentSaveOfferPreview(companyId: string, db: Queryable, input: { settings: unknown; offer: SaveOfferKind; channel: SaveOfferSurface }, publicUrl: string): Promise<SettingsPreviewResult> {
+  const parsed = parseNudgeSettings(input.settings);
+  if (!parsed.ok) return { ok: false, reason: 'invalid_settings', problems: parsed.problems };
+  const settings = parsed.settings;
+  const days = input.offer === 'pause' ? settings.save_offers.pause_days : input.offer === 'free_days' ? settings.incentive_days || 3 : null;
+  const base = publicUrl.replace(/\/$/, '');
+  const copy = composeSaveOffer({
+    offer: { kind: input.offer, days },
+    promo: input.offer === 'promo_code' ? { code: 'SAVE-EXAMPLE1', offer: describePromoOffer(settings.promo_code) } : null,
+    message: settings.save_offers.message,
+    templates: settings.save_offers.templates,
+    companyName: await findCompanyName(db, companyId),
+    productTitle: SAMPLE.product,
+    linkFor: () => `${base}/save/example`,
+    unsubscribeUrl: `${base}/api/unsubscribe?token=example`,
+  });
+  switch (input.channel) {
+    case 'email':
+      return { ok: true, preview: { subject: copy.email.subject, body: copy.email.text } };
+    case 'push':
+      return { ok: true, preview: { title: copy.push.title, body: copy.push.body } };
+    case 'dm':
+      return { ok: true, preview: { body: copy.dm.body } };
+    case 'page':
+      return { ok: true, preview: { title: copy.page.title, body: copy.page.lead, button: copy.page.button } };
+  }
 }

@@ -62,6 +62,9 @@ describe.skipIf(blocked !== null)(`saves and variant test sections in a real bro
        VALUES ($1, $2, 'promo_code', 20, 'granted', 0, 'usd', 'promo_e2e5', 'SAVE-E2EOPEN5', $3, $4, $5)`,
       [COMPANY, '00000000-0000-4000-8000-000000000005', terms, ago(-12), ago(2)],
     );
+    // The lost message offer's texts as sent (0043; a plaintext value reads as written, like a row from before encryption).
+    const sent = { email: { subject: 'A note from Northwind', body: 'We would love you to stay: https://example.test/r' }, push: { subject: 'A note from Northwind', body: 'Stay? https://example.test/r' } };
+    await sql().query(`UPDATE save_cases SET offer_messages = $1 WHERE id = '00000000-0000-4000-8000-000000000003'`, [JSON.stringify(sent)]);
 
     // A variant test of the first DM; the eight seeded cases are split by membership:
     // A = mem_e2e0..3 (0, 1, 3 recovered; 2 failed 16 days ago, its 14-day window over: lost) → 3 of 4;
@@ -109,6 +112,12 @@ describe.skipIf(blocked !== null)(`saves and variant test sections in a real bro
     expect(await rowOf('mem_save2')).toMatch(/3 free days\s+Saved · reverted \(membership ended\)/);
     expect(await rowOf('mem_save6')).toContain('None (control group)');
     await saves.screenshot({ path: join(SCREENSHOTS, 'saves-section.png') });
+    // What the offer said, per channel, behind a summary of its deliveries; offers without kept text show none.
+    const messages = recent.locator('tr', { hasText: 'mem_save3' }).getByTestId('save-offer-messages');
+    expect(await messages.locator('summary').innerText()).toBe('Messages (Email: sent, Push: sent)');
+    await messages.locator('summary').click();
+    expect(await messages.innerText()).toMatch(/Email\s+A note from Northwind\s+We would love you to stay: https:\/\/example\.test\/r\s+Push/);
+    expect(await recent.getByTestId('save-offer-messages').count()).toBe(1);
   });
 
   it('the variant test card shows each variant’s recovery rate with its 95 % interval, and keeping B makes it the template', async () => {
@@ -155,7 +164,7 @@ describe.skipIf(blocked !== null)(`saves and variant test sections in a real bro
     await page.getByTestId('settings-save').click();
     await expect.poll(async () => (await findCurrentSettings(dashboard.database.db, COMPANY)).version, { timeout: 10_000 }).toBe(before.version + 1);
     const after = await findCurrentSettings(dashboard.database.db, COMPANY);
-    expect(after.nudge.save_offers).toEqual({ unused: 'pause', pause_days: 21, message: 'New lessons every Friday.' });
+    expect(after.nudge.save_offers).toEqual({ unused: 'pause', pause_days: 21, message: 'New lessons every Friday.', templates: {} });
     // Nothing else the form shows changed with it.
     expect({ ...after.nudge, save_offers: null }).toEqual({ ...before.nudge, save_offers: null });
   });

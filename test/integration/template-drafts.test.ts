@@ -178,6 +178,80 @@ describe('AI-drafted copy', () => {
     expect(rows.some((r) => r.action === 'settings.draft' && r.detail.reason === 'ai_timeout')).toBe(true);
   });
 
+  describe('save offers (the offer kind x channel, and the offer page)', () => {
+    const PAUSE_DM = { body: 'Take a break from {product}: we pause billing for {days} days and you keep access. Keep it: {offer_url}' };
+
+    it('drafts a pause offer’s DM beside our current text, from the offer’s context only, and changes nothing', async () => {
+      ai.setMode('custom', { answer: JSON.stringify(PAUSE_DM) });
+      ai.requests.length = 0;
+      const before = await api(`/api/companies/${A}/settings`, { token: ownerA });
+      const response = await draft({ offer: 'pause', channel: 'dm', brief: BRIEF });
+      expect(response.status, response.text).toBe(200);
+      expect(response.json.target).toEqual({ offer: 'pause', channel: 'dm' });
+      expect(response.json.draft).toEqual(PAUSE_DM);
+      expect(response.json.current.body).toMatch(/^You set \{product\} to cancel at the end of this period\. Keep it and we pause your payments for \{days\} days/);
+      const [sent] = ai.requests;
+      expect(sent!.body.messages![1]!.content).toContain('we pause their billing for {days} days');
+      expect(sent!.body.messages![0]!.content).toContain('{offer_url}');
+      expect(sent!.body.messages![0]!.content).not.toContain('{manage_url}');
+      for (const personal of [MEMBER.name, 'Dana', MEMBER.email, MEMBER.user, MEMBER.membership, MEMBER.payment, '37.45', A, 'sk-or-test-key']) expect(sent!.raw, personal).not.toContain(personal);
+      expect((await api(`/api/companies/${A}/settings`, { token: ownerA })).json.version).toBe(before.json.version);
+    });
+
+    it('a placeholder-breaking answer for a save offer is refused naming each problem; so is a nudge-shaped one', async () => {
+      ai.setMode('custom', { answer: JSON.stringify({ subject: 'Stay for {days} days', body: 'Use {coupon} or {promo_code before it ends.' }) });
+      const broken = await draft({ offer: 'promo_code', channel: 'email', brief: BRIEF });
+      expect(broken.status).toBe(502);
+      expect(broken.json.error.reason).toBe('ai_malformed_answer');
+      expect(broken.json.error.problems).toEqual([
+        expect.stringMatching(/^subject: unknown placeholder \{days\}: a promo code offer knows/),
+        expect.stringMatching(/^body: unknown placeholder \{coupon\}/),
+        expect.stringMatching(/^body: malformed placeholder \{promo_code/),
+        'body: must contain {offer_url}, the link to the offer',
+      ]);
+      ai.setMode('good'); // a payment-recovery draft: {manage_url}, {amount}… mean nothing in a save offer
+      const nudgeShaped = await draft({ offer: 'free_days', channel: 'push', brief: BRIEF });
+      expect(nudgeShaped.status).toBe(502);
+      expect(nudgeShaped.json.error.message).toMatch(/unknown placeholder \{manage_url\}/);
+    });
+
+    it('a save-offer target has no step or variant, and the offer page needs an offer', async () => {
+      expect((await draft({ offer: 'pause', channel: 'dm', step: 0, brief: BRIEF })).status).toBe(400);
+      expect((await draft({ channel: 'page', brief: BRIEF })).status).toBe(400);
+      expect((await draft({ offer: 'refund', channel: 'dm', brief: BRIEF })).status).toBe(400);
+    });
+
+    it('approving the offer page’s draft is a settings save (new version, audited); the preview renders it and an invalid text is refused by field', async () => {
+      const PAGE = { title: 'Stay with {company} for less', lead: 'Your code {promo_code} gives {promo_offer}.', button: 'Keep {product}' };
+      ai.setMode('custom', { answer: JSON.stringify(PAGE) });
+      const drafted = await draft({ offer: 'promo_code', channel: 'page', brief: BRIEF });
+      expect(drafted.status, drafted.text).toBe(200);
+      const current = await api(`/api/companies/${A}/settings`, { token: ownerA });
+      const settings = current.json.settings;
+      settings.save_offers = { ...settings.save_offers, templates: { promo_code: { page: drafted.json.draft } } };
+      const saved = await api(`/api/companies/${A}/settings`, { method: 'PUT', token: ownerA, body: settings });
+      expect(saved.status, saved.text).toBe(200);
+      expect(saved.json.version).toBe(current.json.version + 1);
+      expect((await api(`/api/companies/${A}/settings`, { token: ownerA })).json.settings.save_offers.templates).toEqual({ promo_code: { page: PAGE } });
+      const preview = await api(`/api/companies/${A}/settings/preview`, { method: 'POST', token: ownerA, body: { settings: saved.json.settings, offer: 'promo_code', channel: 'page' } });
+      expect(preview.json).toEqual({ title: 'Stay with Northwind for less', body: 'Your code SAVE-EXAMPLE1 gives 20 % off for 3 months.', button: 'Keep Northwind Signals' });
+      const email = await api(`/api/companies/${A}/settings/preview`, { method: 'POST', token: ownerA, body: { settings: saved.json.settings, offer: 'promo_code', channel: 'email' } });
+      expect(email.json.subject).toBe('Stay with Northwind for less: 20 % off for 3 months');
+      expect(email.json.body).toContain('/save/example');
+      // The company's own name, as stored from Whop, not a sample: B's reads B's.
+      const [b] = (await database.sql.query<{ title: string }>(`SELECT title FROM companies WHERE company_id = $1`, [B])).rows;
+      const other = await api(`/api/companies/${B}/settings/preview`, { method: 'POST', token: ownerB, body: { offer: 'message', channel: 'page' } });
+      expect(other.json).toMatchObject({ title: `A note from ${b!.title}`, button: 'Keep Northwind Signals' });
+      expect((await api(`/api/companies/${A}/settings/preview`, { method: 'POST', token: ownerA, body: { channel: 'page' } })).status).toBe(400);
+      const { rows } = await database.sql.query<{ target: string; detail: { ok: boolean } }>(`SELECT target, detail FROM audit.events WHERE company_id = $1 AND action = 'settings.draft' ORDER BY id`, [A]);
+      expect(rows.at(-1)).toMatchObject({ target: 'save_offers.templates.promo_code.page', detail: { ok: true } });
+      settings.save_offers.templates = { promo_code: { dm: { body: 'Take {days} days off' } } };
+      const refused = await api(`/api/companies/${A}/settings`, { method: 'PUT', token: ownerA, body: settings });
+      expect(refused.status).toBe(400);
+      expect(refused.json.error.problems.map((p: { field: string }) => p.field)).toEqual(['save_offers.templates.promo_code.dm.body', 'save_offers.templates.promo_code.dm.body']);
+    });
+  });
+
   it('another company’s owner can neither draft nor approve for this company, nor see whether it can', async () => {
     ai.requests.length = 0;
     expect((await draft({ channel: 'email', brief: BRIEF }, ownerB, A)).status).toBe(404);

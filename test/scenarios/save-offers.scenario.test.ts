@@ -219,6 +219,36 @@ describe('save offers matched to the reason, end to end', () => {
     expect(s.h.whop.callsTo('POST', /\/memberships\/[^/]+\/(pause|add_free_days)$/)).toHaveLength(0);
   });
 
+  it('the company’s own save-offer copy (issue #15 §4) goes out; with no provider set up each channel’s text is kept in the outbox, encrypted, and the Saves section shows it', async () => {
+    await s.h.saveSettings(s.companyId, {
+      incentive_days: 7,
+      save_offers: {
+        templates: {
+          free_days: {
+            email: { subject: '{days} days from {company}, on the house', body: 'Keep {product} and the next {days} days are free: {offer_url}' },
+            dm: { body: 'Stay a while: {days} free days. [Keep {product}]({offer_url})' },
+            page: { button: 'Yes, keep {product} (+{days} days)' },
+          },
+        },
+      },
+    });
+    await scheduleCancel('unused');
+    // Outbox mode: no Whop API key, no SMTP server.
+    expect(await sendDueSaveOffers({ ...s.h.deps, whop: null, email: null })).toBe(1);
+    const c = await saveCase();
+    expect(c.offer_deliveries).toEqual({ push: 'outbox', dm: 'outbox', email: 'outbox' });
+    expect(s.h.smtp.inbox(email())).toEqual([]);
+    expect(c.offer_messages).not.toContain('on the house');
+    const [recent] = (await saves(at(1))).recent;
+    const byChannel = Object.fromEntries(recent!.messages.map((m) => [m.channel, m]));
+    expect(byChannel.email).toMatchObject({ delivery: 'outbox', subject: '7 days from Northwind Trading Club, on the house' });
+    expect(byChannel.email!.body).toMatch(/^Keep your membership and the next 7 days are free: http\S+\n\n--\nDon't want these emails\? Unsubscribe: /);
+    expect(byChannel.dm).toMatchObject({ delivery: 'outbox', subject: null, body: expect.stringMatching(/^Stay a while: 7 free days\. \[Keep your membership\]\(http\S+\)$/) });
+    // A part the company left out is ours.
+    expect(byChannel.push!.subject).toBe('Stay with Northwind Trading Club: 7 days on us');
+    expect(await page(c as { id: string })).toContain('Yes, keep your membership (+7 days)');
+  });
+
   it('held-out members get no offer: no message, no promo code, no pause', async () => {
     await s.h.saveSettings(s.companyId, { holdout_percent: 50 });
     await s.database.sql.exec('UPDATE save_cases SET offer_due_at = NULL');

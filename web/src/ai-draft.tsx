@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { useState, type ReactNode } from 'react';
 import { api, ApiError, companyPath } from './api.ts';
 import { useSettingsForm } from './settings-context.tsx';
 import { TEMPLATE_PARTS, templateKey } from './settings-model.ts';
@@ -26,7 +26,7 @@ export interface AiDrafting {
   approve: (texts: Record<string, string>) => Promise<boolean>;
 }
 
-const PART_LABELS: Record<string, string> = { title: 'Title', subject: 'Subject', body: 'Message' };
+export const PART_LABELS: Record<string, string> = { title: 'Title', subject: 'Subject', body: 'Message', lead: 'Text', button: 'Button' };
 
 /** The brief every draft on the page uses: what the product is, tone, language. */
 export function AiBriefCard() {
@@ -37,7 +37,7 @@ export function AiBriefCard() {
     <section className="card stack" aria-labelledby="ai-brief-heading" data-testid="ai-brief">
       <h3 id="ai-brief-heading">Draft with AI</h3>
       <p className="muted small">
-        Any message below can be drafted by an AI model ({ai.model}) from this brief. The model gets the brief, which message it is (channel, reminder, decline reason), its current text and
+        Any message below can be drafted by an AI model ({ai.model}) from this brief. The model gets the brief, which message it is (channel, reminder, decline reason, or save offer), its current text and
         the placeholder names; never a member’s name, email or payment. A draft changes nothing until you approve it.
       </p>
       <div className="field">
@@ -62,13 +62,39 @@ type DraftState =
   | { phase: 'error'; message: string }
   | { phase: 'ready'; draft: Record<string, string>; current: Record<string, string>; approving: boolean };
 
-/** The "Draft with AI" button of one template, and its draft beside the current text. */
+/** The "Draft with AI" button of one nudge template, and its draft beside the current text. */
 export function TemplateDraft({ channel, variant, step }: { channel: Channel; variant: DeclineVariant; step?: number }) {
+  return (
+    <DraftPanel
+      parts={TEMPLATE_PARTS[channel]}
+      keyOf={(part) => templateKey(channel, part, variant, step)}
+      request={{ channel, step: step ?? null, variant }}
+      attributes={{ 'data-channel': channel, 'data-variant': variant }}
+      preview={(texts) => <TemplatePreview channel={channel} variant={variant} step={step ?? 0} ownKeys={[]} override={texts} testId="ai-draft-preview" />}
+    />
+  );
+}
+
+/**
+ * A draft of any template: `request` names the target (a nudge's channel, step and variant, or a
+ * save offer's kind and channel), `keyOf` the form field of each part, `preview` renders texts.
+ */
+export function DraftPanel({
+  parts,
+  keyOf,
+  request,
+  attributes,
+  preview,
+}: {
+  parts: readonly string[];
+  keyOf: (part: string) => string;
+  request: Record<string, unknown>;
+  attributes: Record<`data-${string}`, string>;
+  preview: (texts: Record<string, string>) => ReactNode;
+}) {
   const { ai, companyId, setTemplate } = useSettingsForm();
   const [state, setState] = useState<DraftState>({ phase: 'idle' });
   if (!ai) return null;
-  const parts = TEMPLATE_PARTS[channel];
-  const keyOf = (part: string) => templateKey(channel, part, variant, step);
 
   async function requestDraft() {
     if (!ai) return;
@@ -78,12 +104,7 @@ export function TemplateDraft({ channel, variant, step }: { channel: Channel; va
     }
     setState({ phase: 'drafting' });
     try {
-      const result = await api.post<{ draft: Record<string, string>; current: Record<string, string> }>(companyPath(companyId, '/settings/drafts'), {
-        channel,
-        step: step ?? null,
-        variant,
-        brief: ai.brief,
-      });
+      const result = await api.post<{ draft: Record<string, string>; current: Record<string, string> }>(companyPath(companyId, '/settings/drafts'), { ...request, brief: ai.brief });
       setState({ phase: 'ready', draft: result.draft, current: result.current, approving: false });
     } catch (error) {
       setState({ phase: 'error', message: error instanceof ApiError || error instanceof Error ? error.message : 'The draft failed.' });
@@ -105,7 +126,7 @@ export function TemplateDraft({ channel, variant, step }: { channel: Channel; va
   }
 
   return (
-    <div className="ai-draft stack" data-testid="ai-draft" data-channel={channel} data-variant={variant}>
+    <div className="ai-draft stack" data-testid="ai-draft" {...attributes}>
       <div>
         <button type="button" className="button button-quiet" data-testid="ai-draft-request" onClick={requestDraft} disabled={state.phase === 'drafting'}>
           {state.phase === 'drafting' ? 'Drafting…' : state.phase === 'ready' ? 'Draft again' : 'Draft with AI'}
@@ -140,7 +161,7 @@ export function TemplateDraft({ channel, variant, step }: { channel: Channel; va
               ))}
             </div>
           </div>
-          <TemplatePreview channel={channel} variant={variant} step={step ?? 0} ownKeys={[]} override={texts} testId="ai-draft-preview" />
+          {preview(texts)}
           <div className="save-buttons">
             <button type="button" className="button button-primary" data-testid="ai-draft-approve" onClick={approve} disabled={state.approving}>
               {state.approving ? 'Saving…' : 'Approve and save'}

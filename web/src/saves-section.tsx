@@ -1,4 +1,5 @@
 import { companyPath } from './api.ts';
+import { CHANNEL_LABELS } from './channel-copy.ts';
 import { ErrorView } from './error-view.tsx';
 import { formatCount, formatDateTime, formatMoney, formatRate } from './format.ts';
 import { rateNote, rateText } from './kpi-tiles.tsx';
@@ -40,6 +41,7 @@ interface SavesView {
     accepted_at: string | null;
     decided_at: string | null;
     reverted_reason: string | null;
+    messages: Array<{ channel: string; delivery: string; subject: string | null; body: string | null }>;
   }>;
   formulas: { save_rate: string; save_accept_rate: string; save_reverted: string };
 }
@@ -52,6 +54,23 @@ function offerText(r: SavesView['recent'][number]): string {
   // The code's own truthful sentence: created, redeemed, expired or not created.
   if (r.offer_kind === 'promo_code') return r.promo ? r.promo.description : 'Promo code (created when the offer is sent)';
   return OFFER_LABELS[r.offer_kind] ?? r.offer_kind;
+}
+
+const DELIVERY_LABELS: Record<string, string> = { sent: 'sent', outbox: 'kept in the outbox', skipped: 'not reachable', failed: 'failed', unknown: 'may have been sent', sending: 'sending' };
+
+/** What the offer said on each channel: as sent, or as kept in the outbox while the provider is not set up (offers sent before 0043 kept no text: nothing to show). */
+function OfferMessages({ messages }: { messages: SavesView['recent'][number]['messages'] }) {
+  return (
+    <details data-testid="save-offer-messages">
+      <summary className="small">Messages ({messages.map((m) => `${CHANNEL_LABELS[m.channel] ?? m.channel}: ${DELIVERY_LABELS[m.delivery] ?? m.delivery}`).join(', ')})</summary>
+      {messages.map((m) => (
+        <div key={m.channel} className="stack" data-channel={m.channel}>
+          <span className="label">{CHANNEL_LABELS[m.channel] ?? m.channel}</span>
+          {m.body === null ? <p className="muted small">Text not kept.</p> : <pre className="code-box draft-text">{m.subject ? `${m.subject}\n\n${m.body}` : m.body}</pre>}
+        </div>
+      ))}
+    </details>
+  );
 }
 
 /**
@@ -154,7 +173,10 @@ export function SavesSection({ companyId, windowDays }: { companyId: string; win
                     <td>{formatDateTime(r.scheduled_at)}</td>
                     <td>{r.whop_membership_id}</td>
                     <td>{r.cancel_option ?? '—'}</td>
-                    <td>{r.holdout ? 'None (control group)' : offerText(r)}</td>
+                    <td>
+                      {r.holdout ? 'None (control group)' : offerText(r)}
+                      {r.messages.some((m) => m.body !== null) && <OfferMessages messages={r.messages} />}
+                    </td>
                     <td>
                       {STATUS_LABELS[r.status] ?? r.status}
                       {r.reverted_reason && ` (${r.reverted_reason.replace(/_/g, ' ')})`}

@@ -135,7 +135,10 @@ function SaveOffersSettings() {
   return (
     <details data-testid="settings-save-offers">
       <summary>Save offers (members who scheduled a cancellation)</summary>
-      <p className="hint">“Too expensive” gets a single-use promo code on the terms above, created at Whop once per case.</p>
+      <p className="hint">
+        “Too expensive” gets a single-use promo code on the terms above, created at Whop once per case. The offers’ words, per channel and on the offer page, are in the Save offers
+        card under Messages.
+      </p>
       <div className="row-fields">
         <div className="field">
           <label htmlFor={fieldId('save_offers.unused')}>“Not using it” gets</label>

@@ -3,6 +3,8 @@ import { CHANNELS, DECLINE_CATEGORIES, TEMPLATE_REASONS } from './types.ts';
 import { channelTogglesOf, type ChannelToggle } from '../../src/domain/channels.ts';
 import { formatMinorUnits, toMinorUnits } from '../../src/domain/money.ts';
 import { findTemplateProblems, TEMPLATE_MAX_LENGTH as DOMAIN_TEMPLATE_MAX_LENGTH, TEMPLATE_PARTS as DOMAIN_TEMPLATE_PARTS } from '../../src/domain/message-template.ts';
+import type { SaveOfferKind } from '../../src/domain/save-case.ts';
+import { findSaveOfferTextProblems, SAVE_OFFER_KINDS, SAVE_OFFER_MAX_LENGTH, SAVE_OFFER_PARTS, SAVE_OFFER_SURFACES, type SaveOfferCustomTemplates, type SaveOfferSurface } from '../../src/domain/save-offer-template.ts';
 import { INCENTIVE_DAYS_CHOICES, MAX_OFFSET_DAYS, MAX_NUDGES, SETTING_RANGES } from '../../src/domain/settings-limits.ts';
 
 /**
@@ -56,6 +58,8 @@ export interface SettingsForm extends Record<ChannelToggle, boolean> {
   save_unused: 'free_days' | 'pause';
   save_pause_days: string;
   save_message: string;
+  /** Save-offer copy by field key ("save_offers.templates.free_days.email.subject"); empty means our default. */
+  save_templates: Record<string, string>;
 }
 
 /** A playbook's steps as the form shows them: one line per step, "<hours>h <channels> [retry] [payday]". */
@@ -137,6 +141,7 @@ export function toForm(settings: Settings): SettingsForm {
     save_unused: settings.save_offers?.unused === 'pause' ? 'pause' : 'free_days',
     save_pause_days: String(settings.save_offers?.pause_days ?? 30),
     save_message: settings.save_offers?.message ?? '',
+    save_templates: saveOfferTextsOf(settings.save_offers?.templates),
   };
 }
 
@@ -212,7 +217,12 @@ export function toSettings(form: SettingsForm, base: Settings): Settings {
     playbooks: buildPlaybooks(form),
     member_cap: form.member_cap_enabled ? { max_nudges: wholeNumber(form.member_cap_max), window_hours: wholeNumber(form.member_cap_hours) } : null,
     digest: form.digest_enabled ? { email: form.digest_email.trim(), hour_utc: wholeNumber(form.digest_hour) } : null,
-    save_offers: { unused: form.save_unused, pause_days: wholeNumber(form.save_pause_days), message: form.save_message.trim() === '' ? null : form.save_message.trim() },
+    save_offers: {
+      unused: form.save_unused,
+      pause_days: wholeNumber(form.save_pause_days),
+      message: form.save_message.trim() === '' ? null : form.save_message.trim(),
+      templates: buildSaveOfferTemplates(form.save_templates),
+    },
   };
 }
 
@@ -248,6 +258,41 @@ export function buildTemplates(texts: Record<string, string>): Settings['templat
     }
   }
   return templates;
+}
+
+/** "save_offers.templates.pause.dm.body": the field key of one save-offer text (the API's problem path). */
+export function saveOfferKey(kind: SaveOfferKind, surface: SaveOfferSurface, part: string): string {
+  return `save_offers.templates.${kind}.${surface}.${part}`;
+}
+
+function saveOfferTextsOf(templates: SaveOfferCustomTemplates | undefined): Record<string, string> {
+  const texts: Record<string, string> = {};
+  for (const kind of SAVE_OFFER_KINDS)
+    for (const surface of SAVE_OFFER_SURFACES)
+      for (const part of SAVE_OFFER_PARTS[surface]) {
+        const text = (templates?.[kind]?.[surface] as Record<string, unknown> | undefined)?.[part];
+        if (typeof text === 'string') texts[saveOfferKey(kind, surface, part)] = text;
+      }
+  return texts;
+}
+
+/** The form with texts put in place by field key: nudge copy ("templates.…") or save-offer copy ("save_offers.templates.…"). */
+export function withTexts(form: SettingsForm, texts: Record<string, string>): SettingsForm {
+  const templates = { ...form.templates };
+  const saveTemplates = { ...form.save_templates };
+  for (const [key, text] of Object.entries(texts)) (key.startsWith('save_offers.templates.') ? saveTemplates : templates)[key] = text;
+  return { ...form, templates, save_templates: saveTemplates };
+}
+
+/** Non-blank save-offer texts only: a blank one means our default. */
+export function buildSaveOfferTemplates(texts: Record<string, string>): SaveOfferCustomTemplates {
+  const templates: Record<string, Record<string, Record<string, string>>> = {};
+  for (const [key, text] of Object.entries(texts)) {
+    const [, , kind, surface, part] = key.split('.');
+    if (text.trim() === '' || !kind || !surface || !part) continue;
+    ((templates[kind] ??= {})[surface] ??= {})[part] = text;
+  }
+  return templates as SaveOfferCustomTemplates;
 }
 
 export type FieldErrors = Record<string, string[]>;
@@ -318,6 +363,14 @@ export function validateForm(form: SettingsForm, placeholders: readonly string[]
   if (form.digest_enabled) {
     if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(form.digest_email.trim())) add(errors, 'digest.email', 'Enter the email address the digest goes to.');
     checkRange(errors, 'digest.hour_utc', form.digest_hour, SETTING_RANGES.digest_hour, 'an hour');
+  }
+
+  for (const [key, text] of Object.entries(form.save_templates)) {
+    if (text.trim() === '') continue;
+    const [, , kind, surface, part] = key.split('.') as [string, string, SaveOfferKind, SaveOfferSurface, string];
+    const max = SAVE_OFFER_MAX_LENGTH[surface]?.[part];
+    if (max !== undefined && text.length > max) add(errors, key, `At most ${max.toLocaleString()} characters (now ${text.length.toLocaleString()}).`);
+    for (const message of findSaveOfferTextProblems(kind, surface, part, text)) add(errors, key, `${capitalize(message)}.`);
   }
 
   // With playbooks on, a step's copy may be for any step a playbook has (the server checks which).

@@ -7,7 +7,9 @@ import { ErrorView, Loading } from './error-view.tsx';
 import { LeaveGuard } from './leave-guard.tsx';
 import { fieldId, SettingsFormContext, type SettingsFormApi } from './settings-context.tsx';
 import { SettingsGeneral } from './settings-general.tsx';
-import { MAX_NUDGES, placeProblems, templateKey, TEMPLATE_PARTS, toForm, toSettings, validateForm, type FieldErrors, type SettingsForm } from './settings-model.ts';
+import { MAX_NUDGES, placeProblems, saveOfferKey, templateKey, TEMPLATE_PARTS, toForm, toSettings, validateForm, withTexts, type FieldErrors, type SettingsForm } from './settings-model.ts';
+import { SAVE_OFFER_KINDS, SAVE_OFFER_PARTS, SAVE_OFFER_SURFACES } from '../../src/domain/save-offer-template.ts';
+import { SaveOfferCopyEditor } from './save-offer-copy.tsx';
 import { TemplateEditor } from './template-editor.tsx';
 import { SettingsPlaybooks } from './settings-playbooks.tsx';
 import { CHANNELS, DECLINE_CATEGORIES, TEMPLATE_REASONS, type Settings, type SettingsProblem, type SettingsResponse } from './types.ts';
@@ -23,6 +25,11 @@ function knownFields(form: SettingsForm): string[] {
     'save_offers.unused', 'save_offers.pause_days', 'save_offers.message',
     ...DECLINE_CATEGORIES.flatMap((c) => [`playbooks.${c}`, `playbooks.${c}.last_step_lead_hours`]),
   ];
+  for (const kind of SAVE_OFFER_KINDS)
+    for (const surface of SAVE_OFFER_SURFACES) {
+      fields.push(`save_offers.templates.${kind}`, `save_offers.templates.${kind}.${surface}`);
+      for (const part of SAVE_OFFER_PARTS[surface]) fields.push(saveOfferKey(kind, surface, part));
+    }
   for (const channel of CHANNELS) {
     fields.push(`templates.${channel}`, `templates.${channel}.steps`);
     for (let step = 0; step < MAX_NUDGES; step++) fields.push(`templates.${channel}.steps.${step}`);
@@ -98,7 +105,7 @@ function SettingsEditor({ companyId, initial, aiModel, onReload }: { companyId: 
 
   const setTemplate = useCallback(
     (key: string, text: string) => {
-      setForm((current) => ({ ...current, templates: { ...current.templates, [key]: text } }));
+      setForm((current) => withTexts(current, { [key]: text }));
       clearServerErrors([key]);
       setSaveState((state) => (state.phase === 'saved' ? { phase: 'idle' } : state));
     },
@@ -110,7 +117,7 @@ function SettingsEditor({ companyId, initial, aiModel, onReload }: { companyId: 
   const [brief, setBrief] = useStoredBrief(companyId);
   // Approving a draft is the ordinary save of the whole form with the draft's texts in it.
   const approveRef = useRefCallback((texts: Record<string, string>) => {
-    const next = { ...form, templates: { ...form.templates, ...texts } };
+    const next = withTexts(form, texts);
     setForm(next);
     return saveForm(next);
   });
@@ -239,6 +246,7 @@ function SettingsEditor({ companyId, initial, aiModel, onReload }: { companyId: 
             {CHANNELS.map((channel) => (
               <TemplateEditor key={channel} channel={channel} />
             ))}
+            <SaveOfferCopyEditor />
           </section>
 
           <div className="save-bar">

@@ -1,4 +1,5 @@
 import { boolean, integer, jsonb, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { encryptedText } from '../encrypted-text.ts';
 import type { SaveCaseStatus, SaveCredit, SaveOfferKind } from '../../domain/save-case.ts';
 
 /** A save case: one scheduled cancellation and the offer that answers it (migrations/0031_save_cases.sql). */
@@ -18,6 +19,8 @@ export const saveCases = pgTable('save_cases', {
   offerClaimedUntil: timestamp('offer_claimed_until', { withTimezone: true }),
   offerSentAt: timestamp('offer_sent_at', { withTimezone: true }),
   offerDeliveries: jsonb('offer_deliveries').$type<Record<string, string>>().notNull().default({}),
+  /** The offer's text per channel, as sent or kept in the outbox (0043): JSON, encrypted; null before the offer goes out. */
+  offerMessages: encryptedText('offer_messages'),
   lastClickAt: timestamp('last_click_at', { withTimezone: true }),
   lastClickChannel: text('last_click_channel'),
   acceptedAt: timestamp('accepted_at', { withTimezone: true }),

@@ -6,7 +6,9 @@ import { presentCasesCsv } from '../../presenters/cases-csv.presenter.ts';
 import { CASE_SORTS, decodeCursor, presentCase, presentCaseList, type CaseSort } from '../../presenters/cases.presenter.ts';
 import { presentCompany } from '../../presenters/company.presenter.ts';
 import { presentKpis } from '../../presenters/kpis.presenter.ts';
-import { presentSettingsPreview } from '../../presenters/settings-preview.presenter.ts';
+import { presentSaveOfferPreview, presentSettingsPreview } from '../../presenters/settings-preview.presenter.ts';
+import type { SaveOfferKind } from '../../domain/save-case.ts';
+import { SAVE_OFFER_KINDS, SAVE_OFFER_SURFACES, type SaveOfferSurface } from '../../domain/save-offer-template.ts';
 import { presentSavedSettings, presentSettings } from '../../presenters/settings.presenter.ts';
 import { cancelCase } from '../../services/cases/cancel-case.ts';
 import { cancelMembership } from '../../services/cases/cancel-membership.ts';
@@ -195,7 +197,7 @@ export async function companyRoutes(app: FastifyInstance, deps: CompanyRouteDeps
     return sendResult(reply, saved, presentSavedSettings, invalidSettings);
   });
 
-  app.post<{ Params: Params; Body: { settings?: unknown; channel: Channel; step?: number; variant?: TemplateReason } }>(
+  app.post<{ Params: Params; Body: { settings?: unknown; channel: SaveOfferSurface; step?: number; variant?: TemplateReason; offer?: SaveOfferKind } }>(
     '/api/companies/:companyId/settings/preview',
     {
       schema: {
@@ -204,12 +206,23 @@ export async function companyRoutes(app: FastifyInstance, deps: CompanyRouteDeps
           type: 'object',
           required: ['channel'],
           additionalProperties: false,
-          properties: { settings: { type: 'object' }, channel: { type: 'string', enum: [...CHANNELS] }, step: { type: 'integer', minimum: 0, maximum: 9 }, variant: { type: 'string', enum: [...TEMPLATE_REASONS] } },
+          properties: {
+            settings: { type: 'object' },
+            // 'page' (the member's offer page) only with `offer`.
+            channel: { type: 'string', enum: [...SAVE_OFFER_SURFACES] },
+            step: { type: 'integer', minimum: 0, maximum: 9 },
+            variant: { type: 'string', enum: [...TEMPLATE_REASONS] },
+            /** A save offer's copy instead of a nudge's (issue #15 §4). */
+            offer: { type: 'string', enum: [...SAVE_OFFER_KINDS] },
+          },
         },
       },
     },
     async (request, reply) => {
-      const { settings = {}, channel, step = 0, variant = 'generic' } = request.body;
+      const { settings = {}, channel, step = 0, variant = 'generic', offer } = request.body;
+      const { companyId } = companyScopeOf(request);
+      if (offer !== undefined) return sendResult(reply, await presentSaveOfferPreview(companyId, db, { settings, offer, channel }, deps.publicUrl), (rendered) => rendered.preview, invalidSettings);
+      if (channel === 'page') return sendError(reply, 'bad_request', 'body/channel: "page" is the save offer page; name the offer kind in body/offer');
       return sendResult(reply, presentSettingsPreview({ settings, channel, step, variant }, deps.publicUrl), (rendered) => rendered.preview, invalidSettings);
     },
   );

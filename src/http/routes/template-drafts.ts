@@ -3,7 +3,10 @@ import type { AppDb } from '../../db/client.ts';
 import { DECLINE_VARIANTS, type DeclineVariant } from '../../domain/decline-variant.ts';
 import { CHANNELS, type Channel } from '../../domain/channels.ts';
 import { MAX_NUDGES } from '../../domain/nudge-settings.ts';
-import { BRIEF_MAX_LENGTH } from '../../domain/template-draft.ts';
+import { BRIEF_MAX_LENGTH, type DraftTarget } from '../../domain/template-draft.ts';
+import type { SaveOfferKind } from '../../domain/save-case.ts';
+import { saveOfferDraftFieldKey, type SaveOfferDraftTarget } from '../../domain/save-offer-draft.ts';
+import { SAVE_OFFER_KINDS, SAVE_OFFER_SURFACES, type SaveOfferSurface } from '../../domain/save-offer-template.ts';
 import type { ChatCompletionsClient } from '../../integrations/ai/chat-completions-client.ts';
 import { presentDraftAvailability, presentTemplateDraft } from '../../presenters/template-draft.presenter.ts';
 import { draftTemplate, type DraftTemplateResult } from '../../services/settings/draft-template.ts';
@@ -26,7 +29,7 @@ export interface TemplateDraftRouteDeps {
 }
 
 type Params = { companyId: string };
-type Body = { channel: Channel; step?: number | null; variant?: DeclineVariant; brief: { product: string; tone?: string; language?: string } };
+type Body = { channel: SaveOfferSurface; step?: number | null; variant?: DeclineVariant; offer?: SaveOfferKind; brief: { product: string; tone?: string; language?: string } };
 
 const NOT_CONFIGURED = 'AI drafting is off on this server: the operator has not set OPENROUTER_API_KEY';
 
@@ -76,9 +79,12 @@ export async function templateDraftRoutes(app: FastifyInstance, deps: TemplateDr
           required: ['channel', 'brief'],
           additionalProperties: false,
           properties: {
-            channel: { type: 'string', enum: [...CHANNELS] },
+            // 'page' (the member's offer page) only with `offer`.
+            channel: { type: 'string', enum: [...SAVE_OFFER_SURFACES] },
             step: { type: ['integer', 'null'], minimum: 0, maximum: MAX_NUDGES - 1 },
             variant: { type: 'string', enum: [...DECLINE_VARIANTS] },
+            /** A save offer's copy (issue #15 §4): the offer kind; step and variant are then not allowed. */
+            offer: { type: 'string', enum: [...SAVE_OFFER_KINDS] },
             brief: {
               type: 'object',
               required: ['product'],
@@ -96,8 +102,11 @@ export async function templateDraftRoutes(app: FastifyInstance, deps: TemplateDr
     async (request, reply) => {
       const scope = companyScopeOf(request);
       const { companyId } = scope;
-      const target = { channel: request.body.channel, step: request.body.step ?? null, variant: request.body.variant ?? 'generic' } as const;
-      const audited = `templates.${target.channel}${target.step === null ? '' : `.steps.${target.step}`}.${target.variant}`;
+      const { channel, offer, step, variant } = request.body;
+      if (offer !== undefined && (step !== undefined || variant !== undefined)) return sendError(reply, 'bad_request', 'body/offer: a save offer has no reminder step or decline variant; send offer and channel only');
+      if (offer === undefined && channel === 'page') return sendError(reply, 'bad_request', 'body/channel: "page" is the save offer page; name the offer kind in body/offer');
+      const target: DraftTarget | SaveOfferDraftTarget = offer !== undefined ? { offer, channel } : { channel: channel as Channel, step: step ?? null, variant: variant ?? 'generic' };
+      const audited = 'offer' in target ? saveOfferDraftFieldKey(target, '*').slice(0, -2) : `templates.${target.channel}${target.step === null ? '' : `.steps.${target.step}`}.${target.variant}`;
       if (deps.ai !== null) {
         keys.set(request, `ai-drafts:${companyId}`);
         const verdict = await limiter(request);

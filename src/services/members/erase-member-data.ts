@@ -58,9 +58,9 @@ export async function eraseMemberData(
           SELECT company_id, id, status, status, 'member_data_erased', ${input.actor}, 'action', ${now} FROM recovery_cases WHERE id = ANY(${ids})`);
       counts.facts_deleted! += await n(sql`DELETE FROM ${s}.membership_facts WHERE company_id = ${input.companyId} AND id = ANY(${sql.param(f.factIds)}::bigint[])`);
     }
-    // Save cases (issue #15 §2) carry the member's ids only: unlinked, and no offer goes out any more.
+    // Save cases (issue #15 §2) carry the member's ids and the offer's text (its links name the case): unlinked, text gone, and no offer goes out any more.
     counts.save_cases_anonymised = await n(sql`
-      UPDATE save_cases SET whop_user_id = NULL, whop_membership_id = 'erased:' || gen_random_uuid()::text, offer_due_at = NULL, updated_at = ${now}
+      UPDATE save_cases SET whop_user_id = NULL, whop_membership_id = 'erased:' || gen_random_uuid()::text, offer_due_at = NULL, offer_messages = NULL, updated_at = ${now}
       WHERE company_id = ${input.companyId} AND whop_membership_id = ANY(${sql.param(f.membershipIds)}::text[])`);
     counts.webhook_bodies_erased = await n(sql`
       UPDATE webhook_events SET raw_body = NULL, body_purged_at = ${now}, error = 'body erased on member request',

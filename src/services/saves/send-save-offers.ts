@@ -81,6 +81,7 @@ async function sendSaveOffer(deps: NudgeDeps, c: StoredSaveCase): Promise<void> 
     offer: { kind: c.offerKind, days: c.offerDays },
     promo,
     message: settings.save_offers.message,
+    templates: settings.save_offers.templates,
     companyName: await findCompanyName(deps.db, c.companyId),
     productTitle: member.productTitle,
     linkFor,
@@ -92,10 +93,15 @@ async function sendSaveOffer(deps: NudgeDeps, c: StoredSaveCase): Promise<void> 
     const module = CHANNEL_MODULES[channel];
     plan[channel] = !module.isConfigured(deps) ? 'outbox' : module.whyUnreachable(to) ? 'skipped' : 'sending';
   }
+  // The text of every channel the offer goes to (sent or kept in the outbox), as a nudge's delivery keeps it.
+  const messages = Object.fromEntries(enabled.map((channel) => {
+    const rendered = CHANNEL_MODULES[channel].render(copy);
+    return [channel, { subject: rendered.renderedSubject, body: rendered.renderedBody }];
+  }));
   // At most once: the claim and the `sending` marks in one conditional write.
   const [marked] = await deps.db
     .update(saveCases)
-    .set({ offerDeliveries: plan, cancelsAt: member.cancelsAt, updatedAt: now })
+    .set({ offerDeliveries: plan, offerMessages: enabled.length > 0 ? JSON.stringify(messages) : null, cancelsAt: member.cancelsAt, updatedAt: now })
     .where(and(eq(saveCases.id, c.id), isNull(saveCases.offerSentAt), eq(saveCases.status, 'open')))
     .returning({ id: saveCases.id });
   if (!marked) return;
