@@ -8,6 +8,7 @@ import { createPromoCodeOnce } from '../../src/services/nudges/create-promo-code
 import { decideSaveHolds } from '../../src/services/saves/decide-save-holds.ts';
 import { saveOfferUrl } from '../../src/services/saves/save-links.ts';
 import { sendDueSaveOffers } from '../../src/services/saves/send-save-offers.ts';
+import { downloadMemberExport, exportMemberData } from '../../src/services/members/export-member-data.ts';
 import { DEFAULT_PROMO_CODE } from '../../src/domain/nudge-settings.ts';
 import { DAY, useNudgeScenario } from '../support/nudge-harness.ts';
 
@@ -247,6 +248,13 @@ describe('save offers matched to the reason, end to end', () => {
     // A part the company left out is ours.
     expect(byChannel.push!.subject).toBe('Stay with Northwind Trading Club: 7 days on us');
     expect(await page(c as { id: string })).toContain('Yes, keep your membership (+7 days)');
+
+    // The member's data export holds the save case and the texts the offer sent, decrypted.
+    const exported = await exportMemberData({ db: s.h.deps.db, clock: s.h.clock }, { companyId: s.companyId, subject: { kind: 'email', value: email() }, actor: 'creator:user_owner', ip: null });
+    expect(exported).toMatchObject({ ok: true, counts: { save_cases: 1 } });
+    const document = JSON.parse((await downloadMemberExport({ db: s.h.deps.db, clock: s.h.clock }, { companyId: s.companyId, exportId: (exported as { id: string }).id, actor: 'creator:user_owner', ip: null }) as { document: string }).document);
+    expect(document.save_cases).toEqual([expect.objectContaining({ whop_membership_id: s.membershipId, cancel_option: 'unused', offer_kind: 'free_days' })]);
+    expect(JSON.stringify(document.save_cases[0].offer_messages)).toContain('7 days from Northwind Trading Club, on the house');
   });
 
   it('held-out members get no offer: no message, no promo code, no pause', async () => {

@@ -20,8 +20,8 @@ export type DownloadResult =
 
 /**
  * Builds the JSON document of everything held about one member in one company (cases with their
- * timeline, deliveries with the texts sent, incentives, membership events, the webhook bodies still
- * kept, consent) and stores it encrypted for EXPORT_TTL_DAYS. Audited as member.export.
+ * timeline, deliveries with the texts sent, incentives, save cases with their offers' texts,
+ * membership events, the webhook bodies still kept, consent) and stores it encrypted for EXPORT_TTL_DAYS. Audited as member.export.
  */
 export async function exportMemberData(
   deps: { db: AppDb; clock: Clock },
@@ -39,7 +39,7 @@ export async function exportMemberData(
       .insert(memberDataExports)
       .values({ companyId: input.companyId, subjectKind: input.subject.kind, subjectHash: subjectHash(input.subject), requestedBy: input.actor, document: text, sizeBytes: Buffer.byteLength(text), createdAt: now, expiresAt })
       .returning({ id: memberDataExports.id });
-    const counts = { cases: document.cases.length, membership_events: document.membership_events.length, webhooks: document.webhooks.length, opt_outs: document.consent.opt_outs.length };
+    const counts = { cases: document.cases.length, save_cases: document.save_cases.length, membership_events: document.membership_events.length, webhooks: document.webhooks.length, opt_outs: document.consent.opt_outs.length };
     await recordAuditEvent(tx, { companyId: input.companyId, actor: input.actor, action: 'member.export', target: memberTarget(subjectHash(input.subject)), ip: input.ip, detail: { ok: true, export_id: row!.id, ...counts }, at: now });
     return { ok: true, id: row!.id, expiresAt, sizeBytes: Buffer.byteLength(text), counts } as const;
   });
@@ -87,11 +87,12 @@ async function buildDocument(q: Queryable, companyId: string, subject: MemberSub
   }
   const webhooks = (await queryRows<Record<string, unknown>>(q, sql`SELECT webhook_id, type, received_at, raw_body FROM webhook_events WHERE id = ANY(${sql.param(f.webhookEventIds)}::bigint[]) AND raw_body IS NOT NULL ORDER BY received_at`)).map((w) => {
     const { raw_body, ...rest } = decryptRow(w);
-    let body: unknown = raw_body;
-    try {
-      body = JSON.parse(String(raw_body));
-    } catch {}
-    return { ...rest, body };
+    return { ...rest, body: parsedOrText(String(raw_body)) };
+  });
+  // Save cases (issue #15 §2): the scheduled cancellation, the offer and the texts it sent (offer_messages, decrypted and parsed).
+  const saves = (await queryRows<Record<string, unknown>>(q, sql`SELECT * FROM save_cases WHERE company_id = ${companyId} AND whop_membership_id = ANY(${sql.param(f.membershipIds)}::text[]) ORDER BY scheduled_at, id`)).map((row) => {
+    const { offer_messages, offer_claimed_until: _claim, ...rest } = visible(row);
+    return { ...rest, offer_messages: typeof offer_messages === 'string' ? parsedOrText(offer_messages) : null };
   });
   const optOuts = await queryRows<Record<string, unknown>>(q, sql`SELECT channel, reason, source, created_at FROM member_opt_outs WHERE company_id = ${companyId} AND subject_hash = ANY(${sql.param(f.optOutHashes)}::text[]) ORDER BY created_at`);
   return {
@@ -101,6 +102,7 @@ async function buildDocument(q: Queryable, companyId: string, subject: MemberSub
     requested_for: { kind: subject.kind, value: subject.value },
     member: { whop_user_ids: f.userIds, emails: f.emails, whop_membership_ids: f.membershipIds },
     cases,
+    save_cases: saves,
     membership_events: facts,
     webhooks,
     consent: {
@@ -108,4 +110,13 @@ async function buildDocument(q: Queryable, companyId: string, subject: MemberSub
       note: 'Channels listed here receive no further payment reminders from this company. Each opt-out is also in the audit log.',
     },
   };
+}
+
+/** A stored JSON text as its value; a text that is not JSON stays text. */
+function parsedOrText(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
 }
