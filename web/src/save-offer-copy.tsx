@@ -1,15 +1,12 @@
-import { useEffect, useMemo, useRef, useState } from 'react';
+import { useMemo } from 'react';
 import type { SaveOfferKind } from '../../src/domain/save-case.ts';
 import { KIND_LABELS, SAVE_OFFER_KINDS, SAVE_OFFER_MAX_LENGTH, SAVE_OFFER_PARTS, SAVE_OFFER_PLACEHOLDERS_BY_KIND, SAVE_OFFER_SURFACES, type SaveOfferSurface } from '../../src/domain/save-offer-template.ts';
 import { DraftPanel, PART_LABELS } from './ai-draft.tsx';
-import { api, companyPath } from './api.ts';
 import { CHANNEL_LABELS } from './channel-copy.ts';
-import { describedBy, FieldErrors } from './field-errors.tsx';
-import { fieldId, useSettingsForm } from './settings-context.tsx';
+import { useSettingsForm } from './settings-context.tsx';
 import { buildSaveOfferTemplates, saveOfferKey, toSettings } from './settings-model.ts';
-import type { PreviewResult, Settings } from './types.ts';
-import { useDebounced } from './use-resource.ts';
-import { useInView } from './use-in-view.ts';
+import { CopyStatePill, ServerPreview, TemplateTextField, useCopyState } from './template-fields.tsx';
+import type { Settings } from './types.ts';
 
 /**
  * The save offers' copy (issue #15 §4): per offer kind, each channel's message and the offer page,
@@ -49,15 +46,14 @@ export function SaveOfferCopyEditor() {
 }
 
 function SaveOfferKindGroup({ kind }: { kind: SaveOfferKind }) {
-  const { form, errorsFor } = useSettingsForm();
+  const { form } = useSettingsForm();
   const keys = SAVE_OFFER_SURFACES.flatMap((surface) => SAVE_OFFER_PARTS[surface].map((part) => saveOfferKey(kind, surface, part)));
-  const custom = keys.some((key) => (form.save_templates[key] ?? '').trim() !== '');
-  const problems = keys.reduce((n, key) => n + errorsFor(key).length, 0);
+  const state = useCopyState(form.save_templates, keys);
   return (
-    <details className="template-group" data-testid="save-offer-group" data-offer={kind} open={custom || problems > 0}>
+    <details className="template-group" data-testid="save-offer-group" data-offer={kind} open={state.open}>
       <summary className="template-group-title">
         <span>{OFFER_TITLES[kind]}</span>
-        {problems > 0 ? <span className="pill pill-bad">{problems === 1 ? '1 problem' : `${problems} problems`}</span> : custom ? <span className="pill">your copy</span> : <span className="pill pill-quiet">default copy</span>}
+        <CopyStatePill custom={state.custom} problems={state.problems} />
       </summary>
       <p className="muted small">
         Placeholders for a {KIND_LABELS[kind]} offer:{' '}
@@ -92,27 +88,24 @@ function SaveOfferSurfaceEditor({ kind, surface }: { kind: SaveOfferKind; surfac
             const max = SAVE_OFFER_MAX_LENGTH[surface][part] ?? 0;
             const long = part === 'body' || part === 'lead';
             return (
-              <div className="field" key={key}>
-                <label htmlFor={fieldId(key)}>
-                  {PART_LABELS[part] ?? part}
-                  {surface === 'dm' && part === 'body' && <span className="muted"> (Markdown)</span>}
-                </label>
-                <textarea
-                  id={fieldId(key)}
-                  name={key}
-                  data-testid={`save-template-${kind}.${surface}.${part}`}
-                  rows={long ? 4 : 1}
-                  className={long ? 'textarea-body' : 'textarea-line'}
-                  placeholder="Default copy (leave empty to keep it)"
-                  value={text}
-                  onChange={(event) => setTemplate(key, event.target.value)}
-                  {...describedBy(key, errors, true)}
-                />
-                <p className="hint counter" id={`${fieldId(key)}-hint`}>
-                  {text.length.toLocaleString()} / {max.toLocaleString()}
-                </p>
-                <FieldErrors field={key} messages={errors} />
-              </div>
+              <TemplateTextField
+                key={key}
+                fieldKey={key}
+                label={
+                  <>
+                    {PART_LABELS[part] ?? part}
+                    {surface === 'dm' && part === 'body' && <span className="muted"> (Markdown)</span>}
+                  </>
+                }
+                testId={`save-template-${kind}.${surface}.${part}`}
+                rows={long ? 4 : 1}
+                long={long}
+                placeholder="Default copy (leave empty to keep it)"
+                text={text}
+                max={max}
+                errors={errors}
+                onChange={(value) => setTemplate(key, value)}
+              />
             );
           })}
         </div>
@@ -151,57 +144,12 @@ function previewSettings(form: ReturnType<typeof useSettingsForm>['form'], saved
 
 /** The offer as a sample member would read it, rendered by the server as the texts are typed. */
 function SaveOfferPreview({ kind, surface, override = NO_OVERRIDE, testId = 'save-offer-preview' }: { kind: SaveOfferKind; surface: SaveOfferSurface; override?: Readonly<Record<string, string>>; testId?: string }) {
-  const { companyId, form, saved, clientErrors } = useSettingsForm();
-  const box = useRef<HTMLDivElement>(null);
-  const visible = useInView(box);
+  const { form, saved, clientErrors } = useSettingsForm();
   const ownKeys = SAVE_OFFER_PARTS[surface].map((part) => saveOfferKey(kind, surface, part));
   const blocked = ownKeys.some((key) => (clientErrors[key]?.length ?? 0) > 0 && !(key in override));
   const payload = useMemo(
     () => (blocked ? null : JSON.stringify({ settings: previewSettings(form, saved, clientErrors, override), offer: kind, channel: surface })),
     [blocked, form, saved, clientErrors, override, kind, surface],
   );
-  const settled = useDebounced(payload, 500);
-  const [state, setState] = useState<{ result?: PreviewResult; error?: string; loading: boolean }>({ loading: false });
-  const sequence = useRef(0);
-
-  useEffect(() => {
-    if (!visible || settled === null) return;
-    const id = ++sequence.current;
-    setState((previous) => ({ ...previous, loading: true }));
-    api.post<PreviewResult>(companyPath(companyId, '/settings/preview'), JSON.parse(settled) as unknown).then(
-      (result) => id === sequence.current && setState({ result, loading: false }),
-      (error: unknown) => id === sequence.current && setState({ error: error instanceof Error ? error.message : 'Preview failed.', loading: false }),
-    );
-  }, [visible, settled, companyId]);
-
-  const result = state.result;
-  return (
-    <div ref={box} className={`preview preview-${surface === 'page' ? 'email' : surface}`} data-testid={testId} data-offer={kind} data-channel={surface} aria-live="polite" aria-busy={state.loading}>
-      <div className="preview-label">Preview{state.loading ? ' · updating…' : ''}</div>
-      {blocked ? (
-        <p className="muted small">Fix the problems in this message to see its preview.</p>
-      ) : state.error ? (
-        <p className="text-bad small">{state.error}</p>
-      ) : result ? (
-        <div className="preview-message">
-          {result.subject !== undefined && (
-            <div className="preview-subject">
-              <span className="muted">Subject:</span> {result.subject}
-            </div>
-          )}
-          {result.title !== undefined && <div className="preview-title">{result.title}</div>}
-          <div className="preview-body">{result.body}</div>
-          {result.button !== undefined && (
-            <div>
-              <span className="button button-primary" data-testid="save-offer-preview-button">
-                {result.button}
-              </span>
-            </div>
-          )}
-        </div>
-      ) : (
-        <p className="muted small">{visible ? 'Loading preview…' : ' '}</p>
-      )}
-    </div>
-  );
+  return <ServerPreview payload={payload} className={`preview-${surface === 'page' ? 'email' : surface}`} testId={testId} attributes={{ 'data-offer': kind, 'data-channel': surface }} buttonTestId="save-offer-preview-button" />;
 }
