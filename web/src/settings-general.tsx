@@ -104,42 +104,8 @@ function QuietHours() {
       <FieldErrors field="quiet_hours" messages={groupErrors} />
       {form.quiet_enabled && (
         <div className="row-fields">
-          <div className="field">
-            <label htmlFor={fieldId('quiet_hours.start_hour')}>From</label>
-            <select
-              id={fieldId('quiet_hours.start_hour')}
-              name="quiet_hours.start_hour"
-              data-testid="setting-quiet_start"
-              value={form.quiet_start}
-              onChange={(event) => update({ quiet_start: event.target.value }, ['quiet_hours.start_hour', 'quiet_hours.end_hour'])}
-              {...describedBy('quiet_hours.start_hour', startErrors)}
-            >
-              {HOURS.map((hour) => (
-                <option key={hour} value={hour}>
-                  {hourLabel(hour)}
-                </option>
-              ))}
-            </select>
-            <FieldErrors field="quiet_hours.start_hour" messages={startErrors} />
-          </div>
-          <div className="field">
-            <label htmlFor={fieldId('quiet_hours.end_hour')}>Until</label>
-            <select
-              id={fieldId('quiet_hours.end_hour')}
-              name="quiet_hours.end_hour"
-              data-testid="setting-quiet_end"
-              value={form.quiet_end}
-              onChange={(event) => update({ quiet_end: event.target.value }, ['quiet_hours.start_hour', 'quiet_hours.end_hour'])}
-              {...describedBy('quiet_hours.end_hour', endErrors)}
-            >
-              {HOURS.map((hour) => (
-                <option key={hour} value={hour}>
-                  {hourLabel(hour)}
-                </option>
-              ))}
-            </select>
-            <FieldErrors field="quiet_hours.end_hour" messages={endErrors} />
-          </div>
+          <HourField field="start_hour" label="From" testId="setting-quiet_start" value={form.quiet_start} errors={startErrors} onChange={(value) => update({ quiet_start: value }, ['quiet_hours.start_hour', 'quiet_hours.end_hour'])} />
+          <HourField field="end_hour" label="Until" testId="setting-quiet_end" value={form.quiet_end} errors={endErrors} onChange={(value) => update({ quiet_end: value }, ['quiet_hours.start_hour', 'quiet_hours.end_hour'])} />
           <div className="field field-grow">
             <label htmlFor={fieldId('quiet_hours.timezone')}>Time zone</label>
             <input
@@ -168,6 +134,24 @@ function QuietHours() {
 }
 
 /** Channels, schedule and incentive: everything but the message copy. */
+/** One end of the quiet hours: an hour of the day. */
+function HourField({ field, label, testId, value, errors, onChange }: { field: 'start_hour' | 'end_hour'; label: string; testId: string; value: string; errors: readonly string[]; onChange: (value: string) => void }) {
+  const name = `quiet_hours.${field}`;
+  return (
+    <div className="field">
+      <label htmlFor={fieldId(name)}>{label}</label>
+      <select id={fieldId(name)} name={name} data-testid={testId} value={value} onChange={(event) => onChange(event.target.value)} {...describedBy(name, errors)}>
+        {HOURS.map((hour) => (
+          <option key={hour} value={hour}>
+            {hourLabel(hour)}
+          </option>
+        ))}
+      </select>
+      <FieldErrors field={name} messages={errors} />
+    </div>
+  );
+}
+
 export function SettingsGeneral({ smtpConfigured, whopConfigured }: { smtpConfigured: boolean; whopConfigured: boolean }) {
   const { form, update, errorsFor } = useSettingsForm();
   const offsets = parseOffsets(form.reminder_offsets_days).filter(Number.isInteger);
