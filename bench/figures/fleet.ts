@@ -39,6 +39,8 @@ export async function measureFleet(): Promise<Figure[]> {
     }
     await client.connect();
     const commitsBefore = await commitsOf(client, db.name);
+    const sizeOf = async () => Number((await client.query('SELECT pg_database_size(current_database()) AS n')).rows[0].n);
+    const sizeBefore = await sizeOf();
     const urls = [url0!, url1!];
     const started = performance.now();
     let next = 0;
@@ -54,6 +56,7 @@ export async function measureFleet(): Promise<Figure[]> {
     await until(async () => (await cases()) === unique, 600_000, 'the fleet to turn every event into a case', 50);
     const seconds = (performance.now() - started) / 1000;
     const commits = (await commitsOf(client, db.name)) - commitsBefore;
+    const bytesPerEvent = ((await sizeOf()) - sizeBefore) / unique;
     for (const p of procs.splice(0)) await p.stop();
 
     // Bare: the same facts and cases on 4 connections, no HTTP, no queue, no ORM.
@@ -68,6 +71,7 @@ export async function measureFleet(): Promise<Figure[]> {
     return [{
       name: 'fleet: 2 web + 2 workers (events/s)', ours: unique / seconds, bare: bodies.length / bareSeconds, unit: 'events/s', higherIsBetter: true,
       detail: `${unique} events (${deliveries.length} deliveries, 5 % repeated), intake done after ${intakeSeconds.toFixed(1)} s; ${perEvent.toFixed(1)} PostgreSQL commits per event (queue included), bare 1 on 4 connections; ` +
+        `${(bytesPerEvent / 1024).toFixed(1)} kB of database per event (tables, indexes and pg-boss jobs; WAL not counted); ` +
         `this PostgreSQL commits ${Math.round(commitCeiling)} one-row transactions/s on 8 connections, so it carries at most ~${Math.round(commitCeiling / perEvent)} events/s for the whole fleet (docs/scale-out.md)`,
     }];
   } finally {
