@@ -41,6 +41,7 @@ export async function measureFleet(): Promise<Figure[]> {
     const commitsBefore = await commitsOf(client, db.name);
     const sizeOf = async () => Number((await client.query('SELECT pg_database_size(current_database()) AS n')).rows[0].n);
     const sizeBefore = await sizeOf();
+    const tablesBefore = await tableSizes(client);
     const urls = [url0!, url1!];
     const started = performance.now();
     let next = 0;
@@ -57,6 +58,11 @@ export async function measureFleet(): Promise<Figure[]> {
     const seconds = (performance.now() - started) / 1000;
     const commits = (await commitsOf(client, db.name)) - commitsBefore;
     const bytesPerEvent = ((await sizeOf()) - sizeBefore) / unique;
+    if (process.env.BENCH_STATEMENT_DETAIL === '1') {
+      console.log('  database growth per event by table (tables with their indexes and TOAST, top 8):');
+      const grown = [...(await tableSizes(client))].map(([name, bytes]) => [name, (bytes - (tablesBefore.get(name) ?? 0)) / unique] as const);
+      for (const [name, bytes] of grown.sort((a, b) => b[1] - a[1]).slice(0, 8)) console.log(`    ${(bytes / 1024).toFixed(2).padStart(6)} kB  ${name}`);
+    }
     for (const p of procs.splice(0)) await p.stop();
 
     // Bare: the same facts and cases on 4 connections, no HTTP, no queue, no ORM.
@@ -79,6 +85,15 @@ export async function measureFleet(): Promise<Figure[]> {
     await client.end().catch(() => {});
     await db.drop();
   }
+}
+
+/** Every table's size with its indexes and TOAST, by schema-qualified name. */
+async function tableSizes(client: pg.Client): Promise<Map<string, number>> {
+  const { rows } = await client.query<{ name: string; n: string }>(
+    `SELECT n.nspname || '.' || c.relname AS name, pg_total_relation_size(c.oid)::text AS n FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+     WHERE c.relkind IN ('r', 'p') AND n.nspname NOT IN ('pg_catalog', 'information_schema')`,
+  );
+  return new Map(rows.map((r) => [r.name, Number(r.n)]));
 }
 
 /** Runs `count` units spread over `connections` parallel connections; returns the seconds it took. */
