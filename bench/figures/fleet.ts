@@ -22,7 +22,7 @@ export async function measureFleet(): Promise<Figure[]> {
   const db = await createBenchDatabase('churn_bench_fleet');
   const client = new pg.Client({ connectionString: db.url });
   const statementsFile = join(tmpdir(), `churn-bench-fleet-${process.pid}`);
-  const env = { DATABASE_URL: db.url, WEBHOOK_SECRET: secret, PORT: '0', HOSTNAME: '127.0.0.1', RATE_LIMIT_COMPANY_WEBHOOKS_PER_MINUTE: '10000000', RECONCILE_ON_START: 'false' };
+  const env = { DATABASE_URL: db.url, WEBHOOK_SECRET: secret, PORT: '0', HOSTNAME: '127.0.0.1', RATE_LIMIT_COMPANY_WEBHOOKS_PER_MINUTE: '10000000', RECONCILE_ON_START: 'false', ...(process.env.BENCH_REDIS_URL ? { REDIS_URL: process.env.BENCH_REDIS_URL } : {}) };
   const procs = [];
   try {
     // One process migrates first; the other three then start against a migrated database.
