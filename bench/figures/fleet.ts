@@ -22,7 +22,7 @@ export async function measureFleet(): Promise<Figure[]> {
   const db = await createBenchDatabase('churn_bench_fleet');
   const client = new pg.Client({ connectionString: db.url });
   const statementsFile = join(tmpdir(), `churn-bench-fleet-${process.pid}`);
-  const env = { DATABASE_URL: db.url, WEBHOOK_SECRET: secret, PORT: '0', HOSTNAME: '127.0.0.1', RATE_LIMIT_COMPANY_WEBHOOKS_PER_MINUTE: '10000000', RECONCILE_ON_START: 'false' };
+  const env = { DATABASE_URL: db.url, WEBHOOK_SECRET: secret, PORT: '0', HOSTNAME: '127.0.0.1', RATE_LIMIT_COMPANY_WEBHOOKS_PER_MINUTE: '10000000', RECONCILE_ON_START: 'false', ...(process.env.BENCH_REDIS_URL ? { REDIS_URL: process.env.BENCH_REDIS_URL } : {}) };
   const procs = [];
   try {
     // One process migrates first; the other three then start against a migrated database.
@@ -39,6 +39,9 @@ export async function measureFleet(): Promise<Figure[]> {
     }
     await client.connect();
     const commitsBefore = await commitsOf(client, db.name);
+    const sizeOf = async () => Number((await client.query('SELECT pg_database_size(current_database()) AS n')).rows[0].n);
+    const sizeBefore = await sizeOf();
+    const tablesBefore = await tableSizes(client);
     const urls = [url0!, url1!];
     const started = performance.now();
     let next = 0;
@@ -54,6 +57,12 @@ export async function measureFleet(): Promise<Figure[]> {
     await until(async () => (await cases()) === unique, 600_000, 'the fleet to turn every event into a case', 50);
     const seconds = (performance.now() - started) / 1000;
     const commits = (await commitsOf(client, db.name)) - commitsBefore;
+    const bytesPerEvent = ((await sizeOf()) - sizeBefore) / unique;
+    if (process.env.BENCH_STATEMENT_DETAIL === '1') {
+      console.log('  database growth per event by table (tables with their indexes and TOAST, top 8):');
+      const grown = [...(await tableSizes(client))].map(([name, bytes]) => [name, (bytes - (tablesBefore.get(name) ?? 0)) / unique] as const);
+      for (const [name, bytes] of grown.sort((a, b) => b[1] - a[1]).slice(0, 8)) console.log(`    ${(bytes / 1024).toFixed(2).padStart(6)} kB  ${name}`);
+    }
     for (const p of procs.splice(0)) await p.stop();
 
     // Bare: the same facts and cases on 4 connections, no HTTP, no queue, no ORM.
@@ -68,6 +77,7 @@ export async function measureFleet(): Promise<Figure[]> {
     return [{
       name: 'fleet: 2 web + 2 workers (events/s)', ours: unique / seconds, bare: bodies.length / bareSeconds, unit: 'events/s', higherIsBetter: true,
       detail: `${unique} events (${deliveries.length} deliveries, 5 % repeated), intake done after ${intakeSeconds.toFixed(1)} s; ${perEvent.toFixed(1)} PostgreSQL commits per event (queue included), bare 1 on 4 connections; ` +
+        `${(bytesPerEvent / 1024).toFixed(1)} kB of database per event (tables, indexes and pg-boss jobs; WAL not counted); ` +
         `this PostgreSQL commits ${Math.round(commitCeiling)} one-row transactions/s on 8 connections, so it carries at most ~${Math.round(commitCeiling / perEvent)} events/s for the whole fleet (docs/scale-out.md)`,
     }];
   } finally {
@@ -75,6 +85,15 @@ export async function measureFleet(): Promise<Figure[]> {
     await client.end().catch(() => {});
     await db.drop();
   }
+}
+
+/** Every table's size with its indexes and TOAST, by schema-qualified name. */
+async function tableSizes(client: pg.Client): Promise<Map<string, number>> {
+  const { rows } = await client.query<{ name: string; n: string }>(
+    `SELECT n.nspname || '.' || c.relname AS name, pg_total_relation_size(c.oid)::text AS n FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+     WHERE c.relkind IN ('r', 'p') AND n.nspname NOT IN ('pg_catalog', 'information_schema')`,
+  );
+  return new Map(rows.map((r) => [r.name, Number(r.n)]));
 }
 
 /** Runs `count` units spread over `connections` parallel connections; returns the seconds it took. */

@@ -23,6 +23,8 @@ export async function measureNudges(): Promise<Figure[]> {
     const env = {
       DATABASE_URL: db.url, WEBHOOK_SECRET: newWebhookSecret(), WHOP_API_KEY: 'bench_key', WHOP_API_BASE_URL: whop.baseURL, NUDGE_INTERVAL_SECONDS: '0.1',
       WHOP_RATE_LIMIT_PER_WINDOW: '100000000', RECONCILE_ON_START: 'false', ROLE: 'worker',
+      // BENCH_REDIS_URL: the fleet's shared store (Whop budget, rate limits) in Redis, as production with REDIS_URL.
+      ...(process.env.BENCH_REDIS_URL ? { REDIS_URL: process.env.BENCH_REDIS_URL } : {}),
     };
     const files = Array.from({ length: WORKERS }, (_, i) => join(tmpdir(), `churn-bench-nudge-statements-${process.pid}-${i}`));
     const workers = files.map((file) => startCountedService(env, [], file));

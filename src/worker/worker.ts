@@ -12,7 +12,7 @@ import { archiveOldCasesJob } from './jobs/archive-old-cases.job.ts';
 import { sendCreatorDigestsJob } from './jobs/send-creator-digests.job.ts';
 import type { EmailSender } from '../integrations/email/email-sender.ts';
 import { ensureAuditPartitionsJob } from './jobs/ensure-audit-partitions.job.ts';
-import { processWebhookEventsJob } from './jobs/process-webhook-events.job.ts';
+import { EVENTS_PER_BATCH, processWebhookEventsJob } from './jobs/process-webhook-events.job.ts';
 import { reconcileWithWhopJob, type ReconcileJob } from './jobs/reconcile-with-whop.job.ts';
 import type { WhopListReader } from '../integrations/whop/whop-lists.ts';
 import type { ReconcileOptions } from '../services/reconciliation/reconcile-with-whop.ts';
@@ -51,10 +51,12 @@ export interface WorkerDeps {
 export async function startWorker(deps: WorkerDeps): Promise<void> {
   const { boss, logger, metrics } = deps;
   // A full fetch means more is waiting: fetch again at once (burstWhenBatchFull) rather than after
-  // the polling interval, which left a worker draining a backlog idle most of the time.
+  // the polling interval, which left a worker draining a backlog idle most of the time. A fetch
+  // takes as many jobs as one batch transaction applies (a job is one intake transaction, mostly
+  // one event), so a backlog is drained in full batches: its fixed statements spread over 50 events.
   await boss.work<WebhookEventJob>(
     QUEUES.processWebhookEvent,
-    { batchSize: 10, localConcurrency: 2, pollingIntervalSeconds: 0.5, burstWhenBatchFull: true },
+    { batchSize: EVENTS_PER_BATCH, localConcurrency: 2, pollingIntervalSeconds: 0.5, burstWhenBatchFull: true },
     processWebhookEventsJob(deps),
   );
   await boss.work(QUEUES.requeuePendingWebhooks, reportingFailures(QUEUES.requeuePendingWebhooks, async () => {

@@ -6,6 +6,7 @@ import { createMetrics } from '../../src/observability/metrics.ts';
 import { processWebhookEvent } from '../../src/services/webhooks/process-webhook-event.ts';
 import { MAX_PROCESSING_ATTEMPTS, processWebhookEventsJob } from '../../src/worker/jobs/process-webhook-events.job.ts';
 import type { WebhookEventJob } from '../../src/worker/queue.ts';
+import { holdoutDrawOf } from '../../src/services/cases/assign-holdout.ts';
 import { withoutControlGroup } from '../support/no-control-group.ts';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.ts';
 import { decrypted } from '../support/test-keys.ts';
@@ -83,6 +84,59 @@ describe('webhook events processed in batches', () => {
     await processWebhookEventsJob(deps())(jobOf(batched));
     const again = await outcomeOf('biz_batch');
     expect({ cases: again.cases, facts: again.facts }).toEqual({ cases: expected.cases, facts: expected.facts });
+  });
+
+  it('holds out the same members as one by one: a case takes the group of its member\'s earliest case, stored or opened earlier in the batch', async () => {
+    const companyId = 'biz_holdout_batch';
+    const failed = (webhookId: string, membershipId: string, user: string | null, daysAgo: number) => ({
+      webhookId,
+      body: JSON.stringify(buildWhopEvent('payment.failed', { company_id: companyId, data: { id: `pay_${webhookId}`, company: { id: companyId }, membership: { id: membershipId }, user: user && { id: user }, total: 19, last_payment_attempt: iso(daysAgo) } })),
+    });
+    // Ids whose own draw at 50 % is `held`, so that taking an earlier case's group shows.
+    const drawn = (prefix: string, held: boolean) => Array.from({ length: 100 }, (_, n) => `${prefix}${n}`).find((id) => holdoutDrawOf({ companyId, memberKey: id }) < 50 === held)!;
+    const users = Array.from({ length: 6 }, (_, i) => `user_${i}`);
+    const [early, earlyMembership, mixUser, mixMembership] = [drawn('user_early_', true), drawn('mem_early_', true), drawn('user_mix_', true), drawn('mem_mix_', false)];
+    // Stored while the control group was off (holdout_percent 0): these members are treated.
+    const before = [failed('hb_before_u', 'mem_early_old', early, 30), failed('hb_before_m', earlyMembership, null, 30)];
+    // At 50 %: both memberships of a user (the one sorted second failed first), members Whop sends
+    // without a user (matched by membership), the early members again, and one membership whose
+    // first case (with its user) and second case (without) open in the same batch.
+    const batch = [
+      ...users.flatMap((u, i) => [failed(`hb_${i}_a`, `mem_${i}_a`, u, 3), failed(`hb_${i}_b`, `mem_${i}_b`, u, 6)]),
+      ...[0, 1, 2, 3].map((i) => failed(`hb_anon_${i}`, `mem_anon_${i}`, null, 4)),
+      failed('hb_early_u', 'mem_early_new', early, 2),
+      failed('hb_early_m', earlyMembership, null, 2),
+      failed('hb_mix_1', mixMembership, mixUser, 40),
+      failed('hb_mix_2', mixMembership, null, 2),
+    ];
+    const run = async (apply: (ids: number[]) => Promise<void>) => {
+      await database.sql.query(`DELETE FROM webhook_events WHERE webhook_id LIKE 'hb_%'`);
+      await database.sql.query(`DELETE FROM companies WHERE company_id = $1`, [companyId]);
+      await withoutControlGroup(database.sql, [companyId]);
+      for (const [version, list] of [[1, before], [2, batch]] as const) {
+        if (version === 2) await database.sql.query(`INSERT INTO company_settings (company_id, version, settings) VALUES ($1, 2, '{"holdout_percent": 50}')`, [companyId]);
+        const rows = await insertWebhookEvents(database.db, list.map((d) => ({ webhookId: d.webhookId, companyId, type: 'payment.failed', apiVersion: 'v1', rawBody: d.body, status: 'pending', receivedAt: now })));
+        await apply(rows.map((r) => r.id));
+      }
+      return (await database.sql.query<{ whop_membership_id: string; whop_user_id: string | null; holdout: boolean; next_nudge_at: Date | null; timeline: string[] }>(
+        `SELECT whop_membership_id, whop_user_id, holdout, next_nudge_at, first_failure_at, (SELECT array_agg(reason ORDER BY at, id) FROM case_events e WHERE e.case_id = c.id) AS timeline
+         FROM recovery_cases c WHERE company_id = $1 ORDER BY whop_membership_id, first_failure_at`, [companyId])).rows;
+    };
+    const oneByOne = await run(async (ids) => {
+      for (const id of ids) await processWebhookEvent(deps(), id);
+    });
+    const batched = await run((ids) => processWebhookEventsJob(deps())(jobOf(ids)));
+
+    expect(batched).toEqual(oneByOne);
+    expect(batched).toHaveLength(2 + users.length * 2 + 4 + 2 + 2);
+    const holdoutOf = (membershipId: string) => batched.filter((c) => c.whop_membership_id === membershipId).map((c) => c.holdout);
+    // The earlier case's group, not the member's own draw (which would hold them out).
+    expect([...holdoutOf('mem_early_new'), ...holdoutOf(earlyMembership)]).toEqual([false, false, false]);
+    // The second case has no user: it takes the group of the membership's first case, opened in the same batch.
+    expect(holdoutOf(mixMembership)).toEqual([true, true]);
+    expect(new Set(batched.map((c) => c.holdout))).toEqual(new Set([true, false]));
+    expect(batched.filter((c) => c.holdout).every((c) => c.next_nudge_at === null && c.timeline.includes('holdout_assigned'))).toBe(true);
+    for (const u of users) expect(new Set(batched.filter((c) => c.whop_user_id === u).map((c) => c.holdout)).size).toBe(1);
   });
 
   it('one event the database refuses fails only itself: the rest of its batch is applied, it is retried up to the attempt limit', async () => {

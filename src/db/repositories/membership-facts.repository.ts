@@ -3,6 +3,7 @@ import type { MembershipFact } from '../../domain/membership-fact.ts';
 import type { Queryable } from '../client.ts';
 import { emailLookupHash } from '../encrypted-text.ts';
 import { membershipFacts } from '../schema/membership-facts.ts';
+import { membershipsIn } from './recovery-cases.repository.ts';
 
 /** Stores a fact once; the same fact from a second delivery is a no-op. Returns whether it was new. */
 export async function insertMembershipFact(q: Queryable, fact: MembershipFact): Promise<boolean> {
@@ -47,7 +48,27 @@ export async function listMembershipFacts(q: Queryable, companyId: string, whopM
     .from(membershipFacts)
     .where(and(eq(membershipFacts.companyId, companyId), eq(membershipFacts.whopMembershipId, whopMembershipId)))
     .orderBy(asc(membershipFacts.occurredAt), asc(membershipFacts.id));
-  return rows.map((r) => ({
+  return rows.map(factOf);
+}
+
+/** listMembershipFacts for many memberships in one statement (the webhook batch path), keyed `company:membership`. */
+export async function listFactsOfMemberships(q: Queryable, memberships: readonly { companyId: string; whopMembershipId: string }[]): Promise<Map<string, MembershipFact[]>> {
+  const byMembership = new Map<string, MembershipFact[]>();
+  if (memberships.length === 0) return byMembership;
+  const rows = await q
+    .select()
+    .from(membershipFacts)
+    .where(membershipsIn(membershipFacts.companyId, membershipFacts.whopMembershipId, memberships))
+    .orderBy(asc(membershipFacts.occurredAt), asc(membershipFacts.id));
+  for (const r of rows) {
+    const key = `${r.companyId}:${r.whopMembershipId}`;
+    (byMembership.get(key) ?? byMembership.set(key, []).get(key)!).push(factOf(r));
+  }
+  return byMembership;
+}
+
+function factOf(r: typeof membershipFacts.$inferSelect): MembershipFact {
+  return {
     ...(r.kind === 'payment_failed' || r.kind === 'payment_requires_action'
       ? {
           signals: {
@@ -74,5 +95,5 @@ export async function listMembershipFacts(q: Queryable, companyId: string, whopM
     reason: r.reason,
     occurredAt: r.occurredAt,
     webhookEventId: r.webhookEventId,
-  }));
+  };
 }

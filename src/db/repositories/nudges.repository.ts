@@ -170,12 +170,30 @@ export async function recordOptOuts(
   return inserted.map((r) => r.channel);
 }
 
+/** An outreach or action row of the case timeline. */
+export interface CaseEventRow {
+  companyId: string;
+  caseId: string;
+  status: string;
+  reason: string;
+  actor: string;
+  source: 'outreach' | 'action';
+  detail?: Record<string, unknown>;
+  at: Date;
+}
+
 /** Appends an outreach or action row to the case timeline. */
-export async function appendCaseEvent(
-  q: Queryable,
-  row: { companyId: string; caseId: string; status: string; reason: string; actor: string; source: 'outreach' | 'action'; detail?: Record<string, unknown>; at: Date },
-): Promise<void> {
-  await q.insert(caseEvents).values({
+export async function appendCaseEvent(q: Queryable, row: CaseEventRow): Promise<void> {
+  await q.insert(caseEvents).values(caseEventValuesOf(row));
+}
+
+/** appendCaseEvent for many rows in one statement (the webhook batch path). */
+export async function appendCaseEvents(q: Queryable, rows: readonly CaseEventRow[]): Promise<void> {
+  if (rows.length > 0) await q.insert(caseEvents).values(rows.map(caseEventValuesOf));
+}
+
+function caseEventValuesOf(row: CaseEventRow) {
+  return {
     companyId: row.companyId,
     caseId: row.caseId,
     fromStatus: row.status,
@@ -185,7 +203,7 @@ export async function appendCaseEvent(
     source: row.source,
     detail: storableEventDetail(row.detail ?? null),
     at: row.at,
-  });
+  };
 }
 
 export async function hasCaseEvent(q: Queryable, caseId: string, reason: string): Promise<boolean> {

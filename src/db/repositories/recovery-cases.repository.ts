@@ -41,6 +41,22 @@ export async function lockMembershipCases(q: Queryable, companyId: string, whopM
     .for('update');
 }
 
+/** The rows of many memberships (one SELECT, row-value IN over two arrays); keys are `company:membership`. */
+export function membershipsIn(companyColumn: unknown, membershipColumn: unknown, memberships: readonly { companyId: string; whopMembershipId: string }[]) {
+  return sql`(${companyColumn}, ${membershipColumn}) IN (SELECT * FROM unnest(${sql.param(memberships.map((m) => m.companyId))}::text[], ${sql.param(memberships.map((m) => m.whopMembershipId))}::text[]))`;
+}
+
+/** lockMembershipCases for many memberships in one statement (the webhook batch path), oldest first. */
+export async function lockCasesOfMemberships(q: Queryable, memberships: readonly { companyId: string; whopMembershipId: string }[]): Promise<StoredCase[]> {
+  if (memberships.length === 0) return [];
+  return q
+    .select()
+    .from(recoveryCases)
+    .where(membershipsIn(recoveryCases.companyId, recoveryCases.whopMembershipId, memberships))
+    .orderBy(asc(recoveryCases.firstFailureAt), asc(recoveryCases.id))
+    .for('update');
+}
+
 function columnsOf(d: DerivedCase, now: Date) {
   return {
     whopUserId: d.whopUserId,
@@ -90,6 +106,27 @@ export async function insertCase(
     .values({ companyId: d.companyId, whopMembershipId: d.whopMembershipId, settingsVersion, createdAt: now, nextNudgeAt, holdout, ...(variant ?? {}), ...columnsOf(d, now) })
     .returning({ id: recoveryCases.id });
   return rows[0]!.id;
+}
+
+/** A case to insert with its id chosen here, so a batch knows every new case's id before the one insert. */
+export interface NewCase {
+  id: string;
+  derived: DerivedCase;
+  settingsVersion: number;
+  nextNudgeAt: Date | null;
+  holdout: boolean;
+  variant: { variantTestVersion: number; testVariant: 'a' | 'b' } | null;
+}
+
+/** insertCase for many cases in one statement (the webhook batch path). */
+export async function insertCases(q: Queryable, cases: readonly NewCase[], now: Date): Promise<void> {
+  if (cases.length === 0) return;
+  await q.insert(recoveryCases).values(
+    cases.map((c) => ({
+      id: c.id, companyId: c.derived.companyId, whopMembershipId: c.derived.whopMembershipId, settingsVersion: c.settingsVersion, createdAt: now,
+      nextNudgeAt: c.nextNudgeAt, holdout: c.holdout, ...(c.variant ?? {}), ...columnsOf(c.derived, now),
+    })),
+  );
 }
 
 /** `nextNudgeAt` null stops outreach (the case is no longer open, or every step went out). */
@@ -155,19 +192,29 @@ function latest(a: Date | null, b: Date | null): Date | null {
 export async function replaceLifecycleEvents(q: Queryable, caseId: string, d: DerivedCase, options: { fresh?: boolean } = {}): Promise<void> {
   if (!options.fresh) await q.delete(caseEvents).where(and(eq(caseEvents.caseId, caseId), eq(caseEvents.source, 'lifecycle')));
   if (d.transitions.length === 0) return;
-  await q.insert(caseEvents).values(
-    d.transitions.map((t) => ({
-      companyId: d.companyId,
-      caseId,
-      fromStatus: t.from,
-      toStatus: t.to,
-      reason: t.reason,
-      webhookEventId: t.webhookEventId,
-      actor: t.webhookEventId === null ? 'system' : 'whop',
-      source: 'lifecycle' as const,
-      at: t.at,
-    })),
-  );
+  await q.insert(caseEvents).values(lifecycleRowsOf(caseId, d));
+}
+
+/** replaceLifecycleEvents for many cases (the webhook batch path): one delete of the stored ones, one insert. */
+export async function replaceLifecycleEventsOf(q: Queryable, cases: readonly { caseId: string; derived: DerivedCase; fresh: boolean }[]): Promise<void> {
+  const stale = cases.filter((c) => !c.fresh).map((c) => c.caseId);
+  if (stale.length > 0) await q.delete(caseEvents).where(and(inArray(caseEvents.caseId, stale), eq(caseEvents.source, 'lifecycle')));
+  const rows = cases.flatMap((c) => lifecycleRowsOf(c.caseId, c.derived));
+  if (rows.length > 0) await q.insert(caseEvents).values(rows);
+}
+
+function lifecycleRowsOf(caseId: string, d: DerivedCase) {
+  return d.transitions.map((t) => ({
+    companyId: d.companyId,
+    caseId,
+    fromStatus: t.from,
+    toStatus: t.to,
+    reason: t.reason,
+    webhookEventId: t.webhookEventId,
+    actor: t.webhookEventId === null ? 'system' : 'whop',
+    source: 'lifecycle' as const,
+    at: t.at,
+  }));
 }
 
 /** Open cases whose attribution window ended before `now`, oldest first. */

@@ -87,7 +87,7 @@ export async function reconcileMembershipCases(
  * When the case's next nudge is due, from the settings version it opened with and the steps it has
  * had. A case that is not open gets none; a reopened case resumes where it stopped.
  */
-function scheduleOf(d: DerivedCase, existing: StoredCase | undefined, settings: SettingsVersion, now: Date): Date | null {
+export function scheduleOf(d: DerivedCase, existing: StoredCase | undefined, settings: SettingsVersion, now: Date): Date | null {
   // #15: one planner for open, re-derive and send (reminder days, or the category's playbook).
   return nextCaseStep({ ...d, stepsSent: existing?.stepsSent ?? 0, lastNudgeAt: existing?.lastNudgeAt ?? null }, settings.nudge, now)?.at ?? null;
 }

@@ -5,6 +5,7 @@ import { lockMembership, lockMemberships } from '../../db/repositories/recovery-
 import type { MembershipFact } from '../../domain/membership-fact.ts';
 import { timeQuery, type Metrics } from '../../observability/metrics.ts';
 import { reconcileMembershipCases, type ReconcileResult } from './reconcile-membership-cases.ts';
+import { reconcileMembershipBatch } from './reconcile-membership-batch.ts';
 import { recordPromoRedemption } from './record-promo-redemption.ts';
 import { isStatusFact, storeMembershipFact } from './store-membership-fact.ts';
 
@@ -40,7 +41,8 @@ export async function recordMembershipFact(tx: AppTx, fact: MembershipFact, opti
  * recordMembershipFact for many facts (the webhook batch path), in a fixed number of statements plus
  * one re-derivation per membership: every membership's lock first (one sorted order), then
  * `afterLock` (the batch creates its companies and reads their current settings in one statement
- * each, under the locks), the facts in the order given, then each membership re-derived once.
+ * each, under the locks), the facts in the order given, then every membership re-derived once, set
+ * by set (reconcile-membership-batch.ts: one statement per step for all of them in the usual case).
  * Returns each membership's result, keyed by `membershipKey`.
  */
 export async function recordMembershipFacts(
@@ -55,10 +57,9 @@ export async function recordMembershipFacts(
   await storeFacts(tx, recorded);
   const memberships = new Map<string, MembershipFact>();
   for (const { fact } of recorded) if (!memberships.has(membershipKey(fact))) memberships.set(membershipKey(fact), fact);
-  for (const key of [...memberships.keys()].sort()) {
-    const fact = memberships.get(key)!;
-    results.set(key, await rederive(tx, fact.companyId, fact.whopMembershipId, { now: options.now, metrics: options.metrics, settings: settings?.get(fact.companyId) }));
-  }
+  const sorted = [...memberships.keys()].sort().map((key) => memberships.get(key)!);
+  const derived = await timeQuery(options.metrics, 'reconcile', 'recovery_cases', () => reconcileMembershipBatch(tx, sorted, membershipKey, { now: options.now, settings }));
+  for (const [key, result] of derived) results.set(key, result);
   for (const { fact } of recorded) await recordPromoRedemption(tx, fact, options.now);
   return results;
 }
