@@ -23,13 +23,17 @@ export const METRICS_DOC_URL = '/docs/metrics.md';
 
 type Num = string | number | null;
 
-/** One group of cases: every figure below is a sum over these. */
+/**
+ * One group of cases: every figure below is a sum over these. Two grouping sets (kpi-rollups.ts):
+ * `weekly` false, by all the keys but the cohort week; true, by cohort week, currency and outcome.
+ */
 interface CaseGroup {
+  weekly: boolean;
   currency: string | null;
   outcome: CaseOutcome;
   in_window: boolean;
   in_headline: boolean;
-  /** Cohort week (Monday, UTC) of a window case; null for headline-only cases. */
+  /** Cohort week (Monday, UTC) of a window case (weekly rows; null for headline-only cases). */
   week_start: string | null;
   steps_sent: number;
   credited_method: string | null;
@@ -111,8 +115,8 @@ export async function presentKpis(companyId: string, q: Queryable, windowDays: n
 
   const n = (v: Num | undefined) => Number(v ?? 0);
   const cur = (c: string | null) => (c ?? 'usd').toLowerCase();
-  const windowGroups = groups.filter((g) => g.in_window);
-  const headlineGroups = groups.filter((g) => g.in_headline);
+  const windowGroups = groups.filter((g) => !g.weekly && g.in_window);
+  const headlineGroups = groups.filter((g) => !g.weekly && g.in_headline);
   const countsOf = (of: CaseGroup[]): OutcomeCounts & { cases: number } => {
     const k = { cases: 0, recovered: 0, lost: 0, deciding: 0 };
     for (const g of of) {
@@ -192,7 +196,9 @@ export async function presentKpis(companyId: string, q: Queryable, windowDays: n
   const categories = new Map<string, CaseGroup[]>();
   for (const g of windowGroups) {
     const key = g.decline_category ?? 'not_recorded';
-    categories.set(key, [...(categories.get(key) ?? []), g]);
+    const of = categories.get(key);
+    if (of) of.push(g);
+    else categories.set(key, [g]);
   }
   const byDecline = [...categories.entries()]
     .map(([category, of]) => {
@@ -203,7 +209,8 @@ export async function presentKpis(companyId: string, q: Queryable, windowDays: n
 
   // Cohort weeks: cases by the week of their first failure, stacked by outcome; amounts per currency.
   const weeks = new Map<string, { week_start: string; recovered: number; lost: number; deciding: number; amounts: Map<string, { currency: string; recovered_cents: number; lost_cents: number; deciding_cents: number }> }>();
-  for (const g of windowGroups) {
+  for (const g of groups) {
+    if (!g.weekly || !g.in_window) continue;
     const key = g.week_start!;
     let w = weeks.get(key);
     if (!w) weeks.set(key, (w = { week_start: key, recovered: 0, lost: 0, deciding: 0, amounts: new Map() }));

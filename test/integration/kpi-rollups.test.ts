@@ -3,7 +3,7 @@ import { sql, type SQL } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../../src/db/client.ts';
 import { headlineCohort } from '../../src/domain/kpi-formulas.ts';
-import { caseGroupsSql, clicksByChannelSql, deliveriesByChannelSql, incentiveCostSql, medianHoursSql, type KpiCuts } from '../../src/presenters/kpi-rollups.ts';
+import { caseGroupSetsSql, caseGroupsSql, clicksByChannelSql, deliveriesByChannelSql, incentiveCostSql, medianHoursSql, type KpiCuts } from '../../src/presenters/kpi-rollups.ts';
 import { cohortSql, outcomeSql } from '../../src/presenters/kpi-sql.ts';
 import { archiveOldCases } from '../../src/services/cases/archive-old-cases.ts';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.ts';
@@ -261,15 +261,15 @@ const LIVE_ROLLUPS: Record<string, string> = {
 // The KPI statements as presenters/kpis.presenter.ts ran them over every case before the rollups.
 function referenceGroups(k: KpiCuts): SQL {
   const since = k.since.toISOString();
-  return sql`SELECT * FROM (
-      SELECT c.currency COLLATE "C" AS currency, ${outcomeSql(k.now)} AS outcome,
+  // Every case of the cohorts, summed in the presenter's two grouping sets.
+  return caseGroupSetsSql(sql`
+      SELECT c.currency, ${outcomeSql(k.now)} AS outcome,
              (c.first_failure_at >= ${since}::timestamptz) AS in_window,
              (c.first_failure_at >= ${k.headline.from.toISOString()}::timestamptz AND c.first_failure_at < ${k.headline.to.toISOString()}::timestamptz) AS in_headline,
              CASE WHEN c.first_failure_at >= ${since}::timestamptz THEN to_char(date_trunc('week', c.first_failure_at AT TIME ZONE 'UTC'), 'YYYY-MM-DD') END AS week_start,
              c.steps_sent, c.credited_method, c.credited_channel, c.credited_step, coalesce(c.decline_code, c.decline_category) AS decline_category, c.holdout,
-             count(*) AS n, sum(c.amount_at_risk_cents) AS at_risk_cents, sum(c.recovered_cents) AS recovered_cents
-      FROM recovery_cases c WHERE ${cohortSql(k.companyId, k.headline.from)}
-      GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11) g WHERE g.in_window OR g.in_headline`;
+             1 AS n, c.amount_at_risk_cents AS at_risk_cents, c.recovered_cents
+      FROM recovery_cases c WHERE ${cohortSql(k.companyId, k.headline.from)}`);
 }
 function referenceMedian(k: KpiCuts): SQL {
   return sql`SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM c.recovered_at - c.first_failure_at) / 3600) AS hours
