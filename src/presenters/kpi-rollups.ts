@@ -4,7 +4,8 @@ import { outcomeSql } from './kpi-sql.ts';
 /**
  * The dashboard KPIs' reads of the per-day rollups (migration 0029, kept exact by triggers).
  * A window's or cohort's edges are `now` minus whole days, so they cut through one UTC day each:
- * whole cohort weeks come from the week rollups (0037), other whole days from the day rollups, the cases of a cut day (and open cases whose attribution
+ * whole cohort weeks come from the week rollups (cases 0037; deliveries, grants and clicks 0044),
+ * other whole days from the day rollups, the cases of a cut day (and open cases whose attribution
  * window ends today, whose outcome turns at a time of day) from the live tables, each read with
  * the exact definitions of kpi-sql.ts. Every figure is the same as a pass over every case.
  */
@@ -204,11 +205,28 @@ export function medianHoursSql(k: WindowCuts): SQL {
     ) s`;
 }
 
-/** The window's whole days (rollups) and its first, cut day (live rows) of the cases of `companyId`. */
-function windowParts(k: WindowCuts) {
+/**
+ * The window's parts for a child rollup (`<table>_weeks` and `<table>_days`): whole cohort weeks
+ * after its first day from the weeks table, the other whole days from the days table, and its
+ * first, cut day (`cutCases`) from the live rows of the cases of `companyId`. `rolled(columns)`
+ * is a UNION ALL of both rollup tables' `columns` (`r` is the rollup row).
+ */
+function windowParts(k: WindowCuts, table: 'kpi_delivery' | 'kpi_incentive' | 'kpi_click') {
   const first = dayOf(k.since);
+  const split = splitByWeeks(dayNumber(first), null);
+  const weeks = sql.raw(`${table}_weeks`);
+  const days = sql.raw(`${table}_days`);
+  const dayList = split.days.flatMap(([a, b]) => Array.from({ length: b - a + 1 }, (_, i) => dayAt(a + i).date));
+  const rolled = (columns: SQL, where: SQL = sql`TRUE`) =>
+    sql.join(
+      [
+        sql`SELECT ${columns} FROM ${weeks} r WHERE r.company_id = ${k.companyId} AND r.cohort_week >= ${day(dayAt(split.weeks![0]))} AND ${where}`,
+        ...(dayList.length === 0 ? [] : [sql`SELECT ${columns} FROM ${days} r WHERE r.company_id = ${k.companyId} AND r.cohort_day = ANY(${`{${dayList.join(',')}}`}::date[]) AND ${where}`]),
+      ],
+      sql` UNION ALL `,
+    );
   return {
-    rolled: sql`r.company_id = ${k.companyId} AND r.cohort_day > ${day(first)}`,
+    rolled,
     cutCases: sql`c.company_id = ${k.companyId} AND c.first_failure_at >= ${ts(k.since.toISOString())} AND c.first_failure_at < ${ts(first.end)}`,
     first,
   };
@@ -216,10 +234,10 @@ function windowParts(k: WindowCuts) {
 
 /** Estimated cost of the incentives granted on the window's cases, per currency of the case. */
 export function incentiveCostSql(k: WindowCuts): SQL {
-  const w = windowParts(k);
+  const w = windowParts(k, 'kpi_incentive');
   return sql`
     SELECT g.currency, sum(g.cents) AS cents FROM (
-      SELECT r.currency, r.n, r.cost_cents AS cents FROM kpi_incentive_days r WHERE ${w.rolled}
+      ${w.rolled(sql`r.currency, r.n, r.cost_cents AS cents`)}
       UNION ALL
       SELECT c.currency, 1, i.cost_cents FROM recovery_cases c JOIN incentives i ON i.case_id = c.id
       WHERE ${w.cutCases} AND i.company_id = ${k.companyId} AND i.status = 'granted'
@@ -228,10 +246,10 @@ export function incentiveCostSql(k: WindowCuts): SQL {
 
 /** Messages of the window's cases sent and kept in the outbox, per channel. */
 export function deliveriesByChannelSql(k: WindowCuts): SQL {
-  const w = windowParts(k);
+  const w = windowParts(k, 'kpi_delivery');
   return sql`
     SELECT g.channel, coalesce(sum(g.n) FILTER (WHERE g.status = 'sent'), 0) AS sent, coalesce(sum(g.n) FILTER (WHERE g.status = 'outbox'), 0) AS outbox FROM (
-      SELECT r.channel, r.status, r.n FROM kpi_delivery_days r WHERE ${w.rolled}
+      ${w.rolled(sql`r.channel, r.status, r.n`)}
       UNION ALL
       SELECT d.channel, d.status, 1 FROM recovery_cases c JOIN deliveries d ON d.case_id = c.id
       WHERE ${w.cutCases} AND d.company_id = ${k.companyId} AND d.status IN ('sent', 'outbox')
@@ -244,11 +262,11 @@ export function deliveriesByChannelSql(k: WindowCuts): SQL {
  * click's own day: one on the start's day is read from the live rows.
  */
 export function clicksByChannelSql(k: WindowCuts): SQL {
-  const w = windowParts(k);
+  const w = windowParts(k, 'kpi_click');
   const clicked = sql`e.reason = 'link_clicked' AND e.detail->>'counted' = 'true' AND e.company_id = ${k.companyId} AND e.at >= ${ts(k.since.toISOString())}`;
   return sql`
     SELECT g.channel, sum(g.n) AS n FROM (
-      SELECT r.channel, r.n FROM kpi_click_days r WHERE ${w.rolled} AND (r.early_day IS NULL OR r.early_day > ${day(w.first)})
+      ${w.rolled(sql`r.channel, r.n`, sql`(r.early_day IS NULL OR r.early_day > ${day(w.first)})`)}
       UNION ALL
       SELECT e.detail->>'channel', 1 FROM case_events e JOIN recovery_cases c ON c.id = e.case_id
       WHERE ${clicked} AND e.at < ${ts(w.first.end)} AND c.company_id = ${k.companyId} AND c.first_failure_at >= ${ts(w.first.end)} AND e.at < c.first_failure_at

@@ -8,7 +8,7 @@ import { cohortSql, outcomeSql } from '../../src/presenters/kpi-sql.ts';
 import { archiveOldCases } from '../../src/services/cases/archive-old-cases.ts';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.ts';
 
-// The per-day and per-week rollups (migrations 0029, 0037) must say exactly what a pass over every live row says,
+// The per-day and per-week rollups (migrations 0029, 0037, 0044) must say exactly what a pass over every live row says,
 // after any mix of writes: cases opened, changed (status, steps, credit, currency, first failure,
 // window), deleted, merged (history handed to another case, as reconcile-membership-cases.ts
 // does), anonymised, archived (the real archive job), and their deliveries, grants and clicks.
@@ -240,7 +240,7 @@ describe('KPI rollups equal a pass over the live rows after any mix of writes', 
   }, 600_000);
 });
 
-/** Each rollup as a GROUP BY of the live rows (migration 0029's backfill). */
+/** Each rollup as a GROUP BY of the live rows (the migrations' backfills). */
 const LIVE_ROLLUPS: Record<string, string> = {
   kpi_case_days: `SELECT company_id, kpi_day(first_failure_at) AS cohort_day, currency, status, CASE WHEN status = 'open' THEN kpi_day(attribution_ends_at) END AS open_ends_day, steps_sent,
        credited_method, credited_channel, credited_step, coalesce(decline_code, decline_category) AS decline_category, holdout, count(*) AS n, sum(amount_at_risk_cents) AS at_risk_cents, sum(recovered_cents) AS recovered_cents
@@ -254,6 +254,12 @@ const LIVE_ROLLUPS: Record<string, string> = {
     FROM deliveries x JOIN recovery_cases c ON c.id = x.case_id AND c.company_id = x.company_id WHERE x.status IN ('sent', 'outbox') GROUP BY 1, 2, 3, 4`,
   kpi_incentive_days: `SELECT c.company_id, kpi_day(c.first_failure_at) AS cohort_day, c.currency, count(*) AS n, sum(x.cost_cents) AS cost_cents
     FROM incentives x JOIN recovery_cases c ON c.id = x.case_id AND c.company_id = x.company_id WHERE x.status = 'granted' GROUP BY 1, 2, 3`,
+  kpi_delivery_weeks: `SELECT c.company_id, kpi_week(c.first_failure_at) AS cohort_week, x.channel, x.status, count(*) AS n
+    FROM deliveries x JOIN recovery_cases c ON c.id = x.case_id AND c.company_id = x.company_id WHERE x.status IN ('sent', 'outbox') GROUP BY 1, 2, 3, 4`,
+  kpi_incentive_weeks: `SELECT c.company_id, kpi_week(c.first_failure_at) AS cohort_week, c.currency, count(*) AS n, sum(x.cost_cents) AS cost_cents
+    FROM incentives x JOIN recovery_cases c ON c.id = x.case_id AND c.company_id = x.company_id WHERE x.status = 'granted' GROUP BY 1, 2, 3`,
+  kpi_click_weeks: `SELECT c.company_id, kpi_week(c.first_failure_at) AS cohort_week, x.detail->>'channel' AS channel, CASE WHEN x.at < c.first_failure_at THEN kpi_day(x.at) END AS early_day, count(*) AS n
+    FROM case_events x JOIN recovery_cases c ON c.id = x.case_id AND c.company_id = x.company_id WHERE x.reason = 'link_clicked' AND x.detail->>'counted' = 'true' GROUP BY 1, 2, 3, 4`,
   kpi_click_days: `SELECT c.company_id, kpi_day(c.first_failure_at) AS cohort_day, x.detail->>'channel' AS channel, CASE WHEN x.at < c.first_failure_at THEN kpi_day(x.at) END AS early_day, count(*) AS n
     FROM case_events x JOIN recovery_cases c ON c.id = x.case_id AND c.company_id = x.company_id WHERE x.reason = 'link_clicked' AND x.detail->>'counted' = 'true' GROUP BY 1, 2, 3, 4`,
 };
