@@ -81,7 +81,7 @@ export function caseGroupsSql(k: KpiCuts): SQL {
     SELECT c.currency, ${outcomeSql(k.now)} AS outcome,
            (c.first_failure_at >= ${ts(k.since.toISOString())}) AS in_window,
            (c.first_failure_at >= ${ts(k.headline.from.toISOString())} AND c.first_failure_at < ${ts(k.headline.to.toISOString())}) AS in_headline,
-           CASE WHEN c.first_failure_at >= ${ts(k.since.toISOString())} THEN to_char(date_trunc('week', c.first_failure_at AT TIME ZONE 'UTC'), 'YYYY-MM-DD') END AS week_start,
+           CASE WHEN c.first_failure_at >= ${ts(k.since.toISOString())} THEN date_trunc('week', c.first_failure_at AT TIME ZONE 'UTC')::date END AS week_start,
            c.steps_sent, c.credited_method, c.credited_channel, c.credited_step, coalesce(c.decline_code, c.decline_category) AS decline_category, c.holdout,
            1 AS n, c.amount_at_risk_cents AS at_risk_cents, c.recovered_cents
     FROM recovery_cases c WHERE c.company_id = ${k.companyId} AND ${where}`;
@@ -125,7 +125,7 @@ export function caseGroupsSql(k: KpiCuts): SQL {
     SELECT r.currency, ${outcome} AS outcome,
            (r.cohort_week > ${day(since)}) AS in_window,
            (r.cohort_week > ${day(from)} AND r.cohort_week + 6 < ${day(to)}) AS in_headline,
-           CASE WHEN r.cohort_week > ${day(since)} THEN to_char(r.cohort_week, 'YYYY-MM-DD') END AS week_start,
+           CASE WHEN r.cohort_week > ${day(since)} THEN r.cohort_week END AS week_start,
            r.steps_sent, r.credited_method, r.credited_channel, r.credited_step, r.decline_category, r.holdout,
            r.n, r.at_risk_cents, r.recovered_cents
     FROM kpi_case_weeks r WHERE ${rolledWhere} AND ${weekWhere}`];
@@ -133,7 +133,7 @@ export function caseGroupsSql(k: KpiCuts): SQL {
     SELECT r.currency, ${outcome} AS outcome,
            (r.cohort_day > ${day(since)}) AS in_window,
            (r.cohort_day > ${day(from)} AND r.cohort_day < ${day(to)}) AS in_headline,
-           CASE WHEN r.cohort_day > ${day(since)} THEN to_char(date_trunc('week', r.cohort_day::timestamp), 'YYYY-MM-DD') END AS week_start,
+           CASE WHEN r.cohort_day > ${day(since)} THEN date_trunc('week', r.cohort_day::timestamp)::date END AS week_start,
            r.steps_sent, r.credited_method, r.credited_channel, r.credited_step, r.decline_category, r.holdout,
            r.n, r.at_risk_cents, r.recovered_cents
     FROM kpi_case_days r WHERE ${rolledWhere} AND r.cohort_day = ANY(${list(days)})`];
@@ -141,20 +141,21 @@ export function caseGroupsSql(k: KpiCuts): SQL {
 }
 
 /**
- * Rows of cases (or of their rollups: currency, outcome, in_window, in_headline, week_start,
+ * Rows of cases (or of their rollups: currency, outcome, in_window, in_headline, week_start (a date),
  * steps_sent, credited_method, credited_channel, credited_step, decline_category, holdout, n,
  * at_risk_cents, recovered_cents) summed in two grouping sets: `weekly` false, by everything the
  * figures distinguish but the cohort week; `weekly` true, by cohort week, currency and outcome (the
  * chart), the other keys null. Far fewer rows than the product of both for the presenter to read.
+ * The week turns into text per output row only (to_char per rolled row cost ~0.5 ms at 365 days).
  */
 export function caseGroupSetsSql(rows: SQL): SQL {
   return sql`
-    SELECT grouping(g.week_start) = 0 AS weekly, g.currency, g.outcome, g.in_window, g.in_headline, g.week_start, g.steps_sent,
+    SELECT grouping(g.week_start) = 0 AS weekly, g.currency, g.outcome, g.in_window, g.in_headline, to_char(g.week_start, 'YYYY-MM-DD') AS week_start, g.steps_sent,
            g.credited_method, g.credited_channel, g.credited_step, g.decline_category, g.holdout,
            sum(g.n) AS n, sum(g.at_risk_cents) AS at_risk_cents, sum(g.recovered_cents) AS recovered_cents
     FROM (
       -- Byte-wise ("C") keys: grouping is the same, and a sort, when the planner picks one, is cheaper.
-      SELECT r.currency COLLATE "C" AS currency, r.outcome COLLATE "C" AS outcome, r.in_window, r.in_headline, r.week_start COLLATE "C" AS week_start,
+      SELECT r.currency COLLATE "C" AS currency, r.outcome COLLATE "C" AS outcome, r.in_window, r.in_headline, r.week_start,
              r.steps_sent, r.credited_method COLLATE "C" AS credited_method, r.credited_channel COLLATE "C" AS credited_channel, r.credited_step,
              r.decline_category COLLATE "C" AS decline_category, r.holdout, r.n, r.at_risk_cents, r.recovered_cents
       FROM (${rows}) r WHERE r.in_window OR r.in_headline

@@ -92,21 +92,23 @@ export async function presentKpis(companyId: string, q: Queryable, windowDays: n
   // are read with the one this process last saw for the company, beside the settings read, and
   // read again in the rare case the settings say otherwise. Every statement starts at once.
   const guess = attributionWindowSeen.get(companyId) ?? DEFAULT_ATTRIBUTION_DAYS;
-  const [settings, guessedGroups, [medianRow], incentiveCost, atRisk, byChannel, clicks, atRiskCases] = await Promise.all([
+  // The small reads share one statement (one round trip, one plan): each as a JSON array of its rows.
+  const rowsOf = (query: SQL) => sql`(SELECT coalesce(json_agg(x), '[]'::json) FROM (${query}) x)`;
+  const atRiskSql = sql`SELECT c.currency, sum(c.amount_at_risk_cents) AS cents FROM recovery_cases c
+    WHERE c.company_id = ${companyId} AND c.status = 'open' AND c.attribution_ends_at > ${at}::timestamptz GROUP BY c.currency`;
+  const [settings, guessedGroups, [medianRow], [small], atRiskCases] = await Promise.all([
     findCurrentSettings(q, companyId),
     queryRows<CaseGroup>(q, groupsSql(guess)),
     queryRows<{ hours: Num }>(q, medianHoursSql(windowCuts)),
-    queryRows<CentsRow>(q, incentiveCostSql(windowCuts)),
-    queryRows<CentsRow>(
+    queryRows<{ incentive_cost: CentsRow[]; at_risk: CentsRow[]; by_channel: ChannelRow[]; clicks: ClickRow[] }>(
       q,
-      sql`SELECT c.currency, sum(c.amount_at_risk_cents) AS cents FROM recovery_cases c
-          WHERE c.company_id = ${companyId} AND c.status = 'open' AND c.attribution_ends_at > ${at}::timestamptz GROUP BY c.currency`,
+      // Counted clicks of the window's cases (a cohort case's clicks come after its first failure).
+      sql`SELECT ${rowsOf(incentiveCostSql(windowCuts))} AS incentive_cost, ${rowsOf(atRiskSql)} AS at_risk,
+                 ${rowsOf(deliveriesByChannelSql(windowCuts))} AS by_channel, ${rowsOf(clicksByChannelSql(windowCuts))} AS clicks`,
     ),
-    queryRows<ChannelRow>(q, deliveriesByChannelSql(windowCuts)),
-    // Counted clicks of the window's cases (a cohort case's clicks come after its first failure).
-    queryRows<ClickRow>(q, clicksByChannelSql(windowCuts)),
     presentAtRiskCases(companyId, q, now),
   ]);
+  const { incentive_cost: incentiveCost, at_risk: atRisk, by_channel: byChannel, clicks } = small!;
   const { attributionWindowDays, nudge } = settings;
   attributionWindowSeen.set(companyId, attributionWindowDays);
   const groups = attributionWindowDays === guess ? guessedGroups : await queryRows<CaseGroup>(q, groupsSql(attributionWindowDays));

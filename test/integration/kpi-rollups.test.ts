@@ -272,7 +272,7 @@ function referenceGroups(k: KpiCuts): SQL {
       SELECT c.currency, ${outcomeSql(k.now)} AS outcome,
              (c.first_failure_at >= ${since}::timestamptz) AS in_window,
              (c.first_failure_at >= ${k.headline.from.toISOString()}::timestamptz AND c.first_failure_at < ${k.headline.to.toISOString()}::timestamptz) AS in_headline,
-             CASE WHEN c.first_failure_at >= ${since}::timestamptz THEN to_char(date_trunc('week', c.first_failure_at AT TIME ZONE 'UTC'), 'YYYY-MM-DD') END AS week_start,
+             CASE WHEN c.first_failure_at >= ${since}::timestamptz THEN date_trunc('week', c.first_failure_at AT TIME ZONE 'UTC')::date END AS week_start,
              c.steps_sent, c.credited_method, c.credited_channel, c.credited_step, coalesce(c.decline_code, c.decline_category) AS decline_category, c.holdout,
              1 AS n, c.amount_at_risk_cents AS at_risk_cents, c.recovered_cents
       FROM recovery_cases c WHERE ${cohortSql(k.companyId, k.headline.from)}`);
