@@ -12,8 +12,9 @@ import { createBenchDatabase } from './support/bench-database.ts';
 // statement each: open the case, two reminders (delivery sent, steps_sent + 1), a granted
 // incentive, the recovery (status, recovered_at, credit). Three modes alternate round by round
 // (BENCH_ROUNDS, 4) so they share the machine's load: the triggers off, 0029's (day rollups),
-// 0037's (day and week rollups of cases, the time-to-recover histogram) and 0044's (week rollups of
-// deliveries, grants and clicks too). Prints ms per lifecycle (7 writes);
+// 0037's (day and week rollups of cases, the time-to-recover histogram), 0044's (week rollups of
+// deliveries, grants and clicks too) and 0045's (the hour histogram too). Every mode has every
+// migration's indexes (0045's on recovery_cases included): the figure is the triggers' own work. Prints ms per lifecycle (7 writes);
 // BENCH_ONE_TRANSACTION=1 runs each round in one transaction (the triggers' work without commits).
 const CASES = Number(process.env.BENCH_CASES ?? 400);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 4);
@@ -39,8 +40,9 @@ try {
     '0029': on + fn('0029_kpi_rollups.sql', 'kpi_case_add') + children('0029_kpi_rollups.sql'),
     '0037': on + fn('0037_kpi_rollups_weekly.sql', 'kpi_case_add') + children('0029_kpi_rollups.sql'),
     '0044': on + fn('0037_kpi_rollups_weekly.sql', 'kpi_case_add') + children('0044_kpi_child_rollups_weekly.sql'),
+    '0045': on + fn('0045_kpi_recovery_hours.sql', 'kpi_case_add') + children('0044_kpi_child_rollups_weekly.sql'),
   };
-  const times: Record<string, number[]> = { off: [], '0029': [], '0037': [], '0044': [] };
+  const times: Record<string, number[]> = Object.fromEntries(Object.keys(modes).map((m) => [m, []]));
   let serial = 0;
   for (let round = 0; round < ROUNDS; round++) {
     for (const [mode, setup] of Object.entries(modes)) {

@@ -186,23 +186,45 @@ export function recoveryHistogramSql(k: WindowCuts): SQL {
     ) g GROUP BY g.bucket HAVING sum(g.n) <> 0 ORDER BY g.bucket`;
 }
 
+/** The first day of the month after the one of `d` (UTC). */
+function nextMonthOf(d: Day): Day {
+  const at = new Date(d.start);
+  return dayOf(new Date(Date.UTC(at.getUTCFullYear(), at.getUTCMonth() + 1, 1)));
+}
+
 /**
  * The median (percentile_cont(0.5)) of the window's hours from first failure to recovery, the same
- * value as sorting every recovery, in one statement: the histogram says which buckets hold the one
- * or two middle recoveries and how many come before them; only the window's cases of those buckets
- * are read and sorted. One row, `hours` (null without recoveries).
+ * value as sorting every recovery, in one statement: the day histogram says which whole-day buckets
+ * hold the one or two middle recoveries and how many come before them; the hour histogram
+ * (kpi_recovery_hours by cohort month, the window's first, partial month from the live rows of
+ * those days) says which hours; only the window's cases of those hours are read and sorted.
+ * One row, `hours` (null without recoveries).
  */
 export function medianHoursSql(k: WindowCuts): SQL {
+  const month = nextMonthOf(dayOf(k.since));
   return sql`
     WITH h AS (${recoveryHistogramSql(k)}),
     c AS (SELECT bucket, n, sum(n) OVER (ORDER BY bucket) - n AS before FROM h),
     r AS (SELECT floor((sum(n) - 1) / 2) AS lo, ceil((sum(n) - 1) / 2) AS hi FROM h HAVING sum(n) > 0),
     m AS (SELECT r.lo, r.hi, lo_c.bucket AS lo_bucket, lo_c.before AS lo_before, hi_c.bucket AS hi_bucket
-          FROM r JOIN c lo_c ON r.lo >= lo_c.before AND r.lo < lo_c.before + lo_c.n JOIN c hi_c ON r.hi >= hi_c.before AND r.hi < hi_c.before + hi_c.n)
+          FROM r JOIN c lo_c ON r.lo >= lo_c.before AND r.lo < lo_c.before + lo_c.n JOIN c hi_c ON r.hi >= hi_c.before AND r.hi < hi_c.before + hi_c.n),
+    hh AS (
+      SELECT g.hour, sum(g.n) AS n FROM (
+        SELECT x.recover_hour AS hour, x.n FROM kpi_recovery_hours x
+        WHERE x.company_id = ${k.companyId} AND x.cohort_month >= ${day(month)}
+          AND x.recover_hour BETWEEN (SELECT lo_bucket * 24 FROM m) AND (SELECT hi_bucket * 24 + 23 FROM m)
+        UNION ALL
+        SELECT kpi_recover_hour(c.first_failure_at, c.recovered_at), 1 FROM recovery_cases c
+        WHERE ${windowRecoveries(k)} AND c.first_failure_at < ${ts(month.start)}
+          AND kpi_recover_day(c.first_failure_at, c.recovered_at) BETWEEN (SELECT lo_bucket FROM m) AND (SELECT hi_bucket FROM m)
+      ) g GROUP BY g.hour HAVING sum(g.n) <> 0),
+    hc AS (SELECT hour, n, (SELECT lo_before FROM m) + sum(n) OVER (ORDER BY hour) - n AS before FROM hh),
+    mh AS (SELECT m.lo, m.hi, lo_h.hour AS lo_hour, lo_h.before AS lo_before, hi_h.hour AS hi_hour
+           FROM m JOIN hc lo_h ON m.lo >= lo_h.before AND m.lo < lo_h.before + lo_h.n JOIN hc hi_h ON m.hi >= hi_h.before AND m.hi < hi_h.before + hi_h.n)
     SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY s.h) AS hours FROM (
       SELECT (extract(epoch FROM c.recovered_at - c.first_failure_at) / 3600)::float8 AS h FROM recovery_cases c
-      WHERE ${windowRecoveries(k)} AND kpi_recover_day(c.first_failure_at, c.recovered_at) BETWEEN (SELECT lo_bucket FROM m) AND (SELECT hi_bucket FROM m)
-      ORDER BY h OFFSET (SELECT (lo - lo_before)::bigint FROM m) LIMIT (SELECT (hi - lo + 1)::bigint FROM m)
+      WHERE ${windowRecoveries(k)} AND kpi_recover_hour(c.first_failure_at, c.recovered_at) BETWEEN (SELECT lo_hour FROM mh) AND (SELECT hi_hour FROM mh)
+      ORDER BY h OFFSET (SELECT (lo - lo_before)::bigint FROM mh) LIMIT (SELECT (hi - lo + 1)::bigint FROM mh)
     ) s`;
 }
 

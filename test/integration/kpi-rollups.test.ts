@@ -8,7 +8,7 @@ import { cohortSql, outcomeSql } from '../../src/presenters/kpi-sql.ts';
 import { archiveOldCases } from '../../src/services/cases/archive-old-cases.ts';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.ts';
 
-// The per-day and per-week rollups (migrations 0029, 0037, 0044) must say exactly what a pass over every live row says,
+// The per-day and per-week rollups (migrations 0029, 0037, 0044, 0045) must say exactly what a pass over every live row says,
 // after any mix of writes: cases opened, changed (status, steps, credit, currency, first failure,
 // window), deleted, merged (history handed to another case, as reconcile-membership-cases.ts
 // does), anonymised, archived (the real archive job), and their deliveries, grants and clicks.
@@ -249,6 +249,8 @@ const LIVE_ROLLUPS: Record<string, string> = {
        credited_method, credited_channel, credited_step, coalesce(decline_code, decline_category) AS decline_category, holdout, count(*) AS n, sum(amount_at_risk_cents) AS at_risk_cents, sum(recovered_cents) AS recovered_cents
     FROM recovery_cases GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11`,
   kpi_recovery_weeks: `SELECT company_id, kpi_week(first_failure_at) AS cohort_week, kpi_recover_day(first_failure_at, recovered_at) AS recover_day, count(*) AS n
+    FROM recovery_cases WHERE status = 'recovered' AND recovered_at IS NOT NULL GROUP BY 1, 2, 3`,
+  kpi_recovery_hours: `SELECT company_id, kpi_recover_hour(first_failure_at, recovered_at) AS recover_hour, kpi_month(first_failure_at) AS cohort_month, count(*) AS n
     FROM recovery_cases WHERE status = 'recovered' AND recovered_at IS NOT NULL GROUP BY 1, 2, 3`,
   kpi_delivery_days: `SELECT c.company_id, kpi_day(c.first_failure_at) AS cohort_day, x.channel, x.status, count(*) AS n
     FROM deliveries x JOIN recovery_cases c ON c.id = x.case_id AND c.company_id = x.company_id WHERE x.status IN ('sent', 'outbox') GROUP BY 1, 2, 3, 4`,
