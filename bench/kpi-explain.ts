@@ -1,8 +1,8 @@
 import { drizzle } from 'drizzle-orm/node-postgres';
+import { dirname, join } from 'node:path';
 import pg from 'pg';
 import type { AppDb } from '../src/db/client.ts';
 import * as schema from '../src/db/schema/index.ts';
-import { presentKpis } from '../src/presenters/kpis.presenter.ts';
 import { installFieldCipher } from '../src/db/encrypted-text.ts';
 import { generateEncryptionKey, loadKeyring } from '../src/integrations/crypto/encryption-keys.ts';
 import { createFieldCipher } from '../src/integrations/crypto/field-cipher.ts';
@@ -11,13 +11,15 @@ import { BIG } from './support/dashboard-seed.ts';
 
 // npx tsx bench/kpi-explain.ts <database> [window days, default 365]: EXPLAIN (ANALYZE, BUFFERS) of
 // every statement the overview's KPIs run for the largest company of a kept bench:dashboard
-// database (BENCH_KEEP_DATABASE=1), each run BENCH_EXPLAIN_RUNS (5) times: the median planning and
+// database (BENCH_KEEP_DATABASE=1), each run BENCH_EXPLAIN_RUNS (11) times without per-node timing (TIMING OFF, whose clock reads would
+// inflate row-heavy nodes): the median planning and
 // execution times, buffers and rows, and their sums (what one overview costs the server).
-// Asserts nothing. BENCH_DATABASE_URL names the admin URL as in bench:dashboard.
+// Asserts nothing. BENCH_DATABASE_URL names the admin URL as in bench:dashboard; BENCH_PRESENTER
+// names another checkout's kpis.presenter.ts (e.g. main's) to explain its statements instead.
 const [name, windowArg] = process.argv.slice(2);
 if (!name) throw new Error('usage: npx tsx bench/kpi-explain.ts <database> [window days]');
 const windowDays = Number(windowArg ?? 365);
-const RUNS = Number(process.env.BENCH_EXPLAIN_RUNS ?? 5);
+const RUNS = Number(process.env.BENCH_EXPLAIN_RUNS ?? 11);
 const url = new URL(process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test');
 url.pathname = `/${name}`;
 const pool = new pg.Pool({ connectionString: url.toString(), max: 1 });
@@ -25,7 +27,12 @@ const pool = new pg.Pool({ connectionString: url.toString(), max: 1 });
 const keys = loadKeyring({ current: process.env.ENCRYPTION_KEY ?? generateEncryptionKey(), nodeEnv: 'test' });
 if (!keys.ok) throw new Error(keys.problems.join('; '));
 if (!process.env.ENCRYPTION_KEY) await pool.query(`DELETE FROM encryption_settings WHERE id = 1`);
-installFieldCipher(createFieldCipher(await resolveLookupHashKey({ query: async (text: string, params?: unknown[]) => ({ rows: (await pool.query(text, params)).rows }), exec: async (text: string) => void (await pool.query(text)) }, keys.keyring)));
+const cipher = createFieldCipher(await resolveLookupHashKey({ query: async (text: string, params?: unknown[]) => ({ rows: (await pool.query(text, params)).rows }), exec: async (text: string) => void (await pool.query(text)) }, keys.keyring));
+installFieldCipher(cipher);
+const presenterPath = process.env.BENCH_PRESENTER ?? '../src/presenters/kpis.presenter.ts';
+// Another checkout has its own module instances: its cipher is installed in its own.
+if (process.env.BENCH_PRESENTER) (await import(join(dirname(presenterPath), '../db/encrypted-text.ts'))).installFieldCipher(cipher);
+const { presentKpis } = (await import(presenterPath)) as { presentKpis: (company: string, db: AppDb, windowDays: number, now: Date) => Promise<unknown> };
 let captured: { sql: string; params: unknown[] }[] = [];
 const db = drizzle(pool, { schema, logger: { logQuery: (sql, params) => captured.push({ sql, params }) } }) as unknown as AppDb;
 const [{ at }] = (await pool.query<{ at: Date }>(`SELECT max(first_failure_at) AS at FROM recovery_cases`)).rows as [{ at: Date }];
@@ -46,7 +53,7 @@ for (const [i, s] of statements.entries()) {
   let b = 0;
   let rows = 0;
   for (let r = 0; r < RUNS; r++) {
-    const { rows: out } = await pool.query<{ 'QUERY PLAN': unknown }>(`EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) ${s.sql}`, s.params);
+    const { rows: out } = await pool.query<{ 'QUERY PLAN': unknown }>(`EXPLAIN (ANALYZE, BUFFERS, TIMING OFF, FORMAT JSON) ${s.sql}`, s.params);
     const [root] = out[0]!['QUERY PLAN'] as [{ Plan: Record<string, number>; 'Planning Time': number; 'Execution Time': number; Planning?: Record<string, number> }];
     p.push(root['Planning Time']);
     e.push(root['Execution Time']);
