@@ -11,8 +11,10 @@ import { createBenchDatabase } from './support/bench-database.ts';
 // BENCH_CASES (400) case lifecycles per round the way the service writes them, one autocommit
 // statement each: open the case, two reminders (delivery sent, steps_sent + 1), a granted
 // incentive, the recovery (status, recovered_at, credit). Three modes alternate round by round
-// (BENCH_ROUNDS, 4) so they share the machine's load: the triggers off, 0029's (day rollups) and
-// 0037's (day and week rollups, the time-to-recover histogram). Prints ms per lifecycle (7 writes);
+// (BENCH_ROUNDS, 4) so they share the machine's load: the triggers off, 0029's (day rollups),
+// 0037's (day and week rollups of cases, the time-to-recover histogram), 0044's (week rollups of
+// deliveries, grants and clicks too) and 0045's (the hour histogram too). Every mode has every
+// migration's indexes (0045's on recovery_cases included): the figure is the triggers' own work. Prints ms per lifecycle (7 writes);
 // BENCH_ONE_TRANSACTION=1 runs each round in one transaction (the triggers' work without commits).
 const CASES = Number(process.env.BENCH_CASES ?? 400);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 4);
@@ -27,15 +29,20 @@ try {
   await database.withConnection((sql) => migrate(sql));
   await client.connect();
   await client.query(`INSERT INTO companies (company_id, title) VALUES ('biz_trig', 'Trigger bench')`);
-  // 0029's kpi_case_add (day rollups only), to swap in for that mode.
+  // Each mode's versions of the rollup functions (the latest migration defining each), swapped in.
   const of = (file: string) => readFileSync(join(MIGRATIONS_DIR, file), 'utf8');
-  const caseAdd = (text: string) => text.match(/CREATE (OR REPLACE )?FUNCTION kpi_case_add[\s\S]*?END \$fn\$;/)![0].replace(/^CREATE FUNCTION/, 'CREATE OR REPLACE FUNCTION');
+  const fn = (file: string, name: string) =>
+    of(file).match(new RegExp(`CREATE (OR REPLACE )?FUNCTION ${name}\\([\\s\\S]*?END \\$fn\\$;`))![0].replace(/^CREATE FUNCTION/, 'CREATE OR REPLACE FUNCTION');
+  const children = (file: string) => ['kpi_children_add', 'kpi_delivery_add', 'kpi_incentive_add', 'kpi_click_add'].map((name) => fn(file, name)).join('\n');
+  const on = TABLES.map((t) => `ALTER TABLE ${t} ENABLE TRIGGER USER;`).join('');
   const modes: Record<string, string> = {
     off: TABLES.map((t) => `ALTER TABLE ${t} DISABLE TRIGGER USER;`).join(''),
-    '0029': TABLES.map((t) => `ALTER TABLE ${t} ENABLE TRIGGER USER;`).join('') + caseAdd(of('0029_kpi_rollups.sql')),
-    '0037': TABLES.map((t) => `ALTER TABLE ${t} ENABLE TRIGGER USER;`).join('') + caseAdd(of('0037_kpi_rollups_weekly.sql')),
+    '0029': on + fn('0029_kpi_rollups.sql', 'kpi_case_add') + children('0029_kpi_rollups.sql'),
+    '0037': on + fn('0037_kpi_rollups_weekly.sql', 'kpi_case_add') + children('0029_kpi_rollups.sql'),
+    '0044': on + fn('0037_kpi_rollups_weekly.sql', 'kpi_case_add') + children('0044_kpi_child_rollups_weekly.sql'),
+    '0045': on + fn('0045_kpi_recovery_hours.sql', 'kpi_case_add') + children('0044_kpi_child_rollups_weekly.sql'),
   };
-  const times: Record<string, number[]> = { off: [], '0029': [], '0037': [] };
+  const times: Record<string, number[]> = Object.fromEntries(Object.keys(modes).map((m) => [m, []]));
   let serial = 0;
   for (let round = 0; round < ROUNDS; round++) {
     for (const [mode, setup] of Object.entries(modes)) {

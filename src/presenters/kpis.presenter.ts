@@ -23,13 +23,17 @@ export const METRICS_DOC_URL = '/docs/metrics.md';
 
 type Num = string | number | null;
 
-/** One group of cases: every figure below is a sum over these. */
+/**
+ * One group of cases: every figure below is a sum over these. Two grouping sets (kpi-rollups.ts):
+ * `weekly` false, by all the keys but the cohort week; true, by cohort week, currency and outcome.
+ */
 interface CaseGroup {
+  weekly: boolean;
   currency: string | null;
   outcome: CaseOutcome;
   in_window: boolean;
   in_headline: boolean;
-  /** Cohort week (Monday, UTC) of a window case; null for headline-only cases. */
+  /** Cohort week (Monday, UTC) of a window case (weekly rows; null for headline-only cases). */
   week_start: string | null;
   steps_sent: number;
   credited_method: string | null;
@@ -88,21 +92,23 @@ export async function presentKpis(companyId: string, q: Queryable, windowDays: n
   // are read with the one this process last saw for the company, beside the settings read, and
   // read again in the rare case the settings say otherwise. Every statement starts at once.
   const guess = attributionWindowSeen.get(companyId) ?? DEFAULT_ATTRIBUTION_DAYS;
-  const [settings, guessedGroups, [medianRow], incentiveCost, atRisk, byChannel, clicks, atRiskCases] = await Promise.all([
+  // The small reads share one statement (one round trip, one plan): each as a JSON array of its rows.
+  const rowsOf = (query: SQL) => sql`(SELECT coalesce(json_agg(x), '[]'::json) FROM (${query}) x)`;
+  const atRiskSql = sql`SELECT c.currency, sum(c.amount_at_risk_cents) AS cents FROM recovery_cases c
+    WHERE c.company_id = ${companyId} AND c.status = 'open' AND c.attribution_ends_at > ${at}::timestamptz GROUP BY c.currency`;
+  const [settings, guessedGroups, [medianRow], [small], atRiskCases] = await Promise.all([
     findCurrentSettings(q, companyId),
     queryRows<CaseGroup>(q, groupsSql(guess)),
     queryRows<{ hours: Num }>(q, medianHoursSql(windowCuts)),
-    queryRows<CentsRow>(q, incentiveCostSql(windowCuts)),
-    queryRows<CentsRow>(
+    queryRows<{ incentive_cost: CentsRow[]; at_risk: CentsRow[]; by_channel: ChannelRow[]; clicks: ClickRow[] }>(
       q,
-      sql`SELECT c.currency, sum(c.amount_at_risk_cents) AS cents FROM recovery_cases c
-          WHERE c.company_id = ${companyId} AND c.status = 'open' AND c.attribution_ends_at > ${at}::timestamptz GROUP BY c.currency`,
+      // Counted clicks of the window's cases (a cohort case's clicks come after its first failure).
+      sql`SELECT ${rowsOf(incentiveCostSql(windowCuts))} AS incentive_cost, ${rowsOf(atRiskSql)} AS at_risk,
+                 ${rowsOf(deliveriesByChannelSql(windowCuts))} AS by_channel, ${rowsOf(clicksByChannelSql(windowCuts))} AS clicks`,
     ),
-    queryRows<ChannelRow>(q, deliveriesByChannelSql(windowCuts)),
-    // Counted clicks of the window's cases (a cohort case's clicks come after its first failure).
-    queryRows<ClickRow>(q, clicksByChannelSql(windowCuts)),
     presentAtRiskCases(companyId, q, now),
   ]);
+  const { incentive_cost: incentiveCost, at_risk: atRisk, by_channel: byChannel, clicks } = small!;
   const { attributionWindowDays, nudge } = settings;
   attributionWindowSeen.set(companyId, attributionWindowDays);
   const groups = attributionWindowDays === guess ? guessedGroups : await queryRows<CaseGroup>(q, groupsSql(attributionWindowDays));
@@ -111,8 +117,8 @@ export async function presentKpis(companyId: string, q: Queryable, windowDays: n
 
   const n = (v: Num | undefined) => Number(v ?? 0);
   const cur = (c: string | null) => (c ?? 'usd').toLowerCase();
-  const windowGroups = groups.filter((g) => g.in_window);
-  const headlineGroups = groups.filter((g) => g.in_headline);
+  const windowGroups = groups.filter((g) => !g.weekly && g.in_window);
+  const headlineGroups = groups.filter((g) => !g.weekly && g.in_headline);
   const countsOf = (of: CaseGroup[]): OutcomeCounts & { cases: number } => {
     const k = { cases: 0, recovered: 0, lost: 0, deciding: 0 };
     for (const g of of) {
@@ -192,7 +198,9 @@ export async function presentKpis(companyId: string, q: Queryable, windowDays: n
   const categories = new Map<string, CaseGroup[]>();
   for (const g of windowGroups) {
     const key = g.decline_category ?? 'not_recorded';
-    categories.set(key, [...(categories.get(key) ?? []), g]);
+    const of = categories.get(key);
+    if (of) of.push(g);
+    else categories.set(key, [g]);
   }
   const byDecline = [...categories.entries()]
     .map(([category, of]) => {
@@ -203,7 +211,8 @@ export async function presentKpis(companyId: string, q: Queryable, windowDays: n
 
   // Cohort weeks: cases by the week of their first failure, stacked by outcome; amounts per currency.
   const weeks = new Map<string, { week_start: string; recovered: number; lost: number; deciding: number; amounts: Map<string, { currency: string; recovered_cents: number; lost_cents: number; deciding_cents: number }> }>();
-  for (const g of windowGroups) {
+  for (const g of groups) {
+    if (!g.weekly || !g.in_window) continue;
     const key = g.week_start!;
     let w = weeks.get(key);
     if (!w) weeks.set(key, (w = { week_start: key, recovered: 0, lost: 0, deciding: 0, amounts: new Map() }));

@@ -3,12 +3,12 @@ import { sql, type SQL } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../../src/db/client.ts';
 import { headlineCohort } from '../../src/domain/kpi-formulas.ts';
-import { caseGroupsSql, clicksByChannelSql, deliveriesByChannelSql, incentiveCostSql, medianHoursSql, type KpiCuts } from '../../src/presenters/kpi-rollups.ts';
+import { caseGroupSetsSql, caseGroupsSql, clicksByChannelSql, deliveriesByChannelSql, incentiveCostSql, medianHoursSql, type KpiCuts } from '../../src/presenters/kpi-rollups.ts';
 import { cohortSql, outcomeSql } from '../../src/presenters/kpi-sql.ts';
 import { archiveOldCases } from '../../src/services/cases/archive-old-cases.ts';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.ts';
 
-// The per-day and per-week rollups (migrations 0029, 0037) must say exactly what a pass over every live row says,
+// The per-day and per-week rollups (migrations 0029, 0037, 0044, 0045) must say exactly what a pass over every live row says,
 // after any mix of writes: cases opened, changed (status, steps, credit, currency, first failure,
 // window), deleted, merged (history handed to another case, as reconcile-membership-cases.ts
 // does), anonymised, archived (the real archive job), and their deliveries, grants and clicks.
@@ -240,7 +240,7 @@ describe('KPI rollups equal a pass over the live rows after any mix of writes', 
   }, 600_000);
 });
 
-/** Each rollup as a GROUP BY of the live rows (migration 0029's backfill). */
+/** Each rollup as a GROUP BY of the live rows (the migrations' backfills). */
 const LIVE_ROLLUPS: Record<string, string> = {
   kpi_case_days: `SELECT company_id, kpi_day(first_failure_at) AS cohort_day, currency, status, CASE WHEN status = 'open' THEN kpi_day(attribution_ends_at) END AS open_ends_day, steps_sent,
        credited_method, credited_channel, credited_step, coalesce(decline_code, decline_category) AS decline_category, holdout, count(*) AS n, sum(amount_at_risk_cents) AS at_risk_cents, sum(recovered_cents) AS recovered_cents
@@ -250,10 +250,18 @@ const LIVE_ROLLUPS: Record<string, string> = {
     FROM recovery_cases GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11`,
   kpi_recovery_weeks: `SELECT company_id, kpi_week(first_failure_at) AS cohort_week, kpi_recover_day(first_failure_at, recovered_at) AS recover_day, count(*) AS n
     FROM recovery_cases WHERE status = 'recovered' AND recovered_at IS NOT NULL GROUP BY 1, 2, 3`,
+  kpi_recovery_hours: `SELECT company_id, kpi_recover_hour(first_failure_at, recovered_at) AS recover_hour, kpi_month(first_failure_at) AS cohort_month, count(*) AS n
+    FROM recovery_cases WHERE status = 'recovered' AND recovered_at IS NOT NULL GROUP BY 1, 2, 3`,
   kpi_delivery_days: `SELECT c.company_id, kpi_day(c.first_failure_at) AS cohort_day, x.channel, x.status, count(*) AS n
     FROM deliveries x JOIN recovery_cases c ON c.id = x.case_id AND c.company_id = x.company_id WHERE x.status IN ('sent', 'outbox') GROUP BY 1, 2, 3, 4`,
   kpi_incentive_days: `SELECT c.company_id, kpi_day(c.first_failure_at) AS cohort_day, c.currency, count(*) AS n, sum(x.cost_cents) AS cost_cents
     FROM incentives x JOIN recovery_cases c ON c.id = x.case_id AND c.company_id = x.company_id WHERE x.status = 'granted' GROUP BY 1, 2, 3`,
+  kpi_delivery_weeks: `SELECT c.company_id, kpi_week(c.first_failure_at) AS cohort_week, x.channel, x.status, count(*) AS n
+    FROM deliveries x JOIN recovery_cases c ON c.id = x.case_id AND c.company_id = x.company_id WHERE x.status IN ('sent', 'outbox') GROUP BY 1, 2, 3, 4`,
+  kpi_incentive_weeks: `SELECT c.company_id, kpi_week(c.first_failure_at) AS cohort_week, c.currency, count(*) AS n, sum(x.cost_cents) AS cost_cents
+    FROM incentives x JOIN recovery_cases c ON c.id = x.case_id AND c.company_id = x.company_id WHERE x.status = 'granted' GROUP BY 1, 2, 3`,
+  kpi_click_weeks: `SELECT c.company_id, kpi_week(c.first_failure_at) AS cohort_week, x.detail->>'channel' AS channel, CASE WHEN x.at < c.first_failure_at THEN kpi_day(x.at) END AS early_day, count(*) AS n
+    FROM case_events x JOIN recovery_cases c ON c.id = x.case_id AND c.company_id = x.company_id WHERE x.reason = 'link_clicked' AND x.detail->>'counted' = 'true' GROUP BY 1, 2, 3, 4`,
   kpi_click_days: `SELECT c.company_id, kpi_day(c.first_failure_at) AS cohort_day, x.detail->>'channel' AS channel, CASE WHEN x.at < c.first_failure_at THEN kpi_day(x.at) END AS early_day, count(*) AS n
     FROM case_events x JOIN recovery_cases c ON c.id = x.case_id AND c.company_id = x.company_id WHERE x.reason = 'link_clicked' AND x.detail->>'counted' = 'true' GROUP BY 1, 2, 3, 4`,
 };
@@ -261,15 +269,15 @@ const LIVE_ROLLUPS: Record<string, string> = {
 // The KPI statements as presenters/kpis.presenter.ts ran them over every case before the rollups.
 function referenceGroups(k: KpiCuts): SQL {
   const since = k.since.toISOString();
-  return sql`SELECT * FROM (
-      SELECT c.currency COLLATE "C" AS currency, ${outcomeSql(k.now)} AS outcome,
+  // Every case of the cohorts, summed in the presenter's two grouping sets.
+  return caseGroupSetsSql(sql`
+      SELECT c.currency, ${outcomeSql(k.now)} AS outcome,
              (c.first_failure_at >= ${since}::timestamptz) AS in_window,
              (c.first_failure_at >= ${k.headline.from.toISOString()}::timestamptz AND c.first_failure_at < ${k.headline.to.toISOString()}::timestamptz) AS in_headline,
-             CASE WHEN c.first_failure_at >= ${since}::timestamptz THEN to_char(date_trunc('week', c.first_failure_at AT TIME ZONE 'UTC'), 'YYYY-MM-DD') END AS week_start,
+             CASE WHEN c.first_failure_at >= ${since}::timestamptz THEN date_trunc('week', c.first_failure_at AT TIME ZONE 'UTC')::date END AS week_start,
              c.steps_sent, c.credited_method, c.credited_channel, c.credited_step, coalesce(c.decline_code, c.decline_category) AS decline_category, c.holdout,
-             count(*) AS n, sum(c.amount_at_risk_cents) AS at_risk_cents, sum(c.recovered_cents) AS recovered_cents
-      FROM recovery_cases c WHERE ${cohortSql(k.companyId, k.headline.from)}
-      GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11) g WHERE g.in_window OR g.in_headline`;
+             1 AS n, c.amount_at_risk_cents AS at_risk_cents, c.recovered_cents
+      FROM recovery_cases c WHERE ${cohortSql(k.companyId, k.headline.from)}`);
 }
 function referenceMedian(k: KpiCuts): SQL {
   return sql`SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM c.recovered_at - c.first_failure_at) / 3600) AS hours
