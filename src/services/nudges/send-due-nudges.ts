@@ -1,6 +1,7 @@
-import { claimDueCases } from '../../db/repositories/nudges.repository.ts';
+import { loadNudgeContexts, type ContextKey, type NudgeContext } from '../../db/repositories/nudge-context.repository.ts';
+import { claimDueCases, type StoredCase } from '../../db/repositories/nudges.repository.ts';
 import type { NudgeDeps } from './nudge-deps.ts';
-import { sendNudge, type SendNudgeResult } from './send-nudge.ts';
+import { plannedStepOf, sendNudge, type SendNudgeResult } from './send-nudge.ts';
 
 export interface SendDueNudgesResult {
   claimed: number;
@@ -11,37 +12,48 @@ export interface SendDueNudgesResult {
 }
 
 /**
- * One sweep: up to `limit` due cases, `concurrency` at a time. Each runner claims one case just
- * before it sends it (leased, so other workers skip it), never a batch ahead: a worker that dies
- * holds back at most `concurrency` cases, each for at most the lease (NUDGE_LEASE_MS), while the
- * rest stay claimable by every other worker. Safe to run on any number of workers at once.
+ * One sweep: up to `limit` due cases, in rounds of `concurrency`. A round claims its cases in one
+ * statement (leased, so other workers skip them) just before sending them side by side, and reads
+ * what their steps need to know about the members in one more (loadNudgeContexts); the next round
+ * is claimed when this one is done, never a batch ahead: a worker that dies holds back at most
+ * `concurrency` cases, each for at most the lease (NUDGE_LEASE_MS), while the rest stay claimable
+ * by every other worker. Safe to run on any number of workers at once.
  */
 export async function sendDueNudges(deps: NudgeDeps, options: { limit?: number; concurrency?: number; onError?: (caseId: string, error: unknown) => void } = {}): Promise<SendDueNudgesResult> {
   const limit = options.limit ?? 100;
+  const concurrency = Math.max(1, Math.min(options.concurrency ?? 8, limit));
   const result: SendDueNudgesResult = { claimed: 0, sent: 0, waiting: 0, errors: 0 };
-  let budget = limit;
-  let drained = false;
-  const runOne = async (): Promise<void> => {
-    while (budget > 0 && !drained) {
-      budget -= 1;
-      const [c] = await claimDueCases(deps.db, deps.clock.now(), 1, deps.leaseMs);
-      if (!c) {
-        drained = true;
-        return;
-      }
-      result.claimed += 1;
+  while (result.claimed < limit) {
+    const cases = await claimDueCases(deps.db, deps.clock.now(), Math.min(concurrency, limit - result.claimed), deps.leaseMs);
+    if (cases.length === 0) break;
+    result.claimed += cases.length;
+    const contexts = await contextsOf(deps, cases).catch(() => new Map<string, NudgeContext>());
+    await Promise.all(cases.map(async (c) => {
       let outcome: SendNudgeResult;
       try {
-        outcome = await sendNudge(deps, c);
+        outcome = await sendNudge(deps, c, { context: contexts.get(c.id) });
       } catch (error) {
         result.errors += 1;
         options.onError?.(c.id, error);
-        continue;
+        return;
       }
       if (outcome.ok && outcome.outcome === 'sent') result.sent += 1;
       else if (outcome.ok && outcome.outcome === 'waiting') result.waiting += 1;
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(options.concurrency ?? 8, limit)) }, runOne));
+    }));
+    if (cases.length < concurrency) break;
+  }
   return result;
+}
+
+/** The batch's reads for the cases that will get as far as the contact policy (open, not held out, a step left). */
+async function contextsOf(deps: NudgeDeps, cases: readonly StoredCase[]): Promise<Map<string, NudgeContext>> {
+  const now = deps.clock.now();
+  const keys: ContextKey[] = [];
+  for (const c of cases) {
+    if (c.status !== 'open' || c.holdout) continue;
+    const { step } = plannedStepOf(c, await deps.settings.settingsVersion(c.companyId, c.settingsVersion), now);
+    if (step === null) continue;
+    keys.push({ caseId: c.id, companyId: c.companyId, whopMembershipId: c.whopMembershipId, whopPaymentId: c.whopPaymentId, step, email: c.memberEmail, whopUserId: c.whopUserId });
+  }
+  return loadNudgeContexts(deps.db, keys);
 }
