@@ -29,52 +29,62 @@ function deliveryOf(r: Row): Delivery {
   };
 }
 
+export interface StepStart {
+  companyId: string;
+  caseId: string;
+  step: number;
+  channels: DeliveryChannel[];
+  testVariantOf: (channel: DeliveryChannel) => 'a' | 'b' | null;
+  now: Date;
+  /** A `sending` row last touched before this was left by a dead worker. */
+  interruptedBefore: Date;
+}
+export type StartedStep = { rows: Delivery[]; mine: Set<string> };
+
 /**
- * The step's deliveries on `channels`, made ready to attempt in ONE statement (one commit), before
- * any provider call: rows seen for the first time are created `sending`; a `sending` row a dead
- * worker left past `interruptedBefore` becomes `unknown` (it may have been delivered: never resent);
- * a pending row whose retry is due becomes `sending`. `mine` lists the rows this call moved to
- * `sending` (only those may be attempted: a kill after this leaves `sending`, at most once).
+ * Steps' deliveries made ready to attempt, for any number of cases in ONE statement (one commit),
+ * before any provider call: rows seen for the first time are created `sending`; a `sending` row a
+ * dead worker left past `interruptedBefore` becomes `unknown` (it may have been delivered: never
+ * resent); a pending row whose retry is due becomes `sending`. `mine` lists the rows this call
+ * moved to `sending` (only those may be attempted: a kill after this leaves `sending`, at most once).
+ * Results are in the order of `steps`.
  */
-export async function startStepDeliveries(
-  q: Queryable,
-  key: { companyId: string; caseId: string; step: number },
-  channels: DeliveryChannel[],
-  testVariantOf: (channel: DeliveryChannel) => 'a' | 'b' | null,
-  now: Date,
-  interruptedBefore: Date,
-): Promise<{ rows: Delivery[]; mine: Set<string> }> {
-  if (channels.length === 0) return { rows: [], mine: new Set() };
-  const at = now.toISOString();
-  const list = sql`ARRAY[${sql.join(channels.map((c) => sql`${c}`), sql`, `)}]::text[]`;
-  const variants = sql`ARRAY[${sql.join(channels.map((c) => sql`${testVariantOf(c)}`), sql`, `)}]::text[]`;
+export async function startStepDeliveries(q: Queryable, steps: readonly StepStart[]): Promise<StartedStep[]> {
+  const input = steps.flatMap((s) => s.channels.map((channel) => ({
+    company_id: s.companyId, case_id: s.caseId, step: s.step, channel, variant: s.testVariantOf(channel), at: s.now.toISOString(), stale: s.interruptedBefore.toISOString(),
+  })));
+  if (input.length === 0) return steps.map(() => ({ rows: [], mine: new Set() }));
   const rows = await queryRows<Row>(q, sql`
-    WITH ins AS (
+    WITH k AS (
+      SELECT * FROM json_to_recordset(${JSON.stringify(input)}::json) AS k(company_id text, case_id uuid, step int, channel text, variant text, at timestamptz, stale timestamptz)
+    ), ins AS (
       INSERT INTO deliveries (company_id, case_id, step, channel, status, test_variant, created_at, updated_at)
-      SELECT ${key.companyId}, ${key.caseId}::uuid, ${key.step}, t.channel, 'sending', t.variant, ${at}::timestamptz, ${at}::timestamptz
-      FROM unnest(${list}, ${variants}) AS t(channel, variant)
+      SELECT k.company_id, k.case_id, k.step, k.channel, 'sending', k.variant, k.at, k.at FROM k
       ON CONFLICT (case_id, step, channel) DO NOTHING
       RETURNING ${COLUMNS}, true AS mine
     ), upd AS (
       UPDATE deliveries d SET
         status = CASE WHEN d.status = 'sending' THEN 'unknown' ELSE 'sending' END,
         error = CASE WHEN d.status = 'sending' THEN ${fieldCipher().encrypt(INTERRUPTED_ERROR)} ELSE d.error END,
-        updated_at = ${at}::timestamptz
-      WHERE d.case_id = ${key.caseId}::uuid AND d.step = ${key.step} AND d.channel = ANY(${list})
-        AND ((d.status = 'sending' AND d.updated_at <= ${interruptedBefore.toISOString()}::timestamptz)
-          OR (d.status = 'pending' AND (d.next_attempt_at IS NULL OR d.next_attempt_at <= ${at}::timestamptz)))
+        updated_at = k.at
+      FROM k WHERE d.case_id = k.case_id AND d.step = k.step AND d.channel = k.channel
+        AND ((d.status = 'sending' AND d.updated_at <= k.stale)
+          OR (d.status = 'pending' AND (d.next_attempt_at IS NULL OR d.next_attempt_at <= k.at)))
       RETURNING ${D_COLUMNS}, d.status = 'sending' AS mine
     )
     SELECT * FROM ins
     UNION ALL SELECT * FROM upd
-    UNION ALL SELECT ${COLUMNS}, false AS mine FROM deliveries
-      WHERE case_id = ${key.caseId}::uuid AND step = ${key.step} AND channel = ANY(${list}) AND id NOT IN (SELECT id FROM upd)`);
-  const found = rows.map(deliveryOf);
-  const mine = new Set(rows.filter((r) => r.mine).map((r) => r.id));
-  if (found.length === channels.length) return { rows: found, mine };
-  // A row created by a concurrent statement after this one's snapshot: read the committed rows (none is ours).
-  const committed = await q.select().from(deliveries).where(and(eq(deliveries.caseId, key.caseId), eq(deliveries.step, key.step), inArray(deliveries.channel, channels)));
-  return { rows: committed.map((d) => found.find((f) => f.id === d.id) ?? d), mine };
+    UNION ALL SELECT ${D_COLUMNS}, false AS mine FROM deliveries d JOIN k ON d.case_id = k.case_id AND d.step = k.step AND d.channel = k.channel
+      WHERE d.id NOT IN (SELECT id FROM upd)`);
+  const found = rows.map((r) => ({ delivery: deliveryOf(r), mine: r.mine }));
+  return Promise.all(steps.map(async (s) => {
+    const own = found.filter((f) => f.delivery.caseId === s.caseId && f.delivery.step === s.step);
+    const mine = new Set(own.filter((f) => f.mine).map((f) => f.delivery.id));
+    if (own.length === s.channels.length) return { rows: own.map((f) => f.delivery), mine };
+    // A row created by a concurrent statement after this one's snapshot: read the committed rows (none is ours).
+    const committed = await q.select().from(deliveries).where(and(eq(deliveries.caseId, s.caseId), eq(deliveries.step, s.step), inArray(deliveries.channel, s.channels)));
+    return { rows: committed.map((d) => own.find((f) => f.delivery.id === d.id)?.delivery ?? d), mine };
+  }));
 }
 
 /** One channel's outcome, as `deliverStep` decided it. */
@@ -93,29 +103,37 @@ export type DeliveryOutcome = {
 export type CaseNudgeUpdate = Partial<Pick<typeof recoveryCases.$inferInsert, 'nextNudgeAt' | 'stepsSent' | 'lastNudgeAt' | 'nudgeClaimedUntil' | 'memberName' | 'memberEmail' | 'whopProductId' | 'whopUserId' | 'manageUrl' | 'whopProductTitle'>>;
 export type CaseEventRow = { companyId: string; caseId: string; status: string; reason: string; actor: string; source: 'outreach' | 'action'; detail?: Record<string, unknown>; at: Date };
 
+export interface NudgeOutcome {
+  caseId: string;
+  deliveries: readonly DeliveryOutcome[];
+  event?: CaseEventRow | null;
+  update: CaseNudgeUpdate;
+  now: Date;
+}
+
 /**
- * Everything a nudge ends with, in ONE statement (one commit): every channel's outcome, the
- * timeline row (its `why` encrypted, as appendCaseEvent stores it), and the case's update (the
- * lease released, the step counted, the next nudge). Personal columns go through Drizzle's
- * encrypted codecs. Atomic: a kill before it leaves the rows `sending` (they become `unknown`).
+ * Everything nudges end with, for any number of cases in ONE statement (one commit): every
+ * channel's outcome, the timeline rows (their `why` encrypted, as appendCaseEvent stores it), and
+ * each case's update (the lease released, the step counted, the next nudge). Personal columns go
+ * through Drizzle's encrypted codecs. Atomic: a kill before it leaves the rows `sending` (they
+ * become `unknown`, never sent again).
  */
-export async function recordNudgeOutcome(
-  q: Queryable,
-  outcome: { caseId: string; deliveries: readonly DeliveryOutcome[]; event?: CaseEventRow | null; update: CaseNudgeUpdate; now: Date },
-): Promise<void> {
-  const parts: SQL[] = outcome.deliveries.map(({ id, ...set }, i) => sql`${sql.raw(`d${i}`)} AS (${q.update(deliveries).set({ ...set, updatedAt: outcome.now }).where(eq(deliveries.id, id)).getSQL()})`);
-  const e = outcome.event;
-  if (e) {
-    parts.push(sql`e AS (${q.insert(caseEvents).values({
-      companyId: e.companyId, caseId: e.caseId, fromStatus: e.status, toStatus: e.status, reason: e.reason, actor: e.actor, source: e.source, detail: storableEventDetail(e.detail ?? null), at: e.at,
-    }).getSQL()})`);
+export async function recordNudgeOutcomes(q: Queryable, outcomes: readonly NudgeOutcome[]): Promise<void> {
+  if (outcomes.length === 0) return;
+  // .getSQL(): a builder inside sql`` is wrapped in parentheses, which a CTE body cannot be.
+  const bodies: SQL[] = [];
+  for (const o of outcomes) {
+    for (const { id, ...set } of o.deliveries) bodies.push(q.update(deliveries).set({ ...set, updatedAt: o.now }).where(eq(deliveries.id, id)).getSQL());
+    const e = o.event;
+    if (e) {
+      bodies.push(q.insert(caseEvents).values({
+        companyId: e.companyId, caseId: e.caseId, fromStatus: e.status, toStatus: e.status, reason: e.reason, actor: e.actor, source: e.source, detail: storableEventDetail(e.detail ?? null), at: e.at,
+      }).getSQL());
+    }
+    const hash = o.update.memberEmail !== undefined ? { memberEmailHash: emailLookupHash(o.update.memberEmail) } : {};
+    bodies.push(q.update(recoveryCases).set({ ...o.update, ...hash }).where(eq(recoveryCases.id, o.caseId)).getSQL());
   }
-  const hash = outcome.update.memberEmail !== undefined ? { memberEmailHash: emailLookupHash(outcome.update.memberEmail) } : {};
-  const caseUpdate = q.update(recoveryCases).set({ ...outcome.update, ...hash }).where(eq(recoveryCases.id, outcome.caseId));
-  if (parts.length === 0) {
-    await caseUpdate;
-    return;
-  }
-  // .getSQL(): a builder inside sql`` would be wrapped in parentheses, which a CTE body cannot be.
-  await q.execute(sql`WITH ${sql.join(parts, sql`, `)} ${caseUpdate.getSQL()}`);
+  // Every write but the last is a data-modifying CTE (each touches its own row); the last is the statement's body.
+  const last = bodies.pop()!;
+  await q.execute(bodies.length === 0 ? last : sql`WITH ${sql.join(bodies.map((b, i) => sql`${sql.raw(`w${i}`)} AS (${b})`), sql`, `)} ${last}`);
 }

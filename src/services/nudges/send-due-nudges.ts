@@ -1,6 +1,7 @@
 import { loadNudgeContexts, type ContextKey, type NudgeContext } from '../../db/repositories/nudge-context.repository.ts';
 import { claimDueCases, type StoredCase } from '../../db/repositories/nudges.repository.ts';
 import type { NudgeDeps } from './nudge-deps.ts';
+import { createNudgeRound } from './nudge-round.ts';
 import { plannedStepOf, sendNudge, type SendNudgeResult } from './send-nudge.ts';
 
 export interface SendDueNudgesResult {
@@ -13,8 +14,9 @@ export interface SendDueNudgesResult {
 
 /**
  * One sweep: up to `limit` due cases, in rounds of `concurrency`. A round claims its cases in one
- * statement (leased, so other workers skip them) just before sending them side by side, and reads
- * what their steps need to know about the members in one more (loadNudgeContexts); the next round
+ * statement (leased, so other workers skip them) just before sending them side by side, reads
+ * what their steps need to know about the members in one more (loadNudgeContexts), and writes
+ * their starts and their ends in one statement each (createNudgeRound); the next round
  * is claimed when this one is done, never a batch ahead: a worker that dies holds back at most
  * `concurrency` cases, each for at most the lease (NUDGE_LEASE_MS), while the rest stay claimable
  * by every other worker. Safe to run on any number of workers at once.
@@ -28,14 +30,17 @@ export async function sendDueNudges(deps: NudgeDeps, options: { limit?: number; 
     if (cases.length === 0) break;
     result.claimed += cases.length;
     const contexts = await contextsOf(deps, cases).catch(() => new Map<string, NudgeContext>());
+    const round = createNudgeRound(deps.db, cases.map((c) => c.id));
     await Promise.all(cases.map(async (c) => {
       let outcome: SendNudgeResult;
       try {
-        outcome = await sendNudge(deps, c, { context: contexts.get(c.id) });
+        outcome = await sendNudge(deps, c, { context: contexts.get(c.id), round });
       } catch (error) {
         result.errors += 1;
         options.onError?.(c.id, error);
         return;
+      } finally {
+        round.leave(c.id);
       }
       if (outcome.ok && outcome.outcome === 'sent') result.sent += 1;
       else if (outcome.ok && outcome.outcome === 'waiting') result.waiting += 1;

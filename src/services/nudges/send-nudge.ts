@@ -4,7 +4,6 @@ import {
   hasCaseEvent,
   optedOutChannels,
   optOutsAmong,
-  updateCaseNudge,
   type Delivery,
   type StoredCase,
 } from '../../db/repositories/nudges.repository.ts';
@@ -18,7 +17,8 @@ import { decideContact, type HoldReason } from '../../domain/contact-policy.ts';
 import { categoryOfCase, nextCaseStep } from '../../domain/next-case-step.ts';
 import { findLatestHold, hasCaseEventForStep, isMembershipEnded, isMembershipEndedBy, listChannelsSentForInvoiceStep, listMemberNudgeTimes, lockMemberContact } from '../../db/repositories/contact-history.repository.ts';
 import type { NudgeContext } from '../../db/repositories/nudge-context.repository.ts';
-import { recordNudgeOutcome, startStepDeliveries } from '../../db/repositories/step-deliveries.repository.ts';
+import { recordNudgeOutcomes, startStepDeliveries, type NudgeOutcome, type StepStart } from '../../db/repositories/step-deliveries.repository.ts';
+import type { NudgeRound } from './nudge-round.ts';
 import type { NudgeSettings } from '../../domain/nudge-settings.ts';
 import type { AppDb, AppTx } from '../../db/client.ts';
 import { retryPaymentDecision, retrySignalsOfCase } from '../../domain/playbook.ts';
@@ -42,7 +42,7 @@ export type SendNudgeResult =
   | { ok: true; outcome: 'held'; step: number; why: HoldReason }
   | { ok: false; reason: 'not_found' | 'case_closed' | 'no_steps_left' | 'not_due' | 'held_out' };
 
-type CaseUpdate = Parameters<typeof updateCaseNudge>[2];
+type CaseUpdate = NudgeOutcome['update'];
 
 /**
  * Sends the current step of one case on every enabled channel, once. The caller holds the case's
@@ -65,13 +65,16 @@ export function plannedStepOf(c: StoredCase, settings: NudgeSettings, now: Date)
  * `context`: what the claim batch read about the case for this step (loadNudgeContexts, one
  * statement for the batch); absent (a manual nudge), each read is its own query.
  */
-export async function sendNudge(deps: NudgeDeps, caseOrId: string | StoredCase, options: { force?: boolean; actor?: string; context?: NudgeContext } = {}): Promise<SendNudgeResult> {
+export async function sendNudge(deps: NudgeDeps, caseOrId: string | StoredCase, options: { force?: boolean; actor?: string; context?: NudgeContext; round?: NudgeRound } = {}): Promise<SendNudgeResult> {
   const now = deps.clock.now();
   const c = typeof caseOrId === 'string' ? await findCase(deps.db, caseOrId) : caseOrId;
   if (!c) return { ok: false, reason: 'not_found' };
   const caseId = c.id;
   const contactUpdate: CaseUpdate = {};
-  const release = (update: CaseUpdate = {}) => updateCaseNudge(deps.db, caseId, { nudgeClaimedUntil: null, ...contactUpdate, ...update });
+  // In a claim round the step's start and end statements are shared with the round's other nudges.
+  const startStep = async (start: StepStart) => (options.round ? options.round.startStep(start) : (await startStepDeliveries(deps.db, [start]))[0]!);
+  const endNudge = (outcome: NudgeOutcome) => (options.round ? options.round.endNudge(outcome) : recordNudgeOutcomes(deps.db, [outcome]));
+  const release = (update: CaseUpdate = {}) => endNudge({ caseId, deliveries: [], update: { nudgeClaimedUntil: null, ...contactUpdate, ...update }, now });
   if (c.status !== 'open') {
     await release({ nextNudgeAt: null });
     return { ok: false, reason: 'case_closed' };
@@ -158,7 +161,7 @@ export async function sendNudge(deps: NudgeDeps, caseOrId: string | StoredCase, 
     const update: CaseUpdate = contact.until ? { nextNudgeAt: contact.until }
       : contact.reason === 'already_sent_for_invoice' ? { stepsSent, nextNudgeAt: nextCaseStep({ ...c, stepsSent }, settings, now)?.at ?? null }
       : { nextNudgeAt: null };
-    await recordNudgeOutcome(deps.db, { caseId, deliveries: [], event, update: { nudgeClaimedUntil: null, ...contactUpdate, ...update }, now });
+    await endNudge({ caseId, deliveries: [], event, update: { nudgeClaimedUntil: null, ...contactUpdate, ...update }, now });
     if (contact.until) return { ok: true, outcome: 'waiting', step, retryAt: contact.until, why: `held: ${contact.reason}` };
     return { ok: true, outcome: 'held', step, why: contact.reason };
   }
@@ -190,7 +193,10 @@ export async function sendNudge(deps: NudgeDeps, caseOrId: string | StoredCase, 
   });
 
   // One statement: the step's rows created or made due `sending` (and a dead worker's `sending` settled `unknown`).
-  const started = await startStepDeliveries(deps.db, { companyId: c.companyId, caseId, step }, contact.channels, (channel) => (test && isDeliveryInTest(test, channel, step) ? c.testVariant : null), now, new Date(now.getTime() - interruptedAfterMs(deps)));
+  const started = await startStep({
+    companyId: c.companyId, caseId, step, channels: contact.channels, testVariantOf: (channel) => (test && isDeliveryInTest(test, channel, step) ? c.testVariant : null),
+    now, interruptedBefore: new Date(now.getTime() - interruptedAfterMs(deps)),
+  });
   // One look at the opt-outs for every channel of this step (the batch's, unless Whop named another member).
   const subject = { email: member.email, whopUserId: member.userId };
   const optedOut = context && context.optOutsFor.email === subject.email && context.optOutsFor.whopUserId === subject.whopUserId
@@ -201,14 +207,14 @@ export async function sendNudge(deps: NudgeDeps, caseOrId: string | StoredCase, 
   if (pending.length > 0) {
     // The outcomes, the lease released and the retry time: one statement.
     const retryAt = retryAtOf(deps, pending, now);
-    await recordNudgeOutcome(deps.db, { caseId, deliveries: outcomes, update: { nudgeClaimedUntil: null, ...contactUpdate, nextNudgeAt: retryAt }, now });
+    await endNudge({ caseId, deliveries: outcomes, update: { nudgeClaimedUntil: null, ...contactUpdate, nextNudgeAt: retryAt }, now });
     return { ok: true, outcome: 'waiting', step, retryAt, why: `retrying ${pending.map((d) => d.channel).join(', ')}` };
   }
 
   const channels = Object.fromEntries(rows.map((d) => [d.channel, d.status])) as Partial<Record<Channel, string>>;
   const stepsSent = step + 1;
   // The channels' outcomes, the nudge_sent timeline row and the case's step: one statement, one commit.
-  await recordNudgeOutcome(deps.db, {
+  await endNudge({
     caseId,
     deliveries: outcomes,
     event: {
