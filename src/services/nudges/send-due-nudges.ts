@@ -53,12 +53,12 @@ export async function sendDueNudges(deps: NudgeDeps, options: { limit?: number; 
 /** The batch's reads for the cases that will get as far as the contact policy (open, not held out, a step left). */
 async function contextsOf(deps: NudgeDeps, cases: readonly StoredCase[]): Promise<Map<string, NudgeContext>> {
   const now = deps.clock.now();
-  const keys: ContextKey[] = [];
-  for (const c of cases) {
-    if (c.status !== 'open' || c.holdout) continue;
-    const { step } = plannedStepOf(c, await deps.settings.settingsVersion(c.companyId, c.settingsVersion), now);
-    if (step === null) continue;
-    keys.push({ caseId: c.id, companyId: c.companyId, whopMembershipId: c.whopMembershipId, whopPaymentId: c.whopPaymentId, step, email: c.memberEmail, whopUserId: c.whopUserId });
-  }
+  const open = cases.filter((c) => c.status === 'open' && !c.holdout);
+  // The round's settings versions side by side (each read once per worker: versions never change).
+  const settings = await Promise.all(open.map((c) => deps.settings.settingsVersion(c.companyId, c.settingsVersion)));
+  const keys: ContextKey[] = open.flatMap((c, i) => {
+    const { step } = plannedStepOf(c, settings[i]!, now);
+    return step === null ? [] : [{ caseId: c.id, companyId: c.companyId, whopMembershipId: c.whopMembershipId, whopPaymentId: c.whopPaymentId, step, email: c.memberEmail, whopUserId: c.whopUserId }];
+  });
   return loadNudgeContexts(deps.db, keys);
 }

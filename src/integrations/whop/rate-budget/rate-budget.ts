@@ -144,7 +144,12 @@ export function createRateBudget(options: RateBudgetOptions): RateBudget {
       let queue = queues.get(key);
       if (!queue) queues.set(key, (queue = { params, waiters: [] }));
       queue.waiters.push({ deadline, resolve, reject });
-      if (!reserving) void drain();
+      // The round trip starts on the next turn of the event loop, so the calls made in this one
+      // (a claim round's nudges look their members up together) share it.
+      if (!reserving) {
+        reserving = true;
+        setImmediate(() => void drain());
+      }
     });
   }
 
