@@ -29,12 +29,14 @@ export async function sendDueNudges(deps: NudgeDeps, options: { limit?: number; 
     const cases = await claimDueCases(deps.db, deps.clock.now(), Math.min(concurrency, limit - result.claimed), deps.leaseMs);
     if (cases.length === 0) break;
     result.claimed += cases.length;
-    const contexts = await contextsOf(deps, cases).catch(() => new Map<string, NudgeContext>());
+    // Read while the members are looked up: the contact policy needs it only after that.
+    const contexts = contextsOf(deps, cases);
+    contexts.catch(() => {}); // a failed read: each nudge reads for itself
     const round = createNudgeRound(deps.db, cases.map((c) => c.id));
     await Promise.all(cases.map(async (c) => {
       let outcome: SendNudgeResult;
       try {
-        outcome = await sendNudge(deps, c, { context: contexts.get(c.id), round });
+        outcome = await sendNudge(deps, c, { context: contexts.then((m) => m.get(c.id)), round });
       } catch (error) {
         result.errors += 1;
         options.onError?.(c.id, error);

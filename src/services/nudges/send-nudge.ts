@@ -62,10 +62,11 @@ export function plannedStepOf(c: StoredCase, settings: NudgeSettings, now: Date)
 }
 
 /**
- * `context`: what the claim batch read about the case for this step (loadNudgeContexts, one
- * statement for the batch); absent (a manual nudge), each read is its own query.
+ * `context`: what the claim batch reads about the case for this step (loadNudgeContexts, one
+ * statement for the batch, in flight while the member is looked up); absent (a manual nudge),
+ * each read is its own query.
  */
-export async function sendNudge(deps: NudgeDeps, caseOrId: string | StoredCase, options: { force?: boolean; actor?: string; context?: NudgeContext; round?: NudgeRound } = {}): Promise<SendNudgeResult> {
+export async function sendNudge(deps: NudgeDeps, caseOrId: string | StoredCase, options: { force?: boolean; actor?: string; context?: Promise<NudgeContext | undefined>; round?: NudgeRound } = {}): Promise<SendNudgeResult> {
   const now = deps.clock.now();
   const c = typeof caseOrId === 'string' ? await findCase(deps.db, caseOrId) : caseOrId;
   if (!c) return { ok: false, reason: 'not_found' };
@@ -87,7 +88,6 @@ export async function sendNudge(deps: NudgeDeps, caseOrId: string | StoredCase, 
   const settings = await deps.settings.settingsVersion(c.companyId, c.settingsVersion);
   // #15: with playbooks on, the case's category plans its steps (the index may skip a dropped step).
   const { planned, step } = plannedStepOf(c, settings, now);
-  const context = options.context?.step === step ? options.context : undefined;
   if (step === null) {
     await release({ nextNudgeAt: null });
     return { ok: false, reason: 'no_steps_left' };
@@ -111,6 +111,8 @@ export async function sendNudge(deps: NudgeDeps, caseOrId: string | StoredCase, 
   }
 
   const member = await lookUpMember(deps, c);
+  const batched = await options.context?.catch(() => undefined);
+  const context = batched?.step === step ? batched : undefined;
   if (!member.ok) return waitUntil(new Date(now.getTime() + member.retryInMs), member.why);
   // What Whop told us about the member is kept with the case's next write (one statement); the
   // manage URL too, so later steps need no lookup (it is stable per membership).
