@@ -1,6 +1,7 @@
 import { and, eq, inArray, sql, type SQL } from 'drizzle-orm';
 import { queryRows, type Queryable } from '../client.ts';
-import { emailLookupHash, fieldCipher, storableEventDetail } from '../encrypted-text.ts';
+import { emailLookupHash, emailLookupHashes, fieldCipher, storableEventDetail, userLookupHashes } from '../encrypted-text.ts';
+import type { OptOutChannel } from '../schema/member-opt-outs.ts';
 import { caseEvents } from '../schema/case-events.ts';
 import { deliveries, type DeliveryChannel, type DeliveryStatus } from '../schema/deliveries.ts';
 import { recoveryCases } from '../schema/recovery-cases.ts';
@@ -38,8 +39,11 @@ export interface StepStart {
   now: Date;
   /** A `sending` row last touched before this was left by a dead worker. */
   interruptedBefore: Date;
+  /** The member as Whop named them at this nudge: the statement also reads their opt-outs. */
+  subject: { email: string | null; whopUserId: string | null };
 }
-export type StartedStep = { rows: Delivery[]; mine: Set<string> };
+/** `optOutRows`: the member's opt-out rows of the company (optOutsAmong tells the channels). */
+export type StartedStep = { rows: Delivery[]; mine: Set<string>; optOutRows: { channel: OptOutChannel; subjectHash: string }[] };
 
 /**
  * Steps' deliveries made ready to attempt, for any number of cases in ONE statement (one commit),
@@ -50,12 +54,17 @@ export type StartedStep = { rows: Delivery[]; mine: Set<string> };
  * Results are in the order of `steps`.
  */
 export async function startStepDeliveries(q: Queryable, steps: readonly StepStart[]): Promise<StartedStep[]> {
+  const hashesOf = (s: StepStart) => [...(s.subject.email ? emailLookupHashes(s.subject.email) : []), ...(s.subject.whopUserId ? userLookupHashes(s.subject.whopUserId) : [])];
   const input = steps.flatMap((s) => s.channels.map((channel) => ({
     company_id: s.companyId, case_id: s.caseId, step: s.step, channel, variant: s.testVariantOf(channel), at: s.now.toISOString(), stale: s.interruptedBefore.toISOString(),
   })));
-  if (input.length === 0) return steps.map(() => ({ rows: [], mine: new Set() }));
-  const rows = await queryRows<Row>(q, sql`
-    WITH k AS (
+  const subjects = steps.map((s) => ({ case_id: s.caseId, company_id: s.companyId, hashes: hashesOf(s).join(',') })).filter((s) => s.hashes !== '');
+  if (input.length === 0 && subjects.length === 0) return steps.map(() => ({ rows: [], mine: new Set(), optOutRows: [] }));
+  // One row: the deliveries (as json, every column) and the members' opt-outs.
+  const [result] = await queryRows<{ rows: Row[] | null; opt_outs: { case_id: string; channel: OptOutChannel; subject_hash: string }[] | null }>(q, sql`
+    WITH s AS (
+      SELECT * FROM json_to_recordset(${JSON.stringify(subjects)}::json) AS s(case_id uuid, company_id text, hashes text)
+    ), k AS (
       SELECT * FROM json_to_recordset(${JSON.stringify(input)}::json) AS k(company_id text, case_id uuid, step int, channel text, variant text, at timestamptz, stale timestamptz)
     ), ins AS (
       INSERT INTO deliveries (company_id, case_id, step, channel, status, test_variant, created_at, updated_at)
@@ -72,18 +81,24 @@ export async function startStepDeliveries(q: Queryable, steps: readonly StepStar
           OR (d.status = 'pending' AND (d.next_attempt_at IS NULL OR d.next_attempt_at <= k.at)))
       RETURNING ${D_COLUMNS}, d.status = 'sending' AS mine
     )
-    SELECT * FROM ins
-    UNION ALL SELECT * FROM upd
-    UNION ALL SELECT ${D_COLUMNS}, false AS mine FROM deliveries d JOIN k ON d.case_id = k.case_id AND d.step = k.step AND d.channel = k.channel
-      WHERE d.id NOT IN (SELECT id FROM upd)`);
-  const found = rows.map((r) => ({ delivery: deliveryOf(r), mine: r.mine }));
+    SELECT
+      (SELECT json_agg(r) FROM (
+        SELECT * FROM ins
+        UNION ALL SELECT * FROM upd
+        UNION ALL SELECT ${D_COLUMNS}, false AS mine FROM deliveries d JOIN k ON d.case_id = k.case_id AND d.step = k.step AND d.channel = k.channel
+          WHERE d.id NOT IN (SELECT id FROM upd)) r) AS rows,
+      (SELECT json_agg(json_build_object('case_id', s.case_id, 'channel', o.channel, 'subject_hash', o.subject_hash)) FROM s
+         JOIN member_opt_outs o ON o.company_id = s.company_id AND o.subject_hash = ANY(string_to_array(s.hashes, ','))) AS opt_outs`);
+  const found = (result?.rows ?? []).map((r) => ({ delivery: deliveryOf(r), mine: r.mine }));
+  const optOuts = result?.opt_outs ?? [];
+  const optOutRowsOf = (caseId: string) => optOuts.filter((o) => o.case_id === caseId).map((o) => ({ channel: o.channel, subjectHash: o.subject_hash }));
   return Promise.all(steps.map(async (s) => {
     const own = found.filter((f) => f.delivery.caseId === s.caseId && f.delivery.step === s.step);
     const mine = new Set(own.filter((f) => f.mine).map((f) => f.delivery.id));
-    if (own.length === s.channels.length) return { rows: own.map((f) => f.delivery), mine };
+    if (own.length === s.channels.length) return { rows: own.map((f) => f.delivery), mine, optOutRows: optOutRowsOf(s.caseId) };
     // A row created by a concurrent statement after this one's snapshot: read the committed rows (none is ours).
     const committed = await q.select().from(deliveries).where(and(eq(deliveries.caseId, s.caseId), eq(deliveries.step, s.step), inArray(deliveries.channel, s.channels)));
-    return { rows: committed.map((d) => own.find((f) => f.delivery.id === d.id)?.delivery ?? d), mine };
+    return { rows: committed.map((d) => own.find((f) => f.delivery.id === d.id)?.delivery ?? d), mine, optOutRows: optOutRowsOf(s.caseId) };
   }));
 }
 

@@ -60,7 +60,7 @@ async function contextsOf(deps: NudgeDeps, cases: readonly StoredCase[]): Promis
   const settings = await Promise.all(open.map((c) => deps.settings.settingsVersion(c.companyId, c.settingsVersion)));
   const keys: ContextKey[] = open.flatMap((c, i) => {
     const { step } = plannedStepOf(c, settings[i]!, now);
-    return step === null ? [] : [{ caseId: c.id, companyId: c.companyId, whopMembershipId: c.whopMembershipId, whopPaymentId: c.whopPaymentId, step, email: c.memberEmail, whopUserId: c.whopUserId }];
+    return step === null ? [] : [{ caseId: c.id, companyId: c.companyId, whopMembershipId: c.whopMembershipId, whopPaymentId: c.whopPaymentId, step }];
   });
   return loadNudgeContexts(deps.db, keys);
 }

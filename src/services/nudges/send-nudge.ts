@@ -2,7 +2,6 @@ import {
   appendCaseEvent,
   findCase,
   hasCaseEvent,
-  optedOutChannels,
   optOutsAmong,
   type Delivery,
   type StoredCase,
@@ -195,15 +194,13 @@ export async function sendNudge(deps: NudgeDeps, caseOrId: string | StoredCase, 
   });
 
   // One statement: the step's rows created or made due `sending` (and a dead worker's `sending` settled `unknown`).
+  const subject = { email: member.email, whopUserId: member.userId };
   const started = await startStep({
     companyId: c.companyId, caseId, step, channels: contact.channels, testVariantOf: (channel) => (test && isDeliveryInTest(test, channel, step) ? c.testVariant : null),
-    now, interruptedBefore: new Date(now.getTime() - interruptedAfterMs(deps)),
+    now, interruptedBefore: new Date(now.getTime() - interruptedAfterMs(deps)), subject,
   });
-  // One look at the opt-outs for every channel of this step (the batch's, unless Whop named another member).
-  const subject = { email: member.email, whopUserId: member.userId };
-  const optedOut = context && context.optOutsFor.email === subject.email && context.optOutsFor.whopUserId === subject.whopUserId
-    ? optOutsAmong(context.optOutRows, subject)
-    : await optedOutChannels(deps.db, c.companyId, subject);
+  // The same statement read the member's opt-outs, for every channel of this step.
+  const optedOut = optOutsAmong(started.optOutRows, subject);
   const { rows, outcomes } = await deliverStep(deps, started.rows, started.mine, composed, { companyId: c.companyId, userId: member.userId, email: member.email, productId: member.productId, optedOut }, now);
   const pending = rows.filter((d) => d.status === 'pending' || d.status === 'sending');
   if (pending.length > 0) {
