@@ -1,12 +1,14 @@
-import { sql } from 'drizzle-orm';
+import { getTableColumns, sql } from 'drizzle-orm';
 import type { Channel } from '../../domain/channels.ts';
 import { queryRows, type Queryable } from '../client.ts';
 import { readableEventDetail } from '../encrypted-text.ts';
+import { recoveryCases } from '../schema/recovery-cases.ts';
+import { NUDGE_LEASE_MS, type StoredCase } from './nudges.repository.ts';
 import { END_FACT_KINDS, type MembershipEndFact } from './contact-history.repository.ts';
 
 /**
- * What sending a claimed case's step reads about its member, read for a whole claim batch in ONE
- * statement instead of four per nudge: the membership's end facts (isMembershipEnded), the channels
+ * What sending a claimed case's step reads about its member, read with the claim of the round
+ * (claimRound, one statement) instead of three queries per nudge: the membership's end facts (isMembershipEnded), the channels
  * another case of the same payment already carried this step on (listChannelsSentForInvoiceStep)
  * and the latest hold row. (The member's opt-outs are read with the step's start: Whop names the member first.)
  */
@@ -17,38 +19,48 @@ export interface NudgeContext {
   latestHold: Record<string, unknown> | null;
 }
 
-export interface ContextKey {
-  caseId: string;
-  companyId: string;
-  whopMembershipId: string;
-  whopPaymentId: string | null;
-  step: number;
+/** What claimRound returns per case, before its step is known (the payment's channels for every step). */
+export interface ClaimedContext {
+  endFacts: MembershipEndFact[];
+  sentForInvoice: { step: number; channel: Channel }[];
+  latestHold: Record<string, unknown> | null;
 }
 
-export async function loadNudgeContexts(q: Queryable, keys: readonly ContextKey[]): Promise<Map<string, NudgeContext>> {
-  if (keys.length === 0) return new Map();
-  const input = keys.map((k) => ({
-    id: k.caseId, company_id: k.companyId, membership: k.whopMembershipId, payment: k.whopPaymentId, step: k.step,
-  }));
-  type Row = { id: string; facts: MembershipEndFact[] | null; invoice: Channel[] | null; hold: Record<string, unknown> | null };
+/** The context for the step the case is at. */
+export function contextForStep(claimed: ClaimedContext, step: number): NudgeContext {
+  return { step, endFacts: claimed.endFacts, sentForInvoiceStep: [...new Set(claimed.sentForInvoice.filter((s) => s.step === step).map((s) => s.channel))], latestHold: claimed.latestHold };
+}
+
+/**
+ * claimDueCases and the round's context in ONE statement: up to `limit` open cases whose next
+ * nudge is due, earliest first, for this worker only (rows locked by another worker are skipped,
+ * claimed rows carry a lease), each with what the contact policy reads about its member.
+ */
+export async function claimRound(q: Queryable, now: Date, limit: number, leaseMs = NUDGE_LEASE_MS): Promise<{ cases: StoredCase[]; contexts: Map<string, ClaimedContext> }> {
+  const at = now.toISOString();
+  type Row = Record<string, unknown> & { ctx_facts: MembershipEndFact[] | null; ctx_invoice: { step: number; channel: Channel }[] | null; ctx_hold: Record<string, unknown> | null };
   const rows = await queryRows<Row>(q, sql`
-    SELECT k.id,
+    WITH due AS (
+      SELECT id FROM recovery_cases
+      WHERE status = 'open' AND next_nudge_at <= ${at}::timestamptz AND (nudge_claimed_until IS NULL OR nudge_claimed_until < ${at}::timestamptz)
+      ORDER BY next_nudge_at LIMIT ${limit} FOR UPDATE SKIP LOCKED
+    )
+    UPDATE recovery_cases c SET nudge_claimed_until = ${new Date(now.getTime() + leaseMs).toISOString()}::timestamptz FROM due WHERE c.id = due.id
+    RETURNING c.*,
       (SELECT json_agg(f) FROM (SELECT kind, cancelation_status FROM membership_facts
-         WHERE company_id = k.company_id AND whop_membership_id = k.membership AND kind IN (${sql.raw(END_FACT_KINDS)})
-         ORDER BY occurred_at DESC, id DESC LIMIT 20) f) AS facts,
-      (SELECT json_agg(DISTINCT d.channel) FROM deliveries d JOIN recovery_cases c ON c.id = d.case_id
-         WHERE k.payment IS NOT NULL AND c.company_id = k.company_id AND d.company_id = k.company_id AND c.whop_payment_id = k.payment
-           AND d.step = k.step AND c.id <> k.id AND d.status IN ('sent', 'sending', 'unknown')) AS invoice,
-      (SELECT e.detail FROM case_events e WHERE e.case_id = k.id AND e.reason = 'nudge_held' ORDER BY e.id DESC LIMIT 1) AS hold
-    FROM json_to_recordset(${JSON.stringify(input)}::json) AS k(id uuid, company_id text, membership text, payment text, step int)`);
-  const byId = new Map(keys.map((k) => [k.caseId, k]));
-  return new Map(rows.map((r) => {
-    const key = byId.get(r.id)!;
-    return [r.id, {
-      step: key.step,
-      endFacts: r.facts ?? [],
-      sentForInvoiceStep: r.invoice ?? [],
-      latestHold: readableEventDetail(r.hold),
-    }];
-  }));
+         WHERE company_id = c.company_id AND whop_membership_id = c.whop_membership_id AND kind IN (${sql.raw(END_FACT_KINDS)})
+         ORDER BY occurred_at DESC, id DESC LIMIT 20) f) AS ctx_facts,
+      (SELECT json_agg(DISTINCT jsonb_build_object('step', d.step, 'channel', d.channel)) FROM deliveries d JOIN recovery_cases o ON o.id = d.case_id
+         WHERE c.whop_payment_id IS NOT NULL AND o.company_id = c.company_id AND d.company_id = c.company_id AND o.whop_payment_id = c.whop_payment_id
+           AND o.id <> c.id AND d.status IN ('sent', 'sending', 'unknown')) AS ctx_invoice,
+      (SELECT e.detail FROM case_events e WHERE e.case_id = c.id AND e.reason = 'nudge_held' ORDER BY e.id DESC LIMIT 1) AS ctx_hold`);
+  const columns = Object.entries(getTableColumns(recoveryCases));
+  const cases = rows.map((r) => Object.fromEntries(columns.map(([key, column]) => {
+    const raw = r[column.name];
+    return [key, raw === null || raw === undefined ? null : column.mapFromDriverValue(raw)];
+  })) as StoredCase);
+  return {
+    cases,
+    contexts: new Map(rows.map((r, i) => [cases[i]!.id, { endFacts: r.ctx_facts ?? [], sentForInvoice: r.ctx_invoice ?? [], latestHold: readableEventDetail(r.ctx_hold) }])),
+  };
 }
