@@ -1,4 +1,4 @@
-import { getTableColumns, sql } from 'drizzle-orm';
+import { getTableColumns, sql, type SQL } from 'drizzle-orm';
 import type { Channel } from '../../domain/channels.ts';
 import { queryRows, type Queryable } from '../client.ts';
 import { readableEventDetail } from '../encrypted-text.ts';
@@ -31,18 +31,25 @@ export function contextForStep(claimed: ClaimedContext, step: number): NudgeCont
   return { step, endFacts: claimed.endFacts, sentForInvoiceStep: [...new Set(claimed.sentForInvoice.filter((s) => s.step === step).map((s) => s.channel))], latestHold: claimed.latestHold };
 }
 
+export type ClaimedRound = { cases: StoredCase[]; contexts: Map<string, ClaimedContext> };
+
 /**
  * claimDueCases and the round's context in ONE statement: up to `limit` open cases whose next
  * nudge is due, earliest first, for this worker only (rows locked by another worker are skipped,
  * claimed rows carry a lease), each with what the contact policy reads about its member.
+ * `after`: the previous round's end (nudgeOutcomeWrites), run as CTEs of the same statement, so
+ * releasing those cases and claiming the next is one commit (never more than one round held);
+ * `except`: that round's cases (their rows are the CTEs' to update).
  */
-export async function claimRound(q: Queryable, now: Date, limit: number, leaseMs = NUDGE_LEASE_MS): Promise<{ cases: StoredCase[]; contexts: Map<string, ClaimedContext> }> {
+export async function claimRound(q: Queryable, now: Date, limit: number, leaseMs = NUDGE_LEASE_MS, after: { writes: SQL[]; except: string[] } = { writes: [], except: [] }): Promise<ClaimedRound> {
   const at = now.toISOString();
+  const previous = after.writes.map((b, i) => sql`${sql.raw(`w${i}`)} AS (${b}), `);
+  const except = after.except.length > 0 ? sql`AND id NOT IN (${sql.join(after.except.map((id) => sql`${id}::uuid`), sql`, `)})` : sql``;
   type Row = Record<string, unknown> & { ctx_facts: MembershipEndFact[] | null; ctx_invoice: { step: number; channel: Channel }[] | null; ctx_hold: Record<string, unknown> | null };
   const rows = await queryRows<Row>(q, sql`
-    WITH due AS (
+    WITH ${sql.join(previous, sql``)}due AS (
       SELECT id FROM recovery_cases
-      WHERE status = 'open' AND next_nudge_at <= ${at}::timestamptz AND (nudge_claimed_until IS NULL OR nudge_claimed_until < ${at}::timestamptz)
+      WHERE status = 'open' AND next_nudge_at <= ${at}::timestamptz AND (nudge_claimed_until IS NULL OR nudge_claimed_until < ${at}::timestamptz) ${except}
       ORDER BY next_nudge_at LIMIT ${limit} FOR UPDATE SKIP LOCKED
     )
     UPDATE recovery_cases c SET nudge_claimed_until = ${new Date(now.getTime() + leaseMs).toISOString()}::timestamptz FROM due WHERE c.id = due.id

@@ -134,7 +134,15 @@ export interface NudgeOutcome {
  * become `unknown`, never sent again).
  */
 export async function recordNudgeOutcomes(q: Queryable, outcomes: readonly NudgeOutcome[]): Promise<void> {
-  if (outcomes.length === 0) return;
+  const bodies = nudgeOutcomeWrites(q, outcomes);
+  // Every write but the last is a data-modifying CTE (each touches its own row); the last is the statement's body.
+  const last = bodies.pop();
+  if (!last) return;
+  await q.execute(bodies.length === 0 ? last : sql`WITH ${sql.join(bodies.map((b, i) => sql`${sql.raw(`w${i}`)} AS (${b})`), sql`, `)} ${last}`);
+}
+
+/** The writes of recordNudgeOutcomes, one statement each, to run as CTEs of one statement (each touches its own row). */
+export function nudgeOutcomeWrites(q: Queryable, outcomes: readonly NudgeOutcome[]): SQL[] {
   // .getSQL(): a builder inside sql`` is wrapped in parentheses, which a CTE body cannot be.
   const bodies: SQL[] = [];
   for (const o of outcomes) {
@@ -148,7 +156,5 @@ export async function recordNudgeOutcomes(q: Queryable, outcomes: readonly Nudge
     const hash = o.update.memberEmail !== undefined ? { memberEmailHash: emailLookupHash(o.update.memberEmail) } : {};
     bodies.push(q.update(recoveryCases).set({ ...o.update, ...hash }).where(eq(recoveryCases.id, o.caseId)).getSQL());
   }
-  // Every write but the last is a data-modifying CTE (each touches its own row); the last is the statement's body.
-  const last = bodies.pop()!;
-  await q.execute(bodies.length === 0 ? last : sql`WITH ${sql.join(bodies.map((b, i) => sql`${sql.raw(`w${i}`)} AS (${b})`), sql`, `)} ${last}`);
+  return bodies;
 }

@@ -1,4 +1,4 @@
-import { claimRound, contextForStep, type ClaimedContext, type NudgeContext } from '../../db/repositories/nudge-context.repository.ts';
+import { claimRound, contextForStep, type ClaimedContext, type ClaimedRound, type NudgeContext } from '../../db/repositories/nudge-context.repository.ts';
 import type { StoredCase } from '../../db/repositories/nudges.repository.ts';
 import type { NudgeDeps } from './nudge-deps.ts';
 import { createNudgeRound } from './nudge-round.ts';
@@ -25,14 +25,19 @@ export async function sendDueNudges(deps: NudgeDeps, options: { limit?: number; 
   const limit = options.limit ?? 100;
   const concurrency = Math.max(1, Math.min(options.concurrency ?? 8, limit));
   const result: SendDueNudgesResult = { claimed: 0, sent: 0, waiting: 0, errors: 0 };
+  let next: ClaimedRound | null = null;
   while (result.claimed < limit) {
-    const { cases, contexts: claimed } = await claimRound(deps.db, deps.clock.now(), Math.min(concurrency, limit - result.claimed), deps.leaseMs);
+    const { cases, contexts: claimed }: ClaimedRound = next ?? (await claimRound(deps.db, deps.clock.now(), Math.min(concurrency, limit - result.claimed), deps.leaseMs));
     if (cases.length === 0) break;
     result.claimed += cases.length;
     // The claim read the members' context; the step (from the settings, cached) picks its part.
     const contexts = contextsOf(deps, cases, claimed);
     contexts.catch(() => {}); // a failed settings read: each nudge reads for itself
-    const round = createNudgeRound(deps.db, cases.map((c) => c.id));
+    // The round's last end statement claims the next round when the sweep goes on (a full round, budget left).
+    const remaining = limit - result.claimed;
+    const round = createNudgeRound(deps.db, cases.map((c) => c.id), {
+      claimNext: () => (cases.length === concurrency && remaining > 0 ? { now: deps.clock.now(), limit: Math.min(concurrency, remaining), leaseMs: deps.leaseMs } : null),
+    });
     await Promise.all(cases.map(async (c) => {
       let outcome: SendNudgeResult;
       try {
@@ -48,6 +53,7 @@ export async function sendDueNudges(deps: NudgeDeps, options: { limit?: number; 
       else if (outcome.ok && outcome.outcome === 'waiting') result.waiting += 1;
     }));
     if (cases.length < concurrency) break;
+    next = await round.nextRound();
   }
   return result;
 }
