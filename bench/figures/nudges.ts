@@ -1,6 +1,7 @@
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
+import { NUDGE_CONCURRENCY } from '../../src/worker/nudge-loop.ts';
 import { startWhopApiFake, type RecordedWhopCall } from '../../test/fakes/whop-api.ts';
 import { newWebhookSecret } from '../../test/support/sign-webhook.ts';
 import { createBenchDatabase } from '../support/bench-database.ts';
@@ -8,12 +9,12 @@ import { sized, until, type Figure } from '../support/figures.ts';
 import { commitsOf, printStatementDetail, startCountedService, statementsOf } from './service.ts';
 
 const WORKERS = 2;
-const CONCURRENCY = 16; // the nudge loop's default per worker
+const CONCURRENCY = NUDGE_CONCURRENCY; // the nudge loop's default per worker (the bare replay had 16 while the loop had 8)
 const COMPANIES = 50;
 
 // Nudges: N due cases, WORKERS worker processes against the recording Whop fake (push + DM, no email).
 // Bare limit: the very calls our workers made, replayed nudge by nudge against the same fake with the
-// same concurrency (WORKERS x 16), plus one UPDATE of the case per nudge (1 statement, 1 commit).
+// same concurrency (WORKERS x NUDGE_CONCURRENCY), plus one UPDATE of the case per nudge (1 statement, 1 commit).
 export async function measureNudges(): Promise<Figure[]> {
   const cases = sized(200, 5000);
   const db = await createBenchDatabase('churn_bench_nudge_figure');

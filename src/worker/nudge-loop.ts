@@ -4,6 +4,9 @@ import { sendDueNudges } from '../services/nudges/send-due-nudges.ts';
 import type { NudgeDeps } from '../services/nudges/send-nudge.ts';
 import { sendDueSaveOffers } from '../services/saves/send-save-offers.ts';
 
+/** Nudges a worker sends side by side (one claim round); also the most cases a killed worker holds back. */
+export const NUDGE_CONCURRENCY = 8;
+
 /**
  * Sends due nudges every `intervalMs` (pg-boss cron is per minute; nudges should not wait that
  * long). A sweep that found a full batch runs again at once, so a backlog drains at full speed.
@@ -21,7 +24,7 @@ export function startNudgeLoop(deps: NudgeDeps, options: { intervalMs: number; l
       const result = await sendDueNudges(deps, {
         limit: batchSize,
         // Also the most cases a killed worker holds back (each for at most the lease).
-        concurrency: options.concurrency ?? 8,
+        concurrency: options.concurrency ?? NUDGE_CONCURRENCY,
         onError: (caseId, error) => {
           options.logger.error({ err: error, caseId }, 'nudge failed; the claim lapses and a later sweep retries');
           reportError(error, { source: 'nudges', extra: { caseId } });

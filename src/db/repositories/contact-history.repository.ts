@@ -57,13 +57,22 @@ export async function listChannelsSentForInvoiceStep(q: Queryable, companyId: st
  * fact is a deactivation.
  */
 export async function isMembershipEnded(q: Queryable, companyId: string, whopMembershipId: string, options: { deactivationEnds: boolean }): Promise<boolean> {
-  const rows = await queryRows<{ kind: string; cancelation_status: string | null }>(
+  const rows = await queryRows<MembershipEndFact>(
     q,
     sql`SELECT kind, cancelation_status FROM membership_facts
         WHERE company_id = ${companyId} AND whop_membership_id = ${whopMembershipId}
-          AND kind IN ('cancellation_scheduled', 'cancellation_unscheduled', 'membership_activated', 'membership_deactivated', 'payment_succeeded')
+          AND kind IN (${sql.raw(END_FACT_KINDS)})
         ORDER BY occurred_at DESC, id DESC LIMIT 20`,
   );
+  return isMembershipEndedBy(rows, options);
+}
+
+/** The facts isMembershipEnded reads (the membership's latest 20 of these kinds, newest first). */
+export type MembershipEndFact = { kind: string; cancelation_status: string | null };
+export const END_FACT_KINDS = `'cancellation_scheduled', 'cancellation_unscheduled', 'membership_activated', 'membership_deactivated', 'payment_succeeded'`;
+
+/** isMembershipEnded over facts already read (newest first). */
+export function isMembershipEndedBy(rows: readonly MembershipEndFact[], options: { deactivationEnds: boolean }): boolean {
   const cancellation = rows.find((r) => r.kind === 'cancellation_scheduled' || r.kind === 'cancellation_unscheduled');
   if (cancellation?.cancelation_status === 'left') return true;
   if (!options.deactivationEnds) return false;

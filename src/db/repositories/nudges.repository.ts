@@ -145,6 +145,13 @@ export async function optedOutChannels(q: Queryable, companyId: string, subject:
     .select({ channel: memberOptOuts.channel, subjectHash: memberOptOuts.subjectHash })
     .from(memberOptOuts)
     .where(and(eq(memberOptOuts.companyId, companyId), inArray(memberOptOuts.subjectHash, [...emailHashes, ...userHashes])));
+  return optOutsAmong(rows, subject);
+}
+
+/** optedOutChannels over opt-out rows already read (any subject hashes of the company). */
+export function optOutsAmong(rows: readonly { channel: OptOutChannel; subjectHash: string }[], subject: { email?: string | null; whopUserId?: string | null }): Set<OptOutChannel> {
+  const emailHashes = subject.email ? emailLookupHashes(subject.email) : [];
+  const userHashes = subject.whopUserId ? userLookupHashes(subject.whopUserId) : [];
   return new Set(rows.filter((r) => (r.channel === 'email' ? emailHashes : userHashes).includes(r.subjectHash)).map((r) => r.channel));
 }
 

@@ -1,10 +1,8 @@
 import {
   appendCaseEvent,
   findCase,
-  findOrCreateStepDeliveries,
   hasCaseEvent,
-  optedOutChannels,
-  updateCaseNudge,
+  optOutsAmong,
   type Delivery,
   type StoredCase,
 } from '../../db/repositories/nudges.repository.ts';
@@ -16,7 +14,11 @@ import { formatAmount } from '../../domain/money.ts';
 import { stepIndexFor } from '../../domain/nudge-schedule.ts';
 import { decideContact, type HoldReason } from '../../domain/contact-policy.ts';
 import { categoryOfCase, nextCaseStep } from '../../domain/next-case-step.ts';
-import { findLatestHold, hasCaseEventForStep, isMembershipEnded, listChannelsSentForInvoiceStep, listMemberNudgeTimes, lockMemberContact } from '../../db/repositories/contact-history.repository.ts';
+import { findLatestHold, hasCaseEventForStep, isMembershipEnded, isMembershipEndedBy, listChannelsSentForInvoiceStep, listMemberNudgeTimes, lockMemberContact } from '../../db/repositories/contact-history.repository.ts';
+import type { NudgeContext } from '../../db/repositories/nudge-context.repository.ts';
+import { recordNudgeOutcomes, startStepDeliveries, type NudgeOutcome, type StepStart } from '../../db/repositories/step-deliveries.repository.ts';
+import type { NudgeRound } from './nudge-round.ts';
+import type { NudgeSettings } from '../../domain/nudge-settings.ts';
 import type { AppDb, AppTx } from '../../db/client.ts';
 import { retryPaymentDecision, retrySignalsOfCase } from '../../domain/playbook.ts';
 import { settingsForVariant } from '../../domain/variant-copy.ts';
@@ -39,7 +41,7 @@ export type SendNudgeResult =
   | { ok: true; outcome: 'held'; step: number; why: HoldReason }
   | { ok: false; reason: 'not_found' | 'case_closed' | 'no_steps_left' | 'not_due' | 'held_out' };
 
-type CaseUpdate = Parameters<typeof updateCaseNudge>[2];
+type CaseUpdate = NudgeOutcome['update'];
 
 /**
  * Sends the current step of one case on every enabled channel, once. The caller holds the case's
@@ -48,13 +50,31 @@ type CaseUpdate = Parameters<typeof updateCaseNudge>[2];
  * sends a channel twice; the step counts as done when every channel reached a final status.
  * `force` skips the due-time check (an operator's "nudge now"); min_gap is the caller's to check.
  */
-export async function sendNudge(deps: NudgeDeps, caseOrId: string | StoredCase, options: { force?: boolean; actor?: string } = {}): Promise<SendNudgeResult> {
+/**
+ * The step a case is at under its settings: with playbooks on, the case's category plans it (the
+ * index may skip a dropped step); else the next of reminder_offsets_days. null: no step left.
+ */
+export function plannedStepOf(c: StoredCase, settings: NudgeSettings, now: Date) {
+  const planned = nextCaseStep(c, settings, now);
+  const step = settings.decline_playbooks ? (planned?.index ?? null) : stepIndexFor(settings.reminder_offsets_days, c.stepsSent);
+  return { planned, step };
+}
+
+/**
+ * `context`: what the claim batch reads about the case for this step (loadNudgeContexts, one
+ * statement for the batch, in flight while the member is looked up); absent (a manual nudge),
+ * each read is its own query.
+ */
+export async function sendNudge(deps: NudgeDeps, caseOrId: string | StoredCase, options: { force?: boolean; actor?: string; context?: Promise<NudgeContext | undefined>; round?: NudgeRound } = {}): Promise<SendNudgeResult> {
   const now = deps.clock.now();
   const c = typeof caseOrId === 'string' ? await findCase(deps.db, caseOrId) : caseOrId;
   if (!c) return { ok: false, reason: 'not_found' };
   const caseId = c.id;
   const contactUpdate: CaseUpdate = {};
-  const release = (update: CaseUpdate = {}) => updateCaseNudge(deps.db, caseId, { nudgeClaimedUntil: null, ...contactUpdate, ...update });
+  // In a claim round the step's start and end statements are shared with the round's other nudges.
+  const startStep = async (start: StepStart) => (options.round ? options.round.startStep(start) : (await startStepDeliveries(deps.db, [start]))[0]!);
+  const endNudge = (outcome: NudgeOutcome) => (options.round ? options.round.endNudge(outcome) : recordNudgeOutcomes(deps.db, [outcome]));
+  const release = (update: CaseUpdate = {}) => endNudge({ caseId, deliveries: [], update: { nudgeClaimedUntil: null, ...contactUpdate, ...update }, now });
   if (c.status !== 'open') {
     await release({ nextNudgeAt: null });
     return { ok: false, reason: 'case_closed' };
@@ -66,8 +86,7 @@ export async function sendNudge(deps: NudgeDeps, caseOrId: string | StoredCase, 
   }
   const settings = await deps.settings.settingsVersion(c.companyId, c.settingsVersion);
   // #15: with playbooks on, the case's category plans its steps (the index may skip a dropped step).
-  const planned = nextCaseStep(c, settings, now);
-  const step = settings.decline_playbooks ? (planned?.index ?? null) : stepIndexFor(settings.reminder_offsets_days, c.stepsSent);
+  const { planned, step } = plannedStepOf(c, settings, now);
   if (step === null) {
     await release({ nextNudgeAt: null });
     return { ok: false, reason: 'no_steps_left' };
@@ -91,6 +110,8 @@ export async function sendNudge(deps: NudgeDeps, caseOrId: string | StoredCase, 
   }
 
   const member = await lookUpMember(deps, c);
+  const batched = await options.context?.catch(() => undefined);
+  const context = batched?.step === step ? batched : undefined;
   if (!member.ok) return waitUntil(new Date(now.getTime() + member.retryInMs), member.why);
   // What Whop told us about the member is kept with the case's next write (one statement); the
   // manage URL too, so later steps need no lookup (it is stable per membership).
@@ -111,10 +132,11 @@ export async function sendNudge(deps: NudgeDeps, caseOrId: string | StoredCase, 
       {
         now,
         channels: settings.decline_playbooks ? (planned?.channels ?? []) : CHANNELS.filter((channel) => settings[channelToggle(channel)]),
-        membershipEnded: await isMembershipEnded(q, c.companyId, c.whopMembershipId, { deactivationEnds: settings.decline_playbooks }),
+        membershipEnded: context ? isMembershipEndedBy(context.endFacts, { deactivationEnds: settings.decline_playbooks }) : await isMembershipEnded(q, c.companyId, c.whopMembershipId, { deactivationEnds: settings.decline_playbooks }),
         memberTimeZone: null,
         memberNudgesAt: settings.member_cap ? await listMemberNudgeTimes(q, c.companyId, memberKey, new Date(now.getTime() - capWindowMs), { caseId, step }) : [],
-        sentForInvoiceStep: await listChannelsSentForInvoiceStep(q, c.companyId, c.whopPaymentId, step, caseId),
+        // Under the member's lock (a cap), read again: the batch's read is from before the lock.
+        sentForInvoiceStep: context && !settings.member_cap ? context.sentForInvoiceStep : await listChannelsSentForInvoiceStep(q, c.companyId, c.whopPaymentId, step, caseId),
         mustSendBefore: settings.decline_playbooks ? (planned?.whopCancelAt ?? null) : null,
       },
     );
@@ -129,16 +151,19 @@ export async function sendNudge(deps: NudgeDeps, caseOrId: string | StoredCase, 
         return decided;
       });
   if (!contact.send) {
-    const latest = await findLatestHold(deps.db, caseId);
+    const latest = context ? context.latestHold : await findLatestHold(deps.db, caseId);
     const until = contact.until?.toISOString() ?? null;
-    if (latest?.step !== step || latest?.why !== contact.reason || latest?.until !== until)
-      await appendCaseEvent(deps.db, { companyId: c.companyId, caseId, status: 'open', reason: 'nudge_held', actor: 'system', source: 'outreach', detail: { step, why: contact.reason, until }, at: now });
-    if (contact.until) return waitUntil(contact.until, `held: ${contact.reason}`);
-    if (contact.reason === 'already_sent_for_invoice') {
-      // The member has this step from another case of the same payment: go on to the next one.
-      const stepsSent = step + 1;
-      await release({ stepsSent, nextNudgeAt: nextCaseStep({ ...c, stepsSent }, settings, now)?.at ?? null });
-    } else await release({ nextNudgeAt: null });
+    // The hold is written once (not at every sweep), with the case's update: one statement.
+    const event = latest?.step !== step || latest?.why !== contact.reason || latest?.until !== until
+      ? { companyId: c.companyId, caseId, status: 'open', reason: 'nudge_held', actor: 'system', source: 'outreach' as const, detail: { step, why: contact.reason, until }, at: now }
+      : null;
+    // already_sent_for_invoice: the member has this step from another case of the same payment: go on to the next one.
+    const stepsSent = step + 1;
+    const update: CaseUpdate = contact.until ? { nextNudgeAt: contact.until }
+      : contact.reason === 'already_sent_for_invoice' ? { stepsSent, nextNudgeAt: nextCaseStep({ ...c, stepsSent }, settings, now)?.at ?? null }
+      : { nextNudgeAt: null };
+    await endNudge({ caseId, deliveries: [], event, update: { nudgeClaimedUntil: null, ...contactUpdate, ...update }, now });
+    if (contact.until) return { ok: true, outcome: 'waiting', step, retryAt: contact.until, why: `held: ${contact.reason}` };
     return { ok: true, outcome: 'held', step, why: contact.reason };
   }
 
@@ -168,26 +193,42 @@ export async function sendNudge(deps: NudgeDeps, caseOrId: string | StoredCase, 
     manageUrlFor: (channel) => clickUrl(deps.links.publicUrl, deps.links.signingKey, { companyId: c.companyId, caseId, step, channel, to: link }),
   });
 
-  const created = await findOrCreateStepDeliveries(deps.db, { companyId: c.companyId, caseId, step }, contact.channels, (channel) => (test && isDeliveryInTest(test, channel, step) ? c.testVariant : null));
-  // One look at the opt-outs for every channel of this step.
-  const optedOut = await optedOutChannels(deps.db, c.companyId, { email: member.email, whopUserId: member.userId });
-  const rows = await deliverStep(deps, created, composed, { companyId: c.companyId, userId: member.userId, email: member.email, productId: member.productId, optedOut }, now);
+  // One statement: the step's rows created or made due `sending` (and a dead worker's `sending` settled `unknown`).
+  const subject = { email: member.email, whopUserId: member.userId };
+  const started = await startStep({
+    companyId: c.companyId, caseId, step, channels: contact.channels, testVariantOf: (channel) => (test && isDeliveryInTest(test, channel, step) ? c.testVariant : null),
+    now, interruptedBefore: new Date(now.getTime() - interruptedAfterMs(deps)), subject,
+  });
+  // The same statement read the member's opt-outs, for every channel of this step.
+  const optedOut = optOutsAmong(started.optOutRows, subject);
+  const { rows, outcomes } = await deliverStep(deps, started.rows, started.mine, composed, { companyId: c.companyId, userId: member.userId, email: member.email, productId: member.productId, optedOut }, now);
   const pending = rows.filter((d) => d.status === 'pending' || d.status === 'sending');
-  if (pending.length > 0) return waitUntil(retryAtOf(deps, pending, now), `retrying ${pending.map((d) => d.channel).join(', ')}`);
+  if (pending.length > 0) {
+    // The outcomes, the lease released and the retry time: one statement.
+    const retryAt = retryAtOf(deps, pending, now);
+    await endNudge({ caseId, deliveries: outcomes, update: { nudgeClaimedUntil: null, ...contactUpdate, nextNudgeAt: retryAt }, now });
+    return { ok: true, outcome: 'waiting', step, retryAt, why: `retrying ${pending.map((d) => d.channel).join(', ')}` };
+  }
 
   const channels = Object.fromEntries(rows.map((d) => [d.channel, d.status])) as Partial<Record<Channel, string>>;
   const stepsSent = step + 1;
-  await appendCaseEvent(deps.db, {
-    companyId: c.companyId,
+  // The channels' outcomes, the nudge_sent timeline row and the case's step: one statement, one commit.
+  await endNudge({
     caseId,
-    status: 'open',
-    reason: 'nudge_sent',
-    actor: options.actor ?? 'system',
-    source: 'outreach',
-    detail: { step, channels, ...(incentive.days > 0 ? { incentive_days: incentive.days } : {}), ...(incentive.promo ? { promo_code: incentive.promo.code } : {}) },
-    at: now,
+    deliveries: outcomes,
+    event: {
+      companyId: c.companyId,
+      caseId,
+      status: 'open',
+      reason: 'nudge_sent',
+      actor: options.actor ?? 'system',
+      source: 'outreach',
+      detail: { step, channels, ...(incentive.days > 0 ? { incentive_days: incentive.days } : {}), ...(incentive.promo ? { promo_code: incentive.promo.code } : {}) },
+      at: now,
+    },
+    update: { nudgeClaimedUntil: null, ...contactUpdate, stepsSent, lastNudgeAt: now, nextNudgeAt: nextCaseStep({ ...c, stepsSent, lastNudgeAt: now, status: 'open' }, settings, now)?.at ?? null },
+    now,
   });
-  await release({ stepsSent, lastNudgeAt: now, nextNudgeAt: nextCaseStep({ ...c, stepsSent, lastNudgeAt: now, status: 'open' }, settings, now)?.at ?? null });
   for (const [channel, status] of Object.entries(channels)) deps.metrics?.nudgeDeliveries.inc({ channel, status });
   return { ok: true, outcome: 'sent', step, channels };
 }

@@ -8,13 +8,15 @@ import type { SettingsSource } from '../nudges/nudge-deps.ts';
  * so the cache can never be stale. Bounded, so a long-lived worker's memory stays flat.
  */
 export function createSettingsVersions(db: AppDb, maxEntries = 10_000): SettingsSource {
-  const cache = new Map<string, NudgeSettings>();
+  // The read in flight is cached too, so a claim round's cases of one company share one query.
+  const cache = new Map<string, Promise<NudgeSettings>>();
   return {
-    async settingsVersion(companyId, version) {
+    settingsVersion(companyId, version) {
       const key = `${companyId}:${version}`;
       let settings = cache.get(key);
       if (!settings) {
-        settings = (await findSettingsVersion(db, companyId, version)).nudge;
+        settings = findSettingsVersion(db, companyId, version).then((found) => found.nudge);
+        settings.catch(() => cache.delete(key));
         if (cache.size >= maxEntries) cache.clear();
         cache.set(key, settings);
       }

@@ -5,7 +5,7 @@ import type { Metrics } from '../../../observability/metrics.ts';
 import { createLocalBudgetStore } from './local-store.ts';
 import { createPostgresBudgetStore } from './postgres-store.ts';
 import { createRedisBudgetStore } from './redis-store.ts';
-import type { BudgetStore } from './store.ts';
+import type { BudgetStore, StoreReservation } from './store.ts';
 
 export interface RateBudgetOptions {
   /** Redis holds the buckets when set; PostgreSQL otherwise (and whenever Redis fails). */
@@ -92,54 +92,64 @@ export function createRateBudget(options: RateBudgetOptions): RateBudget {
     throw lastError;
   }
 
-  // A worker's concurrent calls for one operation share a store round trip: while one reservation
-  // is in flight, the calls arriving queue up and the next round trip reserves slots for all of them
-  // (nudges run 16 at a time, so this is most of a worker's budget statements).
+  // A worker's concurrent calls share a store round trip: while one reservation is in flight, the
+  // calls arriving queue up and the next round trip reserves slots for all of them, every operation
+  // at once (a nudge's push and DM are two operations; nudges run side by side, so this is most of
+  // a worker's budget statements).
   type Waiter = { deadline: number; resolve: (slot: Slot) => void; reject: (error: unknown) => void };
   type Slot = { granted: boolean; waitMs: number; store: BudgetStore['name'] };
-  const queues = new Map<string, Waiter[]>();
-  const reserving = new Set<string>();
+  const queues = new Map<string, { params: BucketParams; waiters: Waiter[] }>();
+  let reserving = false;
   const MAX_COALESCED = 64;
 
-  async function drain(key: string, params: BucketParams): Promise<void> {
-    reserving.add(key);
+  async function drain(): Promise<void> {
+    reserving = true;
     try {
       for (;;) {
-        const queue = queues.get(key) ?? [];
-        if (queue.length === 0) return;
         // The least patient first: they get the earliest slots, and the round reserves only what fits their wait.
-        const batch = queue.splice(0, MAX_COALESCED).sort((x, y) => x.deadline - y.deadline);
-        let reservation: { value: { granted: number; baseOffsetMs: number }; store: BudgetStore };
+        const batches = [...queues.entries()].filter(([, q]) => q.waiters.length > 0).map(([key, q]) => ({ key, q, batch: q.waiters.splice(0, MAX_COALESCED).sort((x, y) => x.deadline - y.deadline) }));
+        if (batches.length === 0) return;
+        const requests = batches.map(({ key, q, batch }) => ({ operation: key, params: q.params, maxWaitMs: Math.max(0, batch[0]!.deadline - Date.now()), count: batch.length }));
+        let reservation: { value: StoreReservation[]; store: BudgetStore };
         try {
-          reservation = await withStore((st) => st.reserve(key, params, Math.max(0, batch[0]!.deadline - Date.now()), batch.length));
+          reservation = await withStore((st) => (st.reserveEach ? st.reserveEach(requests) : Promise.all(requests.map((r) => st.reserve(r.operation, r.params, r.maxWaitMs, r.count)))));
         } catch (error) {
-          for (const w of batch) w.reject(error);
+          for (const { batch } of batches) for (const w of batch) w.reject(error);
           continue;
         }
-        const { value, store } = reservation;
-        batch.slice(0, value.granted).forEach((w, i) => w.resolve({ granted: true, waitMs: slotWaitMs(value.baseOffsetMs, i, params), store: store.name }));
-        const rest = batch.slice(value.granted);
-        // Nothing fit the least patient call's wait: it is refused, and so is every call whose wait
-        // is shorter than the first slot; the others try again with theirs.
-        if (value.granted === 0) {
-          const firstSlotAt = Date.now() + slotWaitMs(value.baseOffsetMs, 0, params);
-          const refused = { granted: false, waitMs: slotWaitMs(value.baseOffsetMs, 0, params), store: store.name };
-          rest.shift()!.resolve(refused);
-          while (rest.length > 0 && rest[0]!.deadline < firstSlotAt) rest.shift()!.resolve(refused);
-        }
-        queue.unshift(...rest);
+        const { value: reservations, store } = reservation;
+        batches.forEach(({ q, batch }, k) => {
+          const value = reservations[k]!;
+          const params = q.params;
+          batch.slice(0, value.granted).forEach((w, i) => w.resolve({ granted: true, waitMs: slotWaitMs(value.baseOffsetMs, i, params), store: store.name }));
+          const rest = batch.slice(value.granted);
+          // Nothing fit the least patient call's wait: it is refused, and so is every call whose wait
+          // is shorter than the first slot; the others try again with theirs.
+          if (value.granted === 0) {
+            const firstSlotAt = Date.now() + slotWaitMs(value.baseOffsetMs, 0, params);
+            const refused = { granted: false, waitMs: slotWaitMs(value.baseOffsetMs, 0, params), store: store.name };
+            rest.shift()!.resolve(refused);
+            while (rest.length > 0 && rest[0]!.deadline < firstSlotAt) rest.shift()!.resolve(refused);
+          }
+          q.waiters.unshift(...rest);
+        });
       }
     } finally {
-      reserving.delete(key);
+      reserving = false;
     }
   }
 
   function reserveSlot(key: string, params: BucketParams, deadline: number): Promise<Slot> {
     return new Promise<Slot>((resolve, reject) => {
       let queue = queues.get(key);
-      if (!queue) queues.set(key, (queue = []));
-      queue.push({ deadline, resolve, reject });
-      if (!reserving.has(key)) void drain(key, params);
+      if (!queue) queues.set(key, (queue = { params, waiters: [] }));
+      queue.waiters.push({ deadline, resolve, reject });
+      // The round trip starts on the next turn of the event loop, so the calls made in this one
+      // (a claim round's nudges look their members up together) share it.
+      if (!reserving) {
+        reserving = true;
+        setImmediate(() => void drain());
+      }
     });
   }
 

@@ -7,11 +7,20 @@ export interface StoreReservation {
   baseOffsetMs: number;
 }
 
+export interface ReserveRequest {
+  operation: string;
+  params: BucketParams;
+  maxWaitMs: number;
+  count: number;
+}
+
 /** Where the budget's buckets live: Redis, PostgreSQL, or this process. Each reserve is one atomic step. */
 export interface BudgetStore {
   name: 'redis' | 'postgres' | 'local';
   /** `count` consecutive slots in one round trip (domain/rate-budget.ts `reserveMany`). */
   reserve(operation: string, params: BucketParams, maxWaitMs: number, count: number): Promise<StoreReservation>;
+  /** Several operations' reservations in one round trip (each as `reserve`); absent: one `reserve` each. */
+  reserveEach?(requests: readonly ReserveRequest[]): Promise<StoreReservation[]>;
   pause(operation: string, params: BucketParams, retryAfterMs: number): Promise<void>;
   /** ms the operation stays paused by a 429 (0 when not paused), on the store's clock. */
   pausedFor(operation: string): Promise<number>;
