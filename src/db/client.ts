@@ -120,6 +120,15 @@ function pgRunner(target: pg.Pool | pg.PoolClient): SqlRunner {
   };
 }
 
+/**
+ * PGlite's start parameters with a smaller shared_buffers. PostgreSQL's default 128MB is allocated
+ * inside the WASM heap of this one process and made a bare PGlite open ~300 MB RSS; at 16MB it is
+ * ~155 MB (README "Benchmarks"). The embedded database serves one process and a small install: its
+ * data files are cached by the operating system too, so fewer buffers cost re-reads, not disk I/O.
+ */
+export const PGLITE_SHARED_BUFFERS = '16MB';
+export const PGLITE_OPTIONS = { startParams: [...PGlite.defaultStartParams, '-c', `shared_buffers=${PGLITE_SHARED_BUFFERS}`] };
+
 async function openPglite(dataDir: string): Promise<Database> {
   let location = dataDir;
   let unlock = async () => {};
@@ -136,7 +145,7 @@ async function openPglite(dataDir: string): Promise<Database> {
   const template = isNew ? readFreshDatabaseTemplate()?.blob : undefined;
   let pglite: PGlite;
   try {
-    pglite = await PGlite.create(location === 'memory://' ? undefined : location, template ? { loadDataDir: template } : {});
+    pglite = await PGlite.create(location === 'memory://' ? undefined : location, { ...PGLITE_OPTIONS, ...(template ? { loadDataDir: template } : {}) });
   } catch (error) {
     await unlock();
     throw error;
