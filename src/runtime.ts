@@ -13,11 +13,7 @@ import { systemClock, type Clock } from './integrations/clock.ts';
 import { startQueue } from './worker/queue.ts';
 import { startWorker } from './worker/worker.ts';
 import { startNudgeLoop } from './worker/nudge-loop.ts';
-import { createEmailSender } from './integrations/email/email-sender.ts';
 import { endpointGenerationOf } from './integrations/whop/api-version.ts';
-import { createReferenceResolver } from './services/webhooks/resolve-webhook-references.ts';
-import { createWhopGateway } from './integrations/whop/whop-gateway.ts';
-import { createWhopListReader } from './integrations/whop/whop-lists.ts';
 import { budgetScope, createRateBudget } from './integrations/whop/rate-budget/rate-budget.ts';
 import { createBudgetedFetch } from './integrations/whop/rate-budget/budgeted-fetch.ts';
 import { parseOperationLimits } from './domain/rate-budget.ts';
@@ -121,13 +117,16 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   const whopOptions = config.WHOP_API_KEY
     ? { apiKey: config.WHOP_API_KEY, baseURL: config.WHOP_API_BASE_URL, appID: config.WHOP_APP_ID, apiVersion: config.WHOP_API_VERSION, fetch: whopFetch, timeoutMs: config.WHOP_RATE_MAX_WAIT_MS + callTimeoutMs }
     : null;
+  // The Whop SDK and nodemailer are loaded only when configured: a start without them skips ~150 modules.
+  const whopGateway = whopOptions ? (await import('./integrations/whop/whop-gateway.ts')).createWhopGateway(whopOptions) : null;
+  const emailSender = config.SMTP_HOST
+    ? (await import('./integrations/email/email-sender.ts')).createEmailSender({ host: config.SMTP_HOST, port: config.SMTP_PORT, user: config.SMTP_USER, pass: config.SMTP_PASS, from: config.SMTP_FROM!, secure: config.SMTP_SECURE })
+    : null;
   const nudge: NudgeDeps = {
     db: database.db,
     clock,
-    whop: whopOptions ? createWhopGateway(whopOptions) : null,
-    email: config.SMTP_HOST
-      ? createEmailSender({ host: config.SMTP_HOST, port: config.SMTP_PORT, user: config.SMTP_USER, pass: config.SMTP_PASS, from: config.SMTP_FROM!, secure: config.SMTP_SECURE })
-      : null,
+    whop: whopGateway,
+    email: emailSender,
     links: { publicUrl: config.PUBLIC_URL ?? `http://localhost:${config.PORT}`, signingKey: linkSigningKey },
     settings: createSettingsVersions(database.db),
     metrics,
@@ -137,6 +136,8 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   logger.info({ whopApiVersion: config.WHOP_API_VERSION, endpoints: endpointGenerationOf(config.WHOP_API_VERSION), whopApi: nudge.whop ? 'configured' : 'off' }, 'whop api version pinned');
   let nudges: ReturnType<typeof startNudgeLoop> | undefined;
   if (runsWorker) {
+    const createReferenceResolver = nudge.whop ? (await import('./services/webhooks/resolve-webhook-references.ts')).createReferenceResolver : null;
+    const createWhopListReader = whopOptions ? (await import('./integrations/whop/whop-lists.ts')).createWhopListReader : null;
     await startWorker({
       db: database.db,
       boss,
@@ -145,9 +146,9 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       metrics,
       rawWebhookRetentionDays: config.RAW_WEBHOOK_RETENTION_DAYS,
       // Without WHOP_API_KEY nothing can be looked up: no resolver, so processing reads no body twice.
-      ...(nudge.whop ? { resolveReferences: createReferenceResolver(nudge.whop, { clock }) } : {}),
+      ...(nudge.whop && createReferenceResolver ? { resolveReferences: createReferenceResolver(nudge.whop, { clock }) } : {}),
       ...(nudge.email ? { digest: { email: nudge.email, publicUrl: nudge.links.publicUrl } } : {}),
-      ...(whopOptions
+      ...(whopOptions && createWhopListReader
         ? {
             reconcile: {
               reader: createWhopListReader(whopOptions),
