@@ -3,7 +3,7 @@ import { createChatCompletionsClient } from './integrations/ai/chat-completions-
 import type { Logger } from 'pino';
 import type { PgBoss } from 'pg-boss';
 import type { Config } from './config/config.ts';
-import { openDatabase, type Database } from './db/client.ts';
+import { databaseOptionsOf, openDatabase, type Database } from './db/client.ts';
 import { migrate } from './db/migrate.ts';
 import { buildApp } from './http/app.ts';
 import { createCache, type Cache } from './integrations/redis/cache.ts';
@@ -35,8 +35,10 @@ export interface RuntimeOptions {
   logger: Logger;
   webhookSecret: string;
   clock?: Clock;
-  /** Reuse an open database (tests); otherwise opened from config. */
+  /** Reuse an open database (tests; main.ts opens it while this module loads); otherwise opened from config. */
   database?: Database;
+  /** Whether stop() closes `database` (default: only when opened here). */
+  ownsDatabase?: boolean;
   /** The encryption keys; otherwise from ENCRYPTION_KEY (a development key file in DATA_DIR outside production). */
   keyring?: Keyring;
   /** Prefix of the rate-limit counters in Redis; tests give each service its own so files and runs do not share counts. */
@@ -59,16 +61,8 @@ export interface Runtime {
 export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   const { config, logger } = options;
   const clock = options.clock ?? systemClock;
-  const ownsDatabase = !options.database;
-  const database =
-    options.database ??
-    (await openDatabase({
-      databaseUrl: config.DATABASE_URL,
-      directUrl: config.DIRECT_URL,
-      dataDir: config.DATA_DIR,
-      statementTimeoutMs: config.DB_STATEMENT_TIMEOUT_MS,
-      idleInTransactionTimeoutMs: config.DB_IDLE_IN_TRANSACTION_TIMEOUT_MS,
-    }));
+  const ownsDatabase = options.ownsDatabase ?? !options.database;
+  const database = options.database ?? (await openDatabase(databaseOptionsOf(config)));
   const keyring = options.keyring ?? keyringFromConfig(config);
   const migrated = await database.withConnection((sql) => migrate(sql));
   if (migrated.applied.length > 0) logger.info({ applied: migrated.applied }, 'database migrated');

@@ -56,6 +56,17 @@ export interface OpenDatabaseOptions {
   idleInTransactionTimeoutMs?: number;
 }
 
+/** The open options the service's configuration names (runtime.ts, main.ts). */
+export function databaseOptionsOf(config: { DATABASE_URL?: string | undefined; DIRECT_URL?: string | undefined; DATA_DIR: string; DB_STATEMENT_TIMEOUT_MS?: number | undefined; DB_IDLE_IN_TRANSACTION_TIMEOUT_MS?: number | undefined }): OpenDatabaseOptions {
+  return {
+    databaseUrl: config.DATABASE_URL,
+    directUrl: config.DIRECT_URL,
+    dataDir: config.DATA_DIR,
+    statementTimeoutMs: config.DB_STATEMENT_TIMEOUT_MS,
+    idleInTransactionTimeoutMs: config.DB_IDLE_IN_TRANSACTION_TIMEOUT_MS,
+  };
+}
+
 export async function openDatabase(options: OpenDatabaseOptions): Promise<Database> {
   if (options.databaseUrl) return openPostgres(options.databaseUrl, options.directUrl, options.maxConnections ?? 10, sessionOptions(options));
   // PGlite is one in-process session: nothing else waits on its locks, and a timeout would only break long local work.
