@@ -4,7 +4,6 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PGlite } from '@electric-sql/pglite';
 import { listMigrations, migrate } from './migrate.ts';
-import { startQueue } from '../worker/queue.ts';
 
 const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 // The package's exports hide package.json; its folder is found from the module's own path.
@@ -63,6 +62,8 @@ export async function writePgliteTemplate(): Promise<string[]> {
       exec: async (text) => void (await pglite.exec(text)),
     });
     // pg-boss installs its schema at its first start; a web start only sends, so this is all of it.
+    // Imported here: client.ts imports this module, and a start must not wait for pg-boss to load before opening.
+    const { startQueue } = await import('../worker/queue.ts');
     const boss = await startQueue({ kind: 'pglite', pglite }, { role: 'web' });
     await boss.stop({ graceful: false, close: false });
     // Uncompressed: a start reads it once, and skipping gunzip is part of the point.
