@@ -2,7 +2,7 @@ import { describeConfigProblems, loadConfig } from './config/config.ts';
 import { loadOrCreateDevWebhookSecret } from './config/webhook-secret-file.ts';
 import { createLogger } from './observability/logger.ts';
 import { flushSentry, initSentry, reportError, secretValues } from './observability/sentry.ts';
-import { startRuntime } from './runtime.ts';
+import { databaseOptionsOf, openDatabase } from './db/client.ts';
 
 // npm start: migrate, serve, work; `--role web|worker` splits them for scale-out.
 const roleFlag = process.argv.indexOf('--role');
@@ -29,7 +29,15 @@ if (await initSentry({ dsn: config.SENTRY_DSN, environment: config.NODE_ENV, rel
   logger.info('errors are reported to Sentry (SENTRY_DSN)');
 
 try {
-  const runtime = await startRuntime({ config, logger, webhookSecret });
+  // The database opens (PGlite: reading and compiling its WASM, mostly waiting) while the rest of
+  // the service's modules load: start-up is mostly these two.
+  const opening = openDatabase(databaseOptionsOf(config));
+  opening.catch(() => {}); // awaited below; a failure must not surface as an unhandled rejection first
+  const { startRuntime } = await import('./runtime.ts').catch(async (error: unknown) => {
+    await opening.then((database) => database.close(), () => {});
+    throw error;
+  });
+  const runtime = await startRuntime({ config, logger, webhookSecret, database: await opening, ownsDatabase: true });
   const where = config.DATABASE_URL ? 'PostgreSQL' : `embedded PGlite in ${config.DATA_DIR}`;
   if (runtime.url) {
     console.log(`Churn Saver ${config.APP_VERSION} (${config.ROLE}) on ${where}: ${runtime.url}\n  Whop webhook URL: ${runtime.url}/api/webhooks/whop`);

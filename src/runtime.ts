@@ -3,7 +3,7 @@ import { createChatCompletionsClient } from './integrations/ai/chat-completions-
 import type { Logger } from 'pino';
 import type { PgBoss } from 'pg-boss';
 import type { Config } from './config/config.ts';
-import { openDatabase, type Database } from './db/client.ts';
+import { databaseOptionsOf, openDatabase, type Database } from './db/client.ts';
 import { migrate } from './db/migrate.ts';
 import { buildApp } from './http/app.ts';
 import { createCache, type Cache } from './integrations/redis/cache.ts';
@@ -13,11 +13,7 @@ import { systemClock, type Clock } from './integrations/clock.ts';
 import { startQueue } from './worker/queue.ts';
 import { startWorker } from './worker/worker.ts';
 import { startNudgeLoop } from './worker/nudge-loop.ts';
-import { createEmailSender } from './integrations/email/email-sender.ts';
 import { endpointGenerationOf } from './integrations/whop/api-version.ts';
-import { createReferenceResolver } from './services/webhooks/resolve-webhook-references.ts';
-import { createWhopGateway } from './integrations/whop/whop-gateway.ts';
-import { createWhopListReader } from './integrations/whop/whop-lists.ts';
 import { budgetScope, createRateBudget } from './integrations/whop/rate-budget/rate-budget.ts';
 import { createBudgetedFetch } from './integrations/whop/rate-budget/budgeted-fetch.ts';
 import { parseOperationLimits } from './domain/rate-budget.ts';
@@ -39,8 +35,10 @@ export interface RuntimeOptions {
   logger: Logger;
   webhookSecret: string;
   clock?: Clock;
-  /** Reuse an open database (tests); otherwise opened from config. */
+  /** Reuse an open database (tests; main.ts opens it while this module loads); otherwise opened from config. */
   database?: Database;
+  /** Whether stop() closes `database` (default: only when opened here). */
+  ownsDatabase?: boolean;
   /** The encryption keys; otherwise from ENCRYPTION_KEY (a development key file in DATA_DIR outside production). */
   keyring?: Keyring;
   /** Prefix of the rate-limit counters in Redis; tests give each service its own so files and runs do not share counts. */
@@ -63,16 +61,8 @@ export interface Runtime {
 export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   const { config, logger } = options;
   const clock = options.clock ?? systemClock;
-  const ownsDatabase = !options.database;
-  const database =
-    options.database ??
-    (await openDatabase({
-      databaseUrl: config.DATABASE_URL,
-      directUrl: config.DIRECT_URL,
-      dataDir: config.DATA_DIR,
-      statementTimeoutMs: config.DB_STATEMENT_TIMEOUT_MS,
-      idleInTransactionTimeoutMs: config.DB_IDLE_IN_TRANSACTION_TIMEOUT_MS,
-    }));
+  const ownsDatabase = options.ownsDatabase ?? !options.database;
+  const database = options.database ?? (await openDatabase(databaseOptionsOf(config)));
   const keyring = options.keyring ?? keyringFromConfig(config);
   const migrated = await database.withConnection((sql) => migrate(sql));
   if (migrated.applied.length > 0) logger.info({ applied: migrated.applied }, 'database migrated');
@@ -121,13 +111,16 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   const whopOptions = config.WHOP_API_KEY
     ? { apiKey: config.WHOP_API_KEY, baseURL: config.WHOP_API_BASE_URL, appID: config.WHOP_APP_ID, apiVersion: config.WHOP_API_VERSION, fetch: whopFetch, timeoutMs: config.WHOP_RATE_MAX_WAIT_MS + callTimeoutMs }
     : null;
+  // The Whop SDK and nodemailer are loaded only when configured: a start without them skips ~150 modules.
+  const whopGateway = whopOptions ? (await import('./integrations/whop/whop-gateway.ts')).createWhopGateway(whopOptions) : null;
+  const emailSender = config.SMTP_HOST
+    ? (await import('./integrations/email/email-sender.ts')).createEmailSender({ host: config.SMTP_HOST, port: config.SMTP_PORT, user: config.SMTP_USER, pass: config.SMTP_PASS, from: config.SMTP_FROM!, secure: config.SMTP_SECURE })
+    : null;
   const nudge: NudgeDeps = {
     db: database.db,
     clock,
-    whop: whopOptions ? createWhopGateway(whopOptions) : null,
-    email: config.SMTP_HOST
-      ? createEmailSender({ host: config.SMTP_HOST, port: config.SMTP_PORT, user: config.SMTP_USER, pass: config.SMTP_PASS, from: config.SMTP_FROM!, secure: config.SMTP_SECURE })
-      : null,
+    whop: whopGateway,
+    email: emailSender,
     links: { publicUrl: config.PUBLIC_URL ?? `http://localhost:${config.PORT}`, signingKey: linkSigningKey },
     settings: createSettingsVersions(database.db),
     metrics,
@@ -137,6 +130,8 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   logger.info({ whopApiVersion: config.WHOP_API_VERSION, endpoints: endpointGenerationOf(config.WHOP_API_VERSION), whopApi: nudge.whop ? 'configured' : 'off' }, 'whop api version pinned');
   let nudges: ReturnType<typeof startNudgeLoop> | undefined;
   if (runsWorker) {
+    const createReferenceResolver = nudge.whop ? (await import('./services/webhooks/resolve-webhook-references.ts')).createReferenceResolver : null;
+    const createWhopListReader = whopOptions ? (await import('./integrations/whop/whop-lists.ts')).createWhopListReader : null;
     await startWorker({
       db: database.db,
       boss,
@@ -145,9 +140,9 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       metrics,
       rawWebhookRetentionDays: config.RAW_WEBHOOK_RETENTION_DAYS,
       // Without WHOP_API_KEY nothing can be looked up: no resolver, so processing reads no body twice.
-      ...(nudge.whop ? { resolveReferences: createReferenceResolver(nudge.whop, { clock }) } : {}),
+      ...(nudge.whop && createReferenceResolver ? { resolveReferences: createReferenceResolver(nudge.whop, { clock }) } : {}),
       ...(nudge.email ? { digest: { email: nudge.email, publicUrl: nudge.links.publicUrl } } : {}),
-      ...(whopOptions
+      ...(whopOptions && createWhopListReader
         ? {
             reconcile: {
               reader: createWhopListReader(whopOptions),

@@ -2,6 +2,7 @@ import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { PGLITE_SHARED_BUFFERS } from '../../src/db/client.ts';
 import { PGLITE_TEMPLATE_PATH } from '../../src/db/pglite-template.ts';
 import { TEST_ENCRYPTION_KEY } from '../../test/support/test-keys.ts';
 import { createBenchDatabase } from '../support/bench-database.ts';
@@ -37,7 +38,7 @@ export async function measureStartAndMemory(): Promise<Figure[]> {
   };
   const bare = async (extra: Record<string, string>) => {
     const started = performance.now();
-    const proc = startProcess(process.execPath, [BARE], extra, ROOT);
+    const proc = startProcess(process.execPath, [BARE], { BARE_SHARED_BUFFERS: PGLITE_SHARED_BUFFERS, ...extra }, ROOT);
     try {
       await proc.waitFor(/ready/, 60_000);
       const ms = performance.now() - started;

@@ -3,12 +3,10 @@ import { join, resolve } from 'node:path';
 import { lockDataDir } from './data-dir-lock.ts';
 import { readFreshDatabaseTemplate } from './pglite-template.ts';
 import { PGlite } from '@electric-sql/pglite';
-import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
-import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
 import type { PgDatabase, PgQueryResultHKT, PgTransaction } from 'drizzle-orm/pg-core';
 import type { ExtractTablesWithRelations, SQL } from 'drizzle-orm';
 import pg from 'pg';
-import * as schema from './schema/index.ts';
+import type * as schema from './schema/index.ts';
 
 export type Schema = typeof schema;
 export type AppDb = PgDatabase<PgQueryResultHKT, Schema>;
@@ -56,10 +54,29 @@ export interface OpenDatabaseOptions {
   idleInTransactionTimeoutMs?: number;
 }
 
+/** The open options the service's configuration names (runtime.ts, main.ts). */
+export function databaseOptionsOf(config: { DATABASE_URL?: string | undefined; DIRECT_URL?: string | undefined; DATA_DIR: string; DB_STATEMENT_TIMEOUT_MS?: number | undefined; DB_IDLE_IN_TRANSACTION_TIMEOUT_MS?: number | undefined }): OpenDatabaseOptions {
+  return {
+    databaseUrl: config.DATABASE_URL,
+    directUrl: config.DIRECT_URL,
+    dataDir: config.DATA_DIR,
+    statementTimeoutMs: config.DB_STATEMENT_TIMEOUT_MS,
+    idleInTransactionTimeoutMs: config.DB_IDLE_IN_TRANSACTION_TIMEOUT_MS,
+  };
+}
+
+/** drizzle and our schema (~100 modules): loaded while the database opens, not before (a start waits for both). */
+function loadDrizzle() {
+  return Promise.all([import('drizzle-orm/pglite'), import('drizzle-orm/node-postgres'), import('./schema/index.ts')]).then(([pglite, nodePostgres, schema]) => ({ drizzlePglite: pglite.drizzle, drizzlePg: nodePostgres.drizzle, schema }));
+}
+type Drizzle = Awaited<ReturnType<typeof loadDrizzle>>;
+
 export async function openDatabase(options: OpenDatabaseOptions): Promise<Database> {
-  if (options.databaseUrl) return openPostgres(options.databaseUrl, options.directUrl, options.maxConnections ?? 10, sessionOptions(options));
+  const drizzle = loadDrizzle();
+  drizzle.catch(() => {}); // awaited once the database is open
+  if (options.databaseUrl) return openPostgres(await drizzle, options.databaseUrl, options.directUrl, options.maxConnections ?? 10, sessionOptions(options));
   // PGlite is one in-process session: nothing else waits on its locks, and a timeout would only break long local work.
-  return openPglite(options.dataDir ?? './data');
+  return openPglite(options.dataDir ?? './data', drizzle);
 }
 
 /** The timeouts as libpq startup options, so they hold from a session's first statement (RESET returns to them). */
@@ -70,7 +87,7 @@ function sessionOptions(options: OpenDatabaseOptions): string | undefined {
   return settings.length > 0 ? settings.join(' ') : undefined;
 }
 
-function openPostgres(connectionString: string, directUrl: string | undefined, max: number, sessionSettings: string | undefined): Database {
+function openPostgres({ drizzlePg, schema }: Drizzle, connectionString: string, directUrl: string | undefined, max: number, sessionSettings: string | undefined): Database {
   const pool = newPool(connectionString, max, 'churn-saver', sessionSettings);
   // Session work (a session advisory lock held across statements) cannot go through a pooler in
   // transaction mode, which may hand each statement to another server connection.
@@ -120,7 +137,16 @@ function pgRunner(target: pg.Pool | pg.PoolClient): SqlRunner {
   };
 }
 
-async function openPglite(dataDir: string): Promise<Database> {
+/**
+ * PGlite's start parameters with a smaller shared_buffers. PostgreSQL's default 128MB is allocated
+ * inside the WASM heap of this one process and made a bare PGlite open ~300 MB RSS; at 16MB it is
+ * ~155 MB (README "Benchmarks"). The embedded database serves one process and a small install: its
+ * data files are cached by the operating system too, so fewer buffers cost re-reads, not disk I/O.
+ */
+export const PGLITE_SHARED_BUFFERS = '16MB';
+export const PGLITE_OPTIONS = { startParams: [...PGlite.defaultStartParams, '-c', `shared_buffers=${PGLITE_SHARED_BUFFERS}`] };
+
+async function openPglite(dataDir: string, drizzle: Promise<Drizzle>): Promise<Database> {
   let location = dataDir;
   let unlock = async () => {};
   if (dataDir !== 'memory://') {
@@ -136,9 +162,17 @@ async function openPglite(dataDir: string): Promise<Database> {
   const template = isNew ? readFreshDatabaseTemplate()?.blob : undefined;
   let pglite: PGlite;
   try {
-    pglite = await PGlite.create(location === 'memory://' ? undefined : location, template ? { loadDataDir: template } : {});
+    pglite = await PGlite.create(location === 'memory://' ? undefined : location, { ...PGLITE_OPTIONS, ...(template ? { loadDataDir: template } : {}) });
   } catch (error) {
     await unlock();
+    throw error;
+  }
+  let drizzlePglite: Drizzle['drizzlePglite'];
+  let schema: Drizzle['schema'];
+  try {
+    ({ drizzlePglite, schema } = await drizzle);
+  } catch (error) {
+    await pglite.close().finally(unlock);
     throw error;
   }
   const sql: SqlRunner = {

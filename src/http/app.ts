@@ -1,6 +1,5 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import cookie from '@fastify/cookie';
-import helmet from '@fastify/helmet';
 import type { Logger } from 'pino';
 import type { PgBoss } from 'pg-boss';
 import type { Database } from '../db/client.ts';
@@ -24,6 +23,7 @@ import { dashboardPages, notFoundPage } from './routes/dashboard-pages.ts';
 import { createAudit } from './plugins/audit.ts';
 import { createAuth } from './plugins/auth.ts';
 import { registerRateLimits, type RateLimitSettings } from './plugins/rate-limits.ts';
+import { registerSecurityHeaders } from './plugins/security-headers.ts';
 import type { NudgeDeps } from '../services/nudges/send-nudge.ts';
 import type { HealthDeps } from '../services/operators/check-health.ts';
 import { companyExists } from '../db/repositories/companies.repository.ts';
@@ -92,7 +92,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   // Unknown paths count against the ip too (scanners), through the same limiter.
   registerErrorHandling(app, { notFoundPreHandler: app.rateLimit(), notFoundPage });
-  await app.register(helmet, {
+  registerSecurityHeaders(app, {
     // API answers are never framed; dashboard pages override this per route (dashboard-pages.ts).
     contentSecurityPolicy: { directives: { frameAncestors: ["'none'"] } },
     xFrameOptions: { action: 'deny' },
@@ -140,8 +140,10 @@ function trustHops(hops: number) {
 
 /** http_request_duration_seconds{method,route,status_code}, once per response. */
 function registerRequestMetrics(app: FastifyInstance, metrics: Metrics): void {
-  app.addHook('onResponse', async (request, reply) => {
+  // A callback hook: an async one costs a promise per request on the webhook hot path.
+  app.addHook('onResponse', (request, reply, done) => {
     const route = request.routeOptions.url ?? 'unknown';
     metrics.httpRequestDuration.observe({ method: request.method, route, status_code: String(reply.statusCode) }, reply.elapsedTime / 1000);
+    done();
   });
 }

@@ -30,6 +30,22 @@ const HEARTBEAT_SECONDS = 10;
 const SUPERVISE_SECONDS = 5;
 const WEBHOOK_QUEUE_OPTIONS = { retryLimit: 5, retryDelay: 1, retryBackoff: true, retryDelayMax: 60, expireInSeconds: 120, heartbeatSeconds: HEARTBEAT_SECONDS };
 
+/** Every queue with the options it is created with. */
+const QUEUE_OPTIONS: [string, Parameters<PgBoss['createQueue']>[1]][] = [
+  [QUEUES.processWebhookEvent, WEBHOOK_QUEUE_OPTIONS],
+  [QUEUES.requeuePendingWebhooks, { retryLimit: 0 }],
+  [QUEUES.closeExpiredCases, { retryLimit: 0 }],
+  [QUEUES.purgeExpiredPersonalData, { retryLimit: 0 }],
+  [QUEUES.sendCreatorDigests, { retryLimit: 0 }],
+  // Archiving runs in batches of short transactions: a long run must not be expired and retried alongside itself.
+  [QUEUES.archiveOldCases, { retryLimit: 0, expireInSeconds: 3600 }],
+  [QUEUES.ensureAuditPartitions, { retryLimit: 2, retryDelay: 60 }],
+  [QUEUES.decideSaveHolds, { retryLimit: 0 }],
+  // Stately: at most one run active and one queued across the fleet (a fleet starting together runs
+  // one, not one per worker); a failed company is retried by the next run, not by the job.
+  [QUEUES.reconcileWithWhop, { policy: 'stately', retryLimit: 0, expireInSeconds: 3600 }],
+];
+
 /** One job per intake transaction: the events it stored, processed one by one. */
 export interface WebhookEventJob {
   eventIds: number[];
@@ -46,27 +62,19 @@ export interface QueueOptions {
  * On PostgreSQL pg-boss connects to DIRECT_URL when set (its maintenance takes session advisory
  * locks); jobs enqueued in a request's transaction travel on that transaction's connection.
  */
-export async function startQueue(database: Database, options: QueueOptions): Promise<PgBoss> {
+export async function startQueue(database: Pick<Database, 'kind' | 'pglite' | 'connectionString' | 'sessionConnectionString'>, options: QueueOptions): Promise<PgBoss> {
   const isWorker = options.role === 'worker';
   const boss =
     database.kind === 'pglite'
       ? new PgBoss({ db: fromPglite(database.pglite!), backend: 'pglite', supervise: isWorker, schedule: isWorker, superviseIntervalSeconds: SUPERVISE_SECONDS, monitorIntervalSeconds: SUPERVISE_SECONDS })
       : new PgBoss({ connectionString: database.sessionConnectionString ?? database.connectionString!, max: 4, supervise: isWorker, schedule: isWorker, superviseIntervalSeconds: SUPERVISE_SECONDS, monitorIntervalSeconds: SUPERVISE_SECONDS, application_name: 'churn-saver-queue' });
   await boss.start();
-  await boss.createQueue(QUEUES.processWebhookEvent, WEBHOOK_QUEUE_OPTIONS);
+  // One read of the existing queues instead of a create per queue: each is a round trip, and on
+  // PGlite a few tens of ms at every start.
+  const existing = new Set((await boss.getQueues()).map((q) => q.name));
+  for (const [name, queueOptions] of QUEUE_OPTIONS) if (!existing.has(name)) await boss.createQueue(name, queueOptions);
   // createQueue leaves an existing queue's policy as it was: deployments from before get this one too.
   await boss.updateQueue(QUEUES.processWebhookEvent, WEBHOOK_QUEUE_OPTIONS);
-  await boss.createQueue(QUEUES.requeuePendingWebhooks, { retryLimit: 0 });
-  await boss.createQueue(QUEUES.closeExpiredCases, { retryLimit: 0 });
-  await boss.createQueue(QUEUES.purgeExpiredPersonalData, { retryLimit: 0 });
-  await boss.createQueue(QUEUES.sendCreatorDigests, { retryLimit: 0 });
-  // Archiving runs in batches of short transactions: a long run must not be expired and retried alongside itself.
-  await boss.createQueue(QUEUES.archiveOldCases, { retryLimit: 0, expireInSeconds: 3600 });
-  await boss.createQueue(QUEUES.ensureAuditPartitions, { retryLimit: 2, retryDelay: 60 });
-  await boss.createQueue(QUEUES.decideSaveHolds, { retryLimit: 0 });
-  // Stately: at most one run active and one queued across the fleet (a fleet starting together runs
-  // one, not one per worker); a failed company is retried by the next run, not by the job.
-  await boss.createQueue(QUEUES.reconcileWithWhop, { policy: 'stately', retryLimit: 0, expireInSeconds: 3600 });
   return boss;
 }
 

@@ -5,6 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/db/client.ts';
 import { listMigrations, migrate } from '../../src/db/migrate.ts';
 import { migratedTemplatePath, readFreshDatabaseTemplate, writePgliteTemplate } from '../../src/db/pglite-template.ts';
+import { QUEUES } from '../../src/worker/queue.ts';
 import { BACKEND } from '../support/test-database.ts';
 
 // A fresh embedded database starts from the template npm ci made with every migration applied:
@@ -25,6 +26,9 @@ describe.runIf(BACKEND === 'pglite')('embedded database template', () => {
       expect(rows[0]!.n).toBe(listMigrations().length);
       const result = await database.withConnection((sql) => migrate(sql));
       expect(result.applied).toEqual([]);
+      // pg-boss' schema and our queues too: the first start skips pg-boss' install.
+      const queues = await database.sql.query<{ name: string }>('SELECT name FROM pgboss.queue ORDER BY name');
+      expect(queues.rows.map((r) => r.name)).toEqual(Object.values(QUEUES).sort());
       // Schema only: no rows of anyone's, no lookup-hash key shared between installations.
       expect((await database.sql.query<{ n: number }>('SELECT count(*)::int AS n FROM encryption_settings')).rows[0]!.n).toBe(0);
       expect((await database.sql.query<{ n: number }>('SELECT count(*)::int AS n FROM recovery_cases')).rows[0]!.n).toBe(0);

@@ -1,7 +1,6 @@
 import type {} from '@fastify/cookie';
 import { randomBytes } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { SignJWT, jwtVerify } from 'jose';
 import { errorBody } from '../errors.ts';
 import { setLogUserId } from '../request-log-controller.ts';
 
@@ -28,6 +27,7 @@ export function createAuth(options: AuthOptions) {
 
   async function issueSession(reply: FastifyReply, operator: { id: string; email: string }): Promise<string> {
     const csrf = randomBytes(24).toString('base64url');
+    const { SignJWT } = await import('jose');
     const token = await new SignJWT({ email: operator.email, csrf })
       .setProtectedHeader({ alg: 'HS256' })
       .setSubject(operator.id)
@@ -65,6 +65,7 @@ export function createAuth(options: AuthOptions) {
     const cookie = request.cookies[SESSION_COOKIE];
     if (cookie) {
       try {
+        const { jwtVerify } = await import('jose');
         const { payload } = await jwtVerify(cookie, key, { algorithms: ['HS256'] });
         if (typeof payload.sub === 'string' && typeof payload.email === 'string' && typeof payload.csrf === 'string')
           return { kind: 'operator', id: payload.sub, email: payload.email, csrf: payload.csrf };

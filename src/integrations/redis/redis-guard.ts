@@ -1,4 +1,8 @@
-import { Redis } from 'ioredis';
+import { createRequire } from 'node:module';
+import type { Redis } from 'ioredis';
+
+/** ioredis (~50 modules) is loaded when a Redis client is made: a start without REDIS_URL never loads it. */
+const loadRedis = (): typeof Redis => (createRequire(import.meta.url)('ioredis') as typeof import('ioredis')).Redis;
 
 /**
  * Redis is optional: a request never waits on it for more than one command timeout. Commands fail
@@ -35,7 +39,8 @@ export class RedisUnavailableError extends Error {
 export function createRedisGuard(url: string, options: RedisGuardOptions): RedisGuard {
   const now = options.now ?? Date.now;
   const coolDownMs = options.coolDownMs ?? 1000;
-  const redis = new Redis(url, {
+  const RedisClient = loadRedis();
+  const redis = new RedisClient(url, {
     ...(options.keyPrefix ? { keyPrefix: options.keyPrefix } : {}),
     enableOfflineQueue: false,
     maxRetriesPerRequest: 0,

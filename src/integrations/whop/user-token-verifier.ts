@@ -1,4 +1,4 @@
-import Whop from '@whop/sdk';
+import type Whop from '@whop/sdk';
 
 /**
  * Verifies Whop's `x-whop-user-token` (ES256, iss urn:whopcom:exp-proxy, aud = our app id) with the
@@ -8,9 +8,12 @@ import Whop from '@whop/sdk';
  */
 export function createUserTokenVerifier(options: { appId: string | undefined; publicKey: string | undefined; apiKey: string | undefined }) {
   if (!options.appId) return async () => null;
-  const whop = new Whop({ apiKey: options.apiKey ?? 'unused-for-token-verification', appID: options.appId, userTokenPublicKey: options.publicKey ?? null });
+  const { appId } = options;
+  // The SDK (a hundred modules) is loaded at the first token, not at start-up.
+  let whop: Promise<Whop> | undefined;
+  const client = () => (whop ??= import('@whop/sdk').then(({ default: Sdk }) => new Sdk({ apiKey: options.apiKey ?? 'unused-for-token-verification', appID: appId, userTokenPublicKey: options.publicKey ?? null })));
   return async (token: string): Promise<{ userId: string } | null> => {
-    const verified = await whop.verifyUserToken(token, { dontThrow: true });
+    const verified = await (await client()).verifyUserToken(token, { dontThrow: true });
     return verified && verified.appId === options.appId ? { userId: verified.userId } : null;
   };
 }

@@ -1,4 +1,3 @@
-import nodemailer from 'nodemailer';
 import type { HealthCheck } from './check-health.ts';
 
 /** One dependency outside our network: resolves with what it answered, throws when unreachable. */
@@ -102,6 +101,8 @@ export function smtpTarget(options: { host: string; port: number; secure: boolea
   return {
     name: 'smtp',
     async probe(timeoutMs) {
+      // Loaded on the first probe: a start without SMTP_HOST never loads nodemailer.
+      const { default: nodemailer } = await import('nodemailer');
       const transport = nodemailer.createTransport({
         host: options.host,
         port: options.port,

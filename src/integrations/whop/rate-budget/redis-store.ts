@@ -1,4 +1,8 @@
-import { Redis } from 'ioredis';
+import { createRequire } from 'node:module';
+import type { Redis } from 'ioredis';
+
+/** ioredis (~50 modules) is loaded when a Redis client is made: a start without REDIS_URL never loads it. */
+const loadRedis = (): typeof Redis => (createRequire(import.meta.url)('ioredis') as typeof import('ioredis')).Redis;
 import type { BucketParams } from '../../../domain/rate-budget.ts';
 import type { BudgetStore, StoreReservation } from './store.ts';
 
@@ -42,7 +46,8 @@ const PREFIX = 'churn-saver:whop-budget:';
  * 300 ms command timeout; the budget then falls back to PostgreSQL.
  */
 export function createRedisBudgetStore(url: string): BudgetStore & { redis: Redis } {
-  const redis = new Redis(url, { enableOfflineQueue: false, maxRetriesPerRequest: 0, commandTimeout: 300, connectTimeout: 1000, lazyConnect: false });
+  const RedisClient = loadRedis();
+  const redis = new RedisClient(url, { enableOfflineQueue: false, maxRetriesPerRequest: 0, commandTimeout: 300, connectTimeout: 1000, lazyConnect: false });
   redis.on('error', () => {});
   return {
     name: 'redis',
