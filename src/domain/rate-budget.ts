@@ -98,10 +98,14 @@ export function parseOperationLimits(text: string): { ok: true; limits: Map<stri
  * replaced, `POST /memberships/mem_1/add_free_days` → `POST /memberships/:id/add_free_days`.
  * Whop ids are `<prefix>_<base62>`; `me` (the key's own user) also stands for an id.
  */
+/** Whop API route words of two parts that our gateway and the SDK calls we make use. */
+const TWO_PART_ROUTE_WORDS = new Set(['dm_channels', 'dm_members', 'promo_codes', 'chat_channels', 'support_channels', 'access_tokens', 'payment_methods', 'retry_payment', 'mark_paid', 'setup_intents', 'team_members']);
+
 export function operationOf(method: string, path: string): string {
   const relative = path.replace(/^.*?\/api\/v\d+/, '').split('?')[0] ?? '';
   // A route word is lowercase letters and underscores (add_free_days); anything else (digits, capitals,
   // dots, encoded text) is a value, so no member's id ever becomes a stored budget key.
-  const segments = relative.split('/').map((s) => (/^[a-z]+_[A-Za-z0-9]+$/.test(s) || s === 'me' || /[^a-z_]/.test(s) ? ':id' : s));
+  // A one-underscore word looks like an id (user_owner) unless it is one of Whop's route words we call.
+  const segments = relative.split('/').map((s) => ((/^[a-z]+_[A-Za-z0-9]+$/.test(s) && !TWO_PART_ROUTE_WORDS.has(s)) || s === 'me' || /[^a-z_]/.test(s) ? ':id' : s));
   return `${method.toUpperCase()} ${segments.join('/') || '/'}`;
 }

@@ -95,6 +95,10 @@ describe('the shared Whop budget (GCRA)', () => {
     ['GET', '/api/v1/users/user_1/access/biz_2', 'GET /users/:id/access/:id'],
     ['GET', '/api/v1/payments?company_id=biz_1', 'GET /payments'],
     ['post', '/api/v1/notifications', 'POST /notifications'],
+    // Two-part route words are Whop's routes, not ids: a DM channel and a promo code have budgets of their own.
+    ['POST', '/api/v1/dm_channels', 'POST /dm_channels'],
+    ['POST', '/api/v1/promo_codes', 'POST /promo_codes'],
+    ['GET', '/api/v1/users/user_owner', 'GET /users/:id'],
     // An id of any shape is a value, never part of the key (the key is stored, and must hold no member's id).
     ['POST', '/api/v1/payments/pay_mem_dana2_payment.failed/retry', 'POST /payments/:id/retry'],
     ['GET', '/api/v1/memberships/R2D2%40x', 'GET /memberships/:id'],
