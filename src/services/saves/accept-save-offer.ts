@@ -60,7 +60,7 @@ export async function acceptSaveOffer(deps: SaveDeps, input: { token: unknown; i
   await deps.db.transaction(async (tx) => {
     const fact = ownFact(found, { kind: 'cancellation_unscheduled', reason: 'won_back', occurredAt: now, cancellation: { cancelOption: null, cancelationStatus: 'won_back' } });
     await recordMembershipFact(tx, fact, { now });
-    await recordAuditEvent(tx, { companyId: found.companyId, actor: 'member', action: 'save.accept', target: `save:${found.id}`, ip: input.ip, detail: { ok: true, offer: found.offerKind, incentive } });
+    await recordAuditEvent(tx, { companyId: found.companyId, actor: 'member', action: 'save.accept', target: `save:${found.id}`, ip: input.ip, detail: { ok: true, offer: found.offerKind, incentive }, at: now });
   });
   return { ok: true, saveCaseId: found.id, alreadyAccepted: false, offer: found.offerKind, incentive };
 }
