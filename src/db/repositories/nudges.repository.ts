@@ -1,7 +1,7 @@
 import { and, asc, eq, inArray, isNull, lt, lte, or, sql } from 'drizzle-orm';
 import { queryRows, type Queryable } from '../client.ts';
 import { caseEvents } from '../schema/case-events.ts';
-import { deliveries, type DeliveryChannel, type DeliveryStatus } from '../schema/deliveries.ts';
+import { deliveries } from '../schema/deliveries.ts';
 import { emailLookupHash, emailLookupHashes, storableEventDetail, userLookupHashes } from '../encrypted-text.ts';
 import { memberOptOuts, type OptOutChannel } from '../schema/member-opt-outs.ts';
 import { incentives, type IncentiveStatus } from '../schema/incentives.ts';
@@ -61,46 +61,6 @@ export async function updateCaseNudge(
 ): Promise<void> {
   const hash = update.memberEmail !== undefined ? { memberEmailHash: emailLookupHash(update.memberEmail) } : {};
   await q.update(recoveryCases).set({ ...update, ...hash }).where(eq(recoveryCases.id, caseId));
-}
-
-/** The deliveries of one (case, step) on the given channels, created pending on first sight. */
-/** `testVariantOf`: the variant test variant a channel's delivery carries (#15 §5), recorded when the row is created. */
-export async function findOrCreateStepDeliveries(
-  q: Queryable,
-  key: { companyId: string; caseId: string; step: number },
-  channels: DeliveryChannel[],
-  testVariantOf: (channel: DeliveryChannel) => 'a' | 'b' | null = () => null,
-): Promise<Delivery[]> {
-  if (channels.length === 0) return [];
-  await q.insert(deliveries).values(channels.map((channel) => ({ ...key, channel, testVariant: testVariantOf(channel) }))).onConflictDoNothing();
-  return q
-    .select()
-    .from(deliveries)
-    .where(and(eq(deliveries.caseId, key.caseId), eq(deliveries.step, key.step), inArray(deliveries.channel, channels)));
-}
-
-export async function updateDelivery(
-  q: Queryable,
-  id: string,
-  update: { status: DeliveryStatus; attempts?: number; nextAttemptAt?: Date | null; providerMessageId?: string | null; error?: string | null; renderedSubject?: string | null; renderedBody?: string | null; sentAt?: Date | null; now: Date },
-): Promise<void> {
-  const { now, ...rest } = update;
-  await q.update(deliveries).set({ ...rest, updatedAt: now }).where(eq(deliveries.id, id));
-}
-
-/**
- * Marks the step's deliveries about to be attempted `sending`, in one statement before any
- * provider call. Only rows still pending move; returns the ids this caller moved (a second worker
- * racing for the same rows gets none).
- */
-export async function markDeliveriesSending(q: Queryable, ids: string[], now: Date): Promise<Set<string>> {
-  if (ids.length === 0) return new Set();
-  const rows = await q
-    .update(deliveries)
-    .set({ status: 'sending', updatedAt: now })
-    .where(and(inArray(deliveries.id, ids), eq(deliveries.status, 'pending')))
-    .returning({ id: deliveries.id });
-  return new Set(rows.map((r) => r.id));
 }
 
 /** Creates the case's incentive of a type once; later calls return the same row. */

@@ -21,7 +21,15 @@ export function holdoutDrawOf(input: { companyId: string; memberKey: string }): 
   return createHash('sha256').update(`${SALT}\0${input.companyId}\0${input.memberKey}`).digest().readUInt32BE(0) % 100;
 }
 
-export async function assignHoldout(tx: AppTx, input: { companyId: string; whopUserId: string | null; whopMembershipId: string; holdoutPercent: number }, draw: () => number = () => holdoutDrawOf({ companyId: input.companyId, memberKey: input.whopUserId ?? input.whopMembershipId })): Promise<boolean> {
+type Member = { companyId: string; whopUserId: string | null; whopMembershipId: string };
+
+/** The group of a member's new case: their earliest case's, else the draw (the Whop user when known, else the membership). */
+function groupOf(member: Member, holdoutPercent: number, earlier: { holdout: boolean } | undefined): boolean {
+  if (earlier) return earlier.holdout;
+  return holdoutPercent > 0 && holdoutDrawOf({ companyId: member.companyId, memberKey: member.whopUserId ?? member.whopMembershipId }) < holdoutPercent;
+}
+
+export async function assignHoldout(tx: AppTx, input: Member & { holdoutPercent: number }): Promise<boolean> {
   // 0 ends the control group: new cases are treated, and intake pays no extra query.
   if (input.holdoutPercent === 0) return false;
   const member = input.whopUserId ? sql`whop_user_id = ${input.whopUserId}` : sql`whop_membership_id = ${input.whopMembershipId}`;
@@ -33,11 +41,8 @@ export async function assignHoldout(tx: AppTx, input: { companyId: string; whopU
           SELECT holdout, scheduled_at FROM save_cases WHERE company_id = ${input.companyId} AND ${member}
         ) earlier ORDER BY at LIMIT 1`,
   );
-  if (earlier) return earlier.holdout;
-  return input.holdoutPercent > 0 && draw() < input.holdoutPercent;
+  return groupOf(input, input.holdoutPercent, earlier);
 }
-
-type Member = { companyId: string; whopUserId: string | null; whopMembershipId: string };
 
 /** Whom assignHoldout's read matches: the Whop user when known, else the membership. */
 function memberKeyOf(kind: 'u' | 'm', companyId: string, id: string): string {
@@ -79,9 +84,7 @@ export class HoldoutBook {
   /** What assignHoldout returns for this member at this point of the batch. */
   decide(input: Member & { holdoutPercent: number }): boolean {
     if (input.holdoutPercent === 0) return false;
-    const earlier = this.earliest.get(askedKeyOf(input));
-    if (earlier) return earlier.holdout;
-    return holdoutDrawOf({ companyId: input.companyId, memberKey: input.whopUserId ?? input.whopMembershipId }) < input.holdoutPercent;
+    return groupOf(input, input.holdoutPercent, this.earliest.get(askedKeyOf(input)));
   }
 
   /** A case the batch opens: later reads of its user or its membership see it, as they would see the row. */

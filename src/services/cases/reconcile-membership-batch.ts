@@ -11,7 +11,7 @@ import type { MembershipFact } from '../../domain/membership-fact.ts';
 import { hasCancellationFacts } from '../../domain/save-case.ts';
 import { HoldoutBook } from './assign-holdout.ts';
 import { assignTestVariant } from './assign-test-variant.ts';
-import { reconcileMembershipCases, scheduleOf, type ReconcileResult } from './reconcile-membership-cases.ts';
+import { holdoutAssignedEvent, reconcileMembershipCases, scheduleOf, type ReconcileResult } from './reconcile-membership-cases.ts';
 
 type Membership = { companyId: string; whopMembershipId: string };
 
@@ -111,7 +111,7 @@ async function applyPlans(tx: AppTx, plans: readonly Plan[], now: Date): Promise
         inserted.push({ id, derived: d, settingsVersion: settings.version, nextNudgeAt: nextNudge, holdout, variant });
         holdouts.record({ companyId, whopUserId: d.whopUserId, whopMembershipId, at: d.firstFailureAt, holdout });
         result.created.push({ id, riskLevel: d.riskLevel });
-        if (holdout) heldOut.push({ companyId, caseId: id, status: d.status, reason: 'holdout_assigned', actor: 'system', source: 'outreach', detail: { holdout_percent: settings.nudge.holdout_percent }, at: d.firstFailureAt });
+        if (holdout) heldOut.push(holdoutAssignedEvent(companyId, id, d, settings));
       }
       timelines.push({ caseId: id, derived: d, fresh: !existing });
       result.caseIds.push(id);

@@ -10,7 +10,7 @@ import { reconcileSaveCases } from '../saves/reconcile-save-cases.ts';
 import { creditRecoveredCase } from './credit-recovered-case.ts';
 import { listMembershipFacts } from '../../db/repositories/membership-facts.repository.ts';
 import { matchStoredCases, type UnmatchedCase } from '../../domain/match-stored-cases.ts';
-import { appendCaseEvent, hasCaseEvent } from '../../db/repositories/nudges.repository.ts';
+import { appendCaseEvent, hasCaseEvent, type CaseEventRow } from '../../db/repositories/nudges.repository.ts';
 import {
   closeSupersededCase,
   deleteCases,
@@ -70,7 +70,7 @@ export async function reconcileMembershipCases(
       const variant = assignTestVariant(settings.nudge, { ...d, whopMembershipId, holdout });
       id = await insertCase(tx, d, settings.version, now, nextNudge, holdout, variant);
       result.created.push({ id, riskLevel: d.riskLevel });
-      if (holdout) await appendCaseEvent(tx, { companyId, caseId: id, status: d.status, reason: 'holdout_assigned', actor: 'system', source: 'outreach', detail: { holdout_percent: settings.nudge.holdout_percent }, at: d.firstFailureAt });
+      if (holdout) await appendCaseEvent(tx, holdoutAssignedEvent(companyId, id, d, settings));
     }
     // A case inserted just now has no lifecycle rows to replace.
     await replaceLifecycleEvents(tx, id, d, { fresh: !existing });
@@ -81,6 +81,11 @@ export async function reconcileMembershipCases(
   // Issue #15 §2: save cases come from the same facts; memberships that never scheduled a cancel pay nothing.
   if (hasCancellationFacts(facts)) await reconcileSaveCases(tx, { companyId, whopMembershipId, facts, settings, now });
   return result;
+}
+
+/** The timeline row of a case opened in the control group (issue #12 §3): nothing is sent, and why. */
+export function holdoutAssignedEvent(companyId: string, caseId: string, d: DerivedCase, settings: SettingsVersion): CaseEventRow {
+  return { companyId, caseId, status: d.status, reason: 'holdout_assigned', actor: 'system', source: 'outreach', detail: { holdout_percent: settings.nudge.holdout_percent }, at: d.firstFailureAt };
 }
 
 /**

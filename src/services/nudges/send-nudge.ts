@@ -44,13 +44,6 @@ export type SendNudgeResult =
 type CaseUpdate = NudgeOutcome['update'];
 
 /**
- * Sends the current step of one case on every enabled channel, once. The caller holds the case's
- * lease (claimDueCases) or is a manual "nudge now". Re-checks eligibility first; every channel's
- * attempt is a `deliveries` row keyed (case, step, channel), so a retry or a second worker never
- * sends a channel twice; the step counts as done when every channel reached a final status.
- * `force` skips the due-time check (an operator's "nudge now"); min_gap is the caller's to check.
- */
-/**
  * The step a case is at under its settings: with playbooks on, the case's category plans it (the
  * index may skip a dropped step); else the next of reminder_offsets_days. null: no step left.
  */
@@ -61,9 +54,15 @@ export function plannedStepOf(c: StoredCase, settings: NudgeSettings, now: Date)
 }
 
 /**
- * `context`: what the claim batch reads about the case for this step (loadNudgeContexts, one
- * statement for the batch, in flight while the member is looked up); absent (a manual nudge),
- * each read is its own query.
+ * Sends the current step of one case on every enabled channel, once. The caller holds the case's
+ * lease (claimRound) or is a manual "nudge now". Re-checks eligibility first; every channel's
+ * attempt is a `deliveries` row keyed (case, step, channel), so a retry or a second worker never
+ * sends a channel twice; the step counts as done when every channel reached a final status.
+ * `force` skips the due-time check (an operator's "nudge now"); min_gap is the caller's to check.
+ *
+ * `context`: what the claim round read about the case for this step (claimRound, contextForStep:
+ * one statement for the round, read while the member is looked up); absent (a manual nudge), each
+ * read is its own query. `round`: the claim round whose start and end statements this nudge shares.
  */
 export async function sendNudge(deps: NudgeDeps, caseOrId: string | StoredCase, options: { force?: boolean; actor?: string; context?: Promise<NudgeContext | undefined>; round?: NudgeRound } = {}): Promise<SendNudgeResult> {
   const now = deps.clock.now();
