@@ -51,17 +51,10 @@ export function createWebhookVerifier(secret: string) {
     const matches = signatureHeader.split(' ').some((entry) => {
       const [version, signature] = entry.split(',');
       if (version !== 'v1' || signature === undefined) return false;
-      const given = Buffer.from(signature, 'utf8');
-      return given.length === expected.length && timingSafeEqual(given, expected);
+      return sameBytes(Buffer.from(signature, 'utf8'), expected);
     });
     if (!matches) return reject('invalid_signature', 'webhook-signature', 'webhook-signature does not match the body');
-    let body: unknown;
-    try {
-      body = JSON.parse(rawBody);
-    } catch {
-      return reject('invalid_body', 'body', 'body is not valid JSON');
-    }
-    return { ok: true, apiVersion: 'v1', webhookId, body };
+    return parsed(rawBody, (body) => ({ ok: true, apiVersion: 'v1', webhookId, body }));
   };
 }
 
@@ -72,16 +65,24 @@ function verifyLegacy(rawBody: string, header: string, key: Buffer, nowSeconds: 
   if (Math.abs(nowSeconds - t) > TOLERANCE_SECONDS)
     return reject('invalid_signature', 'x-whop-signature', `x-whop-signature timestamp is outside ±${TOLERANCE_SECONDS} s`);
   const expected = createHmac('sha256', key).update(`${t}.${rawBody}`).digest();
-  const given = Buffer.from(parts.v1, 'hex');
-  if (given.length !== expected.length || !timingSafeEqual(given, expected))
-    return reject('invalid_signature', 'x-whop-signature', 'x-whop-signature does not match the body');
+  if (!sameBytes(Buffer.from(parts.v1, 'hex'), expected)) return reject('invalid_signature', 'x-whop-signature', 'x-whop-signature does not match the body');
+  return parsed(rawBody, (body) => ({ ok: true, apiVersion: 'v5', webhookId: `v5:${createHash('sha256').update(rawBody).digest('hex')}`, body }));
+}
+
+/** A signature compared in constant time (timingSafeEqual needs equal lengths). */
+function sameBytes(given: Buffer, expected: Buffer): boolean {
+  return given.length === expected.length && timingSafeEqual(given, expected);
+}
+
+/** The verified body as JSON, or the delivery refused naming it. */
+function parsed(rawBody: string, verified: (body: unknown) => VerifiedDelivery): VerifiedDelivery | RejectedDelivery {
   let body: unknown;
   try {
     body = JSON.parse(rawBody);
   } catch {
     return reject('invalid_body', 'body', 'body is not valid JSON');
   }
-  return { ok: true, apiVersion: 'v5', webhookId: `v5:${createHash('sha256').update(rawBody).digest('hex')}`, body };
+  return verified(body);
 }
 
 function single(value: string | string[] | undefined): string | undefined {
