@@ -16,25 +16,39 @@ export interface NewWebhookEvent {
 
 /**
  * Inserts a batch, once per webhook id: rows whose webhook id exists already (or repeats within
- * the batch) are skipped. Returns the new rows' ids by webhook id.
+ * the batch) are skipped. Returns the new rows' ids by webhook id. With `enqueuePending` (a job
+ * INSERT reading its jobs from a SQL expression, worker/queue.ts jobInsertStatement), the same
+ * statement also enqueues one job `{ eventIds }` listing the new pending rows (none when there are
+ * none): rows and job commit together or not at all, in one round trip.
  */
-export async function insertWebhookEvents(q: Queryable, events: NewWebhookEvent[]): Promise<{ id: number; webhookId: string }[]> {
+export async function insertWebhookEvents(
+  q: Queryable,
+  events: NewWebhookEvent[],
+  enqueuePending?: (jobsJson: string) => string,
+): Promise<{ id: number; webhookId: string }[]> {
   if (events.length === 0) return [];
   // One statement with one array parameter per column: this is the webhook hot path, and building
   // a many-row VALUES list through the query builder cost more CPU than the insert itself.
   // Raw SQL bypasses the column codec: the body (personal data) is encrypted here.
   const cipher = fieldCipher();
   const column = <T>(pick: (e: NewWebhookEvent) => T) => sql.param(events.map(pick));
+  const job = enqueuePending ? sql`, job AS (${sql.raw(enqueuePending(PENDING_JOB))})` : sql``;
   const rows = await queryRows<{ id: string | number; webhook_id: string }>(q, sql`
-    INSERT INTO webhook_events (webhook_id, company_id, type, api_version, raw_body, status, received_at, processed_at)
-    SELECT w, c, t, v, b, s, r, CASE WHEN s = 'ignored' THEN r END
-    FROM unnest(${column((e) => e.webhookId)}::text[], ${column((e) => e.companyId)}::text[], ${column((e) => e.type)}::text[],
-                ${column((e) => e.apiVersion)}::text[], ${column((e) => cipher.encrypt(e.rawBody))}::text[], ${column((e) => e.status)}::text[],
-                ${column((e) => e.receivedAt.toISOString())}::timestamptz[]) AS u(w, c, t, v, b, s, r)
-    ON CONFLICT (webhook_id) DO NOTHING
-    RETURNING id, webhook_id`);
+    WITH ins AS (
+      INSERT INTO webhook_events (webhook_id, company_id, type, api_version, raw_body, status, received_at, processed_at)
+      SELECT w, c, t, v, b, s, r, CASE WHEN s = 'ignored' THEN r END
+      FROM unnest(${column((e) => e.webhookId)}::text[], ${column((e) => e.companyId)}::text[], ${column((e) => e.type)}::text[],
+                  ${column((e) => e.apiVersion)}::text[], ${column((e) => cipher.encrypt(e.rawBody))}::text[], ${column((e) => e.status)}::text[],
+                  ${column((e) => e.receivedAt.toISOString())}::timestamptz[]) AS u(w, c, t, v, b, s, r)
+      ON CONFLICT (webhook_id) DO NOTHING
+      RETURNING id, webhook_id, status
+    )${job}
+    SELECT id, webhook_id FROM ins`);
   return rows.map((r) => ({ id: Number(r.id), webhookId: r.webhook_id }));
 }
+
+/** The job list for the batch's new pending rows: one job `{ eventIds }`, or NULL when there are none. */
+const PENDING_JOB = `SELECT json_build_array(json_build_object('data', json_build_object('eventIds', json_agg(id ORDER BY id)))) FROM ins WHERE status = 'pending' HAVING count(*) > 0`;
 
 /** The stored body of a row still to be processed (pending or failed), without locking; null otherwise. */
 export async function findWebhookEventBody(q: Queryable, id: number): Promise<string | null> {
