@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { lockDataDir } from './data-dir-lock.ts';
-import { readFreshDatabaseTemplate } from './pglite-template.ts';
+import { freshDatabaseTemplate, readFreshDatabaseTemplate, unpackTemplate } from './pglite-template.ts';
 import { PGlite } from '@electric-sql/pglite';
 import type { PgDatabase, PgQueryResultHKT, PgTransaction } from 'drizzle-orm/pg-core';
 import type { ExtractTablesWithRelations, SQL } from 'drizzle-orm';
@@ -159,9 +159,11 @@ async function openPglite(dataDir: string, drizzle: Promise<Drizzle>): Promise<D
   }
   const isNew = location !== 'memory://' && !existsSync(join(location, 'PG_VERSION'));
   // A new folder starts from the packed template (migrated when it matches the migrations): no initdb.
-  const template = isNew ? readFreshDatabaseTemplate()?.blob : undefined;
+  // Unpacked here with plain file writes; PGlite unpacks it only if this cannot.
   let pglite: PGlite;
   try {
+    const packed = isNew ? freshDatabaseTemplate() : undefined;
+    const template = packed && !unpackTemplate(packed.path, location) ? readFreshDatabaseTemplate()?.blob : undefined;
     pglite = await PGlite.create(location === 'memory://' ? undefined : location, { ...PGLITE_OPTIONS, ...(template ? { loadDataDir: template } : {}) });
   } catch (error) {
     await unlock();
