@@ -20,7 +20,7 @@
 // are the same in the bundle. Source maps: dist/server.js.map; dist/main.js turns Node's source-map
 // support on, so stack traces (logs, Sentry) name src/*.ts and its lines, not the bundle's.
 import { build } from 'esbuild';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -64,6 +64,11 @@ const result = await build({
   entryPoints: { server: join(src, 'main.ts') },
   outdir: dist,
   bundle: true,
+  // What main.ts imports on demand (runtime.ts, drizzle, the Whop SDK's wrapper…) stays a chunk of its
+  // own, loaded while the database opens, as with the per-file build. Chunks sit next to server.js
+  // (the import.meta.url rewrite below assumes every output file is at the top of dist/).
+  splitting: true,
+  chunkNames: 'server-[name]-[hash]',
   platform: 'node',
   format: 'esm',
   target: 'node22',
@@ -89,10 +94,14 @@ if (dev.length > 0) {
 // Node holds it decoded once a stack is formatted (+19 MB RSS at start, measured); their frames name
 // dist/server.js and the function, ours src/*.ts and the line. Non-ASCII characters (in comments
 // esbuild keeps) are escaped: one of them made V8 hold the whole 3.5 MB source as UTF-16.
-const mapPath = join(dist, 'server.js.map');
-writeFileSync(mapPath, JSON.stringify(ourMappingsOnly(JSON.parse(readFileSync(mapPath, 'utf8')))));
-const serverPath = join(dist, 'server.js');
-writeFileSync(serverPath, readFileSync(serverPath, 'utf8').replace(/[^\x00-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`));
+for (const output of Object.keys(result.metafile.outputs)) {
+  const path = join(root, output);
+  if (output.endsWith('.map')) writeFileSync(path, JSON.stringify(ourMappingsOnly(JSON.parse(readFileSync(path, 'utf8')))));
+  else writeFileSync(path, readFileSync(path, 'utf8').replace(/[^\x00-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`));
+}
+// Chunks of an earlier build (their names carry a content hash).
+const current = new Set(Object.keys(result.metafile.outputs).map((output) => join(root, output)));
+for (const name of readdirSync(dist)) if (/^server-.*\.js(\.map)?$/.test(name) && !current.has(join(dist, name))) rmSync(join(dist, name));
 
 writeFileSync(
   join(dist, 'main.js'),
