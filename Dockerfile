@@ -10,7 +10,8 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --ignore-scripts --no-audit --no-fund
 
-# builder: tsc (src -> dist) and vite (web -> dist/web).
+# builder: tsc (type check; src -> dist, what the npm scripts run), the server as one file
+# (scripts/bundle-server.mjs: dist/server.js and its entry dist/main.js) and vite (web -> dist/web).
 FROM node:22-alpine AS builder
 WORKDIR /app
 COPY --from=deps /app/node_modules ./node_modules

@@ -4,7 +4,7 @@
 // never runs stale code; `npm ci` builds it once ahead (postinstall). In the image (no src/) dist is
 // what the builder stage made. Plain JS: it runs before anything is built.
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
@@ -26,7 +26,7 @@ function newest(dir, match) {
   return latest;
 }
 
-/** True when a source under src/ has no output in dist/ or is newer than it. */
+/** True when a source under src/ has no output in dist/ or is newer than it (tsc's per-file output). */
 function serverIsStale() {
   const stale = (dir) =>
     readdirSync(dir, { withFileTypes: true }).some((item) => {
@@ -37,6 +37,12 @@ function serverIsStale() {
       return !existsSync(output) || statSync(output).mtimeMs < statSync(path).mtimeMs;
     });
   return stale(join(root, 'src'));
+}
+
+/** True when dist/server.js (the bundle of src/main.ts, scripts/bundle-server.mjs) is older than a source. */
+function bundleIsStale() {
+  const bundle = join(root, 'dist', 'server.js');
+  return !existsSync(bundle) || statSync(bundle).mtimeMs < Math.max(newest(join(root, 'src'), (name) => name.endsWith('.ts')), statSync(join(root, 'scripts', 'bundle-server.mjs')).mtimeMs);
 }
 
 function webIsStale() {
@@ -58,7 +64,7 @@ async function ensureBuilt() {
   const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
   const vite = join(root, 'node_modules', 'vite', 'bin', 'vite.js');
   const needsWeb = entry === 'main' && existsSync(vite);
-  if (!serverIsStale() && !(needsWeb && webIsStale())) return;
+  if (!serverIsStale() && !bundleIsStale() && !(needsWeb && webIsStale())) return;
   if (!existsSync(tsc)) {
     // A production install of a checkout (no dev dependencies): run what was built, if anything.
     if (existsSync(join(root, 'dist', `${entry}.js`))) return;
@@ -74,6 +80,9 @@ async function ensureBuilt() {
   const release = await lockfile.lock(root, { lockfilePath: join(root, 'dist.build-lock'), realpath: false, stale: 120_000, retries: { retries: 240, minTimeout: 500, maxTimeout: 500 } });
   try {
     if (serverIsStale()) run('dist/ from src/', [tsc, '-p', 'tsconfig.build.json']);
+    // After tsc (it writes dist/main.js too), the bundle and its entry dist/main.js are written again.
+    if (bundleIsStale() || !readFileSync(join(root, 'dist', 'main.js'), 'utf8').includes('./server.js'))
+      run('dist/server.js (the server, one file)', [join(root, 'scripts', 'bundle-server.mjs')]);
     if (needsWeb && webIsStale()) run('the dashboard (dist/web)', [vite, 'build', '--config', 'web/vite.config.ts', '--logLevel', 'warn']);
   } finally {
     await release();

@@ -1,8 +1,10 @@
 import { existsSync, mkdirSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { lockDataDir } from './data-dir-lock.ts';
-import { readFreshDatabaseTemplate } from './pglite-template.ts';
-import { PGlite } from '@electric-sql/pglite';
+import { freshDatabaseTemplate, readFreshDatabaseTemplate, unpackTemplate } from './pglite-template.ts';
+import { PGlite, type PGliteOptions } from '@electric-sql/pglite';
 import type { PgDatabase, PgQueryResultHKT, PgTransaction } from 'drizzle-orm/pg-core';
 import type { ExtractTablesWithRelations, SQL } from 'drizzle-orm';
 import pg from 'pg';
@@ -146,7 +148,23 @@ function pgRunner(target: pg.Pool | pg.PoolClient): SqlRunner {
 export const PGLITE_SHARED_BUFFERS = '16MB';
 export const PGLITE_OPTIONS = { startParams: [...PGlite.defaultStartParams, '-c', `shared_buffers=${PGLITE_SHARED_BUFFERS}`] };
 
+type WasmModule = NonNullable<PGliteOptions['pgliteWasmModule']>;
+// The global WebAssembly (our lib settings declare no DOM types, where its own are).
+declare const WebAssembly: { compile(bytes: Uint8Array): Promise<WasmModule> };
+let pgliteWasm: Promise<WasmModule | undefined> | undefined;
+/**
+ * PGlite's WASM (9 MB), compiled on V8's threads from the start of the open, so that it is ready when
+ * a new folder has been unpacked (PGlite would only then read and compile it). Once per process.
+ * undefined (PGlite loads it itself) if the package holds it elsewhere.
+ */
+function compilePgliteWasm(): Promise<WasmModule | undefined> {
+  return (pgliteWasm ??= readFile(fileURLToPath(new URL('pglite.wasm', import.meta.resolve('@electric-sql/pglite'))))
+    .then((bytes) => WebAssembly.compile(bytes))
+    .catch(() => undefined));
+}
+
 async function openPglite(dataDir: string, drizzle: Promise<Drizzle>): Promise<Database> {
+  const wasm = dataDir === 'memory://' ? undefined : compilePgliteWasm();
   let location = dataDir;
   let unlock = async () => {};
   if (dataDir !== 'memory://') {
@@ -159,10 +177,13 @@ async function openPglite(dataDir: string, drizzle: Promise<Drizzle>): Promise<D
   }
   const isNew = location !== 'memory://' && !existsSync(join(location, 'PG_VERSION'));
   // A new folder starts from the packed template (migrated when it matches the migrations): no initdb.
-  const template = isNew ? readFreshDatabaseTemplate()?.blob : undefined;
+  // Unpacked here with plain file writes; PGlite unpacks it only if this cannot.
   let pglite: PGlite;
   try {
-    pglite = await PGlite.create(location === 'memory://' ? undefined : location, { ...PGLITE_OPTIONS, ...(template ? { loadDataDir: template } : {}) });
+    const packed = isNew ? freshDatabaseTemplate() : undefined;
+    const template = packed && !(await unpackTemplate(packed.path, location)) ? readFreshDatabaseTemplate()?.blob : undefined;
+    const pgliteWasmModule = await wasm;
+    pglite = await PGlite.create(location === 'memory://' ? undefined : location, { ...PGLITE_OPTIONS, ...(template ? { loadDataDir: template } : {}), ...(pgliteWasmModule ? { pgliteWasmModule } : {}) });
   } catch (error) {
     await unlock();
     throw error;

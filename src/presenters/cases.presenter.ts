@@ -1,5 +1,5 @@
 import { and, asc, desc, eq, gt, gte, inArray, like, lt, lte, or, sql, type SQL } from 'drizzle-orm';
-import type { Queryable } from '../db/client.ts';
+import { queryRows, type Queryable } from '../db/client.ts';
 import { caseEvents } from '../db/schema/case-events.ts';
 import { deliveries } from '../db/schema/deliveries.ts';
 import { incentives } from '../db/schema/incentives.ts';
@@ -128,9 +128,9 @@ async function listPage(companyId: string, q: Queryable, query: CaseListQuery, a
 export async function presentCaseList(companyId: string, q: Queryable, query: CaseListQuery): Promise<CaseListView> {
   const after = query.cursor ? decodeCursor(query.cursor) : null;
   // The page and the total do not depend on each other: on PostgreSQL they run side by side.
-  const [cases, [count]] = await Promise.all([
+  const [cases, count] = await Promise.all([
     listPage(companyId, q, query, after),
-    q.select({ n: sql<number>`count(*)::int` }).from(recoveryCases).where(filtersOf(companyId, query)),
+    totalOf(companyId, q, query),
   ]);
   const last = cases.at(-1);
   const sortValueOf = (c: CaseListItem): CursorValue =>
@@ -138,8 +138,24 @@ export async function presentCaseList(companyId: string, q: Queryable, query: Ca
   return {
     cases,
     next_cursor: last && cases.length === query.limit ? encodeCursor(sortValueOf(last), last.id) : null,
-    total: count?.n ?? 0,
+    total: count,
   };
+}
+
+/**
+ * The list's total. Unfiltered or by status alone it is the company's count rows (migration 0050:
+ * a few rows, whatever the company's size); dates or a search count their matching rows.
+ */
+async function totalOf(companyId: string, q: Queryable, f: CaseFilters): Promise<number> {
+  if (f.from || f.to || f.q) {
+    const [row] = await q.select({ n: sql<number>`count(*)::int` }).from(recoveryCases).where(filtersOf(companyId, f));
+    return row?.n ?? 0;
+  }
+  const [row] = await queryRows<{ n: number }>(
+    q,
+    sql`SELECT coalesce(sum(n), 0)::int AS n FROM case_status_counts WHERE company_id = ${companyId}${f.status ? sql` AND status = ${f.status}` : sql``}`,
+  );
+  return row?.n ?? 0;
 }
 
 /** Every case matching the filters, page by page, for the CSV export (never all rows in memory). */

@@ -210,7 +210,11 @@ describe('dashboard API', () => {
     it('cases filter by status and search, sort by amount, and page with a cursor without overlap', async () => {
       const search = await api('/api/companies/biz_dash_a/cases?q=A3%40example.test', { headers: as(ownerA) });
       expect(search.json.cases.map((c: any) => c.whop_membership_id)).toEqual(['mem_a3']);
-      expect((await api('/api/companies/biz_dash_a/cases?status=recovered', { headers: as(ownerA) })).json.cases).toEqual([]);
+      const recovered = await api('/api/companies/biz_dash_a/cases?status=recovered', { headers: as(ownerA) });
+      expect(recovered.json.cases).toEqual([]);
+      // The totals (the company's count rows, migration 0050) are per status and per company: B's case is not A's.
+      expect(recovered.json.total).toBe(0);
+      expect((await api('/api/companies/biz_dash_a/cases?status=open', { headers: as(ownerA) })).json.total).toBe(7);
       const first = await api('/api/companies/biz_dash_a/cases?sort=-amount&limit=4', { headers: as(ownerA) });
       expect(first.json.cases.map((c: any) => c.amount_at_risk_cents)).toEqual([1600, 1500, 1400, 1300]);
       expect(first.json.total).toBe(7);

@@ -1,10 +1,10 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/db/client.ts';
 import { listMigrations, migrate } from '../../src/db/migrate.ts';
-import { migratedTemplatePath, readFreshDatabaseTemplate, writePgliteTemplate } from '../../src/db/pglite-template.ts';
+import { migratedTemplatePath, readFreshDatabaseTemplate, unpackTemplate, writePgliteTemplate } from '../../src/db/pglite-template.ts';
 import { QUEUES } from '../../src/worker/queue.ts';
 import { BACKEND } from '../support/test-database.ts';
 
@@ -37,4 +37,35 @@ describe.runIf(BACKEND === 'pglite')('embedded database template', () => {
     }
   }, 120_000);
 
+  it('a start stopped half way through unpacking (files, no PG_VERSION) unpacks again and opens migrated', async () => {
+    await writePgliteTemplate();
+    const dir = mkdtempSync(join(tmpdir(), 'churn-template-'));
+    dirs.push(dir);
+    // What an interrupted unpack leaves: some of the files, one of them cut short, never PG_VERSION.
+    mkdirSync(join(dir, 'pglite', 'global'), { recursive: true });
+    writeFileSync(join(dir, 'pglite', 'global', 'pg_control'), 'cut');
+    writeFileSync(join(dir, 'pglite', 'postgresql.conf'), '');
+    const database = await openDatabase({ dataDir: dir });
+    try {
+      const { rows } = await database.sql.query<{ n: number }>('SELECT count(*)::int AS n FROM schema_migrations');
+      expect(rows[0]!.n).toBe(listMigrations().length);
+    } finally {
+      await database.close();
+    }
+    expect(readFileSync(join(dir, 'pglite', 'PG_VERSION'), 'utf8').trim()).toMatch(/^\d+$/);
+  }, 120_000);
+
+  it('an archive with an entry that is not a plain file or folder is left to PGlite: nothing is written', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'churn-template-'));
+    dirs.push(dir);
+    const header = Buffer.alloc(512);
+    header.write('PG_VERSION', 0);
+    header.write('00000000000', 124); // size 0
+    header.write('2', 156); // a symbolic link
+    const archive = join(dir, 'link.tar');
+    writeFileSync(archive, Buffer.concat([header, Buffer.alloc(1024)]));
+    mkdirSync(join(dir, 'into'));
+    expect(await unpackTemplate(archive, join(dir, 'into'))).toBe(false);
+    expect(existsSync(join(dir, 'into', 'PG_VERSION'))).toBe(false);
+  });
 });

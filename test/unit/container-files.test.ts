@@ -42,7 +42,7 @@ describe('Dockerfile', () => {
     expect(stageEnv(runner)).toMatchObject({ NODE_ENV: 'production', HOSTNAME: '0.0.0.0', PORT: '3000' });
   });
 
-  it('CMD runs node on the file tsc emits for src/main.ts', () => {
+  it('CMD runs node on the server built from src/main.ts (dist/main.js, the bundle\'s entry)', () => {
     const [program, entry, ...rest] = execCommand(runner);
     expect(program).toBe('node');
     expect(rest).toEqual([]);
@@ -56,7 +56,7 @@ describe('Dockerfile', () => {
   it('.dockerignore keeps local data, secrets, git and installed modules out of the build context, and the sources in', () => {
     const ignored = readFileSync(join(ROOT, '.dockerignore'), 'utf8').split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
     expect(ignored).toEqual(expect.arrayContaining(['node_modules', '.git', 'dist', 'data', '.env', 'coverage']));
-    for (const needed of ['src', 'web', 'migrations', 'package.json', 'package-lock.json', 'tsconfig.json', 'tsconfig.build.json'])
+    for (const needed of ['src', 'web', 'migrations', 'scripts', 'package.json', 'package-lock.json', 'tsconfig.json', 'tsconfig.build.json'])
       expect(ignored, needed).not.toContain(needed);
   });
 });
