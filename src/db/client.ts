@@ -96,7 +96,7 @@ function openPostgres({ drizzlePg, schema }: Drizzle, connectionString: string, 
   const sessionPool = directUrl ? newPool(directUrl, 2, 'churn-saver-direct', sessionSettings) : pool;
   return {
     kind: 'postgres',
-    db: drizzlePg(pool, { schema }) as unknown as AppDb,
+    db: withSessionsOwned(drizzlePg(pool, { schema }) as unknown as AppDb, directUrl === undefined),
     sql: pgRunner(pool),
     connectionString,
     sessionConnectionString: directUrl ?? connectionString,
@@ -228,4 +228,25 @@ async function openPglite(dataDir: string, drizzle: Promise<Drizzle>): Promise<D
  */
 export async function queryRows<T>(q: Queryable, query: SQL): Promise<T[]> {
   return ((await q.execute(query)) as unknown as { rows: T[] }).rows;
+}
+
+/** Databases whose pool holds its own PostgreSQL sessions (no DIRECT_URL: DATABASE_URL is not a pooler). */
+const sessionsOwned = new WeakSet<AppDb>();
+
+function withSessionsOwned(db: AppDb, owned: boolean): AppDb {
+  if (owned) sessionsOwned.add(db);
+  return db;
+}
+
+/**
+ * Rows of one parameterized statement (`$1`… in `text`) on the database, for hot statements
+ * whose text never changes. Where the pool's sessions are its own it runs as a named prepared
+ * statement: parsed and planned once per connection, not on every call. Behind a pooler
+ * (DIRECT_URL set: DATABASE_URL may be PgBouncer or RDS Proxy in transaction mode, which do not
+ * keep a session's prepared statements) and on PGlite it is a plain query.
+ */
+export async function queryText<T>(db: AppDb, name: string, text: string, values: unknown[]): Promise<T[]> {
+  const client = (db as unknown as { $client: pg.Pool | PGlite }).$client;
+  if (client instanceof PGlite) return (await client.query<T>(text, values)).rows;
+  return (await client.query<T & pg.QueryResultRow>(sessionsOwned.has(db) ? { name, text, values } : { text, values })).rows;
 }

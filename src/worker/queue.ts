@@ -1,6 +1,6 @@
-import { PgBoss, fromDrizzle, fromPglite } from 'pg-boss';
-import { sql } from 'drizzle-orm';
-import type { AppTx, Database } from '../db/client.ts';
+import { PgBoss, fromPglite } from 'pg-boss';
+import { DEFAULT_SCHEMA, insertJobs } from 'pg-boss/dist/plans.js';
+import type { Database } from '../db/client.ts';
 
 /** Every queue this service uses, one place. */
 export const QUEUES = {
@@ -78,7 +78,20 @@ export async function startQueue(database: Pick<Database, 'kind' | 'pglite' | 'c
   return boss;
 }
 
-/** Enqueues inside the caller's transaction: the job exists if and only if the caller's rows committed. */
-export async function enqueueInTransaction(boss: PgBoss, tx: AppTx, queue: string, data: object): Promise<void> {
-  await boss.send(queue, data, { db: fromDrizzle(tx as never, sql as never) });
+/**
+ * The INSERT that `boss.send(queue, data)` runs (pg-boss' own statement, with the queue's table and
+ * options: retries, expiry, heartbeat), reading its jobs from the SQL expression `jobsJson` (a json
+ * array of `{"data": …}`, or NULL for none) instead of a parameter. For a statement that stores rows
+ * and enqueues their job at once, as a data-modifying CTE: one round trip and no BEGIN/COMMIT. Not
+ * part of it: pg-boss' OpenTelemetry span (off unless a tracer is registered) and its NOTIFY for
+ * queues created with `notify` (ours are not; workers poll).
+ */
+export async function jobInsertStatement(boss: PgBoss, queue: string): Promise<(jobsJson: string) => string> {
+  const found = (await boss.getQueue(queue)) as { table?: unknown } | null;
+  if (typeof found?.table !== 'string') throw new Error(`pg-boss queue ${queue} does not exist`);
+  const statement = insertJobs(DEFAULT_SCHEMA, { table: found.table, name: queue, returnId: false });
+  const parameter = '$1::text::json';
+  // pg-boss' statement reads its one parameter in one place; anything else is a pg-boss change to look at.
+  if (statement.split(parameter).length !== 2 || /\$\d/.test(statement.replace(parameter, ''))) throw new Error('pg-boss insertJobs changed shape: update jobInsertStatement');
+  return (jobsJson) => statement.replace(parameter, () => `(${jobsJson})`);
 }

@@ -1,5 +1,6 @@
 import { and, asc, eq, inArray, lt, sql } from 'drizzle-orm';
-import { queryRows, type Queryable } from '../client.ts';
+import { createHash } from 'node:crypto';
+import { queryText, type AppDb, type Queryable } from '../client.ts';
 import { fieldCipher } from '../encrypted-text.ts';
 import { webhookEvents, type WebhookEventStatus } from '../schema/webhook-events.ts';
 import { storableText } from '../../domain/storable-text.ts';
@@ -16,24 +17,62 @@ export interface NewWebhookEvent {
 
 /**
  * Inserts a batch, once per webhook id: rows whose webhook id exists already (or repeats within
- * the batch) are skipped. Returns the new rows' ids by webhook id.
+ * the batch) are skipped. Returns the new rows' ids by webhook id. With `enqueuePending` (a job
+ * INSERT reading its jobs from a SQL expression, worker/queue.ts jobInsertStatement), the same
+ * statement also enqueues one job `{ eventIds }` listing the new pending rows (none when there are
+ * none): rows and job commit together or not at all, in one round trip.
  */
-export async function insertWebhookEvents(q: Queryable, events: NewWebhookEvent[]): Promise<{ id: number; webhookId: string }[]> {
+export async function insertWebhookEvents(
+  db: AppDb,
+  events: NewWebhookEvent[],
+  enqueuePending?: (jobsJson: string) => string,
+): Promise<{ id: number; webhookId: string }[]> {
   if (events.length === 0) return [];
-  // One statement with one array parameter per column: this is the webhook hot path, and building
-  // a many-row VALUES list through the query builder cost more CPU than the insert itself.
+  const statement = insertStatementFor(enqueuePending);
   // Raw SQL bypasses the column codec: the body (personal data) is encrypted here.
   const cipher = fieldCipher();
-  const column = <T>(pick: (e: NewWebhookEvent) => T) => sql.param(events.map(pick));
-  const rows = await queryRows<{ id: string | number; webhook_id: string }>(q, sql`
-    INSERT INTO webhook_events (webhook_id, company_id, type, api_version, raw_body, status, received_at, processed_at)
-    SELECT w, c, t, v, b, s, r, CASE WHEN s = 'ignored' THEN r END
-    FROM unnest(${column((e) => e.webhookId)}::text[], ${column((e) => e.companyId)}::text[], ${column((e) => e.type)}::text[],
-                ${column((e) => e.apiVersion)}::text[], ${column((e) => cipher.encrypt(e.rawBody))}::text[], ${column((e) => e.status)}::text[],
-                ${column((e) => e.receivedAt.toISOString())}::timestamptz[]) AS u(w, c, t, v, b, s, r)
-    ON CONFLICT (webhook_id) DO NOTHING
-    RETURNING id, webhook_id`);
+  const column = <T>(pick: (e: NewWebhookEvent) => T) => events.map(pick);
+  const rows = await queryText<{ id: string | number; webhook_id: string }>(db, statement.name, statement.text, [
+    column((e) => e.webhookId),
+    column((e) => e.companyId),
+    column((e) => e.type),
+    column((e) => e.apiVersion),
+    column((e) => cipher.encrypt(e.rawBody)),
+    column((e) => e.status),
+    column((e) => e.receivedAt.toISOString()),
+  ]);
   return rows.map((r) => ({ id: Number(r.id), webhookId: r.webhook_id }));
+}
+
+/** The job list for the batch's new pending rows: one job `{ eventIds }`, or NULL when there are none. */
+const PENDING_JOB = `SELECT json_build_array(json_build_object('data', json_build_object('eventIds', json_agg(id ORDER BY id)))) FROM ins WHERE status = 'pending' HAVING count(*) > 0`;
+
+type Statement = { name: string; text: string };
+const insertStatements = new WeakMap<(jobsJson: string) => string, Statement>();
+let insertOnly: Statement | undefined;
+
+/**
+ * The statement's text, built once: one array parameter per column, as this is the webhook hot path
+ * (a many-row VALUES list through the query builder cost more CPU than the insert itself). Named
+ * after its text, so a process never prepares two texts under one name.
+ */
+function insertStatementFor(enqueuePending: ((jobsJson: string) => string) | undefined): Statement {
+  let statement = enqueuePending ? insertStatements.get(enqueuePending) : insertOnly;
+  if (statement === undefined) {
+    const text = `
+      WITH ins AS (
+        INSERT INTO webhook_events (webhook_id, company_id, type, api_version, raw_body, status, received_at, processed_at)
+        SELECT w, c, t, v, b, s, r, CASE WHEN s = 'ignored' THEN r END
+        FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::timestamptz[]) AS u(w, c, t, v, b, s, r)
+        ON CONFLICT (webhook_id) DO NOTHING
+        RETURNING id, webhook_id, status
+      )${enqueuePending ? `, job AS (${enqueuePending(PENDING_JOB)})` : ''}
+      SELECT id, webhook_id FROM ins`;
+    statement = { name: `webhook-events-insert-${createHash('sha256').update(text).digest('hex').slice(0, 16)}`, text };
+    if (enqueuePending) insertStatements.set(enqueuePending, statement);
+    else insertOnly = statement;
+  }
+  return statement;
 }
 
 /** The stored body of a row still to be processed (pending or failed), without locking; null otherwise. */

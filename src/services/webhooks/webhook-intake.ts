@@ -3,7 +3,7 @@ import type { AppDb } from '../../db/client.ts';
 import { insertWebhookEvents, type NewWebhookEvent } from '../../db/repositories/webhook-events.repository.ts';
 import { isHandledEventType, isLegacyV5, normalizeLegacyV5 } from '../../integrations/whop/events/index.ts';
 import { timeQuery, type Metrics } from '../../observability/metrics.ts';
-import { enqueueInTransaction, QUEUES } from '../../worker/queue.ts';
+import { jobInsertStatement, QUEUES } from '../../worker/queue.ts';
 import type { Clock } from '../../integrations/clock.ts';
 import { idProblem } from '../../domain/storable-text.ts';
 
@@ -48,6 +48,15 @@ export function createWebhookIntake(deps: IngestDeps, options: { maxInFlight?: n
   const queue: Pending[] = [];
   let inFlight = 0;
   let scheduled = false;
+  // The job INSERT is read from pg-boss once (its queue's table); a failed read is tried again by the next batch.
+  let enqueuePending: Promise<(jobsJson: string) => string> | null = null;
+  const store = (events: NewWebhookEvent[]) => {
+    enqueuePending ??= jobInsertStatement(deps.boss, QUEUES.processWebhookEvent).catch((error: unknown) => {
+      enqueuePending = null;
+      throw error;
+    });
+    return enqueuePending.then((enqueue) => storeBatch(deps, enqueue, events));
+  };
 
   // Deferred to the check phase so requests that arrived meanwhile are parsed and join the batch:
   // PGlite runs a transaction without yielding to I/O, so without this every batch has one delivery.
@@ -64,7 +73,7 @@ export function createWebhookIntake(deps: IngestDeps, options: { maxInFlight?: n
     while (inFlight < maxInFlight && queue.length > 0) {
       const batch = queue.splice(0, MAX_BATCH);
       inFlight += 1;
-      storeBatch(deps, batch.map((p) => p.event))
+      store(batch.map((p) => p.event))
         .then(
           (stored) => {
             for (const p of batch) p.resolve(resultFor(p.event, stored));
@@ -86,7 +95,7 @@ export function createWebhookIntake(deps: IngestDeps, options: { maxInFlight?: n
 
   async function storeAlone(p: Pending): Promise<void> {
     try {
-      p.resolve(resultFor(p.event, await storeBatch(deps, [p.event])));
+      p.resolve(resultFor(p.event, await store([p.event])));
     } catch (error) {
       if (isDataError(error)) p.resolve({ ok: false, reason: 'unstorable', message: 'the event holds a value that cannot be stored' });
       else p.reject(error);
@@ -112,18 +121,15 @@ export function createWebhookIntake(deps: IngestDeps, options: { maxInFlight?: n
   };
 }
 
-/** Inserts a batch and enqueues jobs for the new pending rows, in one transaction. Returns webhook id → row id. */
-async function storeBatch(deps: IngestDeps, events: NewWebhookEvent[]): Promise<Map<string, number>> {
-  return timeQuery(deps.metrics, 'insert', 'webhook_events', () =>
-    deps.db.transaction(async (tx) => {
-      const inserted = await insertWebhookEvents(tx, events);
-      const byWebhookId = new Map(inserted.map((r) => [r.webhookId, r.id]));
-      const eventIds = events.filter((e) => e.status === 'pending' && byWebhookId.has(e.webhookId)).map((e) => byWebhookId.get(e.webhookId)!);
-      // One job for the whole batch keeps queue writes off the per-delivery cost.
-      if (eventIds.length > 0) await enqueueInTransaction(deps.boss, tx, QUEUES.processWebhookEvent, { eventIds });
-      return byWebhookId;
-    }),
-  );
+/**
+ * Inserts a batch and enqueues one job for its new pending rows, in one statement (so one commit,
+ * with no BEGIN/COMMIT round trips). Returns webhook id → row id.
+ */
+async function storeBatch(deps: IngestDeps, enqueuePending: (jobsJson: string) => string, events: NewWebhookEvent[]): Promise<Map<string, number>> {
+  return timeQuery(deps.metrics, 'insert', 'webhook_events', async () => {
+    const inserted = await insertWebhookEvents(deps.db, events, enqueuePending);
+    return new Map(inserted.map((r) => [r.webhookId, r.id]));
+  });
 }
 
 /** The first delivery of a webhook id in a batch owns the new row; any other is a duplicate. */
