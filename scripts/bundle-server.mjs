@@ -17,8 +17,9 @@
 //
 // import.meta.url: each of our modules keeps the URL it has in tsc's per-file output (dist/db/migrate.js
 // for src/db/migrate.ts), so paths they derive from it (migrations/, dist/web, docs/, node_modules/.cache)
-// are the same in the bundle. Source maps: dist/server.js.map; dist/main.js turns Node's source-map
-// support on, so stack traces (logs, Sentry) name src/*.ts and its lines, not the bundle's.
+// are the same in the bundle. Source maps: dist/server*.js.map, of our code only; dist/main.js maps
+// stack frames through them when a stack is formatted, so traces (logs, Sentry) name src/*.ts and its lines.
+import { decode, encode } from '@jridgewell/sourcemap-codec';
 import { build } from 'esbuild';
 import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
@@ -35,7 +36,7 @@ export const EXTERNAL_PACKAGES = [
 ];
 
 const packageOf = (specifier) => (specifier.startsWith('@') ? specifier.split('/').slice(0, 2).join('/') : specifier.split('/')[0]);
-const isExternal = (name) => EXTERNAL_PACKAGES.some((p) => (p.endsWith('/*') ? name.startsWith(p.slice(0, -1)) : p.endsWith('-*') ? name.startsWith(p.slice(0, -1)) : name === p));
+const isExternal = (name) => EXTERNAL_PACKAGES.some((p) => (p.endsWith('*') ? name.startsWith(p.slice(0, -1)) : name === p));
 
 /** Each of our modules sees import.meta.url as its tsc output's (dist/<same path>.js), relative to the bundle. */
 const ownImportMetaUrl = {
@@ -155,64 +156,11 @@ await import('./server.js');
 
 /** The source map with the segments that point into node_modules dropped (and those sources). */
 function ourMappingsOnly(map) {
-  const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
-  const decode = (text) => {
-    const values = [];
-    let value = 0, shift = 0;
-    for (const char of text) {
-      const digit = B64.indexOf(char);
-      value += (digit & 31) << shift;
-      if (digit & 32) shift += 5;
-      else {
-        values.push(value & 1 ? -(value >>> 1) : value >>> 1);
-        value = 0;
-        shift = 0;
-      }
-    }
-    return values;
-  };
-  const encode = (number) => {
-    let vlq = number < 0 ? (-number << 1) | 1 : number << 1;
-    let out = '';
-    do {
-      let digit = vlq & 31;
-      vlq >>>= 5;
-      if (vlq > 0) digit |= 32;
-      out += B64[digit];
-    } while (vlq > 0);
-    return out;
-  };
-  const keep = map.sources.map((source) => !/(^|\/)node_modules\//.test(source));
-  const newIndex = [];
   const sources = [];
-  map.sources.forEach((source, i) => {
-    if (keep[i]) newIndex[i] = sources.push(source) - 1;
-  });
-  const previous = [0, 0, 0, 0]; // source, line, column, name (absolute, across lines)
-  const written = [0, 0, 0, 0];
-  const lines = map.mappings.split(';').map((line) => {
-    let column = 0;
-    let writtenColumn = 0;
-    const out = [];
-    for (const segment of line.split(',').filter(Boolean)) {
-      const v = decode(segment);
-      column += v[0];
-      if (v.length === 1) continue; // a segment with no source
-      for (let k = 0; k < 3; k++) previous[k] += v[k + 1];
-      if (v.length > 4) previous[3] += v[4];
-      if (!keep[previous[0]]) continue;
-      const fields = [column - writtenColumn, newIndex[previous[0]] - written[0], previous[1] - written[1], previous[2] - written[2]];
-      writtenColumn = column;
-      written[0] = newIndex[previous[0]];
-      written[1] = previous[1];
-      written[2] = previous[2];
-      if (v.length > 4) {
-        fields.push(previous[3] - written[3]);
-        written[3] = previous[3];
-      }
-      out.push(fields.map(encode).join(''));
-    }
-    return out.join(',');
-  });
-  return { ...map, sources, mappings: lines.join(';') };
+  const newIndex = map.sources.map((source) => (/(^|\/)node_modules\//.test(source) ? -1 : sources.push(source) - 1));
+  // A segment is [column, source, line, column, name?]; one with no source maps nothing.
+  const lines = decode(map.mappings).map((line) =>
+    line.filter((segment) => segment.length > 1 && newIndex[segment[1]] >= 0).map(([column, source, ...rest]) => [column, newIndex[source], ...rest]),
+  );
+  return { ...map, sources, mappings: encode(lines) };
 }
