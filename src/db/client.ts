@@ -1,9 +1,9 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { lockDataDir } from './data-dir-lock.ts';
-import { freshDatabaseTemplate, readFreshDatabaseTemplate, unpackTemplate } from './pglite-template.ts';
+import { freshDatabaseTemplate, unpackTemplate } from './pglite-template.ts';
 import { PGlite, type PGliteOptions } from '@electric-sql/pglite';
 import type { PgDatabase, PgQueryResultHKT, PgTransaction } from 'drizzle-orm/pg-core';
 import type { ExtractTablesWithRelations, SQL } from 'drizzle-orm';
@@ -181,7 +181,7 @@ async function openPglite(dataDir: string, drizzle: Promise<Drizzle>): Promise<D
   let pglite: PGlite;
   try {
     const packed = isNew ? freshDatabaseTemplate() : undefined;
-    const template = packed && !(await unpackTemplate(packed.path, location)) ? readFreshDatabaseTemplate()?.blob : undefined;
+    const template = packed && !(await unpackTemplate(packed.path, location)) ? new Blob([readFileSync(packed.path)]) : undefined;
     const pgliteWasmModule = await wasm;
     pglite = await PGlite.create(location === 'memory://' ? undefined : location, { ...PGLITE_OPTIONS, ...(template ? { loadDataDir: template } : {}), ...(pgliteWasmModule ? { pgliteWasmModule } : {}) });
   } catch (error) {

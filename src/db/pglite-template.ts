@@ -39,13 +39,7 @@ export function readPgliteTemplate(): Blob | undefined {
   return existsSync(PGLITE_TEMPLATE_PATH) ? new Blob([readFileSync(PGLITE_TEMPLATE_PATH)]) : undefined;
 }
 
-/** The migrated template of the current migrations, or the initdb one, or none. */
-export function readFreshDatabaseTemplate(): { blob: Blob; migrated: boolean } | undefined {
-  const template = freshDatabaseTemplate();
-  return template ? { blob: new Blob([readFileSync(template.path)]), migrated: template.migrated } : undefined;
-}
-
-/** Where the template a new data folder starts from is (see readFreshDatabaseTemplate), or undefined. */
+/** The template a new data folder starts from: the migrated one of the current migrations, or the initdb one, or none. */
 export function freshDatabaseTemplate(): { path: string; migrated: boolean } | undefined {
   const migrated = migratedTemplatePath();
   if (existsSync(migrated)) return { path: migrated, migrated: true };

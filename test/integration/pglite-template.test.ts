@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/db/client.ts';
 import { listMigrations, migrate } from '../../src/db/migrate.ts';
-import { migratedTemplatePath, readFreshDatabaseTemplate, unpackTemplate, writePgliteTemplate } from '../../src/db/pglite-template.ts';
+import { freshDatabaseTemplate, migratedTemplatePath, unpackTemplate, writePgliteTemplate } from '../../src/db/pglite-template.ts';
 import { QUEUES } from '../../src/worker/queue.ts';
 import { BACKEND } from '../support/test-database.ts';
 
@@ -17,7 +17,7 @@ describe.runIf(BACKEND === 'pglite')('embedded database template', () => {
   it('a new data folder opens already migrated: migrate then applies nothing', async () => {
     await writePgliteTemplate(); // what postinstall ran; idempotent
     expect(existsSync(migratedTemplatePath())).toBe(true);
-    expect(readFreshDatabaseTemplate()?.migrated).toBe(true);
+    expect(freshDatabaseTemplate()?.migrated).toBe(true);
     const dir = mkdtempSync(join(tmpdir(), 'churn-template-'));
     dirs.push(dir);
     const database = await openDatabase({ dataDir: dir });
