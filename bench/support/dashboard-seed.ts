@@ -33,7 +33,7 @@ export async function seedDashboard(
     await sql.query(
       `INSERT INTO recovery_cases (company_id, whop_membership_id, whop_user_id, member_email, member_name, whop_payment_id, status, failure_reason,
          failure_count, amount_at_risk_cents, recovered_cents, currency, risk_level, first_failure_at, last_failure_at, recovered_at, closed_at,
-         attribution_window_days, attribution_ends_at, settings_version, next_nudge_at, steps_sent, last_nudge_at, created_at, updated_at)
+         attribution_window_days, attribution_ends_at, settings_version, next_nudge_at, steps_sent, last_nudge_at, created_at, updated_at, holdout)
        SELECT company_id, 'mem_' || g, 'user_' || g, 'member' || g || '@example.com', 'Member ' || g, 'pay_' || g, status,
          (ARRAY['Your card has insufficient funds.', 'Your card was declined.', 'Your card has expired.', NULL])[1 + g % 4],
          1 + (g % 3), amount, CASE WHEN status = 'recovered' THEN amount ELSE 0 END, currency,
@@ -42,7 +42,7 @@ export async function seedDashboard(
          CASE WHEN status = 'closed_no_recovery' THEN first_at + interval '14 days' END,
          14, first_at + interval '14 days', 1,
          CASE WHEN status = 'open' AND steps < 3 THEN first_at + (2 * steps) * interval '1 day' END, steps,
-         CASE WHEN steps > 0 THEN first_at + (2 * (steps - 1)) * interval '1 day' END, first_at, first_at
+         CASE WHEN steps > 0 THEN first_at + (2 * (steps - 1)) * interval '1 day' END, first_at, first_at, held_out
        FROM (
          SELECT g,
            CASE WHEN g % ${BIG_EVERY} = 0 THEN '${BIG}' ELSE 'biz_bench_' || lpad((1 + g % (${COMPANIES} - 1))::text, 5, '0') END AS company_id,
@@ -51,8 +51,9 @@ export async function seedDashboard(
            r3,
            (ARRAY[999, 1499, 2999, 4900, 9900])[1 + g % 5] AS amount,
            CASE WHEN r4 < 0.05 THEN 'eur' ELSE 'usd' END AS currency,
-           floor(r3 * 4)::int AS steps
-         FROM (SELECT g, random() AS r1, random() AS r2, random() AS r3, random() AS r4 FROM generate_series($2::int, $3::int) g) raw
+           CASE WHEN r5 < 0.10 THEN 0 ELSE floor(r3 * 4)::int END AS steps,
+           r5 < 0.10 AS held_out
+         FROM (SELECT g, random() AS r1, random() AS r2, random() AS r3, random() AS r4, random() AS r5 FROM generate_series($2::int, $3::int) g) raw
        ) s`,
       [at, lo, hi],
     );
@@ -63,7 +64,7 @@ export async function seedDashboard(
     `INSERT INTO deliveries (company_id, case_id, step, channel, status, attempts, rendered_body, created_at, updated_at, sent_at)
      SELECT c.company_id, c.id, 0, ch.channel, 'sent', 1, 'Your payment did not go through', c.first_failure_at, c.first_failure_at, c.first_failure_at
      FROM recovery_cases c CROSS JOIN (VALUES ('push'), ('dm')) AS ch(channel)
-     WHERE c.company_id = $1`,
+     WHERE c.company_id = $1 AND NOT c.holdout`,
     [BIG],
   );
   await sql.query(
@@ -78,7 +79,7 @@ export async function seedDashboard(
     `INSERT INTO incentives (company_id, case_id, type, value, status, cost_cents, currency, created_at, updated_at, granted_at)
      SELECT c.company_id, c.id, 'free_days', 3, CASE WHEN c.steps_sent > 0 THEN 'granted' ELSE 'pending' END, c.amount_at_risk_cents * 3 / 30, c.currency,
        c.first_failure_at, c.first_failure_at, CASE WHEN c.steps_sent > 0 THEN c.first_failure_at END
-     FROM recovery_cases c WHERE c.company_id = $1 AND (hashtext(c.id::text) & 7) < 5`,
+     FROM recovery_cases c WHERE c.company_id = $1 AND NOT c.holdout AND (hashtext(c.id::text) & 7) < 5`,
     [BIG],
   );
   // Other companies offer free days less often: the table is not only the largest company's.

@@ -4,6 +4,7 @@
  * recovered revenue with a bootstrap interval that resamples members (a member's cases move
  * together), and the planned sample size. Pure; the bootstrap takes its random source.
  */
+import { randomBinomial } from 'd3-random';
 
 /** Two-sided 95 %. */
 export const Z95 = 1.959963984540054;
@@ -50,6 +51,8 @@ export interface MemberOutcome {
   cases: number;
   /** Recovered minus incentive cost granted (treated); recovered (control). */
   netCents: number;
+  /** How many members had exactly this outcome (1 when absent): the read groups alike members. */
+  members?: number;
 }
 
 export interface IncrementalRevenue {
@@ -59,33 +62,57 @@ export interface IncrementalRevenue {
   upper: number | null;
 }
 
+/** Alike members merged: distinct (cases, net) outcomes with their member counts, in a fixed order. */
+function distinctOutcomes(of: readonly MemberOutcome[]): { cases: number; netCents: number; members: number }[] {
+  const byKey = new Map<string, { cases: number; netCents: number; members: number }>();
+  for (const m of of) {
+    const key = `${m.cases}:${m.netCents}`;
+    const seen = byKey.get(key);
+    if (seen) seen.members += m.members ?? 1;
+    else byKey.set(key, { cases: m.cases, netCents: m.netCents, members: m.members ?? 1 });
+  }
+  return [...byKey.values()].filter((o) => o.members > 0).sort((a, b) => a.cases - b.cases || a.netCents - b.netCents);
+}
+
 /**
  * Incremental net recovered revenue of the treated cases: (net per treated case − recovered per
  * control case) × treated cases. Its 95 % interval is a percentile bootstrap that resamples
  * members with replacement inside each group (cluster bootstrap: one member's cases are not
- * independent). `random` returns [0, 1); pass a seeded one for reproducible figures.
+ * independent). Drawing n members with replacement is a multinomial draw over the distinct
+ * outcomes, taken here as one binomial per outcome (each conditional on the draws before it): the
+ * same bootstrap distribution at a cost that grows with the distinct outcomes, not the members
+ * (40,000 members drawn one by one took 2.2 s a request). `random` returns [0, 1); pass a seeded
+ * one for reproducible figures.
  */
 export function incrementalRevenue(treated: readonly MemberOutcome[], control: readonly MemberOutcome[], random: () => number, rounds = 1000): IncrementalRevenue {
-  const sum = (xs: readonly MemberOutcome[]) => xs.reduce((t, m) => ({ cases: t.cases + m.cases, netCents: t.netCents + m.netCents }), { cases: 0, netCents: 0 });
-  const t = sum(treated);
-  const c = sum(control);
-  if (t.cases === 0 || c.cases === 0) return { estimate: null, lower: null, upper: null };
-  const incremental = (tt: { cases: number; netCents: number }, cc: { cases: number; netCents: number }) => (tt.netCents / tt.cases - cc.netCents / cc.cases) * t.cases;
-  const estimate = incremental(t, c);
-  const draws: number[] = [];
-  const resample = (xs: readonly MemberOutcome[]) => {
+  const t = distinctOutcomes(treated);
+  const c = distinctOutcomes(control);
+  const sum = (xs: typeof t) => xs.reduce((s, o) => ({ cases: s.cases + o.cases * o.members, netCents: s.netCents + o.netCents * o.members, members: s.members + o.members }), { cases: 0, netCents: 0, members: 0 });
+  const tSum = sum(t);
+  const cSum = sum(c);
+  if (tSum.cases === 0 || cSum.cases === 0) return { estimate: null, lower: null, upper: null };
+  const incremental = (tt: { cases: number; netCents: number }, cc: { cases: number; netCents: number }) => (tt.netCents / tt.cases - cc.netCents / cc.cases) * tSum.cases;
+  const estimate = incremental(tSum, cSum);
+  const binomial = randomBinomial.source(random);
+  const resample = (xs: typeof t, members: number) => {
     let cases = 0;
     let netCents = 0;
-    for (let i = 0; i < xs.length; i++) {
-      const m = xs[Math.floor(random() * xs.length)]!;
-      cases += m.cases;
-      netCents += m.netCents;
+    let left = members; // members still to draw
+    let pool = members; // members of the outcomes not yet visited
+    for (const o of xs) {
+      if (left === 0) break;
+      const drawn = o.members >= pool ? left : binomial(left, o.members / pool)();
+      cases += drawn * o.cases;
+      netCents += drawn * o.netCents;
+      left -= drawn;
+      pool -= o.members;
     }
     return { cases, netCents };
   };
+  const draws: number[] = [];
   for (let r = 0; r < rounds; r++) {
-    const tt = resample(treated);
-    const cc = resample(control);
+    const tt = resample(t, tSum.members);
+    const cc = resample(c, cSum.members);
     if (tt.cases > 0 && cc.cases > 0) draws.push(incremental(tt, cc));
   }
   draws.sort((a, b) => a - b);

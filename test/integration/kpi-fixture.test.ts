@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { presentCompanyList } from '../../src/presenters/admin-overview.presenter.ts';
 import { presentKpis } from '../../src/presenters/kpis.presenter.ts';
-import { FIXTURE_COMPANY, FIXTURE_NOW, LIFT_COMPANY, OTHER_COMPANY, seedKpiFixture } from '../support/kpi-fixture.ts';
+import { FIXTURE_COMPANY, FIXTURE_NOW, fixtureCaseId, LIFT_COMPANY, OTHER_COMPANY, seedKpiFixture } from '../support/kpi-fixture.ts';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.ts';
 
 // Every value below was computed by hand from the table in test/support/kpi-fixture.ts.
@@ -187,3 +187,25 @@ describe('KPIs of the hand-computed fixture company', () => {
     expect(k.control_group).toMatchObject({ holdout_percent: 0, control: { decided: 0 }, lift: { estimate: null }, planned_decided: null, more_decided_needed: null, measuring: true, incremental: [] });
   });
 });
+
+describe('the incremental revenue follows the data it is computed from', () => {
+  let database: TestDatabase;
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    await seedKpiFixture(database.sql);
+  });
+  afterAll(async () => database?.close());
+
+  it('a held-out case recovered after a read changes the next read (the remembered result is not reused)', async () => {
+    const before = (await presentKpis(LIFT_COMPANY, database.db, 30, FIXTURE_NOW)).control_group;
+    expect(before.incremental[0]).toMatchObject({ currency: 'usd', estimate: 4900 });
+    // Case 31 (held out, lost) turns out recovered: control 2 of 5 → ((7000 − 100) / 10 − 2000 / 5) × 10.
+    const recoveredAt = new Date(FIXTURE_NOW.getTime() - 19 * 86_400_000).toISOString();
+    await database.sql.query(`UPDATE recovery_cases SET status = 'recovered', recovered_cents = 1000, recovered_at = $2, closed_at = NULL WHERE id = $1`, [fixtureCaseId(31), recoveredAt]);
+    const after = (await presentKpis(LIFT_COMPANY, database.db, 30, FIXTURE_NOW)).control_group;
+    expect(after.control).toMatchObject({ recovered: 2, decided: 5 });
+    expect(after.incremental[0]).toMatchObject({ currency: 'usd', estimate: 2900 });
+    expect(after.incremental[0]!.upper).not.toBe(before.incremental[0]!.upper);
+  });
+});
+

@@ -96,4 +96,37 @@ describe('statistical test of the method (simulated companies)', () => {
     expect(relative / companies).toBeGreaterThan(0.9);
     expect(relative / companies).toBeLessThan(1.1);
   });
+
+  it('members passed grouped (n members with one outcome) give the very interval of the same members one by one', () => {
+    const oneByOne = [...members(120, 0.3, 2000)];
+    const grouped = new Map<string, MemberOutcome>();
+    for (const m of oneByOne) {
+      const g = grouped.get(`${m.cases}:${m.netCents}`);
+      if (g) g.members = (g.members ?? 1) + 1;
+      else grouped.set(`${m.cases}:${m.netCents}`, { ...m, members: 1 });
+    }
+    const control = members(40, 0.3, 2000);
+    expect(incrementalRevenue([...grouped.values()], control, seededRandom(3))).toEqual(incrementalRevenue(oneByOne, control, seededRandom(3)));
+  });
+
+  it('the multinomial draw over distinct outcomes is the bootstrap that resamples members one by one', () => {
+    // The reference resamples each member with replacement, as the method is defined; both with
+    // 20,000 rounds, the percentile bounds agree within 2 % of the estimate.
+    const treated = members(400, 0.4, 2000);
+    const control = members(100, 0.3, 2000);
+    const reference = (rounds: number) => {
+      const r = seededRandom(11);
+      const sum = (xs: MemberOutcome[]) => xs.reduce((t, m) => ({ cases: t.cases + m.cases, net: t.net + m.netCents }), { cases: 0, net: 0 });
+      const t = sum(treated);
+      const inc = (a: { cases: number; net: number }, b: { cases: number; net: number }) => (a.net / a.cases - b.net / b.cases) * t.cases;
+      const pick = (xs: MemberOutcome[]) => sum(Array.from({ length: xs.length }, () => xs[Math.floor(r() * xs.length)]!));
+      const draws = Array.from({ length: rounds }, () => inc(pick(treated), pick(control))).sort((a, b) => a - b);
+      return { estimate: inc(t, sum(control)), lower: draws[Math.floor(0.025 * rounds)]!, upper: draws[Math.floor(0.975 * rounds)]! };
+    };
+    const want = reference(20_000);
+    const got = incrementalRevenue(treated, control, seededRandom(12), 20_000);
+    expect(got.estimate).toBe(Math.round(want.estimate));
+    expect(Math.abs(got.lower! - want.lower)).toBeLessThan(0.02 * Math.abs(want.estimate));
+    expect(Math.abs(got.upper! - want.upper)).toBeLessThan(0.02 * Math.abs(want.estimate));
+  });
 });
