@@ -11,9 +11,11 @@ export async function kpiRollupTables(sql: { query: (text: string, params?: unkn
 }
 
 /**
- * 1M cases: ~45 % recovered, ~35 % closed_no_recovery, ~20 % open, first failures over two years,
+ * 1M cases: ~45 % recovered, ~35 % closed_no_recovery, ~20 % open (closed once their window ends, as
+ * the expired-case sweep does), first failures over two years,
  * five prices, 5 % in eur; then two deliveries per case of the largest company (one for other
  * companies' nudged cases) and a free-days incentive for most of the largest company's cases.
+ * 10 % of members are held out (the default control group) and get neither.
  */
 export async function seedDashboard(
   sql: { query: (text: string, params?: unknown[]) => Promise<unknown>; exec: (text: string) => Promise<void> },
@@ -46,7 +48,9 @@ export async function seedDashboard(
        FROM (
          SELECT g,
            CASE WHEN g % ${BIG_EVERY} = 0 THEN '${BIG}' ELSE 'biz_bench_' || lpad((1 + g % (${COMPANIES} - 1))::text, 5, '0') END AS company_id,
-           CASE WHEN r1 < 0.45 THEN 'recovered' WHEN r1 < 0.80 THEN 'closed_no_recovery' ELSE 'open' END AS status,
+           -- An open case whose 14-day window has ended is closed by the expired-case sweep
+           -- (close-expired-cases.ts): only the last 14 days' cases are still open.
+           CASE WHEN r1 < 0.45 THEN 'recovered' WHEN r1 < 0.80 OR r2 >= 14.0 / 730 THEN 'closed_no_recovery' ELSE 'open' END AS status,
            $1::timestamptz - r2 * interval '730 days' AS first_at,
            r3,
            (ARRAY[999, 1499, 2999, 4900, 9900])[1 + g % 5] AS amount,

@@ -13,7 +13,8 @@ import {
   type OutcomeCounts,
   type Rate,
 } from '../domain/kpi-formulas.ts';
-import { ASSUMED_BASELINE_RATE, incrementalRevenue, newcombeLift, PLANNED_MIN_LIFT, plannedSampleSize, seededRandom, type IncrementalRevenue, type Lift } from '../domain/lift.ts';
+import { ASSUMED_BASELINE_RATE, newcombeLift, PLANNED_MIN_LIFT, plannedSampleSize, type IncrementalRevenue, type Lift } from '../domain/lift.ts';
+import { presentIncrementalRevenue, type IncrementalView } from './kpi-incremental.ts';
 import { caseGroupsSql, clicksByChannelSql, deliveriesByChannelSql, incentiveCostSql, medianHoursSql, type WindowCuts } from './kpi-rollups.ts';
 import { cohortSql, outcomeSql } from './kpi-sql.ts';
 
@@ -54,21 +55,6 @@ type ClickRow = { channel: string | null; n: Num };
 const attributionWindowSeen = new Map<string, number>();
 /** findCurrentSettings' default for a company without settings (company_settings' column default). */
 const DEFAULT_ATTRIBUTION_DAYS = 14;
-
-/** The control group's incremental revenue per company and window, with what it was computed from (presentControlGroup). */
-const incrementalSeen = new Map<string, { inputs: string; at: number; incremental: ({ currency: string } & IncrementalRevenue)[] }>();
-const INCREMENTAL_TTL_MS = 10 * 60_000;
-const INCREMENTAL_SEEN_MAX = 2_000;
-function remember(key: string, value: { inputs: string; at: number; incremental: ({ currency: string } & IncrementalRevenue)[] }): void {
-  incrementalSeen.delete(key);
-  incrementalSeen.set(key, value);
-  // A Map keeps insertion order: the first key is the one least recently computed.
-  if (incrementalSeen.size > INCREMENTAL_SEEN_MAX) incrementalSeen.delete(incrementalSeen.keys().next().value!);
-}
-/** Forgets every remembered incremental revenue (the bench times the recomputation). */
-export function forgetIncrementalRevenue(): void {
-  incrementalSeen.clear();
-}
 
 /** Steps the per-step figures cover (as many as reminder offsets may have). */
 const STEPS = 10;
@@ -306,44 +292,13 @@ async function presentControlGroup(
   const share = holdoutPercent > 0 ? holdoutPercent / 100 : decided > 0 ? control.decided / decided : 0;
   const baseline = control.decided >= 10 && control.rate.value !== null ? control.rate.value : ASSUMED_BASELINE_RATE;
   const planned = plannedSampleSize(baseline, PLANNED_MIN_LIFT, share);
-  let incremental: ({ currency: string } & IncrementalRevenue)[] = [];
-  // What the incremental revenue is computed from, as the rollups tell it: the decided cases'
-  // counts and amounts per group and currency, and the window's incentive cost. While that is
-  // unchanged (and for at most INCREMENTAL_TTL_MS) the last result stands: its read and bootstrap
-  // grow with the window's members (tens of ms at 100k cases), everything else here does not.
+  // What the incremental revenue is computed from, as the rollups tell it (kpi-incremental.ts).
   const inputs = JSON.stringify([
-    windowDays,
     windowGroups.filter((g) => g.outcome !== 'deciding').map((g) => [g.holdout, g.currency, g.outcome, g.n, g.recovered_cents, g.at_risk_cents]).sort(),
     incentiveCost.map((r) => [r.currency, r.cents]).sort(),
   ]);
-  const key = `${companyId}\u0000${windowDays}`;
-  const seen = incrementalSeen.get(key);
-  if (seen && seen.inputs === inputs && now.getTime() - seen.at < INCREMENTAL_TTL_MS && now.getTime() >= seen.at) incremental = seen.incremental;
-  else if (control.decided > 0 && treated.decided > 0) {
-    // Members with alike outcomes come grouped (how many members had k decided cases and these
-    // sums): the bootstrap draws over distinct outcomes, so neither the rows nor the draws grow with members.
-    const outcomes = await queryRows<{ holdout: boolean; currency: string | null; cases: Num; recovered: Num; incentive: Num; members: Num }>(
-      q,
-      sql`SELECT m.holdout, m.currency, m.cases, m.recovered, m.incentive, count(*) AS members FROM (
-            SELECT c.holdout, lower(coalesce(c.currency, 'usd')) AS currency, count(*) AS cases,
-                   coalesce(sum(c.recovered_cents) FILTER (WHERE c.status = 'recovered'), 0) AS recovered,
-                   coalesce(sum((SELECT sum(i.cost_cents) FROM incentives i WHERE i.case_id = c.id AND i.status = 'granted')), 0) AS incentive
-            FROM recovery_cases c WHERE ${windowScope} AND ${outcomeSql(now)} <> 'deciding'
-            GROUP BY c.holdout, 2, coalesce(c.whop_user_id, c.whop_membership_id)) m
-          GROUP BY 1, 2, 3, 4, 5`,
-    );
-    const currencies = [...new Set(outcomes.map((m) => m.currency ?? 'usd'))].sort();
-    for (const currency of currencies) {
-      const inCurrency = outcomes.filter((m) => (m.currency ?? 'usd') === currency);
-      const outcome = (m: (typeof outcomes)[number], net: boolean) => ({ cases: Number(m.cases), netCents: Number(m.recovered) - (net ? Number(m.incentive) : 0), members: Number(m.members) });
-      const t = inCurrency.filter((m) => !m.holdout).map((m) => outcome(m, true));
-      const c = inCurrency.filter((m) => m.holdout).map((m) => outcome(m, false));
-      // Seeded by the company: the same data shows the same interval on every load.
-      incremental.push({ currency, ...incrementalRevenue(t, c, seededRandom(seedOf(`${companyId}:${currency}`))) });
-    }
-  }
-  if (seen?.incremental !== incremental) remember(key, { inputs, at: now.getTime(), incremental });
-
+  const incremental: IncrementalView =
+    control.decided > 0 && treated.decided > 0 ? await presentIncrementalRevenue(companyId, q, { windowScope, windowDays, inputs, now }) : { incremental: [], as_of: now.toISOString(), updating: false };
   return {
     holdout_percent: holdoutPercent,
     treated,
@@ -352,14 +307,10 @@ async function presentControlGroup(
     planned_decided: Number.isFinite(planned) ? planned : null,
     more_decided_needed: Number.isFinite(planned) ? Math.max(0, planned - decided) : null,
     measuring: !Number.isFinite(planned) || decided < planned,
-    incremental,
+    incremental: incremental.incremental,
+    incremental_as_of: incremental.as_of,
+    incremental_updating: incremental.updating,
   };
-}
-
-function seedOf(text: string): number {
-  let h = 2166136261;
-  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 16777619);
-  return h >>> 0;
 }
 
 function currencyOrderOf(money: Map<string, { cases: number }>): string[] {
@@ -467,6 +418,10 @@ export interface ControlGroupView {
   more_decided_needed: number | null;
   measuring: boolean;
   incremental: ({ currency: string } & IncrementalRevenue)[];
+  /** When the incremental revenue shown was computed (ISO): it is kept while its inputs stand (kpi-incremental.ts). */
+  incremental_as_of: string;
+  /** True when it was computed from an earlier state and is being recomputed. */
+  incremental_updating: boolean;
 }
 
 /** GET /api/companies/:companyId/kpis: what the overview shows (docs/metrics.md). */

@@ -1,4 +1,4 @@
-import { formatCount, formatMoney } from './format.ts';
+import { formatCount, formatDateTime, formatMoney } from './format.ts';
 import { rateNote, rateText } from './kpi-tiles.tsx';
 import type { ControlGroup } from './types.ts';
 
@@ -48,6 +48,11 @@ export function ControlGroupCard({ group }: { group: ControlGroup }) {
                     </div>
                   </div>
                 ))
+              )}
+              {group.incremental_updating && (
+                <div className="tile-note" data-testid="control-incremental-updating">
+                  As of {formatDateTime(group.incremental_as_of)}; updating with the latest cases (reload to see it).
+                </div>
               )}
             </div>
           </div>
