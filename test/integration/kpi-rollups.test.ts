@@ -6,12 +6,14 @@ import { headlineCohort } from '../../src/domain/kpi-formulas.ts';
 import { caseGroupSetsSql, caseGroupsSql, clicksByChannelSql, deliveriesByChannelSql, incentiveCostSql, medianHoursSql, type KpiCuts } from '../../src/presenters/kpi-rollups.ts';
 import { cohortSql, outcomeSql } from '../../src/presenters/kpi-sql.ts';
 import { archiveOldCases } from '../../src/services/cases/archive-old-cases.ts';
+import { pruneEmptyRollupRows } from '../../src/db/repositories/kpi-rollups.repository.ts';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.ts';
 
 // The per-day and per-week rollups (migrations 0029, 0037, 0044, 0045) must say exactly what a pass over every live row says,
 // after any mix of writes: cases opened, changed (status, steps, credit, currency, first failure,
 // window), deleted, merged (history handed to another case, as reconcile-membership-cases.ts
-// does), anonymised, archived (the real archive job), and their deliveries, grants and clicks.
+// does), anonymised, archived (the real archive job), and their deliveries, grants and clicks;
+// and the daily pruning of the rollups' all-zero rows in between.
 // The reference statements below are the KPI reads as they were before the rollups.
 
 const NOW = new Date('2026-11-20T12:00:00.000Z');
@@ -47,6 +49,7 @@ const commandArb = fc.oneof(
   { arbitrary: fc.record({ kind: fc.constant('merge' as const), i: fc.nat(), j: fc.nat() }), weight: 1 },
   { arbitrary: fc.record({ kind: fc.constant('anonymise' as const), i: fc.nat() }), weight: 1 },
   { arbitrary: fc.record({ kind: fc.constant('archive' as const), days: fc.integer({ min: 700, max: 1200 }) }), weight: 1 },
+  { arbitrary: fc.record({ kind: fc.constant('prune' as const) }), weight: 1 },
   { arbitrary: fc.record({ kind: fc.constant('delivery' as const), i: fc.nat(), step: fc.integer({ min: 0, max: 2 }), channel: fc.constantFrom('push', 'dm', 'email'), status: fc.constantFrom('pending', 'sent', 'outbox', 'failed') }), weight: 4 },
   { arbitrary: fc.record({ kind: fc.constant('delivery_status' as const), j: fc.nat(), status: fc.constantFrom('pending', 'sent', 'outbox', 'dead'), delete: fc.boolean() }), weight: 2 },
   { arbitrary: fc.record({ kind: fc.constant('incentive' as const), i: fc.nat(), type: fc.constantFrom('free_days', 'promo_code'), status: fc.constantFrom('granted', 'pending', 'failed'), cost: fc.integer({ min: 0, max: 3000 }) }), weight: 3 },
@@ -152,6 +155,15 @@ describe('KPI rollups equal a pass over the live rows after any mix of writes', 
       case 'archive':
         await archiveOldCases({ db: database.db, clock: { now: () => new Date(NOW.getTime() + cmd.days * DAY) } });
         return;
+      case 'prune': {
+        // The daily job's pruning, in batches of 2 so its loop runs: afterwards no all-zero row is left.
+        await pruneEmptyRollupRows(database.db, 2);
+        const { rows: left } = await database.sql.query<{ n: string }>(
+          `SELECT (SELECT count(*) FROM kpi_case_days WHERE n = 0 AND at_risk_cents = 0 AND recovered_cents = 0) + (SELECT count(*) FROM kpi_case_weeks WHERE n = 0 AND at_risk_cents = 0 AND recovered_cents = 0) + (SELECT count(*) FROM kpi_delivery_days WHERE n = 0) AS n`,
+        );
+        expect(Number(left[0]!.n)).toBe(0);
+        return;
+      }
       case 'delivery': {
         const id = await pick('recovery_cases', cmd.i);
         if (id)
