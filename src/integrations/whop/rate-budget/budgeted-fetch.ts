@@ -1,5 +1,6 @@
 import { operationOf } from '../../../domain/rate-budget.ts';
 import type { Metrics } from '../../../observability/metrics.ts';
+import { keepAliveFetch } from '../keep-alive-fetch.ts';
 import type { RateBudget } from './rate-budget.ts';
 
 type Fetch = (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
@@ -17,7 +18,7 @@ export const DEFERRED_HEADER = 'x-churn-saver-deferred';
  * must therefore cover both (runtime.ts sets it to maxWaitMs + callTimeoutMs).
  */
 export function createBudgetedFetch(budget: RateBudget, options: { maxWaitMs: number; callTimeoutMs: number; metrics?: Metrics; fetch?: Fetch }): Fetch {
-  const inner: Fetch = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
+  const inner: Fetch = options.fetch ?? keepAliveFetch;
   return async (input, init) => {
     const method = init?.method ?? (input instanceof Request ? input.method : 'GET');
     const url = new URL(input instanceof Request ? input.url : String(input));
