@@ -9,6 +9,12 @@ type Fetch = (input: string | URL | Request, init?: RequestInit) => Promise<Resp
 export const DEFERRED_HEADER = 'x-churn-saver-deferred';
 
 /**
+ * Whop calls always followed by another (whop-gateway.ts sendDirectMessage: the DM channel, then
+ * its message): the follower's slot is reserved with the first's, one budget round trip for both.
+ */
+const FOLLOWED_BY: ReadonlyMap<string, string> = new Map([['POST /dm_channels', 'POST /messages']]);
+
+/**
  * The `fetch` the Whop SDK is built with (gateway and list reader): every request Churn Saver
  * sends to Whop passes the fleet's budget first, whatever gateway method made it. Over budget
  * for longer than `maxWaitMs`, it answers a local 429 with `retry-after-ms` instead of calling
@@ -23,7 +29,8 @@ export function createBudgetedFetch(budget: RateBudget, options: { maxWaitMs: nu
     const method = init?.method ?? (input instanceof Request ? input.method : 'GET');
     const url = new URL(input instanceof Request ? input.url : String(input));
     const operation = operationOf(method, url.pathname);
-    const slot = await budget.acquire(operation, options.maxWaitMs);
+    const follower = FOLLOWED_BY.get(operation);
+    const slot = await budget.acquire(operation, options.maxWaitMs, follower ? { alsoReserve: follower } : undefined);
     if (!slot.ok) {
       options.metrics?.whopCallsDeferred.inc({ operation });
       const message = `Deferred by the shared Whop rate budget: next ${operation} slot in ${Math.ceil(slot.retryAfterMs / 1000)} s`;
