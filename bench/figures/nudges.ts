@@ -34,6 +34,8 @@ export async function measureNudges(): Promise<Figure[]> {
       WHOP_RATE_LIMIT_PER_WINDOW: '100000000', RECONCILE_ON_START: 'false', ROLE: 'worker',
       // BENCH_REDIS_URL: the fleet's shared store (Whop budget, rate limits) in Redis, as production with REDIS_URL.
       ...(process.env.BENCH_REDIS_URL ? { REDIS_URL: process.env.BENCH_REDIS_URL } : {}),
+      // BENCH_WORKER_NODE_OPTIONS: e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile the workers.
+      ...(process.env.BENCH_WORKER_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_WORKER_NODE_OPTIONS } : {}),
     };
     const files = Array.from({ length: WORKERS }, (_, i) => join(tmpdir(), `churn-bench-nudge-statements-${process.pid}-${i}`));
     const workers = files.map((file) => startCountedService(env, [], file));
