@@ -94,3 +94,16 @@ describe('faults of the connection map as with the SDK\'s default fetch', () => 
     await expect(keepAliveFetch(`${s.url}/x`, { signal: AbortSignal.timeout(50) })).rejects.toMatchObject({ name: 'AbortError' });
   });
 });
+
+describe('the answer is read once, as fetch reads it', () => {
+  it('text, json, bytes and a clone give the body; a second read is refused', async () => {
+    const s = await countingServer((req, res) => req.resume().on('end', () => res.setHeader('content-type', 'application/json').end('{"a":"é"}')));
+    const response = await keepAliveFetch(`${s.url}/x`);
+    const copy = response.clone();
+    expect(await response.json()).toEqual({ a: 'é' });
+    await expect(response.text()).rejects.toThrow(TypeError);
+    expect(new TextDecoder().decode(await copy.bytes())).toBe('{"a":"é"}');
+    const blob = await (await keepAliveFetch(`${s.url}/x`)).blob();
+    expect([blob.type, await blob.text()]).toEqual(['application/json', '{"a":"é"}']);
+  });
+});

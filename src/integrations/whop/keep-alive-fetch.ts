@@ -20,7 +20,7 @@ const NULL_BODY = new Set([101, 103, 204, 205, 304]);
  * AbortError, which the SDK reads as a timeout (APIConnectionTimeoutError), as it reads undici's;
  * a refused or reset connection rejects with its socket error (APIConnectionError). The
  * connections are the same as undici's pool would keep: what this saves is CPU, undici's fetch
- * being most of a call's client cost (≈130 µs per call on the nudge path, bench/figures/nudges.ts).
+ * and its streamed Response being most of a call's client cost (bench/figures/nudges.ts).
  */
 export const keepAliveFetch: Fetch = (input, init) => {
   const body = init?.body;
@@ -46,7 +46,8 @@ export const keepAliveFetch: Fetch = (input, init) => {
         const pairs: [string, string][] = [];
         for (let i = 0; i < response.rawHeaders.length; i += 2) pairs.push([response.rawHeaders[i]!, response.rawHeaders[i + 1]!]);
         try {
-          resolve(new Response(NULL_BODY.has(status) ? null : Buffer.concat(chunks), { status, statusText: response.statusMessage ?? '', headers: pairs }));
+          const init = { status, statusText: response.statusMessage ?? '', headers: pairs };
+          resolve(NULL_BODY.has(status) ? new Response(null, init) : bufferedResponse(Buffer.concat(chunks), init));
         } catch (error) {
           reject(error);
         }
@@ -60,6 +61,38 @@ export const keepAliveFetch: Fetch = (input, init) => {
     request.end(body ?? undefined);
   });
 };
+
+/**
+ * A Response whose body is already in memory: text(), json() and the byte readers take it as it
+ * is, where a Response built on the bytes would put them through a web stream first (that and
+ * its JSON decoding were most of the remaining undici CPU per call). `body` is null: the SDK
+ * streams nothing from Whop (it reads JSON, and cancels a null body as nothing to cancel).
+ */
+function bufferedResponse(bytes: Buffer, init: ResponseInit): Response {
+  const response = new Response(null, init);
+  let read = false;
+  const take = (): Buffer => {
+    if (read) throw new TypeError('Body is unusable: Body has already been read');
+    read = true;
+    return bytes;
+  };
+  const arrayBuffer = async (): Promise<ArrayBuffer> => {
+    const b = take();
+    return b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer;
+  };
+  // Own properties over Response's methods (a subclass cannot satisfy both lib typings of Response).
+  return Object.assign(response, {
+    text: async () => take().toString('utf8'),
+    json: async (): Promise<unknown> => JSON.parse(take().toString('utf8')),
+    arrayBuffer,
+    bytes: async () => new Uint8Array(await arrayBuffer()),
+    blob: async () => new Blob([await arrayBuffer()], { type: response.headers.get('content-type') ?? '' }),
+    clone: (): Response => {
+      if (read) throw new TypeError('Response.clone: Body has already been consumed.');
+      return bufferedResponse(bytes, { status: response.status, statusText: response.statusText, headers: response.headers });
+    },
+  });
+}
 
 /** What fetch rejects with on an abort: an Error named AbortError (the SDK's timeout test). */
 function abortErrorOf(signal: AbortSignal): Error {
