@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -11,6 +12,13 @@ import { commitsOf, printStatementDetail, startCountedService, statementsOf } fr
 const WORKERS = 2;
 const CONCURRENCY = NUDGE_CONCURRENCY; // the nudge loop's default per worker (the bare replay had 16 while the loop had 8)
 const COMPANIES = 50;
+
+/** CPU a process has used so far (user + system), in ms, from /proc (Linux). */
+function cpuMsOf(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
+}
+const CLOCK_TICKS = 100; // USER_HZ on Linux
 
 // Nudges: N due cases, WORKERS worker processes against the recording Whop fake (push + DM, no email).
 // Bare limit: the very calls our workers made, replayed nudge by nudge against the same fake with the
@@ -26,6 +34,8 @@ export async function measureNudges(): Promise<Figure[]> {
       WHOP_RATE_LIMIT_PER_WINDOW: '100000000', RECONCILE_ON_START: 'false', ROLE: 'worker',
       // BENCH_REDIS_URL: the fleet's shared store (Whop budget, rate limits) in Redis, as production with REDIS_URL.
       ...(process.env.BENCH_REDIS_URL ? { REDIS_URL: process.env.BENCH_REDIS_URL } : {}),
+      // BENCH_WORKER_NODE_OPTIONS: e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile the workers.
+      ...(process.env.BENCH_WORKER_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_WORKER_NODE_OPTIONS } : {}),
     };
     const files = Array.from({ length: WORKERS }, (_, i) => join(tmpdir(), `churn-bench-nudge-statements-${process.pid}-${i}`));
     const workers = files.map((file) => startCountedService(env, [], file));
@@ -45,6 +55,8 @@ export async function measureNudges(): Promise<Figure[]> {
     const statementsBefore = (await Promise.all(workers.map((w, i) => statementsOf(w, files[i]!)))).reduce((a, b) => a + b, 0);
     const commitsBefore = await commitsOf(client, db.name);
     whop.reset();
+    const workersCpuBefore = workers.map((w) => cpuMsOf(w.child.pid!));
+    const fakeCpuBefore = process.cpuUsage();
     const started = performance.now();
     await client.query(
       `INSERT INTO recovery_cases (company_id, whop_membership_id, whop_user_id, status, failure_reason, failure_count, amount_at_risk_cents, currency,
@@ -56,6 +68,9 @@ export async function measureNudges(): Promise<Figure[]> {
     let polls = 0;
     await until(async () => (polls++, Number((await client.query('SELECT count(*) FROM recovery_cases WHERE steps_sent >= 1')).rows[0].count) >= cases), 600_000, 'every case nudged', 20);
     const seconds = (performance.now() - started) / 1000;
+    const oursCpuMs = workers.reduce((sum, w, i) => sum + cpuMsOf(w.child.pid!) - workersCpuBefore[i]!, 0);
+    const fakeCpu = process.cpuUsage(fakeCpuBefore);
+    const fakeCpuMs = (fakeCpu.user + fakeCpu.system) / 1000; // the Whop fake and this process' polls
     const statements = (await Promise.all(workers.map((w, i) => statementsOf(w, files[i]!)))).reduce((a, b) => a + b, 0) - statementsBefore;
     printStatementDetail(files, cases, 'nudge');
     await Promise.all(workers.map((w) => w.stop()));
@@ -65,36 +80,55 @@ export async function measureNudges(): Promise<Figure[]> {
     const dms = whop.callsTo('POST', '/messages').length;
     if (pushes !== cases || dms !== cases) throw new Error(`expected ${cases} pushes and DMs exactly once, got ${pushes} and ${dms}`);
 
-    // Bare: replay the recorded calls grouped per membership, then one UPDATE per nudge.
+    // Bare: replay every recorded call, grouped per nudge. A DM message names only its channel: it
+    // belongs to the member that channel was opened with. Calls of no member (a worker's experience
+    // lookup, once per product) are replayed too, each on its own. Per nudge, in our worker's shape:
+    // the membership lookup, then the push beside the DM (channel, then message), then the UPDATE.
+    const memberOfChannel = new Map<string, string>();
+    for (let i = 0; i < cases; i++) for (const m of whop.messagesTo(`user_b${i}`)) memberOfChannel.set(m.channelId, String(i));
     const byMembership = new Map<string, RecordedWhopCall[]>();
+    const unattributed: RecordedWhopCall[] = [];
     for (const call of whop.calls) {
-      const id = JSON.stringify([call.path, call.body, call.query]).match(/(?:mem|user)_b(\d+)\b/)?.[1];
-      if (id === undefined) continue;
-      byMembership.set(id, [...(byMembership.get(id) ?? []), call]);
+      const channel = (call.body as { channel_id?: unknown } | undefined)?.channel_id;
+      const id = typeof channel === 'string' ? memberOfChannel.get(channel) : JSON.stringify([call.path, call.body, call.query]).match(/(?:mem|user)_b(\d+)\b/)?.[1];
+      if (id === undefined) unattributed.push(call);
+      else byMembership.set(id, [...(byMembership.get(id) ?? []), call]);
     }
-    const callsPerNudge = [...byMembership.values()].reduce((n, c) => n + c.length, 0) / cases;
+    const oursCallsPerNudge = whop.calls.length / cases;
+    const replay = async (call: RecordedWhopCall) => {
+      const query = new URLSearchParams(call.query as Record<string, string>).toString();
+      const response = await fetch(`${whop.url}${call.path}${query ? `?${query}` : ''}`, {
+        method: call.method, headers: { authorization: call.headers.authorization ?? '', 'content-type': 'application/json' },
+        ...(call.body === undefined ? {} : { body: JSON.stringify(call.body) }),
+      });
+      await response.arrayBuffer();
+    };
+    const inOrder = async (calls: RecordedWhopCall[]) => { for (const call of calls) await replay(call); };
     const pool = new pg.Pool({ connectionString: db.url, max: WORKERS * 4 });
-    const queue = [...byMembership.entries()];
+    type Work = { id: string | null; calls: RecordedWhopCall[] };
+    const queue: Work[] = [...unattributed.map((call) => ({ id: null, calls: [call] })), ...[...byMembership.entries()].map(([id, calls]) => ({ id, calls }))].reverse();
+    let replayed = 0;
+    const bareCpuBefore = process.cpuUsage();
     const bareStarted = performance.now();
     await Promise.all(Array.from({ length: WORKERS * CONCURRENCY }, async () => {
       for (let next = queue.pop(); next; next = queue.pop()) {
-        const [id, calls] = next;
-        for (const call of calls) {
-          const query = new URLSearchParams(call.query as Record<string, string>).toString();
-          const response = await fetch(`${whop.url}${call.path}${query ? `?${query}` : ''}`, {
-            method: call.method, headers: { authorization: call.headers.authorization ?? '', 'content-type': 'application/json' },
-            ...(call.body === undefined ? {} : { body: JSON.stringify(call.body) }),
-          });
-          await response.arrayBuffer();
-        }
-        await pool.query(`UPDATE recovery_cases SET steps_sent = steps_sent + 1, last_nudge_at = now() WHERE whop_membership_id = $1`, [`mem_b${id}`]);
+        const { id, calls } = next;
+        replayed += calls.length;
+        const lookups = calls.filter((c) => c.method === 'GET');
+        const pushes = calls.filter((c) => c.method !== 'GET' && c.path.endsWith('/notifications'));
+        const rest = calls.filter((c) => c.method !== 'GET' && !c.path.endsWith('/notifications'));
+        await inOrder(lookups);
+        await Promise.all([inOrder(pushes), inOrder(rest)]);
+        if (id !== null) await pool.query(`UPDATE recovery_cases SET steps_sent = steps_sent + 1, last_nudge_at = now() WHERE whop_membership_id = $1`, [`mem_b${id}`]);
       }
     }));
     const bareSeconds = (performance.now() - bareStarted) / 1000;
+    const bareCpu = process.cpuUsage(bareCpuBefore);
+    const bareCpuMs = (bareCpu.user + bareCpu.system) / 1000;
     await pool.end();
     return [{
       name: `nudges, ${WORKERS} workers (nudges/s)`, ours: cases / seconds, bare: byMembership.size / bareSeconds, unit: 'nudges/s', higherIsBetter: true, target: '>= 0.85',
-      detail: `${cases} nudges; ${callsPerNudge.toFixed(1)} Whop calls, ${(statements / cases).toFixed(1)} statements and ${(commits / cases).toFixed(1)} commits per nudge (target <= 3 and 1); bare: 1 and 1`,
+      detail: `${cases} nudges; ${oursCallsPerNudge.toFixed(2)} Whop calls, ${(statements / cases).toFixed(1)} statements and ${(commits / cases).toFixed(1)} commits per nudge (target <= 3 and 1), ${(oursCpuMs / cases).toFixed(1)} ms worker CPU per nudge; bare: ${(replayed / byMembership.size).toFixed(2)} Whop calls, 1 statement and 1 commit per nudge, ${(bareCpuMs / byMembership.size).toFixed(1)} ms CPU per nudge (bench process: bare loop and Whop fake; the fake alone took ${(fakeCpuMs / cases).toFixed(1)} ms during ours)`,
     }];
   } finally {
     await client.end().catch(() => {});

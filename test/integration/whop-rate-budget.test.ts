@@ -58,6 +58,25 @@ describe.each(stores)('the Whop budget in %s', (_name, redisUrl) => {
     expect(memberships.filter((r) => r.ok)).toHaveLength(5);
   });
 
+  it('a DM costs one round trip to the store: the message’s slot is reserved with its channel’s, and counts against the message budget', async () => {
+    let reserves = 0;
+    const counted = { query: ((text: string, params?: unknown[]) => (reserves += /whop_rate_budget/.test(text) && /INSERT/.test(text) ? 1 : 0, database.sql.query(text, params))) as typeof database.sql.query, exec: database.sql.exec };
+    const b = await budget({ sql: counted, limits: new Map([['POST /messages', 4]]) }); // messages: a burst of 2
+    const [channel, message] = [await b.acquire('POST /dm_channels', 0, { alsoReserve: 'POST /messages' }), await b.acquire('POST /messages', 0)];
+    expect([channel.ok, message.ok]).toEqual([true, true]);
+    if (!redisUrl) expect(reserves).toBe(1);
+    // The slot taken ahead was the burst's first: one more message fits, then none.
+    const more = [await b.acquire('POST /messages', 0), await b.acquire('POST /messages', 0)];
+    expect(more.map((r) => r.ok)).toEqual([true, false]);
+  });
+
+  it('a message slot reserved ahead is void once a 429 paused messages', async () => {
+    const b = await budget({ limits: new Map([['POST /messages', 600]]) });
+    await b.acquire('POST /dm_channels', 0, { alsoReserve: 'POST /messages' });
+    await b.pause('POST /messages', 5000);
+    expect((await b.acquire('POST /messages', 0)).ok).toBe(false);
+  });
+
   it('a 429 one worker saw pauses the operation for the others for its Retry-After', async () => {
     const [seen, other] = [await budget(), await budget()];
     await seen.pause('POST /messages', 5000);

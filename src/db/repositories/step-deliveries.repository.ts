@@ -1,8 +1,7 @@
-import { and, eq, inArray, sql, type SQL } from 'drizzle-orm';
-import { queryRows, type Queryable } from '../client.ts';
+import { and, eq, getTableColumns, inArray, sql } from 'drizzle-orm';
+import { queryRows, queryText, type AppDb, type Queryable } from '../client.ts';
 import { emailLookupHash, emailLookupHashes, fieldCipher, storableEventDetail, userLookupHashes } from '../encrypted-text.ts';
 import type { OptOutChannel } from '../schema/member-opt-outs.ts';
-import { caseEvents } from '../schema/case-events.ts';
 import { deliveries, type DeliveryChannel, type DeliveryStatus } from '../schema/deliveries.ts';
 import { recoveryCases } from '../schema/recovery-cases.ts';
 import type { Delivery } from './nudges.repository.ts';
@@ -130,31 +129,74 @@ export interface NudgeOutcome {
  * Everything nudges end with, for any number of cases in ONE statement (one commit): every
  * channel's outcome, the timeline rows (their `why` encrypted, as appendCaseEvent stores it), and
  * each case's update (the lease released, the step counted, the next nudge). Personal columns go
- * through Drizzle's encrypted codecs. Atomic: a kill before it leaves the rows `sending` (they
- * become `unknown`, never sent again).
+ * through the columns' own codecs (encrypted text). Atomic: a kill before it leaves the rows
+ * `sending` (they become `unknown`, never sent again). The text never changes (a named prepared
+ * statement where the pool owns its sessions): the rows travel as three JSON parameters.
  */
-export async function recordNudgeOutcomes(q: Queryable, outcomes: readonly NudgeOutcome[]): Promise<void> {
-  const bodies = nudgeOutcomeWrites(q, outcomes);
-  // Every write but the last is a data-modifying CTE (each touches its own row); the last is the statement's body.
-  const last = bodies.pop();
-  if (!last) return;
-  await q.execute(bodies.length === 0 ? last : sql`WITH ${sql.join(bodies.map((b, i) => sql`${sql.raw(`w${i}`)} AS (${b})`), sql`, `)} ${last}`);
+export async function recordNudgeOutcomes(db: AppDb, outcomes: readonly NudgeOutcome[]): Promise<void> {
+  if (outcomes.length === 0) return;
+  await queryText(db, 'record_nudge_outcomes', RECORD_NUDGE_OUTCOMES, nudgeOutcomeParams(outcomes));
 }
 
-/** The writes of recordNudgeOutcomes, one statement each, to run as CTEs of one statement (each touches its own row). */
-export function nudgeOutcomeWrites(q: Queryable, outcomes: readonly NudgeOutcome[]): SQL[] {
-  // .getSQL(): a builder inside sql`` is wrapped in parentheses, which a CTE body cannot be.
-  const bodies: SQL[] = [];
+type Columns = Record<string, { name: string; mapToDriverValue(value: unknown): unknown }>;
+/** The columns an outcome may set (besides status and updated_at) and their SQL types. */
+const DELIVERY_SETS: [string, string][] = [['attempts', 'int'], ['next_attempt_at', 'timestamptz'], ['provider_message_id', 'text'], ['error', 'text'], ['rendered_subject', 'text'], ['rendered_body', 'text'], ['sent_at', 'timestamptz']];
+/** The columns a case update may set and their SQL types. */
+const CASE_SETS: [string, string][] = [['next_nudge_at', 'timestamptz'], ['steps_sent', 'int'], ['last_nudge_at', 'timestamptz'], ['nudge_claimed_until', 'timestamptz'], ['member_name', 'text'], ['member_email', 'text'], ['member_email_hash', 'text'], ['whop_product_id', 'text'], ['whop_user_id', 'text'], ['manage_url', 'text'], ['whop_product_title', 'text']];
+const DELIVERY_COLUMNS = { columns: getTableColumns(deliveries) as Columns, settable: new Set(['status', 'updated_at', ...DELIVERY_SETS.map(([c]) => c)]) };
+const CASE_COLUMNS = { columns: getTableColumns(recoveryCases) as Columns, settable: new Set(CASE_SETS.map(([c]) => c)) };
+
+/** `set` as stored: column names, values through each column's codec (null stays null: drizzle's rule). */
+function storedSet(table: { columns: Columns; settable: Set<string> }, set: Record<string, unknown>, into: Record<string, unknown>): Record<string, unknown> {
+  for (const [key, value] of Object.entries(set)) {
+    if (value === undefined) continue;
+    const column = table.columns[key];
+    // A column the statement does not set would be dropped without a word: a bug, say so.
+    if (!column || !table.settable.has(column.name)) throw new Error(`nudge outcomes cannot set ${key}`);
+    into[column.name] = value === null ? null : column.mapToDriverValue(value);
+  }
+  return into;
+}
+
+/** A column of `t` set from the row's JSON `u.v` when the key is there (null included), else kept. */
+const setIfGiven = (column: string, type: string) => `${column} = CASE WHEN u.v ? '${column}' THEN (u.v->>'${column}')::${type} ELSE t.${column} END`;
+
+/**
+ * The writes of recordNudgeOutcomes as CTEs over three JSON parameters from `$first` (the
+ * deliveries' outcomes, the timeline rows, the cases' updates; nudgeOutcomeParams): each touches
+ * its own rows, so they can lead any statement (claimRound ends a round with them).
+ */
+export const nudgeOutcomeCtes = (first: number) => `
+  w_deliveries AS (
+    UPDATE deliveries t SET status = u.v->>'status', updated_at = (u.v->>'updated_at')::timestamptz,
+      ${DELIVERY_SETS.map(([c, type]) => setIfGiven(c, type)).join(',\n      ')}
+    FROM jsonb_array_elements($${first}::jsonb) u(v) WHERE t.id = (u.v->>'id')::uuid
+  ), w_events AS (
+    INSERT INTO case_events (company_id, case_id, from_status, to_status, reason, actor, source, detail, at)
+    SELECT company_id, case_id, from_status, to_status, reason, actor, source, detail, at
+    FROM jsonb_to_recordset($${first + 1}::jsonb) AS e(company_id text, case_id uuid, from_status text, to_status text, reason text, actor text, source text, detail jsonb, at timestamptz)
+  ), w_cases AS (
+    UPDATE recovery_cases t SET
+      ${CASE_SETS.map(([c, type]) => setIfGiven(c, type)).join(',\n      ')}
+    FROM jsonb_array_elements($${first + 2}::jsonb) u(v) WHERE t.id = (u.v->>'id')::uuid
+  )`;
+const RECORD_NUDGE_OUTCOMES = `WITH ${nudgeOutcomeCtes(1)} SELECT 1`;
+
+/** The three JSON parameters of nudgeOutcomeCtes. */
+export function nudgeOutcomeParams(outcomes: readonly NudgeOutcome[]): [string, string, string] {
+  const outcomeRows: Record<string, unknown>[] = [];
+  const events: Record<string, unknown>[] = [];
+  const cases: Record<string, unknown>[] = [];
   for (const o of outcomes) {
-    for (const { id, ...set } of o.deliveries) bodies.push(q.update(deliveries).set({ ...set, updatedAt: o.now }).where(eq(deliveries.id, id)).getSQL());
+    for (const { id, ...set } of o.deliveries) outcomeRows.push(storedSet(DELIVERY_COLUMNS, { ...set, updatedAt: o.now }, { id }));
     const e = o.event;
     if (e) {
-      bodies.push(q.insert(caseEvents).values({
-        companyId: e.companyId, caseId: e.caseId, fromStatus: e.status, toStatus: e.status, reason: e.reason, actor: e.actor, source: e.source, detail: storableEventDetail(e.detail ?? null), at: e.at,
-      }).getSQL());
+      events.push({
+        company_id: e.companyId, case_id: e.caseId, from_status: e.status, to_status: e.status, reason: e.reason, actor: e.actor, source: e.source, detail: storableEventDetail(e.detail ?? null), at: e.at.toISOString(),
+      });
     }
     const hash = o.update.memberEmail !== undefined ? { memberEmailHash: emailLookupHash(o.update.memberEmail) } : {};
-    bodies.push(q.update(recoveryCases).set({ ...o.update, ...hash }).where(eq(recoveryCases.id, o.caseId)).getSQL());
+    cases.push(storedSet(CASE_COLUMNS, { ...o.update, ...hash }, { id: o.caseId }));
   }
-  return bodies;
+  return [JSON.stringify(outcomeRows), JSON.stringify(events), JSON.stringify(cases)];
 }

@@ -1,5 +1,6 @@
 import Whop, { APIConnectionError, APIConnectionTimeoutError, APIError } from '@whop/sdk';
 import { DEFAULT_WHOP_API_VERSION, endpointGenerationOf, hasWhopShape, type WhopEndpointGeneration } from './api-version.ts';
+import { keepAliveFetch } from './keep-alive-fetch.ts';
 
 /** A failed Whop call, mapped to what the caller needs to decide: retry or not, and when. */
 export interface WhopFailure {
@@ -159,13 +160,13 @@ export interface WhopGatewayOptions {
   apiVersion?: string;
   /** Per-call timeout; the caller's own retry policy handles the rest (SDK retries are off). */
   timeoutMs?: number;
-  /** The SDK's fetch: the shared rate budget's (integrations/whop/rate-budget/budgeted-fetch.ts) in the service. */
+  /** The SDK's fetch: the shared rate budget's (integrations/whop/rate-budget/budgeted-fetch.ts) in the service; keepAliveFetch by default. */
   fetch?: (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
   /** Clock for Retry-After bookkeeping (tests inject theirs). */
   now?: () => number;
 }
 
-/** The SDK client every Whop reader and writer shares: pinned version, no SDK retries, the budget's fetch. */
+/** The SDK client every Whop reader and writer shares: pinned version, no SDK retries, the budget's fetch (else the keep-alive one). */
 export function createWhopSdkClient(options: WhopGatewayOptions): Whop {
   return new Whop({
     apiKey: options.apiKey,
@@ -174,7 +175,7 @@ export function createWhopSdkClient(options: WhopGatewayOptions): Whop {
     version: options.apiVersion ?? DEFAULT_WHOP_API_VERSION,
     maxRetries: 0,
     timeout: options.timeoutMs ?? 10_000,
-    ...(options.fetch ? { fetch: options.fetch } : {}),
+    fetch: options.fetch ?? keepAliveFetch,
   });
 }
 

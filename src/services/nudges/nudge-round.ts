@@ -1,6 +1,6 @@
 import type { AppDb } from '../../db/client.ts';
 import { claimRound, type ClaimedRound } from '../../db/repositories/nudge-context.repository.ts';
-import { nudgeOutcomeWrites, recordNudgeOutcomes, startStepDeliveries, type NudgeOutcome, type StartedStep, type StepStart } from '../../db/repositories/step-deliveries.repository.ts';
+import { recordNudgeOutcomes, startStepDeliveries, type NudgeOutcome, type StartedStep, type StepStart } from '../../db/repositories/step-deliveries.repository.ts';
 
 /**
  * The nudges of one claim round write together: every nudge's "start" (its deliveries marked
@@ -73,7 +73,7 @@ export function createNudgeRound(db: AppDb, caseIds: readonly string[], options:
     const claim = last ? options.claimNext?.() : null;
     if (!claim) await recordNudgeOutcomes(db, items);
     else {
-      const claimed = claimRound(db, claim.now, claim.limit, claim.leaseMs, { writes: nudgeOutcomeWrites(db, items), except: [...caseIds] });
+      const claimed = claimRound(db, claim.now, claim.limit, claim.leaseMs, { outcomes: items, except: caseIds });
       next = claimed.catch(() => null);
       await claimed;
     }

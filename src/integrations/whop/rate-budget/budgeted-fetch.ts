@@ -1,11 +1,18 @@
 import { operationOf } from '../../../domain/rate-budget.ts';
 import type { Metrics } from '../../../observability/metrics.ts';
+import { keepAliveFetch } from '../keep-alive-fetch.ts';
 import type { RateBudget } from './rate-budget.ts';
 
 type Fetch = (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
 
 /** Set on a 429 the budget made up (the call never left): callers and logs can tell it from Whop's. */
 export const DEFERRED_HEADER = 'x-churn-saver-deferred';
+
+/**
+ * Whop calls always followed by another (whop-gateway.ts sendDirectMessage: the DM channel, then
+ * its message): the follower's slot is reserved with the first's, one budget round trip for both.
+ */
+const FOLLOWED_BY: ReadonlyMap<string, string> = new Map([['POST /dm_channels', 'POST /messages']]);
 
 /**
  * The `fetch` the Whop SDK is built with (gateway and list reader): every request Churn Saver
@@ -17,12 +24,13 @@ export const DEFERRED_HEADER = 'x-churn-saver-deferred';
  * must therefore cover both (runtime.ts sets it to maxWaitMs + callTimeoutMs).
  */
 export function createBudgetedFetch(budget: RateBudget, options: { maxWaitMs: number; callTimeoutMs: number; metrics?: Metrics; fetch?: Fetch }): Fetch {
-  const inner: Fetch = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
+  const inner: Fetch = options.fetch ?? keepAliveFetch;
   return async (input, init) => {
     const method = init?.method ?? (input instanceof Request ? input.method : 'GET');
     const url = new URL(input instanceof Request ? input.url : String(input));
     const operation = operationOf(method, url.pathname);
-    const slot = await budget.acquire(operation, options.maxWaitMs);
+    const follower = FOLLOWED_BY.get(operation);
+    const slot = await budget.acquire(operation, options.maxWaitMs, follower ? { alsoReserve: follower } : undefined);
     if (!slot.ok) {
       options.metrics?.whopCallsDeferred.inc({ operation });
       const message = `Deferred by the shared Whop rate budget: next ${operation} slot in ${Math.ceil(slot.retryAfterMs / 1000)} s`;

@@ -38,8 +38,11 @@ export interface RateBudget {
   /**
    * Waits for the operation's next slot, at most `maxWaitMs`. `ok: false`: the fleet's budget for
    * it is spent for longer than that; nothing was reserved, the caller defers the call.
+   * `alsoReserve`: the operation this call is always followed by (a DM channel by its message) is
+   * reserved in the same store round trip; the next acquire of it in this process, within
+   * PAIRED_SLOT_TTL_MS of that slot, takes the slot instead of a round trip of its own.
    */
-  acquire(operation: string, maxWaitMs: number): Promise<Acquired>;
+  acquire(operation: string, maxWaitMs: number, options?: { alsoReserve?: string }): Promise<Acquired>;
   /** Whop answered 429: no worker calls this operation for `retryAfterMs`. */
   pause(operation: string, retryAfterMs: number): Promise<void>;
   /**
@@ -167,12 +170,50 @@ export function createRateBudget(options: RateBudgetOptions): RateBudget {
     return read;
   }
 
+  // Slots reserved ahead for the call that follows another (acquire's alsoReserve), oldest first:
+  // when each may go (epoch ms) and the store that granted it. A slot not taken within
+  // PAIRED_SLOT_TTL_MS of its time is dropped unused (an unused slot only leaves the fleet one call
+  // short; a slot taken late could bunch calls into Whop's window).
+  const PAIRED_SLOT_TTL_MS = 1000;
+  const paired = new Map<string, { at: number; store: BudgetStore['name'] }[]>();
+  function reserveAhead(operation: string, deadline: number): void {
+    const key = `${options.scope} ${operation}`;
+    void reserveSlot(key, paramsOf(operation), deadline).then(
+      (slot) => {
+        if (!slot.granted) return;
+        let slots = paired.get(key);
+        if (!slots) paired.set(key, (slots = []));
+        slots.push({ at: Date.now() + slot.waitMs, store: slot.store });
+      },
+      () => {}, // the store failed: the follower reserves its own slot
+    );
+  }
+  function takeReserved(key: string): { at: number; store: BudgetStore['name'] } | undefined {
+    const slots = paired.get(key);
+    if (!slots) return undefined;
+    const now = Date.now();
+    while (slots.length > 0 && slots[0]!.at + PAIRED_SLOT_TTL_MS < now) slots.shift();
+    return slots.shift();
+  }
+
   return {
-    async acquire(operation, maxWaitMs) {
+    async acquire(operation, maxWaitMs, acquireOptions) {
       const params = paramsOf(operation);
       const key = `${options.scope} ${operation}`;
       const deadline = Date.now() + maxWaitMs;
       let waitedMs = 0;
+      const reserved = takeReserved(key);
+      if (reserved) {
+        const waitMs = Math.max(0, reserved.at - Date.now());
+        if (waitMs === 0) return { ok: true, waitedMs, store: reserved.store };
+        await new Promise((resolve) => setTimeout(resolve, waitMs));
+        waitedMs += waitMs;
+        const pausedMs = await pausedFor(key);
+        if (pausedMs === 0) return { ok: true, waitedMs, store: reserved.store };
+        if (Date.now() + pausedMs > deadline) return { ok: false, retryAfterMs: pausedMs, store: reserved.store };
+      }
+      // In this turn of the event loop, so that its reservation shares this call's round trip.
+      if (acquireOptions?.alsoReserve) reserveAhead(acquireOptions.alsoReserve, deadline);
       for (;;) {
         const slot = await reserveSlot(key, params, deadline);
         if (!slot.granted) return { ok: false, retryAfterMs: slot.waitMs, store: slot.store };
@@ -189,6 +230,8 @@ export function createRateBudget(options: RateBudgetOptions): RateBudget {
     },
     async pause(operation, retryAfterMs) {
       pausedReads.delete(`${options.scope} ${operation}`);
+      // Slots reserved ahead fall before the pause: void.
+      paired.delete(`${options.scope} ${operation}`);
       await withStore((s) => s.pause(`${options.scope} ${operation}`, paramsOf(operation), retryAfterMs));
     },
     async ready(timeoutMs = 1000) {
