@@ -44,7 +44,8 @@ const url = new URL(ADMIN_URL);
 url.pathname = `/${name}`;
 const databaseUrl = url.toString();
 
-const database = await openDatabase({ databaseUrl, maxConnections: 4 });
+// The service's own pool size (10): the overview runs its statements at once over it.
+const database = await openDatabase({ databaseUrl });
 const seconds = (since: number) => ((performance.now() - since) / 1000).toFixed(1);
 try {
   const migrations = listMigrations().filter((m) => !SKIP.has(m.version));
