@@ -2,6 +2,7 @@ import { describeConfigProblems, loadConfig } from './config/config.ts';
 import { loadOrCreateDevWebhookSecret } from './config/webhook-secret-file.ts';
 import { createLogger } from './observability/logger.ts';
 import { flushSentry, initSentry, reportError, secretValues } from './observability/sentry.ts';
+import { setFlagsFromString } from 'node:v8';
 import { databaseOptionsOf, openDatabase } from './db/client.ts';
 
 // npm start: migrate, serve, work; `--role web|worker` splits them for scale-out.
@@ -31,6 +32,9 @@ if (await initSentry({ dsn: config.SENTRY_DSN, environment: config.NODE_ENV, rel
 try {
   // The database opens (PGlite: reading and compiling its WASM, mostly waiting) while the rest of
   // the service's modules load: start-up is mostly these two.
+  // Embedded: PGlite's WASM on V8's baseline compiler only, set before it is compiled. The
+  // optimizing tier's code and compile memory were ~40 MB of a small install's ~260 MB (README).
+  if (!config.DATABASE_URL && !config.PGLITE_OPTIMIZE_WASM) setFlagsFromString('--liftoff-only');
   const opening = openDatabase(databaseOptionsOf(config));
   opening.catch(() => {}); // awaited below; a failure must not surface as an unhandled rejection first
   const { startRuntime } = await import('./runtime.ts').catch(async (error: unknown) => {

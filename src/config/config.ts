@@ -18,6 +18,9 @@ const ENCRYPTION_KEY_NAMES = ['ENCRYPTION_KEY', 'ENCRYPTION_KEY_PREVIOUS', 'ENCR
 const emptyToUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
 const optionalString = z.preprocess(emptyToUndefined, z.string().optional());
 const optionalUrl = z.preprocess(emptyToUndefined, z.url().optional());
+/** true/false/1/0, any case; empty = the default. */
+const booleanFlag = (fallback: boolean) =>
+  z.preprocess((v) => (typeof v === 'string' ? v.trim().toLowerCase() : v), z.enum(['true', 'false', '1', '0', '']).default(fallback ? 'true' : 'false')).transform((v) => (v === '' ? fallback : v === 'true' || v === '1'));
 
 const schema = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
@@ -37,6 +40,11 @@ const schema = z.object({
     z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL').optional(),
   ),
   DATA_DIR: z.string().min(1).default('./data'),
+  /**
+   * Embedded PGlite: also compile its hot WASM functions with V8's optimizing tier. Off, it runs on
+   * the baseline compiler alone: ~40 MB less memory and a faster start, heavy queries ~1.4x the CPU.
+   */
+  PGLITE_OPTIMIZE_WASM: booleanFlag(false),
   /** PostgreSQL: cancel a statement running longer than this (ms; 0 = never). The guide sets 30 s. */
   DB_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(0).default(30_000),
   /** PostgreSQL: close a session idle inside a transaction this long (ms; 0 = never). The guide sets 10 s. */
@@ -75,7 +83,7 @@ const schema = z.object({
   SMTP_USER: optionalString,
   SMTP_PASS: optionalString,
   SMTP_FROM: z.preprocess(emptyToUndefined, z.string().min(3).optional()),
-  SMTP_SECURE: z.preprocess((v) => (typeof v === 'string' ? v.trim().toLowerCase() : v), z.enum(['true', 'false', '1', '0', '']).default('false')).transform((v) => v === 'true' || v === '1'),
+  SMTP_SECURE: booleanFlag(false),
   /** Per client ip, every route but health and metrics: the WAF's rule (2000 per 5 minutes) as a second line. */
   RATE_LIMIT_IP_MAX: z.coerce.number().int().min(1).default(2000),
   /** Requests per signed-in creator (verified Whop user) or operator per window; anonymous traffic counts per ip. */
@@ -104,7 +112,7 @@ const schema = z.object({
   WHOP_RATE_MAX_WAIT_MS: z.coerce.number().int().min(0).max(120_000).default(20_000),
   /** Reconciliation with Whop: cron of the scheduled run (runs at worker start too, and from the admin page). */
   RECONCILE_CRON: z.string().min(9).default('*/15 * * * *'),
-  RECONCILE_ON_START: z.preprocess((v) => (typeof v === 'string' ? v.trim().toLowerCase() : v), z.enum(['true', 'false', '1', '0', '']).default('true')).transform((v) => v !== 'false' && v !== '0'),
+  RECONCILE_ON_START: booleanFlag(true),
   /** How far back a company never reconciled before is read; also the cap for any company. */
   RECONCILE_LOOKBACK_HOURS: z.coerce.number().min(1).max(24 * 30).default(72),
   /** Each run re-reads this much before the previous run's end, for events Whop stamped late. */
