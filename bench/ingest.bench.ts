@@ -68,7 +68,8 @@ async function coldStart(env: Record<string, string>) {
 const fmt = (n: number) => n.toFixed(0);
 const deliveries = makeDeliveries(Number(process.env.BENCH_DELIVERIES ?? 120_000), secret);
 const base = { RATE_LIMIT_COMPANY_WEBHOOKS_PER_MINUTE: '10000000', WEBHOOK_SECRET: secret, PORT: '0', HOSTNAME: '127.0.0.1', LOG_LEVEL: 'warn' };
-const serviceEnv = (extra: Record<string, string>) => ({ ...base, NODE_ENV: 'test', ...extra });
+// EMBEDDED_LOW_MEMORY passes on (the embedded service's memory profile, for a before/after).
+const serviceEnv = (extra: Record<string, string>) => ({ ...base, NODE_ENV: 'test', ...(process.env.EMBEDDED_LOW_MEMORY ? { EMBEDDED_LOW_MEMORY: process.env.EMBEDDED_LOW_MEMORY } : {}), ...extra });
 
 console.log(`ingest benchmark: ${SECONDS} s per run, ${CONNECTIONS} connections, ${deliveries.length} pre-signed deliveries (5 % duplicates)`);
 

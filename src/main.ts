@@ -32,9 +32,10 @@ if (await initSentry({ dsn: config.SENTRY_DSN, environment: config.NODE_ENV, rel
 try {
   // The database opens (PGlite: reading and compiling its WASM, mostly waiting) while the rest of
   // the service's modules load: start-up is mostly these two.
-  // Embedded: PGlite's WASM on V8's baseline compiler only, set before it is compiled. The
-  // optimizing tier's code and compile memory were ~40 MB of a small install's ~260 MB (README).
-  if (!config.DATABASE_URL && !config.PGLITE_OPTIMIZE_WASM) setFlagsFromString('--liftoff-only');
+  // Embedded (EMBEDDED_LOW_MEMORY): set before PGlite's WASM is compiled and before the young
+  // generation grows. The optimizing tier's code and compile memory were ~60 MB of ~270 MB after
+  // start, the young generation's growth during module loading ~25 MB (README, Benchmarks).
+  if (!config.DATABASE_URL && config.EMBEDDED_LOW_MEMORY) setFlagsFromString('--liftoff-only --semi-space-growth-factor=1');
   const opening = openDatabase(databaseOptionsOf(config));
   opening.catch(() => {}); // awaited below; a failure must not surface as an unhandled rejection first
   const { startRuntime } = await import('./runtime.ts').catch(async (error: unknown) => {

@@ -15,7 +15,7 @@ const MB = 1024 * 1024;
 // Start to healthy and memory, on the production path: `node dist/main.js` (npm run start:prod, the
 // image's CMD; built JS, no npm or tsx wrapper), spawn to the first /api/health 200; memory is the
 // process tree's RSS 1 s after that. Bare limit: plain node opening the same database (bare-open.mjs).
-// PGLITE_OPTIMIZE_WASM=true passes on to the service (its optimizing WASM tier, for a before/after).
+// EMBEDDED_LOW_MEMORY=false passes on to the service (V8's defaults, for a before/after).
 export async function measureStartAndMemory(): Promise<Figure[]> {
   if (!existsSync(join(ROOT, 'dist/main.js')) || statSync(join(ROOT, 'dist/main.js')).mtimeMs < statSync(join(ROOT, 'src/main.ts')).mtimeMs) {
     throw new Error('dist/ is missing or older than src/: run npm run build (the figures are of the built service)');
@@ -23,7 +23,7 @@ export async function measureStartAndMemory(): Promise<Figure[]> {
   const repeats = sized(1, 3);
   const dirs: string[] = [];
   const db = await createBenchDatabase('churn_bench_start');
-  const env = { ENCRYPTION_KEY: TEST_ENCRYPTION_KEY, NODE_ENV: 'test', LOG_LEVEL: 'warn', PORT: '0', HOSTNAME: '127.0.0.1', RECONCILE_ON_START: 'false', WEBHOOK_SECRET: 'ws_' + '0'.repeat(64), ...(process.env.PGLITE_OPTIMIZE_WASM ? { PGLITE_OPTIMIZE_WASM: process.env.PGLITE_OPTIMIZE_WASM } : {}) };
+  const env = { ENCRYPTION_KEY: TEST_ENCRYPTION_KEY, NODE_ENV: 'test', LOG_LEVEL: 'warn', PORT: '0', HOSTNAME: '127.0.0.1', RECONCILE_ON_START: 'false', WEBHOOK_SECRET: 'ws_' + '0'.repeat(64), ...(process.env.EMBEDDED_LOW_MEMORY ? { EMBEDDED_LOW_MEMORY: process.env.EMBEDDED_LOW_MEMORY } : {}) };
   const ours = async (extra: Record<string, string>) => {
     const started = performance.now();
     const proc = startProcess(process.execPath, ['dist/main.js'], { ...env, ...extra }, ROOT);

@@ -27,11 +27,11 @@ describe('true/false settings', () => {
   it('take true, false, 1 and 0 in any case; empty or unset keeps the default; anything else is refused by name', () => {
     const of = (env: Record<string, string>) => {
       const loaded = loadConfig(env);
-      return loaded.ok ? { smtp: loaded.config.SMTP_SECURE, reconcile: loaded.config.RECONCILE_ON_START, wasm: loaded.config.PGLITE_OPTIMIZE_WASM } : loaded.problems;
+      return loaded.ok ? { smtp: loaded.config.SMTP_SECURE, reconcile: loaded.config.RECONCILE_ON_START, lowMemory: loaded.config.EMBEDDED_LOW_MEMORY } : loaded.problems;
     };
-    expect(of({})).toEqual({ smtp: false, reconcile: true, wasm: false });
-    expect(of({ SMTP_SECURE: ' TRUE ', RECONCILE_ON_START: '0', PGLITE_OPTIMIZE_WASM: '1' })).toEqual({ smtp: true, reconcile: false, wasm: true });
-    expect(of({ SMTP_SECURE: '', RECONCILE_ON_START: '', PGLITE_OPTIMIZE_WASM: '' })).toEqual({ smtp: false, reconcile: true, wasm: false });
-    expect(of({ PGLITE_OPTIMIZE_WASM: 'yes' })).toEqual([expect.stringMatching(/^PGLITE_OPTIMIZE_WASM: /)]);
+    expect(of({})).toEqual({ smtp: false, reconcile: true, lowMemory: true });
+    expect(of({ SMTP_SECURE: ' TRUE ', RECONCILE_ON_START: '0', EMBEDDED_LOW_MEMORY: 'False' })).toEqual({ smtp: true, reconcile: false, lowMemory: false });
+    expect(of({ SMTP_SECURE: '', RECONCILE_ON_START: '', EMBEDDED_LOW_MEMORY: '' })).toEqual({ smtp: false, reconcile: true, lowMemory: true });
+    expect(of({ EMBEDDED_LOW_MEMORY: 'yes' })).toEqual([expect.stringMatching(/^EMBEDDED_LOW_MEMORY: /)]);
   });
 });
