@@ -13,6 +13,7 @@ const names = (list: NameValue[] | undefined) => (list ?? []).map((e) => e.name)
 /** Read by the service but deliberately not in the task definitions, each with its reason. */
 const NOT_CARRIED: Record<string, string> = {
   DATA_DIR: "the image's ./data (WORKDIR /app) is the default; production keeps its data in PostgreSQL",
+  EMBEDDED_LOW_MEMORY: 'embedded PGlite only; production runs on PostgreSQL, where it changes nothing',
 };
 /** Carried by the kit before config.ts reads them. */
 const AHEAD_OF_CONFIG = ['WHOP_API_VERSION'];
