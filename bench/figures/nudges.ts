@@ -55,18 +55,25 @@ export async function measureNudges(): Promise<Figure[]> {
     const statementsBefore = (await Promise.all(workers.map((w, i) => statementsOf(w, files[i]!)))).reduce((a, b) => a + b, 0);
     const commitsBefore = await commitsOf(client, db.name);
     whop.reset();
-    const workersCpuBefore = workers.map((w) => cpuMsOf(w.child.pid!));
-    const fakeCpuBefore = process.cpuUsage();
-    const started = performance.now();
+    // The cases are stored first, due tomorrow (their insert, its rollup triggers included, is
+    // intake's work, not the nudges'), then all made due at once when the clock starts.
     await client.query(
       `INSERT INTO recovery_cases (company_id, whop_membership_id, whop_user_id, status, failure_reason, failure_count, amount_at_risk_cents, currency,
          first_failure_at, last_failure_at, attribution_window_days, attribution_ends_at, settings_version, next_nudge_at)
        SELECT 'biz_b' || (g % ${COMPANIES}), 'mem_b' || g, 'user_b' || g, 'open', 'Your card was declined.', 1, 2999, 'usd',
-         now(), now(), 14, now() + interval '14 days', 1, now()
+         now(), now(), 14, now() + interval '14 days', 1, now() + interval '1 day'
        FROM generate_series(0, ${cases - 1}) g`,
     );
+    const workersCpuBefore = workers.map((w) => cpuMsOf(w.child.pid!));
+    const fakeCpuBefore = process.cpuUsage();
+    const started = performance.now();
+    await client.query(`UPDATE recovery_cases SET next_nudge_at = now()`);
+    // What autovacuum keeps current in a running service (a table this new has no statistics yet):
+    // without it the claims sort every due case instead of reading the due index in order.
+    await client.query(`ANALYZE recovery_cases`);
     let polls = 0;
-    await until(async () => (polls++, Number((await client.query('SELECT count(*) FROM recovery_cases WHERE steps_sent >= 1')).rows[0].count) >= cases), 600_000, 'every case nudged', 20);
+    // Every 100 ms (the count reads every case: at 20 ms the polls took PostgreSQL CPU the bare loop never pays).
+    await until(async () => (polls++, Number((await client.query('SELECT count(*) FROM recovery_cases WHERE steps_sent >= 1')).rows[0].count) >= cases), 600_000, 'every case nudged', 100);
     const seconds = (performance.now() - started) / 1000;
     const oursCpuMs = workers.reduce((sum, w, i) => sum + cpuMsOf(w.child.pid!) - workersCpuBefore[i]!, 0);
     const fakeCpu = process.cpuUsage(fakeCpuBefore);
@@ -75,7 +82,7 @@ export async function measureNudges(): Promise<Figure[]> {
     printStatementDetail(files, cases, 'nudge');
     await Promise.all(workers.map((w) => w.stop()));
     await new Promise((r) => setTimeout(r, 700));
-    const commits = (await commitsOf(client, db.name)) - commitsBefore - polls - 3; // the seed INSERT and the snapshots' own
+    const commits = (await commitsOf(client, db.name)) - commitsBefore - polls - 5; // the seed INSERT, the UPDATE making them due, ANALYZE and the snapshots' own
     const pushes = whop.callsTo('POST', '/notifications').length;
     const dms = whop.callsTo('POST', '/messages').length;
     if (pushes !== cases || dms !== cases) throw new Error(`expected ${cases} pushes and DMs exactly once, got ${pushes} and ${dms}`);

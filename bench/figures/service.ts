@@ -32,10 +32,13 @@ export async function commitsOf(client: pg.Client, database: string): Promise<nu
 /** BENCH_STATEMENT_DETAIL=1: the statements the counted processes sent most, per unit of work (the profile's first question). */
 export function printStatementDetail(files: string[], per: number, unit: string): void {
   if (process.env.BENCH_STATEMENT_DETAIL !== '1') return;
-  const totals = new Map<string, number>();
+  const totals = new Map<string, { n: number; ms: number }>();
   for (const file of files) {
-    for (const [text, n] of JSON.parse(readFileSync(`${file}.detail.json`, 'utf8')) as [string, number][]) totals.set(text, (totals.get(text) ?? 0) + n);
+    for (const [text, n, each] of JSON.parse(readFileSync(`${file}.detail.json`, 'utf8')) as [string, number, string][]) {
+      const t = totals.get(text) ?? { n: 0, ms: 0 };
+      totals.set(text, { n: t.n + n, ms: t.ms + n * Number.parseFloat(each) });
+    }
   }
-  console.log(`  statements per ${unit} (since start-up, top 15):`);
-  for (const [text, n] of [...totals].sort((a, b) => b[1] - a[1]).slice(0, 15)) console.log(`    ${(n / per).toFixed(2).padStart(6)}  ${text}`);
+  console.log(`  statements per ${unit} (since start-up, top 15), and each one's mean time from sending to its answer:`);
+  for (const [text, { n, ms }] of [...totals].sort((a, b) => b[1].n - a[1].n).slice(0, 15)) console.log(`    ${(n / per).toFixed(2).padStart(6)}  ${(ms / n).toFixed(2).padStart(7)} ms  ${text}`);
 }
