@@ -34,8 +34,10 @@ try {
   // the service's modules load: start-up is mostly these two.
   // Embedded (EMBEDDED_LOW_MEMORY): set before PGlite's WASM is compiled and before the young
   // generation grows. The optimizing tier's code and compile memory were ~60 MB of ~270 MB after
-  // start, the young generation's growth during module loading ~25 MB (README, Benchmarks).
-  if (!config.DATABASE_URL && config.EMBEDDED_LOW_MEMORY) setFlagsFromString('--liftoff-only --semi-space-growth-factor=1');
+  // start; the young generation grew ~25 MB on the start's one-off burst of module loading, so it
+  // is held at its first size until the service is up, then grows as V8 sees fit (README, Benchmarks).
+  const lowMemory = !config.DATABASE_URL && config.EMBEDDED_LOW_MEMORY;
+  if (lowMemory) setFlagsFromString('--liftoff-only --semi-space-growth-factor=1');
   const opening = openDatabase(databaseOptionsOf(config));
   opening.catch(() => {}); // awaited below; a failure must not surface as an unhandled rejection first
   const { startRuntime } = await import('./runtime.ts').catch(async (error: unknown) => {
@@ -43,6 +45,7 @@ try {
     throw error;
   });
   const runtime = await startRuntime({ config, logger, webhookSecret, database: await opening, ownsDatabase: true });
+  if (lowMemory) setFlagsFromString('--semi-space-growth-factor=2'); // V8's default
   const where = config.DATABASE_URL ? 'PostgreSQL' : `embedded PGlite in ${config.DATA_DIR}`;
   if (runtime.url) {
     console.log(`Churn Saver ${config.APP_VERSION} (${config.ROLE}) on ${where}: ${runtime.url}\n  Whop webhook URL: ${runtime.url}/api/webhooks/whop`);

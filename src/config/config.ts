@@ -41,9 +41,9 @@ const schema = z.object({
   ),
   DATA_DIR: z.string().min(1).default('./data'),
   /**
-   * Embedded only: a small install's memory. PGlite's WASM on V8's baseline compiler alone and V8's
-   * young generation kept at its first size (~85 MB less after start). false: V8's defaults (bulk
-   * writes ~1.4x faster; the overview's reads are not).
+   * Embedded only: a small install's memory. PGlite's WASM on V8's baseline compiler alone, and V8's
+   * young generation held at its first size until the service is up (~85 MB less after start).
+   * false: V8's defaults (PGlite's bulk writes ~1.4x faster; the overview's reads are not).
    */
   EMBEDDED_LOW_MEMORY: booleanFlag(true),
   /** PostgreSQL: cancel a statement running longer than this (ms; 0 = never). The guide sets 30 s. */
