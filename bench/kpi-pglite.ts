@@ -1,7 +1,7 @@
 import { loadavg } from 'node:os';
-import { setFlagsFromString } from 'node:v8';
 import { dirname, join } from 'node:path';
 import { openDatabase } from '../src/db/client.ts';
+import { compilePgliteOnBaseline } from '../src/db/embedded-memory.ts';
 import { migrate } from '../src/db/migrate.ts';
 import { generateEncryptionKey, loadKeyring } from '../src/integrations/crypto/encryption-keys.ts';
 import { createFieldCipher } from '../src/integrations/crypto/field-cipher.ts';
@@ -11,13 +11,12 @@ import { BIG, seedDashboard } from './support/dashboard-seed.ts';
 // npx tsx bench/kpi-pglite.ts <kpis.presenter.ts> [<another> …]: the KPI presenters on embedded
 // PGlite (in memory), on bench:dashboard's data set at BENCH_CASES (100,000; a tenth in the largest
 // company), alternating request by request; p50/p95 of RUNS (30) after 3 warm-ups. Asserts nothing.
-// V8 runs as in the embedded service (EMBEDDED_LOW_MEMORY=false: V8's defaults).
 const presenters = process.argv.slice(2);
 const CASES = Number(process.env.BENCH_CASES ?? 100_000);
 const RUNS = Number(process.env.RUNS ?? 30);
-// PGlite's WASM compiled as the embedded service has it once up (src/main.ts, EMBEDDED_LOW_MEMORY;
-// false keeps V8's defaults); the service's young generation is V8's default by then, as here.
-if (process.env.EMBEDDED_LOW_MEMORY !== 'false') setFlagsFromString('--liftoff-only');
+// PGlite's WASM compiled as the embedded service has it once up (EMBEDDED_LOW_MEMORY; false keeps
+// V8's defaults); the service's young generation is V8's default by then, as here.
+if (process.env.EMBEDDED_LOW_MEMORY !== 'false') compilePgliteOnBaseline();
 const database = await openDatabase({ dataDir: 'memory://' });
 await database.withConnection((sql) => migrate(sql));
 const keys = loadKeyring({ current: generateEncryptionKey(), nodeEnv: 'test' });

@@ -2,8 +2,8 @@ import { describeConfigProblems, loadConfig } from './config/config.ts';
 import { loadOrCreateDevWebhookSecret } from './config/webhook-secret-file.ts';
 import { createLogger } from './observability/logger.ts';
 import { flushSentry, initSentry, reportError, secretValues } from './observability/sentry.ts';
-import { setFlagsFromString } from 'node:v8';
 import { databaseOptionsOf, openDatabase } from './db/client.ts';
+import { holdEmbeddedMemoryLow } from './db/embedded-memory.ts';
 
 // npm start: migrate, serve, work; `--role web|worker` splits them for scale-out.
 const roleFlag = process.argv.indexOf('--role');
@@ -32,12 +32,8 @@ if (await initSentry({ dsn: config.SENTRY_DSN, environment: config.NODE_ENV, rel
 try {
   // The database opens (PGlite: reading and compiling its WASM, mostly waiting) while the rest of
   // the service's modules load: start-up is mostly these two.
-  // Embedded (EMBEDDED_LOW_MEMORY): set before PGlite's WASM is compiled and before the young
-  // generation grows. The optimizing tier's code and compile memory were ~60 MB of ~270 MB after
-  // start; the young generation grew ~25 MB on the start's one-off burst of module loading, so it
-  // is held at its first size until the service is up, then grows as V8 sees fit (README, Benchmarks).
-  const lowMemory = !config.DATABASE_URL && config.EMBEDDED_LOW_MEMORY;
-  if (lowMemory) setFlagsFromString('--liftoff-only --semi-space-growth-factor=1');
+  // Embedded: V8's flags for a small install, before PGlite's WASM compiles (db/embedded-memory.ts).
+  const whenUp = !config.DATABASE_URL && config.EMBEDDED_LOW_MEMORY ? holdEmbeddedMemoryLow() : undefined;
   const opening = openDatabase(databaseOptionsOf(config));
   opening.catch(() => {}); // awaited below; a failure must not surface as an unhandled rejection first
   const { startRuntime } = await import('./runtime.ts').catch(async (error: unknown) => {
@@ -45,7 +41,7 @@ try {
     throw error;
   });
   const runtime = await startRuntime({ config, logger, webhookSecret, database: await opening, ownsDatabase: true });
-  if (lowMemory) setFlagsFromString('--semi-space-growth-factor=2'); // V8's default
+  whenUp?.();
   const where = config.DATABASE_URL ? 'PostgreSQL' : `embedded PGlite in ${config.DATA_DIR}`;
   if (runtime.url) {
     console.log(`Churn Saver ${config.APP_VERSION} (${config.ROLE}) on ${where}: ${runtime.url}\n  Whop webhook URL: ${runtime.url}/api/webhooks/whop`);

@@ -19,12 +19,10 @@ pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
   const took = () => void msByText.set(text, (msByText.get(text) ?? 0) + performance.now() - sent);
   // pg.Pool passes a callback; a bare client.query(text) returns a promise.
   const last = args.length - 1;
-  if (typeof args[last] === 'function') {
-    const callback = args[last] as (...a: unknown[]) => unknown;
-    args[last] = (...a: unknown[]) => (took(), callback(...a));
-  }
+  const callback = typeof args[last] === 'function' ? (args[last] as (...a: unknown[]) => unknown) : undefined;
+  if (callback) args[last] = (...a: unknown[]) => (took(), callback(...a));
   const out = (original as (...a: unknown[]) => unknown).apply(this, args);
-  if (typeof args[last] !== 'function' && out && typeof (out as Promise<unknown>).then === 'function') (out as Promise<unknown>).then(took, took);
+  if (!callback && out && typeof (out as Promise<unknown>).then === 'function') (out as Promise<unknown>).then(took, took);
   return out;
 } as typeof original;
 process.on('SIGUSR2', () => {
