@@ -235,11 +235,13 @@ const ROWS: Record<string, Row> = {
   },
   bench: {
     where: 'postgres',
-    how: 'BENCH_SIZE=tiny BENCH_ONLY=dashboard: each figure as a ratio to its bare limit, exit 0; an unknown figure exits 1 (the full run: README Benchmarks)',
+    how: 'BENCH_SIZE=tiny BENCH_ONLY=dashboard,nudges: each figure as a ratio to its bare limit (nudges: every one delivered exactly once, or it fails), exit 0; an unknown figure exits 1 (the full run: README Benchmarks)',
     async run({ cwd, env }) {
-      const tiny = await runNpm(cwd, 'bench', [], { ...env, BENCH_DATABASE_URL: TEST_DATABASE_URL, BENCH_SIZE: 'tiny', BENCH_ONLY: 'dashboard' }, 180_000);
+      const tiny = await runNpm(cwd, 'bench', [], { ...env, BENCH_DATABASE_URL: TEST_DATABASE_URL, BENCH_SIZE: 'tiny', BENCH_ONLY: 'dashboard,nudges' }, 240_000);
       ok(tiny, /case search by membership id, p95 \(ms\) +ratio +[\d.]+ +ours [\d.]+ ms +bare [\d.]+ ms/);
       expect(tiny.stdout).toMatch(/dashboard KPIs 365 days, p95 \(ms\) +ratio +[\d.]+/);
+      expect(tiny.stdout).toMatch(/nudges, 2 workers \(nudges\/s\) +ratio +[\d.]+ +ours [\d.]+ nudges\/s +bare [\d.]+ nudges\/s/);
+      expect(tiny.stdout).toMatch(/200 nudges; [\d.]+ Whop calls, [\d.]+ statements and [\d.]+ commits per nudge/);
       const unknown = await runNpm(cwd, 'bench', [], { ...env, BENCH_ONLY: 'nope' });
       expect(unknown.code).toBe(1);
       expect(unknown.stderr).toContain('BENCH_ONLY: no figure nope');
