@@ -47,5 +47,10 @@ for (const w of [30, 90, 365]) {
     }
   console.log(`${String(w).padStart(3)} days: ` + times.map((t, j) => `${label(presenters[j]!)} ${pct(t, 0.5).toFixed(2)} / ${pct(t, 0.95).toFixed(2)}`).join('   '));
 }
+// What PostgreSQL chose for the prepared reads (db/planned-query.ts): generic plans (planned once) or custom ones.
+const plans = await database.sql.query<{ statements: number; generic: number; custom: number }>(
+  'SELECT count(*)::int AS statements, coalesce(sum(generic_plans), 0)::int AS generic, coalesce(sum(custom_plans), 0)::int AS custom FROM pg_prepared_statements',
+);
+console.log(`prepared reads: ${JSON.stringify(plans.rows[0])}`);
 console.log(`load ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
 await database.close();

@@ -1,7 +1,8 @@
 import { and, desc, eq, gt, sql, type SQL } from 'drizzle-orm';
 import { recoveryCases } from '../db/schema/recovery-cases.ts';
 import { CREDITED_METHODS, type CreditedMethod } from '../domain/recovery-credit.ts';
-import { queryRows, type Queryable } from '../db/client.ts';
+import type { Queryable } from '../db/client.ts';
+import { queryRowsPlanned } from '../db/planned-query.ts';
 import { findCurrentSettings } from '../db/repositories/companies.repository.ts';
 import {
   headlineCohort,
@@ -99,9 +100,9 @@ export async function presentKpis(companyId: string, q: Queryable, windowDays: n
     WHERE c.company_id = ${companyId} AND c.status = 'open' AND c.attribution_ends_at > ${at}::timestamptz GROUP BY c.currency`;
   const [settings, guessedGroups, [medianRow], [small], atRiskCases] = await Promise.all([
     findCurrentSettings(q, companyId),
-    queryRows<CaseGroup>(q, groupsSql(guess)),
-    queryRows<{ hours: Num }>(q, medianHoursSql(windowCuts)),
-    queryRows<{ incentive_cost: CentsRow[]; at_risk: CentsRow[]; by_channel: ChannelRow[]; clicks: ClickRow[] }>(
+    queryRowsPlanned<CaseGroup>(q, groupsSql(guess)),
+    queryRowsPlanned<{ hours: Num }>(q, medianHoursSql(windowCuts)),
+    queryRowsPlanned<{ incentive_cost: CentsRow[]; at_risk: CentsRow[]; by_channel: ChannelRow[]; clicks: ClickRow[] }>(
       q,
       // Counted clicks of the window's cases (a cohort case's clicks come after its first failure).
       sql`SELECT ${rowsOf(incentiveCostSql(windowCuts))} AS incentive_cost, ${rowsOf(atRiskSql)} AS at_risk,
@@ -112,7 +113,7 @@ export async function presentKpis(companyId: string, q: Queryable, windowDays: n
   const { incentive_cost: incentiveCost, at_risk: atRisk, by_channel: byChannel, clicks } = small!;
   const { attributionWindowDays, nudge } = settings;
   attributionWindowSeen.set(companyId, attributionWindowDays);
-  const groups = attributionWindowDays === guess ? guessedGroups : await queryRows<CaseGroup>(q, groupsSql(attributionWindowDays));
+  const groups = attributionWindowDays === guess ? guessedGroups : await queryRowsPlanned<CaseGroup>(q, groupsSql(attributionWindowDays));
   const headline = headlineCohort(now, windowDays, attributionWindowDays);
   const median = medianRow?.hours === null || medianRow?.hours === undefined ? null : Number(medianRow.hours);
 
